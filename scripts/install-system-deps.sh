@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the test suite needs (a real Secret Service in a private
+# D-Bus session, secret-tool to check it from outside, tmux for the hidden-prompt test).
+# Does nothing when they are all present.
+set -euo pipefail
+pkgs=(gnome-keyring dbus-daemon dbus-bin libsecret-tools tmux)
+need=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p"); done
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing: ${need[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+command -v apt-get >/dev/null || { echo "install-system-deps: no apt-get here; install ${need[*]} with your package manager" >&2; exit 1; }
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

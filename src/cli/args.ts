@@ -1,0 +1,85 @@
+// A tiny argument parser that we control, because error messages must never echo an
+// argument back: a user who typed a secret on the command line must not see it in a log.
+import { UsageError } from '../core/errors.js';
+
+export interface FlagSpec {
+  [flag: string]: { type: 'string' | 'boolean'; multiple?: boolean };
+}
+
+export interface Parsed {
+  flags: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
+  const flags: Parsed['flags'] = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--') || arg === '-') {
+      if (arg.startsWith('-') && arg !== '-') {
+        if (arg === '-h') {
+          flags.help = true;
+          continue;
+        }
+        throw new UsageError(`unknown option ${arg.slice(0, 2)}: see --help`);
+      }
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const def = spec[name] ?? (name === 'help' ? { type: 'boolean' as const } : undefined);
+    if (!def || !/^[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option --${safeName(name)}: see --help`);
+    if (def.type === 'boolean') {
+      if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined) throw new UsageError(`option --${name} needs a value`);
+    if (def.multiple) {
+      const prev = flags[name];
+      flags[name] = [...(Array.isArray(prev) ? prev : []), value];
+    } else {
+      if (flags[name] !== undefined) throw new UsageError(`option --${name} given twice`);
+      flags[name] = value;
+    }
+  }
+  return { flags, positionals };
+}
+
+function safeName(name: string): string {
+  // Only a short, plain option name is ever repeated back.
+  return /^[A-Za-z-]{1,32}$/.test(name) ? name : '…';
+}
+
+export function str(p: Parsed, name: string): string | undefined {
+  const v = p.flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function list(p: Parsed, name: string): string[] {
+  const v = p.flags[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+export function bool(p: Parsed, name: string): boolean {
+  return p.flags[name] === true;
+}
+
+/** Exactly `count` positionals; extras are refused without being repeated back. */
+export function positionals(p: Parsed, names: readonly string[], hint = ''): string[] {
+  if (p.positionals.length < names.length) throw new UsageError(`missing ${names.slice(p.positionals.length).join(' ')}: see --help`);
+  if (p.positionals.length > names.length) throw new UsageError(`unexpected extra argument${hint ? `: ${hint}` : ''}: see --help`);
+  return p.positionals;
+}

@@ -1,0 +1,125 @@
+import { resolve } from 'node:path';
+import { readConfigView, serversIn } from '../../claude/config-read.js';
+import { projectKeyFor } from '../../claude/project-key.js';
+import { KiError, UsageError } from '../../core/errors.js';
+import { checkEnvName, checkKeyName, checkServerName, defaultEnvName } from '../../core/names.js';
+import { registryFile } from '../../core/paths.js';
+import { describeTarget, ownerOf, withKey, type Scope, type Target } from '../../registry/registry.js';
+import { loadRegistry, updateRegistry } from '../../registry/store.js';
+import { bool, list, parseArgs, positionals, str } from '../args.js';
+import type { Command } from '../command.js';
+import { output, type CliContext } from '../context.js';
+import { askLine, readSecret } from '../secret-input.js';
+
+export const add: Command = {
+  name: 'add',
+  summary: 'store a key in the OS keyring and map it to MCP server env vars',
+  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] --env VAR [--scope user|local] [--project PATH] [--stdin] [--json]
+
+Stores a value in the OS keyring under NAME and records (without the value) that env var VAR
+of MCP server S receives it. On a terminal the value is read from a hidden prompt; with
+--stdin it is read from standard input (one trailing newline is removed). A value is never
+accepted as an argument: arguments are visible in 'ps' and shell history.
+
+If NAME is already stored, add only adds the new targets (use 'rotate' to change the value).
+Missing --server/--env are asked for on a terminal.
+
+  --server S     MCP server name as in 'claude mcp list' (repeat for several servers)
+  --env VAR      environment variable the server reads
+  --scope SCOPE  user (top-level mcpServers, default) or local (projects[PATH].mcpServers)
+  --project PATH project for --scope local (default: the git root of the current directory)
+  --stdin        read the value from standard input
+  --json         print the result as JSON`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, {
+      server: { type: 'string', multiple: true },
+      env: { type: 'string' },
+      scope: { type: 'string' },
+      project: { type: 'string' },
+      stdin: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const [rawName] = positionals(p, ['NAME'], 'values are never taken from the command line (visible in ps and shell history); use the prompt or --stdin');
+    const name = checkKeyName(rawName as string);
+    const out = output(ctx);
+    const interactive = ctx.stdin.isTTY === true && !bool(p, 'stdin');
+
+    const scope = parseScope(str(p, 'scope'));
+    if (str(p, 'project') !== undefined && scope !== 'local') throw new UsageError('--project goes with --scope local');
+    const project = scope === 'local' ? projectKeyFor(resolve(ctx.cwd, str(p, 'project') ?? '.')) : undefined;
+
+    const view = await readConfigView(ctx.paths.configFile).catch((err: Error) => {
+      out.warn(err.message);
+      return null; // unreadable: warned once here, not again as "missing"
+    });
+    const known = view ? serversIn(view, scope, project) : [];
+
+    let servers = list(p, 'server');
+    if (servers.length === 0) {
+      if (!interactive) throw new UsageError('missing --server: name the MCP server that gets this key');
+      const suggestion = known[0];
+      const hint = known.length ? ` (${known.join(', ')})` : '';
+      const answer = (await askLine(ctx, `MCP server${hint}${suggestion ? ` [${suggestion}]` : ''}: `)).trim() || suggestion;
+      if (!answer) throw new UsageError('missing --server: name the MCP server that gets this key');
+      servers = [answer];
+    }
+    servers.forEach(checkServerName);
+
+    let envVar = str(p, 'env');
+    if (envVar === undefined) {
+      if (!interactive) throw new UsageError('missing --env: name the environment variable the server reads');
+      const suggestion = defaultEnvName(name);
+      envVar = (await askLine(ctx, `Environment variable [${suggestion}]: `)).trim() || suggestion;
+    }
+    checkEnvName(envVar);
+
+    const targets: Target[] = servers.map((server) => (scope === 'local' ? { server, env: envVar, scope, project: project as string } : { server, env: envVar, scope }));
+    const file = registryFile(ctx.paths);
+
+    // Refuse before asking for the value: one env var gets one key.
+    const current = await loadRegistry(file);
+    for (const t of targets) {
+      const owner = ownerOf(current, t);
+      if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
+    }
+    if (view === undefined) out.warn(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add the MCP server with 'claude mcp add'; the key is stored anyway`);
+    for (const t of targets) {
+      if (view && !serversIn(view, t.scope, t.project).includes(t.server)) {
+        out.warn(`MCP server ${JSON.stringify(t.server)} is not in ${ctx.paths.configFile} (${t.scope} scope) yet; add it with 'claude mcp add', the key is stored anyway`);
+      }
+    }
+
+    const backend = ctx.backend();
+    const isNew = current.keys[name] === undefined;
+    if (isNew) {
+      const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden)` });
+      await backend.set(name, value);
+    } else if (bool(p, 'stdin')) {
+      throw new UsageError(`key ${name} is already stored: use 'keyring-inject rotate ${name} --stdin' to change its value`);
+    }
+
+    const record = await updateRegistry(file, (reg) => {
+      for (const t of targets) {
+        const owner = ownerOf(reg, t);
+        if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}`);
+      }
+      const registry = withKey(reg, name, targets, backend.id, ctx.now());
+      return { registry, result: registry.keys[name] };
+    });
+
+    if (bool(p, 'json')) {
+      out.json({ name, stored: isNew, backend: backend.id, targets: record?.targets ?? [] });
+    } else {
+      out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
+      for (const t of record?.targets ?? []) out.line(`  -> ${describeTarget(t)}`);
+    }
+    return 0;
+  },
+};
+
+function parseScope(v: string | undefined): Scope {
+  if (v === undefined || v === 'user') return 'user';
+  if (v === 'local') return 'local';
+  throw new UsageError('--scope must be user or local');
+}

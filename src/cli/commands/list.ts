@@ -1,0 +1,57 @@
+import { registryFile } from '../../core/paths.js';
+import { readStateForReport } from '../../engine/state.js';
+import { describeTarget, sameTarget } from '../../registry/registry.js';
+import { loadRegistry } from '../../registry/store.js';
+import { bool, parseArgs, positionals } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+
+export const list: Command = {
+  name: 'list',
+  summary: 'list stored keys and their targets (never a value)',
+  help: `Usage: keyring-inject list [--json]
+
+Lists every registered key: its targets, when it was stored and last rotated, and whether it
+is injected into the Claude Code config right now. Reads no value and needs no unlocked keyring.
+
+JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null,
+  "targets": [{"server", "env", "scope", "project"|null, "injected": boolean}]}]}`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { json: { type: 'boolean' } });
+    positionals(p, []);
+    const reg = await loadRegistry(registryFile(ctx.paths));
+    const state = await readStateForReport(ctx.paths);
+    const keys = Object.entries(reg.keys)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, rec]) => ({
+        name,
+        backend: rec.backend,
+        createdAt: rec.createdAt,
+        rotatedAt: rec.rotatedAt ?? null,
+        targets: rec.targets.map((t) => ({
+          server: t.server,
+          env: t.env,
+          scope: t.scope,
+          project: t.project ?? null,
+          injected: state.injected.some((i) => i.key === name && sameTarget(i, t)),
+        })),
+      }));
+    const out = output(ctx);
+    if (bool(p, 'json')) {
+      out.json({ keys });
+      return 0;
+    }
+    if (keys.length === 0) {
+      out.line("no keys yet: add one with 'keyring-inject add NAME --server S --env VAR'");
+      return 0;
+    }
+    for (const k of keys) {
+      out.line(`${k.name}  (stored ${k.createdAt}${k.rotatedAt ? `, rotated ${k.rotatedAt}` : ''})`);
+      for (const t of k.targets) {
+        out.line(`  -> ${describeTarget({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.injected ? '  [injected now]' : ''}`);
+      }
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,33 @@
+import { KiError } from '../../core/errors.js';
+import { checkKeyName } from '../../core/names.js';
+import { registryFile } from '../../core/paths.js';
+import { withoutKey } from '../../registry/registry.js';
+import { loadRegistry, updateRegistry } from '../../registry/store.js';
+import { bool, parseArgs, positionals } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+
+export const remove: Command = {
+  name: 'remove',
+  summary: 'delete a key from the keyring and the registry',
+  help: `Usage: keyring-inject remove NAME [--json]
+
+Deletes the value from the OS keyring and the key's targets from the registry.`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { json: { type: 'boolean' } });
+    const [rawName] = positionals(p, ['NAME']);
+    const name = checkKeyName(rawName as string);
+    const file = registryFile(ctx.paths);
+    const registered = (await loadRegistry(file)).keys[name] !== undefined;
+    const backend = ctx.backend();
+    // Keyring first: if it is locked we fail before forgetting where the key went.
+    const deleted = await backend.delete(name);
+    if (!registered && !deleted) throw new KiError(`no key named ${name}: see 'keyring-inject list'`);
+    await updateRegistry(file, (reg) => ({ registry: reg.keys[name] ? withoutKey(reg, name) : reg, result: undefined }));
+    const out = output(ctx);
+    if (bool(p, 'json')) out.json({ name, removed: true, keyringDeleted: deleted, registryDeleted: registered });
+    else out.line(`removed ${name}${deleted ? '' : ' (it was not in the keyring)'}`);
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+// What a command needs from the outside world, passed in so that tests can run commands
+// in-process with a memory keyring, a temporary HOME and captured output.
+import type { Readable, Writable } from 'node:stream';
+import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
+import type { SecretBackend } from '../keyring/backend.js';
+import { openBackend } from '../keyring/select.js';
+
+export interface CliContext {
+  env: Env;
+  cwd: string;
+  stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  paths: ClaudePaths;
+  backend: () => SecretBackend;
+  now: () => Date;
+}
+
+export function processContext(): CliContext {
+  let backend: SecretBackend | undefined;
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    paths: claudePaths(process.env),
+    backend: () => (backend ??= openBackend(process.env)),
+    now: () => new Date(),
+  };
+}
+
+/** Writers for the three kinds of output a command makes. Prompts and notes go to stderr so stdout stays parseable. */
+export function output(ctx: CliContext) {
+  const color = !ctx.env.NO_COLOR && ctx.stderr.isTTY === true && ctx.env.TERM !== 'dumb';
+  const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return {
+    line: (text: string) => ctx.stdout.write(`${text}\n`),
+    json: (value: unknown) => ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    note: (text: string) => ctx.stderr.write(`${text}\n`),
+    warn: (text: string) => ctx.stderr.write(`${paint('33', 'warning:')} ${text}\n`),
+    error: (text: string) => ctx.stderr.write(`${paint('31', 'keyring-inject:')} ${text}\n`),
+  };
+}

@@ -1,0 +1,62 @@
+// The CLI shell: picks the command, prints help, turns errors into one line and an exit code.
+import { EXIT_ERROR, EXIT_USAGE, KiError, oneLine } from '../core/errors.js';
+import type { Command } from './command.js';
+import { add } from './commands/add.js';
+import { list } from './commands/list.js';
+import { remove } from './commands/remove.js';
+import { rotate } from './commands/rotate.js';
+import { output, type CliContext } from './context.js';
+
+export const VERSION = '0.1.0';
+
+export const COMMANDS: readonly Command[] = [add, list, rotate, remove];
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: keyring-inject COMMAND [OPTIONS]
+
+Keeps MCP server API keys in the OS keyring instead of plaintext in ~/.claude.json.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run 'keyring-inject COMMAND --help' for a command's options.
+
+Exit codes: 0 success, 1 error, 2 usage error.
+Environment: KEYRING_INJECT_BACKEND (os | secret-service | keychain | wincred | keyutils),
+  CLAUDE_CONFIG_DIR (as Claude Code), NO_COLOR.`;
+}
+
+export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const out = output(ctx);
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      out.line(topic ? topic.help : mainHelp());
+      return name === undefined ? EXIT_USAGE : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      out.line(VERSION);
+      return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      out.error(`unknown command ${/^[a-z-]{1,32}$/.test(name) ? name : '…'}: run 'keyring-inject --help'`);
+      return EXIT_USAGE;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out.line(command.help);
+      return 0;
+    }
+    return await command.run(rest, ctx);
+  } catch (err) {
+    if (err instanceof KiError) {
+      out.error(oneLine(err.message));
+      return err.exitCode;
+    }
+    // Unexpected: still one line, and only the message (a stack could carry arguments).
+    out.error(`unexpected error: ${oneLine(err instanceof Error ? err.message : String(err)).slice(0, 300)}`);
+    return EXIT_ERROR;
+  }
+}

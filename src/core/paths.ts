@@ -1,0 +1,46 @@
+// Resolve Claude Code's files exactly as the client does (see shared claude-code-facts.md),
+// so that a temporary HOME or CLAUDE_CONFIG_DIR redirects everything, tests included.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ClaudePaths {
+  /** `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
+  configDir: string;
+  /** The global config: legacy `<configDir>/.config.json` if it exists, else `${CLAUDE_CONFIG_DIR:-$HOME}/.claude.json`. */
+  configFile: string;
+  /** Claude Code's own lock directory for configFile: the UNRESOLVED path plus `.lock`. */
+  configLock: string;
+  backupsDir: string;
+  sessionsDir: string;
+  settingsFile: string;
+  /** Our own directory: registry and state, never a secret. */
+  dataDir: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function home(env: Env): string {
+  // os.homedir() honours $HOME on POSIX; read it directly so callers can pass a test env.
+  return env.HOME || env.USERPROFILE || homedir();
+}
+
+export function claudePaths(env: Env = process.env): ClaudePaths {
+  const explicitDir = env.CLAUDE_CONFIG_DIR || undefined;
+  const configDir = explicitDir ?? join(home(env), '.claude');
+  const legacy = join(configDir, '.config.json');
+  const configFile = existsSync(legacy) ? legacy : join(explicitDir ?? home(env), '.claude.json');
+  return {
+    configDir,
+    configFile,
+    configLock: `${configFile}.lock`,
+    backupsDir: join(configDir, 'backups'),
+    sessionsDir: join(configDir, 'sessions'),
+    settingsFile: join(configDir, 'settings.json'),
+    dataDir: env.KEYRING_INJECT_HOME || join(configDir, 'keyring-inject'),
+  };
+}
+
+export function registryFile(paths: ClaudePaths): string {
+  return join(paths.dataDir, 'registry.json');
+}

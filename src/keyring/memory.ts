@@ -1,0 +1,22 @@
+// In-memory backend for unit tests of the logic above the keyring. Not selectable from
+// the CLI: values would vanish when the process exits.
+import type { SecretBackend } from './backend.js';
+
+export class MemoryBackend implements SecretBackend {
+  readonly id = 'memory' as const;
+  readonly label = 'in-memory store (tests only)';
+  private readonly values = new Map<string, string>();
+
+  async get(name: string): Promise<string | undefined> {
+    return this.values.get(name);
+  }
+  async set(name: string, value: string): Promise<void> {
+    this.values.set(name, value);
+  }
+  async delete(name: string): Promise<boolean> {
+    return this.values.delete(name);
+  }
+  async list(): Promise<string[]> {
+    return [...this.values.keys()].sort();
+  }
+}

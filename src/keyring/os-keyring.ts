@@ -1,0 +1,157 @@
+// The OS keyring through @napi-rs/keyring (keyring-rs): macOS Keychain, Windows Credential
+// Manager, Linux Secret Service or kernel keyutils. Loaded lazily: hooks that only strip never
+// pay for the native module.
+//
+// Two properties matter on headless Linux (see shared library-facts.md):
+// - the default Linux store silently falls back to keyutils, so we always pin the store;
+// - a provider that never answers blocks a sync call for ~2 s, so we use the async API on the
+//   thread pool and put our own deadline around every call.
+import { existsSync } from 'node:fs';
+import { KeyringUnavailableError, oneLine } from '../core/errors.js';
+import type { BackendId, SecretBackend } from './backend.js';
+
+type NativeModule = typeof import('@napi-rs/keyring');
+export type OsBackendId = Exclude<BackendId, 'memory'>;
+
+const LABELS: Record<OsBackendId, string> = {
+  'secret-service': 'Secret Service (gnome-keyring, KWallet, KeePassXC)',
+  keychain: 'macOS Keychain',
+  wincred: 'Windows Credential Manager',
+  keyutils: 'Linux kernel keyutils (session keyring, lost at reboot)',
+};
+
+export const DEFAULT_TIMEOUT_MS = 2500;
+
+const HEADLESS_FIX =
+  'On headless Linux start and unlock gnome-keyring: ' +
+  "`eval \"$(dbus-launch --sh-syntax)\"; printf '%s' \"$KEYRING_PASSWORD\" | gnome-keyring-daemon --unlock --replace --components=secrets`, " +
+  'or set KEYRING_INJECT_BACKEND=keyutils (kernel memory, lost at reboot); see README "Headless Linux"';
+
+export class OsKeyringBackend implements SecretBackend {
+  readonly label: string;
+  private native: NativeModule | undefined;
+
+  constructor(
+    readonly id: OsBackendId,
+    private readonly service: string,
+    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
+    private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
+  ) {
+    this.label = LABELS[id];
+  }
+
+  // Creating an entry opens the D-Bus connection and can fail too: it belongs inside the guard.
+  async get(name: string): Promise<string | undefined> {
+    const value = await this.guard('read from', async () => (await this.entry(name)).getPassword());
+    return value ?? undefined;
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    await this.guard('write to', async () => (await this.entry(name)).setPassword(value), value);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.guard('delete from', async () => (await this.entry(name)).deleteCredential());
+  }
+
+  async list(): Promise<string[]> {
+    // findCredentials cannot be pinned to a store: probe the pinned store first so that an
+    // unreachable Secret Service is an error here, not a silent keyutils listing.
+    if (this.id === 'secret-service') await this.get('.keyring-inject-probe');
+    const found = await this.guard('list', async () => (await this.load()).findCredentialsAsync(this.service));
+    // Only names leave this function; the values findCredentials returns are dropped here.
+    return found.map((c) => c.account).sort();
+  }
+
+  private async entry(name: string): Promise<InstanceType<NativeModule['AsyncEntry']>> {
+    const native = await this.load();
+    const options = this.id === 'keyutils' || this.id === 'secret-service' ? { linux: { store: this.id } } : undefined;
+    return new native.AsyncEntry(this.service, name, options);
+  }
+
+  private async load(): Promise<NativeModule> {
+    if (this.native) return this.native;
+    this.checkPlatform();
+    try {
+      this.native = await import('@napi-rs/keyring');
+    } catch {
+      throw new KeyringUnavailableError(
+        `the native keyring binding (@napi-rs/keyring) has no build for ${process.platform}-${process.arch}`,
+        'Reinstall with optional dependencies (npm install --include=optional keyring-inject)',
+      );
+    }
+    return this.native;
+  }
+
+  /** Fail at once, with the fix, where we can already tell the store is unreachable. */
+  private checkPlatform(): void {
+    const wanted: Record<OsBackendId, NodeJS.Platform[]> = {
+      'secret-service': ['linux', 'freebsd', 'openbsd'],
+      keyutils: ['linux'],
+      keychain: ['darwin'],
+      wincred: ['win32'],
+    };
+    if (!wanted[this.id].includes(process.platform)) {
+      throw new KeyringUnavailableError(
+        `the ${this.id} keyring does not exist on ${process.platform}`,
+        'Unset KEYRING_INJECT_BACKEND to use this platform\'s keyring',
+      );
+    }
+    if (this.id === 'secret-service' && !this.env.DBUS_SESSION_BUS_ADDRESS && !defaultBusExists(this.env)) {
+      throw new KeyringUnavailableError('no D-Bus session bus, so no Secret Service (DBUS_SESSION_BUS_ADDRESS is not set)', HEADLESS_FIX);
+    }
+  }
+
+  /** Run one native call under our own deadline and turn its failure into a one-line fix. */
+  private async guard<T>(verb: string, call: () => Promise<T>, secret?: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new KeyringUnavailableError(
+            `the ${this.label} did not answer within ${this.timeoutMs} ms`,
+            this.id === 'secret-service' ? HEADLESS_FIX : 'Unlock the keyring and try again',
+          ),
+        );
+      }, this.timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([call(), deadline]);
+    } catch (err) {
+      if (err instanceof KeyringUnavailableError) throw err;
+      throw this.explain(verb, err, secret);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private explain(verb: string, err: unknown, secret?: string): KeyringUnavailableError {
+    let raw = oneLine(err instanceof Error ? err.message : String(err));
+    // Defence in depth: a native message must never carry the value we tried to store.
+    if (secret) raw = raw.split(secret).join('[value]');
+    raw = raw.slice(0, 200);
+    const what = `could not ${verb} the ${this.label} (${raw})`;
+    if (this.id === 'secret-service') {
+      if (/prompt was dismissed|locked/i.test(raw)) {
+        return new KeyringUnavailableError(
+          what,
+          "The login collection is locked: unlock it (desktop: log in; headless: `printf '%s' \"$KEYRING_PASSWORD\" | gnome-keyring-daemon --unlock --replace --components=secrets`), or set KEYRING_INJECT_BACKEND=keyutils",
+        );
+      }
+      if (/ServiceUnknown|not provided by any|org\.freedesktop\.secrets/i.test(raw)) {
+        return new KeyringUnavailableError(what, `No Secret Service provider is running. ${HEADLESS_FIX}`);
+      }
+      return new KeyringUnavailableError(what, HEADLESS_FIX);
+    }
+    if (this.id === 'keyutils') {
+      return new KeyringUnavailableError(what, 'Make sure a session keyring exists (`keyctl session -` starts one) and that keyutils is allowed in this container');
+    }
+    return new KeyringUnavailableError(what, 'Unlock the keyring and try again');
+  }
+}
+
+function defaultBusExists(env: Readonly<Record<string, string | undefined>>): boolean {
+  // libdbus falls back to $XDG_RUNTIME_DIR/bus when the address variable is unset.
+  return Boolean(env.XDG_RUNTIME_DIR && existsSync(`${env.XDG_RUNTIME_DIR}/bus`));
+}
