@@ -23,7 +23,7 @@ describe.runIf(haveDbus || process.env.CI)('headless Linux keyring failures', ()
   beforeEach(() => {
     t = makeTempHome();
     secret = testSecret();
-    writeFileSync(join(t.home, 'value'), ''); // placeholder so the dir exists; the value goes through stdin only
+    writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { command: 'x' }, s: { command: 'y' } } }));
   });
   afterEach(() => t.cleanup());
 

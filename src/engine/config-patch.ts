@@ -1,0 +1,429 @@
+// Pure patching of Claude Code's ~/.claude.json text: put env values into MCP server entries and
+// take them out again. No disk, no keyring, no clock.
+//
+// Edits are minimal and byte-exact: every byte outside the property we add, replace or remove
+// stays as it was, and stripping what we injected restores the original text exactly. The big
+// text is scanned once per call (see json-locate.ts); all editing happens on the small substring
+// of one server object, which is then spliced back.
+//
+// JSON semantics (same as JSON.parse, which is what Claude Code uses to read the file):
+// - duplicate keys: the last occurrence wins, at every level; edits go to that occurrence;
+// - input must be strict JSON (no comments, no trailing commas, no BOM).
+
+import {
+  ConfigParseError,
+  ConfigShapeError,
+  JsonScanner,
+  indexDocument,
+  isJsonWhitespace,
+  lastMember,
+  type DocumentIndex,
+  type Member,
+  type ObjectInfo,
+} from './json-locate.js';
+
+export { ConfigParseError, ConfigShapeError };
+
+export type Scope = 'user' | 'local';
+/** `project` is the absolute-path key under `projects`; required when scope === 'local'. */
+export interface TargetRef {
+  scope: Scope;
+  project?: string;
+  server: string;
+  env: string;
+}
+export interface InjectRequest extends TargetRef {
+  value: string;
+}
+export type InjectOutcome =
+  /** replaced: an older value of OURS was replaced (rotation). */
+  | { kind: 'injected'; target: TargetRef; createdEnv: boolean; replaced: boolean }
+  /** Already holds exactly this value and it is ours. */
+  | { kind: 'unchanged'; target: TargetRef }
+  /** The variable holds a value we did not put there (or is duplicated / not a string): left alone. */
+  | { kind: 'conflict'; target: TargetRef }
+  /** No such server in that scope (or no `mcpServers`, or no `projects[project]`). */
+  | { kind: 'missing-server'; target: TargetRef }
+  /** The server cannot take env values: not stdio, entry not an object, env not an object. */
+  | { kind: 'unsupported-server'; target: TargetRef; reason: string };
+/** removeEnvIfEmpty: we created the env object at inject time. */
+export interface StripRequest extends TargetRef {
+  removeEnvIfEmpty: boolean;
+}
+export type StripOutcome =
+  | { kind: 'stripped'; target: TargetRef; removedEnv: boolean }
+  /** Nothing there (already stripped, server gone, env gone, ...). */
+  | { kind: 'absent'; target: TargetRef }
+  /** A value is there but isOurs says it is not ours: left alone. */
+  | { kind: 'foreign'; target: TargetRef };
+export type IsOurs = (target: TargetRef, currentValue: string) => boolean;
+
+// Outcomes carry only the target, never the value (outcomes get logged).
+function targetOf(r: TargetRef): TargetRef {
+  const t: TargetRef = { scope: r.scope, server: r.server, env: r.env };
+  if (r.scope === 'local') t.project = r.project;
+  return t;
+}
+
+function checkRequest(r: TargetRef): void {
+  if (r.scope === 'local' && typeof r.project !== 'string') {
+    throw new TypeError('a local-scope target needs a project path');
+  }
+  if (r.scope !== 'local' && r.scope !== 'user') throw new TypeError('unknown scope');
+}
+
+/** Index the document for exactly the scopes the requests need. */
+function indexFor(text: string, targets: readonly TargetRef[]): DocumentIndex {
+  let wantUser = false;
+  const projects = new Set<string>();
+  for (const t of targets) {
+    checkRequest(t);
+    if (t.scope === 'user') wantUser = true;
+    else projects.add(t.project as string);
+  }
+  return indexDocument(text, wantUser, projects);
+}
+
+function serverMember(index: DocumentIndex, t: TargetRef): Member | undefined {
+  const loc = t.scope === 'user' ? index.user : index.projects.get(t.project as string);
+  if (loc === undefined || loc.kind === 'absent') return undefined;
+  return lastMember(loc.servers.members, t.server);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: inserted text copies the style around it, so a pretty file stays pretty.
+
+interface Style {
+  /** Members are on their own lines. */
+  pretty: boolean;
+  eol: string;
+  /** One indentation level. */
+  unit: string;
+  /** Text between a key and its value, e.g. `: ` or `:`. */
+  colon: string;
+  /** Indentation of the line holding the server's `{` (that line starts outside the window). */
+  baseIndent: string;
+}
+
+/** Whitespace directly before `pos`. */
+function wsBefore(text: string, pos: number): string {
+  let k = pos;
+  while (k > 0 && isJsonWhitespace(text.charCodeAt(k - 1))) k--;
+  return text.slice(k, pos);
+}
+
+/** Indentation after the last line break in a whitespace run, or undefined if it has none. */
+function indentAfterBreak(ws: string): string | undefined {
+  const nl = Math.max(ws.lastIndexOf('\n'), ws.lastIndexOf('\r'));
+  return nl === -1 ? undefined : ws.slice(nl + 1);
+}
+
+/** Leading whitespace of the line containing `pos` in the window (line 0 has baseIndent). */
+function lineIndent(w: string, pos: number, baseIndent: string): string {
+  const nl = Math.max(w.lastIndexOf('\n', pos - 1), w.lastIndexOf('\r', pos - 1));
+  if (nl === -1) return baseIndent;
+  let k = nl + 1;
+  while (k < pos && (w.charCodeAt(k) === 32 || w.charCodeAt(k) === 9)) k++;
+  return w.slice(nl + 1, k);
+}
+
+function eolOf(ws: string): string {
+  return ws.includes('\r\n') ? '\r\n' : ws.includes('\r') ? '\r' : '\n';
+}
+
+/** Style of one server entry located in the big text (server object at `m.valueStart`). */
+function styleFor(text: string, m: Member, server: ObjectInfo, w: string): Style {
+  // Leading whitespace of the line with the server's `{`. Bounded scan back: on a one-line
+  // (compact) file the "line" is the whole prefix and only pretty files use indentation.
+  let ls = m.valueStart;
+  while (ls > 0 && text.charCodeAt(ls - 1) !== 10 && text.charCodeAt(ls - 1) !== 13 && m.valueStart - ls < 4096) ls--;
+  const atLineStart = ls === 0 || text.charCodeAt(ls - 1) === 10 || text.charCodeAt(ls - 1) === 13;
+  let le = ls;
+  while (atLineStart && le < m.valueStart && (text.charCodeAt(le) === 32 || text.charCodeAt(le) === 9)) le++;
+  const baseIndent = text.slice(ls, le);
+  const parentWs = wsBefore(text, m.keyStart);
+  const parentColon = text.slice(m.keyEnd, m.valueStart);
+  const fallbackUnit = baseIndent.includes('\t') ? '\t' : '  ';
+
+  const first = server.members[0];
+  if (first === undefined) {
+    // Empty server object: follow how mcpServers lays out its entries.
+    const ind = indentAfterBreak(parentWs);
+    return { pretty: ind !== undefined, eol: eolOf(parentWs), unit: fallbackUnit, colon: parentColon, baseIndent };
+  }
+  const ws = wsBefore(w, first.keyStart);
+  const memberIndent = indentAfterBreak(ws);
+  let unit = fallbackUnit;
+  if (memberIndent !== undefined && memberIndent.length > baseIndent.length && memberIndent.startsWith(baseIndent)) {
+    unit = memberIndent.slice(baseIndent.length);
+  }
+  return { pretty: memberIndent !== undefined, eol: eolOf(ws), unit, colon: w.slice(first.keyEnd, first.valueStart), baseIndent };
+}
+
+function startsWithBreak(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return c === 10 || c === 13;
+}
+
+function splice(w: string, from: number, to: number, insert: string): string {
+  return w.slice(0, from) + insert + w.slice(to);
+}
+
+/**
+ * Adds `key: valueText` as the last member of `obj`, copying the separator and colon of the
+ * current last member. Exactly undone by removeMember (see there).
+ */
+function insertMember(w: string, obj: ObjectInfo, key: string, valueText: string, style: Style): string {
+  const keyText = JSON.stringify(key);
+  const last = obj.members[obj.members.length - 1];
+  if (last !== undefined) {
+    const sep = wsBefore(w, last.keyStart);
+    const colon = w.slice(last.keyEnd, last.valueStart);
+    return splice(w, last.valueEnd, last.valueEnd, `,${sep}${keyText}${colon}${valueText}`);
+  }
+  // Empty object `{inner}`: pretty files get `{\n<ind+unit>member\n<ind>}`; the existing inner
+  // whitespace is kept as the closing part so removal can give it back. removeMember collapses
+  // the closing part to nothing iff it starts with a line break and the opening part extends
+  // it; when the original inner whitespace would trigger that rule, the opening part gets a
+  // leading space so it does not.
+  const inner = w.slice(obj.start + 1, obj.end - 1);
+  let open = '';
+  let close = inner;
+  if (style.pretty) {
+    const p = style.eol + lineIndent(w, obj.start, style.baseIndent);
+    open = p + style.unit;
+    if (inner === '') close = p;
+    else if (startsWithBreak(inner) && open.startsWith(inner) && open.length > inner.length) open = ` ${open}`;
+  }
+  return splice(w, obj.start + 1, obj.end - 1, `${open}${keyText}${style.colon}${valueText}${close}`);
+}
+
+/** Removes member `k` of `obj` with its separator; the inverse of insertMember. */
+function removeMember(w: string, obj: ObjectInfo, k: number): string {
+  const m = obj.members[k];
+  if (m === undefined) return w;
+  const prev = obj.members[k - 1];
+  const next = obj.members[k + 1];
+  if (next !== undefined) return splice(w, m.keyStart, next.keyStart, ''); // member, comma, whitespace
+  if (prev !== undefined) return splice(w, prev.valueEnd, m.valueEnd, ''); // comma, whitespace, member
+  const open = w.slice(obj.start + 1, m.keyStart);
+  const close = w.slice(m.valueEnd, obj.end - 1);
+  const collapse = startsWithBreak(close) && open.startsWith(close) && open.length > close.length;
+  return splice(w, obj.start + 1, obj.end - 1, collapse ? '' : close);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-server editing on the window `w` = text of one server object (offset 0 = its `{`).
+
+interface Indexed<R> {
+  req: R;
+  index: number;
+}
+
+interface ServerGroup<R> {
+  member: Member;
+  items: Indexed<R>[];
+}
+
+function groupByServer<R extends TargetRef>(index: DocumentIndex, requests: readonly R[], onMissing: (i: number) => void): ServerGroup<R>[] {
+  const groups = new Map<number, ServerGroup<R>>();
+  requests.forEach((req, i) => {
+    const m = serverMember(index, req);
+    if (m === undefined) {
+      onMissing(i);
+      return;
+    }
+    let g = groups.get(m.valueStart);
+    if (g === undefined) {
+      g = { member: m, items: [] };
+      groups.set(m.valueStart, g);
+    }
+    g.items.push({ req, index: i });
+  });
+  return [...groups.values()];
+}
+
+/**
+ * Replaces each group's server object with its edited text. All offsets refer to the original
+ * text, so pieces are taken in order from it. Plain `+` builds a rope: no 20 MB copy here
+ * (the writer flattens it once while encoding anyway; join('') would copy twice).
+ */
+function spliceGroups(text: string, edits: { start: number; end: number; text: string }[]): string {
+  edits.sort((a, b) => a.start - b.start);
+  let out = '';
+  let pos = 0;
+  for (const e of edits) {
+    out += text.slice(pos, e.start) + e.text;
+    pos = e.end;
+  }
+  return out + text.slice(pos);
+}
+
+function stringValue(s: JsonScanner, m: Member): string | undefined {
+  return s.text.charCodeAt(m.valueStart) === 34 ? s.decodeString(m.valueStart, m.valueEnd) : undefined;
+}
+
+const NON_STDIO_TYPES = new Set(['http', 'sse', 'ws', 'sse-ide', 'ws-ide', 'sdk', 'claudeai-proxy']);
+
+/** Why this server entry cannot take env values, or undefined if it can. */
+function unsupportedReason(s: JsonScanner): string | undefined {
+  if (!s.isObjectAt(0)) return 'server entry is not an object';
+  const typeM = lastMember(s.readObject(0).members, 'type');
+  if (typeM === undefined) return undefined; // no type means stdio
+  const type = stringValue(s, typeM);
+  if (type === 'stdio') return undefined;
+  if (type === undefined) return 'server type is not a string';
+  // Name only well-known types: the reason is shown to users and must not echo arbitrary content.
+  return NON_STDIO_TYPES.has(type) ? `server type "${type}" has no env block` : 'server type is not stdio';
+}
+
+function injectIntoServer(text: string, g: ServerGroup<InjectRequest>, isOurs: IsOurs, outcomes: InjectOutcome[]): string {
+  let w = text.slice(g.member.valueStart, g.member.valueEnd);
+  const reason = unsupportedReason(new JsonScanner(w));
+  if (reason !== undefined) {
+    for (const { req, index } of g.items) outcomes[index] = { kind: 'unsupported-server', target: targetOf(req), reason };
+    return w;
+  }
+  const style = styleFor(text, g.member, new JsonScanner(w).readObject(0), w);
+  let createdEnv = false; // by an earlier request of this call: later ones share that env object
+  for (const { req, index } of g.items) {
+    const target = targetOf(req);
+    let s = new JsonScanner(w);
+    let envM = lastMember(s.readObject(0).members, 'env');
+    if (envM === undefined) {
+      w = insertMember(w, s.readObject(0), 'env', '{}', style);
+      createdEnv = true;
+      s = new JsonScanner(w);
+      envM = lastMember(s.readObject(0).members, 'env');
+      if (envM === undefined) throw new Error('internal: env insertion failed');
+    }
+    if (!s.isObjectAt(envM.valueStart)) {
+      outcomes[index] = { kind: 'unsupported-server', target, reason: 'env is not an object' };
+      continue;
+    }
+    const env = s.readObject(envM.valueStart);
+    const same = env.members.filter((m) => m.key === req.env);
+    const cur = same[0];
+    if (cur === undefined) {
+      w = insertMember(w, env, req.env, JSON.stringify(req.value), style);
+      outcomes[index] = { kind: 'injected', target, createdEnv, replaced: false };
+      continue;
+    }
+    // A duplicated variable was not written by us (we never create duplicates): hands off.
+    const current = same.length === 1 ? stringValue(s, cur) : undefined;
+    if (current === undefined || !isOurs(target, current)) {
+      outcomes[index] = { kind: 'conflict', target };
+    } else if (current === req.value) {
+      outcomes[index] = { kind: 'unchanged', target };
+    } else {
+      w = splice(w, cur.valueStart, cur.valueEnd, JSON.stringify(req.value));
+      outcomes[index] = { kind: 'injected', target, createdEnv: false, replaced: true };
+    }
+  }
+  return w;
+}
+
+function stripFromServer(text: string, g: ServerGroup<StripRequest>, isOurs: IsOurs, outcomes: StripOutcome[]): string {
+  let w = text.slice(g.member.valueStart, g.member.valueEnd);
+  if (!new JsonScanner(w).isObjectAt(0)) {
+    for (const { req, index } of g.items) outcomes[index] = { kind: 'absent', target: targetOf(req) };
+    return w;
+  }
+  // The server type is not checked: a value of ours must go wherever it is.
+  const stripped: number[] = [];
+  let removeEnvIfEmpty = false;
+  for (const { req, index } of g.items) {
+    const target = targetOf(req);
+    let result: StripOutcome = { kind: 'absent', target };
+    // Remove every occurrence of the variable that holds a value of ours (duplicates included,
+    // so no shadowed copy of a secret stays behind), one at a time since offsets shift.
+    for (;;) {
+      const s = new JsonScanner(w);
+      const envM = lastMember(s.readObject(0).members, 'env');
+      if (envM === undefined || !s.isObjectAt(envM.valueStart)) break;
+      const env = s.readObject(envM.valueStart);
+      let found = false;
+      let k = -1;
+      env.members.forEach((m, i) => {
+        if (m.key !== req.env) return;
+        found = true;
+        const v = stringValue(s, m);
+        if (v !== undefined && isOurs(target, v)) k = i;
+      });
+      if (k === -1) {
+        if (found && result.kind === 'absent') result = { kind: 'foreign', target };
+        break;
+      }
+      w = removeMember(w, env, k);
+      result = { kind: 'stripped', target, removedEnv: false };
+    }
+    outcomes[index] = result;
+    if (result.kind === 'stripped') {
+      stripped.push(index);
+      if (req.removeEnvIfEmpty) removeEnvIfEmpty = true;
+    }
+  }
+  if (removeEnvIfEmpty) {
+    const s = new JsonScanner(w);
+    const server = s.readObject(0);
+    const envM = lastMember(server.members, 'env');
+    if (envM !== undefined && s.isObjectAt(envM.valueStart) && s.readObject(envM.valueStart).members.length === 0) {
+      w = removeMember(w, server, server.members.lastIndexOf(envM));
+      for (const i of stripped) {
+        const o = outcomes[i];
+        if (o !== undefined && o.kind === 'stripped') o.removedEnv = true;
+      }
+    }
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Puts each value into `<scope servers>[server].env[env]`, creating `env` if needed.
+ * One scan of `text`; requests for the same server are applied in order on that server's text.
+ * Throws ConfigParseError / ConfigShapeError (see indexDocument); a missing server is an outcome.
+ */
+export function applyInjections(text: string, requests: readonly InjectRequest[], isOurs: IsOurs): { text: string; outcomes: InjectOutcome[] } {
+  const index = indexFor(text, requests);
+  const outcomes: InjectOutcome[] = new Array<InjectOutcome>(requests.length);
+  const groups = groupByServer(index, requests, (i) => {
+    const r = requests[i];
+    if (r !== undefined) outcomes[i] = { kind: 'missing-server', target: targetOf(r) };
+  });
+  const edits = groups.map((g) => ({ start: g.member.valueStart, end: g.member.valueEnd, text: injectIntoServer(text, g, isOurs, outcomes) }));
+  return { text: spliceGroups(text, edits), outcomes };
+}
+
+/**
+ * Removes each variable whose current value isOurs; removes the whole `env` property when it
+ * became empty and some stripped request of that server says we created it.
+ */
+export function applyStrips(text: string, requests: readonly StripRequest[], isOurs: IsOurs): { text: string; outcomes: StripOutcome[] } {
+  const index = indexFor(text, requests);
+  const outcomes: StripOutcome[] = new Array<StripOutcome>(requests.length);
+  const groups = groupByServer(index, requests, (i) => {
+    const r = requests[i];
+    if (r !== undefined) outcomes[i] = { kind: 'absent', target: targetOf(r) };
+  });
+  const edits = groups.map((g) => ({ start: g.member.valueStart, end: g.member.valueEnd, text: stripFromServer(text, g, isOurs, outcomes) }));
+  return { text: spliceGroups(text, edits), outcomes };
+}
+
+/**
+ * Current string value at each target (last duplicate wins, whatever the server type), or
+ * undefined if absent or not a string. Throws like applyInjections.
+ */
+export function readEnvValues(text: string, targets: readonly TargetRef[]): (string | undefined)[] {
+  const index = indexFor(text, targets);
+  const s = new JsonScanner(text);
+  return targets.map((t) => {
+    const m = serverMember(index, t);
+    if (m === undefined || !s.isObjectAt(m.valueStart)) return undefined;
+    const envM = lastMember(s.readObject(m.valueStart).members, 'env');
+    if (envM === undefined || !s.isObjectAt(envM.valueStart)) return undefined;
+    const v = lastMember(s.readObject(envM.valueStart).members, t.env);
+    return v === undefined ? undefined : stringValue(s, v);
+  });
+}

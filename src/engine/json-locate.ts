@@ -1,0 +1,419 @@
+// Fast, validating scanner for strict JSON (RFC 8259, exactly what JSON.parse accepts).
+//
+// Claude Code's ~/.claude.json reaches 5–20 MB, mostly `projects[..].history`. Building a full
+// tree (jsonc-parser parseTree ~830 ms at 20 MB) or even JSON.parse (~80–170 ms) blows the hook
+// budget, and we need byte offsets anyway. This scanner validates every byte once, but only
+// materialises the few objects the caller asks about (their members with offsets); everything
+// else is skipped without allocating.
+//
+// Error messages never contain any excerpt of the text: it may hold secrets.
+
+/** The text is not strict JSON. `line`/`column` are 1-based; column counts UTF-16 code units. */
+export class ConfigParseError extends Error {
+  readonly line: number;
+  readonly column: number;
+  readonly offset: number;
+  constructor(line: number, column: number, offset: number, reason: string) {
+    super(`not valid JSON at line ${line}, column ${column}: ${reason}`);
+    this.name = 'ConfigParseError';
+    this.line = line;
+    this.column = column;
+    this.offset = offset;
+  }
+}
+
+/** The text is valid JSON, but a part we must walk through has the wrong type. */
+export class ConfigShapeError extends Error {
+  /** Where, e.g. `mcpServers` or `projects["/abs/path"].mcpServers`; never file content. */
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`${path === '' ? 'top level' : path} ${problem}`);
+    this.name = 'ConfigShapeError';
+    this.path = path;
+  }
+}
+
+/** One `"key": value` member of an object; offsets index the scanned text. */
+export interface Member {
+  /** Decoded key. */
+  key: string;
+  /** Offset of the key's opening quote. */
+  keyStart: number;
+  /** Offset just after the key's closing quote. */
+  keyEnd: number;
+  /** Offset of the value's first character. */
+  valueStart: number;
+  /** Offset just after the value's last character. */
+  valueEnd: number;
+}
+
+/** An object with all its members in text order (duplicates kept: callers pick the last). */
+export interface ObjectInfo {
+  /** Offset of `{`. */
+  start: number;
+  /** Offset just after `}`. */
+  end: number;
+  members: Member[];
+}
+
+const enum Ch {
+  Tab = 9,
+  Lf = 10,
+  Cr = 13,
+  Space = 32,
+  Quote = 34,
+  Plus = 43,
+  Comma = 44,
+  Minus = 45,
+  Dot = 46,
+  Slash = 47,
+  Zero = 48,
+  Nine = 57,
+  Colon = 58,
+  UpperE = 69,
+  OpenBracket = 91,
+  Backslash = 92,
+  CloseBracket = 93,
+  LowerE = 101,
+  LowerF = 102,
+  LowerN = 110,
+  LowerT = 116,
+  LowerU = 117,
+  OpenBrace = 123,
+  CloseBrace = 125,
+}
+
+// Plain string content: anything but quote, backslash and control characters. A sticky regex
+// skips long runs several times faster than a charCodeAt loop (strings are most of the file).
+const STRING_RUN = /[^"\\\u0000-\u001f]*/y;
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+export function isJsonWhitespace(c: number): boolean {
+  return c === Ch.Space || c === Ch.Lf || c === Ch.Cr || c === Ch.Tab;
+}
+
+/** Builds a ConfigParseError for `offset`, computing line and column only now (error path). */
+export function parseErrorAt(text: string, offset: number, reason: string): ConfigParseError {
+  let line = 1;
+  let lineStart = 0;
+  const stop = Math.min(offset, text.length);
+  for (let i = text.indexOf('\n'); i !== -1 && i < stop; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return new ConfigParseError(line, stop - lineStart + 1, offset, reason);
+}
+
+const STACK_OBJECT = 1;
+const STACK_ARRAY = 2;
+
+export class JsonScanner {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  fail(offset: number, reason?: string): never {
+    const why = reason ?? (offset >= this.text.length ? 'unexpected end of text' : 'unexpected character');
+    throw parseErrorAt(this.text, offset, why);
+  }
+
+  skipWs(i: number): number {
+    const t = this.text;
+    let c = t.charCodeAt(i);
+    if (c > Ch.Space) return i; // the common case: no whitespace at all
+    while (c === Ch.Space || c === Ch.Lf || c === Ch.Cr || c === Ch.Tab) c = t.charCodeAt(++i);
+    return i;
+  }
+
+  /** `i` is at an opening quote; returns the offset after the closing quote. */
+  skipString(i: number): number {
+    const t = this.text;
+    let j = i + 1;
+    // Short strings (keys, small values) end before the regex call would pay off.
+    for (const stop = j + 16; j < stop; j++) {
+      const c = t.charCodeAt(j);
+      if (c === Ch.Quote) return j + 1;
+      if (c === Ch.Backslash || c < Ch.Space || c !== c) break; // c !== c: NaN, past the end
+    }
+    for (;;) {
+      STRING_RUN.lastIndex = j;
+      STRING_RUN.test(t);
+      j = STRING_RUN.lastIndex;
+      const c = t.charCodeAt(j);
+      if (c === Ch.Quote) return j + 1;
+      if (c !== Ch.Backslash) this.fail(j, j >= t.length ? 'unterminated string' : 'control character in string');
+      const e = t.charCodeAt(j + 1);
+      if (e === Ch.LowerU) {
+        if (!(isHex(t.charCodeAt(j + 2)) && isHex(t.charCodeAt(j + 3)) && isHex(t.charCodeAt(j + 4)) && isHex(t.charCodeAt(j + 5)))) {
+          this.fail(j, 'bad \\u escape');
+        }
+        j += 6;
+      } else if (e === Ch.Quote || e === Ch.Backslash || e === Ch.Slash || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) {
+        j += 2; // \" \\ \/ \b \f \n \r \t
+      } else {
+        this.fail(j, 'bad escape');
+      }
+    }
+  }
+
+  /** Decodes the string token [start, end) (quotes included). */
+  decodeString(start: number, end: number): string {
+    const raw = this.text.slice(start + 1, end - 1);
+    // Most keys have no escapes; JSON.parse is only needed for the rest.
+    return raw.indexOf('\\') === -1 ? raw : (JSON.parse(this.text.slice(start, end)) as string);
+  }
+
+  private skipNumber(i: number): number {
+    const t = this.text;
+    let c = t.charCodeAt(i);
+    if (c === Ch.Minus) c = t.charCodeAt(++i);
+    if (c === Ch.Zero) {
+      c = t.charCodeAt(++i);
+    } else if (c > Ch.Zero && c <= Ch.Nine) {
+      do c = t.charCodeAt(++i);
+      while (c >= Ch.Zero && c <= Ch.Nine);
+    } else {
+      this.fail(i);
+    }
+    if (c === Ch.Dot) {
+      c = t.charCodeAt(++i);
+      if (!(c >= Ch.Zero && c <= Ch.Nine)) this.fail(i);
+      do c = t.charCodeAt(++i);
+      while (c >= Ch.Zero && c <= Ch.Nine);
+    }
+    if (c === Ch.LowerE || c === Ch.UpperE) {
+      c = t.charCodeAt(++i);
+      if (c === Ch.Plus || c === Ch.Minus) c = t.charCodeAt(++i);
+      if (!(c >= Ch.Zero && c <= Ch.Nine)) this.fail(i);
+      do c = t.charCodeAt(++i);
+      while (c >= Ch.Zero && c <= Ch.Nine);
+    }
+    return i;
+  }
+
+  /** Scalar (string, number, literal) at `i`; returns its end, or -1 if `i` starts a container. */
+  private skipScalar(i: number): number {
+    const t = this.text;
+    const c = t.charCodeAt(i);
+    if (c === Ch.Quote) return this.skipString(i);
+    if (c === Ch.OpenBrace || c === Ch.OpenBracket) return -1;
+    if (c === Ch.LowerT) {
+      if (t.startsWith('true', i)) return i + 4;
+    } else if (c === Ch.LowerF) {
+      if (t.startsWith('false', i)) return i + 5;
+    } else if (c === Ch.LowerN) {
+      if (t.startsWith('null', i)) return i + 4;
+    } else if (c === Ch.Minus || (c >= Ch.Zero && c <= Ch.Nine)) {
+      return this.skipNumber(i);
+    }
+    return this.fail(i);
+  }
+
+  /** Key, optional whitespace and colon at `i` (already past whitespace); returns the offset after the colon. */
+  private skipKeyColon(i: number): number {
+    if (this.text.charCodeAt(i) !== Ch.Quote) this.fail(i, 'expected a property name');
+    i = this.skipWs(this.skipString(i));
+    if (this.text.charCodeAt(i) !== Ch.Colon) this.fail(i, "expected ':'");
+    return i + 1;
+  }
+
+  /**
+   * Validates the value starting at `i` (leading whitespace allowed) and returns the offset just
+   * after it. Iterative with an explicit stack, so any nesting depth is fine.
+   */
+  skipValue(i: number): number {
+    const t = this.text;
+    const stack: number[] = [];
+    for (;;) {
+      // Expect a value.
+      i = this.skipWs(i);
+      const c = t.charCodeAt(i);
+      if (c === Ch.OpenBrace) {
+        i = this.skipWs(i + 1);
+        if (t.charCodeAt(i) === Ch.CloseBrace) {
+          i++;
+        } else {
+          stack.push(STACK_OBJECT);
+          i = this.skipKeyColon(i);
+          continue;
+        }
+      } else if (c === Ch.OpenBracket) {
+        i = this.skipWs(i + 1);
+        if (t.charCodeAt(i) === Ch.CloseBracket) {
+          i++;
+        } else {
+          stack.push(STACK_ARRAY);
+          continue;
+        }
+      } else {
+        i = this.skipScalar(i);
+      }
+      // After a value: close containers or move to the next element.
+      for (;;) {
+        const top = stack.length === 0 ? 0 : stack[stack.length - 1];
+        if (top === 0) return i;
+        i = this.skipWs(i);
+        const d = t.charCodeAt(i);
+        if (d === Ch.Comma) {
+          i = top === STACK_OBJECT ? this.skipKeyColon(this.skipWs(i + 1)) : i + 1;
+          break;
+        }
+        if (d === (top === STACK_OBJECT ? Ch.CloseBrace : Ch.CloseBracket)) {
+          stack.pop();
+          i++;
+          continue;
+        }
+        this.fail(i, top === STACK_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
+      }
+    }
+  }
+
+  /**
+   * Walks the object at `i` (which must be `{`), calling `onMember` for every member with the
+   * decoded key and the offset of its value (whitespace skipped). `onMember` must consume the
+   * value and return the offset just after it (e.g. `s.skipValue(valueStart)`).
+   * Returns the offset just after `}`.
+   */
+  walkObject(i: number, onMember: (key: string, keyStart: number, keyEnd: number, valueStart: number) => number): number {
+    const t = this.text;
+    if (t.charCodeAt(i) !== Ch.OpenBrace) this.fail(i, "expected '{'");
+    i = this.skipWs(i + 1);
+    if (t.charCodeAt(i) === Ch.CloseBrace) return i + 1;
+    for (;;) {
+      if (t.charCodeAt(i) !== Ch.Quote) this.fail(i, 'expected a property name');
+      const keyStart = i;
+      const keyEnd = this.skipString(i);
+      i = this.skipWs(keyEnd);
+      if (t.charCodeAt(i) !== Ch.Colon) this.fail(i, "expected ':'");
+      const valueStart = this.skipWs(i + 1);
+      i = this.skipWs(onMember(this.decodeString(keyStart, keyEnd), keyStart, keyEnd, valueStart));
+      const d = t.charCodeAt(i);
+      if (d === Ch.CloseBrace) return i + 1;
+      if (d !== Ch.Comma) this.fail(i, "expected ',' or '}'");
+      i = this.skipWs(i + 1);
+    }
+  }
+
+  /** Members of the object at `i` (must be `{`), values validated and skipped. */
+  readObject(i: number): ObjectInfo {
+    const members: Member[] = [];
+    const end = this.walkObject(i, (key, keyStart, keyEnd, valueStart) => {
+      const valueEnd = this.skipValue(valueStart);
+      members.push({ key, keyStart, keyEnd, valueStart, valueEnd });
+      return valueEnd;
+    });
+    return { start: i, end, members };
+  }
+
+  isObjectAt(i: number): boolean {
+    return this.text.charCodeAt(i) === Ch.OpenBrace;
+  }
+}
+
+/** Last member named `key` (JSON.parse semantics: the last duplicate wins). */
+export function lastMember(members: readonly Member[], key: string): Member | undefined {
+  for (let k = members.length - 1; k >= 0; k--) {
+    const m = members[k];
+    if (m !== undefined && m.key === key) return m;
+  }
+  return undefined;
+}
+
+/** Where the `mcpServers` object of one scope is, as far as the document has it. */
+export type ServersLocation =
+  | { kind: 'found'; servers: ObjectInfo }
+  /** No `mcpServers` (or no `projects[p]`, or no `projects`): every server there is missing. */
+  | { kind: 'absent' };
+
+export interface DocumentIndex {
+  user: ServersLocation;
+  /** Keyed by the requested project path. */
+  projects: Map<string, ServersLocation>;
+}
+
+/**
+ * Validates the whole document and locates the top-level `mcpServers` (if `wantUser`) and, for each requested
+ * project path, `projects[path].mcpServers`, in ONE pass. Only these objects get their members
+ * listed; everything else is skipped.
+ *
+ * Duplicate keys follow JSON.parse: the last occurrence wins at every level.
+ * Throws ConfigParseError for invalid JSON, ConfigShapeError when the top level, `projects`,
+ * a requested `projects[path]` or an `mcpServers` we need is not an object.
+ */
+export function indexDocument(text: string, wantUser: boolean, projectPaths: ReadonlySet<string>): DocumentIndex {
+  const s = new JsonScanner(text);
+  const start = s.skipWs(0);
+  if (start >= text.length) s.fail(start, 'empty text');
+
+  // Shape problems are collected and thrown only after the whole text validated, so a broken
+  // file always reports the syntax error, and a later duplicate key can still fix the shape.
+  let userServers: ObjectInfo | 'absent' | 'bad' = 'absent';
+  let projectsBad = false;
+  const projects = new Map<string, ObjectInfo | 'absent' | 'bad-entry' | 'bad-servers'>();
+  for (const p of projectPaths) projects.set(p, 'absent');
+
+  if (!s.isObjectAt(start)) {
+    const end = s.skipWs(s.skipValue(start));
+    if (end < text.length) s.fail(end, 'unexpected text after the JSON value');
+    throw new ConfigShapeError('', 'is not a JSON object');
+  }
+
+  const end = s.walkObject(start, (key, _ks, _ke, vs) => {
+    if (key === 'mcpServers' && wantUser) {
+      if (!s.isObjectAt(vs)) {
+        userServers = 'bad';
+        return s.skipValue(vs);
+      }
+      const info = s.readObject(vs);
+      userServers = info;
+      return info.end;
+    }
+    if (key === 'projects' && projectPaths.size > 0) {
+      // A later duplicate `projects` replaces everything found in an earlier one.
+      for (const p of projectPaths) projects.set(p, 'absent');
+      if (!s.isObjectAt(vs)) {
+        projectsBad = true;
+        return s.skipValue(vs);
+      }
+      projectsBad = false;
+      return s.walkObject(vs, (pkey, _pks, _pke, pvs) => {
+        if (!projectPaths.has(pkey)) return s.skipValue(pvs);
+        if (!s.isObjectAt(pvs)) {
+          projects.set(pkey, 'bad-entry');
+          return s.skipValue(pvs);
+        }
+        projects.set(pkey, 'absent');
+        return s.walkObject(pvs, (ekey, _eks, _eke, evs) => {
+          if (ekey !== 'mcpServers') return s.skipValue(evs);
+          if (!s.isObjectAt(evs)) {
+            projects.set(pkey, 'bad-servers');
+            return s.skipValue(evs);
+          }
+          const info = s.readObject(evs);
+          projects.set(pkey, info);
+          return info.end;
+        });
+      });
+    }
+    return s.skipValue(vs);
+  });
+  const after = s.skipWs(end);
+  if (after < text.length) s.fail(after, 'unexpected text after the JSON value');
+
+  // TypeScript narrows the closure-assigned variable to its initial value; re-widen it.
+  const user = userServers as ObjectInfo | 'absent' | 'bad';
+  if (user === 'bad') throw new ConfigShapeError('mcpServers', 'is not an object');
+  if (projectsBad) throw new ConfigShapeError('projects', 'is not an object');
+  const out = new Map<string, ServersLocation>();
+  for (const [p, loc] of projects) {
+    const where = `projects[${JSON.stringify(p)}]`;
+    if (loc === 'bad-entry') throw new ConfigShapeError(where, 'is not an object');
+    if (loc === 'bad-servers') throw new ConfigShapeError(`${where}.mcpServers`, 'is not an object');
+    out.set(p, loc === 'absent' ? { kind: 'absent' } : { kind: 'found', servers: loc });
+  }
+  return { user: user === 'absent' ? { kind: 'absent' } : { kind: 'found', servers: user }, projects: out };
+}
