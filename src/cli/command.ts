@@ -5,5 +5,7 @@ export interface Command {
   summary: string;
   /** Full --help text. */
   help: string;
+  /** Arguments are passed through untouched (no --help interception): the launcher. */
+  passThrough?: boolean;
   run(argv: readonly string[], ctx: CliContext): Promise<number>;
 }

@@ -1,7 +1,11 @@
 // What a command needs from the outside world, passed in so that tests can run commands
 // in-process with a memory keyring, a temporary HOME and captured output.
 import type { Readable, Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
+import type { EngineContext } from '../engine/engine.js';
+import { identify, type ProcessId } from '../engine/process-info.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { openBackend } from '../keyring/select.js';
 
@@ -14,6 +18,21 @@ export interface CliContext {
   paths: ClaudePaths;
   backend: () => SecretBackend;
   now: () => Date;
+  /** Starts the detached watchdog; absent where no real process should be started (in-process tests). */
+  spawnWatchdog?: () => ProcessId | undefined;
+}
+
+export function engineContext(ctx: CliContext): EngineContext {
+  return { paths: ctx.paths, now: ctx.now, ...(ctx.spawnWatchdog ? { spawnWatchdog: ctx.spawnWatchdog } : {}) };
+}
+
+/** The watchdog: our own bundle, detached in a session of its own so that it outlives the hook. */
+function spawnWatchdogProcess(env: Env): ProcessId | undefined {
+  const script = process.argv[1];
+  if (!script) return undefined;
+  const child = spawn(process.execPath, [realpathSync(script), 'watchdog'], { detached: true, stdio: 'ignore', cwd: '/', env: env as NodeJS.ProcessEnv });
+  child.unref();
+  return child.pid === undefined ? undefined : identify(child.pid);
 }
 
 export function processContext(): CliContext {
@@ -27,6 +46,7 @@ export function processContext(): CliContext {
     paths: claudePaths(process.env),
     backend: () => (backend ??= openBackend(process.env)),
     now: () => new Date(),
+    spawnWatchdog: () => spawnWatchdogProcess(process.env),
   };
 }
 

@@ -2,6 +2,11 @@
 import { EXIT_ERROR, EXIT_USAGE, KiError, oneLine } from '../core/errors.js';
 import type { Command } from './command.js';
 import { add } from './commands/add.js';
+import { claude } from './commands/claude.js';
+import { cleanup } from './commands/cleanup.js';
+import { hook } from './commands/hook.js';
+import { status } from './commands/status.js';
+import { watchdog } from './commands/watchdog.js';
 import { list } from './commands/list.js';
 import { remove } from './commands/remove.js';
 import { rotate } from './commands/rotate.js';
@@ -9,7 +14,7 @@ import { output, type CliContext } from './context.js';
 
 export const VERSION = '0.1.0';
 
-export const COMMANDS: readonly Command[] = [add, list, rotate, remove];
+export const COMMANDS: readonly Command[] = [add, list, rotate, remove, claude, status, cleanup, hook, watchdog];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -45,7 +50,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       out.error(`unknown command ${/^[a-z-]{1,32}$/.test(name) ? name : '…'}: run 'keyring-inject --help'`);
       return EXIT_USAGE;
     }
-    if (rest.includes('--help') || rest.includes('-h')) {
+    if (!command.passThrough && (rest.includes('--help') || rest.includes('-h'))) {
       out.line(command.help);
       return 0;
     }

@@ -1,25 +1,28 @@
 // Our session state file: live sessions and what is injected where. Never a value: an
-// injected value is recognised by a salted HMAC, with a fresh random salt per injection.
+// injected value is recognised by a salted HMAC (identify.ts), with a fresh salt per injection.
+// 0600, written atomically, and every read-modify-write holds its own lock (`state.json.lock`).
+// Lock order everywhere: this lock first, then Claude's config lock.
 import { join } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
-import { readTextIfExists } from '../core/secure-file.js';
+import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
 import type { Target } from '../registry/registry.js';
+import { macMatches } from './identify.js';
+import { isAlive, type ProcessId } from './process-info.js';
 
-export interface SessionRecord {
-  sessionId: string;
-  /** The Claude Code process and its start time (clock ticks since boot), so a reused pid is not mistaken for it. */
-  pid: number;
-  procStart: string;
+export interface SessionRecord extends ProcessId {
+  /** Latest Claude Code session id seen for this process (it changes on /clear). */
+  sessionId?: string;
   startedAt: string;
-  /** Registered by `keyring-inject claude` rather than by the SessionStart hook. */
+  /** Registered by `keyring-inject claude`: pid is the launcher, `claude` the client it started. */
   launcher?: boolean;
+  claude?: ProcessId;
 }
 
 export interface InjectionRecord extends Target {
   key: string;
   /** The config file we wrote into. */
   file: string;
-  /** We created the server's env object, so strip removes it again when it is empty. */
+  /** We created the server's env object, so strip removes it again once it is empty. */
   createdEnv: boolean;
   salt: string;
   mac: string;
@@ -29,6 +32,7 @@ export interface State {
   version: 1;
   sessions: SessionRecord[];
   injected: InjectionRecord[];
+  watchdog?: ProcessId;
 }
 
 export function stateFile(paths: ClaudePaths): string {
@@ -44,16 +48,52 @@ export function parseState(text: string): State {
   if (data.version !== 1 || !Array.isArray(data.sessions) || !Array.isArray(data.injected)) {
     throw new Error('unexpected shape');
   }
-  return { version: 1, sessions: data.sessions, injected: data.injected };
+  return { version: 1, sessions: data.sessions, injected: data.injected, ...(data.watchdog ? { watchdog: data.watchdog } : {}) };
 }
 
-/** Best-effort read for reports: a missing or damaged state reads as empty. */
+/** Read without the lock. A damaged file reads as "nothing recorded" for reports, but the
+ * injection records in it would be lost, so writers use readStateStrict. */
 export async function readStateForReport(paths: ClaudePaths): Promise<State> {
-  const text = await readTextIfExists(stateFile(paths)).catch(() => undefined);
-  if (text === undefined) return emptyState();
   try {
-    return parseState(text);
+    return await readStateStrict(paths);
   } catch {
     return emptyState();
   }
+}
+
+async function readStateStrict(paths: ClaudePaths): Promise<State> {
+  const text = await readTextIfExists(stateFile(paths));
+  return text === undefined ? emptyState() : parseState(text);
+}
+
+/** Read-modify-write under the state lock. `fn` mutates the state it is given; it is written back if `fn` returns true-ish `changed`. */
+export async function withState<T>(paths: ClaudePaths, fn: (state: State) => Promise<{ changed: boolean; result: T }>): Promise<T> {
+  const file = stateFile(paths);
+  return withLock(file, async () => {
+    let state: State;
+    try {
+      state = await readStateStrict(paths);
+    } catch {
+      // A damaged state cannot tell us what is ours; start over. cleanup (with the keyring) still finds leftovers by value.
+      state = emptyState();
+    }
+    const { changed, result } = await fn(state);
+    if (changed) await writeState(paths, state);
+    return result;
+  });
+}
+
+export async function writeState(paths: ClaudePaths, state: State): Promise<void> {
+  await writePrivateFile(stateFile(paths), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function sessionAlive(s: SessionRecord): boolean {
+  return isAlive(s) || (s.claude !== undefined && isAlive(s.claude));
+}
+
+/** Is `value` at `target` one we injected (by any injection record for that target)? */
+export function isOursIn(records: readonly InjectionRecord[], target: Target, value: string): boolean {
+  return records.some(
+    (r) => r.server === target.server && r.env === target.env && r.scope === target.scope && (r.project ?? '') === (target.project ?? '') && macMatches(value, r.salt, r.mac),
+  );
 }

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { KiError } from '../../core/errors.js';
+import { registryFile } from '../../core/paths.js';
+import { endSession, resolveValues, startSession } from '../../engine/engine.js';
+import { identify } from '../../engine/process-info.js';
+import { loadRegistry } from '../../registry/store.js';
+import type { Command } from '../command.js';
+import { engineContext, output, type CliContext } from '../context.js';
+import { LAUNCHER_ENV } from './hook.js';
+
+export const claude: Command = {
+  name: 'claude',
+  summary: 'start Claude Code with the keys injected before its MCP servers start',
+  passThrough: true,
+  help: `Usage: keyring-inject claude [CLAUDE ARGUMENTS...]
+
+Claude Code starts its MCP servers before SessionStart hooks run, so keys injected by the hook
+reach servers only when they restart. The launcher injects first, then runs 'claude' with the
+same terminal, arguments, signals and exit code, and strips the keys after it exits if no other
+session needs them. Every argument goes to claude unchanged (see 'help claude' for this text).
+
+Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'claude' on PATH).`,
+
+  async run(argv, ctx) {
+    const bin = findClaude(ctx);
+    const me = identify(process.pid);
+    if (!me) throw new KiError('cannot read this process start time; the launcher needs /proc (Linux) or ps');
+    const registry = await loadRegistry(registryFile(ctx.paths));
+    const { known, missing } = await resolveValues(registry, ctx.backend());
+    const engine = engineContext(ctx);
+    const report = await startSession(engine, { ...me, launcher: true }, known);
+    const out = output(ctx);
+    if (missing.length > 0) out.warn(`not in the keyring: ${missing.join(', ')}`);
+    if (report.conflicts.length > 0) out.warn(`left alone (already set by someone else): ${report.conflicts.join(', ')}`);
+
+    const child = spawn(bin, argv, { stdio: 'inherit', env: { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: `${me.pid}:${me.procStart}` } });
+    const childId = child.pid === undefined ? undefined : identify(child.pid);
+    if (childId) await startSession(engine, { ...me, launcher: true, claude: childId }, []).catch(() => undefined);
+
+    // The terminal sends Ctrl-C / Ctrl-\ to the whole foreground group: claude gets them itself.
+    const ignore = () => undefined;
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    process.on('SIGINT', ignore);
+    process.on('SIGQUIT', ignore);
+    const forwards = (['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, f] of forwards) process.on(s, f);
+
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.on('error', () => resolve({ code: 127, signal: null }));
+      child.on('exit', (c, s) => resolve({ code: c, signal: s }));
+    });
+    await endSession(engine, me).catch((err: Error) => out.error(`could not strip after exit: ${err.message}; run 'keyring-inject cleanup'`));
+    if (signal) {
+      const num = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 }[signal as string] ?? 1;
+      return 128 + num;
+    }
+    return code ?? 1;
+  },
+};
+
+function findClaude(ctx: CliContext): string {
+  const explicit = ctx.env.KEYRING_INJECT_CLAUDE_BIN;
+  if (explicit) return explicit;
+  for (const dir of (ctx.env.PATH ?? '').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const candidate = join(dir, process.platform === 'win32' ? 'claude.exe' : 'claude');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  throw new KiError("cannot find 'claude' on PATH: install Claude Code (npm install -g @anthropic-ai/claude-code) or set KEYRING_INJECT_CLAUDE_BIN");
+}

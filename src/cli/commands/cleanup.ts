@@ -1,0 +1,71 @@
+import { oneLine } from '../../core/errors.js';
+import { registryFile } from '../../core/paths.js';
+import { resolveValues, stripAllLocked } from '../../engine/engine.js';
+import { removeLockDir, staleConfigLock, type KnownValue } from '../../engine/scrub.js';
+import { sessionAlive, withState } from '../../engine/state.js';
+import { loadRegistry } from '../../registry/store.js';
+import { bool, parseArgs, positionals } from '../args.js';
+import type { Command } from '../command.js';
+import { engineContext, output } from '../context.js';
+
+export const cleanup: Command = {
+  name: 'cleanup',
+  summary: 'crash recovery: strip every injected key from the config and its backups',
+  help: `Usage: keyring-inject cleanup [--dry-run] [--json]
+
+Removes everything of ours that a crashed session may have left: injected values in the Claude
+Code config and in its backups and corrupted copies, orphaned temp files beside the config, a
+stale config lock, and records of dead sessions. Values are recognised by our records and, when
+the keyring can be read, by value as well. Live sessions lose their injected keys too (their
+running servers keep what they already have). Idempotent.
+
+  --dry-run  report what would be removed, change nothing
+  --json     {"dryRun", "stripped": [...], "copies": [{"file","found"}], "tempFiles": [...],
+              "staleLock": path|null, "deadSessions": n, "liveSessions": n, "keyringChecked": bool}
+
+Exit status: 0 when everything was cleaned (or nothing was found), 1 when it could not finish.`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
+    positionals(p, []);
+    const dryRun = bool(p, 'dry-run');
+    const out = output(ctx);
+    // With the keyring we also find values that no record remembers (a lost state file).
+    let known: KnownValue[] = [];
+    let keyringChecked = true;
+    try {
+      known = (await resolveValues(await loadRegistry(registryFile(ctx.paths)), ctx.backend())).known;
+    } catch (err) {
+      keyringChecked = false;
+      out.warn(`keyring not readable, so only recorded injections are found: ${oneLine((err as Error).message)}`);
+    }
+    const engine = engineContext({ ...ctx, spawnWatchdog: undefined });
+    const report = await withState(ctx.paths, async (state) => {
+      const dead = state.sessions.filter((s) => !sessionAlive(s)).length;
+      const live = state.sessions.length - dead;
+      const stripped = await stripAllLocked(engine, state, known, dryRun);
+      const staleLock = await staleConfigLock(ctx.paths);
+      if (!dryRun) {
+        state.sessions = state.sessions.filter(sessionAlive);
+        if (staleLock) await removeLockDir(staleLock);
+      }
+      return { changed: !dryRun, result: { dryRun, ...stripped, staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked } };
+    });
+    if (bool(p, 'json')) {
+      out.json(report);
+      return 0;
+    }
+    const verb = dryRun ? 'would remove' : 'removed';
+    const lines = [
+      ...report.stripped.map((s) => `${verb} ${s} from ${ctx.paths.configFile}`),
+      ...report.copies.flatMap((c) => c.found.map((f) => `${verb} ${f} from ${c.file}`)),
+      ...report.tempFiles.map((f) => `${verb} orphaned temp file ${f}`),
+      ...(report.staleLock ? [`${verb} stale lock ${report.staleLock}`] : []),
+      ...(report.deadSessions > 0 ? [`${verb} ${report.deadSessions} dead session record(s)`] : []),
+    ];
+    for (const l of lines) out.line(l);
+    if (lines.length === 0) out.line('nothing to clean up');
+    if (report.liveSessions > 0 && report.stripped.length > 0) out.warn(`${report.liveSessions} live session(s): their servers keep the keys they have, but restarted servers will not get them until the next session start`);
+    return 0;
+  },
+};

@@ -1,0 +1,95 @@
+import { KiError, oneLine, UsageError } from '../../core/errors.js';
+import { registryFile } from '../../core/paths.js';
+import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
+import { findClaudeProcess, isAlive, type ProcessId } from '../../engine/process-info.js';
+import { loadRegistry } from '../../registry/store.js';
+import type { Command } from '../command.js';
+import { engineContext, output, type CliContext } from '../context.js';
+import { readHookInput } from '../hook-input.js';
+
+export const LAUNCHER_ENV = 'KEYRING_INJECT_LAUNCHER';
+
+export const hook: Command = {
+  name: 'hook',
+  summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)',
+  help: `Usage: keyring-inject hook session-start|session-end
+
+Run by Claude Code, with the hook JSON on stdin ('keyring-inject install' declares them).
+session-start registers the session, sweeps dead ones, injects the registered keys into the
+config and starts the watchdog. session-end forgets the session and, when it was the last live
+one, strips what was injected; it never touches the keyring.
+
+Exit status: 0, or 1 with one line on stderr (the session goes on either way).
+Output: session-start may print {"systemMessage": "..."} for the user; never a value.`,
+
+  async run(argv, ctx) {
+    const [event, ...rest] = argv;
+    if (rest.length > 0 || (event !== 'session-start' && event !== 'session-end')) throw new UsageError('usage: keyring-inject hook session-start|session-end');
+    return event === 'session-start' ? sessionStart(ctx) : sessionEnd(ctx);
+  },
+};
+
+/** The launcher that started this Claude Code, if any, and still alive. */
+function launcherOf(ctx: CliContext): ProcessId | undefined {
+  const m = /^(\d+):(.+)$/.exec(ctx.env[LAUNCHER_ENV] ?? '');
+  if (!m) return undefined;
+  const id = { pid: Number(m[1]), procStart: m[2] as string };
+  return isAlive(id) ? id : undefined;
+}
+
+function claudeProcess(ctx: CliContext, sessionId: string): ProcessId {
+  const found = findClaudeProcess(ctx.paths.sessionsDir, sessionId);
+  if (!found) throw new KiError('hook: cannot find the Claude Code process that ran this hook; nothing was changed');
+  return found;
+}
+
+async function sessionStart(ctx: CliContext): Promise<number> {
+  const input = await readHookInput(ctx, 'SessionStart');
+  const claude = claudeProcess(ctx, input.session_id);
+  const engine = engineContext(ctx);
+  const launcher = launcherOf(ctx);
+  if (launcher) {
+    // `keyring-inject claude` injected before this process started; only note the session.
+    await startSession(engine, { ...launcher, sessionId: input.session_id, claude }, []);
+    return 0;
+  }
+  const registry = await loadRegistry(registryFile(ctx.paths));
+  let keyringError: string | undefined;
+  let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
+  try {
+    resolved = await resolveValues(registry, ctx.backend());
+  } catch (err) {
+    keyringError = oneLine((err as Error).message);
+  }
+  const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
+  const message = startMessage(ctx, report, resolved.missing, keyringError, input.source);
+  if (message) output(ctx).line(JSON.stringify({ systemMessage: message }));
+  return 0;
+}
+
+function startMessage(ctx: CliContext, r: InjectReport, missing: string[], keyringError: string | undefined, source: string | undefined): string | undefined {
+  const parts: string[] = [];
+  if (keyringError) parts.push(`could not read the keyring: ${keyringError}`);
+  if (r.injected.length > 0 && (source === undefined || source === 'startup' || source === 'resume')) {
+    parts.push(
+      `put ${r.injected.length} key(s) into ${ctx.paths.configFile} for this session. Claude Code started its MCP servers before this hook ran, so they do not have them yet: run /mcp and reconnect them, or start Claude Code with 'keyring-inject claude' next time.`,
+    );
+  }
+  if (r.conflicts.length > 0) parts.push(`left alone (already set by someone else): ${r.conflicts.join(', ')}`);
+  if (missing.length > 0) parts.push(`not in the keyring: ${missing.join(', ')} (run 'keyring-inject add')`);
+  if (r.missingServers.length > 0) parts.push(`no such MCP server: ${r.missingServers.join(', ')}`);
+  if (r.unsupported.length > 0) parts.push(`cannot take env values: ${r.unsupported.join(', ')}`);
+  return parts.length > 0 ? `keyring-inject: ${parts.join(' ')}` : undefined;
+}
+
+async function sessionEnd(ctx: CliContext): Promise<number> {
+  const input = await readHookInput(ctx, 'SessionEnd');
+  // /clear and /resume end a session inside a process that goes on: the keys stay for it.
+  if (input.reason === 'clear' || input.reason === 'resume') return 0;
+  // Under the launcher, the launcher strips once Claude Code has exited.
+  if (launcherOf(ctx)) return 0;
+  const claude = claudeProcess(ctx, input.session_id);
+  await endSession(engineContext(ctx), claude);
+  return 0;
+}
+

@@ -1,0 +1,59 @@
+import { readConfigText } from '../../engine/claude-config-io.js';
+import { isAlive } from '../../engine/process-info.js';
+import { configCopies, orphanTempFiles, stripText } from '../../engine/scrub.js';
+import { readStateForReport, sessionAlive } from '../../engine/state.js';
+import { describeTarget } from '../../registry/registry.js';
+import { bool, parseArgs, positionals } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+import { readFile } from 'node:fs/promises';
+
+export const status: Command = {
+  name: 'status',
+  summary: 'live sessions, what is injected where, and leftovers',
+  help: `Usage: keyring-inject status [--json]
+
+Shows the Claude Code sessions we track (alive or dead), which keys are injected into which
+server env vars, whether the watchdog runs, and leftovers: injected values still in the config
+with no live session, or in Claude Code's backups, and orphaned temp files. Reads no value.
+
+  --json  {"configFile", "sessions": [{"pid","sessionId","alive","launcher"}],
+           "injected": [{"key","server","env","scope","project"}], "watchdog": bool,
+           "leftovers": [{"file","found"}], "tempFiles": [...]}`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { json: { type: 'boolean' } });
+    positionals(p, []);
+    const state = await readStateForReport(ctx.paths);
+    const sessions = state.sessions.map((s) => ({ pid: s.pid, sessionId: s.sessionId ?? null, alive: sessionAlive(s), launcher: s.launcher === true }));
+    const live = sessions.some((s) => s.alive);
+    const leftovers: { file: string; found: string[] }[] = [];
+    const files = [...(live ? [] : [ctx.paths.configFile]), ...(await configCopies(ctx.paths))];
+    for (const file of files) {
+      const text = file === ctx.paths.configFile ? await readConfigText(file).catch(() => undefined) : await readFile(file, 'utf8').catch(() => undefined);
+      const found = text === undefined ? undefined : stripText(text, state.injected, [])?.found;
+      if (found && found.length > 0) leftovers.push({ file, found });
+    }
+    const report = {
+      configFile: ctx.paths.configFile,
+      sessions,
+      injected: state.injected.map((r) => ({ key: r.key, server: r.server, env: r.env, scope: r.scope, project: r.project ?? null })),
+      watchdog: state.watchdog ? isAlive(state.watchdog) : false,
+      leftovers,
+      tempFiles: await orphanTempFiles(ctx.paths),
+    };
+    const out = output(ctx);
+    if (bool(p, 'json')) {
+      out.json(report);
+      return 0;
+    }
+    out.line(`config: ${report.configFile}`);
+    out.line(sessions.length ? `sessions: ${sessions.map((s) => `pid ${s.pid}${s.launcher ? ' (launcher)' : ''} ${s.alive ? 'alive' : 'DEAD'}`).join(', ')}` : 'sessions: none');
+    out.line(report.injected.length ? `injected: ${state.injected.map((r) => `${r.key} -> ${describeTarget(r)}`).join(', ')}` : 'injected: nothing');
+    out.line(`watchdog: ${report.watchdog ? 'running' : 'not running'}`);
+    for (const l of leftovers) out.line(`leftover: ${l.found.join(', ')} in ${l.file}`);
+    for (const f of report.tempFiles) out.line(`leftover temp file: ${f}`);
+    if (leftovers.length || report.tempFiles.length) out.line("run 'keyring-inject cleanup' to remove leftovers");
+    return 0;
+  },
+};

@@ -1,0 +1,67 @@
+// The JSON Claude Code writes to a hook's stdin. Anything else (garbage, empty, a terminal,
+// a flood) is refused with one line before anything is read from or written to disk.
+import { KiError } from '../core/errors.js';
+import type { CliContext } from './context.js';
+
+export interface HookInput {
+  session_id: string;
+  hook_event_name: string;
+  source?: string;
+  reason?: string;
+  cwd?: string;
+}
+
+const MAX_BYTES = 256 * 1024;
+const READ_TIMEOUT_MS = 3000;
+
+export async function readHookInput(ctx: CliContext, expectedEvent: string): Promise<HookInput> {
+  if (ctx.stdin.isTTY) throw new KiError(`hook ${expectedEvent} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand (see 'keyring-inject status')`);
+  const text = await readAll(ctx);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new KiError(`hook ${expectedEvent}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'}); nothing was changed`);
+  }
+  if (typeof data !== 'object' || data === null) throw new KiError(`hook ${expectedEvent}: stdin is not a JSON object; nothing was changed`);
+  const d = data as Record<string, unknown>;
+  if (typeof d.session_id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(d.session_id)) {
+    throw new KiError(`hook ${expectedEvent}: stdin has no valid session_id; nothing was changed`);
+  }
+  if (d.hook_event_name !== undefined && d.hook_event_name !== expectedEvent) {
+    throw new KiError(`hook ${expectedEvent}: stdin is for another event; check the hook configuration ('keyring-inject install')`);
+  }
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const input: HookInput = { session_id: d.session_id, hook_event_name: expectedEvent };
+  for (const [k, v] of [['source', str(d.source)], ['reason', str(d.reason)], ['cwd', str(d.cwd)]] as const) if (v !== undefined) input[k] = v;
+  return input;
+}
+
+function readAll(ctx: CliContext): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => done(new KiError('hook: no input on stdin within 3 s; nothing was changed')), READ_TIMEOUT_MS);
+    timer.unref();
+    const onData = (c: Buffer | string) => {
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      size += b.length;
+      if (size > MAX_BYTES) return done(new KiError('hook: stdin is larger than 256 KiB, which is not what Claude Code sends; nothing was changed'));
+      chunks.push(b);
+    };
+    const onEnd = () => done();
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      ctx.stdin.removeListener('data', onData);
+      ctx.stdin.removeListener('end', onEnd);
+      ctx.stdin.removeListener('error', done);
+      if (err) {
+        ctx.stdin.destroy?.();
+        reject(err);
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    ctx.stdin.on('data', onData);
+    ctx.stdin.on('end', onEnd);
+    ctx.stdin.on('error', done);
+  });
+}

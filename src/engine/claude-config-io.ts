@@ -1,0 +1,82 @@
+// Reading and writing Claude Code's ~/.claude.json: under the same proper-lockfile lock the
+// client takes (`<unresolved path>.lock`), atomically, through a symlink to its target, and held
+// only for the read-modify-write itself. The lock only orders us after Claude Code's own locked
+// writes (it writes without the lock when it finds it held), so callers re-read and verify.
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { KiError, oneLine } from '../core/errors.js';
+
+export class ConfigFileError extends KiError {}
+
+async function resolveTarget(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      const isLink = await lstat(file).then((s) => s.isSymbolicLink()).catch(() => false);
+      if (isLink) throw new ConfigFileError(`${file} is a symlink to a file that does not exist: fix or remove the link`);
+    }
+    throw err;
+  }
+}
+
+export async function readConfigText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      await resolveTarget(file).catch((e: unknown) => {
+        if (e instanceof ConfigFileError) throw e;
+      });
+      return undefined;
+    }
+    throw new ConfigFileError(`cannot read ${file} (${code ?? oneLine(String(err))}): check its permissions`);
+  }
+}
+
+export async function withConfigLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      realpath: false,
+      lockfilePath: `${file}.lock`,
+      stale: 10_000,
+      retries: { retries: 40, factor: 1, minTimeout: 25, maxTimeout: 25 },
+      // Someone removed our lock dir: we verify what we wrote anyway, so do not crash.
+      onCompromised: () => undefined,
+    });
+  } catch (err) {
+    throw new ConfigFileError(`could not lock ${file} (${oneLine((err as Error).message)}): Claude Code or another keyring-inject holds it; retry in a moment`);
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/**
+ * Write `text` over `file` atomically. With `secret`, the file is made 0600 (an existing
+ * stricter mode is kept); otherwise its mode is kept. A read-only file is refused: the user
+ * made it so on purpose.
+ */
+export async function writeConfigText(file: string, text: string, secret: boolean): Promise<void> {
+  const target = await resolveTarget(file).catch((err: unknown) => {
+    if (err instanceof ConfigFileError) throw err;
+    return file;
+  });
+  const st = await stat(target).catch(() => undefined);
+  if (st && (st.mode & 0o200) === 0) {
+    throw new ConfigFileError(`${file} is read-only: keyring-inject will not change it; make it writable (chmod u+w) or use zero-disk mode`);
+  }
+  // A writable file with a secret in it becomes 0600; otherwise its mode stays (0600 stays 0600 after a strip).
+  const mode = secret || !st ? 0o600 : st.mode & 0o7777;
+  try {
+    await writeFileAtomic(target, text, { mode });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigFileError(`cannot write ${file} (${code ?? 'error'}): check that its directory is writable`);
+  }
+}

@@ -1,0 +1,279 @@
+// The injection engine: put keyring values into Claude Code's config for live sessions, take
+// them out when the last session ends, and clean up after sessions that died.
+//
+// Order of work in every operation: keyring reads first (slow, no locks held), then our state
+// lock, then Claude's config lock for the read-modify-write only. Injection records are written
+// to our state BEFORE the config, so a crash between the two leaves a record of something that
+// is not there (harmless), never a value that nothing remembers.
+import { stat } from 'node:fs/promises';
+import { KiError } from '../core/errors.js';
+import type { ClaudePaths } from '../core/paths.js';
+import type { SecretBackend } from '../keyring/backend.js';
+import { describeTarget, type Registry, type Target } from '../registry/registry.js';
+import { readConfigText, withConfigLock, writeConfigText } from './claude-config-io.js';
+import { applyInjections, readEnvValues, type InjectOutcome, type InjectRequest } from './config-patch.js';
+import { macOf, newSalt } from './identify.js';
+import { isAlive, type ProcessId } from './process-info.js';
+import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
+import { isOursIn, sessionAlive, withState, writeState, type InjectionRecord, type SessionRecord, type State } from './state.js';
+
+export interface EngineContext {
+  paths: ClaudePaths;
+  now: () => Date;
+  /** Starts the detached watchdog and returns its identity; absent in in-process tests. */
+  spawnWatchdog?: () => ProcessId | undefined;
+}
+
+/** Read every registered key's value (outside all locks: a keyring call may take seconds). */
+export async function resolveValues(registry: Registry, backend: SecretBackend, only?: ReadonlySet<string>): Promise<{ known: KnownValue[]; missing: string[] }> {
+  const known: KnownValue[] = [];
+  const missing: string[] = [];
+  for (const [key, rec] of Object.entries(registry.keys)) {
+    if (rec.targets.length === 0 || (only && !only.has(key))) continue;
+    const value = await backend.get(key);
+    if (value === undefined) {
+      missing.push(key);
+      continue;
+    }
+    for (const target of rec.targets) known.push({ key, target, value });
+  }
+  return { known, missing };
+}
+
+export interface InjectReport {
+  injected: string[];
+  unchanged: string[];
+  conflicts: string[];
+  missingServers: string[];
+  unsupported: string[];
+  /** Config file does not exist. */
+  noConfig: boolean;
+}
+
+function sameProcess(a: ProcessId, b: ProcessId): boolean {
+  return a.pid === b.pid && a.procStart === b.procStart;
+}
+
+/** Forget dead sessions. */
+function sweepSessions(state: State): SessionRecord[] {
+  const dead = state.sessions.filter((s) => !sessionAlive(s));
+  state.sessions = state.sessions.filter(sessionAlive);
+  return dead;
+}
+
+export interface SessionUpdate extends ProcessId {
+  sessionId?: string;
+  launcher?: boolean;
+  claude?: ProcessId;
+}
+
+function register(state: State, who: SessionUpdate, now: Date): void {
+  const existing = state.sessions.find((s) => sameProcess(s, who));
+  if (existing) {
+    if (who.sessionId) existing.sessionId = who.sessionId;
+    if (who.claude) existing.claude = who.claude;
+    return;
+  }
+  state.sessions.push({ pid: who.pid, procStart: who.procStart, startedAt: now.toISOString(), ...(who.sessionId ? { sessionId: who.sessionId } : {}), ...(who.launcher ? { launcher: true } : {}), ...(who.claude ? { claude: who.claude } : {}) });
+}
+
+function ensureWatchdog(state: State, ctx: EngineContext): boolean {
+  if (!ctx.spawnWatchdog || (state.watchdog && isAlive(state.watchdog))) return false;
+  const wd = ctx.spawnWatchdog();
+  if (!wd) return false;
+  state.watchdog = wd;
+  return true;
+}
+
+/** Apply `known` to the config text under the config lock, recording what we inject first. */
+async function injectLocked(ctx: EngineContext, state: State, known: readonly KnownValue[], report: InjectReport): Promise<void> {
+  const file = ctx.paths.configFile;
+  await withConfigLock(file, async () => {
+    for (let attempt = 0; ; attempt++) {
+      const before = await stat(file).catch(() => undefined);
+      const text = await readConfigText(file);
+      if (text === undefined) {
+        report.noConfig = true;
+        return;
+      }
+      const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
+      const { text: out, outcomes } = applyInjections(text, requests, (t, v) => isOursIn(state.injected, t as Target, v));
+      const fresh: InjectionRecord[] = [];
+      outcomes.forEach((o, i) => {
+        const k = known[i] as KnownValue;
+        classify(o, k, report);
+        if (o.kind === 'injected') {
+          const salt = newSalt();
+          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: o.createdEnv || priorCreatedEnv(state, k.target), salt, mac: macOf(k.value, salt) });
+        }
+      });
+      if (out === text) return;
+      // Write-ahead: the records reach our state before the value reaches the config.
+      state.injected.push(...fresh);
+      await writeState(ctx.paths, state);
+      // Claude Code writes without the lock when it finds it held: if the file changed while we
+      // patched, start over from the new text rather than overwrite its change.
+      const now = await stat(file).catch(() => undefined);
+      if (changedBetween(before, now) && attempt < 5) {
+        state.injected.splice(state.injected.length - fresh.length, fresh.length);
+        resetReport(report);
+        continue;
+      }
+      await writeConfigText(file, out, true);
+      return;
+    }
+  });
+}
+
+function priorCreatedEnv(state: State, t: Target): boolean {
+  return state.injected.some((r) => r.createdEnv && r.server === t.server && r.env === t.env && r.scope === t.scope && (r.project ?? '') === (t.project ?? ''));
+}
+
+function changedBetween(a: { ino: number; size: number; mtimeMs: number } | undefined, b: { ino: number; size: number; mtimeMs: number } | undefined): boolean {
+  if (!a || !b) return a !== b;
+  return a.ino !== b.ino || a.size !== b.size || a.mtimeMs !== b.mtimeMs;
+}
+
+function resetReport(r: InjectReport): void {
+  for (const k of ['injected', 'unchanged', 'conflicts', 'missingServers', 'unsupported'] as const) r[k].length = 0;
+}
+
+function classify(o: InjectOutcome, k: KnownValue, report: InjectReport): void {
+  const label = `${k.key} -> ${describeTarget(k.target)}`;
+  if (o.kind === 'injected') report.injected.push(label);
+  else if (o.kind === 'unchanged') report.unchanged.push(label);
+  else if (o.kind === 'conflict') report.conflicts.push(label);
+  else if (o.kind === 'missing-server') report.missingServers.push(label);
+  else report.unsupported.push(`${label} (${o.reason})`);
+}
+
+function targetRef(t: Target): Target {
+  return t.scope === 'local' ? { server: t.server, env: t.env, scope: 'local', project: t.project as string } : { server: t.server, env: t.env, scope: 'user' };
+}
+
+function emptyReport(): InjectReport {
+  return { injected: [], unchanged: [], conflicts: [], missingServers: [], unsupported: [], noConfig: false };
+}
+
+/**
+ * SessionStart (and the launcher): register the session, forget dead ones, inject, make sure a
+ * watchdog runs. Idempotent: a second call for the same process changes nothing.
+ */
+export async function startSession(ctx: EngineContext, who: SessionUpdate, known: readonly KnownValue[]): Promise<InjectReport> {
+  const report = emptyReport();
+  await withStateCtx(ctx, async (state) => {
+    sweepSessions(state);
+    register(state, who, ctx.now());
+    ensureWatchdog(state, ctx);
+    await writeState(ctx.paths, state);
+    if (known.length > 0) await injectLocked(ctx, state, known, report);
+    // Copies Claude Code made while a key was in the file: we know the values now, scrub them.
+    await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state.injected, known, false));
+  });
+  await verifyInjected(ctx, known, report);
+  return report;
+}
+
+/** Re-read the config after writing: our values must be there (unless reported otherwise). */
+async function verifyInjected(ctx: EngineContext, known: readonly KnownValue[], report: InjectReport): Promise<void> {
+  const expected = known.filter((k) => report.injected.includes(`${k.key} -> ${describeTarget(k.target)}`));
+  if (expected.length === 0) return;
+  const text = await readConfigText(ctx.paths.configFile);
+  const values = text === undefined ? [] : readEnvValues(text, expected.map((k) => targetRef(k.target)));
+  const lost = expected.filter((k, i) => values[i] !== k.value);
+  if (lost.length > 0) {
+    throw new KiError(`the config changed under us and ${lost.length} injected value(s) did not stick: start the session again`);
+  }
+}
+
+/** Replace injected copies of some keys (after rotate) while sessions are live. No session is registered. */
+export async function refreshInjected(ctx: EngineContext, known: readonly KnownValue[]): Promise<InjectReport> {
+  const report = emptyReport();
+  await withStateCtx(ctx, async (state) => {
+    sweepSessions(state);
+    const keys = new Set(known.map((k) => k.key));
+    if (state.sessions.length === 0 || !state.injected.some((r) => keys.has(r.key))) return;
+    await injectLocked(ctx, state, known, report);
+  });
+  return report;
+}
+
+export interface StripReport {
+  stripped: string[];
+  copies: FileFinding[];
+  tempFiles: string[];
+  liveSessions: number;
+  skipped: boolean;
+}
+
+/**
+ * SessionEnd / launcher exit: forget this session; when no live session remains, strip
+ * everything we injected. Never touches the keyring.
+ */
+export async function endSession(ctx: EngineContext, who: ProcessId): Promise<StripReport> {
+  return withStateCtx(ctx, async (state) => {
+    state.sessions = state.sessions.filter((s) => !sameProcess(s, who) && !(s.claude && sameProcess(s.claude, who)));
+    sweepSessions(state);
+    const report: StripReport = { stripped: [], copies: [], tempFiles: [], liveSessions: state.sessions.length, skipped: true };
+    if (state.sessions.length === 0) Object.assign(report, await stripAllLocked(ctx, state, [], false), { skipped: false });
+    return report;
+  });
+}
+
+/** Watchdog / sweeper: if every recorded session is dead, strip. */
+export async function sweepDead(ctx: EngineContext): Promise<StripReport | undefined> {
+  return withStateCtx(ctx, async (state) => {
+    sweepSessions(state);
+    if (state.sessions.length > 0) return undefined;
+    if (state.injected.length === 0) return { stripped: [], copies: [], tempFiles: [], liveSessions: 0, skipped: false };
+    return { ...(await stripAllLocked(ctx, state, [], false)), liveSessions: 0, skipped: false };
+  });
+}
+
+/**
+ * Strip every value of ours (by HMAC record, and by value where `known` is given) from the
+ * config and its copies, remove orphaned temp files, and forget the records. Caller holds the
+ * state lock.
+ */
+export async function stripAllLocked(ctx: EngineContext, state: State, known: readonly KnownValue[], dryRun: boolean): Promise<Omit<StripReport, 'liveSessions' | 'skipped'>> {
+  const file = ctx.paths.configFile;
+  const stripped: string[] = [];
+  await withConfigLock(file, async () => {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const before = await stat(file).catch(() => undefined);
+      const text = await readConfigText(file);
+      if (text === undefined) return;
+      const result = stripText(text, state.injected, known);
+      if (result === undefined) throw new KiError(`${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
+      stripped.splice(0, stripped.length, ...result.found);
+      if (dryRun || result.found.length === 0) return;
+      const now = await stat(file).catch(() => undefined);
+      if (changedBetween(before, now)) continue;
+      await writeConfigText(file, result.text, false);
+      return;
+    }
+  });
+  const copies = dryRun ? await scrubCopies(ctx.paths, state.injected, known, true) : await withConfigLock(file, () => scrubCopies(ctx.paths, state.injected, known, false));
+  const tempFiles = await orphanTempFiles(ctx.paths);
+  if (!dryRun) {
+    await removeFiles(tempFiles);
+    await verifyStripped(ctx, state, known);
+    state.injected = [];
+  }
+  return { stripped, copies: copies.cleaned, tempFiles };
+}
+
+async function verifyStripped(ctx: EngineContext, state: State, known: readonly KnownValue[]): Promise<void> {
+  const text = await readConfigText(ctx.paths.configFile);
+  if (text === undefined) return;
+  const again = stripText(text, state.injected, known);
+  if (again && again.found.length > 0) {
+    // Claude Code wrote the old text back between our write and this check: strip once more.
+    await withConfigLock(ctx.paths.configFile, () => writeConfigText(ctx.paths.configFile, again.text, false));
+  }
+}
+
+/** Every engine operation holds the state lock throughout and writes the state back. */
+function withStateCtx<T>(ctx: EngineContext, fn: (state: State) => Promise<T>): Promise<T> {
+  return withState(ctx.paths, async (state) => ({ changed: true, result: await fn(state) }));
+}

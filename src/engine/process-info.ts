@@ -1,0 +1,104 @@
+// Who is alive. A pid alone is not an identity (pids are reused), so a process is named by its
+// pid plus its start time; a process whose start time differs is a different process.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ProcessId {
+  pid: number;
+  /** Linux: start time in clock ticks since boot (/proc/<pid>/stat field 22); elsewhere: `ps -o lstart`. */
+  procStart: string;
+}
+
+interface StatFields {
+  state: string;
+  ppid: number;
+  start: string;
+  comm: string;
+}
+
+function linuxStat(pid: number): StatFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm is in parentheses and may itself contain spaces or ')': split after the last ')'.
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  const rest = text.slice(close + 2).split(' ');
+  const [state, ppid, start] = [rest[0], rest[1], rest[19]];
+  if (state === undefined || ppid === undefined || start === undefined) return undefined;
+  return { state, ppid: Number(ppid), start, comm };
+}
+
+function psField(pid: number, field: string): string | undefined {
+  try {
+    const out = execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const onLinux = process.platform === 'linux';
+
+export function procStartOf(pid: number): string | undefined {
+  if (onLinux) return linuxStat(pid)?.start;
+  return psField(pid, 'lstart');
+}
+
+export function parentOf(pid: number): number | undefined {
+  if (onLinux) return linuxStat(pid)?.ppid;
+  const v = psField(pid, 'ppid');
+  return v === undefined ? undefined : Number(v);
+}
+
+function commOf(pid: number): string | undefined {
+  if (onLinux) return linuxStat(pid)?.comm;
+  return psField(pid, 'comm')?.split('/').pop();
+}
+
+export function identify(pid: number): ProcessId | undefined {
+  const procStart = procStartOf(pid);
+  return procStart === undefined ? undefined : { pid, procStart };
+}
+
+/** Alive and the same process (not a reused pid); a zombie counts as dead. */
+export function isAlive(p: ProcessId): boolean {
+  if (!Number.isInteger(p.pid) || p.pid <= 0) return false;
+  if (onLinux) {
+    const st = linuxStat(p.pid);
+    return st !== undefined && st.state !== 'Z' && st.state !== 'X' && st.start === p.procStart;
+  }
+  try {
+    process.kill(p.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return procStartOf(p.pid) === p.procStart;
+}
+
+const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ksh', 'fish', 'env', 'timeout']);
+
+/**
+ * The Claude Code process that ran this hook. Claude Code runs hooks as `/bin/sh -c CMD`, so
+ * it is usually our grandparent (bash may exec the command and make it our parent). We walk up
+ * a few ancestors and prefer the one whose `<config dir>/sessions/<pid>.json` names this
+ * session; otherwise the first ancestor that is not a shell.
+ */
+export function findClaudeProcess(sessionsDir: string, sessionId: string, from: number = process.ppid): ProcessId | undefined {
+  const ancestors: number[] = [];
+  for (let pid: number | undefined = from, i = 0; pid && pid > 1 && i < 6; pid = parentOf(pid), i++) ancestors.push(pid);
+  for (const pid of ancestors) {
+    try {
+      const rec = JSON.parse(readFileSync(join(sessionsDir, `${pid}.json`), 'utf8')) as { sessionId?: unknown };
+      if (rec.sessionId === sessionId) return identify(pid);
+    } catch {
+      // no session file for this ancestor
+    }
+  }
+  const claude = ancestors.find((pid) => !SHELLS.has(commOf(pid) ?? ''));
+  return claude === undefined ? undefined : identify(claude);
+}

@@ -1,0 +1,168 @@
+// Removes our values from the copies Claude Code makes of its config (backups, corrupted
+// copies) and the temp files a killed writer leaves beside it. Values are recognised by their
+// HMAC records; where the caller has the keyring values in memory (cleanup, session start) they
+// are recognised by value too, which also works in files that no longer parse.
+import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { ClaudePaths } from '../core/paths.js';
+import { describeTarget, sameTarget, type Target } from '../registry/registry.js';
+import { applyStrips, type StripRequest } from './config-patch.js';
+import { isAlive } from './process-info.js';
+import { isOursIn, type InjectionRecord } from './state.js';
+
+/** Known values by target: only in memory, only when the caller read the keyring. */
+export interface KnownValue {
+  key: string;
+  target: Target;
+  value: string;
+}
+
+export interface FileFinding {
+  file: string;
+  /** "KEY: server.env.VAR (user)" for each value found, or "KEY: raw occurrence" in an unparseable copy. */
+  found: string[];
+}
+
+const PLACEHOLDER = '"[removed by keyring-inject]"';
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Every copy of the config Claude Code may have made. */
+export async function configCopies(paths: ClaudePaths): Promise<string[]> {
+  const base = basename(paths.configFile);
+  const dirs = [...new Set([paths.backupsDir, dirname(paths.configFile)])];
+  const out: string[] = [];
+  for (const dir of dirs) {
+    for (const name of await listDir(dir)) {
+      if (name === `${base}.backup` || name.startsWith(`${base}.backup.`) || name.startsWith(`${base}.corrupted.`)) out.push(join(dir, name));
+    }
+  }
+  return out.sort();
+}
+
+export function stripRequestsFor(records: readonly InjectionRecord[], known: readonly KnownValue[]): (StripRequest & { key: string })[] {
+  const reqs: (StripRequest & { key: string })[] = [];
+  const add = (key: string, t: Target, createdEnv: boolean) => {
+    const existing = reqs.find((r) => sameTarget(r, t));
+    if (existing) existing.removeEnvIfEmpty ||= createdEnv;
+    else reqs.push({ key, server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}), removeEnvIfEmpty: createdEnv });
+  };
+  for (const r of records) add(r.key, r, r.createdEnv);
+  for (const k of known) add(k.key, k.target, false);
+  return reqs;
+}
+
+export function isOursFn(records: readonly InjectionRecord[], known: readonly KnownValue[]) {
+  return (target: Target, value: string) => isOursIn(records, target, value) || known.some((k) => k.value === value && sameTarget(k.target, target));
+}
+
+/** Strip our values from one config-shaped text. Returns undefined when the text does not parse. */
+export function stripText(text: string, records: readonly InjectionRecord[], known: readonly KnownValue[]): { text: string; found: string[] } | undefined {
+  const reqs = stripRequestsFor(records, known);
+  if (reqs.length === 0) return { text, found: [] };
+  try {
+    const { text: out, outcomes } = applyStrips(text, reqs, isOursFn(records, known));
+    const found = outcomes.flatMap((o, i) => (o.kind === 'stripped' ? [`${reqs[i]?.key}: ${describeTarget(o.target as Target)}`] : []));
+    return { text: out, found };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function scrubCopies(paths: ClaudePaths, records: readonly InjectionRecord[], known: readonly KnownValue[], dryRun: boolean): Promise<{ cleaned: FileFinding[]; unreadable: string[] }> {
+  const cleaned: FileFinding[] = [];
+  const unreadable: string[] = [];
+  for (const file of await configCopies(paths)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      unreadable.push(file);
+      continue;
+    }
+    let result = stripText(text, records, known);
+    if (result === undefined) {
+      // A copy that does not parse (e.g. .corrupted.*): only raw values can be found in it.
+      let out = text;
+      const found: string[] = [];
+      for (const k of known) {
+        const needle = JSON.stringify(k.value);
+        if (out.includes(needle)) {
+          out = out.split(needle).join(PLACEHOLDER);
+          found.push(`${k.key}: raw occurrence`);
+        }
+      }
+      if (found.length === 0 && known.length === 0) unreadable.push(file);
+      result = { text: out, found };
+    }
+    if (result.found.length === 0) continue;
+    cleaned.push({ file, found: [...new Set(result.found)] });
+    if (!dryRun) {
+      const mode = (await stat(file)).mode & 0o7777;
+      await writeFileAtomic(file, result.text, { mode });
+    }
+  }
+  return { cleaned, unreadable };
+}
+
+const STALE_MS = 30_000;
+
+/**
+ * Temp files a killed writer left beside the config: write-file-atomic's `<file>.<digits>` and
+ * Claude Code's `<file>.tmp.<pid>.<12 hex>`. Only stale ones (older than 30 s, or whose writer
+ * is dead): a fresh one may be a write in progress.
+ */
+export async function orphanTempFiles(paths: ClaudePaths, now: number = Date.now()): Promise<string[]> {
+  const targets = new Set([paths.configFile, await realpath(paths.configFile).catch(() => paths.configFile)]);
+  const found: string[] = [];
+  for (const target of targets) {
+    const dir = dirname(target);
+    const base = basename(target);
+    for (const name of await listDir(dir)) {
+      if (!name.startsWith(`${base}.`)) continue;
+      const rest = name.slice(base.length + 1);
+      const ours = /^\d+$/.test(rest);
+      const claude = /^tmp\.(\d+)\.[0-9a-f]{12}$/.exec(rest);
+      if (!ours && !claude) continue;
+      const file = join(dir, name);
+      const st = await stat(file).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      const old = now - st.mtimeMs > STALE_MS;
+      const writerDead = claude ? !isPidRunning(Number(claude[1])) : false;
+      if (old || writerDead) found.push(file);
+    }
+  }
+  return found;
+}
+
+function isPidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function removeFiles(files: readonly string[]): Promise<void> {
+  for (const f of files) await rm(f, { force: true });
+}
+
+/** A lock directory left by a dead holder: proper-lockfile refreshes its mtime while held. */
+export async function staleConfigLock(paths: ClaudePaths, now: number = Date.now()): Promise<string | undefined> {
+  const lock = `${paths.configFile}.lock`;
+  const st = await stat(lock).catch(() => undefined);
+  return st?.isDirectory() && now - st.mtimeMs > STALE_MS ? lock : undefined;
+}
+
+export async function removeLockDir(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => rm(dir, { recursive: true, force: true }));
+}
+
