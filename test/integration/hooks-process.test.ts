@@ -1,0 +1,155 @@
+// The hook commands as real processes under a stand-in Claude Code process (hooks run as
+// `/bin/sh -c CMD`, children of the client): registration by process, the watchdog after a
+// SIGKILL, and bad stdin.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { filesContaining } from '../helpers/leak.js';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { CLI, runCli } from '../helpers/spawn-cli.js';
+import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+
+const FAKE = fileURLToPath(new URL('../helpers/fake-claude.mjs', import.meta.url));
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const HOOK = (event: string) => `${q(process.execPath)} ${q(CLI)} hook ${event}`;
+
+interface HookResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+class FakeClaude {
+  readonly child: ChildProcessWithoutNullStreams;
+  private readonly results: HookResult[] = [];
+  private waiters: ((r: HookResult) => void)[] = [];
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, [FAKE], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout }).on('line', (l) => {
+      const r = JSON.parse(l) as HookResult;
+      const w = this.waiters.shift();
+      if (w) w(r);
+      else this.results.push(r);
+    });
+  }
+  run(event: string, input: unknown): Promise<HookResult> {
+    this.child.stdin.write(`${JSON.stringify({ cmd: HOOK(event), input })}\n`);
+    const ready = this.results.shift();
+    return ready ? Promise.resolve(ready) : new Promise((r) => this.waiters.push(r));
+  }
+  kill() {
+    this.child.kill('SIGKILL');
+  }
+}
+
+function watchdogs(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        return cmd.includes(CLI) && cmd.includes('watchdog');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => {
+  let t: TempHome;
+  let config: string;
+  let secret: string;
+  const fakes: FakeClaude[] = [];
+  const original = `${JSON.stringify({ mcpServers: { gh: { type: 'stdio', command: 'gh-mcp' } } }, null, 2)}\n`;
+
+  beforeEach(async () => {
+    t = makeTempHome({ KEYRING_INJECT_SERVICE: testService() });
+    config = join(t.home, '.claude.json');
+    writeFileSync(config, original);
+    secret = testSecret();
+    const add = await runCli(['add', 'gh', '--server', 'gh', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: secret });
+    expect(add.code).toBe(0);
+  });
+  afterEach(() => {
+    fakes.splice(0).forEach((f) => f.kill());
+    t.cleanup();
+  });
+  const fake = () => {
+    const f = new FakeClaude(t.env);
+    fakes.push(f);
+    return f;
+  };
+
+  it('start injects and says so without any value; end strips back to the original bytes', async () => {
+    const c = fake();
+    const start = await c.run('session-start', { session_id: 'sess-1', hook_event_name: 'SessionStart', source: 'startup' });
+    expect(start.code).toBe(0);
+    expect(JSON.parse(start.out).systemMessage).toMatch(/put 1 key\(s\) into .*reconnect/);
+    expect(start.out + start.err).not.toContain(secret);
+    expect(JSON.parse(readFileSync(config, 'utf8')).mcpServers.gh.env.GITHUB_TOKEN).toBe(secret);
+    const clear = await c.run('session-end', { session_id: 'sess-1', hook_event_name: 'SessionEnd', reason: 'clear' });
+    expect(clear.code).toBe(0);
+    expect(readFileSync(config, 'utf8')).toContain(secret); // /clear: same process goes on
+    const end = await c.run('session-end', { session_id: 'sess-1', hook_event_name: 'SessionEnd', reason: 'other' });
+    expect(end.code).toBe(0);
+    expect(readFileSync(config, 'utf8')).toBe(original);
+    expect(filesContaining(secret, [t.home])).toEqual([]);
+  });
+
+  it('a SIGKILLed client: the watchdog strips within ~2 s and then exits', async () => {
+    const c = fake();
+    await c.run('session-start', { session_id: 'sess-k', hook_event_name: 'SessionStart', source: 'startup' });
+    expect(readFileSync(config, 'utf8')).toContain(secret);
+    await sleep(200);
+    expect(watchdogs().length).toBeGreaterThan(0);
+    const t0 = performance.now();
+    c.kill();
+    while (readFileSync(config, 'utf8').includes(secret) && performance.now() - t0 < 5000) await sleep(50);
+    const ms = performance.now() - t0;
+    console.log(`  key gone ${Math.round(ms)} ms after SIGKILL`);
+    expect(ms).toBeLessThan(2500);
+    expect(readFileSync(config, 'utf8')).toBe(original);
+    for (let i = 0; i < 40 && watchdogs().length > 0; i++) await sleep(50);
+    expect(watchdogs()).toEqual([]);
+    expect(filesContaining(secret, [t.home])).toEqual([]);
+  });
+
+  it('garbage, empty and oversized stdin: one clear line, exit 1, nothing written', async () => {
+    const c = fake();
+    for (const input of ['not json at all', '', '{"hook_event_name":"SessionStart"}', `{"session_id":"x","pad":"${'a'.repeat(300_000)}"}`, '[1,2,3]']) {
+      const r = await c.run('session-start', input);
+      expect(r.code).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/nothing was changed/);
+    }
+    expect(readFileSync(config, 'utf8')).toBe(original);
+    expect(existsSync(join(t.home, '.claude', 'keyring-inject', 'state.json'))).toBe(false);
+  });
+
+  it('status and cleanup report leftovers by name and remove them', async () => {
+    const c = fake();
+    await c.run('session-start', { session_id: 'sess-c', hook_event_name: 'SessionStart', source: 'startup' });
+    const status = await runCli(['status', '--json'], { env: t.env });
+    const s = JSON.parse(status.stdout);
+    expect(s.sessions).toEqual([{ pid: c.child.pid, sessionId: 'sess-c', alive: true, launcher: false }]);
+    expect(s.injected).toEqual([{ key: 'gh', server: 'gh', env: 'GITHUB_TOKEN', scope: 'user', project: null }]);
+    const dry = await runCli(['cleanup', '--dry-run', '--json'], { env: t.env });
+    expect(JSON.parse(dry.stdout).stripped).toEqual(['gh: gh.env.GITHUB_TOKEN (user)']);
+    expect(readFileSync(config, 'utf8')).toContain(secret);
+    const real = await runCli(['cleanup'], { env: t.env });
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('removed gh: gh.env.GITHUB_TOKEN (user)');
+    expect(readFileSync(config, 'utf8')).toBe(original);
+    const again = await runCli(['cleanup', '--json'], { env: t.env });
+    expect(JSON.parse(again.stdout).stripped).toEqual([]);
+    for (const r of [status, dry, real, again]) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+});

@@ -1,0 +1,159 @@
+// The engine with real files in a temp HOME and real processes as "sessions"; no keyring
+// (values are handed in as the keyring layer would).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { claudePaths } from '../../src/core/paths.js';
+import { endSession, startSession, sweepDead, type EngineContext } from '../../src/engine/engine.js';
+import { identify, isAlive, type ProcessId } from '../../src/engine/process-info.js';
+import type { KnownValue } from '../../src/engine/scrub.js';
+import { readStateForReport } from '../../src/engine/state.js';
+import { filesContaining } from '../helpers/leak.js';
+import { testSecret } from '../helpers/secret.js';
+import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+
+let t: TempHome;
+let ctx: EngineContext;
+let configFile: string;
+const original = `${JSON.stringify({ numStartups: 3, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] }, db: { command: 'pg', env: { PGHOST: 'localhost' } } } }, null, 2)}\n`;
+
+beforeEach(() => {
+  t = makeTempHome();
+  ctx = { paths: claudePaths(t.env), now: () => new Date('2026-03-01T00:00:00Z') };
+  configFile = ctx.paths.configFile;
+  writeFileSync(configFile, original, { mode: 0o644 });
+});
+afterEach(() => t.cleanup());
+
+const me = (): ProcessId => identify(process.pid)!;
+
+async function deadProcess(): Promise<ProcessId> {
+  const child = spawn('sleep', ['30']);
+  const id = identify(child.pid!)!;
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  return id;
+}
+
+function known(values: Record<string, string>): KnownValue[] {
+  return [
+    { key: 'gh', target: { server: 'gh', env: 'GITHUB_TOKEN', scope: 'user' }, value: values.gh! },
+    { key: 'db', target: { server: 'db', env: 'PGPASSWORD', scope: 'user' }, value: values.db! },
+  ];
+}
+
+describe('process identity', () => {
+  it('tells a live process from a dead one and from a reused pid', async () => {
+    expect(isAlive(me())).toBe(true);
+    expect(isAlive(await deadProcess())).toBe(false);
+    // Same pid, different start time: a different process.
+    expect(isAlive({ pid: process.pid, procStart: '1' })).toBe(false);
+  });
+});
+
+describe('inject and strip', () => {
+  it('injects into the config (0600) and strips back to the exact original bytes', async () => {
+    const values = { gh: testSecret('gh'), db: testSecret('db') };
+    const report = await startSession(ctx, { ...me(), sessionId: 's1' }, known(values));
+    expect(report.injected).toHaveLength(2);
+    const during = JSON.parse(readFileSync(configFile, 'utf8'));
+    expect(during.mcpServers.gh.env.GITHUB_TOKEN).toBe(values.gh);
+    expect(during.mcpServers.db.env).toEqual({ PGHOST: 'localhost', PGPASSWORD: values.db });
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    const state = readFileSync(join(ctx.paths.dataDir, 'state.json'), 'utf8');
+    expect(state).not.toContain(values.gh);
+    expect(statSync(join(ctx.paths.dataDir, 'state.json')).mode & 0o777).toBe(0o600);
+
+    const end = await endSession(ctx, me());
+    expect(end.skipped).toBe(false);
+    expect(readFileSync(configFile, 'utf8')).toBe(original);
+    expect(filesContaining(values.gh, [t.home])).toEqual([]);
+    expect(filesContaining(values.db, [t.home])).toEqual([]);
+  });
+
+  it('is idempotent: a second start changes nothing', async () => {
+    const values = { gh: testSecret(), db: testSecret() };
+    await startSession(ctx, { ...me(), sessionId: 's1' }, known(values));
+    const first = readFileSync(configFile, 'utf8');
+    const again = await startSession(ctx, { ...me(), sessionId: 's2' }, known(values));
+    expect(again.injected).toEqual([]);
+    expect(again.unchanged).toHaveLength(2);
+    expect(readFileSync(configFile, 'utf8')).toBe(first);
+    expect((await readStateForReport(ctx.paths)).sessions).toHaveLength(1);
+  });
+
+  it('leaves a value it did not put there and reports the conflict by name', async () => {
+    const foreign = JSON.parse(original);
+    foreign.mcpServers.gh.env = { GITHUB_TOKEN: 'users-own-token' };
+    writeFileSync(configFile, JSON.stringify(foreign, null, 2));
+    const report = await startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }));
+    expect(report.conflicts).toEqual(['gh -> gh.env.GITHUB_TOKEN (user)']);
+    await endSession(ctx, me());
+    expect(JSON.parse(readFileSync(configFile, 'utf8')).mcpServers.gh.env.GITHUB_TOKEN).toBe('users-own-token');
+  });
+
+  it('keeps the keys while another session lives; the last one strips', async () => {
+    const values = { gh: testSecret(), db: testSecret() };
+    const other = spawn('sleep', ['30']);
+    const otherId = identify(other.pid!)!;
+    try {
+      await startSession(ctx, me(), known(values));
+      await startSession(ctx, otherId, known(values));
+      const first = await endSession(ctx, me());
+      expect(first.skipped).toBe(true);
+      expect(readFileSync(configFile, 'utf8')).toContain(values.gh);
+      const last = await endSession(ctx, otherId);
+      expect(last.skipped).toBe(false);
+      expect(readFileSync(configFile, 'utf8')).toBe(original);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('a sweep strips what a dead session left, and scrubs backups and temp files', async () => {
+    const values = { gh: testSecret(), db: testSecret() };
+    const dead = await deadProcess();
+    await startSession(ctx, dead, known(values));
+    // Claude Code's backup taken while the key was in the file, and a killed writer's temp file.
+    mkdirSync(ctx.paths.backupsDir, { recursive: true });
+    const backup = join(ctx.paths.backupsDir, '.claude.json.backup.1700000000000');
+    writeFileSync(backup, readFileSync(configFile), { mode: 0o600 });
+    const temp = `${configFile}.tmp.999999.0123456789ab`;
+    writeFileSync(temp, readFileSync(configFile));
+    const swept = await sweepDead(ctx);
+    expect(swept?.stripped).toHaveLength(2);
+    expect(swept?.copies.map((c) => c.file)).toEqual([backup]);
+    expect(readFileSync(configFile, 'utf8')).toBe(original);
+    expect(JSON.parse(readFileSync(backup, 'utf8')).mcpServers.gh.env).toBeUndefined();
+    expect(filesContaining(values.gh, [t.home])).toEqual([]);
+    expect(filesContaining(values.db, [t.home])).toEqual([]);
+  });
+
+  it('writes through a symlinked config and keeps the link', async () => {
+    const { renameSync, symlinkSync, lstatSync } = await import('node:fs');
+    const real = join(t.home, 'dotfiles-claude.json');
+    renameSync(configFile, real);
+    symlinkSync(real, configFile);
+    const values = { gh: testSecret(), db: testSecret() };
+    await startSession(ctx, me(), known(values));
+    expect(lstatSync(configFile).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toContain(values.gh);
+    await endSession(ctx, me());
+    expect(lstatSync(configFile).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe(original);
+  });
+
+  it('refuses a read-only config with a clear error and leaves it untouched', async () => {
+    const { chmodSync } = await import('node:fs');
+    chmodSync(configFile, 0o444);
+    await expect(startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }))).rejects.toThrow(/read-only: keyring-inject will not change it/);
+    expect(readFileSync(configFile, 'utf8')).toBe(original);
+  });
+
+  it('refuses a malformed config and changes nothing', async () => {
+    writeFileSync(configFile, '{"mcpServers": {');
+    await expect(startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }))).rejects.toThrow(/not valid JSON at line 1/);
+    expect(readFileSync(configFile, 'utf8')).toBe('{"mcpServers": {');
+  });
+});
