@@ -158,7 +158,7 @@ describe('list, rotate, remove', () => {
     const r = await run(['rotate', 'gh', '--stdin', '--json'], v2);
     expect(r.code).toBe(0);
     expect(await backend.get('gh')).toBe(v2);
-    expect(JSON.parse(r.stdout)).toEqual({ name: 'gh', rotated: true, rotatedAt: expect.any(String) });
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'gh', rotated: true, rotatedAt: expect.any(String), reinjected: 0 });
     const missing = await run(['rotate', 'nope', '--stdin'], v2);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no key named nope');

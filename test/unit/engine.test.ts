@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claudePaths } from '../../src/core/paths.js';
-import { endSession, startSession, sweepDead, type EngineContext } from '../../src/engine/engine.js';
+import { endSession, refreshInjected, startSession, sweepDead, type EngineContext } from '../../src/engine/engine.js';
 import { identify, isAlive, type ProcessId } from '../../src/engine/process-info.js';
 import type { KnownValue } from '../../src/engine/scrub.js';
 import { readStateForReport } from '../../src/engine/state.js';
@@ -128,6 +128,19 @@ describe('inject and strip', () => {
     expect(JSON.parse(readFileSync(backup, 'utf8')).mcpServers.gh.env).toBeUndefined();
     expect(filesContaining(values.gh, [t.home])).toEqual([]);
     expect(filesContaining(values.db, [t.home])).toEqual([]);
+  });
+
+  it('rotation replaces the injected copy in a live session; strip removes the new one', async () => {
+    const v1 = { gh: testSecret('old'), db: testSecret() };
+    await startSession(ctx, me(), known(v1));
+    const v2 = testSecret('new');
+    const r = await refreshInjected(ctx, [{ key: 'gh', target: { server: 'gh', env: 'GITHUB_TOKEN', scope: 'user' }, value: v2 }]);
+    expect(r.injected).toEqual(['gh -> gh.env.GITHUB_TOKEN (user)']);
+    const during = readFileSync(configFile, 'utf8');
+    expect(during).toContain(v2);
+    expect(during).not.toContain(v1.gh);
+    await endSession(ctx, me());
+    expect(readFileSync(configFile, 'utf8')).toBe(original);
   });
 
   it('writes through a symlinked config and keeps the link', async () => {

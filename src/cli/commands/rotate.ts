@@ -1,11 +1,12 @@
 import { KiError } from '../../core/errors.js';
 import { checkKeyName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
+import { refreshInjected } from '../../engine/engine.js';
 import { withRotated } from '../../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { engineContext, output } from '../context.js';
 import { readSecret } from '../secret-input.js';
 
 export const rotate: Command = {
@@ -14,8 +15,8 @@ export const rotate: Command = {
   help: `Usage: keyring-inject rotate NAME [--stdin] [--json]
 
 Replaces the value stored under NAME (hidden prompt, or standard input with --stdin).
-Copies injected into a running session's config are replaced at the next session start;
-servers already running keep the old value until they restart.`,
+While sessions are live, the injected copies in the config are replaced at once; servers
+already running keep the old value until they restart (/mcp reconnect).`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, { stdin: { type: 'boolean' }, json: { type: 'boolean' } });
@@ -30,9 +31,11 @@ servers already running keep the old value until they restart.`,
       const registry = withRotated(reg, name, ctx.now());
       return { registry, result: registry.keys[name]?.rotatedAt };
     });
+    const targets = (await loadRegistry(file)).keys[name]?.targets ?? [];
+    const refreshed = await refreshInjected(engineContext(ctx), targets.map((target) => ({ key: name, target, value })));
     const out = output(ctx);
-    if (bool(p, 'json')) out.json({ name, rotated: true, rotatedAt: rotatedAt ?? null });
-    else out.line(`rotated ${name} in the ${backend.label}`);
+    if (bool(p, 'json')) out.json({ name, rotated: true, rotatedAt: rotatedAt ?? null, reinjected: refreshed.injected.length });
+    else out.line(`rotated ${name} in the ${backend.label}${refreshed.injected.length ? `; replaced ${refreshed.injected.length} injected copy(ies)` : ''}`);
     return 0;
   },
 };
