@@ -2,7 +2,9 @@
 // client takes (`<unresolved path>.lock`), atomically, through a symlink to its target, and held
 // only for the read-modify-write itself. The lock only orders us after Claude Code's own locked
 // writes (it writes without the lock when it finds it held), so callers re-read and verify.
+import { existsSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { KiError, oneLine } from '../core/errors.js';
@@ -67,6 +69,10 @@ export async function writeConfigText(file: string, text: string, secret: boolea
     if (err instanceof ConfigFileError) throw err;
     return file;
   });
+  if (secret) {
+    const repo = gitWorkTreeOf(target);
+    if (repo) throw new ConfigFileError(`${file} lives in the git work tree ${repo}: a key written there could be committed; move the file out of the repository or use zero-disk mode`);
+  }
   const st = await stat(target).catch(() => undefined);
   if (st && (st.mode & 0o200) === 0) {
     throw new ConfigFileError(`${file} is read-only: keyring-inject will not change it; make it writable (chmod u+w) or use zero-disk mode`);
@@ -78,5 +84,13 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigFileError(`cannot write ${file} (${code ?? 'error'}): check that its directory is writable`);
+  }
+}
+
+/** The git work tree containing `file` (e.g. a dotfiles repository the config is linked into). */
+export function gitWorkTreeOf(file: string): string | undefined {
+  for (let d = dirname(file); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return undefined;
   }
 }

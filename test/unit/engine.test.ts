@@ -157,6 +157,16 @@ describe('inject and strip', () => {
     expect(readFileSync(real, 'utf8')).toBe(original);
   });
 
+  it('never injects into a config that lives in a git work tree (a dotfiles repo)', async () => {
+    const { renameSync, symlinkSync } = await import('node:fs');
+    const repo = join(t.home, 'dotfiles');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    renameSync(configFile, join(repo, 'claude.json'));
+    symlinkSync(join(repo, 'claude.json'), configFile);
+    await expect(startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }))).rejects.toThrow(/lives in the git work tree .*dotfiles/);
+    expect(readFileSync(join(repo, 'claude.json'), 'utf8')).toBe(original);
+  });
+
   it('refuses a read-only config with a clear error and leaves it untouched', async () => {
     const { chmodSync } = await import('node:fs');
     chmodSync(configFile, 0o444);
