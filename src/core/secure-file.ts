@@ -3,9 +3,8 @@
 // lose an update.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import { KiError, oneLine } from './errors.js';
+import { withFileLock } from './file-lock.js';
 
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -25,25 +24,8 @@ export async function writePrivateFile(file: string, text: string): Promise<void
   await writeFileAtomic(file, text, { mode: 0o600 });
 }
 
-/** Run `fn` holding the lock `<file>.lock`. Waits up to ~5 s for another holder; a lock left by a dead process is taken over after 10 s. */
+/** Run `fn` holding the lock `<file>.lock`: waits up to 5 s for another live holder. */
 export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   await ensurePrivateDir(dirname(file));
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, {
-      realpath: false,
-      lockfilePath: `${file}.lock`,
-      stale: 10_000,
-      retries: { retries: 50, factor: 1, minTimeout: 100, maxTimeout: 100 },
-    });
-  } catch (err) {
-    throw new KiError(
-      `could not lock ${file} (${oneLine((err as Error).message)}): another keyring-inject is busy; retry, or remove ${file}.lock if no keyring-inject is running`,
-    );
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
+  return withFileLock(file, { waitMs: 5000, pollMs: 20, busy: `could not lock ${file}: another keyring-inject is busy; retry in a moment` }, fn);
 }

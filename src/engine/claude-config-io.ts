@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { withFileLock } from '../core/file-lock.js';
 import writeFileAtomic from 'write-file-atomic';
 import { KiError, oneLine } from '../core/errors.js';
 
@@ -38,25 +38,8 @@ export async function readConfigText(file: string): Promise<string | undefined> 
   }
 }
 
-export async function withConfigLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, {
-      realpath: false,
-      lockfilePath: `${file}.lock`,
-      stale: 10_000,
-      retries: { retries: 40, factor: 1, minTimeout: 25, maxTimeout: 25 },
-      // Someone removed our lock dir: we verify what we wrote anyway, so do not crash.
-      onCompromised: () => undefined,
-    });
-  } catch (err) {
-    throw new ConfigFileError(`could not lock ${file} (${oneLine((err as Error).message)}): Claude Code or another keyring-inject holds it; retry in a moment`);
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
+export function withConfigLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(file, { waitMs: 1000, pollMs: 10, busy: `could not lock ${file}: Claude Code or another keyring-inject holds it; retry in a moment` }, fn);
 }
 
 /**

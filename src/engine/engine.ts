@@ -237,30 +237,30 @@ export async function sweepDead(ctx: EngineContext): Promise<StripReport | undef
  */
 export async function stripAllLocked(ctx: EngineContext, state: State, known: readonly KnownValue[], dryRun: boolean): Promise<Omit<StripReport, 'liveSessions' | 'skipped'>> {
   const file = ctx.paths.configFile;
-  const stripped: string[] = [];
-  await withConfigLock(file, async () => {
+  return withConfigLock(file, async () => {
+    let stripped: string[] = [];
     for (let attempt = 0; attempt < 6; attempt++) {
       const before = await stat(file).catch(() => undefined);
       const text = await readConfigText(file);
-      if (text === undefined) return;
+      if (text === undefined) break;
       const result = stripText(text, state.injected, known);
       if (result === undefined) throw new KiError(`${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
-      stripped.splice(0, stripped.length, ...result.found);
-      if (dryRun || result.found.length === 0) return;
-      const now = await stat(file).catch(() => undefined);
-      if (changedBetween(before, now)) continue;
+      stripped = result.found;
+      if (dryRun || result.found.length === 0) break;
+      // Claude Code wrote meanwhile (it writes without the lock when we hold it): redo from its text.
+      if (changedBetween(before, await stat(file).catch(() => undefined))) continue;
       await writeConfigText(file, result.text, false);
-      return;
+      break;
     }
+    const copies = await scrubCopies(ctx.paths, state.injected, known, dryRun);
+    const tempFiles = await orphanTempFiles(ctx.paths, true);
+    if (!dryRun) {
+      await removeFiles(tempFiles);
+      await verifyStripped(ctx, state, known);
+      state.injected = [];
+    }
+    return { stripped, copies: copies.cleaned, tempFiles };
   });
-  const copies = dryRun ? await scrubCopies(ctx.paths, state.injected, known, true) : await withConfigLock(file, () => scrubCopies(ctx.paths, state.injected, known, false));
-  const tempFiles = await orphanTempFiles(ctx.paths);
-  if (!dryRun) {
-    await removeFiles(tempFiles);
-    await verifyStripped(ctx, state, known);
-    state.injected = [];
-  }
-  return { stripped, copies: copies.cleaned, tempFiles };
 }
 
 async function verifyStripped(ctx: EngineContext, state: State, known: readonly KnownValue[]): Promise<void> {
@@ -268,8 +268,8 @@ async function verifyStripped(ctx: EngineContext, state: State, known: readonly 
   if (text === undefined) return;
   const again = stripText(text, state.injected, known);
   if (again && again.found.length > 0) {
-    // Claude Code wrote the old text back between our write and this check: strip once more.
-    await withConfigLock(ctx.paths.configFile, () => writeConfigText(ctx.paths.configFile, again.text, false));
+    // Claude Code wrote the old text back between our write and this check: strip once more (lock held by caller).
+    await writeConfigText(ctx.paths.configFile, again.text, false);
   }
 }
 

@@ -115,11 +115,12 @@ export async function scrubCopies(paths: ClaudePaths, records: readonly Injectio
 const STALE_MS = 30_000;
 
 /**
- * Temp files a killed writer left beside the config: write-file-atomic's `<file>.<digits>` and
- * Claude Code's `<file>.tmp.<pid>.<12 hex>`. Only stale ones (older than 30 s, or whose writer
- * is dead): a fresh one may be a write in progress.
+ * Temp files a killed writer left beside the config: write-file-atomic's `<file>.<digits>` (ours:
+ * we only write the config under its lock, so with `configLockHeld` any such file is an orphan)
+ * and Claude Code's `<file>.tmp.<pid>.<12 hex>` (an orphan once its writer is dead). Otherwise
+ * only files older than 30 s count: a fresh one may be a write in progress.
  */
-export async function orphanTempFiles(paths: ClaudePaths, now: number = Date.now()): Promise<string[]> {
+export async function orphanTempFiles(paths: ClaudePaths, configLockHeld = false, now: number = Date.now()): Promise<string[]> {
   const targets = new Set([paths.configFile, await realpath(paths.configFile).catch(() => paths.configFile)]);
   const found: string[] = [];
   for (const target of targets) {
@@ -135,7 +136,7 @@ export async function orphanTempFiles(paths: ClaudePaths, now: number = Date.now
       const st = await stat(file).catch(() => undefined);
       if (!st?.isFile()) continue;
       const old = now - st.mtimeMs > STALE_MS;
-      const writerDead = claude ? !isPidRunning(Number(claude[1])) : false;
+      const writerDead = claude ? !isPidRunning(Number(claude[1])) : configLockHeld;
       if (old || writerDead) found.push(file);
     }
   }

@@ -167,6 +167,26 @@ describe('inject and strip', () => {
     expect(readFileSync(join(repo, 'claude.json'), 'utf8')).toBe(original);
   });
 
+  it('takes over at once a config lock left by a SIGKILLed keyring-inject, and waits for a live one', async () => {
+    const { utimesSync } = await import('node:fs');
+    const lockDir = `${configFile}.lock`;
+    mkdirSync(lockDir);
+    writeFileSync(`${lockDir}.holder`, JSON.stringify(await deadProcess()));
+    const t0 = performance.now();
+    await startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }));
+    expect(performance.now() - t0).toBeLessThan(500);
+    await endSession(ctx, me());
+    // A fresh lock with no holder of ours (Claude Code's): waited for, then a clear error.
+    mkdirSync(lockDir);
+    await expect(startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }))).rejects.toThrow(/could not lock .*Claude Code or another keyring-inject holds it/);
+    // The same lock once stale (not refreshed for 10 s): taken over.
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockDir, old, old);
+    await startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }));
+    await endSession(ctx, me());
+    expect(readFileSync(configFile, 'utf8')).toBe(original);
+  });
+
   it('refuses a read-only config with a clear error and leaves it untouched', async () => {
     const { chmodSync } = await import('node:fs');
     chmodSync(configFile, 0o444);
