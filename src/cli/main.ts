@@ -5,6 +5,8 @@ import { add } from './commands/add.js';
 import { claude } from './commands/claude.js';
 import { cleanup } from './commands/cleanup.js';
 import { hook } from './commands/hook.js';
+import { install } from './commands/install.js';
+import { uninstall } from './commands/uninstall.js';
 import { status } from './commands/status.js';
 import { watchdog } from './commands/watchdog.js';
 import { list } from './commands/list.js';
@@ -14,7 +16,7 @@ import { output, type CliContext } from './context.js';
 
 export const VERSION = '0.1.0';
 
-export const COMMANDS: readonly Command[] = [add, list, rotate, remove, claude, status, cleanup, hook, watchdog];
+export const COMMANDS: readonly Command[] = [add, list, rotate, remove, claude, install, uninstall, status, cleanup, hook, watchdog];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
