@@ -1,17 +1,20 @@
 // Bundles every entry point into one self-contained ESM file under dist/.
 // The native keyring binding stays external: it is a platform-specific .node file.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entries = { cli: 'src/cli.ts' };
 
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: entries,
   outdir: 'dist',
   bundle: true,
+  // One chunk per command: a hook loads only the code it runs.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -31,5 +34,9 @@ await build({
   },
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: true,
 });
+// Remove chunks of earlier builds (not the whole dir first: a test run may be using it).
+const fresh = new Set(Object.keys(result.metafile.outputs).map((f) => f.replace(/^dist\//, '')));
+for (const name of readdirSync(`${root}/dist/chunks`)) if (!fresh.has(`chunks/${name}`)) rmSync(`${root}/dist/chunks/${name}`, { force: true });
 for (const name of Object.keys(entries)) chmodSync(`${root}/dist/${name}.js`, 0o755);

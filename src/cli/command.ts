@@ -2,7 +2,6 @@ import type { CliContext } from './context.js';
 
 export interface Command {
   name: string;
-  summary: string;
   /** Full --help text. */
   help: string;
   /** Arguments are passed through untouched (no --help interception): the launcher. */

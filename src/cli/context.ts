@@ -1,7 +1,7 @@
 // What a command needs from the outside world, passed in so that tests can run commands
 // in-process with a memory keyring, a temporary HOME and captured output.
 import type { Readable, Writable } from 'node:stream';
-import { spawn } from 'node:child_process';
+import { childProcess } from '../core/lazy-child-process.js';
 import { realpathSync } from 'node:fs';
 import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
 import type { EngineContext } from '../engine/engine.js';
@@ -30,7 +30,7 @@ export function engineContext(ctx: CliContext): EngineContext {
 function spawnWatchdogProcess(env: Env): ProcessId | undefined {
   const script = process.argv[1];
   if (!script) return undefined;
-  const child = spawn(process.execPath, [realpathSync(script), 'watchdog'], { detached: true, stdio: 'ignore', cwd: '/', env: env as NodeJS.ProcessEnv });
+  const child = childProcess().spawn(process.execPath, [realpathSync(script), 'watchdog'], { detached: true, stdio: 'ignore', cwd: '/', env: env as NodeJS.ProcessEnv });
   child.unref();
   return child.pid === undefined ? undefined : identify(child.pid);
 }

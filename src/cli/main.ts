@@ -1,31 +1,18 @@
 // The CLI shell: picks the command, prints help, turns errors into one line and an exit code.
 import { EXIT_ERROR, EXIT_USAGE, KiError, oneLine } from '../core/errors.js';
-import type { Command } from './command.js';
-import { add } from './commands/add.js';
-import { claude } from './commands/claude.js';
-import { cleanup } from './commands/cleanup.js';
-import { hook } from './commands/hook.js';
-import { install } from './commands/install.js';
-import { uninstall } from './commands/uninstall.js';
-import { status } from './commands/status.js';
-import { watchdog } from './commands/watchdog.js';
-import { list } from './commands/list.js';
-import { remove } from './commands/remove.js';
-import { rotate } from './commands/rotate.js';
+import { COMMAND_TABLE } from './command-table.js';
 import { output, type CliContext } from './context.js';
 
 export const VERSION = '0.1.0';
 
-export const COMMANDS: readonly Command[] = [add, list, rotate, remove, claude, install, uninstall, status, cleanup, hook, watchdog];
-
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...COMMAND_TABLE.map((c) => c.name.length));
   return `Usage: keyring-inject COMMAND [OPTIONS]
 
 Keeps MCP server API keys in the OS keyring instead of plaintext in ~/.claude.json.
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+${COMMAND_TABLE.filter((c) => c.name !== 'watchdog').map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run 'keyring-inject COMMAND --help' for a command's options.
 
@@ -39,19 +26,20 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-      out.line(topic ? topic.help : mainHelp());
+      const topic = name === 'help' ? COMMAND_TABLE.find((c) => c.name === rest[0]) : undefined;
+      out.line(topic ? (await topic.load()).help : mainHelp());
       return name === undefined ? EXIT_USAGE : 0;
     }
     if (name === '--version' || name === '-V') {
       out.line(VERSION);
       return 0;
     }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) {
+    const entry = COMMAND_TABLE.find((c) => c.name === name);
+    if (!entry) {
       out.error(`unknown command ${/^[a-z-]{1,32}$/.test(name) ? name : '…'}: run 'keyring-inject --help'`);
       return EXIT_USAGE;
     }
+    const command = await entry.load();
     if (!command.passThrough && (rest.includes('--help') || rest.includes('-h'))) {
       out.line(command.help);
       return 0;

@@ -19,9 +19,10 @@ export async function readTextIfExists(file: string): Promise<string | undefined
   }
 }
 
-export async function writePrivateFile(file: string, text: string): Promise<void> {
+/** `durable: false` skips the fsync (a few ms) where losing the last write in a power cut is harmless. */
+export async function writePrivateFile(file: string, text: string, durable = true): Promise<void> {
   await ensurePrivateDir(dirname(file));
-  await writeFileAtomic(file, text, { mode: 0o600 });
+  await writeFileAtomic(file, text, { mode: 0o600, fsync: durable });
 }
 
 /** Run `fn` holding the lock `<file>.lock`: waits up to 5 s for another live holder. */

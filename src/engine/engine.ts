@@ -15,7 +15,7 @@ import { applyInjections, readEnvValues, type InjectOutcome, type InjectRequest 
 import { macOf, newSalt } from './identify.js';
 import { isAlive, type ProcessId } from './process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
-import { isOursIn, sessionAlive, withState, writeState, type InjectionRecord, type SessionRecord, type State } from './state.js';
+import { isOursIn, sessionAlive, withState, type InjectionRecord, type SessionRecord, type State } from './state.js';
 
 export interface EngineContext {
   paths: ClaudePaths;
@@ -28,14 +28,13 @@ export interface EngineContext {
 export async function resolveValues(registry: Registry, backend: SecretBackend, only?: ReadonlySet<string>): Promise<{ known: KnownValue[]; missing: string[] }> {
   const known: KnownValue[] = [];
   const missing: string[] = [];
-  for (const [key, rec] of Object.entries(registry.keys)) {
-    if (rec.targets.length === 0 || (only && !only.has(key))) continue;
-    const value = await backend.get(key);
-    if (value === undefined) {
-      missing.push(key);
-      continue;
-    }
-    for (const target of rec.targets) known.push({ key, target, value });
+  const wanted = Object.entries(registry.keys).filter(([key, rec]) => rec.targets.length > 0 && (!only || only.has(key)));
+  if (wanted.length === 0) return { known, missing };
+  const values = await backend.getMany(wanted.map(([key]) => key));
+  for (const [key, rec] of wanted) {
+    const value = values.get(key);
+    if (value === undefined) missing.push(key);
+    else for (const target of rec.targets) known.push({ key, target, value });
   }
   return { known, missing };
 }
@@ -86,7 +85,7 @@ function ensureWatchdog(state: State, ctx: EngineContext): boolean {
 }
 
 /** Apply `known` to the config text under the config lock, recording what we inject first. */
-async function injectLocked(ctx: EngineContext, state: State, known: readonly KnownValue[], report: InjectReport): Promise<void> {
+async function injectLocked(ctx: EngineContext, state: State, persist: () => Promise<void>, known: readonly KnownValue[], report: InjectReport): Promise<void> {
   const file = ctx.paths.configFile;
   await withConfigLock(file, async () => {
     for (let attempt = 0; ; attempt++) {
@@ -110,7 +109,7 @@ async function injectLocked(ctx: EngineContext, state: State, known: readonly Kn
       if (out === text) return;
       // Write-ahead: the records reach our state before the value reaches the config.
       state.injected.push(...fresh);
-      await writeState(ctx.paths, state);
+      await persist();
       // Claude Code writes without the lock when it finds it held: if the file changed while we
       // patched, start over from the new text rather than overwrite its change.
       const now = await stat(file).catch(() => undefined);
@@ -120,9 +119,22 @@ async function injectLocked(ctx: EngineContext, state: State, known: readonly Kn
         continue;
       }
       await writeConfigText(file, out, true);
+      // Re-read: a Claude Code write that raced ours (it does not wait for the lock) shows here.
+      const back = await readConfigText(file);
+      if (back !== out && attempt < 5) {
+        const values = back === undefined ? [] : readEnvValues(back, known.map((k) => targetRef(k.target)));
+        if (known.some((k, i) => report.injected.includes(labelOf(k)) && values[i] !== k.value)) {
+          resetReport(report);
+          continue;
+        }
+      }
       return;
     }
   });
+}
+
+function labelOf(k: KnownValue): string {
+  return `${k.key} -> ${describeTarget(k.target)}`;
 }
 
 function priorCreatedEnv(state: State, t: Target): boolean {
@@ -139,7 +151,7 @@ function resetReport(r: InjectReport): void {
 }
 
 function classify(o: InjectOutcome, k: KnownValue, report: InjectReport): void {
-  const label = `${k.key} -> ${describeTarget(k.target)}`;
+  const label = labelOf(k);
   if (o.kind === 'injected') report.injected.push(label);
   else if (o.kind === 'unchanged') report.unchanged.push(label);
   else if (o.kind === 'conflict') report.conflicts.push(label);
@@ -161,39 +173,25 @@ function emptyReport(): InjectReport {
  */
 export async function startSession(ctx: EngineContext, who: SessionUpdate, known: readonly KnownValue[]): Promise<InjectReport> {
   const report = emptyReport();
-  await withStateCtx(ctx, async (state) => {
+  await withState(ctx.paths, async (state, persist) => {
     sweepSessions(state);
     register(state, who, ctx.now());
     ensureWatchdog(state, ctx);
-    await writeState(ctx.paths, state);
-    if (known.length > 0) await injectLocked(ctx, state, known, report);
+    if (known.length > 0) await injectLocked(ctx, state, persist, known, report);
     // Copies Claude Code made while a key was in the file: we know the values now, scrub them.
-    await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state.injected, known, false));
+    if (state.injected.length > 0) await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state, known, false));
   });
-  await verifyInjected(ctx, known, report);
   return report;
-}
-
-/** Re-read the config after writing: our values must be there (unless reported otherwise). */
-async function verifyInjected(ctx: EngineContext, known: readonly KnownValue[], report: InjectReport): Promise<void> {
-  const expected = known.filter((k) => report.injected.includes(`${k.key} -> ${describeTarget(k.target)}`));
-  if (expected.length === 0) return;
-  const text = await readConfigText(ctx.paths.configFile);
-  const values = text === undefined ? [] : readEnvValues(text, expected.map((k) => targetRef(k.target)));
-  const lost = expected.filter((k, i) => values[i] !== k.value);
-  if (lost.length > 0) {
-    throw new KiError(`the config changed under us and ${lost.length} injected value(s) did not stick: start the session again`);
-  }
 }
 
 /** Replace injected copies of some keys (after rotate) while sessions are live. No session is registered. */
 export async function refreshInjected(ctx: EngineContext, known: readonly KnownValue[]): Promise<InjectReport> {
   const report = emptyReport();
-  await withStateCtx(ctx, async (state) => {
+  await withState(ctx.paths, async (state, persist) => {
     sweepSessions(state);
     const keys = new Set(known.map((k) => k.key));
     if (state.sessions.length === 0 || !state.injected.some((r) => keys.has(r.key))) return;
-    await injectLocked(ctx, state, known, report);
+    await injectLocked(ctx, state, persist, known, report);
   });
   return report;
 }
@@ -211,18 +209,19 @@ export interface StripReport {
  * everything we injected. Never touches the keyring.
  */
 export async function endSession(ctx: EngineContext, who: ProcessId): Promise<StripReport> {
-  return withStateCtx(ctx, async (state) => {
+  return withState(ctx.paths, async (state) => {
     state.sessions = state.sessions.filter((s) => !sameProcess(s, who) && !(s.claude && sameProcess(s.claude, who)));
     sweepSessions(state);
     const report: StripReport = { stripped: [], copies: [], tempFiles: [], liveSessions: state.sessions.length, skipped: true };
-    if (state.sessions.length === 0) Object.assign(report, await stripAllLocked(ctx, state, [], false), { skipped: false });
+    if (state.sessions.length === 0 && state.injected.length > 0) Object.assign(report, await stripAllLocked(ctx, state, [], false), { skipped: false });
+    else if (state.sessions.length === 0) report.skipped = false;
     return report;
   });
 }
 
 /** Watchdog / sweeper: if every recorded session is dead, strip. */
 export async function sweepDead(ctx: EngineContext): Promise<StripReport | undefined> {
-  return withStateCtx(ctx, async (state) => {
+  return withState(ctx.paths, async (state) => {
     sweepSessions(state);
     if (state.sessions.length > 0) return undefined;
     if (state.injected.length === 0) return { stripped: [], copies: [], tempFiles: [], liveSessions: 0, skipped: false };
@@ -250,30 +249,49 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
       // Claude Code wrote meanwhile (it writes without the lock when we hold it): redo from its text.
       if (changedBetween(before, await stat(file).catch(() => undefined))) continue;
       await writeConfigText(file, result.text, false);
-      break;
+      // Re-read: a Claude Code write that raced ours would have put the value back.
+      if ((await readConfigText(file)) === result.text) break;
     }
-    const copies = await scrubCopies(ctx.paths, state.injected, known, dryRun);
+    const copies = await scrubCopies(ctx.paths, state, known, dryRun, known.length > 0);
     const tempFiles = await orphanTempFiles(ctx.paths, true);
     if (!dryRun) {
       await removeFiles(tempFiles);
-      await verifyStripped(ctx, state, known);
+      // The watchdog checks once more for a few seconds: a racing writer may bring a value back.
+      state.tombstones = { records: [...(state.tombstones?.records ?? []), ...state.injected], until: ctx.now().getTime() + TOMBSTONE_MS };
       state.injected = [];
     }
     return { stripped, copies: copies.cleaned, tempFiles };
   });
 }
 
-async function verifyStripped(ctx: EngineContext, state: State, known: readonly KnownValue[]): Promise<void> {
-  const text = await readConfigText(ctx.paths.configFile);
-  if (text === undefined) return;
-  const again = stripText(text, state.injected, known);
-  if (again && again.found.length > 0) {
-    // Claude Code wrote the old text back between our write and this check: strip once more (lock held by caller).
-    await writeConfigText(ctx.paths.configFile, again.text, false);
-  }
-}
+export const TOMBSTONE_MS = 3000;
 
-/** Every engine operation holds the state lock throughout and writes the state back. */
-function withStateCtx<T>(ctx: EngineContext, fn: (state: State) => Promise<T>): Promise<T> {
-  return withState(ctx.paths, async (state) => ({ changed: true, result: await fn(state) }));
+/**
+ * One watchdog round, under the state lock: strip when every session is dead; while sessions
+ * live, scrub new backup copies; after a strip, re-check the config and its copies for the
+ * values just removed until the tombstones expire. Returns false when there is nothing left to watch.
+ */
+export async function watchTick(ctx: EngineContext, scrubNow: boolean, me?: ProcessId): Promise<boolean> {
+  return withState(ctx.paths, async (state) => {
+    sweepSessions(state);
+    const now = ctx.now().getTime();
+    if (state.sessions.length === 0 && state.injected.length > 0) await stripAllLocked(ctx, state, [], false);
+    else if (state.sessions.length > 0 && state.injected.length > 0 && scrubNow) {
+      await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state, [], false));
+    }
+    if (state.tombstones) {
+      const records = state.tombstones.records;
+      await withConfigLock(ctx.paths.configFile, async () => {
+        const text = await readConfigText(ctx.paths.configFile);
+        const again = text === undefined ? undefined : stripText(text, records, []);
+        if (again && again.found.length > 0) await writeConfigText(ctx.paths.configFile, again.text, false);
+        await scrubCopies(ctx.paths, state, [], false);
+      });
+      if (now >= state.tombstones.until) delete state.tombstones;
+    }
+    const more = state.sessions.length > 0 || state.injected.length > 0 || state.tombstones !== undefined;
+    // Deregister under the lock, so a session starting right now starts a new watchdog.
+    if (!more && me && state.watchdog && sameProcess(state.watchdog, me)) delete state.watchdog;
+    return more;
+  });
 }

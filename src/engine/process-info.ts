@@ -1,6 +1,6 @@
 // Who is alive. A pid alone is not an identity (pids are reused), so a process is named by its
 // pid plus its start time; a process whose start time differs is a different process.
-import { execFileSync } from 'node:child_process';
+import { childProcess } from '../core/lazy-child-process.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,7 +35,7 @@ function linuxStat(pid: number): StatFields | undefined {
 
 function psField(pid: number, field: string): string | undefined {
   try {
-    const out = execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = childProcess().execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return out || undefined;
   } catch {
     return undefined;

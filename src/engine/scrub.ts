@@ -9,7 +9,7 @@ import type { ClaudePaths } from '../core/paths.js';
 import { describeTarget, sameTarget, type Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
 import { isAlive } from './process-info.js';
-import { isOursIn, type InjectionRecord } from './state.js';
+import { isOursIn, type InjectionRecord, type State } from './state.js';
 
 /** Known values by target: only in memory, only when the caller read the keyring. */
 export interface KnownValue {
@@ -76,10 +76,26 @@ export function stripText(text: string, records: readonly InjectionRecord[], kno
   }
 }
 
-export async function scrubCopies(paths: ClaudePaths, records: readonly InjectionRecord[], known: readonly KnownValue[], dryRun: boolean): Promise<{ cleaned: FileFinding[]; unreadable: string[] }> {
+/**
+ * Scrub our values out of every copy of the config. Copies already checked (state.copiesSeen,
+ * same size and mtime) are skipped unless `full`: a 20 MB config can have five 20 MB backups.
+ */
+export async function scrubCopies(paths: ClaudePaths, state: State, known: readonly KnownValue[], dryRun: boolean, full = false): Promise<{ cleaned: FileFinding[]; unreadable: string[] }> {
+  const records = [...state.injected, ...(state.tombstones?.records ?? [])];
   const cleaned: FileFinding[] = [];
   const unreadable: string[] = [];
+  const seen: Record<string, string> = {};
+  const signature = async (f: string) => {
+    const st = await stat(f).catch(() => undefined);
+    return st ? `${st.size}:${st.mtimeMs}` : undefined;
+  };
   for (const file of await configCopies(paths)) {
+    const sig = await signature(file);
+    if (sig === undefined) continue;
+    if (!full && state.copiesSeen?.[file] === sig) {
+      seen[file] = sig;
+      continue;
+    }
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -102,13 +118,17 @@ export async function scrubCopies(paths: ClaudePaths, records: readonly Injectio
       if (found.length === 0 && known.length === 0) unreadable.push(file);
       result = { text: out, found };
     }
-    if (result.found.length === 0) continue;
-    cleaned.push({ file, found: [...new Set(result.found)] });
-    if (!dryRun) {
-      const mode = (await stat(file)).mode & 0o7777;
-      await writeFileAtomic(file, result.text, { mode });
+    if (result.found.length > 0) {
+      cleaned.push({ file, found: [...new Set(result.found)] });
+      if (!dryRun) {
+        const mode = (await stat(file)).mode & 0o7777;
+        await writeFileAtomic(file, result.text, { mode });
+      }
     }
+    const after = dryRun ? undefined : await signature(file);
+    if (after) seen[file] = after;
   }
+  if (!dryRun) state.copiesSeen = seen;
   return { cleaned, unreadable };
 }
 

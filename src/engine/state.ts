@@ -33,6 +33,10 @@ export interface State {
   sessions: SessionRecord[];
   injected: InjectionRecord[];
   watchdog?: ProcessId;
+  /** Records of values just stripped, re-checked by the watchdog until `until` (epoch ms). */
+  tombstones?: { records: InjectionRecord[]; until: number };
+  /** Copies of the config already scrubbed, by path: "size:mtimeMs". Backups never change once written. */
+  copiesSeen?: Record<string, string>;
 }
 
 export function stateFile(paths: ClaudePaths): string {
@@ -48,7 +52,14 @@ export function parseState(text: string): State {
   if (data.version !== 1 || !Array.isArray(data.sessions) || !Array.isArray(data.injected)) {
     throw new Error('unexpected shape');
   }
-  return { version: 1, sessions: data.sessions, injected: data.injected, ...(data.watchdog ? { watchdog: data.watchdog } : {}) };
+  return {
+    version: 1,
+    sessions: data.sessions,
+    injected: data.injected,
+    ...(data.watchdog ? { watchdog: data.watchdog } : {}),
+    ...(data.tombstones ? { tombstones: data.tombstones } : {}),
+    ...(data.copiesSeen ? { copiesSeen: data.copiesSeen } : {}),
+  };
 }
 
 /** Read without the lock. A damaged file reads as "nothing recorded" for reports, but the
@@ -66,8 +77,12 @@ async function readStateStrict(paths: ClaudePaths): Promise<State> {
   return text === undefined ? emptyState() : parseState(text);
 }
 
-/** Read-modify-write under the state lock. `fn` mutates the state it is given; it is written back if `fn` returns true-ish `changed`. */
-export async function withState<T>(paths: ClaudePaths, fn: (state: State) => Promise<{ changed: boolean; result: T }>): Promise<T> {
+/**
+ * Read-modify-write under the state lock. `fn` mutates the state; it may call `persist` to
+ * write it early (write-ahead, durable), and whatever changed is written when it returns.
+ * Nothing is written when nothing changed.
+ */
+export async function withState<T>(paths: ClaudePaths, fn: (state: State, persist: () => Promise<void>) => Promise<T>): Promise<T> {
   const file = stateFile(paths);
   return withLock(file, async () => {
     let state: State;
@@ -77,14 +92,18 @@ export async function withState<T>(paths: ClaudePaths, fn: (state: State) => Pro
       // A damaged state cannot tell us what is ours; start over. cleanup (with the keyring) still finds leftovers by value.
       state = emptyState();
     }
-    const { changed, result } = await fn(state);
-    if (changed) await writeState(paths, state);
+    let written = JSON.stringify(state);
+    const save = async (durable: boolean) => {
+      const now = JSON.stringify(state);
+      if (now === written) return;
+      await writePrivateFile(file, `${JSON.stringify(state, null, 2)}\n`, durable);
+      written = now;
+    };
+    const result = await fn(state, () => save(true));
+    // Bookkeeping only (sessions, seen copies): a lost write is re-derived by the next sweep.
+    await save(false);
     return result;
   });
-}
-
-export async function writeState(paths: ClaudePaths, state: State): Promise<void> {
-  await writePrivateFile(stateFile(paths), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function sessionAlive(s: SessionRecord): boolean {

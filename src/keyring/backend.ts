@@ -14,6 +14,8 @@ export interface SecretBackend {
   delete(name: string): Promise<boolean>;
   /** Names stored under our service, sorted. */
   list(): Promise<string[]>;
+  /** The values of several names at once (absent names are left out): one keyring round trip where the store allows it. */
+  getMany(names: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** All values live under one service name; tests use their own to stay apart. */

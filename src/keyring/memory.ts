@@ -16,6 +16,9 @@ export class MemoryBackend implements SecretBackend {
   async delete(name: string): Promise<boolean> {
     return this.values.delete(name);
   }
+  async getMany(names: readonly string[]): Promise<Map<string, string>> {
+    return new Map(names.flatMap((n) => (this.values.has(n) ? [[n, this.values.get(n) as string] as const] : [])));
+  }
   async list(): Promise<string[]> {
     return [...this.values.keys()].sort();
   }

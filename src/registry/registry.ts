@@ -4,16 +4,39 @@ import type { BackendId } from '../keyring/backend.js';
 
 export type Scope = 'user' | 'local';
 
+/**
+ * How a target gets its value: 'inject' (default, written into the server's `env` in
+ * ~/.claude.json while a session needs it) or 'wrap' (zero-disk: the server is started through
+ * `keyring-inject exec`, which reads the keyring at spawn time; nothing is ever written).
+ */
+export type TargetMode = 'inject' | 'wrap';
+
 export interface Target {
   server: string;
   env: string;
   scope: Scope;
   /** Absolute project path: the key of `projects` in ~/.claude.json. Only for scope "local". */
   project?: string;
+  /** Absent means 'inject' (registries written before zero-disk mode have no mode). */
+  mode?: TargetMode;
+}
+
+/**
+ * An HTTP/SSE server header fed by a key through Claude Code's `headersHelper` (always zero-disk).
+ * `template` contains `{value}`, e.g. header "Authorization", template "Bearer {value}".
+ */
+export interface HeaderTarget {
+  server: string;
+  header: string;
+  template: string;
+  scope: Scope;
+  project?: string;
 }
 
 export interface KeyRecord {
   targets: Target[];
+  /** Header targets (optional; absent in older registries). */
+  headers?: HeaderTarget[];
   backend: BackendId;
   createdAt: string;
   rotatedAt?: string;
@@ -34,6 +57,73 @@ export function sameTarget(a: Target, b: Target): boolean {
 
 export function describeTarget(t: Target): string {
   return t.scope === 'local' ? `${t.server}.env.${t.env} (local: ${t.project})` : `${t.server}.env.${t.env} (user)`;
+}
+
+export function targetMode(t: Target): TargetMode {
+  return t.mode === 'wrap' ? 'wrap' : 'inject';
+}
+
+/** Same server entry: name, scope and (for local scope) project. */
+export function sameServer(a: { server: string; scope: Scope; project?: string }, b: { server: string; scope: Scope; project?: string }): boolean {
+  return a.server === b.server && a.scope === b.scope && (a.scope !== 'local' || (a.project ?? '') === (b.project ?? ''));
+}
+
+export function sameHeaderTarget(a: HeaderTarget, b: HeaderTarget): boolean {
+  return sameServer(a, b) && a.header.toLowerCase() === b.header.toLowerCase();
+}
+
+export function describeHeaderTarget(t: HeaderTarget): string {
+  return `${t.server}.headers.${t.header} (${t.scope === 'local' ? `local: ${t.project}` : 'user'})`;
+}
+
+/** Which other key already feeds this header of this server, if any. */
+export function headerOwnerOf(reg: Registry, target: HeaderTarget): string | undefined {
+  for (const [name, rec] of Object.entries(reg.keys)) {
+    if ((rec.headers ?? []).some((t) => sameHeaderTarget(t, target))) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The registry as the injection engine must see it: only targets in 'inject' mode. Targets in
+ * 'wrap' mode get their value at spawn time from `keyring-inject exec` and must never be written
+ * into ~/.claude.json. Header targets are never injected either (the engine only knows `targets`).
+ */
+export function injectionRegistry(reg: Registry): Registry {
+  const keys: Record<string, KeyRecord> = {};
+  for (const [name, rec] of Object.entries(reg.keys)) {
+    keys[name] = { ...rec, targets: rec.targets.filter((t) => targetMode(t) === 'inject') };
+  }
+  return { ...reg, keys };
+}
+
+/** Add header targets to a key (the key must exist). Returns a new registry. */
+export function withHeaderTargets(reg: Registry, name: string, targets: readonly HeaderTarget[]): Registry {
+  const existing = reg.keys[name];
+  if (!existing) return reg;
+  const merged = [...(existing.headers ?? [])];
+  for (const t of targets) {
+    const i = merged.findIndex((m) => sameHeaderTarget(m, t));
+    if (i === -1) merged.push({ ...t });
+    else merged[i] = { ...t }; // a new template replaces the old one
+  }
+  return { ...reg, keys: { ...reg.keys, [name]: { ...existing, headers: merged } } };
+}
+
+/** Set the mode of every env target of the given server entry (any key). Returns a new registry, or `reg` if nothing changed. */
+export function withServerMode(reg: Registry, server: { server: string; scope: Scope; project?: string }, mode: TargetMode): Registry {
+  let changed = false;
+  const keys: Record<string, KeyRecord> = {};
+  for (const [name, rec] of Object.entries(reg.keys)) {
+    const targets = rec.targets.map((t) => {
+      if (!sameServer(t, server) || targetMode(t) === mode) return t;
+      changed = true;
+      const { mode: _old, ...rest } = t;
+      return mode === 'wrap' ? { ...rest, mode } : rest;
+    });
+    keys[name] = { ...rec, targets };
+  }
+  return changed ? { ...reg, keys } : reg;
 }
 
 /** Which other key already feeds this exact target, if any: one env var gets one value. */
@@ -90,12 +180,29 @@ export function parseRegistry(text: string, file: string): Registry {
       if (t.scope === 'local' && typeof t.project !== 'string') {
         throw new RegistryFormatError(file, `a local target of key ${JSON.stringify(name)} has no project`);
       }
+      if (t.mode !== undefined && t.mode !== 'inject' && t.mode !== 'wrap') {
+        throw new RegistryFormatError(file, `a target of key ${JSON.stringify(name)} has an unknown mode`);
+      }
+      const mode = t.mode === 'wrap' ? { mode: 'wrap' as const } : {};
       return t.scope === 'local'
-        ? { server: t.server, env: t.env, scope: 'local', project: t.project as string }
-        : { server: t.server, env: t.env, scope: 'user' };
+        ? { server: t.server, env: t.env, scope: 'local', project: t.project as string, ...mode }
+        : { server: t.server, env: t.env, scope: 'user', ...mode };
+    });
+    if (rec.headers !== undefined && !Array.isArray(rec.headers)) throw new RegistryFormatError(file, `the headers of key ${JSON.stringify(name)} are malformed`);
+    const headers: HeaderTarget[] | undefined = rec.headers?.map((t: unknown) => {
+      if (!isObject(t) || typeof t.server !== 'string' || typeof t.header !== 'string' || typeof t.template !== 'string' || (t.scope !== 'user' && t.scope !== 'local')) {
+        throw new RegistryFormatError(file, `a header target of key ${JSON.stringify(name)} is malformed`);
+      }
+      if (t.scope === 'local' && typeof t.project !== 'string') {
+        throw new RegistryFormatError(file, `a local header target of key ${JSON.stringify(name)} has no project`);
+      }
+      return t.scope === 'local'
+        ? { server: t.server, header: t.header, template: t.template, scope: 'local', project: t.project as string }
+        : { server: t.server, header: t.header, template: t.template, scope: 'user' };
     });
     keys[name] = {
       targets,
+      ...(headers !== undefined ? { headers } : {}),
       backend: (typeof rec.backend === 'string' ? rec.backend : 'secret-service') as BackendId,
       createdAt: rec.createdAt,
       ...(typeof rec.rotatedAt === 'string' ? { rotatedAt: rec.rotatedAt } : {}),

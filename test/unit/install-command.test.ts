@@ -32,8 +32,9 @@ describe('hookCommands', () => {
   it('names node and the real path of the CLI, quoted, and ends with the marker', () => {
     const c = hookCommands({ cliPath: distCli });
     const real = realpathSync(distCli);
-    expect(c.sessionStart).toBe(`${shQuote(process.execPath)} ${shQuote(real)} hook session-start # keyring-inject`);
-    expect(c.sessionEnd).toBe(`${shQuote(process.execPath)} ${shQuote(real)} hook session-end # keyring-inject`);
+    // Started without NODE_EXTRA_CA_CERTS: hooks do no network I/O and the variable costs ~40-65 ms.
+    expect(c.sessionStart).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} hook session-start # keyring-inject`);
+    expect(c.sessionEnd).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} hook session-end # keyring-inject`);
     expect(isOurCommand(c.sessionStart) && isOurCommand(c.sessionEnd)).toBe(true);
   });
 
@@ -250,8 +251,8 @@ describe('plugin files', () => {
   it('hooks/hooks.json declares the same two hooks against dist/cli.js', () => {
     const hooks = JSON.parse(readFileSync(join(root, 'hooks', 'hooks.json'), 'utf8')).hooks;
     expect(Object.keys(hooks).sort()).toEqual(['SessionEnd', 'SessionStart']);
-    expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-start', timeout: 30 }] }]);
-    expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-end', timeout: 10 }] }]);
+    expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-start', timeout: 30 }] }]);
+    expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-end', timeout: 10 }] }]);
     expect(existsSync(distCli)).toBe(true);
   });
 });

@@ -13,7 +13,6 @@ import { askLine, readSecret } from '../secret-input.js';
 
 export const add: Command = {
   name: 'add',
-  summary: 'store a key in the OS keyring and map it to MCP server env vars',
   help: `Usage: keyring-inject add NAME --server S [--server S2 ...] --env VAR [--scope user|local] [--project PATH] [--stdin] [--json]
 
 Stores a value in the OS keyring under NAME and records (without the value) that env var VAR

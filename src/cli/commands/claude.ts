@@ -12,7 +12,6 @@ import { LAUNCHER_ENV } from './hook.js';
 
 export const claude: Command = {
   name: 'claude',
-  summary: 'start Claude Code with the keys injected before its MCP servers start',
   passThrough: true,
   help: `Usage: keyring-inject claude [CLAUDE ARGUMENTS...]
 

@@ -10,7 +10,6 @@ import { engineContext, output } from '../context.js';
 
 export const cleanup: Command = {
   name: 'cleanup',
-  summary: 'crash recovery: strip every injected key from the config and its backups',
   help: `Usage: keyring-inject cleanup [--dry-run] [--json]
 
 Removes everything of ours that a crashed session may have left: injected values in the Claude
@@ -49,7 +48,7 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
         state.sessions = state.sessions.filter(sessionAlive);
         if (staleLock) await removeLockDir(staleLock);
       }
-      return { changed: !dryRun, result: { dryRun, ...stripped, staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked } };
+      return { dryRun, ...stripped, staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
     });
     if (bool(p, 'json')) {
       out.json(report);

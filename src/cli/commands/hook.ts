@@ -11,7 +11,6 @@ export const LAUNCHER_ENV = 'KEYRING_INJECT_LAUNCHER';
 
 export const hook: Command = {
   name: 'hook',
-  summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)',
   help: `Usage: keyring-inject hook session-start|session-end
 
 Run by Claude Code, with the hook JSON on stdin ('keyring-inject install' declares them).

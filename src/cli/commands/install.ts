@@ -31,7 +31,8 @@ export function hookCommands(opts: HookCommandOptions = {}): HookCommands {
   } catch (err) {
     throw new KiError(`cannot resolve the path of the keyring-inject CLI (${(err as NodeJS.ErrnoException).code ?? 'error'}): run install through the keyring-inject command`);
   }
-  const base = `${shQuote(exec)} ${shQuote(cli)} hook`;
+  // Hooks do no network I/O: starting Node without NODE_EXTRA_CA_CERTS saves ~40-65 ms per hook.
+  const base = `${process.platform === 'win32' ? '' : 'env -u NODE_EXTRA_CA_CERTS '}${shQuote(exec)} ${shQuote(cli)} hook`;
   return { sessionStart: markCommand(`${base} session-start`), sessionEnd: markCommand(`${base} session-end`) };
 }
 
@@ -77,7 +78,6 @@ export function settingsError(file: string, err: unknown): unknown {
 export function makeInstallCommand(opts: HookCommandOptions = {}): Command {
   return {
     name: 'install',
-    summary: 'add the SessionStart/SessionEnd hooks to Claude Code settings',
     help: `Usage: keyring-inject install [--dry-run] [--json]
 
 Adds two command hooks to <config dir>/settings.json (<config dir> is $CLAUDE_CONFIG_DIR, else

@@ -8,7 +8,6 @@ import { output } from '../context.js';
 
 export const list: Command = {
   name: 'list',
-  summary: 'list stored keys and their targets (never a value)',
   help: `Usage: keyring-inject list [--json]
 
 Lists every registered key: its targets, when it was stored and last rotated, and whether it

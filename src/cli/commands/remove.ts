@@ -9,7 +9,6 @@ import { output } from '../context.js';
 
 export const remove: Command = {
   name: 'remove',
-  summary: 'delete a key from the keyring and the registry',
   help: `Usage: keyring-inject remove NAME [--json]
 
 Deletes the value from the OS keyring and the key's targets from the registry.`,

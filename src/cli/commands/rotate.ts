@@ -11,7 +11,6 @@ import { readSecret } from '../secret-input.js';
 
 export const rotate: Command = {
   name: 'rotate',
-  summary: 'replace the value of a stored key',
   help: `Usage: keyring-inject rotate NAME [--stdin] [--json]
 
 Replaces the value stored under NAME (hidden prompt, or standard input with --stdin).

@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises';
 
 export const status: Command = {
   name: 'status',
-  summary: 'live sessions, what is injected where, and leftovers',
   help: `Usage: keyring-inject status [--json]
 
 Shows the Claude Code sessions we track (alive or dead), which keys are injected into which

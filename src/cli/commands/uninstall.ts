@@ -6,7 +6,6 @@ import { readSettingsText, settingsError, writeSettingsText } from './install.js
 
 export const uninstall: Command = {
   name: 'uninstall',
-  summary: 'remove our hooks from Claude Code settings',
   help: `Usage: keyring-inject uninstall [--dry-run] [--json]
 
 Removes every hook whose command ends with the marker '# keyring-inject' from

@@ -1,0 +1,22 @@
+// Every command, loaded only when it runs: a hook pays for its own code, not for the CLI's.
+import type { Command } from './command.js';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const COMMAND_TABLE: readonly CommandEntry[] = [
+  { name: 'add', summary: 'store a key in the OS keyring and map it to MCP server env vars', load: async () => (await import('./commands/add.js')).add },
+  { name: 'list', summary: 'list stored keys and their targets (never a value)', load: async () => (await import('./commands/list.js')).list },
+  { name: 'rotate', summary: 'replace the value of a stored key', load: async () => (await import('./commands/rotate.js')).rotate },
+  { name: 'remove', summary: 'delete a key from the keyring and the registry', load: async () => (await import('./commands/remove.js')).remove },
+  { name: 'claude', summary: 'start Claude Code with the keys injected before its MCP servers start', load: async () => (await import('./commands/claude.js')).claude },
+  { name: 'install', summary: 'add the SessionStart/SessionEnd hooks to Claude Code settings', load: async () => (await import('./commands/install.js')).install },
+  { name: 'uninstall', summary: 'remove our hooks from Claude Code settings', load: async () => (await import('./commands/uninstall.js')).uninstall },
+  { name: 'status', summary: 'live sessions, what is injected where, and leftovers', load: async () => (await import('./commands/status.js')).status },
+  { name: 'cleanup', summary: 'crash recovery: strip every injected key from the config and its backups', load: async () => (await import('./commands/cleanup.js')).cleanup },
+  { name: 'hook', summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)', load: async () => (await import('./commands/hook.js')).hook },
+  { name: 'watchdog', summary: '(internal) strips keys when every session died without SessionEnd', load: async () => (await import('./commands/watchdog.js')).watchdog },
+];

@@ -1,0 +1,210 @@
+// Where MCP servers are in a ~/.claude.json text, with byte offsets, in one validating pass:
+// user scope (top-level `mcpServers`) and local scope (`projects[P].mcpServers`), plus the
+// objects that wrap needs to insert into (the project entry, `projects`, the top level).
+// Duplicate keys follow JSON.parse: the last occurrence wins.
+import { ConfigParseError, ConfigShapeError } from '../engine/json-locate.js';
+import { JsonScanner, isArrayAt, lastMember, readArray, stringAt, type Member, type ObjectInfo } from './json-edit.js';
+import type { ServerRef } from './wrap-format.js';
+
+export { ConfigParseError, ConfigShapeError };
+
+export interface ProjectLayout {
+  /** The `"P": {...}` member of `projects`. */
+  member: Member;
+  entry: ObjectInfo;
+  /** The `mcpServers` member of the entry and its object, if present (and an object). */
+  serversMember?: Member;
+  servers?: ObjectInfo;
+}
+
+export interface ConfigLayout {
+  text: string;
+  top: ObjectInfo;
+  /** Top-level `mcpServers`, if present. */
+  userServers?: ObjectInfo;
+  /** `projects`, if present. */
+  projectsObj?: ObjectInfo;
+  /** Requested (or all) projects that exist. */
+  projects: Map<string, ProjectLayout>;
+}
+
+/**
+ * Validates the whole text and lays out the top level, user servers and the requested projects
+ * (`'all'`: every project). Throws ConfigParseError / ConfigShapeError.
+ */
+export function layoutOf(text: string, want: 'all' | ReadonlySet<string>): ConfigLayout {
+  const s = new JsonScanner(text);
+  const start = s.skipWs(0);
+  if (start >= text.length) s.fail(start, 'empty text');
+  if (!s.isObjectAt(start)) {
+    const end = s.skipWs(s.skipValue(start));
+    if (end < text.length) s.fail(end, 'unexpected text after the JSON value');
+    throw new ConfigShapeError('', 'is not a JSON object');
+  }
+  let userServers: ObjectInfo | undefined;
+  let userBad = false;
+  let projectsObj: ObjectInfo | undefined;
+  let projectsBad = false;
+  let projects = new Map<string, ProjectLayout>();
+  const members: Member[] = [];
+  const end = s.walkObject(start, (key, keyStart, keyEnd, valueStart) => {
+    let valueEnd: number;
+    if (key === 'mcpServers') {
+      userBad = !s.isObjectAt(valueStart);
+      userServers = userBad ? undefined : s.readObject(valueStart);
+      valueEnd = userServers ? userServers.end : s.skipValue(valueStart);
+    } else if (key === 'projects') {
+      projects = new Map();
+      projectsBad = !s.isObjectAt(valueStart);
+      if (projectsBad) {
+        projectsObj = undefined;
+        valueEnd = s.skipValue(valueStart);
+      } else {
+        const pm: Member[] = [];
+        valueEnd = s.walkObject(valueStart, (pkey, pks, pke, pvs) => {
+          let pve: number;
+          if ((want === 'all' || want.has(pkey)) && s.isObjectAt(pvs)) {
+            const entry = s.readObject(pvs);
+            pve = entry.end;
+            const sm = lastMember(entry.members, 'mcpServers');
+            const member = { key: pkey, keyStart: pks, keyEnd: pke, valueStart: pvs, valueEnd: pve };
+            const layout: ProjectLayout = { member, entry };
+            if (sm !== undefined && s.isObjectAt(sm.valueStart)) {
+              layout.serversMember = sm;
+              layout.servers = s.readObject(sm.valueStart);
+            }
+            projects.set(pkey, layout);
+          } else {
+            pve = s.skipValue(pvs);
+            projects.delete(pkey); // a later duplicate that is not an object replaces the earlier one
+          }
+          pm.push({ key: pkey, keyStart: pks, keyEnd: pke, valueStart: pvs, valueEnd: pve });
+          return pve;
+        });
+        projectsObj = { start: valueStart, end: valueEnd, members: pm };
+      }
+    } else {
+      valueEnd = s.skipValue(valueStart);
+    }
+    members.push({ key, keyStart, keyEnd, valueStart, valueEnd });
+    return valueEnd;
+  });
+  const after = s.skipWs(end);
+  if (after < text.length) s.fail(after, 'unexpected text after the JSON value');
+  if (userBad) throw new ConfigShapeError('mcpServers', 'is not an object');
+  if (projectsBad) throw new ConfigShapeError('projects', 'is not an object');
+  return {
+    text,
+    top: { start, end, members },
+    ...(userServers ? { userServers } : {}),
+    ...(projectsObj ? { projectsObj } : {}),
+    projects,
+  };
+}
+
+export function serversObjectOf(layout: ConfigLayout, ref: Pick<ServerRef, 'scope' | 'project'>): ObjectInfo | undefined {
+  if (ref.scope === 'user') return layout.userServers;
+  return layout.projects.get(ref.project as string)?.servers;
+}
+
+export function serverMemberOf(layout: ConfigLayout, ref: ServerRef): Member | undefined {
+  const servers = serversObjectOf(layout, ref);
+  return servers ? lastMember(servers.members, ref.server) : undefined;
+}
+
+/** Every server entry in the layout: user scope first, then each laid-out project. */
+export function allServers(layout: ConfigLayout): { ref: ServerRef; member: Member }[] {
+  const out: { ref: ServerRef; member: Member }[] = [];
+  const add = (servers: ObjectInfo | undefined, base: Omit<ServerRef, 'server'>) => {
+    if (!servers) return;
+    const seen = new Set<string>();
+    // Last duplicate wins: walk backwards, keep the first seen.
+    for (let k = servers.members.length - 1; k >= 0; k--) {
+      const m = servers.members[k] as Member;
+      if (seen.has(m.key)) continue;
+      seen.add(m.key);
+      out.push({ ref: { ...base, server: m.key }, member: m });
+    }
+  };
+  add(layout.userServers, { scope: 'user' });
+  for (const [project, p] of layout.projects) add(p.servers, { scope: 'local', project });
+  return out.sort((a, b) => (a.ref.scope === b.ref.scope ? (a.ref.project ?? '').localeCompare(b.ref.project ?? '') || a.ref.server.localeCompare(b.ref.server) : a.ref.scope === 'user' ? -1 : 1));
+}
+
+export interface StringMember {
+  /** Decoded key. */
+  name: string;
+  /** Decoded value; undefined when the value is not a string. */
+  value: string | undefined;
+  /** Index in its object's members. */
+  index: number;
+  member: Member;
+}
+
+/** What one server entry says, decoded. Offsets are in the full text. */
+export interface ServerInfo {
+  obj: ObjectInfo;
+  /** `type`, or 'stdio' when absent; undefined when it is not a string. */
+  type: string | undefined;
+  command?: { member: Member; value: string | undefined };
+  /** `args`: decoded strings (undefined when it is not an array of strings). */
+  args?: { member: Member; values: string[] | undefined };
+  /** `env` members (only when `env` is an object). */
+  env?: { member: Member; obj: ObjectInfo; vars: StringMember[] };
+  headers?: { member: Member; obj: ObjectInfo; vars: StringMember[] };
+  headersHelper?: { member: Member; value: string | undefined };
+  url?: string;
+}
+
+function stringMembers(s: JsonScanner, obj: ObjectInfo): StringMember[] {
+  return obj.members.map((m, index) => ({ name: m.key, value: stringAt(s, m.valueStart, m.valueEnd), index, member: m }));
+}
+
+/** Decode a server entry at `member` (undefined when the entry is not an object). */
+export function readServer(text: string, member: Member): ServerInfo | undefined {
+  const s = new JsonScanner(text);
+  if (!s.isObjectAt(member.valueStart)) return undefined;
+  const obj = s.readObject(member.valueStart);
+  const m = (k: string) => lastMember(obj.members, k);
+  const typeM = m('type');
+  const info: ServerInfo = { obj, type: typeM === undefined ? 'stdio' : stringAt(s, typeM.valueStart, typeM.valueEnd) };
+  const cmd = m('command');
+  if (cmd) info.command = { member: cmd, value: stringAt(s, cmd.valueStart, cmd.valueEnd) };
+  const args = m('args');
+  if (args) {
+    let values: string[] | undefined;
+    if (isArrayAt(s, args.valueStart)) {
+      const arr = readArray(s, args.valueStart);
+      const decoded = arr.elements.map((e) => stringAt(s, e.start, e.end));
+      values = decoded.every((v): v is string => v !== undefined) ? decoded : undefined;
+    }
+    info.args = { member: args, values };
+  }
+  const env = m('env');
+  if (env && s.isObjectAt(env.valueStart)) {
+    const eo = s.readObject(env.valueStart);
+    info.env = { member: env, obj: eo, vars: stringMembers(s, eo) };
+  }
+  const headers = m('headers');
+  if (headers && s.isObjectAt(headers.valueStart)) {
+    const ho = s.readObject(headers.valueStart);
+    info.headers = { member: headers, obj: ho, vars: stringMembers(s, ho) };
+  }
+  const helper = m('headersHelper');
+  if (helper) info.headersHelper = { member: helper, value: stringAt(s, helper.valueStart, helper.valueEnd) };
+  const url = m('url');
+  if (url) {
+    const u = stringAt(s, url.valueStart, url.valueEnd);
+    if (u !== undefined) info.url = u;
+  }
+  return info;
+}
+
+export const HTTP_TYPES = new Set(['http', 'sse']);
+
+/** A readable one-line description of a parse/shape failure (never file content). */
+export function describeConfigError(file: string, err: unknown): string | undefined {
+  if (err instanceof ConfigParseError) return `${file} is ${err.message}: fix it (Claude Code keeps copies in its backups directory) and try again`;
+  if (err instanceof ConfigShapeError) return `${file}: ${err.message}: fix it by hand and try again`;
+  return undefined;
+}
