@@ -28,13 +28,16 @@ export interface EngineContext {
 export async function resolveValues(registry: Registry, backend: SecretBackend, only?: ReadonlySet<string>): Promise<{ known: KnownValue[]; missing: string[] }> {
   const known: KnownValue[] = [];
   const missing: string[] = [];
-  const wanted = Object.entries(registry.keys).filter(([key, rec]) => rec.targets.length > 0 && (!only || only.has(key)));
+  // Zero-disk targets ('wrap') get their value at spawn time from `keyring-inject exec`: never injected.
+  const wanted = Object.entries(registry.keys)
+    .map(([key, rec]) => [key, rec.targets.filter((t) => t.mode !== 'wrap')] as const)
+    .filter(([key, targets]) => targets.length > 0 && (!only || only.has(key)));
   if (wanted.length === 0) return { known, missing };
   const values = await backend.getMany(wanted.map(([key]) => key));
-  for (const [key, rec] of wanted) {
+  for (const [key, targets] of wanted) {
     const value = values.get(key);
     if (value === undefined) missing.push(key);
-    else for (const target of rec.targets) known.push({ key, target, value });
+    else for (const target of targets) known.push({ key, target: targetRef(target), value });
   }
   return { known, missing };
 }
