@@ -1,8 +1,9 @@
 // Entry point of the `keyring-inject` binary.
-import { main } from './cli/main.js';
 import { processContext } from './cli/context.js';
+import { main } from './cli/main.js';
 
-const code = await main(process.argv.slice(2), processContext());
-// Exit explicitly: a keyring call stuck in the thread pool must not keep the process alive.
-process.exitCode = code;
-setImmediate(() => process.exit(code)).unref();
+void main(process.argv.slice(2), processContext()).then((code) => {
+  process.exitCode = code;
+  // Exit explicitly: a keyring call stuck in the thread pool must not keep the process alive.
+  setImmediate(() => process.exit(code)).unref();
+});

@@ -123,10 +123,10 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `<node> <cli> headers S [--scope local --project P]`, shell-quoted. */
-export function headersHelperCommand(node: string, cli: string, ref: ServerRef): string {
+/** `<node> <cli> headers S [--scope local --project P] [--mcp-json]`, shell-quoted. */
+export function headersHelperCommand(node: string, cli: string, ref: ServerRef, mcpJson = false): string {
   const scope = ref.scope === 'local' ? ['--scope', 'local', '--project', ref.project as string] : [];
-  return [node, cli, 'headers', ref.server, ...scope].map(shellQuote).join(' ');
+  return [node, cli, 'headers', ref.server, ...scope, ...(mcpJson ? ['--mcp-json'] : [])].map(shellQuote).join(' ');
 }
 
 /** Split a POSIX shell command made of plain words and quoted strings; undefined if it uses anything else. */
@@ -160,7 +160,7 @@ export function shellWords(cmd: string): string[] | undefined {
 }
 
 /** Recognise our headersHelper; returns the server it names. */
-export function parseHeadersHelper(cmd: string): (ServerRef & { cli: string }) | undefined {
+export function parseHeadersHelper(cmd: string): (ServerRef & { cli: string; mcpJson: boolean }) | undefined {
   const w = shellWords(cmd);
   if (!w) return undefined;
   let i: number;
@@ -177,8 +177,8 @@ export function parseHeadersHelper(cmd: string): (ServerRef & { cli: string }) |
   const server = w[i];
   if (server === undefined || server.startsWith('-')) return undefined;
   const opts = parseExecOptions(['--server', server, ...w.slice(i + 1), '--', 'x']);
-  if (!opts || opts.noArgsKey || opts.mcpJson) return undefined;
-  return { server: opts.server, scope: opts.scope, ...(opts.project !== undefined ? { project: opts.project } : {}), cli };
+  if (!opts || opts.noArgsKey) return undefined;
+  return { server: opts.server, scope: opts.scope, ...(opts.project !== undefined ? { project: opts.project } : {}), cli, mcpJson: opts.mcpJson };
 }
 
 export interface SelfPaths {

@@ -2,7 +2,9 @@ import { KiError, oneLine, UsageError } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
 import { findClaudeProcess, isAlive, type ProcessId } from '../../engine/process-info.js';
+import { sameTarget, type Registry } from '../../registry/registry.js';
 import { loadRegistry } from '../../registry/store.js';
+import { readStateForReport, sessionAlive } from '../../engine/state.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
 import { readHookInput } from '../hook-input.js';
@@ -53,6 +55,12 @@ async function sessionStart(ctx: CliContext): Promise<number> {
     return 0;
   }
   const registry = await loadRegistry(registryFile(ctx.paths));
+  if (await alreadyInjected(ctx, registry)) {
+    // Another live session injected every key before this process started, so its servers
+    // had them at spawn: register only, without a keyring round trip.
+    await startSession(engine, { ...claude, sessionId: input.session_id }, []);
+    return 0;
+  }
   let keyringError: string | undefined;
   let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
   try {
@@ -64,6 +72,14 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   const message = startMessage(ctx, report, resolved.missing, keyringError, input.source);
   if (message) output(ctx).line(JSON.stringify({ systemMessage: message }));
   return 0;
+}
+
+/** Every inject-mode target has a live injection record (another session put it there). */
+async function alreadyInjected(ctx: CliContext, registry: Registry): Promise<boolean> {
+  const state = await readStateForReport(ctx.paths);
+  if (!state.sessions.some(sessionAlive)) return false;
+  const targets = Object.entries(registry.keys).flatMap(([key, rec]) => rec.targets.filter((t) => t.mode !== 'wrap').map((t) => ({ key, t })));
+  return targets.length > 0 && targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameTarget(r, t)));
 }
 
 function startMessage(ctx: CliContext, r: InjectReport, missing: string[], keyringError: string | undefined, source: string | undefined): string | undefined {

@@ -1,0 +1,94 @@
+// Reads the values zero-disk commands hand to a process: only in memory, never on disk, never in
+// argv. Errors name keys and servers, never values.
+import { KiError } from '../core/errors.js';
+import type { SecretBackend } from '../keyring/backend.js';
+import { sameServer, type HeaderTarget, type Registry, type Target } from '../registry/registry.js';
+import { describeServer, type ServerRef } from './wrap-format.js';
+
+async function valuesOf(backend: SecretBackend, keys: readonly string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const got = await backend.getMany(keys);
+  const missing = keys.filter((k) => !got.has(k));
+  if (missing.length > 0) {
+    throw new KiError(`${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the ${backend.label}: store ${missing.length === 1 ? 'it' : 'them'} with 'keyring-inject rotate NAME --stdin' (or remove the mapping with 'keyring-inject remove NAME')`);
+  }
+  return got;
+}
+
+/** Env targets (any mode) of one server entry, by key. */
+export function envTargetsFor(reg: Registry, ref: ServerRef): { key: string; target: Target }[] {
+  const out: { key: string; target: Target }[] = [];
+  for (const [key, rec] of Object.entries(reg.keys)) for (const target of rec.targets) if (sameServer(target, ref)) out.push({ key, target });
+  return out.sort((a, b) => a.target.env.localeCompare(b.target.env));
+}
+
+export function headerTargetsFor(reg: Registry, ref: ServerRef): { key: string; target: HeaderTarget }[] {
+  const out: { key: string; target: HeaderTarget }[] = [];
+  for (const [key, rec] of Object.entries(reg.keys)) for (const target of rec.headers ?? []) if (sameServer(target, ref)) out.push({ key, target });
+  return out.sort((a, b) => a.target.header.localeCompare(b.target.header));
+}
+
+function checkEnvValue(key: string, value: string): string {
+  if (value.includes('\u0000')) throw new KiError(`the value of key ${key} contains a NUL character, which an environment variable cannot hold: rotate it`);
+  return value;
+}
+
+/** The environment additions for server `ref`: env var -> value. */
+export async function envForServer(reg: Registry, backend: SecretBackend, ref: ServerRef): Promise<{ env: Record<string, string>; keys: string[] }> {
+  const targets = envTargetsFor(reg, ref);
+  const keys = [...new Set(targets.map((t) => t.key))];
+  const values = await valuesOf(backend, keys);
+  const env: Record<string, string> = {};
+  for (const { key, target } of targets) env[target.env] = checkEnvValue(key, values.get(key) as string);
+  return { env, keys };
+}
+
+/** Fill a header template: every `{value}` is replaced (the value itself is never re-scanned). */
+export function fillTemplate(template: string, value: string): string {
+  return template.split('{value}').join(value);
+}
+
+/** The headers for http server `ref`, as headersHelper prints them. */
+export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerRef): Promise<Record<string, string>> {
+  const targets = headerTargetsFor(reg, ref);
+  if (targets.length === 0) throw new KiError(`no header is mapped to MCP server ${describeServer(ref)}: add one with 'keyring-inject add NAME --server ${ref.server} --header "Authorization: Bearer {value}"'`);
+  const values = await valuesOf(backend, [...new Set(targets.map((t) => t.key))]);
+  const headers: Record<string, string> = {};
+  for (const { key, target } of targets) {
+    const v = fillTemplate(target.template, values.get(key) as string);
+    // eslint-disable-next-line no-control-regex
+    if (/[\r\n\u0000]/.test(v)) throw new KiError(`the value of key ${key} contains a line break or NUL, which a header cannot hold: rotate it`);
+    headers[target.header] = v;
+  }
+  return headers;
+}
+
+/**
+ * Every key's env var names (from its targets, de-duplicated), for `run`. `only`: key names.
+ * Two keys feeding the same variable name with different values is an error (which one?).
+ */
+export async function envForRun(reg: Registry, backend: SecretBackend, only: readonly string[] | undefined): Promise<{ env: Record<string, string>; keys: string[] }> {
+  const names = only ?? Object.keys(reg.keys).sort();
+  for (const n of names) if (!reg.keys[n]) throw new KiError(`no key named ${n}: see 'keyring-inject list'`);
+  const wanted = names.filter((n) => (reg.keys[n]?.targets.length ?? 0) > 0);
+  if (only) {
+    const noEnv = only.filter((n) => !wanted.includes(n));
+    if (noEnv.length > 0) throw new KiError(`key ${noEnv.join(', ')} has no environment variable (only header targets): map one with 'keyring-inject add NAME --server S --env VAR'`);
+  }
+  if (wanted.length === 0) throw new KiError("no keys with environment variables are registered: add one with 'keyring-inject add NAME --server S --env VAR'");
+  const values = await valuesOf(backend, wanted);
+  const env: Record<string, string> = {};
+  const from: Record<string, string> = {};
+  for (const key of wanted) {
+    const value = checkEnvValue(key, values.get(key) as string);
+    for (const t of reg.keys[key]?.targets ?? []) {
+      const prev = from[t.env];
+      if (prev !== undefined && prev !== key && env[t.env] !== value) {
+        throw new KiError(`keys ${prev} and ${key} both feed ${t.env} with different values: choose one with --only`);
+      }
+      env[t.env] = value;
+      from[t.env] ??= key;
+    }
+  }
+  return { env, keys: wanted };
+}

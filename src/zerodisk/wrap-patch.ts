@@ -1,0 +1,241 @@
+// Pure wrap / unwrap of one MCP server entry in a ~/.claude.json text. No disk, no keyring.
+//
+// stdio: `command` becomes the node binary and the original command token moves, byte for byte,
+// into `args` right after our exec prefix (which is inserted before the first original element).
+// unwrap puts that token back as `command` and removes the prefix: the original bytes return.
+// http/sse: a `headersHelper` member of ours is added (unwrap removes it again).
+// A server that only exists in the project's `.mcp.json` gets a wrapped local-scope copy in
+// `projects[P].mcpServers` (marked `--mcp-json`); unwrap deletes that copy. `.mcp.json` itself
+// is never written.
+import { HTTP_TYPES, layoutOf, readServer, serverMemberOf, serversObjectOf, type ConfigLayout, type ServerInfo } from './config-scan.js';
+import {
+  JsonScanner,
+  applyEdits,
+  formatValue,
+  insertMemberEdit,
+  lineIndent,
+  memberIndentOf,
+  prependElementsEdit,
+  readArray,
+  removeArrayPrefixEdit,
+  removeMemberEdit,
+  styleOf,
+  type Edit,
+  type Member,
+  type Style,
+} from './json-edit.js';
+import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type ServerRef, type SelfPaths } from './wrap-format.js';
+
+export type WrapOutcome =
+  /** Changed: stdio entry wrapped, headersHelper set, or a local copy of a .mcp.json server made. */
+  | { kind: 'wrapped'; how: 'stdio' | 'http' | 'mcp-json-stdio' | 'mcp-json-http' }
+  /** Was wrapped with other paths/options: re-written. */
+  | { kind: 'rewrapped'; how: 'stdio' | 'http' }
+  | { kind: 'unchanged' }
+  | { kind: 'missing' }
+  /** Cannot be wrapped; `reason` names only types and member names, never content. */
+  | { kind: 'unsupported'; reason: string };
+
+export type UnwrapOutcome = { kind: 'unwrapped'; how: 'stdio' | 'http' | 'mcp-json' } | { kind: 'not-wrapped' } | { kind: 'missing' };
+
+function layoutFor(text: string, ref: ServerRef): ConfigLayout {
+  return layoutOf(text, ref.scope === 'local' ? new Set([ref.project as string]) : new Set());
+}
+
+function wantsLocalProject(ref: ServerRef): void {
+  if (ref.scope === 'local' && typeof ref.project !== 'string') throw new TypeError('a local-scope server needs a project path');
+}
+
+/** A fresh array text holding `items` (JSON texts), laid out like the surrounding object. */
+function arrayText(items: readonly string[], style: Style, indent: string): string {
+  if (!style.pretty) return `[${items.join(',')}]`;
+  const inner = style.eol + indent + style.unit;
+  return `[${items.map((i) => inner + i).join(',')}${style.eol}${indent}]`;
+}
+
+function stdioUnsupported(info: ServerInfo): string | undefined {
+  if (info.command === undefined) return 'the entry has no command';
+  if (info.command.value === undefined) return 'command is not a string';
+  if (info.args && info.args.values === undefined) return 'args is not an array of strings';
+  return undefined;
+}
+
+/**
+ * Wrap server `ref` in `text`. `mcpJsonEntry`: the server's entry from the project's
+ * `.mcp.json` (parsed), used only when `ref` is local scope and the server is not in
+ * ~/.claude.json itself.
+ */
+export function wrapInText(text: string, ref: ServerRef, self: SelfPaths, mcpJsonEntry?: unknown): { text: string; outcome: WrapOutcome } {
+  wantsLocalProject(ref);
+  const layout = layoutFor(text, ref);
+  const member = serverMemberOf(layout, ref);
+  if (member === undefined) {
+    if (ref.scope === 'local' && mcpJsonEntry !== undefined) return wrapMcpJsonCopy(layout, ref, self, mcpJsonEntry);
+    return { text, outcome: { kind: 'missing' } };
+  }
+  const info = readServer(text, member);
+  if (info === undefined) return { text, outcome: { kind: 'unsupported', reason: 'the server entry is not an object' } };
+  if (ref.scope === 'local' && isMcpJsonCopy(info)) {
+    // A copy we made of a .mcp.json server: refresh it by making the copy again.
+    const un = unwrapInText(text, ref);
+    const again = wrapInText(un.text, ref, self, mcpJsonEntry ?? copyFromWrapped(text, member, info));
+    if (again.text === text) return { text, outcome: { kind: 'unchanged' } };
+    return { text: again.text, outcome: again.outcome.kind === 'wrapped' ? { kind: 'rewrapped', how: again.outcome.how === 'mcp-json-http' ? 'http' : 'stdio' } : again.outcome };
+  }
+  if (info.type !== undefined && HTTP_TYPES.has(info.type)) return wrapHttp(text, ref, self, info);
+  if (info.type !== 'stdio') return { text, outcome: { kind: 'unsupported', reason: info.type === undefined ? 'type is not a string' : `servers of type "${safeType(info.type)}" cannot be wrapped` } };
+  const bad = stdioUnsupported(info);
+  if (bad) return { text, outcome: { kind: 'unsupported', reason: bad } };
+
+  if (parseWrappedArgs(info.command?.value as string, info.args?.values ?? [])) {
+    const un = unwrapInText(text, ref);
+    const again = wrapInText(un.text, ref, self);
+    if (again.text === text) return { text, outcome: { kind: 'unchanged' } };
+    return { text: again.text, outcome: again.outcome.kind === 'wrapped' ? { kind: 'rewrapped', how: 'stdio' } : again.outcome };
+  }
+  return { text: applyEdits(text, stdioWrapEdits(text, ref, self, info, false)), outcome: { kind: 'wrapped', how: 'stdio' } };
+}
+
+function isMcpJsonCopy(info: ServerInfo): boolean {
+  if (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value)?.mcpJson) return true;
+  if (info.command?.value === undefined || info.args?.values === undefined) return false;
+  return parseWrappedArgs(info.command.value, info.args.values)?.mcpJson === true;
+}
+
+function safeType(t: string): string {
+  return /^[a-z-]{1,16}$/.test(t) ? t : '…';
+}
+
+function stdioWrapEdits(text: string, ref: ServerRef, self: SelfPaths, info: ServerInfo, mcpJson: boolean): Edit[] {
+  const cmd = info.command?.member as Member;
+  const style = styleOf(text, info.obj);
+  const prefix = execPrefix(self.cli, ref, { noArgsKey: info.args === undefined, mcpJson }).map((a) => JSON.stringify(a));
+  const items = [...prefix, text.slice(cmd.valueStart, cmd.valueEnd)];
+  const edits: Edit[] = [{ start: cmd.valueStart, end: cmd.valueEnd, text: JSON.stringify(self.node) }];
+  if (info.args) {
+    const s = new JsonScanner(text);
+    const arr = readArray(s, info.args.member.valueStart);
+    edits.push(prependElementsEdit(text, arr, items, style, lineIndent(text, info.args.member.valueStart)));
+  } else {
+    edits.push(insertMemberEdit(text, info.obj, 'args', arrayText(items, style, memberIndentOf(text, info.obj, style)), style));
+  }
+  return edits;
+}
+
+function wrapHttp(text: string, ref: ServerRef, self: SelfPaths, info: ServerInfo): { text: string; outcome: WrapOutcome } {
+  const helper = headersHelperCommand(self.node, self.cli, ref);
+  const style = styleOf(text, info.obj);
+  if (info.headersHelper) {
+    const cur = info.headersHelper.value;
+    const ours = cur === undefined ? undefined : parseHeadersHelper(cur);
+    if (!ours) return { text, outcome: { kind: 'unsupported', reason: 'the server already has a headersHelper of its own (remove it first, or keep it and do not wrap)' } };
+    if (cur === helper) return { text, outcome: { kind: 'unchanged' } };
+    const m = info.headersHelper.member;
+    return { text: applyEdits(text, [{ start: m.valueStart, end: m.valueEnd, text: JSON.stringify(helper) }]), outcome: { kind: 'rewrapped', how: 'http' } };
+  }
+  return { text: applyEdits(text, [insertMemberEdit(text, info.obj, 'headersHelper', JSON.stringify(helper), style)]), outcome: { kind: 'wrapped', how: 'http' } };
+}
+
+/** Rebuild the original .mcp.json entry from a wrapped copy of it (when .mcp.json is gone). */
+function copyFromWrapped(text: string, member: Member, info: ServerInfo): unknown {
+  const entry = JSON.parse(text.slice(member.valueStart, member.valueEnd)) as Record<string, unknown>;
+  if (info.headersHelper !== undefined) {
+    delete entry.headersHelper;
+    return entry;
+  }
+  const args = info.args?.values ?? [];
+  const parsed = parseWrappedArgs(info.command?.value ?? '', args);
+  if (!parsed) return entry;
+  entry.command = args[parsed.commandIndex];
+  entry.args = args.slice(parsed.commandIndex + 1);
+  return entry;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerRef, self: SelfPaths, entry: unknown): { text: string; outcome: WrapOutcome } {
+  const text = layout.text;
+  const project = layout.projects.get(ref.project as string);
+  if (!project) return { text, outcome: { kind: 'unsupported', reason: `~/.claude.json has no entry for project ${ref.project} yet: start Claude Code once in that directory (and trust it), then wrap again` } };
+  if (!isRecord(entry)) return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json entry is not an object' } };
+  const type = entry.type === undefined ? 'stdio' : entry.type;
+  let copy: Record<string, unknown>;
+  let how: 'mcp-json-stdio' | 'mcp-json-http';
+  if (typeof type === 'string' && HTTP_TYPES.has(type)) {
+    if (entry.headersHelper !== undefined) return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json server already has a headersHelper of its own' } };
+    copy = { ...entry, headersHelper: headersHelperCommand(self.node, self.cli, ref, true) };
+    how = 'mcp-json-http';
+  } else if (type === 'stdio') {
+    const args = entry.args ?? [];
+    if (typeof entry.command !== 'string') return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json entry has no command' } };
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) return { text, outcome: { kind: 'unsupported', reason: 'args of the .mcp.json entry is not an array of strings' } };
+    copy = { ...entry, command: self.node, args: [...execPrefix(self.cli, ref, { noArgsKey: false, mcpJson: true }), entry.command, ...(args as string[])] };
+    how = 'mcp-json-stdio';
+  } else {
+    return { text, outcome: { kind: 'unsupported', reason: 'servers of this type cannot be wrapped' } };
+  }
+  let edit: Edit;
+  if (project.servers) {
+    const style = styleOf(text, project.servers, styleOf(text, project.entry));
+    edit = insertMemberEdit(text, project.servers, ref.server, formatValue(copy, style, memberIndentOf(text, project.servers, style)), style);
+  } else {
+    const style = styleOf(text, project.entry);
+    edit = insertMemberEdit(text, project.entry, 'mcpServers', formatValue({ [ref.server]: copy }, style, memberIndentOf(text, project.entry, style)), style);
+  }
+  return { text: applyEdits(text, [edit]), outcome: { kind: 'wrapped', how } };
+}
+
+/** Undo wrapInText for server `ref`. */
+export function unwrapInText(text: string, ref: ServerRef): { text: string; outcome: UnwrapOutcome } {
+  wantsLocalProject(ref);
+  const layout = layoutFor(text, ref);
+  const member = serverMemberOf(layout, ref);
+  if (member === undefined) return { text, outcome: { kind: 'missing' } };
+  const info = readServer(text, member);
+  if (info === undefined) return { text, outcome: { kind: 'not-wrapped' } };
+  const servers = serversObjectOf(layout, ref);
+  const removeCopy = () => {
+    if (!servers) throw new Error('internal: no servers object');
+    return { text: applyEdits(text, [removeMemberEdit(text, servers, servers.members.indexOf(member))]), outcome: { kind: 'unwrapped', how: 'mcp-json' } as UnwrapOutcome };
+  };
+
+  if (info.headersHelper?.value !== undefined) {
+    const ours = parseHeadersHelper(info.headersHelper.value);
+    if (ours) {
+      if (ours.mcpJson && ref.scope === 'local') return removeCopy();
+      return { text: applyEdits(text, [removeMemberEdit(text, info.obj, info.obj.members.indexOf(info.headersHelper.member))]), outcome: { kind: 'unwrapped', how: 'http' } };
+    }
+  }
+  const cmd = info.command;
+  const args = info.args;
+  if (cmd?.value === undefined || args?.values === undefined) return { text, outcome: { kind: 'not-wrapped' } };
+  const parsed = parseWrappedArgs(cmd.value, args.values);
+  if (!parsed) return { text, outcome: { kind: 'not-wrapped' } };
+  if (parsed.mcpJson && ref.scope === 'local') return removeCopy();
+
+  const s = new JsonScanner(text);
+  const arr = readArray(s, args.member.valueStart);
+  const original = arr.elements[parsed.commandIndex];
+  if (original === undefined) return { text, outcome: { kind: 'not-wrapped' } };
+  const edits: Edit[] = [{ start: cmd.member.valueStart, end: cmd.member.valueEnd, text: text.slice(original.start, original.end) }];
+  const rest = arr.elements.length - (parsed.commandIndex + 1);
+  if (rest === 0 && parsed.noArgsKey) edits.push(removeMemberEdit(text, info.obj, info.obj.members.indexOf(args.member)));
+  else edits.push(removeArrayPrefixEdit(arr, parsed.commandIndex + 1));
+  return { text: applyEdits(text, edits), outcome: { kind: 'unwrapped', how: 'stdio' } };
+}
+
+/** Is server `ref` wrapped in `text` (stdio exec or our headersHelper)? undefined when absent. */
+export function wrapStateIn(text: string, ref: ServerRef): 'wrapped' | 'not-wrapped' | undefined {
+  const layout = layoutFor(text, ref);
+  const member = serverMemberOf(layout, ref);
+  if (member === undefined) return undefined;
+  const info = readServer(text, member);
+  return info && isWrapped(info) ? 'wrapped' : 'not-wrapped';
+}
+
+export function isWrapped(info: ServerInfo): boolean {
+  if (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value)) return true;
+  return info.command?.value !== undefined && info.args?.values !== undefined && parseWrappedArgs(info.command.value, info.args.values) !== undefined;
+}
