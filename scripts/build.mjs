@@ -21,6 +21,7 @@ await build({
   // jsonc-parser's "main" is a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
   external: ['@napi-rs/keyring'],
+  alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
   banner: { js: '#!/usr/bin/env node' },
   // import.meta only appears on the test-runner path (lazy-child-process.ts), never reached here.
   logOverride: { 'empty-import-meta': 'silent' },
