@@ -3,10 +3,10 @@
 // only for the read-modify-write itself. The lock only orders us after Claude Code's own locked
 // writes (it writes without the lock when it finds it held), so callers re-read and verify.
 import { existsSync } from 'node:fs';
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { lstat, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
-import writeFileAtomic from 'write-file-atomic';
 import { KiError, oneLine } from '../core/errors.js';
 
 export class ConfigFileError extends KiError {}
@@ -42,12 +42,35 @@ export function withConfigLock<T>(file: string, fn: () => Promise<T>): Promise<T
   return withFileLock(file, { waitMs: 1000, pollMs: 10, busy: `could not lock ${file}: Claude Code or another keyring-inject holds it; retry in a moment` }, fn);
 }
 
+/** What tells one version of the file from the next: a rename changes the inode. */
+export interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export async function stampOf(file: string): Promise<FileStamp | undefined> {
+  const st = await stat(file).catch(() => undefined);
+  return st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+}
+
+export function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
 /**
- * Write `text` over `file` atomically. With `secret`, the file is made 0600 (an existing
- * stricter mode is kept); otherwise its mode is kept. A read-only file is refused: the user
- * made it so on purpose.
+ * Write `text` over `file` atomically (temp file beside the target, fsync, rename; through a
+ * symlink to its target). With `secret` the file becomes 0600, otherwise its mode is kept; a
+ * read-only file is refused (the user made it so on purpose).
+ *
+ * With `expected`, the rename happens only if the file is still the version we read: Claude
+ * Code writes WITHOUT the lock when it finds ours held, so the check sits between the fsync
+ * and the rename, where the gap is microseconds. (This is why the config is not written with
+ * write-file-atomic, which offers no hook there; our own files still are.) Returns false when
+ * the file changed and nothing was written.
  */
-export async function writeConfigText(file: string, text: string, secret: boolean): Promise<void> {
+export async function writeConfigText(file: string, text: string, secret: boolean, expected?: FileStamp): Promise<boolean> {
   const target = await resolveTarget(file).catch((err: unknown) => {
     if (err instanceof ConfigFileError) throw err;
     return file;
@@ -62,9 +85,26 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   }
   // A writable file with a secret in it becomes 0600; otherwise its mode stays (0600 stays 0600 after a strip).
   const mode = secret || !st ? 0o600 : st.mode & 0o7777;
+  // Digits only, like write-file-atomic's names: the orphan sweep recognises `<file>.<digits>`.
+  const tmp = `${target}.${process.pid}${randomInt(1e9)}`;
   try {
-    await writeFileAtomic(target, text, { mode });
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(text);
+      await fh.chmod(mode);
+      if (st && typeof process.getuid === 'function' && process.getuid() === 0) await fh.chown(st.uid, st.gid);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (expected && !sameStamp(expected, await stampOf(target))) {
+      await unlink(tmp);
+      return false;
+    }
+    await rename(tmp, target);
+    return true;
   } catch (err) {
+    await unlink(tmp).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigFileError(`cannot write ${file} (${code ?? 'error'}): check that its directory is writable`);
   }

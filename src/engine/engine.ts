@@ -5,12 +5,11 @@
 // lock, then Claude's config lock for the read-modify-write only. Injection records are written
 // to our state BEFORE the config, so a crash between the two leaves a record of something that
 // is not there (harmless), never a value that nothing remembers.
-import { stat } from 'node:fs/promises';
 import { KiError } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeTarget, type Registry, type Target } from '../registry/registry.js';
-import { readConfigText, withConfigLock, writeConfigText } from './claude-config-io.js';
+import { readConfigText, stampOf, withConfigLock, writeConfigText } from './claude-config-io.js';
 import { applyInjections, readEnvValues, type InjectOutcome, type InjectRequest } from './config-patch.js';
 import { macOf, newSalt } from './identify.js';
 import { isAlive, type ProcessId } from './process-info.js';
@@ -87,52 +86,45 @@ function ensureWatchdog(state: State, ctx: EngineContext): boolean {
   return true;
 }
 
+const MAX_ATTEMPTS = 6;
+
 /** Apply `known` to the config text under the config lock, recording what we inject first. */
 async function injectLocked(ctx: EngineContext, state: State, persist: () => Promise<void>, known: readonly KnownValue[], report: InjectReport): Promise<void> {
   const file = ctx.paths.configFile;
+  // A value we stripped moments ago that a racing writer put back is still ours.
+  const ours = [...state.injected, ...(state.tombstones?.records ?? [])];
   await withConfigLock(file, async () => {
-    for (let attempt = 0; ; attempt++) {
-      const before = await stat(file).catch(() => undefined);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      resetReport(report);
+      const before = await stampOf(file);
       const text = await readConfigText(file);
       if (text === undefined) {
         report.noConfig = true;
         return;
       }
       const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
-      const { text: out, outcomes } = applyInjections(text, requests, (t, v) => isOursIn(state.injected, t as Target, v));
+      const { text: out, outcomes } = applyInjections(text, requests, (t, v) => isOursIn(ours, t as Target, v));
       const fresh: InjectionRecord[] = [];
       outcomes.forEach((o, i) => {
         const k = known[i] as KnownValue;
         classify(o, k, report);
-        if (o.kind === 'injected') {
+        // 'unchanged' but known only from a tombstone: record it again, or nothing would strip it.
+        const unrecorded = o.kind === 'unchanged' && !isOursIn(state.injected, k.target, k.value);
+        if (o.kind === 'injected' || unrecorded) {
           const salt = newSalt();
-          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: o.createdEnv || priorCreatedEnv(state, k.target), salt, mac: macOf(k.value, salt) });
+          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || priorCreatedEnv(ours, k.target), salt, mac: macOf(k.value, salt) });
         }
       });
-      if (out === text) return;
       // Write-ahead: the records reach our state before the value reaches the config.
       state.injected.push(...fresh);
+      if (out === text) return;
       await persist();
-      // Claude Code writes without the lock when it finds it held: if the file changed while we
-      // patched, start over from the new text rather than overwrite its change.
-      const now = await stat(file).catch(() => undefined);
-      if (changedBetween(before, now) && attempt < 5) {
-        state.injected.splice(state.injected.length - fresh.length, fresh.length);
-        resetReport(report);
-        continue;
-      }
-      await writeConfigText(file, out, true);
-      // Re-read: a Claude Code write that raced ours (it does not wait for the lock) shows here.
-      const back = await readConfigText(file);
-      if (back !== out && attempt < 5) {
-        const values = back === undefined ? [] : readEnvValues(back, known.map((k) => targetRef(k.target)));
-        if (known.some((k, i) => report.injected.includes(labelOf(k)) && values[i] !== k.value)) {
-          resetReport(report);
-          continue;
-        }
-      }
-      return;
+      // Claude Code writes without the lock when it finds it held: if the file changed since we
+      // read it, start over from its text rather than overwrite its change.
+      if (await writeConfigText(file, out, true, before)) return;
+      state.injected.splice(state.injected.length - fresh.length, fresh.length);
     }
+    throw new KiError(`${file} kept changing while we tried to update it: start the session again (nothing was written)`);
   });
 }
 
@@ -140,14 +132,10 @@ function labelOf(k: KnownValue): string {
   return `${k.key} -> ${describeTarget(k.target)}`;
 }
 
-function priorCreatedEnv(state: State, t: Target): boolean {
-  return state.injected.some((r) => r.createdEnv && r.server === t.server && r.env === t.env && r.scope === t.scope && (r.project ?? '') === (t.project ?? ''));
+function priorCreatedEnv(records: readonly InjectionRecord[], t: Target): boolean {
+  return records.some((r) => r.createdEnv && r.server === t.server && r.env === t.env && r.scope === t.scope && (r.project ?? '') === (t.project ?? ''));
 }
 
-function changedBetween(a: { ino: number; size: number; mtimeMs: number } | undefined, b: { ino: number; size: number; mtimeMs: number } | undefined): boolean {
-  if (!a || !b) return a !== b;
-  return a.ino !== b.ino || a.size !== b.size || a.mtimeMs !== b.mtimeMs;
-}
 
 function resetReport(r: InjectReport): void {
   for (const k of ['injected', 'unchanged', 'conflicts', 'missingServers', 'unsupported'] as const) r[k].length = 0;
@@ -181,6 +169,13 @@ export async function startSession(ctx: EngineContext, who: SessionUpdate, known
     register(state, who, ctx.now());
     ensureWatchdog(state, ctx);
     if (known.length > 0) await injectLocked(ctx, state, persist, known, report);
+    // Values stripped moments ago are this session's responsibility now: if a racing writer put
+    // one back, the end of this session strips it (the watchdog's re-check must not strip under
+    // a live session).
+    if (state.tombstones) {
+      for (const r of state.tombstones.records) if (!state.injected.some((i) => i.salt === r.salt)) state.injected.push(r);
+      delete state.tombstones;
+    }
     // Copies Claude Code made while a key was in the file: we know the values now, scrub them.
     if (state.injected.length > 0) await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state, known, false));
   });
@@ -241,19 +236,17 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
   const file = ctx.paths.configFile;
   return withConfigLock(file, async () => {
     let stripped: string[] = [];
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const before = await stat(file).catch(() => undefined);
+    for (let attempt = 0; ; attempt++) {
+      const before = await stampOf(file);
       const text = await readConfigText(file);
       if (text === undefined) break;
-      const result = stripText(text, state.injected, known);
+      const result = stripText(text, [...state.injected, ...(state.tombstones?.records ?? [])], known);
       if (result === undefined) throw new KiError(`${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
       stripped = result.found;
       if (dryRun || result.found.length === 0) break;
-      // Claude Code wrote meanwhile (it writes without the lock when we hold it): redo from its text.
-      if (changedBetween(before, await stat(file).catch(() => undefined))) continue;
-      await writeConfigText(file, result.text, false);
-      // Re-read: a Claude Code write that raced ours would have put the value back.
-      if ((await readConfigText(file)) === result.text) break;
+      // Written only if nobody wrote since we read (Claude Code does not wait for the lock).
+      if (await writeConfigText(file, result.text, false, before)) break;
+      if (attempt + 1 >= MAX_ATTEMPTS) throw new KiError(`${file} kept changing while we tried to strip it: run 'keyring-inject cleanup'`);
     }
     const copies = await scrubCopies(ctx.paths, state, known, dryRun, known.length > 0);
     const tempFiles = await orphanTempFiles(ctx.paths, true);
@@ -282,15 +275,16 @@ export async function watchTick(ctx: EngineContext, scrubNow: boolean, me?: Proc
     else if (state.sessions.length > 0 && state.injected.length > 0 && scrubNow) {
       await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state, [], false));
     }
-    if (state.tombstones) {
+    if (state.tombstones && state.sessions.length === 0) {
+      // A racing writer (Claude Code does not wait for the lock) may have put a value back.
+      // Read without the lock; lock only to rewrite; keep watching longer when it happened.
       const records = state.tombstones.records;
-      await withConfigLock(ctx.paths.configFile, async () => {
-        const text = await readConfigText(ctx.paths.configFile);
-        const again = text === undefined ? undefined : stripText(text, records, []);
-        if (again && again.found.length > 0) await writeConfigText(ctx.paths.configFile, again.text, false);
-        await scrubCopies(ctx.paths, state, [], false);
-      });
-      if (now >= state.tombstones.until) delete state.tombstones;
+      const text = await readConfigText(ctx.paths.configFile).catch(() => undefined);
+      const found = text === undefined ? [] : (stripText(text, records, [])?.found ?? []);
+      if (found.length > 0) {
+        await stripAllLocked(ctx, state, [], false);
+        state.tombstones = { records, until: now + TOMBSTONE_MS };
+      } else if (now >= state.tombstones.until) delete state.tombstones;
     }
     const more = state.sessions.length > 0 || state.injected.length > 0 || state.tombstones !== undefined;
     // Deregister under the lock, so a session starting right now starts a new watchdog.

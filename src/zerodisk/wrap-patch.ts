@@ -31,7 +31,7 @@ export type WrapOutcome =
   | { kind: 'wrapped'; how: 'stdio' | 'http' | 'mcp-json-stdio' | 'mcp-json-http' }
   /** Was wrapped with other paths/options: re-written. */
   | { kind: 'rewrapped'; how: 'stdio' | 'http' }
-  | { kind: 'unchanged' }
+  | { kind: 'unchanged'; http: boolean }
   | { kind: 'missing' }
   /** Cannot be wrapped; `reason` names only types and member names, never content. */
   | { kind: 'unsupported'; reason: string };
@@ -79,7 +79,7 @@ export function wrapInText(text: string, ref: ServerRef, self: SelfPaths, mcpJso
     // A copy we made of a .mcp.json server: refresh it by making the copy again.
     const un = unwrapInText(text, ref);
     const again = wrapInText(un.text, ref, self, mcpJsonEntry ?? copyFromWrapped(text, member, info));
-    if (again.text === text) return { text, outcome: { kind: 'unchanged' } };
+    if (again.text === text) return { text, outcome: { kind: 'unchanged', http: info.type !== undefined && HTTP_TYPES.has(info.type) } };
     return { text: again.text, outcome: again.outcome.kind === 'wrapped' ? { kind: 'rewrapped', how: again.outcome.how === 'mcp-json-http' ? 'http' : 'stdio' } : again.outcome };
   }
   if (info.type !== undefined && HTTP_TYPES.has(info.type)) return wrapHttp(text, ref, self, info);
@@ -87,16 +87,20 @@ export function wrapInText(text: string, ref: ServerRef, self: SelfPaths, mcpJso
   const bad = stdioUnsupported(info);
   if (bad) return { text, outcome: { kind: 'unsupported', reason: bad } };
 
-  if (parseWrappedArgs(info.command?.value as string, info.args?.values ?? [])) {
+  const current = parseWrappedArgs(info.command?.value as string, info.args?.values ?? []);
+  if (current) {
+    const want = execPrefix(self.cli, ref, { noArgsKey: current.noArgsKey, mcpJson: false });
+    const have = (info.args?.values ?? []).slice(0, current.commandIndex);
+    if (info.command?.value === self.node && want.length === have.length && want.every((a, i) => a === have[i])) return { text, outcome: { kind: 'unchanged', http: false } };
     const un = unwrapInText(text, ref);
     const again = wrapInText(un.text, ref, self);
-    if (again.text === text) return { text, outcome: { kind: 'unchanged' } };
+    if (again.text === text) return { text, outcome: { kind: 'unchanged', http: false } };
     return { text: again.text, outcome: again.outcome.kind === 'wrapped' ? { kind: 'rewrapped', how: 'stdio' } : again.outcome };
   }
   return { text: applyEdits(text, stdioWrapEdits(text, ref, self, info, false)), outcome: { kind: 'wrapped', how: 'stdio' } };
 }
 
-function isMcpJsonCopy(info: ServerInfo): boolean {
+export function isMcpJsonCopy(info: ServerInfo): boolean {
   if (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value)?.mcpJson) return true;
   if (info.command?.value === undefined || info.args?.values === undefined) return false;
   return parseWrappedArgs(info.command.value, info.args.values)?.mcpJson === true;
@@ -129,7 +133,7 @@ function wrapHttp(text: string, ref: ServerRef, self: SelfPaths, info: ServerInf
     const cur = info.headersHelper.value;
     const ours = cur === undefined ? undefined : parseHeadersHelper(cur);
     if (!ours) return { text, outcome: { kind: 'unsupported', reason: 'the server already has a headersHelper of its own (remove it first, or keep it and do not wrap)' } };
-    if (cur === helper) return { text, outcome: { kind: 'unchanged' } };
+    if (cur === helper) return { text, outcome: { kind: 'unchanged', http: true } };
     const m = info.headersHelper.member;
     return { text: applyEdits(text, [{ start: m.valueStart, end: m.valueEnd, text: JSON.stringify(helper) }]), outcome: { kind: 'rewrapped', how: 'http' } };
   }
@@ -137,7 +141,7 @@ function wrapHttp(text: string, ref: ServerRef, self: SelfPaths, info: ServerInf
 }
 
 /** Rebuild the original .mcp.json entry from a wrapped copy of it (when .mcp.json is gone). */
-function copyFromWrapped(text: string, member: Member, info: ServerInfo): unknown {
+export function copyFromWrapped(text: string, member: Member, info: ServerInfo): unknown {
   const entry = JSON.parse(text.slice(member.valueStart, member.valueEnd)) as Record<string, unknown>;
   if (info.headersHelper !== undefined) {
     delete entry.headersHelper;

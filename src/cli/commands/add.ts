@@ -4,7 +4,9 @@ import { projectKeyFor } from '../../claude/project-key.js';
 import { KiError, UsageError } from '../../core/errors.js';
 import { checkEnvName, checkKeyName, checkServerName, defaultEnvName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
-import { describeTarget, ownerOf, withKey, type Scope, type Target } from '../../registry/registry.js';
+import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Scope, type Target } from '../../registry/registry.js';
+import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../zerodisk/add-support.js';
+import { describeServer, type ServerRef } from '../../zerodisk/wrap-format.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -13,7 +15,7 @@ import { askLine, readSecret } from '../secret-input.js';
 
 export const add: Command = {
   name: 'add',
-  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] --env VAR [--scope user|local] [--project PATH] [--stdin] [--json]
+  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] (--env VAR | --header 'NAME: TEMPLATE') [--mode inject|wrap] [--scope user|local] [--project PATH] [--stdin] [--json]
 
 Stores a value in the OS keyring under NAME and records (without the value) that env var VAR
 of MCP server S receives it. On a terminal the value is read from a hidden prompt; with
@@ -25,6 +27,13 @@ Missing --server/--env are asked for on a terminal.
 
   --server S     MCP server name as in 'claude mcp list' (repeat for several servers)
   --env VAR      environment variable the server reads
+  --header 'NAME: TEMPLATE'
+                 for an http/sse server: the header that carries the key, e.g.
+                 'Authorization: Bearer {value}' ({value} is where the key goes). Delivered by
+                 Claude Code's headersHelper ('keyring-inject headers'), so always zero-disk
+  --mode MODE    inject (default): written into the server's env in ~/.claude.json while a
+                 session needs it; wrap: zero-disk, the server is wrapped ('keyring-inject wrap')
+                 and reads the key from the keyring when it starts
   --scope SCOPE  user (top-level mcpServers, default) or local (projects[PATH].mcpServers)
   --project PATH project for --scope local (default: the git root of the current directory)
   --stdin        read the value from standard input
@@ -34,6 +43,8 @@ Missing --server/--env are asked for on a terminal.
     const p = parseArgs(argv, {
       server: { type: 'string', multiple: true },
       env: { type: 'string' },
+      header: { type: 'string' },
+      mode: { type: 'string' },
       scope: { type: 'string' },
       project: { type: 'string' },
       stdin: { type: 'boolean' },
@@ -65,15 +76,22 @@ Missing --server/--env are asked for on a terminal.
     }
     servers.forEach(checkServerName);
 
+    const headerSpec = str(p, 'header');
+    if (headerSpec !== undefined && str(p, 'env') !== undefined) throw new UsageError('give either --env (stdio server) or --header (http server), not both');
+    const mode = parseMode(str(p, 'mode'), headerSpec !== undefined);
+    const header = headerSpec === undefined ? undefined : parseHeaderSpec(headerSpec);
+
     let envVar = str(p, 'env');
-    if (envVar === undefined) {
+    if (envVar === undefined && header === undefined) {
       if (!interactive) throw new UsageError('missing --env: name the environment variable the server reads');
       const suggestion = defaultEnvName(name);
       envVar = (await askLine(ctx, `Environment variable [${suggestion}]: `)).trim() || suggestion;
     }
-    checkEnvName(envVar);
-
-    const targets: Target[] = servers.map((server) => (scope === 'local' ? { server, env: envVar, scope, project: project as string } : { server, env: envVar, scope }));
+    if (envVar !== undefined) checkEnvName(envVar);
+    const modeField = mode === 'wrap' ? { mode } : {};
+    const refs: ServerRef[] = servers.map((server) => (scope === 'local' ? { server, scope, project: project as string } : { server, scope }));
+    const targets: Target[] = envVar === undefined ? [] : refs.map((r) => ({ ...r, env: envVar, ...modeField }));
+    const headerTargets: HeaderTarget[] = header === undefined ? [] : refs.map((r) => ({ ...r, ...header }));
     const file = registryFile(ctx.paths);
 
     // Refuse before asking for the value: one env var gets one key.
@@ -82,13 +100,18 @@ Missing --server/--env are asked for on a terminal.
       const owner = ownerOf(current, t);
       if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
     }
+    for (const t of headerTargets) {
+      const owner = headerOwnerOf(current, t);
+      if (owner && owner !== name) throw new KiError(`${describeHeaderTarget(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --header`);
+    }
     if (view === undefined) out.warn(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add the MCP server with 'claude mcp add'; the key is stored anyway`);
-    for (const t of targets) {
+    for (const t of refs) {
       if (view && !serversIn(view, t.scope, t.project).includes(t.server)) {
         out.warn(`MCP server ${JSON.stringify(t.server)} is not in ${ctx.paths.configFile} (${t.scope} scope) yet; add it with 'claude mcp add', the key is stored anyway`);
       }
     }
 
+    const alreadyWrapped = str(p, 'mode') === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
     const backend = ctx.backend();
     const isNew = current.keys[name] === undefined;
     if (isNew) {
@@ -103,15 +126,27 @@ Missing --server/--env are asked for on a terminal.
         const owner = ownerOf(reg, t);
         if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}`);
       }
-      const registry = withKey(reg, name, targets, backend.id, ctx.now());
+      for (const t of headerTargets) {
+        const owner = headerOwnerOf(reg, t);
+        if (owner && owner !== name) throw new KiError(`${describeHeaderTarget(t)} already receives key ${owner}`);
+      }
+      let registry = withKey(reg, name, targets, backend.id, ctx.now());
+      if (headerTargets.length > 0) registry = withHeaderTargets(registry, name, headerTargets);
+      // A server that is wrapped already reads all its keys at spawn: new targets follow it.
+      for (const r of alreadyWrapped) registry = withServerMode(registry, r, 'wrap');
       return { registry, result: registry.keys[name] };
     });
 
+    const wrapped = mode === 'wrap' ? await wrapAfterAdd(ctx, refs, out.warn) : [];
+
     if (bool(p, 'json')) {
-      out.json({ name, stored: isNew, backend: backend.id, targets: record?.targets ?? [] });
+      out.json({ name, stored: isNew, backend: backend.id, targets: record?.targets ?? [], headers: record?.headers ?? [], mode, wrapped });
     } else {
       out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
-      for (const t of record?.targets ?? []) out.line(`  -> ${describeTarget(t)}`);
+      for (const t of record?.targets ?? []) out.line(`  -> ${describeTarget(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
+      for (const t of record?.headers ?? []) out.line(`  -> ${describeHeaderTarget(t)}  [headersHelper]`);
+      for (const w of wrapped) out.line(`wrapped: ${w} (zero-disk)`);
+      for (const r of alreadyWrapped) out.line(`${describeServer(r)} is wrapped: the key is read at spawn (zero-disk)`);
     }
     return 0;
   },

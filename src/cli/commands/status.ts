@@ -30,7 +30,7 @@ with no live session, or in Claude Code's backups, and orphaned temp files. Read
     const files = [...(live ? [] : [ctx.paths.configFile]), ...(await configCopies(ctx.paths))];
     for (const file of files) {
       const text = file === ctx.paths.configFile ? await readConfigText(file).catch(() => undefined) : await readFile(file, 'utf8').catch(() => undefined);
-      const found = text === undefined ? undefined : stripText(text, state.injected, [])?.found;
+      const found = text === undefined ? undefined : stripText(text, [...state.injected, ...(state.tombstones?.records ?? [])], [])?.found;
       if (found && found.length > 0) leftovers.push({ file, found });
     }
     const report = {

@@ -1,0 +1,68 @@
+import { oneLine } from '../../core/errors.js';
+import { registryFile } from '../../core/paths.js';
+import { loadRegistry } from '../../registry/store.js';
+import { doctorReport } from '../../zerodisk/doctor-report.js';
+import { describeServer } from '../../zerodisk/wrap-format.js';
+import { bool, parseArgs, positionals } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+
+const MODE_TEXT = {
+  wrapped: 'wrapped (zero-disk: keys read from the keyring at spawn)',
+  inject: 'inject (keys written into the config while a session needs them)',
+  plaintext: 'PLAINTEXT',
+  none: 'no keys',
+} as const;
+
+export const doctor: Command = {
+  name: 'doctor',
+  help: `Usage: keyring-inject doctor [--values] [--json]
+
+Read-only check of every MCP server in ~/.claude.json (user scope and every project's local
+scope) and of the current project's .mcp.json: which mode each server is in - wrapped (zero-disk),
+inject, PLAINTEXT (a secret-looking value sits in its env or headers) or no keys - and what is
+wrong (a wrapper whose node or cli.js moved, keys in wrap mode on a server that is not wrapped,
+headers mapped without our headersHelper). Also lists plaintext secrets and not-yet-scrubbed
+injected values in Claude Code's backups of the config, and orphaned temp files. Never prints
+a value; never changes anything.
+
+  --values  also read every stored key from the keyring and look for it verbatim in the config,
+            its backups and temp files (a value that is injected for a running session is fine)
+  --json    {"configFile","servers":[{"server","scope","project","source","type","mode","keys",
+             "plaintext","problems"}],"copies":[{"file","plaintext","injected"}],"tempFiles",
+             "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions","ok"}
+
+Exit status 0 (also when problems are found: see "ok"), 1 when it could not run.`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { values: { type: 'boolean' }, json: { type: 'boolean' } });
+    positionals(p, []);
+    const out = output(ctx);
+    const reg = await loadRegistry(registryFile(ctx.paths));
+    const report = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
+    if (bool(p, 'json')) {
+      out.json(report);
+      return 0;
+    }
+    out.line(`config: ${report.configFile}`);
+    if (report.servers.length === 0) out.line('no MCP servers configured');
+    for (const s of report.servers) {
+      const where = s.server === '(config)' ? s.server : describeServer({ server: s.server, scope: s.scope, ...(s.project ? { project: s.project } : {}) });
+      const src = s.source === 'mcp.json' ? ' [.mcp.json]' : '';
+      out.line(`${where}${src}: ${MODE_TEXT[s.mode]}${s.keys.length ? `; keys: ${s.keys.join(', ')}` : ''}`);
+      for (const problem of s.problems) out.line(`  ! ${oneLine(problem)}`);
+    }
+    for (const c of report.copies) {
+      if (c.plaintext.length) out.line(`! plaintext in ${c.file}: ${c.plaintext.join(', ')} ('keyring-inject import' moves and scrubs them)`);
+      if (c.injected.length) out.line(`! injected values in ${c.file}: ${c.injected.join(', ')} ('keyring-inject cleanup' removes them)`);
+    }
+    for (const f of report.tempFiles) out.line(`! leftover temp file: ${f} ('keyring-inject cleanup' removes it)`);
+    for (const t of report.orphanTargets) out.line(`note: ${t} has no configured server`);
+    if (report.values.checked) {
+      for (const v of report.values.found) out.line(`! the value of key ${v.key} is in ${v.file}`);
+      if (report.values.found.length === 0) out.line('values: no stored value found in the config, its backups or temp files');
+    }
+    out.line(report.ok ? 'ok: no plaintext secret and no problem found' : 'problems found (see "!" lines above)');
+    return 0;
+  },
+};

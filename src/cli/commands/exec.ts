@@ -1,0 +1,66 @@
+import { KiError } from '../../core/errors.js';
+import { checkServerName } from '../../core/names.js';
+import { registryFile } from '../../core/paths.js';
+import { loadRegistry } from '../../registry/store.js';
+import { splitCommand, wantsHelp } from '../../zerodisk/argv.js';
+import { envForServer } from '../../zerodisk/resolve.js';
+import { spawnRelay } from '../../zerodisk/spawn-relay.js';
+import { describeServer } from '../../zerodisk/wrap-format.js';
+import { serverRef } from '../../zerodisk/server-ref.js';
+import { parseArgs, positionals, str } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+
+const USAGE = 'keyring-inject exec --server S [--scope user|local] [--project PATH] -- COMMAND [ARGS...]';
+
+export const exec: Command = {
+  name: 'exec',
+  passThrough: true,
+  help: `Usage: ${USAGE}
+
+Zero-disk mode for stdio MCP servers (what 'keyring-inject wrap S' puts into ~/.claude.json).
+Reads the keys mapped to server S from the keyring and starts COMMAND with them added to its
+environment (a key's value overrides a variable of the same name). Nothing is written to disk,
+and values never appear in arguments.
+
+Then it gets out of the way: COMMAND's stdin, stdout and stderr are this process's own (the MCP
+channel passes through untouched, byte for byte; exec prints nothing on stdout, ever), SIGTERM,
+SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on, and the exit code is COMMAND's
+(128+n when a signal n ended it). A key that is not in the keyring, or a locked keyring, ends
+exec with exit code 1 and one line on stderr BEFORE COMMAND starts; 127/126 when COMMAND cannot
+be started. A server with no key mapped starts anyway, with a warning on stderr.
+
+  --server S     MCP server name (as in the registry: 'keyring-inject list')
+  --scope SCOPE  user (default) or local: which registry targets of S apply
+  --project PATH project of a local-scope server (default: the git root of the current directory)`,
+
+  async run(argv, ctx) {
+    const out = output(ctx);
+    if (wantsHelp(argv)) {
+      out.line(exec.help);
+      return 0;
+    }
+    const { head, command, args } = splitCommand(argv, USAGE);
+    // --no-args-key and --mcp-json are bookkeeping for unwrap (see wrap-format.ts); ignored here.
+    const p = parseArgs(head, {
+      server: { type: 'string' },
+      scope: { type: 'string' },
+      project: { type: 'string' },
+      'no-args-key': { type: 'boolean' },
+      'mcp-json': { type: 'boolean' },
+    });
+    positionals(p, [], "put the command after '--'");
+    const server = str(p, 'server');
+    if (server === undefined) throw new KiError(`missing --server: ${USAGE}`, 2);
+    const ref = serverRef(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
+    const reg = await loadRegistry(registryFile(ctx.paths));
+    const { env, keys } = await envForServer(reg, ctx.backend(), ref);
+    if (keys.length === 0) out.warn(`no key is mapped to MCP server ${describeServer(ref)}: starting it without keys (map one with 'keyring-inject add NAME --server ${ref.server} --env VAR')`);
+    const terminal = ctx.stdin.isTTY === true;
+    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, {
+      // On a terminal, Ctrl-C / Ctrl-\ reach the whole foreground group: the command gets them itself.
+      forward: terminal ? ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'],
+      ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [],
+    });
+  },
+};

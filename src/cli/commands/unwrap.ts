@@ -1,0 +1,44 @@
+import { UsageError } from '../../core/errors.js';
+import { checkServerName } from '../../core/names.js';
+import { describeServer } from '../../zerodisk/wrap-format.js';
+import { serverRef, unwrapServer, type UnwrapReport } from '../../zerodisk/wrap-ops.js';
+import { bool, parseArgs, str } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+
+export const unwrap: Command = {
+  name: 'unwrap',
+  help: `Usage: keyring-inject unwrap S [S2 ...] [--scope user|local] [--project PATH] [--dry-run] [--json]
+
+Undoes 'wrap S': restores the server's original command and args (byte for byte), removes our
+headersHelper, or deletes the local copy wrap made of a .mcp.json server. The server's keys go
+back to 'inject' mode (the launcher and session hooks put them into ~/.claude.json while a
+session needs them). A server that is not wrapped is left alone.
+
+  --scope SCOPE  user (default) or local
+  --project PATH project for --scope local (default: the git root of the current directory)
+  --dry-run      say what would change, change nothing
+  --json         [{"server","scope","project","outcome","how"}]; outcome: unwrapped | not-wrapped`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { scope: { type: 'string' }, project: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
+    if (p.positionals.length === 0) throw new UsageError('missing S: name the MCP server to unwrap');
+    const out = output(ctx);
+    const dryRun = bool(p, 'dry-run');
+    const reports: UnwrapReport[] = [];
+    for (const name of p.positionals) {
+      const ref = serverRef(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
+      reports.push(await unwrapServer(ctx, ref, { dryRun }));
+    }
+    if (bool(p, 'json')) {
+      out.json(reports);
+      return 0;
+    }
+    for (const r of reports) {
+      const where = describeServer({ server: r.server, scope: r.scope, ...(r.project ? { project: r.project } : {}) });
+      if (r.outcome === 'not-wrapped') out.line(`not wrapped: ${where}`);
+      else out.line(`${dryRun ? 'would unwrap' : 'unwrapped'}: ${where}${r.how === 'mcp-json' ? ' (removed the local copy of the .mcp.json server)' : ''}`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { checkServerName } from '../../core/names.js';
+import { serverRef, wrapServer, type WrapReport } from '../../zerodisk/wrap-ops.js';
+import { describeServer } from '../../zerodisk/wrap-format.js';
+import { bool, parseArgs, str } from '../args.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+import { UsageError } from '../../core/errors.js';
+
+export const wrap: Command = {
+  name: 'wrap',
+  help: `Usage: keyring-inject wrap S [S2 ...] [--scope user|local] [--project PATH] [--dry-run] [--json]
+
+Zero-disk mode: rewrites MCP server S in ~/.claude.json so that its key is read from the keyring
+at the moment Claude Code starts it, and is never written to any file.
+
+  stdio server: "command"/"args" become
+      <node> <keyring-inject dist/cli.js> exec --server S [...] -- <original command> <original args>
+    (the original stays in the entry, after '--'; 'unwrap S' restores it byte for byte).
+  http/sse server: sets "headersHelper" to '<node> <cli.js> headers S', which prints the headers
+    mapped with 'add NAME --server S --header "Authorization: Bearer {value}"'.
+  a project .mcp.json server (--scope local): .mcp.json is never written; a wrapped copy of the
+    entry is added to the local scope (projects[PATH].mcpServers in ~/.claude.json), which Claude
+    Code prefers over the project one. 'unwrap S --scope local' removes the copy.
+
+The server's keys switch to 'wrap' mode (the session hooks and the launcher stop injecting them).
+Edits are minimal, under Claude Code's config lock, atomic, and verified. Idempotent; wrapping
+again after moving keyring-inject or node refreshes the paths. Running sessions keep the old
+server process: reconnect it (/mcp) or restart Claude Code.
+
+  --scope SCOPE  user (top-level mcpServers, default) or local (projects[PATH].mcpServers, or .mcp.json)
+  --project PATH project for --scope local (default: the git root of the current directory)
+  --dry-run      say what would change, change nothing
+  --json         [{"server","scope","project","outcome","how","keys","warnings","mcpJson"}]
+                 outcome: wrapped | rewrapped | unchanged`,
+
+  async run(argv, ctx) {
+    const p = parseArgs(argv, { scope: { type: 'string' }, project: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
+    if (p.positionals.length === 0) throw new UsageError('missing S: name the MCP server to wrap (see claude mcp list)');
+    const out = output(ctx);
+    const dryRun = bool(p, 'dry-run');
+    const reports: WrapReport[] = [];
+    for (const name of p.positionals) {
+      const ref = serverRef(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
+      const projectDir = resolve(ctx.cwd, str(p, 'project') ?? '.');
+      reports.push(await wrapServer(ctx, ref, { dryRun, projectDir }));
+    }
+    if (bool(p, 'json')) {
+      out.json(reports);
+      return 0;
+    }
+    for (const r of reports) {
+      const where = describeServer({ server: r.server, scope: r.scope, ...(r.project ? { project: r.project } : {}) });
+      const verb = r.outcome === 'unchanged' ? 'already wrapped' : `${dryRun ? 'would wrap' : r.outcome === 'rewrapped' ? 're-wrapped' : 'wrapped'}`;
+      const how = r.how?.startsWith('mcp-json') ? ` (a local copy of ${r.mcpJson ?? '.mcp.json'}; that file is not changed)` : r.how === 'http' ? ' (headersHelper)' : '';
+      out.line(`${verb}: ${where}${how}${r.keys.length ? `; keys: ${r.keys.join(', ')}` : ''}`);
+      for (const w of r.warnings) out.warn(w);
+    }
+    if (!dryRun && reports.some((r) => r.outcome !== 'unchanged')) out.note('Running Claude Code sessions keep the old server process: reconnect it with /mcp, or restart Claude Code.');
+    return 0;
+  },
+};

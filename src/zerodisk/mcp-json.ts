@@ -1,0 +1,38 @@
+// A project's `.mcp.json` (project scope): read only. keyring-inject never writes it: it is meant
+// to be committed, and a secret written there would be.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { KiError } from '../core/errors.js';
+
+/** `.mcp.json` files from `start` up to the project root (closest first). */
+export async function mcpJsonFiles(start: string, projectRoot: string): Promise<string[]> {
+  const out: string[] = [];
+  const root = resolve(projectRoot);
+  for (let d = resolve(start); ; d = dirname(d)) {
+    const file = join(d, '.mcp.json');
+    if (existsSync(file)) out.push(file);
+    if (d === root || dirname(d) === d || !(d + sep).startsWith(root + sep)) return out;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The closest `.mcp.json` that defines `server`, and its entry. */
+export async function mcpJsonEntry(start: string, projectRoot: string, server: string): Promise<{ file: string; entry: unknown } | undefined> {
+  for (const file of await mcpJsonFiles(start, projectRoot)) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new KiError(`${file} is not valid JSON: fix it first`);
+    }
+    const servers = isRecord(data) && isRecord(data.mcpServers) ? data.mcpServers : {};
+    if (Object.prototype.hasOwnProperty.call(servers, server)) return { file, entry: servers[server] };
+  }
+  return undefined;
+}

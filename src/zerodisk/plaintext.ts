@@ -1,0 +1,178 @@
+// Plaintext values in MCP server entries: find them (for import and doctor) and remove them
+// (from ~/.claude.json and from Claude Code's copies of it). Values stay in memory; everything
+// that is reported or thrown names servers and variables only.
+import { isOursIn, type InjectionRecord } from '../engine/state.js';
+import { classifyEnv, classifyHeader, headerTemplate } from './classify.js';
+import { allServers, HTTP_TYPES, layoutOf, readServer, serverMemberOf, type ServerInfo } from './config-scan.js';
+import { applyEdits, removeMemberEdit, type Edit } from './json-edit.js';
+import { describeServer, type ServerRef } from './wrap-format.js';
+import { isWrapped } from './wrap-patch.js';
+
+export type FindingKind = 'env' | 'header';
+
+export interface Finding {
+  ref: ServerRef;
+  kind: FindingKind;
+  /** Variable or header name. */
+  name: string;
+  /** True: looks like a secret (by the rules of classify.ts and --include/--exclude). */
+  secret: boolean;
+  /** Why (rule name; never content). */
+  why: string;
+  /** The value as it is in the file. Memory only: never print, log or write this. */
+  raw: string;
+  /** Headers: the part that goes to the keyring and its template ("Bearer {value}"). */
+  template?: string;
+  value: string;
+  /** The server is wrapped (stdio exec or our headersHelper). */
+  serverWrapped: boolean;
+  /** The server is http/sse. */
+  http: boolean;
+}
+
+export function findingLabel(f: Pick<Finding, 'ref' | 'kind' | 'name'>): string {
+  return `${describeServer(f.ref)} ${f.kind === 'env' ? 'env' : 'header'} ${f.name}`;
+}
+
+/** `server.NAME` as used by --include / --exclude. */
+export function findingId(f: Pick<Finding, 'ref' | 'name'>): string {
+  return `${f.ref.server}.${f.name}`;
+}
+
+export interface ScanOptions {
+  /** Injection records: values we injected for live sessions are not plaintext of the user's. */
+  injected?: readonly InjectionRecord[];
+  include?: ReadonlySet<string>;
+  exclude?: ReadonlySet<string>;
+  /** Only these projects' local servers (default: all). */
+  projects?: ReadonlySet<string>;
+  /** Scan user scope (default true). */
+  user?: boolean;
+}
+
+function serverFindings(ref: ServerRef, info: ServerInfo, opts: ScanOptions): Finding[] {
+  // Walked backwards (the last duplicate is the live one), reported in file order.
+  const out: Finding[] = [];
+  const wrapped = isWrapped(info);
+  const http = info.type !== undefined && HTTP_TYPES.has(info.type);
+  const decide = (f: Omit<Finding, 'secret' | 'why'>, verdict: { secret: boolean; why: string }): Finding => {
+    const id = findingId(f);
+    if (opts.exclude?.has(id)) return { ...f, secret: false, why: 'excluded (--exclude)' };
+    if (opts.include?.has(id) && !verdict.secret && !f.raw.includes('${') && f.raw !== '') return { ...f, secret: true, why: 'included (--include)' };
+    return { ...f, ...verdict };
+  };
+  const seen = new Set<string>();
+  for (const v of [...(info.env?.vars ?? [])].reverse()) {
+    // Every duplicate holding a string is a copy of a value on disk; report each name once (the live one).
+    if (v.value === undefined || seen.has(v.name)) continue;
+    seen.add(v.name);
+    const base = { ref, kind: 'env' as const, name: v.name, raw: v.value, value: v.value, serverWrapped: wrapped, http };
+    if (opts.injected && isOursIn(opts.injected, { server: ref.server, env: v.name, scope: ref.scope, ...(ref.project ? { project: ref.project } : {}) }, v.value)) {
+      out.push({ ...base, secret: false, why: 'injected by keyring-inject for a running session' });
+      continue;
+    }
+    out.push(decide(base, classifyEnv(v.name, v.value)));
+  }
+  if (http) {
+    const seenH = new Set<string>();
+    for (const h of [...(info.headers?.vars ?? [])].reverse()) {
+      if (h.value === undefined || seenH.has(h.name.toLowerCase())) continue;
+      seenH.add(h.name.toLowerCase());
+      const { template, secret } = headerTemplate(h.value);
+      out.push(decide({ ref, kind: 'header', name: h.name, raw: h.value, value: secret, template, serverWrapped: wrapped, http }, classifyHeader(h.name, h.value)));
+    }
+  }
+  const env = out.filter((f) => f.kind === 'env').reverse();
+  const hdr = out.filter((f) => f.kind === 'header').reverse();
+  return [...env, ...hdr];
+}
+
+/** Every string in every server's env (and http headers) of a config text, classified. Throws on invalid JSON. */
+export function scanPlaintext(text: string, opts: ScanOptions = {}): Finding[] {
+  const layout = layoutOf(text, opts.projects ?? 'all');
+  const out: Finding[] = [];
+  for (const { ref, member } of allServers(layout)) {
+    if (ref.scope === 'user' && opts.user === false) continue;
+    const info = readServer(text, member);
+    if (info) out.push(...serverFindings(ref, info, opts));
+  }
+  return out;
+}
+
+/** Findings of a project's `.mcp.json` text (reported only; we never edit that file). */
+export function scanMcpJson(text: string, project: string): Finding[] {
+  const layout = layoutOf(text, new Set());
+  const out: Finding[] = [];
+  for (const { ref, member } of allServers(layout)) {
+    const info = readServer(text, member);
+    if (info) out.push(...serverFindings({ server: ref.server, scope: 'local', project }, info, {}));
+  }
+  return out;
+}
+
+export interface StripItem {
+  ref: ServerRef;
+  kind: FindingKind;
+  name: string;
+  /** Remove the member only while it still holds exactly this value. */
+  raw: string;
+}
+
+/**
+ * Remove each item's member (every duplicate holding that exact value) from `text`. One item
+ * at a time: offsets shift. Returns the new text and the items that were found.
+ */
+export function stripPlaintextText(text: string, items: readonly StripItem[]): { text: string; stripped: StripItem[] } {
+  const stripped: StripItem[] = [];
+  for (const item of items) {
+    let hit = false;
+    for (;;) {
+      const layout = layoutOf(text, item.ref.scope === 'local' ? new Set([item.ref.project as string]) : new Set());
+      const member = serverMemberOf(layout, item.ref);
+      const info = member ? readServer(text, member) : undefined;
+      const block = item.kind === 'env' ? info?.env : info?.headers;
+      if (!block) break;
+      const same = (n: string) => (item.kind === 'env' ? n === item.name : n.toLowerCase() === item.name.toLowerCase());
+      const v = block.vars.find((x) => same(x.name) && x.value === item.raw);
+      if (!v) break;
+      const edit: Edit = removeMemberEdit(text, block.obj, v.index);
+      text = applyEdits(text, [edit]);
+      hit = true;
+    }
+    if (hit) stripped.push(item);
+  }
+  return { text, stripped };
+}
+
+const PLACEHOLDER = '[removed by keyring-inject]';
+
+/**
+ * Last resort for copies (backups): replace any remaining JSON-escaped occurrence of a value.
+ * Only kept when the text still parses as before (a copy that did not parse is fixed anyway).
+ */
+export function replaceRaw(text: string, values: readonly string[]): { text: string; count: number } {
+  let out = text;
+  let count = 0;
+  for (const v of values) {
+    if (v.length < 4) continue;
+    const needle = JSON.stringify(v).slice(1, -1);
+    const parts = out.split(needle);
+    if (parts.length > 1) {
+      count += parts.length - 1;
+      out = parts.join(PLACEHOLDER);
+    }
+  }
+  if (count === 0) return { text, count };
+  const parsedBefore = parses(text);
+  if (parsedBefore && !parses(out)) return { text, count: 0 };
+  return { text: out, count };
+}
+
+function parses(t: string): boolean {
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}

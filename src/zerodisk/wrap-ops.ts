@@ -1,0 +1,123 @@
+// wrap / unwrap of one server on disk: the config edit (under Claude Code's lock), the registry
+// mode of the server's keys, and the warnings a user needs. Shared by `wrap`, `unwrap`,
+// `add --mode wrap` and `import --mode wrap`.
+import { readFile } from 'node:fs/promises';
+import { projectKeyFor } from '../claude/project-key.js';
+import { KiError } from '../core/errors.js';
+import { registryFile } from '../core/paths.js';
+import { withServerMode, type Scope } from '../registry/registry.js';
+export { parseScope, serverRef } from './server-ref.js';
+import { loadRegistry, updateRegistry } from '../registry/store.js';
+import type { CliContext } from '../cli/context.js';
+import { editConfig } from './config-write.js';
+import { mcpJsonEntry } from './mcp-json.js';
+import { layoutOf, serverMemberOf } from './config-scan.js';
+import { envTargetsFor, headerTargetsFor } from './resolve.js';
+import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
+import { unwrapInText, wrapInText, wrapStateIn, type UnwrapOutcome, type WrapOutcome } from './wrap-patch.js';
+
+export interface WrapReport {
+  server: string;
+  scope: Scope;
+  project: string | null;
+  outcome: WrapOutcome['kind'];
+  how: string | null;
+  /** Keys (names) the wrapped server will receive. */
+  keys: string[];
+  warnings: string[];
+  /** `.mcp.json` file the local copy was made from. */
+  mcpJson: string | null;
+}
+
+/** Wrap one server in ~/.claude.json and switch its keys to 'wrap' mode. Throws KiError when it cannot. */
+export async function wrapServer(ctx: CliContext, ref: ServerRef, opts: { dryRun?: boolean; projectDir?: string } = {}): Promise<WrapReport> {
+  const self = selfPaths(ctx.env);
+  const file = ctx.paths.configFile;
+  const found = ref.scope === 'local' ? await mcpJsonEntry(opts.projectDir ?? ctx.cwd, ref.project as string, ref.server) : undefined;
+  const done = await editConfig(
+    file,
+    (text) => {
+      const r = wrapInText(text, ref, self, found?.entry);
+      return { text: r.text, result: r.outcome };
+    },
+    (text) => wrapStateIn(text, ref) === 'wrapped',
+    { dryRun: opts.dryRun === true },
+  );
+  if (done === undefined) throw new KiError(`${file} does not exist: add the server with 'claude mcp add' first`);
+  const outcome = done.result;
+  if (outcome.kind === 'missing') throw new KiError(await missingMessage(ctx, ref));
+  if (outcome.kind === 'unsupported') throw new KiError(`cannot wrap MCP server ${describeServer(ref)}: ${outcome.reason}`);
+
+  const regFile = registryFile(ctx.paths);
+  if (!opts.dryRun) await updateRegistry(regFile, (reg) => ({ registry: withServerMode(reg, ref, 'wrap'), result: undefined }));
+  const reg = await loadRegistry(regFile);
+  const http = outcome.kind !== 'unchanged' && (outcome.how === 'http' || outcome.how === 'mcp-json-http');
+  const keys = http ? headerTargetsFor(reg, ref).map((t) => t.key) : envTargetsFor(reg, ref).map((t) => t.key);
+  const warnings: string[] = [];
+  const isHttp = http || (outcome.kind === 'unchanged' && outcome.http);
+  if (isHttp && headerTargetsFor(reg, ref).length === 0) {
+    warnings.push(`no header is mapped to ${describeServer(ref)} yet: add one with 'keyring-inject add NAME --server ${ref.server} --header "Authorization: Bearer {value}"${scopeFlags(ref)}'`);
+  }
+  if (!isHttp && envTargetsFor(reg, ref).length === 0) {
+    warnings.push(`no key is mapped to ${describeServer(ref)} yet: add one with 'keyring-inject add NAME --server ${ref.server} --env VAR${scopeFlags(ref)}'; until then the server starts without keys`);
+  }
+  return {
+    server: ref.server,
+    scope: ref.scope,
+    project: ref.project ?? null,
+    outcome: outcome.kind,
+    how: outcome.kind === 'wrapped' || outcome.kind === 'rewrapped' ? outcome.how : null,
+    keys: [...new Set(keys)],
+    warnings,
+    mcpJson: outcome.kind === 'wrapped' && outcome.how.startsWith('mcp-json') ? (found?.file ?? null) : null,
+  };
+}
+
+function scopeFlags(ref: ServerRef): string {
+  return ref.scope === 'local' ? ` --scope local --project ${ref.project}` : '';
+}
+
+async function missingMessage(ctx: CliContext, ref: ServerRef): Promise<string> {
+  const base = `MCP server ${JSON.stringify(ref.server)} is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
+  if (ref.scope === 'user') {
+    const project = projectKeyFor(ctx.cwd);
+    const text = await readFile(ctx.paths.configFile, 'utf8').catch(() => undefined);
+    let local = false;
+    try {
+      local = text !== undefined && serverMemberOf(layoutOf(text, new Set([project])), { server: ref.server, scope: 'local', project }) !== undefined;
+    } catch {
+      local = false;
+    }
+    const mcp = await mcpJsonEntry(ctx.cwd, project, ref.server).catch(() => undefined);
+    if (local || mcp) return `${base}; it is a ${local ? 'local-scope' : 'project (.mcp.json)'} server of ${project}: add --scope local`;
+  }
+  return `${base}: add it with 'claude mcp add' first, or check the name with 'claude mcp list'`;
+}
+
+export interface UnwrapReport {
+  server: string;
+  scope: Scope;
+  project: string | null;
+  outcome: UnwrapOutcome['kind'];
+  how: string | null;
+}
+
+/** Restore the original entry and switch the server's keys back to 'inject' mode. */
+export async function unwrapServer(ctx: CliContext, ref: ServerRef, opts: { dryRun?: boolean } = {}): Promise<UnwrapReport> {
+  const file = ctx.paths.configFile;
+  // Registry first: if the config edit fails, the server is still wrapped and also injected: it works.
+  if (!opts.dryRun) await updateRegistry(registryFile(ctx.paths), (reg) => ({ registry: withServerMode(reg, ref, 'inject'), result: undefined }));
+  const done = await editConfig(
+    file,
+    (text) => {
+      const r = unwrapInText(text, ref);
+      return { text: r.text, result: r.outcome };
+    },
+    (text) => wrapStateIn(text, ref) !== 'wrapped',
+    { dryRun: opts.dryRun === true },
+  );
+  if (done === undefined) throw new KiError(`${file} does not exist: nothing to unwrap`);
+  const outcome = done.result;
+  if (outcome.kind === 'missing') throw new KiError(await missingMessage(ctx, ref));
+  return { server: ref.server, scope: ref.scope, project: ref.project ?? null, outcome: outcome.kind, how: outcome.kind === 'unwrapped' ? outcome.how : null };
+}
