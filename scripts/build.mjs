@@ -3,7 +3,7 @@
 // loader, and every hook pays for start-up. The native keyring binding stays external: it is a
 // platform-specific .node file, loaded only by commands that read the keyring.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,7 +13,8 @@ writeFileSync(`${root}/dist/package.json`, '{"type": "commonjs"}\n');
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+  // Built beside and renamed into place: a test run using dist/cli.js never sees half a file.
+  outfile: `dist/.cli.js.${process.pid}.tmp`,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -28,5 +29,6 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-chmodSync(`${root}/dist/cli.js`, 0o755);
+chmodSync(`${root}/dist/.cli.js.${process.pid}.tmp`, 0o755);
+renameSync(`${root}/dist/.cli.js.${process.pid}.tmp`, `${root}/dist/cli.js`);
 rmSync(`${root}/dist/chunks`, { recursive: true, force: true });
