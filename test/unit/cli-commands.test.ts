@@ -130,7 +130,8 @@ describe('list, rotate, remove', () => {
           backend: 'memory',
           createdAt: expect.stringMatching(/^2026-01-02T/),
           rotatedAt: null,
-          targets: [{ server: 'github', env: 'GITHUB_TOKEN', scope: 'user', project: null, injected: false }],
+          targets: [{ server: 'github', env: 'GITHUB_TOKEN', scope: 'user', project: null, mode: 'inject', injected: false }],
+          headers: [],
         },
       ],
     });

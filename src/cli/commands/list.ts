@@ -14,7 +14,8 @@ Lists every registered key: its targets, when it was stored and last rotated, an
 is injected into the Claude Code config right now. Reads no value and needs no unlocked keyring.
 
 JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null,
-  "targets": [{"server", "env", "scope", "project"|null, "injected": boolean}]}]}`,
+  "targets": [{"server", "env", "scope", "project"|null, "mode": "inject"|"wrap", "injected": boolean}],
+  "headers": [{"server", "header", "scope", "project"|null}]}]}`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, { json: { type: 'boolean' } });
@@ -33,8 +34,10 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
           env: t.env,
           scope: t.scope,
           project: t.project ?? null,
+          mode: t.mode === 'wrap' ? 'wrap' : 'inject',
           injected: state.injected.some((i) => i.key === name && sameTarget(i, t)),
         })),
+        headers: (rec.headers ?? []).map((h) => ({ server: h.server, header: h.header, scope: h.scope, project: h.project ?? null })),
       }));
     const out = output(ctx);
     if (bool(p, 'json')) {
@@ -48,8 +51,9 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
     for (const k of keys) {
       out.line(`${k.name}  (stored ${k.createdAt}${k.rotatedAt ? `, rotated ${k.rotatedAt}` : ''})`);
       for (const t of k.targets) {
-        out.line(`  -> ${describeTarget({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.injected ? '  [injected now]' : ''}`);
+        out.line(`  -> ${describeTarget({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.mode === 'wrap' ? '  [zero-disk]' : ''}${t.injected ? '  [injected now]' : ''}`);
       }
+      for (const h of k.headers) out.line(`  -> ${h.server} header ${h.header} (${h.scope}${h.project ? `: ${h.project}` : ''})  [zero-disk]`);
     }
     return 0;
   },
