@@ -25,5 +25,6 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'status', summary: 'live sessions, what is injected where, and leftovers', load: async () => (await import('./commands/status.js')).status },
   { name: 'cleanup', summary: 'crash recovery: strip every injected key from the config and its backups', load: async () => (await import('./commands/cleanup.js')).cleanup },
   { name: 'hook', summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)', load: async () => (await import('./commands/hook.js')).hook },
+  { name: 'guard', summary: 'the hooks that keep API keys out of the model\'s context (run by Claude Code)', load: async () => (await import('./commands/guard.js')).guard },
   { name: 'watchdog', summary: '(internal) strips keys when every session died without SessionEnd', load: async () => (await import('./commands/watchdog.js')).watchdog },
 ];

@@ -1,6 +1,7 @@
-// Adds and removes our two Claude Code hooks in the text of a settings.json. Pure: text in,
-// text out, no disk. The user's other settings, hooks and formatting are kept byte for byte:
-// every change is one small text edit at a position found with jsonc-parser's parseTree.
+// Adds and removes our Claude Code hooks (two session hooks, three guards) in the text of a
+// settings.json. Pure: text in, text out, no disk. The user's other settings, hooks and
+// formatting are kept byte for byte: every change is one small text edit at a position found
+// with jsonc-parser's parseTree.
 //
 // Why not jsonc-parser's `modify` for insertions and removals: with formattingOptions it
 // re-formats the whole line range around the edit (a sibling written as `"allow": ["a", "b"]`
@@ -21,13 +22,20 @@ export interface HookCommands {
   sessionStart: string;
   /** Full shell command for SessionEnd; should end with the marker (see markCommand). */
   sessionEnd: string;
+  /** The guards (optional): UserPromptSubmit, PreToolUse and PostToolUse commands, also marked. */
+  userPromptSubmit?: string;
+  preToolUse?: string;
+  postToolUse?: string;
 }
 
 /** Every command of ours ends with this shell comment; it is how we recognise our entries. */
 export const MARKER = '# keyring-inject';
 
 /** Timeouts (seconds) of our hooks. SessionEnd hooks get 1.5 s unless their own timeout raises it. */
-export const HOOK_TIMEOUTS = { SessionStart: 30, SessionEnd: 10 } as const;
+export const HOOK_TIMEOUTS = { SessionStart: 30, SessionEnd: 10, UserPromptSubmit: 10, PreToolUse: 10, PostToolUse: 30 } as const;
+
+/** Tool matchers of the guard groups: PreToolUse only where a path or a command can be checked, PostToolUse every tool. */
+export const HOOK_MATCHERS: Partial<Record<keyof typeof HOOK_TIMEOUTS, string>> = { PreToolUse: 'Read|Grep|Glob|Bash', PostToolUse: '*' };
 
 const MARKER_RE = /(?:^|\s)#\s*keyring-inject\s*$/;
 
@@ -75,6 +83,9 @@ export function addHooks(text: string, commands: HookCommands): { text: string; 
     ['SessionStart', commands.sessionStart],
     ['SessionEnd', commands.sessionEnd],
   ];
+  if (commands.userPromptSubmit !== undefined) wanted.push(['UserPromptSubmit', commands.userPromptSubmit]);
+  if (commands.preToolUse !== undefined) wanted.push(['PreToolUse', commands.preToolUse]);
+  if (commands.postToolUse !== undefined) wanted.push(['PostToolUse', commands.postToolUse]);
   let current = body.trim() === '' ? `{}${detectEol(body)}` : body;
   // One edit per round, re-parsed each time; a bounded loop guards against a bug ever spinning.
   for (let round = 0; round < 1000; round++) {
@@ -118,7 +129,8 @@ export function removeHooks(text: string): { text: string; changed: boolean; rem
 function ensureEvent(doc: Doc, event: EventName, command: string): string | undefined {
   const timeout = HOOK_TIMEOUTS[event];
   const handler = { type: 'command', command, timeout };
-  const group = { hooks: [handler] };
+  const matcher = HOOK_MATCHERS[event];
+  const group = matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] };
 
   const hooksProp = property(doc.root, 'hooks');
   if (!hooksProp) return insertChild(doc, doc.root, 'hooks', { [event]: [group] });
@@ -143,6 +155,12 @@ function ensureEvent(doc: Doc, event: EventName, command: string): string | unde
   const timeoutProp = property(first.handler, 'timeout');
   if (!timeoutProp) return insertChild(doc, first.handler, 'timeout', timeout);
   if (valueOf(timeoutProp).value !== timeout) return replaceNode(doc, valueOf(timeoutProp), timeout);
+  // The group's tool matcher, where we want one; only in a group of ours alone (a user's group keeps its matcher).
+  if (matcher !== undefined && (first.list.children ?? []).every(isOurHandler)) {
+    const matcherProp = property(first.group, 'matcher');
+    if (!matcherProp) return insertChild(doc, first.group, 'matcher', matcher);
+    if (valueOf(matcherProp).value !== matcher) return replaceNode(doc, valueOf(matcherProp), matcher);
+  }
 
   // Any further entry of ours in this event is a duplicate: drop it (and a group it empties).
   const dup = ours[1];

@@ -36,6 +36,9 @@ describe('hookCommands', () => {
     expect(c.sessionStart).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} hook session-start # keyring-inject`);
     expect(c.sessionEnd).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} hook session-end # keyring-inject`);
     expect(isOurCommand(c.sessionStart) && isOurCommand(c.sessionEnd)).toBe(true);
+    for (const [cmd, event] of [[c.userPromptSubmit, 'user-prompt-submit'], [c.preToolUse, 'pre-tool-use'], [c.postToolUse, 'post-tool-use']] as const) {
+      expect(cmd).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} guard ${event} # keyring-inject`);
+    }
   });
 
   it('resolves a symlinked CLI (as npm bin links are) to its target', () => {
@@ -58,6 +61,7 @@ describe('hookCommands', () => {
     const c = hookCommands({ cliPath: fake });
     expect(JSON.parse(execFileSync('/bin/sh', ['-c', c.sessionStart], { encoding: 'utf8' }))).toEqual(['hook', 'session-start']);
     expect(JSON.parse(execFileSync('/bin/sh', ['-c', c.sessionEnd], { encoding: 'utf8' }))).toEqual(['hook', 'session-end']);
+    expect(JSON.parse(execFileSync('/bin/sh', ['-c', c.postToolUse ?? ''], { encoding: 'utf8' }))).toEqual(['guard', 'post-tool-use']);
   });
 
   it('fails with one line when the CLI path does not exist', () => {
@@ -66,15 +70,23 @@ describe('hookCommands', () => {
 });
 
 describe('install', () => {
-  it('creates the config dir and a 0600 settings.json with both hooks', async () => {
+  it('creates the config dir and a 0600 settings.json with the session hooks and the guards', async () => {
     const r = await run(install, ['--json']);
     expect(r.code).toBe(0);
     const c = hookCommands({ cliPath: distCli });
-    expect(JSON.parse(r.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: false, hooks: { SessionStart: c.sessionStart, SessionEnd: c.sessionEnd } });
+    expect(JSON.parse(r.stdout)).toEqual({
+      settingsFile: settingsPath(),
+      changed: true,
+      dryRun: false,
+      hooks: { SessionStart: c.sessionStart, SessionEnd: c.sessionEnd, UserPromptSubmit: c.userPromptSubmit, PreToolUse: c.preToolUse, PostToolUse: c.postToolUse },
+    });
     expect(JSON.parse(readFileSync(settingsPath(), 'utf8'))).toEqual({
       hooks: {
         SessionStart: [{ hooks: [{ type: 'command', command: c.sessionStart, timeout: 30 }] }],
         SessionEnd: [{ hooks: [{ type: 'command', command: c.sessionEnd, timeout: 10 }] }],
+        UserPromptSubmit: [{ hooks: [{ type: 'command', command: c.userPromptSubmit, timeout: 10 }] }],
+        PreToolUse: [{ matcher: 'Read|Grep|Glob|Bash', hooks: [{ type: 'command', command: c.preToolUse, timeout: 10 }] }],
+        PostToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: c.postToolUse, timeout: 30 }] }],
       },
     });
     expect(statSync(settingsPath()).mode & 0o777).toBe(0o600);
@@ -108,7 +120,7 @@ describe('install', () => {
     expect(statSync(settingsPath()).mode & 0o777).toBe(0o644);
 
     const u = await run(uninstall, ['--json']);
-    expect(JSON.parse(u.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: false, removed: 2 });
+    expect(JSON.parse(u.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: false, removed: 5 });
     expect(readFileSync(settingsPath(), 'utf8')).toBe(original);
     expect(statSync(settingsPath()).mode & 0o777).toBe(0o644);
   });
@@ -204,7 +216,7 @@ describe('uninstall', () => {
     await run(install, []);
     const r = await run(uninstall, []);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`removed 2 keyring-inject hooks from ${settingsPath()}`);
+    expect(r.stdout).toContain(`removed 5 keyring-inject hooks from ${settingsPath()}`);
     expect(readFileSync(settingsPath(), 'utf8')).toBe('{}\n');
     const again = await run(uninstall, ['--json']);
     expect(JSON.parse(again.stdout)).toEqual({ settingsFile: settingsPath(), changed: false, dryRun: false, removed: 0 });
@@ -229,10 +241,10 @@ describe('uninstall', () => {
     await run(install, []);
     const before = readFileSync(settingsPath(), 'utf8');
     const r = await run(uninstall, ['--dry-run', '--json']);
-    expect(JSON.parse(r.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: true, removed: 2 });
+    expect(JSON.parse(r.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: true, removed: 5 });
     expect(readFileSync(settingsPath(), 'utf8')).toBe(before);
     const text = await run(uninstall, ['--dry-run']);
-    expect(text.stdout).toContain('would remove 2 keyring-inject hooks');
+    expect(text.stdout).toContain('would remove 5 keyring-inject hooks');
   });
 });
 
@@ -248,9 +260,13 @@ describe('plugin files', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'hooks/', '.claude-plugin/']));
   });
 
-  it('hooks/hooks.json declares the same two hooks against dist/cli.js', () => {
+  it('hooks/hooks.json declares the same hooks against dist/cli.js', () => {
     const hooks = JSON.parse(readFileSync(join(root, 'hooks', 'hooks.json'), 'utf8')).hooks;
-    expect(Object.keys(hooks).sort()).toEqual(['SessionEnd', 'SessionStart']);
+    expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
+    const guard = (event: string) => `env -u NODE_EXTRA_CA_CERTS node "\${CLAUDE_PLUGIN_ROOT}/dist/cli.js" guard ${event}`;
+    expect(hooks.UserPromptSubmit).toEqual([{ hooks: [{ type: 'command', command: guard('user-prompt-submit'), timeout: 10 }] }]);
+    expect(hooks.PreToolUse).toEqual([{ matcher: 'Read|Grep|Glob|Bash', hooks: [{ type: 'command', command: guard('pre-tool-use'), timeout: 10 }] }]);
+    expect(hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: guard('post-tool-use'), timeout: 30 }] }]);
     expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-start', timeout: 30 }] }]);
     expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-end', timeout: 10 }] }]);
     expect(existsSync(distCli)).toBe(true);

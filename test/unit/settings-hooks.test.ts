@@ -360,3 +360,42 @@ describe('round trips on generated settings', () => {
     }
   });
 });
+
+describe('guard hooks (UserPromptSubmit, PreToolUse, PostToolUse)', () => {
+  const GUARDS: HookCommands = {
+    ...CMDS,
+    userPromptSubmit: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' guard user-prompt-submit`),
+    preToolUse: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' guard pre-tool-use`),
+    postToolUse: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' guard post-tool-use`),
+  };
+  const ups = { type: 'command', command: GUARDS.userPromptSubmit, timeout: 10 };
+  const pre = { type: 'command', command: GUARDS.preToolUse, timeout: 10 };
+  const post = { type: 'command', command: GUARDS.postToolUse, timeout: 30 };
+
+  it('adds all five, the tool hooks with their matchers, and removes them all again', () => {
+    const original = `${JSON.stringify({ model: 'opus', hooks: { PreToolUse: [{ matcher: 'Edit', hooks: [userHook('lint')] }] } }, null, 2)}\n`;
+    const added = addHooks(original, GUARDS);
+    const parsed = JSON.parse(added.text);
+    expect(ours(parsed)).toEqual({ SessionStart: [ourStart], SessionEnd: [ourEnd], UserPromptSubmit: [ups], PreToolUse: [pre], PostToolUse: [post] });
+    expect(parsed.hooks.UserPromptSubmit).toEqual([{ hooks: [ups] }]);
+    expect(parsed.hooks.PreToolUse).toEqual([{ matcher: 'Edit', hooks: [userHook('lint')] }, { matcher: 'Read|Grep|Glob|Bash', hooks: [pre] }]);
+    expect(parsed.hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [post] }]);
+    expect(addHooks(added.text, GUARDS)).toEqual({ text: added.text, changed: false });
+    const removed = removeHooks(added.text);
+    expect(removed.removed).toBe(5);
+    expect(removed.text).toBe(original);
+  });
+
+  it('adds the guards to an install that had only the session hooks, and fixes a matcher of ours', () => {
+    const before = addHooks('{}\n', CMDS).text;
+    const upgraded = JSON.parse(addHooks(before, GUARDS).text);
+    expect(ours(upgraded)).toEqual({ SessionStart: [ourStart], SessionEnd: [ourEnd], UserPromptSubmit: [ups], PreToolUse: [pre], PostToolUse: [post] });
+    const stale = JSON.stringify({ hooks: { PreToolUse: [{ matcher: 'Read', hooks: [pre] }], PostToolUse: [{ hooks: [post] }] } }, null, 2);
+    const fixed = JSON.parse(addHooks(stale, GUARDS).text);
+    expect(fixed.hooks.PreToolUse).toEqual([{ matcher: 'Read|Grep|Glob|Bash', hooks: [pre] }]);
+    expect(fixed.hooks.PostToolUse).toEqual([{ hooks: [post], matcher: '*' }]);
+    // In a group shared with a user's handler, the user's matcher is left alone.
+    const shared = JSON.stringify({ hooks: { PostToolUse: [{ matcher: 'Bash', hooks: [userHook('u'), post] }] } }, null, 2);
+    expect(JSON.parse(addHooks(shared, GUARDS).text).hooks.PostToolUse).toEqual([{ matcher: 'Bash', hooks: [userHook('u'), post] }]);
+  });
+});

@@ -3,7 +3,7 @@ import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { KiError, oneLine } from '../../core/errors.js';
-import { HOOK_TIMEOUTS, SettingsFormatError, addHooks, markCommand, type HookCommands } from '../../install/settings-hooks.js';
+import { HOOK_MATCHERS, HOOK_TIMEOUTS, SettingsFormatError, addHooks, markCommand, type HookCommands } from '../../install/settings-hooks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -20,7 +20,8 @@ export function shQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The two hook commands: `'<node>' '<real path of the CLI>' hook session-start # keyring-inject` and `... hook session-end ...`. */
+/** The hook commands: `'<node>' '<real path of the CLI>' hook session-start # keyring-inject`, `... hook session-end ...`,
+ * and the guards `... guard user-prompt-submit|pre-tool-use|post-tool-use ...`. */
 export function hookCommands(opts: HookCommandOptions = {}): HookCommands {
   const exec = resolve(opts.execPath ?? process.execPath);
   const cliArg = opts.cliPath ?? process.argv[1];
@@ -32,8 +33,14 @@ export function hookCommands(opts: HookCommandOptions = {}): HookCommands {
     throw new KiError(`cannot resolve the path of the keyring-inject CLI (${(err as NodeJS.ErrnoException).code ?? 'error'}): run install through the keyring-inject command`);
   }
   // Hooks do no network I/O: starting Node without NODE_EXTRA_CA_CERTS saves ~40-65 ms per hook.
-  const base = `${process.platform === 'win32' ? '' : 'env -u NODE_EXTRA_CA_CERTS '}${shQuote(exec)} ${shQuote(cli)} hook`;
-  return { sessionStart: markCommand(`${base} session-start`), sessionEnd: markCommand(`${base} session-end`) };
+  const run = `${process.platform === 'win32' ? '' : 'env -u NODE_EXTRA_CA_CERTS '}${shQuote(exec)} ${shQuote(cli)}`;
+  return {
+    sessionStart: markCommand(`${run} hook session-start`),
+    sessionEnd: markCommand(`${run} hook session-end`),
+    userPromptSubmit: markCommand(`${run} guard user-prompt-submit`),
+    preToolUse: markCommand(`${run} guard pre-tool-use`),
+    postToolUse: markCommand(`${run} guard post-tool-use`),
+  };
 }
 
 /** settings.json as text, or undefined when it does not exist. */
@@ -80,7 +87,7 @@ export function makeInstallCommand(opts: HookCommandOptions = {}): Command {
     name: 'install',
     help: `Usage: keyring-inject install [--dry-run] [--json]
 
-Adds two command hooks to <config dir>/settings.json (<config dir> is $CLAUDE_CONFIG_DIR, else
+Adds two session hooks to <config dir>/settings.json (<config dir> is $CLAUDE_CONFIG_DIR, else
 ~/.claude): SessionStart runs 'keyring-inject hook session-start' (timeout ${HOOK_TIMEOUTS.SessionStart} s) and SessionEnd
 runs 'keyring-inject hook session-end' (timeout ${HOOK_TIMEOUTS.SessionEnd} s; without its own timeout Claude Code gives a
 SessionEnd hook 1.5 s). Each command names this node binary and this CLI by absolute path and
@@ -90,8 +97,13 @@ keyring-inject moved. Your other settings and hooks are kept byte for byte. The 
 atomically (through a symlink, keeping its mode; a new file is 0600). Claude Code reads
 settings.json as plain JSON only: a file with comments is refused, with its position.
 
+It also adds the three guards, which keep API keys out of the model's context (see 'keyring-inject
+guard --help'): UserPromptSubmit runs 'guard user-prompt-submit' (timeout ${HOOK_TIMEOUTS.UserPromptSubmit} s), PreToolUse
+(matcher '${HOOK_MATCHERS.PreToolUse}') runs 'guard pre-tool-use' (timeout ${HOOK_TIMEOUTS.PreToolUse} s) and PostToolUse (matcher
+'${HOOK_MATCHERS.PostToolUse}') runs 'guard post-tool-use' (timeout ${HOOK_TIMEOUTS.PostToolUse} s).
+
 Alternative to install: the Claude Code plugin shipped in this package (.claude-plugin/ and
-hooks/hooks.json declare the same two hooks), e.g. 'claude --plugin-dir <package dir>'. Use one
+hooks/hooks.json declare the same hooks), e.g. 'claude --plugin-dir <package dir>'. Use one
 or the other, not both, or every hook runs twice.
 
 Options:
@@ -99,7 +111,8 @@ Options:
   --json     machine-readable output on stdout
 
 JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean,
-  "hooks": {"SessionStart": command, "SessionEnd": command}}`,
+  "hooks": {"SessionStart": command, "SessionEnd": command, "UserPromptSubmit": command,
+  "PreToolUse": command, "PostToolUse": command}}`,
 
     async run(argv, ctx) {
       const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
@@ -121,7 +134,18 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean,
         out.warn("keyring-inject runs from npx's cache, which npm may clean at any time: install it for good (npm install -g keyring-inject) or use the plugin, then run install again");
       }
       if (bool(p, 'json')) {
-        out.json({ settingsFile: file, changed: result.changed, dryRun, hooks: { SessionStart: commands.sessionStart, SessionEnd: commands.sessionEnd } });
+        out.json({
+          settingsFile: file,
+          changed: result.changed,
+          dryRun,
+          hooks: {
+            SessionStart: commands.sessionStart,
+            SessionEnd: commands.sessionEnd,
+            UserPromptSubmit: commands.userPromptSubmit,
+            PreToolUse: commands.preToolUse,
+            PostToolUse: commands.postToolUse,
+          },
+        });
         return 0;
       }
       if (!result.changed) {
@@ -131,6 +155,9 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean,
       out.line(dryRun ? `would write these hooks to ${file} (dry run, nothing written):` : `installed hooks in ${file}:`);
       out.line(`  SessionStart: ${commands.sessionStart}`);
       out.line(`  SessionEnd:   ${commands.sessionEnd}`);
+      out.line(`  UserPromptSubmit: ${commands.userPromptSubmit ?? ''}`);
+      out.line(`  PreToolUse (${HOOK_MATCHERS.PreToolUse ?? ''}): ${commands.preToolUse ?? ''}`);
+      out.line(`  PostToolUse (${HOOK_MATCHERS.PostToolUse ?? ''}): ${commands.postToolUse ?? ''}`);
       if (!dryRun) out.line('They take effect in Claude Code sessions started from now on.');
       return 0;
     },

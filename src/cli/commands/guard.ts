@@ -1,0 +1,65 @@
+// `keyring-inject guard EVENT`: the hooks that keep API keys out of the model's context.
+import { realpathSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
+import { readGuardInput, type GuardEvent, type GuardInput } from '../../guards/input.js';
+import type { Command } from '../command.js';
+import type { CliContext } from '../context.js';
+
+const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps: GuardDeps) => Promise<HookOutput | undefined> }> = {
+  'user-prompt-submit': { event: 'UserPromptSubmit', run: userPromptSubmit },
+  'post-tool-use': { event: 'PostToolUse', run: postToolUse },
+  'pre-tool-use': { event: 'PreToolUse', run: preToolUse },
+};
+
+export const guard: Command = {
+  name: 'guard',
+  help: `Usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use
+
+Run by Claude Code with the hook JSON on stdin ('keyring-inject install' declares them). They
+keep API keys out of what the model sees:
+
+  user-prompt-submit  blocks a prompt that contains the value of a stored key, or something
+                      shaped like a well-known API key (GitHub, Stripe live, AWS, Slack,
+                      Anthropic, OpenAI, Google, GitLab, npm tokens, PEM private keys); the
+                      message says how to store it with 'keyring-inject add' instead
+  post-tool-use       replaces every stored key's value in a tool's output (as is, JSON-escaped
+                      or percent-encoded) with [keyring-inject:NAME] before the model sees it
+  pre-tool-use        denies Read/Grep/Glob on, and Bash commands that mention, Claude Code's
+                      config file, its backups and keyring-inject's state while keys are
+                      injected, and 'claude mcp get|list'; and, while keys are stored, reading
+                      other processes' environment or printing stored keys
+
+Values are read from the keyring in memory only, one round trip per call, and only by the first
+two (and only when a key is registered). Never prints a value.
+
+Exit status: 0 (the JSON decision, if any, on stdout), or 1 with one line on stderr when the
+input is not what Claude Code sends (Claude Code then goes on without the guard).`,
+
+  async run(argv, ctx) {
+    const [name, ...rest] = argv;
+    const entry = name === undefined ? undefined : EVENTS[name];
+    if (!entry || rest.length > 0) throw new UsageError('usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use');
+    const input = await readGuardInput(ctx, entry.event);
+    const out = await entry.run(input, deps(ctx));
+    // Wait for the write: a large masked output must be complete before the process exits
+    // (stdout to a pipe is asynchronous on macOS and Windows).
+    if (out !== undefined) await new Promise<void>((resolve) => ctx.stdout.write(`${JSON.stringify(out)}\n`, () => resolve()));
+    return 0;
+  },
+};
+
+function deps(ctx: CliContext): GuardDeps {
+  return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownPaths() };
+}
+
+/** This process's CLI bundle, as given and resolved (only when it is ours: in tests argv[1] is the test runner). */
+function ownPaths(): string[] {
+  const script = process.argv[1];
+  if (!script || !/(?:^|[\\/])(?:cli\.js|keyring-inject)$/.test(script)) return [];
+  try {
+    return [...new Set([script, realpathSync(script)])];
+  } catch {
+    return [script];
+  }
+}

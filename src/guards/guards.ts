@@ -1,0 +1,182 @@
+// The three guard hooks, as functions from the hook input to the JSON Claude Code expects on
+// stdout (undefined: print nothing, let it through). Shapes verified with Claude Code 2.1.197:
+//
+//   UserPromptSubmit block: {"decision":"block","reason":"...","hookSpecificOutput":
+//     {"hookEventName":"UserPromptSubmit","suppressOriginalPrompt":true}}
+//     -> no request reaches the API; the user sees "UserPromptSubmit operation blocked by hook:
+//        <reason>" (without "Original prompt: ..." thanks to suppressOriginalPrompt).
+//   PostToolUse mask: {"hookSpecificOutput":{"hookEventName":"PostToolUse","updatedToolOutput":X}}
+//     where X is `tool_response` with the same shape (Claude Code validates it against the tool's
+//     output schema and silently keeps the ORIGINAL output when it does not match), e.g. Bash
+//     {"stdout","stderr","interrupted","isImage","noOutputExpected"}, Read {"type":"text","file":
+//     {"filePath","content",...}}, MCP tools an array of content blocks.
+//   PreToolUse deny: {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":
+//     "deny","permissionDecisionReason":"..."}} -> the model gets a tool_result with is_error true
+//     and the reason as its content; the tool does not run.
+//
+// Keyring values are read only where they are needed (UserPromptSubmit, PostToolUse), with one
+// round trip, and only when the registry holds a key; they live in this process's memory only.
+import { homedir } from 'node:os';
+import { oneLine } from '../core/errors.js';
+import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
+import { readStateForReport } from '../engine/state.js';
+import type { SecretBackend } from '../keyring/backend.js';
+import { DEFAULT_SERVICE } from '../keyring/backend.js';
+import { loadRegistry } from '../registry/store.js';
+import type { GuardInput } from './input.js';
+import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
+import { makeMasker, maskDeep, MIN_VALUE_LENGTH, type NamedValue } from './mask.js';
+import { checkPreToolUse } from './protected.js';
+
+export interface GuardDeps {
+  paths: ClaudePaths;
+  env: Env;
+  /** Fallback for a hook input without `cwd`. */
+  cwd: string;
+  backend: () => SecretBackend;
+  /** Paths of our own CLI bundle, for the PreToolUse rule on `node <cli.js> run|exec|headers`. */
+  cliPaths?: readonly string[];
+}
+
+export type HookOutput = Record<string, unknown>;
+
+/** Names of every registered key (inject, zero-disk and header keys alike: all of them are secrets). */
+async function registeredNames(paths: ClaudePaths): Promise<string[]> {
+  const registry = await loadRegistry(registryFile(paths));
+  return Object.keys(registry.keys);
+}
+
+interface Values {
+  values: NamedValue[];
+  /** Set when the registry or the keyring could not be read (one line, never a value). */
+  error?: string;
+  /** The registry holds at least one key. */
+  registered: boolean;
+}
+
+async function readValues(deps: GuardDeps): Promise<Values> {
+  let names: string[];
+  try {
+    names = await registeredNames(deps.paths);
+  } catch (err) {
+    return { values: [], registered: true, error: oneLine((err as Error).message) };
+  }
+  if (names.length === 0) return { values: [], registered: false };
+  try {
+    const found = await deps.backend().getMany(names);
+    return { values: names.flatMap((name) => (found.has(name) ? [{ name, value: found.get(name) as string }] : [])), registered: true };
+  } catch (err) {
+    return { values: [], registered: true, error: oneLine((err as Error).message) };
+  }
+}
+
+function listKinds(kinds: readonly string[]): string {
+  if (kinds.length <= 1) return kinds[0] ?? '';
+  return `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// UserPromptSubmit
+
+export async function userPromptSubmit(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
+  const prompt = input.prompt ?? '';
+  const { values, error, registered } = await readValues(deps);
+  const masker = makeMasker(values);
+  const { text: rest, names: stored } = masker.maskText(prompt);
+  // Shapes outside the stored values: a stored GitHub token is named once, as the stored key.
+  const shapes = findKeyShapes(rest);
+  if (stored.length === 0 && shapes.length === 0) {
+    return error && registered ? { systemMessage: `keyring-inject: could not read the keyring to check this prompt for your stored keys (${error}); it was checked for common key formats only.` } : undefined;
+  }
+  const kinds = [...stored.map((n) => `the value of your stored key '${n}'`), ...shapes.map((s) => s.kind)];
+  const lines = [`keyring-inject blocked this prompt: it contains ${listKinds(kinds)}. Nothing was sent to the model.`];
+  if (shapes.length > 0) {
+    lines.push(
+      'Keep API keys out of the conversation: store the key in the OS keyring with',
+      '  keyring-inject add NAME --server SERVER --env VAR',
+      '(it asks for the value without echoing it; SERVER is the MCP server that needs the key, VAR its environment variable), then refer to the key by its NAME.',
+    );
+  }
+  if (stored.length > 0) lines.push(`That key is already in the OS keyring; refer to it by its name (${stored.map((n) => `'${n}'`).join(', ')}) instead of pasting it.`);
+  lines.push(
+    'Edit the prompt to leave the key out and send it again.',
+    'Claude Code itself keeps a copy of what you typed on this machine (its prompt history ~/.claude/history.jsonl, or the session transcript under ~/.claude/projects/ in -p mode): if that matters, rotate the key.',
+  );
+  return {
+    decision: 'block',
+    reason: lines.join('\n'),
+    hookSpecificOutput: { hookEventName: 'UserPromptSubmit', suppressOriginalPrompt: true },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostToolUse
+
+/** Is there any string (or key) in `v` long enough to hold a value? Skips the keyring for tiny outputs. */
+function hasLongString(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  for (let x = stack.pop(); stack.length > 0 || x !== undefined; x = stack.pop()) {
+    if (typeof x === 'string') {
+      if (x.length >= MIN_VALUE_LENGTH) return true;
+    } else if (Array.isArray(x)) for (const y of x as unknown[]) stack.push(y);
+    else if (x !== null && typeof x === 'object') {
+      for (const [k, y] of Object.entries(x as Record<string, unknown>)) {
+        if (k.length >= MIN_VALUE_LENGTH) return true;
+        stack.push(y);
+      }
+    }
+  }
+  return false;
+}
+
+export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
+  const response = input.tool_response;
+  if (response === undefined || !hasLongString(response)) return undefined;
+  const tool = input.tool_name ?? 'the tool';
+  const { values, error, registered } = await readValues(deps);
+  if (!registered) return undefined;
+  let result: { value: unknown; names: string[]; changed: boolean };
+  let note: string;
+  if (error) {
+    // Without the values, hide what looks like a key at least, and tell the user.
+    result = maskDeep(response, maskKeyShapes);
+    note = `keyring-inject: could not read the keyring to hide your stored keys in the output of ${tool} (${error}); only common key formats were hidden.`;
+    if (!result.changed) return { systemMessage: note };
+  } else {
+    const masker = makeMasker(values);
+    if (masker.empty) return undefined;
+    result = masker.maskDeep(response);
+    if (!result.changed) return undefined;
+    note = `keyring-inject: hid the value of ${result.names.map((n) => `'${n}'`).join(', ')} in the output of ${tool} before the model saw it.`;
+  }
+  const specific: Record<string, unknown> = { hookEventName: 'PostToolUse', updatedToolOutput: result.value };
+  // Older clients know only updatedMCPToolOutput for MCP tools; newer ones prefer updatedToolOutput.
+  if (tool.startsWith('mcp__')) specific.updatedMCPToolOutput = result.value;
+  return { hookSpecificOutput: specific, systemMessage: note };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PreToolUse
+
+export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
+  if (input.tool_name === undefined || input.tool_input === undefined) return undefined;
+  const state = await readStateForReport(deps.paths);
+  let hasKeys: boolean;
+  try {
+    hasKeys = (await registeredNames(deps.paths)).length > 0;
+  } catch {
+    hasKeys = true; // an unreadable registry may still list keys: stay careful
+  }
+  const home = deps.env.HOME || deps.env.USERPROFILE || homedir();
+  const denial = checkPreToolUse(input.tool_name, input.tool_input, {
+    paths: deps.paths,
+    home,
+    cwd: input.cwd ?? deps.cwd,
+    injected: state.injected.length > 0,
+    hasKeys,
+    service: deps.env.KEYRING_INJECT_SERVICE || DEFAULT_SERVICE,
+    ...(deps.cliPaths ? { cliPaths: deps.cliPaths } : {}),
+  });
+  if (!denial) return undefined;
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: denial.reason } };
+}

@@ -1,0 +1,86 @@
+// The JSON Claude Code sends to the guard hooks. Unlike the session hooks' input, it carries
+// the user's prompt or a whole tool output, so the size limit is much larger; values in it are
+// only ever held in memory.
+import { KiError } from '../core/errors.js';
+import type { CliContext } from '../cli/context.js';
+
+export type GuardEvent = 'UserPromptSubmit' | 'PreToolUse' | 'PostToolUse';
+
+export interface GuardInput {
+  session_id: string;
+  hook_event_name: GuardEvent;
+  cwd?: string;
+  /** UserPromptSubmit */
+  prompt?: string;
+  /** PreToolUse / PostToolUse */
+  tool_name?: string;
+  tool_input?: Record<string, unknown>;
+  /** PostToolUse: the tool's output as Claude Code holds it (its shape depends on the tool). */
+  tool_response?: unknown;
+}
+
+/** Tool output can be large (a Read of a big file); past this we refuse rather than buffer without bound. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+const READ_TIMEOUT_MS = 10_000;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parse and check one guard input. Error messages never quote the input. */
+export function parseGuardInput(text: string, expected: GuardEvent): GuardInput {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new KiError(`guard ${expected}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'})`);
+  }
+  if (!isRecord(data)) throw new KiError(`guard ${expected}: stdin is not a JSON object`);
+  if (typeof data.session_id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(data.session_id)) {
+    throw new KiError(`guard ${expected}: stdin has no valid session_id`);
+  }
+  if (data.hook_event_name !== undefined && data.hook_event_name !== expected) {
+    throw new KiError(`guard ${expected}: stdin is for another event; check the hook configuration ('keyring-inject install')`);
+  }
+  const input: GuardInput = { session_id: data.session_id, hook_event_name: expected };
+  if (typeof data.cwd === 'string') input.cwd = data.cwd;
+  if (typeof data.prompt === 'string') input.prompt = data.prompt;
+  if (typeof data.tool_name === 'string') input.tool_name = data.tool_name;
+  if (isRecord(data.tool_input)) input.tool_input = data.tool_input;
+  if ('tool_response' in data) input.tool_response = data.tool_response;
+  return input;
+}
+
+export async function readGuardInput(ctx: CliContext, expected: GuardEvent): Promise<GuardInput> {
+  if (ctx.stdin.isTTY) throw new KiError(`guard ${expected} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand`);
+  return parseGuardInput(await readAll(ctx, expected), expected);
+}
+
+function readAll(ctx: CliContext, expected: GuardEvent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => done(new KiError(`guard ${expected}: no complete input on stdin within ${READ_TIMEOUT_MS / 1000} s`)), READ_TIMEOUT_MS);
+    timer.unref();
+    const onData = (c: Buffer | string) => {
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      size += b.length;
+      if (size > MAX_INPUT_BYTES) return done(new KiError(`guard ${expected}: stdin is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`));
+      chunks.push(b);
+    };
+    const onEnd = () => done();
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      ctx.stdin.removeListener('data', onData);
+      ctx.stdin.removeListener('end', onEnd);
+      ctx.stdin.removeListener('error', done);
+      if (err) {
+        ctx.stdin.destroy?.();
+        reject(err);
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    ctx.stdin.on('data', onData);
+    ctx.stdin.on('end', onEnd);
+    ctx.stdin.on('error', done);
+  });
+}

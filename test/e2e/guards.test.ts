@@ -1,0 +1,284 @@
+// e2e
+// The guards (UserPromptSubmit, PreToolUse, PostToolUse) with the REAL Claude Code client offline:
+// hooks installed by `keyring-inject install` into the temp HOME's settings.json, a key in a real
+// gnome-keyring (scripts/with-secret-service.sh), the launcher `keyring-inject claude -p ...` so
+// the key sits in ~/.claude.json for the whole session, and a fake model that goes looking for
+// it with Bash, Read, Grep and an MCP tool. The fake API records every request body: exactly what
+// the model would have seen. The value must be in none of them.
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript, type FakeReply } from './harness/fake-api.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from './harness/claude-home.js';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { runCli, type SpawnResult } from '../helpers/spawn-cli.js';
+
+const VAR = 'KI_GUARD_TOKEN';
+const KEY = 'guardkey';
+const MASK = `[keyring-inject:${KEY}]`;
+const TEST_TIMEOUT_MS = 120_000;
+
+// A stdio MCP server whose tools answer with its own environment variable VAR: a server that
+// echoes its key (in a debug dump, an error message) is exactly what PostToolUse must mask.
+// show_token succeeds; fail_token reports an error (isError), which Claude Code routes to
+// PostToolUseFailure instead.
+const LEAKY_SERVER = `
+import { createInterface } from 'node:readline';
+const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+const tools = ['show_token', 'fail_token'].map((name) => ({ name, description: name, inputSchema: { type: 'object', properties: {} } }));
+createInterface({ input: process.stdin }).on('line', (line) => {
+  let msg; try { msg = JSON.parse(line); } catch { return; }
+  if (msg.id === undefined || msg.id === null) return;
+  const p = msg.params ?? {};
+  if (msg.method === 'initialize') send({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: p.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'leaky', version: '1.0.0' } } });
+  else if (msg.method === 'tools/list') send({ jsonrpc: '2.0', id: msg.id, result: { tools } });
+  else if (msg.method === 'tools/call') {
+    const failed = p.name === 'fail_token';
+    send({ jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: (failed ? 'error: rejected token ' : 'debug: token=') + process.env.${VAR} }], isError: failed } });
+  }
+  else send({ jsonrpc: '2.0', id: msg.id, result: {} });
+});
+`;
+
+interface Env {
+  api: FakeApi;
+  home: ClaudeHome;
+  value: string;
+  cliEnv: Record<string, string>;
+  claudeExtraEnv: Record<string, string>;
+  reportFile: string;
+}
+let current: Env | undefined;
+
+async function setup(script: FakeApiScript): Promise<Env> {
+  const value = testSecret('guard');
+  const service = testService();
+  const api = await startFakeApi(script);
+  let reportFile = '';
+  const home = makeClaudeHome(({ outsideDir }) => {
+    reportFile = path.join(outsideDir, 'recorder.jsonl');
+    const leaky = path.join(outsideDir, 'leaky-mcp.mjs');
+    fs.writeFileSync(leaky, LEAKY_SERVER);
+    return { mcpServers: { recorder: recorderServer(reportFile, [VAR]), leaky: { type: 'stdio', command: process.execPath, args: [leaky] } } };
+  });
+  const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
+  const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
+  const claudeExtraEnv = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN };
+  current = { api, home, value, cliEnv, claudeExtraEnv, reportFile };
+
+  // The hooks exactly as a user gets them: `keyring-inject install`.
+  const inst = await runCli(['install', '--json'], { env: cliEnv });
+  expect(inst.code, inst.stderr).toBe(0);
+  const hooks = JSON.parse(fs.readFileSync(home.settingsPath, 'utf8')).hooks as Record<string, unknown>;
+  expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
+
+  const add = await runCli(['add', KEY, '--server', 'recorder', '--server', 'leaky', '--env', VAR, '--stdin'], { env: cliEnv, input: `${value}\n` });
+  expect(add.code, add.stderr).toBe(0);
+  return current;
+}
+
+function runLauncher(e: Env, args: readonly string[]): Promise<SpawnResult> {
+  const env = claudeEnv(e.home, { api: e.api, env: e.claudeExtraEnv });
+  const plain: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) plain[k] = v;
+  return runCli(['claude', ...args], { env: plain, cwd: e.home.projectDir, timeoutMs: 100_000 });
+}
+
+/** Every form in which the value could sit in a request body (JSON text). */
+function valueForms(v: string): string[] {
+  return [v, JSON.stringify(v).slice(1, -1)];
+}
+
+/** The tool_result blocks of the last request, by tool_use id, as text. */
+function toolResults(api: FakeApi): Map<string, { text: string; isError: boolean }> {
+  const reqs = api.messageRequests();
+  const last = reqs[reqs.length - 1];
+  const out = new Map<string, { text: string; isError: boolean }>();
+  if (!last) return out;
+  const body = JSON.parse(last.body) as { messages: { content: unknown }[] };
+  for (const m of body.messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const c of m.content as Record<string, unknown>[]) {
+      if (c.type !== 'tool_result') continue;
+      const content = c.content;
+      const text = typeof content === 'string' ? content : JSON.stringify(content);
+      out.set(String(c.tool_use_id), { text, isError: c.is_error === true });
+    }
+  }
+  return out;
+}
+
+/** Pids of `dist/cli.js watchdog` processes whose HOME is this test's HOME (started by our launcher). */
+function watchdogsOf(home: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (!argv.some((a) => a.endsWith('dist/cli.js')) || !argv.includes('watchdog')) continue;
+      if (fs.readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`HOME=${home}`)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+const tool = (id: string, name: string, input: Record<string, unknown>): FakeReply => ({ type: 'tool_use', id, name, input });
+
+describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a real keyring and the built CLI', () => {
+  afterEach(async () => {
+    killAllClaude();
+    const e = current;
+    current = undefined;
+    if (!e) return;
+    for (const pid of watchdogsOf(e.home.home)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await e.api.close();
+    await e.home.cleanup();
+  });
+
+  it(
+    'a model that goes looking for the injected key never sees it: denied reads, masked outputs',
+    async () => {
+      const ids = {
+        catConfig: 'toolu_cat_config',
+        readConfig: 'toolu_read_config',
+        env: 'toolu_env',
+        mcpList: 'toolu_mcp_list',
+        globCat: 'toolu_glob_cat',
+        procEnv: 'toolu_proc_environ',
+        grepHome: 'toolu_grep_home',
+        mcpTool: 'toolu_mcp_tool',
+      };
+      let homeDir = ''; // known once setup made the temp HOME; the replies below are produced later
+      const e = await setup({
+        replies: [
+          tool(ids.catConfig, 'Bash', { command: 'cat ~/.claude.json', description: 'show config' }),
+          () => tool(ids.readConfig, 'Read', { file_path: path.join(homeDir, '.claude.json') }),
+          tool(ids.env, 'Bash', { command: 'env', description: 'show env' }),
+          tool(ids.mcpList, 'Bash', { command: 'claude mcp list', description: 'list servers' }),
+          // Slips past PreToolUse (a glob instead of the name): PostToolUse must mask what it prints.
+          tool(ids.globCat, 'Bash', { command: 'cat ~/.cl*.json', description: 'show config' }),
+          tool(ids.procEnv, 'Bash', { command: "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null", description: 'env of all' }),
+          // An ancestor directory is not denied; what Grep finds in the config is masked.
+          () => tool(ids.grepHome, 'Grep', { pattern: VAR, path: homeDir, output_mode: 'content' }),
+          tool(ids.mcpTool, 'mcp__leaky__show_token', {}),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      homeDir = e.home.home;
+      const res = await runLauncher(e, ['-p', 'find the API key', '--allowedTools', 'Bash', 'Read', 'Grep', 'mcp__leaky__show_token']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
+
+      // The key really was there: the servers got it at spawn (so the config held it meanwhile).
+      const reports = readRecorderReports(e.reportFile);
+      expect(reports[0]?.vars[VAR]).toBe(sha256Hex(e.value));
+
+      const results = toolResults(e.api);
+      // PreToolUse denials: the model gets the reason as an error tool_result, the tool never ran.
+      for (const id of [ids.catConfig, ids.readConfig, ids.mcpList, ids.procEnv]) {
+        const r = results.get(id);
+        expect(r?.isError, id).toBe(true);
+        expect(r?.text, id).toMatch(/^Blocked by keyring-inject: /);
+      }
+      expect(results.get(ids.catConfig)?.text).toContain("~/.claude.json is Claude Code's config file");
+      expect(results.get(ids.mcpList)?.text).toContain("'claude mcp get' and 'claude mcp list' print");
+      expect(results.get(ids.procEnv)?.text).toContain('environment of other processes');
+      // PostToolUse masking: the outputs that did hold the value now hold the mask instead.
+      for (const id of [ids.globCat, ids.grepHome, ids.mcpTool]) {
+        const r = results.get(id);
+        expect(r?.isError, id).toBe(false);
+        expect(r?.text, id).toContain(MASK);
+      }
+      expect(results.get(ids.globCat)?.text).toContain(`"${VAR}": "${MASK}"`);
+      expect(results.get(ids.mcpTool)?.text).toContain(`debug: token=${MASK}`);
+      expect(results.get(ids.env)?.isError).toBe(false);
+
+      // THE assertion: not one request the model received, in the whole session, holds the value.
+      const received = e.api.allReceivedText();
+      for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
+      expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
+      // Claude Code's transcript keeps the masked outputs too, and the launcher stripped the config:
+      // after the session the value is in no file of the temp tree.
+      expect(findInTree(e.home.root, e.value)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a prompt that contains the key is blocked before any request is sent; so is a well-known key shape',
+    async () => {
+      const e = await setup({ replies: [] });
+      const res = await runLauncher(e, ['-p', `use this key: ${e.value} for the recorder`]);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('UserPromptSubmit operation blocked by hook');
+      expect(res.stdout).toContain(`the value of your stored key '${KEY}'`);
+      expect(res.stdout).not.toContain('Original prompt');
+      expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
+      expect(e.api.messageRequests()).toEqual([]);
+      expect(e.api.allReceivedText().includes(e.value)).toBe(false);
+      // Known limit (see SECURITY.md): Claude Code itself has already written the prompt to its
+      // session transcript before the hook ran. Nothing else holds it.
+      const files = findInTree(e.home.root, e.value).map((f) => path.relative(e.home.home, f));
+      for (const f of files) expect(f).toMatch(/^\.claude\/projects\/[^/]+\/[^/]+\.jsonl$/);
+
+      const shaped = `gh${'p'}_${'Xy7'.repeat(12)}`; // GitHub token shape, made up here
+      const res2 = await runLauncher(e, ['-p', `token: ${shaped}`]);
+      expect(res2.code, res2.stderr).toBe(0);
+      expect(res2.stdout).toContain('it contains a GitHub token');
+      expect(res2.stdout).toContain('keyring-inject add NAME --server SERVER --env VAR');
+      expect(res2.stdout).not.toContain(shaped);
+      expect(e.api.messageRequests()).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'the plugin (hooks/hooks.json, no install) declares the guards too',
+    async () => {
+      const e = await setup({ replies: [] });
+      fs.rmSync(e.home.settingsPath); // no installed hooks: only the plugin's
+      const shaped = `gh${'p'}_${'Kw4'.repeat(12)}`; // GitHub token shape, made up here
+      const res = await runClaude(e.home, ['-p', `token ${shaped}`, '--plugin-dir', REPO_ROOT], { api: e.api, env: e.claudeExtraEnv, timeoutMs: 60_000 });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('it contains a GitHub token');
+      expect(res.stdout).not.toContain(shaped);
+      expect(e.api.messageRequests()).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'KNOWN LIMIT of Claude Code 2.1.197: the output of a FAILED tool call (Bash exit != 0, MCP isError) goes through PostToolUseFailure, which cannot mask',
+    async () => {
+      // This pins the fact SECURITY.md relies on; if it starts failing, the client now masks failed output too.
+      const e = await setup({
+        replies: [
+          tool('toolu_fail', 'Bash', { command: 'cat ~/.cl*.json; exit 3', description: 'x' }),
+          tool('toolu_mcp_fail', 'mcp__leaky__fail_token', {}),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const res = await runLauncher(e, ['-p', 'go', '--allowedTools', 'Bash', 'mcp__leaky__fail_token']);
+      expect(res.code, res.stderr).toBe(0);
+      const results = toolResults(e.api);
+      const bash = results.get('toolu_fail');
+      expect(bash?.isError).toBe(true);
+      expect(bash?.text.startsWith('Exit code 3')).toBe(true);
+      expect(bash?.text.includes(e.value)).toBe(true);
+      const mcp = results.get('toolu_mcp_fail');
+      expect(mcp?.isError).toBe(true);
+      expect(mcp?.text.includes(e.value)).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+

@@ -1,0 +1,111 @@
+// The guard hooks as real processes: the commands `keyring-inject install` writes, run through
+// /bin/sh as Claude Code runs them, against a real gnome-keyring (values read in memory only),
+// and against an unreachable keyring (they fail open with a note, and still check key shapes).
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectNoLeak } from '../helpers/leak.js';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { runCli } from '../helpers/spawn-cli.js';
+import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+
+interface ShResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Run a hook command as Claude Code does: `/bin/sh -c CMD` with the hook JSON on stdin. */
+function sh(cmd: string, input: unknown, env: Record<string, string>): Promise<ShResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('/bin/sh', ['-c', cmd], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
+    child.stdin.end(JSON.stringify(input));
+  });
+}
+
+let t: TempHome;
+let hooks: Record<string, string>;
+beforeEach(async () => {
+  t = makeTempHome({ KEYRING_INJECT_SERVICE: testService() });
+  writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp' } } }, null, 2));
+  const inst = await runCli(['install', '--json'], { env: t.env });
+  expect(inst.code, inst.stderr).toBe(0);
+  hooks = JSON.parse(inst.stdout).hooks as Record<string, string>;
+});
+afterEach(() => t.cleanup());
+
+const SID = 'guard-process-test';
+
+describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyring', () => {
+  it('the installed commands mask, block and deny, and never print a value', async () => {
+    const value = testSecret('proc');
+    const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${value}\n` });
+    expect(add.code, add.stderr).toBe(0);
+
+    const post = await sh(hooks.PostToolUse as string, { session_id: SID, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: `GITHUB_TOKEN=${value}`, stderr: '', interrupted: false, isImage: false } }, t.env);
+    expect(post.code, post.stderr).toBe(0);
+    expect(JSON.parse(post.stdout).hookSpecificOutput.updatedToolOutput.stdout).toBe('GITHUB_TOKEN=[keyring-inject:github]');
+
+    const ups = await sh(hooks.UserPromptSubmit as string, { session_id: SID, hook_event_name: 'UserPromptSubmit', prompt: `here: ${value}` }, t.env);
+    expect(ups.code, ups.stderr).toBe(0);
+    expect(JSON.parse(ups.stdout)).toMatchObject({ decision: 'block', hookSpecificOutput: { suppressOriginalPrompt: true } });
+
+    // Not injected (no session): reading the config is allowed; process environments are not.
+    const pre = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json' } }, t.env);
+    expect(pre).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const environ = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: '/proc/1/environ' } }, t.env);
+    expect(JSON.parse(environ.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
+
+    expectNoLeak(value, [post.stdout, post.stderr, ups.stdout, ups.stderr, pre.stdout, environ.stdout], [t.home]);
+    // The settings file names the guards with their matchers.
+    const settings = JSON.parse(readFileSync(join(t.home, '.claude', 'settings.json'), 'utf8'));
+    expect(settings.hooks.PreToolUse[0].matcher).toBe('Read|Grep|Glob|Bash');
+    expect(settings.hooks.PostToolUse[0].matcher).toBe('*');
+  });
+
+  it('with the keyring unreachable: shapes are still blocked and masked, the user is told, nothing fails', async () => {
+    const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${testSecret('x')}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    const env = { ...t.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(t.home, 'no-such-bus')}` };
+    const shaped = `gh${'p'}_${'Qz9'.repeat(12)}`; // the GitHub shape, made up here
+    const ups = await sh(hooks.UserPromptSubmit as string, { session_id: SID, hook_event_name: 'UserPromptSubmit', prompt: `token ${shaped}` }, env);
+    expect(ups.code, ups.stderr).toBe(0);
+    expect(JSON.parse(ups.stdout).decision).toBe('block');
+    const clean = await sh(hooks.UserPromptSubmit as string, { session_id: SID, hook_event_name: 'UserPromptSubmit', prompt: 'hello' }, env);
+    expect(JSON.parse(clean.stdout).systemMessage).toContain('could not read the keyring');
+    const post = await sh(hooks.PostToolUse as string, { session_id: SID, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: `T=${shaped}`, stderr: '' } }, env);
+    const out = JSON.parse(post.stdout);
+    expect(out.hookSpecificOutput.updatedToolOutput.stdout).toBe('T=[keyring-inject:github-token]');
+    expect(out.systemMessage).toContain('only common key formats were hidden');
+    // Fails fast: no D-Bus is noticed at once, well inside the hook timeouts.
+    expect(post.ms).toBeLessThan(5000);
+  });
+
+  it('runs fast enough to sit on every tool call (10 keys)', async () => {
+    for (let k = 0; k < 10; k++) {
+      const r = await runCli(['add', `k${k}`, '--server', 'github', '--env', `K${k}`, '--stdin'], { env: t.env, input: `${testSecret(`k${k}`)}\n` });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const input = { session_id: SID, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: 'x'.repeat(2000), stderr: '' } };
+    const times: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await sh(hooks.PostToolUse as string, input, t.env);
+      expect(r).toMatchObject({ code: 0, stdout: '' });
+      times.push(r.ms);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`guard post-tool-use with 10 keys, as a process: median ${times[4]?.toFixed(0)} ms, max ${times[7]?.toFixed(0)} ms`);
+    // Generous bound for a loaded 2-core CI box; scripts/bench-guards.mjs measures properly.
+    expect(times[4]).toBeLessThan(1500);
+  });
+});

@@ -1,0 +1,189 @@
+// `keyring-inject guard ...` in-process, with a memory keyring: the JSON each guard prints.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyringUnavailableError } from '../../src/core/errors.js';
+import { MemoryBackend } from '../../src/keyring/memory.js';
+import { inProcessCli } from '../helpers/in-process.js';
+import { expectNoLeak } from '../helpers/leak.js';
+import { testSecret } from '../helpers/secret.js';
+import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+
+class CountingBackend extends MemoryBackend {
+  calls = 0;
+  fail = false;
+  override async getMany(names: readonly string[]): Promise<Map<string, string>> {
+    this.calls++;
+    if (this.fail) throw new KeyringUnavailableError('the Secret Service collection is locked', 'Unlock it');
+    return super.getMany(names);
+  }
+}
+
+let t: TempHome;
+let backend: CountingBackend;
+let cli: ReturnType<typeof inProcessCli>;
+beforeEach(() => {
+  t = makeTempHome();
+  writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp' } } }, null, 2));
+  backend = new CountingBackend();
+  cli = inProcessCli(t.env, t.home, backend);
+});
+afterEach(() => t.cleanup());
+
+const SID = 'guard-test-session';
+async function guard(event: string, input: Record<string, unknown>) {
+  const r = await cli.run(['guard', event], JSON.stringify({ session_id: SID, cwd: t.home, ...input }));
+  return { ...r, json: r.stdout.trim() === '' ? undefined : (JSON.parse(r.stdout) as Record<string, any>) };
+}
+async function addKey(name: string, value: string) {
+  const r = await cli.run(['add', name, '--server', 'github', '--env', name.toUpperCase(), '--stdin'], `${value}\n`);
+  expect(r.code, r.stderr).toBe(0);
+  backend.calls = 0;
+}
+function ghToken(): string {
+  return `gh${'p'}_${'Ab1'.repeat(12)}`; // the GitHub classic shape, made up here
+}
+
+describe('guard user-prompt-submit', () => {
+  it("blocks a prompt with a stored key's value, names the key, never the value", async () => {
+    const v = testSecret('ups');
+    await addKey('github', v);
+    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `use this: ${v} ok?` });
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ decision: 'block', hookSpecificOutput: { hookEventName: 'UserPromptSubmit', suppressOriginalPrompt: true } });
+    expect(r.json?.reason).toContain("the value of your stored key 'github'");
+    expect(r.json?.reason).toContain('Nothing was sent to the model');
+    expect(backend.calls).toBe(1);
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+    for (let i = 0; i + 6 <= v.length; i++) expect(r.stdout).not.toContain(v.slice(i, i + 6)); // not even partially
+  });
+
+  it('blocks a well-known key shape without any key registered, and says how to store it', async () => {
+    const tok = ghToken();
+    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `my token is ${tok}` });
+    expect(r.json?.decision).toBe('block');
+    expect(r.json?.reason).toContain('a GitHub token');
+    expect(r.json?.reason).toContain('keyring-inject add NAME --server SERVER --env VAR');
+    expect(r.stdout).not.toContain(tok.slice(4, 14));
+    expect(backend.calls).toBe(0); // empty registry: no keyring round trip
+  });
+
+  it('names a stored key once, even when its value also has a well-known shape', async () => {
+    const tok = ghToken();
+    await addKey('github', tok);
+    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `x ${tok}` });
+    expect(r.json?.reason).toContain("it contains the value of your stored key 'github'.");
+    expect(r.json?.reason).not.toContain('a GitHub token');
+  });
+
+  it('lets an ordinary prompt through silently', async () => {
+    await addKey('github', testSecret('ups'));
+    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: 'please refactor src/app.ts' });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('still checks shapes when the keyring cannot be read, and tells the user', async () => {
+    await addKey('github', testSecret('ups'));
+    backend.fail = true;
+    const shaped = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `x ${ghToken()}` });
+    expect(shaped.json?.decision).toBe('block');
+    const plain = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: 'hello' });
+    expect(plain.json?.decision).toBeUndefined();
+    expect(plain.json?.systemMessage).toMatch(/could not read the keyring .*locked.*common key formats only/);
+  });
+
+  it('refuses input that is not the hook JSON, with one line and exit 1', async () => {
+    for (const stdin of ['', 'not json', '[]', JSON.stringify({ hook_event_name: 'UserPromptSubmit' })]) {
+      const r = await cli.run(['guard', 'user-prompt-submit'], stdin);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const other = await guard('user-prompt-submit', { hook_event_name: 'PreToolUse' });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('another event');
+    expect((await cli.run(['guard', 'nope'])).code).toBe(2);
+    expect((await cli.run(['guard'])).code).toBe(2);
+  });
+});
+
+describe('guard post-tool-use', () => {
+  it('masks a stored value in Bash output, keeping the shape', async () => {
+    const v = testSecret('post');
+    await addKey('github', v);
+    const response = { stdout: `GITHUB=${v}\nescaped: ${JSON.stringify(v)}`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'env' }, tool_response: response });
+    expect(r.json?.hookSpecificOutput).toEqual({
+      hookEventName: 'PostToolUse',
+      updatedToolOutput: { ...response, stdout: 'GITHUB=[keyring-inject:github]\nescaped: "[keyring-inject:github]"' },
+    });
+    expect(r.json?.systemMessage).toContain("hid the value of 'github' in the output of Bash");
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+  });
+
+  it('masks a value with quotes and backslashes as it appears in JSON text (cat ~/.claude.json)', async () => {
+    const v = `${testSecret('q')}"and\\back`;
+    await addKey('github', v);
+    const file = JSON.stringify({ mcpServers: { github: { env: { GITHUB: v } } } }, null, 2);
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: file, stderr: '' } });
+    const out = r.json?.hookSpecificOutput.updatedToolOutput.stdout as string;
+    expect(out).toContain('"GITHUB": "[keyring-inject:github]"');
+    expect(r.stdout).not.toContain(JSON.stringify(v).slice(1, -1));
+    expect(JSON.parse(out)).toEqual({ mcpServers: { github: { env: { GITHUB: '[keyring-inject:github]' } } } });
+  });
+
+  it('adds updatedMCPToolOutput for MCP tools', async () => {
+    const v = testSecret('mcp');
+    await addKey('github', v);
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'mcp__github__whoami', tool_response: [{ type: 'text', text: `token ${v}` }] });
+    const masked = [{ type: 'text', text: 'token [keyring-inject:github]' }];
+    expect(r.json?.hookSpecificOutput).toEqual({ hookEventName: 'PostToolUse', updatedToolOutput: masked, updatedMCPToolOutput: masked });
+  });
+
+  it('prints nothing when nothing matches, and skips the keyring without keys or long strings', async () => {
+    let r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: 'a long enough output', stderr: '' } });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(backend.calls).toBe(0); // no key registered
+    await addKey('github', testSecret('post'));
+    r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'mcp__s__t', tool_response: [{ type: 'text', text: 'ok' }] });
+    expect(r.stdout).toBe('');
+    expect(backend.calls).toBe(0); // no string (or key) long enough to hold a value
+    r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: 'a long enough output', stderr: '' } });
+    expect(r.stdout).toBe('');
+    expect(backend.calls).toBe(1);
+  });
+
+  it('masks key shapes and warns the user when the keyring cannot be read', async () => {
+    await addKey('github', testSecret('post'));
+    backend.fail = true;
+    const tok = ghToken();
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Read', tool_response: { type: 'text', file: { filePath: '/x', content: `T=${tok}` } } });
+    expect(r.json?.hookSpecificOutput.updatedToolOutput).toEqual({ type: 'text', file: { filePath: '/x', content: 'T=[keyring-inject:github-token]' } });
+    expect(r.json?.systemMessage).toContain('could not read the keyring');
+  });
+});
+
+describe('guard pre-tool-use', () => {
+  function markInjected() {
+    const dir = join(t.home, '.claude', 'keyring-inject');
+    mkdirSync(dir, { recursive: true });
+    const rec = { server: 'github', env: 'GITHUB', scope: 'user', key: 'github', file: join(t.home, '.claude.json'), createdEnv: false, salt: '00', mac: '00' };
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ version: 1, sessions: [], injected: [rec] }));
+  }
+
+  it('denies reading the config while keys are injected, without touching the keyring', async () => {
+    await addKey('github', testSecret('pre'));
+    const input = { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json' } };
+    expect((await guard('pre-tool-use', input)).stdout).toBe(''); // registered, not injected
+    markInjected();
+    const r = await guard('pre-tool-use', input);
+    expect(r.json).toEqual({
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: expect.stringContaining("~/.claude.json is Claude Code's config file") },
+    });
+    const read = await guard('pre-tool-use', { hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: join(t.home, '.claude.json') } });
+    expect(read.json?.hookSpecificOutput.permissionDecision).toBe('deny');
+    const ok = await guard('pre-tool-use', { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } });
+    expect(ok.stdout).toBe('');
+    expect(backend.calls).toBe(0);
+  });
+});

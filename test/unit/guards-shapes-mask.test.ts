@@ -1,0 +1,160 @@
+// Key shapes (src/guards/key-shapes.ts) and value masking (src/guards/mask.ts). Every key-shaped
+// string here is made at test time from random characters: nothing in this file is a credential.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { findKeyShapes, KEY_SHAPES, maskKeyShapes } from '../../src/guards/key-shapes.js';
+import { makeMasker, MIN_VALUE_LENGTH, valueForms } from '../../src/guards/mask.js';
+import { testSecret } from '../helpers/secret.js';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function rand(n: number, alphabet = ALNUM): string {
+  const bytes = randomBytes(n);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** One example per shape id, built at run time. */
+function examples(): Record<string, string> {
+  return {
+    'stripe-live': `sk_${'live'}_${rand(24)}`,
+    'github-token': `gh${'p'}_${rand(36)}`,
+    'github-fine-grained-pat': `github_${'pat'}_${rand(22, `${ALNUM}_`)}_${rand(59, `${ALNUM}_`)}`,
+    'aws-access-key-id': `AK${'IA'}${rand(16, UPPER_DIGITS)}`,
+    'slack-token': `xox${'b'}-${rand(11, '0123456789')}-${rand(12, '0123456789')}-${rand(24)}`,
+    'anthropic-api-key': `sk-${'ant'}-api03-${rand(90, `${ALNUM}_-`)}`,
+    'openai-api-key': `sk-${'proj'}-${rand(48, `${ALNUM}_-`)}`,
+    'google-api-key': `AI${'za'}${rand(35, `${ALNUM}_-`)}`,
+    'gitlab-pat': `gl${'pat'}-${rand(20)}`,
+    'npm-token': `np${'m'}_${rand(36)}`,
+    'pem-private-key': `-----BEGIN RSA ${'PRIVATE'} KEY-----\n${rand(64, `${ALNUM}+/`)}\n${rand(64, `${ALNUM}+/`)}\n-----END RSA PRIVATE KEY-----`,
+  };
+}
+
+describe('key shapes', () => {
+  it('has one documented entry per id, and an example of each is found in a sentence', () => {
+    const ex = examples();
+    expect(KEY_SHAPES.map((s) => s.id).sort()).toEqual(Object.keys(ex).sort());
+    for (const shape of KEY_SHAPES) {
+      expect(shape.why.length).toBeGreaterThan(20);
+      expect(shape.kind).toMatch(/^an? /);
+      const found = findKeyShapes(`please use ${ex[shape.id]} for the server`);
+      expect(found.map((s) => s.id), shape.id).toEqual([shape.id]);
+    }
+  });
+
+  it('accepts the other prefixes of a family', () => {
+    for (const p of ['gho', 'ghu', 'ghs', 'ghr']) expect(findKeyShapes(`${p}_${rand(36)}`).map((s) => s.id)).toEqual(['github-token']);
+    for (const p of ['rk_live_', 'sk-live_']) expect(findKeyShapes(`${p}${rand(20)}`).map((s) => s.id)).toEqual(['stripe-live']);
+    expect(findKeyShapes(`AS${'IA'}${rand(16, UPPER_DIGITS)}`).map((s) => s.id)).toEqual(['aws-access-key-id']);
+    for (const p of ['xoxp', 'xoxa']) expect(findKeyShapes(`${p}-2-${rand(30)}`).map((s) => s.id)).toEqual(['slack-token']);
+    for (const kind of ['EC ', 'OPENSSH ', 'ENCRYPTED ', '']) {
+      expect(findKeyShapes(`-----BEGIN ${kind}PRIVATE KEY-----\n${rand(70, `${ALNUM}+/`)}\n`).map((s) => s.id)).toEqual(['pem-private-key']);
+    }
+    const pgp = `-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: x 1.0\n\n${rand(64, `${ALNUM}+/`)}\n`;
+    expect(findKeyShapes(pgp).map((s) => s.id)).toEqual(['pem-private-key']);
+  });
+
+  it('does not fire on near misses and ordinary text', () => {
+    const misses = [
+      'sk_test_' + rand(24), // Stripe test mode
+      'ghp_' + rand(20), // too short
+      'xghp_' + rand(36), // not at a word start
+      'ghp_' + rand(40), // too long for a classic token
+      'AKIA' + rand(12, UPPER_DIGITS), // too short
+      'AKIA' + rand(16, UPPER_DIGITS) + 'X', // too long
+      'sk-ant-short',
+      'what does -----BEGIN RSA PRIVATE KEY----- mean?',
+      'sha256 ' + rand(64, '0123456789abcdef'),
+      'uuid 123e4567-e89b-12d3-a456-426614174000',
+      'base64 ' + rand(80, `${ALNUM}+/`),
+      'set GITHUB_TOKEN=$GITHUB_TOKEN and AWS_SECRET_ACCESS_KEY in .env',
+      'sk-' + rand(48), // legacy OpenAI shape: too generic to block
+      'xoxb-not-a-token',
+    ];
+    for (const m of misses) expect(findKeyShapes(m), m.slice(0, 12)).toEqual([]);
+  });
+
+  it('maskKeyShapes replaces every occurrence, and the whole PEM block', () => {
+    const ex = examples();
+    const text = `a ${ex['github-token']} b ${ex['github-token']} c\n${ex['pem-private-key']}\nafter`;
+    const r = maskKeyShapes(text);
+    expect(r.names.sort()).toEqual(['github-token', 'pem-private-key']);
+    expect(r.text).toBe('a [keyring-inject:github-token] b [keyring-inject:github-token] c\n[keyring-inject:pem-private-key]\nafter');
+  });
+});
+
+describe('masker', () => {
+  it('replaces every occurrence of every value, longest first, with the key name', () => {
+    const a = testSecret('a');
+    const b = `${a}-longer`;
+    const m = makeMasker([
+      { name: 'short', value: a },
+      { name: 'long', value: b },
+    ]);
+    const r = m.maskText(`x ${b} y ${a} z ${a}`);
+    expect(r.text).toBe('x [keyring-inject:long] y [keyring-inject:short] z [keyring-inject:short]');
+    expect(r.names.sort()).toEqual(['long', 'short']);
+    expect(m.find(`.. ${a} ..`)).toEqual(['short']);
+    expect(m.find('nothing here')).toEqual([]);
+  });
+
+  it('finds JSON-escaped (once and twice) and percent-encoded forms', () => {
+    const v = `${testSecret('q')}"with\\quote/and space`;
+    const json1 = JSON.stringify(v).slice(1, -1);
+    const json2 = JSON.stringify(json1).slice(1, -1);
+    expect(valueForms(v)).toEqual(expect.arrayContaining([v, json1, json2, encodeURIComponent(v)]));
+    const m = makeMasker([{ name: 'k', value: v }]);
+    const config = JSON.stringify({ mcpServers: { s: { env: { TOKEN: v } } } }, null, 2);
+    expect(config).not.toContain(v); // the raw value is not in JSON text...
+    const masked = m.maskText(config).text;
+    expect(masked).toContain('"TOKEN": "[keyring-inject:k]"'); // ...its escaped form is, and is masked
+    const nested = JSON.stringify({ text: config }); // a JSON document inside a JSON string
+    expect(nested).toContain(json2);
+    const n = m.maskText(nested);
+    expect(n.names).toEqual(['k']);
+    for (const form of [v, json1, json2]) expect(n.text).not.toContain(form);
+    expect(m.maskText(`https://h/?t=${encodeURIComponent(v)}`).text).toBe('https://h/?t=[keyring-inject:k]');
+    // Regex metacharacters in a value are literal.
+    const meta = makeMasker([{ name: 'm', value: 'a.b*c(d)[e]{f}|g^h$i+j?k' }]);
+    expect(meta.maskText('xx a.b*c(d)[e]{f}|g^h$i+j?k yy aXb').text).toBe('xx [keyring-inject:m] yy aXb');
+  });
+
+  it('ignores values shorter than the minimum', () => {
+    const m = makeMasker([{ name: 'tiny', value: 'abc' }, { name: 'empty', value: '' }]);
+    expect(MIN_VALUE_LENGTH).toBeGreaterThan(3);
+    expect(m.empty).toBe(true);
+    expect(m.maskText('abc abc').text).toBe('abc abc');
+  });
+
+  it('never uses a label that contains the value itself', () => {
+    const m = makeMasker([{ name: 'token-abcdefgh', value: 'abcdefgh' }]);
+    expect(m.maskText('x abcdefgh y').text).toBe('x [keyring-inject:masked] y');
+  });
+
+  it('maskDeep keeps the shape, masks strings and keys, and reports no change by identity', () => {
+    const v = testSecret('deep');
+    const m = makeMasker([{ name: 'k', value: v }]);
+    const bash = { stdout: `TOKEN=${v}\n`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = m.maskDeep(bash);
+    expect(r.changed).toBe(true);
+    expect(r.value).toEqual({ ...bash, stdout: 'TOKEN=[keyring-inject:k]\n' });
+    expect(JSON.stringify(r.value)).not.toContain(v);
+    const mcp = [{ type: 'text', text: v }, { type: 'image', data: 'AAAA' }];
+    expect(m.maskDeep(mcp).value).toEqual([{ type: 'text', text: '[keyring-inject:k]' }, { type: 'image', data: 'AAAA' }]);
+    expect(m.maskDeep({ [v]: 1, n: 5, b: true, z: null }).value).toEqual({ '[keyring-inject:k]': 1, n: 5, b: true, z: null });
+    const clean = { stdout: 'nothing', n: 1 };
+    const same = m.maskDeep(clean);
+    expect(same).toEqual({ value: clean, names: [], changed: false });
+    expect(same.value).toBe(clean);
+  });
+
+  it('masks a deeply nested document (the walk is iterative)', () => {
+    const v = testSecret('deep');
+    let doc: unknown = { text: v };
+    for (let i = 0; i < 2000; i++) doc = [doc];
+    const r = makeMasker([{ name: 'k', value: v }]).maskDeep(doc);
+    expect(r.changed).toBe(true);
+    expect(JSON.stringify(r.value)).not.toContain(v);
+    expect(JSON.stringify(r.value)).toContain('[keyring-inject:k]');
+  });
+});
