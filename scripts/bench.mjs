@@ -158,6 +158,8 @@ for (const [label, mb] of [['small', 0], ['5 MB', 5], ['20 MB', 20]]) {
   rmSync(h.home, { recursive: true, force: true });
 }
 
-console.log('\nguard hooks: none yet');
+// --- the guard hooks (one process per call, as Claude Code runs them)
+console.log('');
+execFileSync(process.execPath, [join(root, 'scripts/bench-guards.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1', BENCH_RUNS: String(Math.max(RUNS, 20)) } });
 rmSync(work, { recursive: true, force: true });
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ floor: { e: floorE, bundle: floorB }, ...results }, null, 2));
