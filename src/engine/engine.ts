@@ -6,8 +6,9 @@
 // to our state BEFORE the config, so a crash between the two leaves a record of something that
 // is not there (harmless), never a value that nothing remembers.
 import { KiError } from '../core/errors.js';
-import type { ClaudePaths } from '../core/paths.js';
+import type { ClaudePaths, Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
+import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { describeTarget, type Registry, type Target } from '../registry/registry.js';
 import { readConfigText, stampOf, withConfigLock, writeConfigText } from './claude-config-io.js';
 import { applyInjections, readEnvValues, type InjectOutcome, type InjectRequest } from './config-patch.js';
@@ -23,22 +24,41 @@ export interface EngineContext {
   spawnWatchdog?: () => ProcessId | undefined;
 }
 
-/** Read every registered key's value (outside all locks: a keyring call may take seconds). */
-export async function resolveValues(registry: Registry, backend: SecretBackend, only?: ReadonlySet<string>): Promise<{ known: KnownValue[]; missing: string[] }> {
+/**
+ * Read every registered key's value (outside all locks: a source may take seconds), each from its
+ * source (the keyring unless the key names another: see src/sources/). All keyring keys are read
+ * in ONE getMany round trip, as before sources existed. A keyring failure throws, as it always
+ * did (callers report "could not read the keyring"); a key whose other source fails is listed
+ * in `missing`, with the one-line reason in `failures`, and the other keys are still injected.
+ */
+export async function resolveValues(
+  registry: Registry,
+  backend: SecretBackend,
+  only?: ReadonlySet<string>,
+  options: { env?: Env } = {},
+): Promise<{ known: KnownValue[]; missing: string[]; failures?: string[] }> {
   const known: KnownValue[] = [];
   const missing: string[] = [];
+  const failures: string[] = [];
   // Zero-disk targets ('wrap') get their value at spawn time from `keyring-inject exec`: never injected.
   const wanted = Object.entries(registry.keys)
-    .map(([key, rec]) => [key, rec.targets.filter((t) => t.mode !== 'wrap')] as const)
+    .map(([key, rec]) => [key, rec.targets.filter((t) => t.mode !== 'wrap'), rec.source] as const)
     .filter(([key, targets]) => targets.length > 0 && (!only || only.has(key)));
-  if (wanted.length === 0) return { known, missing };
-  const values = await backend.getMany(wanted.map(([key]) => key));
+  if (wanted.length === 0) return { known, missing, failures };
+  const res = await resolveRequests(
+    wanted.map(([key, , source]) => requestFor(key, source)),
+    sourceContext(backend, options.env ?? process.env),
+  );
+  const keyringFailure = res.failed.find((f) => f.request.ref.source === 'keyring');
+  if (keyringFailure) throw keyringFailure.error ?? new KiError(keyringFailure.reason);
+  for (const f of res.failed) failures.push(describeProblem(f.request, f.reason));
+  for (const m of res.missing) if (m.request.ref.source !== 'keyring') failures.push(describeProblem(m.request, m.reason));
   for (const [key, targets] of wanted) {
-    const value = values.get(key);
+    const value = res.values.get(key);
     if (value === undefined) missing.push(key);
     else for (const target of targets) known.push({ key, target: targetRef(target), value });
   }
-  return { known, missing };
+  return { known, missing, failures };
 }
 
 export interface InjectReport {

@@ -1,6 +1,7 @@
 // The registry: which keys exist and where each one goes. Pure data and pure operations;
 // it never holds a value (values live only in the secret store).
 import type { BackendId } from '../keyring/backend.js';
+import { parseSourceRef, type SourceRef } from '../sources/ref.js';
 
 export type Scope = 'user' | 'local';
 
@@ -40,6 +41,11 @@ export interface KeyRecord {
   backend: BackendId;
   createdAt: string;
   rotatedAt?: string;
+  /**
+   * Where the value lives when it is not in our keyring under the key's name (absent: the
+   * keyring, the default). A reference only (`pass github/token`, `aws prod/db`...), never a value.
+   */
+  source?: SourceRef;
 }
 
 export interface Registry {
@@ -145,6 +151,17 @@ export function withKey(reg: Registry, name: string, targets: readonly Target[],
   return { ...reg, keys: { ...reg.keys, [name]: record } };
 }
 
+/** Set (or, for the default keyring source, clear) where a key's value lives. Returns a new registry. */
+export function withSource(reg: Registry, name: string, source: SourceRef | undefined): Registry {
+  const existing = reg.keys[name];
+  if (!existing) return reg;
+  const { source: _old, ...rest } = existing;
+  const keep = source && !(source.source === 'keyring' && source.id === name && !source.metadata);
+  // `root` is runtime-only (project references); it is never written.
+  const record: KeyRecord = keep ? { ...rest, source: { source: source.source, id: source.id, ...(source.metadata ? { metadata: { ...source.metadata } } : {}) } } : rest;
+  return { ...reg, keys: { ...reg.keys, [name]: record } };
+}
+
 export function withRotated(reg: Registry, name: string, now: Date): Registry {
   const existing = reg.keys[name];
   if (!existing) return reg;
@@ -200,12 +217,19 @@ export function parseRegistry(text: string, file: string): Registry {
         ? { server: t.server, header: t.header, template: t.template, scope: 'local', project: t.project as string }
         : { server: t.server, header: t.header, template: t.template, scope: 'user' };
     });
+    let source: SourceRef | undefined;
+    if (rec.source !== undefined) {
+      const parsed = parseSourceRef(rec.source, name);
+      if (typeof parsed === 'string') throw new RegistryFormatError(file, `the source of key ${JSON.stringify(name)} is malformed (${parsed})`);
+      source = parsed;
+    }
     keys[name] = {
       targets,
       ...(headers !== undefined ? { headers } : {}),
       backend: (typeof rec.backend === 'string' ? rec.backend : 'secret-service') as BackendId,
       createdAt: rec.createdAt,
       ...(typeof rec.rotatedAt === 'string' ? { rotatedAt: rec.rotatedAt } : {}),
+      ...(source !== undefined ? { source } : {}),
     };
   }
   return { version: 1, keys };

@@ -1,18 +1,34 @@
 // Reads the values zero-disk commands hand to a process: only in memory, never on disk, never in
-// argv. Errors name keys and servers, never values.
+// argv. Errors name keys and servers, never values. Every value comes through the one resolver
+// (src/sources/resolver.ts): the keyring in one round trip, other sources by reference.
 import { KiError } from '../core/errors.js';
+import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
+import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { sameServer, type HeaderTarget, type Registry, type Target } from '../registry/registry.js';
 import { describeServer, type ServerRef } from './wrap-format.js';
 
-async function valuesOf(backend: SecretBackend, keys: readonly string[]): Promise<Map<string, string>> {
+async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly string[], env: Env): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
-  const got = await backend.getMany(keys);
-  const missing = keys.filter((k) => !got.has(k));
+  const res = await resolveRequests(
+    keys.map((k) => requestFor(k, reg.keys[k]?.source)),
+    sourceContext(backend, env),
+  );
+  const keyringFailure = res.failed.find((f) => f.request.ref.source === 'keyring');
+  if (keyringFailure) throw keyringFailure.error ?? new KiError(keyringFailure.reason);
+  const problems: string[] = [];
+  // A key of ours missing from the keyring: the message (and its fix) it always had.
+  const missing = res.missing.filter((m) => m.request.ref.source === 'keyring' && m.request.ref.root === undefined).map((m) => m.request.name);
   if (missing.length > 0) {
-    throw new KiError(`${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the ${backend.label}: store ${missing.length === 1 ? 'it' : 'them'} with 'keyring-inject rotate NAME --stdin' (or remove the mapping with 'keyring-inject remove NAME')`);
+    problems.push(`${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the ${backend.label}: store ${missing.length === 1 ? 'it' : 'them'} with 'keyring-inject rotate NAME --stdin' (or remove the mapping with 'keyring-inject remove NAME')`);
   }
-  return got;
+  for (const m of res.missing) {
+    if (m.request.ref.source !== 'keyring') problems.push(describeProblem(m.request, m.reason));
+    else if (m.request.ref.root !== undefined) problems.push(describeProblem(m.request, `${m.reason}: store it with 'keyring-inject add ${m.request.name} --project ${m.request.ref.root}'`));
+  }
+  for (const f of res.failed) problems.push(describeProblem(f.request, f.reason));
+  if (problems.length > 0) throw new KiError(problems.join('; '));
+  return res.values;
 }
 
 /** Env targets (any mode) of one server entry, by key. */
@@ -34,13 +50,13 @@ function checkEnvValue(key: string, value: string): string {
 }
 
 /** The environment additions for server `ref`: env var -> value. */
-export async function envForServer(reg: Registry, backend: SecretBackend, ref: ServerRef): Promise<{ env: Record<string, string>; keys: string[] }> {
+export async function envForServer(reg: Registry, backend: SecretBackend, ref: ServerRef, env: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
   const targets = envTargetsFor(reg, ref);
   const keys = [...new Set(targets.map((t) => t.key))];
-  const values = await valuesOf(backend, keys);
-  const env: Record<string, string> = {};
-  for (const { key, target } of targets) env[target.env] = checkEnvValue(key, values.get(key) as string);
-  return { env, keys };
+  const values = await valuesOf(reg, backend, keys, env);
+  const out: Record<string, string> = {};
+  for (const { key, target } of targets) out[target.env] = checkEnvValue(key, values.get(key) as string);
+  return { env: out, keys };
 }
 
 /** Fill a header template: every `{value}` is replaced (the value itself is never re-scanned). */
@@ -49,10 +65,10 @@ export function fillTemplate(template: string, value: string): string {
 }
 
 /** The headers for http server `ref`, as headersHelper prints them. */
-export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerRef): Promise<Record<string, string>> {
+export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerRef, env: Env = process.env): Promise<Record<string, string>> {
   const targets = headerTargetsFor(reg, ref);
   if (targets.length === 0) throw new KiError(`no header is mapped to MCP server ${describeServer(ref)}: add one with 'keyring-inject add NAME --server ${ref.server} --header "Authorization: Bearer {value}"'`);
-  const values = await valuesOf(backend, [...new Set(targets.map((t) => t.key))]);
+  const values = await valuesOf(reg, backend, [...new Set(targets.map((t) => t.key))], env);
   const headers: Record<string, string> = {};
   for (const { key, target } of targets) {
     const v = fillTemplate(target.template, values.get(key) as string);
@@ -67,7 +83,7 @@ export async function headersForServer(reg: Registry, backend: SecretBackend, re
  * Every key's env var names (from its targets, de-duplicated), for `run`. `only`: key names.
  * Two keys feeding the same variable name with different values is an error (which one?).
  */
-export async function envForRun(reg: Registry, backend: SecretBackend, only: readonly string[] | undefined): Promise<{ env: Record<string, string>; keys: string[] }> {
+export async function envForRun(reg: Registry, backend: SecretBackend, only: readonly string[] | undefined, procEnv: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
   const names = only ?? Object.keys(reg.keys).sort();
   for (const n of names) if (!reg.keys[n]) throw new KiError(`no key named ${n}: see 'keyring-inject list'`);
   const wanted = names.filter((n) => (reg.keys[n]?.targets.length ?? 0) > 0);
@@ -76,7 +92,7 @@ export async function envForRun(reg: Registry, backend: SecretBackend, only: rea
     if (noEnv.length > 0) throw new KiError(`key ${noEnv.join(', ')} has no environment variable (only header targets): map one with 'keyring-inject add NAME --server S --env VAR'`);
   }
   if (wanted.length === 0) throw new KiError("no keys with environment variables are registered: add one with 'keyring-inject add NAME --server S --env VAR'");
-  const values = await valuesOf(backend, wanted);
+  const values = await valuesOf(reg, backend, wanted, procEnv);
   const env: Record<string, string> = {};
   const from: Record<string, string> = {};
   for (const key of wanted) {

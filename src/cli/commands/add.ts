@@ -4,10 +4,12 @@ import { projectKeyFor } from '../../claude/project-key.js';
 import { KiError, UsageError } from '../../core/errors.js';
 import { checkEnvName, checkKeyName, checkServerName, defaultEnvName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
-import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Scope, type Target } from '../../registry/registry.js';
+import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Scope, type Target } from '../../registry/registry.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../zerodisk/add-support.js';
 import { describeServer, type ServerRef } from '../../zerodisk/wrap-format.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
+import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../../sources/add-source.js';
+import { describeRef, sameRef } from '../../sources/ref.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
@@ -15,7 +17,7 @@ import { askLine, readSecret } from '../secret-input.js';
 
 export const add: Command = {
   name: 'add',
-  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] (--env VAR | --header 'NAME: TEMPLATE') [--mode inject|wrap] [--scope user|local] [--project PATH] [--stdin] [--json]
+  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] (--env VAR | --header 'NAME: TEMPLATE') [--mode inject|wrap] [--scope user|local] [--project PATH] [--source KIND [--id ID] [--meta K=V ...]] [--stdin] [--json]
 
 Stores a value in the OS keyring under NAME and records (without the value) that env var VAR
 of MCP server S receives it. On a terminal the value is read from a hidden prompt; with
@@ -36,6 +38,7 @@ Missing --server/--env are asked for on a terminal.
                  and reads the key from the keyring when it starts
   --scope SCOPE  user (top-level mcpServers, default) or local (projects[PATH].mcpServers)
   --project PATH project for --scope local (default: the git root of the current directory)
+${SOURCE_HELP}
   --stdin        read the value from standard input
   --json         print the result as JSON`,
 
@@ -49,11 +52,15 @@ Missing --server/--env are asked for on a terminal.
       project: { type: 'string' },
       stdin: { type: 'boolean' },
       json: { type: 'boolean' },
+      ...SOURCE_FLAGS,
     });
     const [rawName] = positionals(p, ['NAME'], 'values are never taken from the command line (visible in ps and shell history); use the prompt or --stdin');
     const name = checkKeyName(rawName as string);
     const out = output(ctx);
     const interactive = ctx.stdin.isTTY === true && !bool(p, 'stdin');
+    // --project without --scope: a reference in the project's .claude/secrets.json (see add-source.ts).
+    if (str(p, 'project') !== undefined && str(p, 'scope') === undefined) return addToProject(p, name, ctx);
+    const source = userSourceFromFlags(p, name, ctx.cwd);
 
     const scope = parseScope(str(p, 'scope'));
     if (str(p, 'project') !== undefined && scope !== 'local') throw new UsageError('--project goes with --scope local');
@@ -96,6 +103,10 @@ Missing --server/--env are asked for on a terminal.
 
     // Refuse before asking for the value: one env var gets one key.
     const current = await loadRegistry(file);
+    const before = current.keys[name];
+    if (before && str(p, 'source') !== undefined && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
+      throw new KiError(`key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
+    }
     for (const t of targets) {
       const owner = ownerOf(current, t);
       if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
@@ -114,7 +125,11 @@ Missing --server/--env are asked for on a terminal.
     const alreadyWrapped = str(p, 'mode') === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
     const backend = ctx.backend();
     const isNew = current.keys[name] === undefined;
-    if (isNew) {
+    if (isNew && source) {
+      // Another source holds the value: nothing to read or store, only the reference to record.
+      refuseStdinFor(p, source);
+      await warnIfUnavailable(ctx, source);
+    } else if (isNew) {
       const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden)` });
       await backend.set(name, value);
     } else if (bool(p, 'stdin')) {
@@ -131,6 +146,7 @@ Missing --server/--env are asked for on a terminal.
         if (owner && owner !== name) throw new KiError(`${describeHeaderTarget(t)} already receives key ${owner}`);
       }
       let registry = withKey(reg, name, targets, backend.id, ctx.now());
+      if (isNew && source) registry = withSource(registry, name, source);
       if (headerTargets.length > 0) registry = withHeaderTargets(registry, name, headerTargets);
       // A server that is wrapped already reads all its keys at spawn: new targets follow it.
       for (const r of alreadyWrapped) registry = withServerMode(registry, r, 'wrap');
@@ -140,9 +156,11 @@ Missing --server/--env are asked for on a terminal.
     const wrapped = mode === 'wrap' ? await wrapAfterAdd(ctx, refs, out.warn) : [];
 
     if (bool(p, 'json')) {
-      out.json({ name, stored: isNew, backend: backend.id, targets: record?.targets ?? [], headers: record?.headers ?? [], mode, wrapped });
+      const src = sourceOrKeyring(name, record?.source);
+      out.json({ name, stored: isNew && !source, backend: backend.id, targets: record?.targets ?? [], headers: record?.headers ?? [], mode, wrapped, source: { source: src.source, id: src.id, ...(src.metadata ? { metadata: src.metadata } : {}) } });
     } else {
-      out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
+      if (isNew && source) out.line(`added ${name}: its value is read from ${describeRef(source)} whenever it is needed (keyring-inject stores no copy)`);
+      else out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
       for (const t of record?.targets ?? []) out.line(`  -> ${describeTarget(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
       for (const t of record?.headers ?? []) out.line(`  -> ${describeHeaderTarget(t)}  [headersHelper]`);
       for (const w of wrapped) out.line(`wrapped: ${w} (zero-disk)`);

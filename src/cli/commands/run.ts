@@ -1,13 +1,14 @@
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
+import { findProjectFile, loadProjectFile, mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../zerodisk/argv.js';
 import { envForRun } from '../../zerodisk/resolve.js';
 import { spawnRelay } from '../../zerodisk/spawn-relay.js';
-import { list, parseArgs, positionals } from '../args.js';
+import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 
-const USAGE = 'keyring-inject run [--only NAME[,NAME...]] -- COMMAND [ARGS...]';
+const USAGE = 'keyring-inject run [--only NAME[,NAME...]] [--no-project] -- COMMAND [ARGS...]';
 
 export const run: Command = {
   name: 'run',
@@ -21,7 +22,14 @@ are COMMAND's own, signals are passed on (on a terminal, Ctrl-C reaches COMMAND 
 the exit code is COMMAND's (128+n for signal n). A key missing from the keyring, or a locked
 keyring, stops run before COMMAND starts (exit 1, one line on stderr).
 
-  --only NAMES   only these keys (comma-separated, or repeat the option)`,
+Each key comes from its source: the keyring, or the reference it was added with (--source:
+pass, env-file, 1password, doppler, aws, gcp). Inside a project with a .claude/secrets.json (the
+nearest one up to the top of the git work tree), every name in that file is resolved too and
+given to COMMAND under the env names of its targets. On a name clash your own registry wins
+(the project entry is ignored, with a warning).
+
+  --only NAMES   only these keys (comma-separated, or repeat the option)
+  --no-project   ignore the project's .claude/secrets.json`,
 
   async run(argv, ctx) {
     const out = output(ctx);
@@ -30,11 +38,17 @@ keyring, stops run before COMMAND starts (exit 1, one line on stderr).
       return 0;
     }
     const { head, command, args } = splitCommand(argv, USAGE);
-    const p = parseArgs(head, { only: { type: 'string', multiple: true } });
+    const p = parseArgs(head, { only: { type: 'string', multiple: true }, 'no-project': { type: 'boolean' } });
     positionals(p, [], "put the command after '--'");
     const only = list(p, 'only').flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-    const reg = await loadRegistry(registryFile(ctx.paths));
-    const { env } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined);
+    let reg = await loadRegistry(registryFile(ctx.paths));
+    const where = bool(p, 'no-project') ? undefined : findProjectFile(ctx.cwd, ctx.paths.configDir);
+    if (where) {
+      const merged = mergeProject(reg, await loadProjectFile(where), ctx.backend().id);
+      for (const name of merged.shadowed) out.warn(`${where.file}: entry ${name} is ignored because your registry has a key of that name (your registry wins; rename one of them)`);
+      reg = merged.registry;
+    }
+    const { env } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
     const terminal = ctx.stdin.isTTY === true;
     return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, {
       forward: terminal ? ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'],

@@ -1,0 +1,180 @@
+// `add --source/--id/--meta` (a key whose value lives in another source) and `add --project DIR`
+// (a reference written into the project's .claude/secrets.json). Kept out of add.ts so that the
+// command itself changes little.
+import { resolve } from 'node:path';
+import { KiError, UsageError } from '../core/errors.js';
+import { checkEnvName, checkServerName, defaultEnvName } from '../core/names.js';
+import { registryFile } from '../core/paths.js';
+import { loadRegistry } from '../registry/store.js';
+import { bool, list, str, type Parsed } from '../cli/args.js';
+import { output, type CliContext } from '../cli/context.js';
+import { askLine, readSecret } from '../cli/secret-input.js';
+import { envFilePath } from './env-file.js';
+import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from './project.js';
+import { describeRef, isSourceKind, keyringRef, refProblem, sameRef, SOURCE_KINDS, type SourceKind, type SourceRef } from './ref.js';
+import { sourceContext, sourceFor } from './resolver.js';
+
+/** The flags `add` gains. */
+export const SOURCE_FLAGS = {
+  source: { type: 'string' },
+  id: { type: 'string' },
+  meta: { type: 'string', multiple: true },
+} as const;
+
+export const SOURCE_HELP = `  --source KIND  where the value lives: keyring (default: stored by add, in the OS keyring),
+                 pass, env-file, 1password, doppler, aws or gcp (add stores no value then: it
+                 records the reference and the source is asked whenever the key is needed)
+  --id ID        the source's name for the secret: pass path (github/token), variable in the
+                 env file, op://vault/item/field, Doppler/AWS/GCP secret name (default: NAME;
+                 for --source keyring only with --project)
+  --meta K=V     source settings (repeat): env-file path=FILE; 1password account=A;
+                 doppler project=P, config=C; aws region=R, profile=P, key=JSON_FIELD;
+                 gcp project=P, version=N, key=JSON_FIELD
+  --project DIR  without --scope: write the reference (never a value) into DIR's project file
+                 .claude/secrets.json (the nearest one up to the git top, else created there),
+                 for 'keyring-inject run' in that project; --source keyring still puts the
+                 value into the keyring, under --id`;
+
+function kindOf(p: Parsed): SourceKind | undefined {
+  const v = str(p, 'source');
+  if (v === undefined) return undefined;
+  if (!isSourceKind(v)) throw new UsageError(`--source must be one of ${SOURCE_KINDS.join(', ')}`);
+  return v;
+}
+
+function metadataOf(p: Parsed): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const item of list(p, 'meta')) {
+    const eq = item.indexOf('=');
+    const k = eq === -1 ? '' : item.slice(0, eq);
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(k)) throw new UsageError('--meta takes KEY=VALUE, e.g. --meta region=eu-west-1');
+    out[k] = item.slice(eq + 1);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function checked(ref: SourceRef): SourceRef {
+  const problem = refProblem(ref);
+  if (problem) throw new UsageError(problem);
+  return ref;
+}
+
+/**
+ * The source of a key of the user registry, from the flags: undefined for the default (the
+ * keyring under NAME). env-file paths are made absolute (relative to the current directory).
+ */
+export function userSourceFromFlags(p: Parsed, name: string, cwd: string): SourceRef | undefined {
+  const kind = kindOf(p);
+  const id = str(p, 'id');
+  const metadata = metadataOf(p);
+  if (kind === undefined || kind === 'keyring') {
+    if (id !== undefined && id !== name) throw new UsageError("--id with the keyring source goes with --project: a key of your registry is stored under its own NAME");
+    if (metadata) throw new UsageError('--meta goes with --source (the keyring takes none)');
+    return undefined;
+  }
+  if (kind === 'env-file') {
+    const path = resolve(cwd, metadata?.path ?? '.env');
+    return checked({ source: kind, id: id ?? name, metadata: { ...metadata, path } });
+  }
+  return checked({ source: kind, id: id ?? name, ...(metadata ? { metadata } : {}) });
+}
+
+/** Warn (not fail) when the source cannot be used on this machine right now. */
+export async function warnIfUnavailable(ctx: CliContext, ref: SourceRef): Promise<void> {
+  if (ref.source === 'keyring') return;
+  const a = await (await sourceFor(ref.source)).available(sourceContext(ctx.backend, ctx.env), ref);
+  if (!a.ok) output(ctx).warn(`${a.reason} (the reference is recorded anyway)`);
+}
+
+/** Refuse --stdin for a source whose value we do not store. */
+export function refuseStdinFor(p: Parsed, ref: SourceRef): void {
+  if (bool(p, 'stdin')) throw new UsageError(`--stdin: keyring-inject stores no value for a ${ref.source} key; put the value into ${ref.source} itself`);
+}
+
+/** `add NAME --project DIR ...` (no --scope): write a reference into the project file. */
+export async function addToProject(p: Parsed, name: string, ctx: CliContext): Promise<number> {
+  const out = output(ctx);
+  if (str(p, 'header') !== undefined) throw new UsageError('--header does not go with --project: a project file maps keys to env variables only');
+  if (str(p, 'mode') !== undefined) throw new UsageError('--mode does not go with --project: project references are read by keyring-inject run');
+  const interactive = ctx.stdin.isTTY === true && !bool(p, 'stdin');
+  const where = projectFileFor(resolve(ctx.cwd, str(p, 'project') as string), ctx.paths.configDir);
+  const project = await loadProjectFile(where);
+  const existing = project.entries.get(name);
+
+  const kind = kindOf(p);
+  const metadata = metadataOf(p);
+  let ref: SourceRef;
+  if (kind === undefined && str(p, 'id') === undefined && !metadata && existing) ref = existing.ref;
+  else ref = checked({ source: kind ?? 'keyring', id: str(p, 'id') ?? name, ...(metadata ? { metadata } : {}) });
+  if (ref.source === 'env-file') {
+    const path = envFilePath({ ...ref, root: where.root });
+    if ('problem' in path) throw new UsageError(path.problem);
+  }
+  if (existing && !sameRef(existing.ref, ref)) {
+    throw new KiError(`${where.file}: ${name} already refers to ${describeRef(existing.ref)}: edit the file, or choose another NAME`);
+  }
+
+  let servers = list(p, 'server');
+  let envVar = str(p, 'env');
+  const fresh: ProjectTarget[] = [];
+  if (servers.length > 0 || envVar !== undefined || !existing) {
+    if (servers.length === 0) {
+      if (!interactive) throw new UsageError('missing --server: name the MCP server that gets this key');
+      const answer = (await askLine(ctx, 'MCP server: ')).trim();
+      if (!answer) throw new UsageError('missing --server: name the MCP server that gets this key');
+      servers = [answer];
+    }
+    servers.forEach(checkServerName);
+    if (envVar === undefined) {
+      if (!interactive) throw new UsageError('missing --env: name the environment variable the server reads');
+      const suggestion = defaultEnvName(name);
+      envVar = (await askLine(ctx, `Environment variable [${suggestion}]: `)).trim() || suggestion;
+    }
+    checkEnvName(envVar);
+    for (const server of servers) fresh.push({ server, env: envVar });
+  }
+  for (const t of fresh) {
+    for (const [other, e] of project.entries) {
+      if (other !== name && e.targets.some((x) => x.server === t.server && x.env === t.env)) {
+        throw new KiError(`${where.file}: ${t.server}.env.${t.env} already receives ${other}: choose another --env, or edit the file`);
+      }
+    }
+  }
+
+  let stored = false;
+  if (ref.source === 'keyring') {
+    const backend = ctx.backend();
+    if ((await backend.get(ref.id)) === undefined) {
+      const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden)` });
+      await backend.set(ref.id, value);
+      stored = true;
+    } else if (bool(p, 'stdin')) {
+      throw new UsageError(`a value is already stored in the keyring under ${ref.id}: leave out --stdin to only write the reference, or choose another --id`);
+    }
+  } else {
+    refuseStdinFor(p, ref);
+    await warnIfUnavailable(ctx, { ...ref, root: where.root });
+  }
+
+  const targets = [...(existing?.targets ?? [])];
+  for (const t of fresh) if (!targets.some((x) => x.server === t.server && x.env === t.env)) targets.push(t);
+  project.entries.set(name, { ref, targets });
+  await writeProjectFile(project);
+
+  if ((await loadRegistry(registryFile(ctx.paths))).keys[name]) {
+    out.warn(`your registry also has a key ${name}: on this machine it wins over the project's reference (keyring-inject run ignores the project entry)`);
+  }
+  if (bool(p, 'json')) {
+    out.json({ name, stored, source: { source: ref.source, id: ref.id, ...(ref.metadata ? { metadata: ref.metadata } : {}) }, projectFile: where.file, targets });
+  } else {
+    if (stored) out.line(`stored ${name} in the ${ctx.backend().label} under ${ref.id}`);
+    out.line(`${existing ? 'updated' : 'added'} ${name} -> ${describeRef(ref)} in ${where.file} (a reference, no value: safe to commit)`);
+    for (const t of targets) out.line(`  -> ${t.server}.env.${t.env}`);
+  }
+  return 0;
+}
+
+/** The registry key's source for messages and --json: its own, or the keyring under its name. */
+export function sourceOrKeyring(name: string, source: SourceRef | undefined): SourceRef {
+  return source ?? keyringRef(name);
+}

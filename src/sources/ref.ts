@@ -1,0 +1,160 @@
+// A reference to a secret held by some source: which source, the id it knows the secret by, and
+// a few non-secret settings (project, region, file path...). Never a value. Pure and light: the
+// registry parser imports it on the hooks' path.
+//
+// Ids and metadata end up as separate argv elements of vendor CLIs (never through a shell), so
+// each source accepts only the characters its ids can have and nothing that starts with '-'
+// (a CLI would read it as an option). Error messages never repeat an invalid id or value: a
+// user who pasted a secret in the wrong place must not see it in a log.
+
+export const SOURCE_KINDS = ['keyring', 'pass', 'env-file', '1password', 'doppler', 'aws', 'gcp'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export interface SourceRef {
+  source: SourceKind;
+  /** What the source knows the secret by: keyring account, pass path, env-file variable, op:// URL, secret name or id. */
+  id: string;
+  /** Non-secret settings, strings only (see METADATA for the keys each source takes). */
+  metadata?: Record<string, string>;
+  /**
+   * Runtime only, never persisted: the project root of a reference read from a project's
+   * `.claude/secrets.json`. An env-file path is relative to it and must stay inside it.
+   */
+  root?: string;
+}
+
+export function isSourceKind(v: unknown): v is SourceKind {
+  return typeof v === 'string' && (SOURCE_KINDS as readonly string[]).includes(v);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const KEYRING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+// pass paths: letters, digits and a few punctuation marks; no leading '-', '.', '/'.
+const PASS_ID = /^[A-Za-z0-9_@+][A-Za-z0-9._@+/ -]{0,254}$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
+const DOPPLER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
+const SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+// AWS secret names and ARNs: letters, digits and /_+=.@:-
+const AWS_ID = /^[A-Za-z0-9/_+=.@][A-Za-z0-9/_+=.@:-]{0,2047}$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z0-9]+)+$/;
+const GCP_SECRET = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
+// Project ids, numbers, and domain-scoped ids (example.com:my-project).
+const GCP_PROJECT = /^[a-z0-9][a-z0-9.:-]{0,127}$/;
+const GCP_VERSION = /^(latest|[1-9][0-9]{0,9})$/;
+const OP_ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,253}$/;
+
+/** Metadata keys each source takes; anything else is refused (a typo would otherwise be silently ignored). */
+export const METADATA: Record<SourceKind, readonly string[]> = {
+  keyring: [],
+  pass: [],
+  'env-file': ['path'],
+  '1password': ['account'],
+  doppler: ['project', 'config'],
+  aws: ['region', 'profile', 'key'],
+  gcp: ['project', 'version', 'key'],
+};
+
+/** What an id of each source looks like, for error messages. */
+const ID_HINT: Record<SourceKind, string> = {
+  keyring: "a keyring name: letters, digits, '.', '_' or '-'",
+  pass: "a pass path such as 'github/token' (letters, digits, '/', '.', '_', '-', '@', '+', space; no '..')",
+  'env-file': 'a variable name in the file, such as GITHUB_TOKEN',
+  '1password': "a secret reference 'op://vault/item/field'",
+  doppler: 'a Doppler secret name such as STRIPE_API_KEY',
+  aws: 'a Secrets Manager secret name or ARN',
+  gcp: 'a Secret Manager secret id (letters, digits, - and _)',
+};
+
+/** Why `ref` is not usable, or undefined. Names keys and sources only, never a given id or value. */
+export function refProblem(ref: SourceRef): string | undefined {
+  const { source, id } = ref;
+  if (typeof id !== 'string' || id === '' || CONTROL.test(id) || !idOk(source, id)) return `the ${source} id is not valid: give ${ID_HINT[source]}`;
+  for (const [k, v] of Object.entries(ref.metadata ?? {})) {
+    if (!METADATA[source].includes(k)) {
+      const known = METADATA[source];
+      const key = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(k) ? `"${k}"` : 'a key';
+      return `${source} takes no metadata ${key}${known.length ? ` (it takes: ${known.join(', ')})` : ''}`;
+    }
+    if (typeof v !== 'string' || v === '' || CONTROL.test(v)) return `metadata.${k} of the ${source} reference must be a non-empty one-line string`;
+    const bad = metadataProblem(source, k, v);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+function idOk(source: SourceKind, id: string): boolean {
+  switch (source) {
+    case 'keyring':
+      return KEYRING_ID.test(id);
+    case 'pass':
+      return PASS_ID.test(id) && !id.split('/').some((seg) => seg === '' || seg === '.' || seg === '..') && !id.endsWith(' ');
+    case 'env-file':
+      return ENV_VAR.test(id);
+    case '1password':
+      return id.startsWith('op://') && id.length <= 1024 && id.length > 'op://'.length;
+    case 'doppler':
+      return DOPPLER_NAME.test(id);
+    case 'aws':
+      return AWS_ID.test(id);
+    case 'gcp':
+      return GCP_SECRET.test(id);
+  }
+}
+
+function metadataProblem(source: SourceKind, key: string, v: string): string | undefined {
+  const bad = (hint: string) => `metadata.${key} of the ${source} reference is not valid: ${hint}`;
+  // env-file paths are checked where the project root is known (envFilePath in env-file.ts).
+  if (source === '1password' && key === 'account' && !OP_ACCOUNT.test(v)) return bad('give the account shorthand, sign-in address or id');
+  if (source === 'doppler' && !SLUG.test(v)) return bad(`give the Doppler ${key} name`);
+  if (source === 'aws' && key === 'region' && !AWS_REGION.test(v)) return bad('give a region such as eu-west-1');
+  if (source === 'aws' && key === 'profile' && !SLUG.test(v)) return bad('give a profile name from ~/.aws/config');
+  if (source === 'gcp' && key === 'project' && !GCP_PROJECT.test(v)) return bad('give a project id such as my-project');
+  if (source === 'gcp' && key === 'version' && !GCP_VERSION.test(v)) return bad("give 'latest' or a version number");
+  return undefined;
+}
+
+/** Short description for messages and listings, e.g. "pass github/token", "aws prod/db (eu-west-1)". */
+export function describeRef(ref: SourceRef): string {
+  const meta = Object.entries(ref.metadata ?? {}).map(([k, v]) => `${k}=${v}`);
+  return `${ref.source} ${ref.id}${meta.length ? ` (${meta.join(', ')})` : ''}`;
+}
+
+/** Same source, id and metadata (the runtime root is not part of a reference's identity). */
+export function sameRef(a: SourceRef, b: SourceRef): boolean {
+  if (a.source !== b.source || a.id !== b.id) return false;
+  const ma = a.metadata ?? {};
+  const mb = b.metadata ?? {};
+  const ka = Object.keys(ma).sort();
+  const kb = Object.keys(mb).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && ma[k] === mb[k]);
+}
+
+/** The reference of a registry key: its own, or the keyring under the key's name (the default). */
+export function keyringRef(name: string): SourceRef {
+  return { source: 'keyring', id: name };
+}
+
+/**
+ * Parse a reference from untrusted JSON (registry or project file). Returns the reference or a
+ * one-line problem (never quoting the data).
+ */
+export function parseSourceRef(data: unknown, fallbackId: string): SourceRef | string {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'the source reference must be an object';
+  const o = data as Record<string, unknown>;
+  if (!isSourceKind(o.source)) return `"source" must be one of ${SOURCE_KINDS.join(', ')}`;
+  const id = o.id === undefined ? fallbackId : o.id;
+  if (typeof id !== 'string') return '"id" must be a string';
+  let metadata: Record<string, string> | undefined;
+  if (o.metadata !== undefined) {
+    if (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata)) return '"metadata" must be an object of strings';
+    metadata = {};
+    for (const [k, v] of Object.entries(o.metadata as Record<string, unknown>)) {
+      if (typeof v !== 'string') return '"metadata" must be an object of strings';
+      metadata[k] = v;
+    }
+    if (Object.keys(metadata).length === 0) metadata = undefined;
+  }
+  const ref: SourceRef = { source: o.source, id, ...(metadata ? { metadata } : {}) };
+  return refProblem(ref) ?? ref;
+}
