@@ -27,11 +27,13 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
     const me = identify(process.pid);
     if (!me) throw new KiError('cannot read this process start time; the launcher needs /proc (Linux) or ps');
     const registry = await loadRegistry(registryFile(ctx.paths));
-    const { known, missing } = await resolveValues(registry, ctx.backend());
+    const { known, missing, failures = [] } = await resolveValues(registry, ctx.backend());
     const engine = engineContext(ctx);
     const report = await startSession(engine, { ...me, launcher: true }, known);
     const out = output(ctx);
-    if (missing.length > 0) out.warn(`not in the keyring: ${missing.join(', ')}`);
+    const notInKeyring = missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
+    if (notInKeyring.length > 0) out.warn(`not in the keyring: ${notInKeyring.join(', ')}`);
+    for (const f of failures) out.warn(`could not read ${f}`);
     if (report.conflicts.length > 0) out.warn(`left alone (already set by someone else): ${report.conflicts.join(', ')}`);
 
     const child = spawn(bin, argv, { stdio: 'inherit', env: { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: `${me.pid}:${me.procStart}` } });

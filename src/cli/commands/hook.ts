@@ -69,7 +69,9 @@ async function sessionStart(ctx: CliContext): Promise<number> {
     keyringError = oneLine((err as Error).message);
   }
   const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
-  const message = startMessage(ctx, report, resolved.missing, keyringError, input.source);
+  // Keys of other sources that failed are described by `failures`; "missing" is for the keyring.
+  const missing = resolved.missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
+  const message = startMessage(ctx, report, missing, [...(resolved.failures ?? [])], keyringError, input.source);
   if (message) output(ctx).line(JSON.stringify({ systemMessage: message }));
   return 0;
 }
@@ -82,9 +84,10 @@ async function alreadyInjected(ctx: CliContext, registry: Registry): Promise<boo
   return targets.length > 0 && targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameTarget(r, t)));
 }
 
-function startMessage(ctx: CliContext, r: InjectReport, missing: string[], keyringError: string | undefined, source: string | undefined): string | undefined {
+function startMessage(ctx: CliContext, r: InjectReport, missing: string[], failures: string[], keyringError: string | undefined, source: string | undefined): string | undefined {
   const parts: string[] = [];
   if (keyringError) parts.push(`could not read the keyring: ${keyringError}`);
+  if (failures.length > 0) parts.push(`could not read: ${failures.join('; ')}`);
   if (r.injected.length > 0 && (source === undefined || source === 'startup' || source === 'resume')) {
     parts.push(
       `put ${r.injected.length} key(s) into ${ctx.paths.configFile} for this session. Claude Code started its MCP servers before this hook ran, so they do not have them yet: run /mcp and reconnect them, or start Claude Code with 'keyring-inject claude' next time.`,

@@ -22,7 +22,11 @@ already running keep the old value until they restart (/mcp reconnect).`,
     const [rawName] = positionals(p, ['NAME'], 'values are never taken from the command line; use the prompt or --stdin');
     const name = checkKeyName(rawName as string);
     const file = registryFile(ctx.paths);
-    if (!(await loadRegistry(file)).keys[name]) throw new KiError(`no key named ${name}: see 'keyring-inject list', or add it with 'keyring-inject add'`);
+    const record = (await loadRegistry(file)).keys[name];
+    if (!record) throw new KiError(`no key named ${name}: see 'keyring-inject list', or add it with 'keyring-inject add'`);
+    if (record.source && record.source.source !== 'keyring') {
+      throw new KiError(`${name} is read from ${record.source.source}, not the keyring: rotate it there; keyring-inject reads the new value at the next session start`);
+    }
     const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `New value for ${name} (input hidden)` });
     const backend = ctx.backend();
     await backend.set(name, value);
