@@ -23,6 +23,8 @@ import { readStateForReport } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { DEFAULT_SERVICE } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/store.js';
+import { requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
+import type { SourceRequest } from '../sources/source.js';
 import type { GuardInput } from './input.js';
 import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
 import { makeMasker, maskDeep, MIN_VALUE_LENGTH, type NamedValue } from './mask.js';
@@ -40,10 +42,18 @@ export interface GuardDeps {
 
 export type HookOutput = Record<string, unknown>;
 
-/** Names of every registered key (inject, zero-disk and header keys alike: all of them are secrets). */
-async function registeredNames(paths: ClaudePaths): Promise<string[]> {
+/**
+ * Every registered key (inject, zero-disk and header keys alike: all of them are secrets) whose
+ * source can be read locally and fast: the keyring (one round trip), pass and env files. Keys of
+ * networked sources (1password, doppler, aws, gcp) are not read on every prompt and tool call.
+ */
+const LOCAL_SOURCES = new Set(['keyring', 'pass', 'env-file']);
+
+async function registeredRequests(paths: ClaudePaths): Promise<SourceRequest[]> {
   const registry = await loadRegistry(registryFile(paths));
-  return Object.keys(registry.keys);
+  return Object.entries(registry.keys)
+    .map(([name, rec]) => requestFor(name, rec.source))
+    .filter((r) => LOCAL_SOURCES.has(r.ref.source));
 }
 
 interface Values {
@@ -55,16 +65,18 @@ interface Values {
 }
 
 async function readValues(deps: GuardDeps): Promise<Values> {
-  let names: string[];
+  let requests: SourceRequest[];
   try {
-    names = await registeredNames(deps.paths);
+    requests = await registeredRequests(deps.paths);
   } catch (err) {
     return { values: [], registered: true, error: oneLine((err as Error).message) };
   }
-  if (names.length === 0) return { values: [], registered: false };
+  if (requests.length === 0) return { values: [], registered: false };
   try {
-    const found = await deps.backend().getMany(names);
-    return { values: names.flatMap((name) => (found.has(name) ? [{ name, value: found.get(name) as string }] : [])), registered: true };
+    const res = await resolveRequests(requests, sourceContext(deps.backend));
+    const failed = res.failed[0];
+    const values = requests.flatMap((r) => (res.values.has(r.name) ? [{ name: r.name, value: res.values.get(r.name) as string }] : []));
+    return { values, registered: true, ...(failed ? { error: oneLine(failed.reason) } : {}) };
   } catch (err) {
     return { values: [], registered: true, error: oneLine((err as Error).message) };
   }
@@ -163,7 +175,7 @@ export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<Ho
   const state = await readStateForReport(deps.paths);
   let hasKeys: boolean;
   try {
-    hasKeys = (await registeredNames(deps.paths)).length > 0;
+    hasKeys = Object.keys((await loadRegistry(registryFile(deps.paths))).keys).length > 0;
   } catch {
     hasKeys = true; // an unreadable registry may still list keys: stay careful
   }

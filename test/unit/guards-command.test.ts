@@ -121,6 +121,18 @@ describe('guard post-tool-use', () => {
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
   });
 
+  it('masks a key that lives in an env file (another source), not only keyring keys', async () => {
+    const v = testSecret('envfile');
+    const envFile = join(t.home, 'secrets.env');
+    writeFileSync(envFile, `STRIPE_KEY=${v}\n`);
+    const add = await cli.run(['add', 'stripe', '--server', 'github', '--env', 'STRIPE_KEY', '--source', 'env-file', '--id', 'STRIPE_KEY', '--meta', `path=${envFile}`]);
+    expect(add.code, add.stderr).toBe(0);
+    const response = { stdout: `key is ${v}`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'cat x' }, tool_response: response });
+    expect(r.json?.hookSpecificOutput?.updatedToolOutput?.stdout).toBe('key is [keyring-inject:stripe]');
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+  });
+
   it('masks a value with quotes and backslashes as it appears in JSON text (cat ~/.claude.json)', async () => {
     const v = `${testSecret('q')}"and\\back`;
     await addKey('github', v);
