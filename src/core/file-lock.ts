@@ -1,10 +1,11 @@
 // proper-lockfile locks (a `<file>.lock` directory, the scheme Claude Code uses too), plus one
 // thing it lacks: a lock left by a SIGKILLed keyring-inject is recognised at once instead of
 // after the 10 s staleness window, which is longer than Claude Code's 1.5 s SessionEnd budget.
-// After taking a lock we write our identity to a sidecar `<lock>.holder`; a waiter that finds
-// the lock held by a dead holder of ours removes it. Claude Code's own locks have no sidecar and
-// are simply waited for (they are held for milliseconds) or taken over when stale.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// After taking a lock we write our identity to a sidecar `<lock>.holder` (atomically); a waiter
+// that finds the lock held by a dead holder removes it. A lock dir with no holder is either
+// Claude Code's (held for milliseconds) or ours, killed between mkdir and the sidecar write:
+// after `orphanGraceMs` without a holder it is taken over.
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { identify, isAlive, type ProcessId } from '../engine/process-info.js';
 import { KiError, oneLine } from './errors.js';
@@ -14,6 +15,8 @@ export interface LockOptions {
   waitMs: number;
   /** Poll interval while waiting, in ms. */
   pollMs: number;
+  /** A lock dir older than this with no readable holder is an orphan. */
+  orphanGraceMs: number;
   /** Message for the user when the lock cannot be had; the reason is appended. */
   busy: string;
 }
@@ -22,12 +25,29 @@ function holderFile(lockDir: string): string {
   return `${lockDir}.holder`;
 }
 
-function deadHolder(lockDir: string): boolean {
+/**
+ * True when the lock can be taken over: its holder of ours is dead, its holder file is damaged
+ * (only we write one, so it is ours and half-written), or it has had no holder for too long.
+ */
+function orphaned(lockDir: string, graceMs: number): boolean {
+  let text: string | undefined;
   try {
-    const holder = JSON.parse(readFileSync(holderFile(lockDir), 'utf8')) as ProcessId;
-    return typeof holder.pid === 'number' && !isAlive(holder);
+    text = readFileSync(holderFile(lockDir), 'utf8');
   } catch {
-    return false;
+    // no holder file: Claude Code's lock, or ours killed before writing it: the age decides
+  }
+  if (text !== undefined) {
+    try {
+      const holder = JSON.parse(text) as ProcessId;
+      return typeof holder.pid !== 'number' || !isAlive(holder);
+    } catch {
+      return true;
+    }
+  }
+  try {
+    return Date.now() - statSync(lockDir).mtimeMs > graceMs;
+  } catch {
+    return false; // gone already: the next attempt will tell
   }
 }
 
@@ -48,8 +68,11 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
       break;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new KiError(`cannot create the lock ${lockDir} (${code}): its directory is not writable; fix the permissions`);
+      }
       if (code !== 'ELOCKED') throw new KiError(`${opts.busy} (${oneLine((err as Error).message)})`);
-      if (deadHolder(lockDir)) {
+      if (orphaned(lockDir, opts.orphanGraceMs)) {
         rmSync(lockDir, { recursive: true, force: true });
         rmSync(holderFile(lockDir), { force: true });
         continue;
@@ -59,10 +82,16 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
     }
   }
   const me = identify(process.pid);
-  if (me) writeFileSync(holderFile(lockDir), JSON.stringify(me), { mode: 0o600 });
+  if (me) {
+    const tmp = `${holderFile(lockDir)}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
+    renameSync(tmp, holderFile(lockDir));
+  }
   try {
     return await fn();
   } finally {
+    // Holder first, while the lock is still ours: removing it after the release could delete the
+    // next holder's file. A kill in between leaves a holder-less lock, taken over after the grace.
     rmSync(holderFile(lockDir), { force: true });
     await release().catch(() => undefined);
   }

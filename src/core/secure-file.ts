@@ -28,5 +28,5 @@ export async function writePrivateFile(file: string, text: string, durable = tru
 /** Run `fn` holding the lock `<file>.lock`: waits up to 5 s for another live holder. */
 export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   await ensurePrivateDir(dirname(file));
-  return withFileLock(file, { waitMs: 5000, pollMs: 20, busy: `could not lock ${file}: another keyring-inject is busy; retry in a moment` }, fn);
+  return withFileLock(file, { waitMs: 5000, pollMs: 10, orphanGraceMs: 500, busy: `could not lock ${file}: another keyring-inject is busy; retry in a moment` }, fn);
 }

@@ -11,7 +11,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { describeTarget, type Registry, type Target } from '../registry/registry.js';
 import { readConfigText, stampOf, withConfigLock, writeConfigText } from './claude-config-io.js';
-import { applyInjections, readEnvValues, type InjectOutcome, type InjectRequest } from './config-patch.js';
+import { applyInjections, ConfigParseError, ConfigShapeError, readEnvValues, type InjectOutcome, type InjectRequest } from './config-patch.js';
 import { macOf, newSalt } from './identify.js';
 import { isAlive, type ProcessId } from './process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
@@ -123,7 +123,16 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
         return;
       }
       const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
-      const { text: out, outcomes } = applyInjections(text, requests, (t, v) => isOursIn(ours, t as Target, v));
+      let patched: ReturnType<typeof applyInjections>;
+      try {
+        patched = applyInjections(text, requests, (t, v) => isOursIn(ours, t as Target, v));
+      } catch (err) {
+        if (err instanceof ConfigParseError || err instanceof ConfigShapeError) {
+          throw new KiError(`${file}: ${err.message}; nothing was injected: fix the file (Claude Code keeps copies in ${ctx.paths.backupsDir})`);
+        }
+        throw err;
+      }
+      const { text: out, outcomes } = patched;
       const fresh: InjectionRecord[] = [];
       outcomes.forEach((o, i) => {
         const k = known[i] as KnownValue;
@@ -141,7 +150,17 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
       await persist();
       // Claude Code writes without the lock when it finds it held: if the file changed since we
       // read it, start over from its text rather than overwrite its change.
-      if (await writeConfigText(file, out, true, before)) return;
+      let written: boolean;
+      try {
+        written = await writeConfigText(file, out, true, before);
+      } catch (err) {
+        // Nothing reached the config: forget the write-ahead records, or a later session would
+        // believe the keys are injected.
+        state.injected.splice(state.injected.length - fresh.length, fresh.length);
+        await persist();
+        throw err;
+      }
+      if (written) return;
       state.injected.splice(state.injected.length - fresh.length, fresh.length);
     }
     throw new KiError(`${file} kept changing while we tried to update it: start the session again (nothing was written)`);

@@ -99,6 +99,12 @@ export function findClaudeProcess(sessionsDir: string, sessionId: string, from: 
       // no session file for this ancestor
     }
   }
+  // Without a session file, the first ancestor that is not a shell, if it can be Claude Code
+  // (the native `claude` binary, or a node/bun-run client). Anything else (pid 1, systemd, a
+  // subreaper that adopted the hook after Claude Code died) would never die: refuse it.
   const claude = ancestors.find((pid) => !SHELLS.has(commOf(pid) ?? ''));
-  return claude === undefined ? undefined : identify(claude);
+  if (claude === undefined || claude === 1 || !CLIENT_NAMES.test(commOf(claude) ?? '')) return undefined;
+  return identify(claude);
 }
+
+const CLIENT_NAMES = /^(claude|node|bun)/i;

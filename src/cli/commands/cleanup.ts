@@ -1,7 +1,9 @@
 import { oneLine } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { resolveValues, stripAllLocked } from '../../engine/engine.js';
-import { removeLockDir, staleConfigLock, type KnownValue } from '../../engine/scrub.js';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeFiles, removeLockDir, staleConfigLock, type KnownValue } from '../../engine/scrub.js';
 import { sessionAlive, withState } from '../../engine/state.js';
 import { loadRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
@@ -44,11 +46,13 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
       const live = state.sessions.length - dead;
       const stripped = await stripAllLocked(engine, state, known, dryRun);
       const staleLock = await staleConfigLock(ctx.paths);
+      const ownTemps = await ownTempFiles(ctx.paths.dataDir);
       if (!dryRun) {
         state.sessions = state.sessions.filter(sessionAlive);
         if (staleLock) await removeLockDir(staleLock);
+        await removeFiles(ownTemps);
       }
-      return { dryRun, ...stripped, staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
+      return { dryRun, ...stripped, tempFiles: [...stripped.tempFiles, ...ownTemps], staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
     });
     if (bool(p, 'json')) {
       out.json(report);
@@ -68,3 +72,21 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
     return 0;
   },
 };
+
+/**
+ * Temp files of our own state and registry writes left by a killed process (`<name>.json.<digits>`):
+ * they never hold a value, but they are litter. A state temp file is an orphan while we hold the
+ * state lock; a registry one once it is older than 30 s.
+ */
+async function ownTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    const m = /^(state|registry)\.json\.\d+$/.exec(name);
+    if (!m) continue;
+    const file = join(dir, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st?.isFile() && (m[1] === 'state' || Date.now() - st.mtimeMs > 30_000)) found.push(file);
+  }
+  return found;
+}

@@ -4,7 +4,9 @@ import { endSession, resolveValues, startSession, type InjectReport } from '../.
 import { findClaudeProcess, isAlive, type ProcessId } from '../../engine/process-info.js';
 import { sameTarget, type Registry } from '../../registry/registry.js';
 import { loadRegistry } from '../../registry/store.js';
-import { readStateForReport, sessionAlive } from '../../engine/state.js';
+import { isOursIn, readStateForReport, sessionAlive } from '../../engine/state.js';
+import { readConfigText } from '../../engine/claude-config-io.js';
+import { readEnvValues } from '../../engine/config-patch.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
 import { readHookInput } from '../hook-input.js';
@@ -81,13 +83,24 @@ async function alreadyInjected(ctx: CliContext, registry: Registry): Promise<boo
   const state = await readStateForReport(ctx.paths);
   if (!state.sessions.some(sessionAlive)) return false;
   const targets = Object.entries(registry.keys).flatMap(([key, rec]) => rec.targets.filter((t) => t.mode !== 'wrap').map((t) => ({ key, t })));
-  return targets.length > 0 && targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameTarget(r, t)));
+  if (targets.length === 0 || !targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameTarget(r, t)))) return false;
+  // The records say so; the config must agree (a failed or interrupted write leaves records only).
+  const text = await readConfigText(ctx.paths.configFile).catch(() => undefined);
+  if (text === undefined) return false;
+  let values: (string | undefined)[];
+  try {
+    values = readEnvValues(text, targets.map(({ t }) => t));
+  } catch {
+    return false;
+  }
+  return targets.every(({ t }, i) => values[i] !== undefined && isOursIn(state.injected, t, values[i] as string));
 }
 
 function startMessage(ctx: CliContext, r: InjectReport, missing: string[], failures: string[], keyringError: string | undefined, source: string | undefined): string | undefined {
   const parts: string[] = [];
   if (keyringError) parts.push(`could not read the keyring: ${keyringError}`);
   if (failures.length > 0) parts.push(`could not read: ${failures.join('; ')}`);
+  if (r.noConfig) parts.push(`${ctx.paths.configFile} does not exist yet, so nothing was injected: add your MCP servers with 'claude mcp add'`);
   if (r.injected.length > 0 && (source === undefined || source === 'startup' || source === 'resume')) {
     parts.push(
       `put ${r.injected.length} key(s) into ${ctx.paths.configFile} for this session. Claude Code started its MCP servers before this hook ran, so they do not have them yet: run /mcp and reconnect them, or start Claude Code with 'keyring-inject claude' next time.`,
