@@ -14,6 +14,10 @@ fi
 npx tsc --noEmit -p .
 node scripts/build.mjs
 
+# CI runs the full torture suite (hundreds of crash trials, 16+ session storms); a developer's
+# npm test runs its quick subset. `npm run torture` runs the full one on demand.
+if [ -n "${CI:-}" ] && [ -z "${KI_TORTURE:-}" ]; then export KI_TORTURE=full; fi
+
 report=$(mktemp "${TMPDIR:-/tmp}/ki-vitest.XXXXXX.json")
 trap 'rm -f "$report"' EXIT
 set +e

@@ -2,9 +2,9 @@
 // client takes (`<unresolved path>.lock`), atomically, through a symlink to its target, and held
 // only for the read-modify-write itself. The lock only orders us after Claude Code's own locked
 // writes (it writes without the lock when it finds it held), so callers re-read and verify.
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
-import { lstat, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
 import { KiError, oneLine } from '../core/errors.js';
@@ -97,11 +97,15 @@ export async function writeConfigText(file: string, text: string, secret: boolea
     } finally {
       await fh.close();
     }
-    if (expected && !sameStamp(expected, await stampOf(target))) {
-      await unlink(tmp);
-      return false;
+    // Check and rename back to back, synchronously: no event-loop turn between them.
+    if (expected) {
+      const now = statSync(target, { throwIfNoEntry: false });
+      if (!sameStamp(expected, now && { ino: now.ino, size: now.size, mtimeMs: now.mtimeMs })) {
+        await unlink(tmp);
+        return false;
+      }
     }
-    await rename(tmp, target);
+    renameSync(tmp, target);
     return true;
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
