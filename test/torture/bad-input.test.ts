@@ -181,7 +181,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: bad input', () => {
 
   describe('permissions, as an unprivileged user', () => {
     // Root ignores permissions: the cases run as nobody (needs root and setpriv; skipped otherwise).
-    const root = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
+    // nobody must also be able to reach the checkout (a clone under a 0700 temp dir is not).
+    const root =
+      process.getuid?.() === 0 &&
+      spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0 &&
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', CLI], { stdio: 'ignore' }).status === 0;
     it.runIf(root)('a read-only directory and a config owned by another user (run as nobody)', () => {
       // The foreign config: root's, mode 0600, in a directory nobody may write (so our lock works).
       const foreign = mkdtempSync(join(tmpdir(), 'ki-foreign-'));
