@@ -39,7 +39,7 @@ export async function readConfigText(file: string): Promise<string | undefined> 
 }
 
 export function withConfigLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  return withFileLock(file, { waitMs: 1000, pollMs: 10, orphanGraceMs: 2000, busy: `could not lock ${file}: Claude Code or another keyring-inject holds it; retry in a moment` }, fn);
+  return withFileLock(file, { waitMs: 2000, pollMs: 10, orphanGraceMs: 1000, busy: `could not lock ${file}: Claude Code or another keyring-inject holds it; retry in a moment` }, fn);
 }
 
 /** What tells one version of the file from the next: a rename changes the inode. */

@@ -27,7 +27,12 @@ export function filesUnder(dir: string): string[] {
 export function filesContaining(value: string, dirs: readonly string[]): string[] {
   const needles = [Buffer.from(value), Buffer.from(JSON.stringify(value).slice(1, -1))];
   return dirs.flatMap(filesUnder).filter((f) => {
-    const bytes = readFileSync(f);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(f);
+    } catch {
+      return false; // removed between listing and reading (a temp file renamed into place)
+    }
     return needles.some((n) => bytes.includes(n));
   });
 }

@@ -176,12 +176,19 @@ describe('inject and strip', () => {
     await startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }));
     expect(performance.now() - t0).toBeLessThan(500);
     await endSession(ctx, me());
-    // A fresh lock with no holder of ours (Claude Code's): waited for, then a clear error.
+    // A lock with no holder (Claude Code's, held for milliseconds, or ours killed before writing
+    // the holder): waited for, and taken over once it has been holder-less for 1 s.
     mkdirSync(lockDir);
-    await expect(startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }))).rejects.toThrow(/could not lock .*Claude Code or another keyring-inject holds it/);
-    // The same lock once stale (not refreshed for 10 s): taken over.
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(lockDir, old, old);
+    const t1 = performance.now();
+    await startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }));
+    expect(performance.now() - t1).toBeGreaterThan(900);
+    await endSession(ctx, me());
+    // A holder that is alive (here: this very process) is waited for, then a clear error.
+    mkdirSync(lockDir);
+    writeFileSync(`${lockDir}.holder`, JSON.stringify(me()));
+    await expect(startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }))).rejects.toThrow(/could not lock .*holds it/);
+    // The same lock once stale (not refreshed for 10 s): proper-lockfile takes it over.
+    utimesSync(lockDir, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await startSession(ctx, me(), known({ gh: testSecret(), db: testSecret() }));
     await endSession(ctx, me());
     expect(readFileSync(configFile, 'utf8')).toBe(original);
