@@ -16,7 +16,7 @@ const READ_TIMEOUT_MS = 3000;
 
 export async function readHookInput(ctx: CliContext, expectedEvent: string): Promise<HookInput> {
   if (ctx.stdin.isTTY) throw new KiError(`hook ${expectedEvent} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand (see 'keyring-inject status')`);
-  const text = await readAll(ctx);
+  const text = await readStdinBounded(ctx, 'hook', MAX_BYTES, READ_TIMEOUT_MS, 'nothing was changed');
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -37,16 +37,21 @@ export async function readHookInput(ctx: CliContext, expectedEvent: string): Pro
   return input;
 }
 
-function readAll(ctx: CliContext): Promise<string> {
+/**
+ * All of stdin as text, bounded in size and time: a hook must never hang on a stdin that does
+ * not close, nor buffer a flood. `label` starts the error messages ("hook", "guard X").
+ */
+export function readStdinBounded(ctx: CliContext, label: string, maxBytes: number, timeoutMs: number, tail = ''): Promise<string> {
+  const end = tail ? `; ${tail}` : '';
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = setTimeout(() => done(new KiError('hook: no input on stdin within 3 s; nothing was changed')), READ_TIMEOUT_MS);
+    const timer = setTimeout(() => done(new KiError(`${label}: no input on stdin within ${timeoutMs / 1000} s${end}`)), timeoutMs);
     timer.unref();
     const onData = (c: Buffer | string) => {
       const b = typeof c === 'string' ? Buffer.from(c) : c;
       size += b.length;
-      if (size > MAX_BYTES) return done(new KiError('hook: stdin is larger than 256 KiB, which is not what Claude Code sends; nothing was changed'));
+      if (size > maxBytes) return done(new KiError(`${label}: stdin is larger than ${Math.round(maxBytes / 1024)} KiB, which is not what Claude Code sends${end}`));
       chunks.push(b);
     };
     const onEnd = () => done();

@@ -3,6 +3,7 @@
 // only ever held in memory.
 import { KiError } from '../core/errors.js';
 import type { CliContext } from '../cli/context.js';
+import { readStdinBounded } from '../cli/hook-input.js';
 
 export type GuardEvent = 'UserPromptSubmit' | 'PreToolUse' | 'PostToolUse';
 
@@ -53,34 +54,5 @@ export function parseGuardInput(text: string, expected: GuardEvent): GuardInput 
 
 export async function readGuardInput(ctx: CliContext, expected: GuardEvent): Promise<GuardInput> {
   if (ctx.stdin.isTTY) throw new KiError(`guard ${expected} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand`);
-  return parseGuardInput(await readAll(ctx, expected), expected);
-}
-
-function readAll(ctx: CliContext, expected: GuardEvent): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => done(new KiError(`guard ${expected}: no complete input on stdin within ${READ_TIMEOUT_MS / 1000} s`)), READ_TIMEOUT_MS);
-    timer.unref();
-    const onData = (c: Buffer | string) => {
-      const b = typeof c === 'string' ? Buffer.from(c) : c;
-      size += b.length;
-      if (size > MAX_INPUT_BYTES) return done(new KiError(`guard ${expected}: stdin is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`));
-      chunks.push(b);
-    };
-    const onEnd = () => done();
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      ctx.stdin.removeListener('data', onData);
-      ctx.stdin.removeListener('end', onEnd);
-      ctx.stdin.removeListener('error', done);
-      if (err) {
-        ctx.stdin.destroy?.();
-        reject(err);
-      } else resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    ctx.stdin.on('data', onData);
-    ctx.stdin.on('end', onEnd);
-    ctx.stdin.on('error', done);
-  });
+  return parseGuardInput(await readStdinBounded(ctx, `guard ${expected}`, MAX_INPUT_BYTES, READ_TIMEOUT_MS), expected);
 }
