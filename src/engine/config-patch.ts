@@ -15,8 +15,12 @@ import {
   ConfigShapeError,
   JsonScanner,
   indexDocument,
+  eolOf,
+  indentAfterBreak,
   isJsonWhitespace,
   lastMember,
+  startsWithBreak,
+  wsBefore,
   type DocumentIndex,
   type Member,
   type ObjectInfo,
@@ -105,18 +109,7 @@ interface Style {
   baseIndent: string;
 }
 
-/** Whitespace directly before `pos`. */
-function wsBefore(text: string, pos: number): string {
-  let k = pos;
-  while (k > 0 && isJsonWhitespace(text.charCodeAt(k - 1))) k--;
-  return text.slice(k, pos);
-}
 
-/** Indentation after the last line break in a whitespace run, or undefined if it has none. */
-function indentAfterBreak(ws: string): string | undefined {
-  const nl = Math.max(ws.lastIndexOf('\n'), ws.lastIndexOf('\r'));
-  return nl === -1 ? undefined : ws.slice(nl + 1);
-}
 
 /** Leading whitespace of the line containing `pos` in the window (line 0 has baseIndent). */
 function lineIndent(w: string, pos: number, baseIndent: string): string {
@@ -127,9 +120,6 @@ function lineIndent(w: string, pos: number, baseIndent: string): string {
   return w.slice(nl + 1, k);
 }
 
-function eolOf(ws: string): string {
-  return ws.includes('\r\n') ? '\r\n' : ws.includes('\r') ? '\r' : '\n';
-}
 
 /** Style of one server entry located in the big text (server object at `m.valueStart`). */
 function styleFor(text: string, m: Member, server: ObjectInfo, w: string): Style {
@@ -160,10 +150,6 @@ function styleFor(text: string, m: Member, server: ObjectInfo, w: string): Style
   return { pretty: memberIndent !== undefined, eol: eolOf(ws), unit, colon: w.slice(first.keyEnd, first.valueStart), baseIndent };
 }
 
-function startsWithBreak(s: string): boolean {
-  const c = s.charCodeAt(0);
-  return c === 10 || c === 13;
-}
 
 function splice(w: string, from: number, to: number, insert: string): string {
   return w.slice(0, from) + insert + w.slice(to);

@@ -96,6 +96,31 @@ export function isJsonWhitespace(c: number): boolean {
 }
 
 /** Builds a ConfigParseError for `offset`, computing line and column only now (error path). */
+// Whitespace and layout helpers shared by the byte-exact editors (config-patch, zerodisk/json-edit).
+
+/** Whitespace directly before `pos`. */
+export function wsBefore(text: string, pos: number): string {
+  let k = pos;
+  while (k > 0 && isJsonWhitespace(text.charCodeAt(k - 1))) k--;
+  return text.slice(k, pos);
+}
+
+/** Indentation after the last line break in a whitespace run, or undefined if it has none. */
+export function indentAfterBreak(ws: string): string | undefined {
+  const nl = Math.max(ws.lastIndexOf('\n'), ws.lastIndexOf('\r'));
+  return nl === -1 ? undefined : ws.slice(nl + 1);
+}
+
+/** The line ending a whitespace run uses. */
+export function eolOf(ws: string): string {
+  return ws.includes('\r\n') ? '\r\n' : ws.includes('\r') ? '\r' : '\n';
+}
+
+export function startsWithBreak(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return c === 10 || c === 13;
+}
+
 export function parseErrorAt(text: string, offset: number, reason: string): ConfigParseError {
   let line = 1;
   let lineStart = 0;

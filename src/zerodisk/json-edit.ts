@@ -4,9 +4,9 @@
 // has an exact inverse. Offsets come from the validating scanner of src/engine/json-locate.ts.
 //
 // Nothing here ever puts file content into an error message: the file may hold secrets.
-import { JsonScanner, isJsonWhitespace, lastMember, type Member, type ObjectInfo } from '../engine/json-locate.js';
+import { JsonScanner, eolOf, indentAfterBreak, lastMember, startsWithBreak, wsBefore, type Member, type ObjectInfo } from '../engine/json-locate.js';
 
-export { JsonScanner, lastMember, type Member, type ObjectInfo };
+export { JsonScanner, lastMember, wsBefore, type Member, type ObjectInfo };
 
 export interface ArrayInfo {
   /** Offset of `[`. */
@@ -79,18 +79,7 @@ export interface Style {
 
 export const DEFAULT_STYLE: Style = { pretty: true, eol: '\n', unit: '  ', colon: ': ' };
 
-/** Whitespace directly before `pos`. */
-export function wsBefore(text: string, pos: number): string {
-  let k = pos;
-  while (k > 0 && isJsonWhitespace(text.charCodeAt(k - 1))) k--;
-  return text.slice(k, pos);
-}
 
-/** Indentation after the last line break of a whitespace run, or undefined if it has none. */
-function indentAfterBreak(ws: string): string | undefined {
-  const nl = Math.max(ws.lastIndexOf('\n'), ws.lastIndexOf('\r'));
-  return nl === -1 ? undefined : ws.slice(nl + 1);
-}
 
 /** Leading whitespace of the line containing `pos` (bounded look-back: compact files are one long line). */
 export function lineIndent(text: string, pos: number): string {
@@ -102,9 +91,6 @@ export function lineIndent(text: string, pos: number): string {
   return text.slice(ls, le);
 }
 
-function eolOf(ws: string): string {
-  return ws.includes('\r\n') ? '\r\n' : ws.includes('\r') ? '\r' : '\n';
-}
 
 /** The layout of `obj`'s members (falls back to `fallback` for an empty object). */
 export function styleOf(text: string, obj: ObjectInfo, fallback: Style = DEFAULT_STYLE): Style {
@@ -124,10 +110,6 @@ export function formatValue(value: unknown, style: Style, indent: string): strin
   return JSON.stringify(value, null, style.unit).split('\n').join(`${style.eol}${indent}`);
 }
 
-function startsWithBreak(s: string): boolean {
-  const c = s.charCodeAt(0);
-  return c === 10 || c === 13;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Members
