@@ -17,7 +17,6 @@ import {
   indexDocument,
   eolOf,
   indentAfterBreak,
-  isJsonWhitespace,
   lastMember,
   startsWithBreak,
   wsBefore,

@@ -11,7 +11,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { describeTarget, type Registry, type Target } from '../registry/registry.js';
 import { readConfigText, stampOf, withConfigLock, writeConfigText } from './claude-config-io.js';
-import { applyInjections, ConfigParseError, ConfigShapeError, readEnvValues, type InjectOutcome, type InjectRequest } from './config-patch.js';
+import { applyInjections, ConfigParseError, ConfigShapeError, type InjectOutcome, type InjectRequest } from './config-patch.js';
 import { macOf, newSalt } from './identify.js';
 import { isAlive, type ProcessId } from './process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';

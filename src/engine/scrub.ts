@@ -8,7 +8,6 @@ import writeFileAtomic from 'write-file-atomic';
 import type { ClaudePaths } from '../core/paths.js';
 import { describeTarget, sameTarget, type Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
-import { isAlive } from './process-info.js';
 import { isOursIn, type InjectionRecord, type State } from './state.js';
 
 /** Known values by target: only in memory, only when the caller read the keyring. */

@@ -12,7 +12,7 @@ import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HEL
 import { describeRef, sameRef } from '../../sources/ref.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
-import { output, type CliContext } from '../context.js';
+import { output } from '../context.js';
 import { askLine, readSecret } from '../secret-input.js';
 
 export const add: Command = {
