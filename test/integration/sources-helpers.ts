@@ -2,6 +2,7 @@
 // Each is a small node script on PATH that logs the argv, environment and stdin it received to
 // a file whose path is baked into the script (so the log does not depend on the environment we
 // pass), and answers from a table keyed by the exact argv: anything else exits 3.
+import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -62,51 +63,7 @@ if (a.sleepMs) setTimeout(answer, a.sleepMs); else answer();
 /** Key of the answer table: the exact argv. */
 export const argvKey = (...args: string[]): string => JSON.stringify(args);
 
-/**
- * A bundle of the current src/cli.ts (same esbuild settings as scripts/build.mjs), for tests that
- * spawn the CLI as users run it. Built once per test process inside node_modules so that the
- * external native keyring binding resolves; removed when the process exits.
- */
-let built: string | undefined;
+/** The bundle users run, dist/cli.js (built from the current src/ by test/global-setup.ts). */
 export async function sourcesCli(): Promise<string> {
-  if (built) return built;
-  const { build } = await import('esbuild');
-  const { mkdirSync, readdirSync, rmSync } = await import('node:fs');
-  const { fileURLToPath } = await import('node:url');
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const base = join(root, 'node_modules', '.cache', 'keyring-inject-sources');
-  // Bundles of test processes that are gone (a test worker is killed before its exit handler runs).
-  for (const name of existsSync(base) ? readdirSync(base) : []) {
-    if (/^\d+$/.test(name) && !pidAlive(Number(name))) rmSync(join(base, name), { recursive: true, force: true });
-  }
-  const out = join(base, String(process.pid));
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'package.json'), '{"type": "commonjs"}\n');
-  await build({
-    absWorkingDir: root,
-    entryPoints: ['src/cli.ts'],
-    outfile: join(out, 'cli.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    external: ['@napi-rs/keyring'],
-    alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
-    logOverride: { 'empty-import-meta': 'silent' },
-    legalComments: 'none',
-    logLevel: 'error',
-  });
-  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
-  built = join(out, 'cli.js');
-  return built;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 }
