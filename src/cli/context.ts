@@ -1,7 +1,7 @@
 // What a command needs from the outside world, passed in so that tests can run commands
 // in-process with a memory keyring, a temporary HOME and captured output.
 import type { Readable, Writable } from 'node:stream';
-import { childProcess } from '../core/lazy-child-process.js';
+import { childProcess } from '../core/lazy-load.js';
 import { realpathSync } from 'node:fs';
 import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
 import type { EngineContext } from '../engine/engine.js';
@@ -15,6 +15,8 @@ export interface CliContext {
   stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
+  /** Resolves once what was written to stdout/stderr has left the process (pipes are asynchronous on macOS). */
+  flush?: () => Promise<void>;
   paths: ClaudePaths;
   backend: () => SecretBackend;
   now: () => Date;
@@ -37,12 +39,26 @@ function spawnWatchdogProcess(env: Env): ProcessId | undefined {
 
 export function processContext(): CliContext {
   let backend: SecretBackend | undefined;
+  const opened = new Set<NodeJS.WriteStream>();
+  const open = (s: NodeJS.WriteStream) => (opened.add(s), s);
   return {
     env: process.env,
     cwd: process.cwd(),
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Getters: Node builds a stdio stream (and loads its modules) on first access, which a
+    // hook that prints nothing need never pay for.
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return open(process.stdout);
+    },
+    get stderr() {
+      return open(process.stderr);
+    },
+    // An empty write completes after every write before it.
+    flush: async () => {
+      await Promise.all([...opened].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+    },
     paths: claudePaths(process.env),
     backend: () => (backend ??= openBackend(process.env)),
     now: () => new Date(),
@@ -52,8 +68,8 @@ export function processContext(): CliContext {
 
 /** Writers for the three kinds of output a command makes. Prompts and notes go to stderr so stdout stays parseable. */
 export function output(ctx: CliContext) {
-  const color = !ctx.env.NO_COLOR && ctx.stderr.isTTY === true && ctx.env.TERM !== 'dumb';
-  const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const color = () => !ctx.env.NO_COLOR && ctx.stderr.isTTY === true && ctx.env.TERM !== 'dumb';
+  const paint = (code: string, text: string) => (color() ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {
     line: (text: string) => ctx.stdout.write(`${text}\n`),
     json: (value: unknown) => ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`),

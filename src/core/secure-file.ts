@@ -3,8 +3,8 @@
 // lose an update.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { withFileLock } from './file-lock.js';
+import { writeFileAtomicLazily } from './lazy-load.js';
 
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -22,7 +22,7 @@ export async function readTextIfExists(file: string): Promise<string | undefined
 /** `durable: false` skips the fsync (a few ms) where losing the last write in a power cut is harmless. */
 export async function writePrivateFile(file: string, text: string, durable = true): Promise<void> {
   await ensurePrivateDir(dirname(file));
-  await writeFileAtomic(file, text, { mode: 0o600, fsync: durable });
+  await (await writeFileAtomicLazily())(file, text, { mode: 0o600, fsync: durable });
 }
 
 /** Run `fn` holding the lock `<file>.lock`: waits up to 5 s for another live holder. */

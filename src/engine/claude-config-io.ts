@@ -3,10 +3,10 @@
 // only for the read-modify-write itself. The lock only orders us after Claude Code's own locked
 // writes (it writes without the lock when it finds it held), so callers re-read and verify.
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { randomInt } from 'node:crypto';
 import { lstat, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
+import { nodeCrypto } from '../core/lazy-load.js';
 import { KiError, oneLine } from '../core/errors.js';
 
 export class ConfigFileError extends KiError {}
@@ -86,7 +86,7 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   // A writable file with a secret in it becomes 0600; otherwise its mode stays (0600 stays 0600 after a strip).
   const mode = secret || !st ? 0o600 : st.mode & 0o7777;
   // Digits only, like write-file-atomic's names: the orphan sweep recognises `<file>.<digits>`.
-  const tmp = `${target}.${process.pid}${randomInt(1e9)}`;
+  const tmp = `${target}.${process.pid}${nodeCrypto().randomInt(1e9)}`;
   try {
     const fh = await open(tmp, 'wx', mode);
     try {

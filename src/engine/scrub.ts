@@ -4,7 +4,7 @@
 // are recognised by value too, which also works in files that no longer parse.
 import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicLazily } from '../core/lazy-load.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { describeTarget, sameTarget, type Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
@@ -121,7 +121,7 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
       cleaned.push({ file, found: [...new Set(result.found)] });
       if (!dryRun) {
         const mode = (await stat(file)).mode & 0o7777;
-        await writeFileAtomic(file, result.text, { mode });
+        await (await writeFileAtomicLazily())(file, result.text, { mode });
       }
     }
     const after = dryRun ? undefined : await signature(file);

@@ -8,6 +8,7 @@
 //   thread pool and put our own deadline around every call.
 import { existsSync } from 'node:fs';
 import { KeyringUnavailableError, oneLine } from '../core/errors.js';
+import { requireLazily } from '../core/lazy-load.js';
 import type { BackendId, SecretBackend } from './backend.js';
 
 type NativeModule = typeof import('@napi-rs/keyring');
@@ -94,7 +95,7 @@ export class OsKeyringBackend implements SecretBackend {
     if (this.native) return this.native;
     this.checkPlatform();
     try {
-      this.native = await import('@napi-rs/keyring');
+      this.native = requireLazily('@napi-rs/keyring') as NativeModule;
     } catch {
       throw new KeyringUnavailableError(
         `the native keyring binding (@napi-rs/keyring) has no build for ${process.platform}-${process.arch}`,

@@ -10,7 +10,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { oneLine } from '../core/errors.js';
-import { childProcess } from '../core/lazy-child-process.js';
+import { childProcess } from '../core/lazy-load.js';
 import type { Env } from '../core/paths.js';
 
 export interface VendorCli {

@@ -1,4 +1,5 @@
 import { KiError, oneLine, UsageError } from '../../core/errors.js';
+import { nodeCrypto, writeFileAtomicLazily } from '../../core/lazy-load.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
 import { findClaudeProcess, isAlive, type ProcessId } from '../../engine/process-info.js';
@@ -66,7 +67,7 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   let keyringError: string | undefined;
   let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
   try {
-    resolved = await resolveValues(registry, ctx.backend());
+    [resolved] = await Promise.all([resolveValues(registry, ctx.backend()), loadWhileWaiting()]);
   } catch (err) {
     keyringError = oneLine((err as Error).message);
   }
@@ -76,6 +77,16 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   const message = startMessage(ctx, report, missing, [...(resolved.failures ?? [])], keyringError, input.source);
   if (message) output(ctx).line(JSON.stringify({ systemMessage: message }));
   return 0;
+}
+
+/**
+ * Loads the modules the injection needs next (a few ms of CPU) while the keyring answers over
+ * D-Bus, instead of after. setImmediate: the keyring request is on its way by then.
+ */
+async function loadWhileWaiting(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  nodeCrypto();
+  await writeFileAtomicLazily();
 }
 
 /** Every inject-mode target has a live injection record (another session put it there). */
