@@ -1,34 +1,67 @@
-// Bundles the CLI into one self-contained CommonJS file, dist/cli.js (dist/package.json marks
-// it CommonJS). CommonJS because Node's CJS loader starts a bundle markedly faster than its ESM
-// loader, and every hook pays for start-up. The native keyring binding stays external: it is a
-// platform-specific .node file, loaded only by commands that read the keyring.
+// Bundles the CLI into self-contained CommonJS files under dist/ (dist/package.json marks them
+// CommonJS, which Node's loader starts markedly faster than ESM):
+//   cli.js    the binary: a few lines that pick one of the bundles below by the command
+//   hook.js   `hook session-start|session-end`: every session pays for it
+//   guard.js  `guard ...`: every prompt and tool call pays for it
+//   main.js   every other command
+// A hook compiles only its own code: start-up time grows with the bytes Node has to parse.
+// The native keyring binding stays external: a platform-specific .node file, loaded only by the
+// code that reads the keyring.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = `${root}/dist`;
+const BUNDLES = { main: 'src/cli.ts', hook: 'src/entries/hook.ts', guard: 'src/entries/guard.ts' };
 
-mkdirSync(`${root}/dist`, { recursive: true });
-writeFileSync(`${root}/dist/package.json`, '{"type": "commonjs"}\n');
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/cli.ts'],
-  // Built beside and renamed into place: a test run using dist/cli.js never sees half a file.
-  outfile: `dist/.cli.js.${process.pid}.tmp`,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  // jsonc-parser's "main" is a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
-  mainFields: ['module', 'main'],
-  external: ['@napi-rs/keyring'],
-  alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
-  banner: { js: '#!/usr/bin/env node' },
-  // import.meta only appears on the test-runner path (lazy-child-process.ts), never reached here.
-  logOverride: { 'empty-import-meta': 'silent' },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-chmodSync(`${root}/dist/.cli.js.${process.pid}.tmp`, 0o755);
-renameSync(`${root}/dist/.cli.js.${process.pid}.tmp`, `${root}/dist/cli.js`);
-rmSync(`${root}/dist/chunks`, { recursive: true, force: true });
+// signal-exit 3 (required by proper-lockfile) gets a two-line assert instead of node:assert; see the shim.
+const assertShim = {
+  name: 'signal-exit-assert',
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) => (/[\\/]signal-exit[\\/]/.test(args.importer) ? { path: `${root}/src/shims/signal-exit-assert.cjs` } : undefined));
+  },
+};
+
+const DISPATCH = `#!/usr/bin/env node
+// keyring-inject. The hooks run on every session, prompt and tool call, so each has a bundle of
+// its own; see scripts/build.mjs.
+'use strict';
+const command = process.argv[2];
+require(command === 'hook' ? './hook.js' : command === 'guard' ? './guard.js' : './main.js');
+`;
+
+// Written beside and renamed into place: a test run using dist/ never sees half a file.
+function publish(name, write) {
+  const tmp = `${dist}/.${name}.${process.pid}.tmp`;
+  write(tmp);
+  chmodSync(tmp, name === 'cli.js' ? 0o755 : 0o644);
+  renameSync(tmp, `${dist}/${name}`);
+}
+
+mkdirSync(dist, { recursive: true });
+publish('package.json', (f) => writeFileSync(f, '{"type": "commonjs"}\n'));
+for (const [name, entry] of Object.entries(BUNDLES)) {
+  const tmp = `${dist}/.${name}.js.${process.pid}.tmp`;
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: tmp,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // jsonc-parser's "main" is a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
+    mainFields: ['module', 'main'],
+    external: ['@napi-rs/keyring'],
+    alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
+    plugins: [assertShim],
+    // import.meta only appears on the test-runner path (lazy requires), never reached here.
+    logOverride: { 'empty-import-meta': 'silent' },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  publish(`${name}.js`, (f) => renameSync(tmp, f));
+}
+publish('cli.js', (f) => writeFileSync(f, DISPATCH));
+rmSync(`${dist}/chunks`, { recursive: true, force: true });

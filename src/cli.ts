@@ -1,9 +1,7 @@
-// Entry point of the `keyring-inject` binary.
+// Entry point of the full CLI (dist/main.js). dist/cli.js, the binary, sends `hook` and
+// `guard` to their own smaller bundles (src/entries/) and everything else here.
 import { processContext } from './cli/context.js';
 import { main } from './cli/main.js';
+import { runAsProcess } from './cli/run-command.js';
 
-void main(process.argv.slice(2), processContext()).then((code) => {
-  process.exitCode = code;
-  // Exit explicitly: a keyring call stuck in the thread pool must not keep the process alive.
-  setImmediate(() => process.exit(code)).unref();
-});
+runAsProcess(processContext(), (ctx) => main(process.argv.slice(2), ctx));

@@ -1,7 +1,8 @@
 // The CLI shell: picks the command, prints help, turns errors into one line and an exit code.
-import { EXIT_ERROR, EXIT_USAGE, KiError, oneLine } from '../core/errors.js';
+import { EXIT_USAGE } from '../core/errors.js';
 import { COMMAND_TABLE } from './command-table.js';
 import { output, type CliContext } from './context.js';
+import { reportError, runCommand } from './run-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -39,19 +40,8 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       out.error(`unknown command ${/^[a-z-]{1,32}$/.test(name) ? name : '…'}: run 'keyring-inject --help'`);
       return EXIT_USAGE;
     }
-    const command = await entry.load();
-    if (!command.passThrough && (rest.includes('--help') || rest.includes('-h'))) {
-      out.line(command.help);
-      return 0;
-    }
-    return await command.run(rest, ctx);
+    return await runCommand(await entry.load(), rest, ctx);
   } catch (err) {
-    if (err instanceof KiError) {
-      out.error(oneLine(err.message));
-      return err.exitCode;
-    }
-    // Unexpected: still one line, and only the message (a stack could carry arguments).
-    out.error(`unexpected error: ${oneLine(err instanceof Error ? err.message : String(err)).slice(0, 300)}`);
-    return EXIT_ERROR;
+    return reportError(ctx, err);
   }
 }

@@ -2,7 +2,7 @@
 // `/bin/sh -c CMD`, children of the client): registration by process, the watchdog after a
 // SIGKILL, and bad stdin.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,51 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     for (let i = 0; i < 120 && watchdogs(t.home).length > 0; i++) await sleep(50);
     expect(watchdogs(t.home)).toEqual([]);
     expect(filesContaining(secret, [t.home])).toEqual([]);
+  });
+
+  it('each hook runs its own bundle; session-end never loads the keyring binding or child_process', async () => {
+    // A preloaded spy records what each process requires from outside its bundle: our other
+    // bundles, Node built-ins, the native binding.
+    const spyDir = join(t.home, 'spy');
+    mkdirSync(spyDir);
+    const spy = join(spyDir, 'spy.cjs');
+    writeFileSync(
+      spy,
+      `const Module = require('node:module');
+       const load = Module._load;
+       const seen = new Set();
+       Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
+       process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(spyDir)} + '/' + process.pid + '.json', JSON.stringify({ argv: process.argv.slice(2), loaded: [...seen] })));`,
+    );
+    const env = { ...t.env, NODE_OPTIONS: `--require ${spy}` };
+    const c = new FakeClaude(env);
+    fakes.push(c);
+    expect((await c.run('session-start', { session_id: 'sess-b', hook_event_name: 'SessionStart', source: 'startup' })).code).toBe(0);
+    expect(readFileSync(config, 'utf8')).toContain(secret);
+    expect((await c.run('session-end', { session_id: 'sess-b', hook_event_name: 'SessionEnd', reason: 'other' })).code).toBe(0);
+    expect(readFileSync(config, 'utf8')).toBe(original);
+    const guard = await runCli(['guard', 'pre-tool-use'], { env, input: JSON.stringify({ session_id: 'sess-b', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }) });
+    expect(guard.code).toBe(0);
+    expect((await runCli(['list'], { env })).code).toBe(0);
+    const runs = readdirSync(spyDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(spyDir, f), 'utf8')) as { argv: string[]; loaded: string[] });
+    const run = (...argv: string[]) => {
+      const found = runs.find((r) => argv.every((a, i) => r.argv[i] === a));
+      expect(found, argv.join(' ')).toBeDefined();
+      return new Set(found?.loaded);
+    };
+    const start = run('hook', 'session-start');
+    const end = run('hook', 'session-end');
+    // The spy does see the binding where it is loaded, so its absence below means something.
+    expect(start.has('@napi-rs/keyring')).toBe(true);
+    // What the binary (dist/cli.js) required of its neighbours: one bundle each.
+    const bundles = (loaded: Set<string>) => [...loaded].filter((m) => /^\.\/[a-z]+\.js$/.test(m));
+    expect([...bundles(start), ...bundles(end)]).toEqual(['./hook.js', './hook.js']);
+    expect(end.has('@napi-rs/keyring')).toBe(false);
+    expect(end.has('node:child_process') || end.has('child_process')).toBe(false);
+    expect(bundles(run('guard', 'pre-tool-use'))).toEqual(['./guard.js']);
+    expect(bundles(run('list'))).toEqual(['./main.js']);
   });
 
   it('garbage, empty and oversized stdin: one clear line, exit 1, nothing written', async () => {

@@ -1,0 +1,41 @@
+// Runs one command with the CLI's contract: --help, errors as one line, exit codes. Shared by
+// the full CLI (main.ts) and the single-command hook bundles, which must not load the others.
+import { EXIT_ERROR, KiError, oneLine } from '../core/errors.js';
+import type { Command } from './command.js';
+import { output, type CliContext } from './context.js';
+
+export async function runCommand(command: Command, argv: readonly string[], ctx: CliContext): Promise<number> {
+  const out = output(ctx);
+  try {
+    if (!command.passThrough && (argv.includes('--help') || argv.includes('-h'))) {
+      out.line(command.help);
+      return 0;
+    }
+    return await command.run(argv, ctx);
+  } catch (err) {
+    return reportError(ctx, err);
+  }
+}
+
+export function reportError(ctx: CliContext, err: unknown): number {
+  const out = output(ctx);
+  if (err instanceof KiError) {
+    out.error(oneLine(err.message));
+    return err.exitCode;
+  }
+  // Unexpected: still one line, and only the message (a stack could carry arguments).
+  out.error(`unexpected error: ${oneLine(err instanceof Error ? err.message : String(err)).slice(0, 300)}`);
+  return EXIT_ERROR;
+}
+
+/** The process side of an entry point: run, let the output drain, exit with the code. */
+export function runAsProcess(ctx: CliContext, run: (ctx: CliContext) => Promise<number>): void {
+  void run(ctx).then(async (code) => {
+    process.exitCode = code;
+    // Bounded: a reader that never drains the pipe must not hold the hook past its deadline.
+    await Promise.race([ctx.flush?.(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    // Exit explicitly: a stdin read or keyring call stuck in the thread pool (after its own
+    // deadline gave up on it) must not keep the process alive.
+    process.exit(code);
+  });
+}
