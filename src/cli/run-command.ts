@@ -34,8 +34,9 @@ export function runAsProcess(ctx: CliContext, run: (ctx: CliContext) => Promise<
     process.exitCode = code;
     // Bounded: a reader that never drains the pipe must not hold the hook past its deadline.
     await Promise.race([ctx.flush?.(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    // Exit explicitly: a stdin read or keyring call stuck in the thread pool (after its own
-    // deadline gave up on it) must not keep the process alive.
+    // Exit explicitly: an open stdin stream or a pending timer must not keep the process alive.
+    // (A call blocked in the thread pool still would: Node joins those threads on exit, which
+    // is why stdin is read through a stream; see hook-input.ts.)
     process.exit(code);
   });
 }

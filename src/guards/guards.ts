@@ -36,7 +36,7 @@ export interface GuardDeps {
   /** Fallback for a hook input without `cwd`. */
   cwd: string;
   backend: () => SecretBackend;
-  /** Paths of our own CLI bundle, for the PreToolUse rule on `node <cli.js> run|exec|headers`. */
+  /** Paths of our own CLI (dist/cli.js, and dist/main.js beside it), for the PreToolUse rule on `node <cli.js> run|exec|headers`. */
   cliPaths?: readonly string[];
 }
 

@@ -3,7 +3,7 @@
 // SIGKILL, and bad stdin.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -147,6 +147,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     expect(readFileSync(config, 'utf8')).toBe(original);
     const guard = await runCli(['guard', 'pre-tool-use'], { env, input: JSON.stringify({ session_id: 'sess-b', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }) });
     expect(guard.code).toBe(0);
+    // The full-CLI bundle beside the binary can be run directly: the guard knows it as ours.
+    const mainJs = join(dirname(CLI), 'main.js');
+    const viaMain = await runCli(['guard', 'pre-tool-use'], { env, input: JSON.stringify({ session_id: 'sess-b', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: `node ${q(mainJs)} run -- env` } }) });
+    expect(JSON.parse(viaMain.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
     expect((await runCli(['list'], { env })).code).toBe(0);
     const runs = readdirSync(spyDir)
       .filter((f) => f.endsWith('.json'))

@@ -28,11 +28,17 @@ describe('npm package', () => {
   it('ships only the bundle and docs, and `npx keyring-inject --help` works', () => {
     const listing = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    expect(files).toContain('dist/cli.js');
+    for (const f of ['dist/cli.js', 'dist/hook.js', 'dist/guard.js', 'dist/main.js', 'dist/package.json']) expect(files).toContain(f);
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const help = spawnSync('npx', ['--no-install', 'keyring-inject', '--help'], { cwd: dir, encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: keyring-inject COMMAND');
+    // The hooks' own bundles, through the installed binary.
+    for (const cmd of ['hook', 'guard']) {
+      const r = spawnSync(bin, [cmd, '--help'], { encoding: 'utf8' });
+      expect(r.status, cmd).toBe(0);
+      expect(r.stdout).toContain(`keyring-inject ${cmd}`);
+    }
   });
 
   it.runIf(HAVE_SECRET_SERVICE)('add --stdin round trip through the installed package', () => {

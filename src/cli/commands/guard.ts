@@ -1,5 +1,6 @@
 // `keyring-inject guard EVENT`: the hooks that keep API keys out of the model's context.
 import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
 import { readGuardInput, type GuardEvent, type GuardInput } from '../../guards/input.js';
@@ -42,9 +43,8 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
     if (!entry || rest.length > 0) throw new UsageError('usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use');
     const input = await readGuardInput(ctx, entry.event);
     const out = await entry.run(input, deps(ctx));
-    // Wait for the write: a large masked output must be complete before the process exits
-    // (stdout to a pipe is asynchronous on macOS and Windows).
-    if (out !== undefined) await new Promise<void>((resolve) => ctx.stdout.write(`${JSON.stringify(out)}\n`, () => resolve()));
+    // The process flushes stdout, with a deadline, before it exits (runAsProcess).
+    if (out !== undefined) ctx.stdout.write(`${JSON.stringify(out)}\n`);
     return 0;
   },
 };
@@ -53,13 +53,20 @@ function deps(ctx: CliContext): GuardDeps {
   return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownPaths() };
 }
 
-/** This process's CLI bundle, as given and resolved (only when it is ours: in tests argv[1] is the test runner). */
+/**
+ * This process's CLI, as given and resolved, and the full-CLI bundle beside it (dist/main.js,
+ * where `run`, `exec` and `headers` live, can be run directly too). Only when it is ours: in
+ * tests argv[1] is the test runner.
+ */
 function ownPaths(): string[] {
   const script = process.argv[1];
   if (!script || !/(?:^|[\\/])(?:cli\.js|keyring-inject)$/.test(script)) return [];
+  const paths = [script];
   try {
-    return [...new Set([script, realpathSync(script)])];
+    paths.push(realpathSync(script));
   } catch {
-    return [script];
+    // a path we cannot resolve: the given one still counts
   }
+  for (const p of [...paths]) if (basename(p) === 'cli.js') paths.push(join(dirname(p), 'main.js'));
+  return [...new Set(paths)];
 }

@@ -67,7 +67,8 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   let keyringError: string | undefined;
   let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
   try {
-    [resolved] = await Promise.all([resolveValues(registry, ctx.backend()), loadWhileWaiting()]);
+    // A failed early load only loses the head start: the real use reports it.
+    [resolved] = await Promise.all([resolveValues(registry, ctx.backend()), loadWhileWaiting().catch(() => undefined)]);
   } catch (err) {
     keyringError = oneLine((err as Error).message);
   }
