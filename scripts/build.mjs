@@ -32,21 +32,20 @@ require(command === 'hook' ? './hook.js' : command === 'guard' ? './guard.js' : 
 `;
 
 // Written beside and renamed into place: a test run using dist/ never sees half a file.
-function publish(name, write) {
+async function publish(name, write) {
   const tmp = `${dist}/.${name}.${process.pid}.tmp`;
-  write(tmp);
+  await write(tmp);
   chmodSync(tmp, name === 'cli.js' ? 0o755 : 0o644);
   renameSync(tmp, `${dist}/${name}`);
 }
 
 mkdirSync(dist, { recursive: true });
-publish('package.json', (f) => writeFileSync(f, '{"type": "commonjs"}\n'));
+await publish('package.json', (f) => writeFileSync(f, '{"type": "commonjs"}\n'));
 for (const [name, entry] of Object.entries(BUNDLES)) {
-  const tmp = `${dist}/.${name}.js.${process.pid}.tmp`;
-  await build({
+  await publish(`${name}.js`, (outfile) => build({
     absWorkingDir: root,
     entryPoints: [entry],
-    outfile: tmp,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -60,8 +59,7 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
     logOverride: { 'empty-import-meta': 'silent' },
     legalComments: 'none',
     logLevel: 'warning',
-  });
-  publish(`${name}.js`, (f) => renameSync(tmp, f));
+  }));
 }
-publish('cli.js', (f) => writeFileSync(f, DISPATCH));
+await publish('cli.js', (f) => writeFileSync(f, DISPATCH));
 rmSync(`${dist}/chunks`, { recursive: true, force: true });
