@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-system-deps.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # Some registry mirrors serve only this platform's optional binaries (esbuild, rollup); npm ci
-  # then rejects the lock file as "missing" the others. npm install keeps the locked versions.
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  # The lock file lists every platform's optional binaries, so npm ci never rewrites it.
+  npm ci --no-audit --no-fund
 fi
 npx tsc --noEmit -p .
 node scripts/build.mjs
