@@ -66,6 +66,11 @@ function watchTree(dir: string, value: string, everyMs = 20) {
   };
 }
 
+/**
+ * Tools the client offered the model: the `tools` array, plus the MCP tools that Claude Code
+ * 2.1.332 defers behind its ToolSearch tool and only names in the request's text (tool search
+ * is on by default there; 2.1.197 listed MCP tools in `tools`).
+ */
 function toolNames(api: FakeApi): string[] {
   const names = new Set<string>();
   for (const r of api.messageRequests()) {
@@ -75,6 +80,7 @@ function toolNames(api: FakeApi): string[] {
     } catch {
       // not JSON
     }
+    for (const m of r.body.matchAll(/mcp__[A-Za-z0-9_-]+/g)) names.add(m[0]);
   }
   return [...names];
 }

@@ -11,8 +11,11 @@ import { fileURLToPath } from 'node:url';
 const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Absolute path of the repository root (where package.json and node_modules live). */
 export const REPO_ROOT = path.resolve(HARNESS_DIR, '..', '..', '..');
-/** Absolute path of the installed client binary (devDependency @anthropic-ai/claude-code). */
-export const CLAUDE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'claude');
+/**
+ * Absolute path of the client binary: $KI_E2E_CLAUDE_BIN when set (`npm run test:client-latest`
+ * points it at the newest published client), else the pinned devDependency @anthropic-ai/claude-code.
+ */
+export const CLAUDE_BIN = process.env['KI_E2E_CLAUDE_BIN'] || path.join(REPO_ROOT, 'node_modules', '.bin', 'claude');
 /** Absolute path of the stdio MCP server that records (hashes of) its environment. */
 export const ENV_RECORDER_PATH = path.join(HARNESS_DIR, 'env-recorder-mcp.mjs');
 
