@@ -5,6 +5,8 @@ import type { Scope } from '../registry/registry.js';
 export interface ConfigView {
   userServers: string[];
   localServers: (project: string) => string[];
+  /** The `type` of a configured server ('stdio' when absent, as Claude Code reads it). */
+  serverType: (scope: Scope, project: string | undefined, server: string) => string | undefined;
 }
 
 /** undefined when the file does not exist; throws a one-line error when it is not JSON. */
@@ -24,9 +26,16 @@ export async function readConfigView(file: string): Promise<ConfigView | undefin
   }
   const root = isObject(data) ? data : {};
   const servers = (v: unknown) => (isObject(v) && isObject(v.mcpServers) ? Object.keys(v.mcpServers) : []);
+  const holder = (scope: Scope, project: string | undefined): unknown => (scope === 'local' && project ? (isObject(root.projects) ? root.projects[project] : undefined) : root);
   return {
     userServers: servers(root),
     localServers: (project) => (isObject(root.projects) ? servers(root.projects[project]) : []),
+    serverType: (scope, project, server) => {
+      const h = holder(scope, project);
+      const entry = isObject(h) && isObject(h.mcpServers) ? h.mcpServers[server] : undefined;
+      if (!isObject(entry)) return undefined;
+      return typeof entry.type === 'string' ? entry.type : 'stdio';
+    },
   };
 }
 

@@ -11,6 +11,9 @@ export interface Parsed {
   positionals: string[];
 }
 
+// Options people reach for to pass a secret: refused with the reason, not as just "unknown".
+const VALUE_FLAGS = new Set(['value', 'secret', 'password', 'token']);
+
 export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
   const flags: Parsed['flags'] = {};
   const positionals: string[] = [];
@@ -34,6 +37,11 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const def = spec[name] ?? (name === 'help' ? { type: 'boolean' as const } : undefined);
+    if (!def && VALUE_FLAGS.has(name)) {
+      throw new UsageError(
+        `--${name}: a value is never taken from the command line (visible in ps and shell history): leave it out to get a hidden prompt, or pipe it in with --stdin`,
+      );
+    }
     if (!def || !/^[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option --${safeName(name)}: see --help`);
     if (def.type === 'boolean') {
       if (eq !== -1) throw new UsageError(`option --${name} takes no value`);

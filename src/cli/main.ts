@@ -1,5 +1,6 @@
 // The CLI shell: picks the command, prints help, turns errors into one line and an exit code.
 import { EXIT_USAGE } from '../core/errors.js';
+import { chooseBackendId } from '../keyring/select.js';
 import { COMMAND_TABLE } from './command-table.js';
 import { output, type CliContext } from './context.js';
 import { reportError, runCommand } from './run-command.js';
@@ -40,6 +41,9 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       out.error(`unknown command ${/^[a-z-]{1,32}$/.test(name) ? name : '…'}: run 'keyring-inject --help'`);
       return EXIT_USAGE;
     }
+    // A misspelt backend must stop every command, not only those that happen to open the
+    // keyring: `list` quietly working would hide that the hooks will fail.
+    chooseBackendId(ctx.env);
     return await runCommand(await entry.load(), rest, ctx);
   } catch (err) {
     return reportError(ctx, err);

@@ -32,8 +32,16 @@ async function readSecretFromStdin(ctx: CliContext): Promise<string> {
   // Strip exactly one trailing newline, as `echo` or a here-string adds one.
   if (value.endsWith('\r\n')) value = value.slice(0, -2);
   else if (value.endsWith('\n')) value = value.slice(0, -1);
-  if (value === '') throw new KiError('standard input was empty: pipe the value in, e.g. `pbpaste | keyring-inject add NAME --stdin ...`');
+  if (value === '') throw new KiError(`standard input was empty: pipe the value in, e.g. \`${pasteHint(process.platform)}\`, or leave out --stdin on a terminal for a hidden prompt`);
   return value;
+}
+
+/** An example pipe from the clipboard, with the tool this platform has. */
+export function pasteHint(platform: NodeJS.Platform): string {
+  const tail = 'keyring-inject add NAME --stdin ...';
+  if (platform === 'darwin') return `pbpaste | ${tail}`;
+  if (platform === 'win32') return `Get-Clipboard | ${tail}`;
+  return `wl-paste | ${tail}\` (Wayland) or \`xclip -selection clipboard -o | ${tail}`;
 }
 
 /** Hidden prompt: raw mode, nothing echoed, bracketed-paste markers removed. */

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { KeyringUnavailableError, oneLine } from '../core/errors.js';
 import { requireLazily } from '../core/lazy-load.js';
 import type { BackendId, SecretBackend } from './backend.js';
+import { GNOME_KEYRING_STEPS, headlessFixLine, NO_COLLECTION_FIX } from './headless-advice.js';
 
 type NativeModule = typeof import('@napi-rs/keyring');
 export type OsBackendId = Exclude<BackendId, 'memory'>;
@@ -23,10 +24,7 @@ const LABELS: Record<OsBackendId, string> = {
 
 export const DEFAULT_TIMEOUT_MS = 2500;
 
-const HEADLESS_FIX =
-  'On headless Linux start and unlock gnome-keyring: ' +
-  "`eval \"$(dbus-launch --sh-syntax)\"; printf '%s' \"$KEYRING_PASSWORD\" | gnome-keyring-daemon --unlock --replace --components=secrets`, " +
-  'or set KEYRING_INJECT_BACKEND=keyutils (kernel memory, lost at reboot); see README "Headless Linux"';
+const HEADLESS_FIX = headlessFixLine();
 
 export class OsKeyringBackend implements SecretBackend {
   readonly label: string;
@@ -158,9 +156,10 @@ export class OsKeyringBackend implements SecretBackend {
       if (/prompt was dismissed|locked/i.test(raw)) {
         return new KeyringUnavailableError(
           what,
-          "The login collection is locked: unlock it (desktop: log in; headless: `printf '%s' \"$KEYRING_PASSWORD\" | gnome-keyring-daemon --unlock --replace --components=secrets`), or set KEYRING_INJECT_BACKEND=keyutils",
+          `The login collection is locked: unlock it (desktop: log in; headless: ${GNOME_KEYRING_STEPS.slice(1).map((x) => `\`${x.command}\``).join(', then ')}), or set KEYRING_INJECT_BACKEND=keyutils`,
         );
       }
+      if (verb === 'write to' && /no result found/i.test(raw)) return new KeyringUnavailableError(what, NO_COLLECTION_FIX);
       if (/ServiceUnknown|not provided by any|org\.freedesktop\.secrets/i.test(raw)) {
         return new KeyringUnavailableError(what, `No Secret Service provider is running. ${HEADLESS_FIX}`);
       }

@@ -302,7 +302,7 @@ describe('doctor', () => {
     mkdirSync(join(t.home, '.claude', 'backups'), { recursive: true });
     writeFileSync(join(t.home, '.claude', 'backups', '.claude.json.backup.1'), JSON.stringify(cfg));
     const d = await cli(doctor, ['--json']);
-    expect(d.code, d.stderr).toBe(0);
+    expect(d.code, d.stderr).toBe(3); // problems found
     const rep = JSON.parse(d.stdout);
     const mode = (s: string) => rep.servers.find((x: { server: string }) => x.server === s);
     expect(mode('github')).toMatchObject({ mode: 'wrapped', keys: ['gh'], problems: [] });

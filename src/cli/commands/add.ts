@@ -7,6 +7,7 @@ import { registryFile } from '../../core/paths.js';
 import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Scope, type Target } from '../../registry/registry.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../zerodisk/add-support.js';
 import { describeServer, type ServerRef } from '../../zerodisk/wrap-format.js';
+import { HTTP_TYPES } from '../../zerodisk/config-scan.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../../sources/add-source.js';
 import { describeRef, sameRef } from '../../sources/ref.js';
@@ -24,7 +25,8 @@ of MCP server S receives it. On a terminal the value is read from a hidden promp
 --stdin it is read from standard input (one trailing newline is removed). A value is never
 accepted as an argument: arguments are visible in 'ps' and shell history.
 
-If NAME is already stored, add only adds the new targets (use 'rotate' to change the value).
+If NAME is already stored, add only adds the new targets and asks for no value; with --stdin
+the value piped in must be the stored one (use 'rotate' to change the value).
 Missing --server/--env are asked for on a terminal.
 
   --server S     MCP server name as in 'claude mcp list' (repeat for several servers)
@@ -120,6 +122,10 @@ ${SOURCE_HELP}
       if (view && !serversIn(view, t.scope, t.project).includes(t.server)) {
         out.warn(`MCP server ${JSON.stringify(t.server)} is not in ${ctx.paths.configFile} (${t.scope} scope) yet; add it with 'claude mcp add', the key is stored anyway`);
       }
+      const type = view?.serverType(t.scope, t.project, t.server);
+      if (envVar !== undefined && type !== undefined && HTTP_TYPES.has(type)) {
+        out.warn(`MCP server ${JSON.stringify(t.server)} is an ${type} server: Claude Code gives it no environment, so ${envVar} reaches nothing; use --header 'Authorization: Bearer {value}' (or the header its docs name) instead`);
+      }
     }
 
     const alreadyWrapped = str(p, 'mode') === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
@@ -133,7 +139,14 @@ ${SOURCE_HELP}
       const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden)` });
       await backend.set(name, value);
     } else if (bool(p, 'stdin')) {
-      throw new UsageError(`key ${name} is already stored: use 'keyring-inject rotate ${name} --stdin' to change its value`);
+      // add only adds targets to a stored key. A script that pipes the same value again is
+      // fine; a different value is refused rather than silently dropped or swapped in.
+      const ref = sourceOrKeyring(name, before?.source);
+      if (ref.source !== 'keyring') refuseStdinFor(p, ref);
+      const value = await readSecret(ctx, { fromStdin: true, label: '' });
+      if ((await backend.get(ref.id)) !== value) {
+        throw new KiError(`key ${name} is already stored with a different value: nothing changed; 'keyring-inject rotate ${name}' replaces the value, then add the targets without --stdin`);
+      }
     }
 
     const record = await updateRegistry(file, (reg) => {

@@ -7,6 +7,9 @@ import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 
+/** Distinct from 1 (could not run), so a script can tell "found problems" from "broken". */
+export const EXIT_PROBLEMS = 3;
+
 const MODE_TEXT = {
   wrapped: 'wrapped (zero-disk: keys read from the keyring at spawn)',
   inject: 'inject (keys written into the config while a session needs them)',
@@ -32,7 +35,8 @@ a value; never changes anything.
              "plaintext","problems"}],"copies":[{"file","plaintext","injected"}],"tempFiles",
              "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions","ok"}
 
-Exit status 0 (also when problems are found: see "ok"), 1 when it could not run.`,
+Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in --json),
+1 when it could not run, 2 usage error.`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, { values: { type: 'boolean' }, json: { type: 'boolean' } });
@@ -40,9 +44,10 @@ Exit status 0 (also when problems are found: see "ok"), 1 when it could not run.
     const out = output(ctx);
     const reg = await loadRegistry(registryFile(ctx.paths));
     const report = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
+    const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
-      return 0;
+      return code;
     }
     out.line(`config: ${report.configFile}`);
     if (report.servers.length === 0) out.line('no MCP servers configured');
@@ -63,6 +68,6 @@ Exit status 0 (also when problems are found: see "ok"), 1 when it could not run.
       if (report.values.found.length === 0) out.line('values: no stored value found in the config, its backups or temp files');
     }
     out.line(report.ok ? 'ok: no plaintext secret and no problem found' : 'problems found (see "!" lines above)');
-    return 0;
+    return code;
   },
 };

@@ -1,3 +1,5 @@
+import { readConfigView } from '../../claude/config-read.js';
+import { oneLine } from '../../core/errors.js';
 import { readConfigText } from '../../engine/claude-config-io.js';
 import { isAlive } from '../../engine/process-info.js';
 import { configCopies, orphanTempFiles, stripText } from '../../engine/scrub.js';
@@ -18,7 +20,10 @@ with no live session, or in Claude Code's backups, and orphaned temp files. Read
 
   --json  {"configFile", "sessions": [{"pid","sessionId","alive","launcher"}],
            "injected": [{"key","server","env","scope","project"}], "watchdog": bool,
-           "leftovers": [{"file","found"}], "tempFiles": [...]}`,
+           "leftovers": [{"file","found"}], "tempFiles": [...], "configError": string|null}
+
+A config that cannot be read (not valid JSON, no permission) gets a warning: status cannot check
+it for leftovers, and Claude Code cannot read it either.`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, { json: { type: 'boolean' } });
@@ -33,6 +38,11 @@ with no live session, or in Claude Code's backups, and orphaned temp files. Read
       const found = text === undefined ? undefined : stripText(text, [...state.injected, ...(state.tombstones?.records ?? [])], [])?.found;
       if (found && found.length > 0) leftovers.push({ file, found });
     }
+    // A damaged config must not pass for a clean one ("injected: nothing" alone would).
+    const configError = await readConfigView(ctx.paths.configFile).then(
+      () => null,
+      (err: unknown) => oneLine(err instanceof Error ? err.message : String(err)),
+    );
     const report = {
       configFile: ctx.paths.configFile,
       sessions,
@@ -40,8 +50,10 @@ with no live session, or in Claude Code's backups, and orphaned temp files. Read
       watchdog: state.watchdog ? isAlive(state.watchdog) : false,
       leftovers,
       tempFiles: await orphanTempFiles(ctx.paths),
+      configError,
     };
     const out = output(ctx);
+    if (configError) out.warn(`${configError}; status cannot check it for leftovers`);
     if (bool(p, 'json')) {
       out.json(report);
       return 0;
