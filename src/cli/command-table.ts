@@ -19,6 +19,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'wrap', summary: 'zero-disk: make a server read its key at spawn', load: async () => (await import('./commands/wrap.js')).wrap },
   { name: 'unwrap', summary: 'zero-disk: undo wrap', load: async () => (await import('./commands/unwrap.js')).unwrap },
   { name: 'headers', summary: "(headersHelper) print an http server's headers as JSON", load: async () => (await import('./commands/headers.js')).headers },
+  { name: 'allow', summary: "approve the project's .claude/secrets.json as it is (needed before anything uses it)", load: async () => (await import('./commands/allow.js')).allow },
   { name: 'run', summary: 'run any command with your keys in its environment', load: async () => (await import('./commands/run.js')).run },
   { name: 'import', summary: 'move plaintext keys from ~/.claude.json into the keyring', load: async () => (await import('./commands/import.js')).importCommand },
   { name: 'doctor', summary: "each server's mode; any plaintext secret left", load: async () => (await import('./commands/doctor.js')).doctor },

@@ -21,6 +21,8 @@ export function reportError(ctx: CliContext, err: unknown): number {
   const out = output(ctx);
   if (err instanceof KiError) {
     out.error(oneLine(err.message));
+    // Lines that explain a refusal (e.g. what an unapproved project file would do); never a value.
+    for (const line of err.details ?? []) out.note(`  ${oneLine(line)}`);
     return err.exitCode;
   }
   // Unexpected: still one line, and only the message (a stack could carry arguments).

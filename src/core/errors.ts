@@ -7,6 +7,8 @@ export const EXIT_USAGE = 2;
 
 export class KiError extends Error {
   readonly exitCode: number;
+  /** Lines shown after the one-line message (what a refused project file would do...): names only, never a value. */
+  details?: readonly string[];
   constructor(message: string, exitCode: number = EXIT_ERROR) {
     super(message);
     this.name = 'KiError';

@@ -46,6 +46,11 @@ export interface KeyRecord {
    * keyring, the default). A reference only (`pass github/token`, `aws prod/db`...), never a value.
    */
   source?: SourceRef;
+  /**
+   * Runtime only, never persisted: a project entry without targets (see sources/project.ts) is
+   * given to `keyring-inject run` under this variable, its own name.
+   */
+  runEnv?: string;
 }
 
 export interface Registry {

@@ -10,8 +10,10 @@ import { bool, list, str, type Parsed } from '../cli/args.js';
 import { output, type CliContext } from '../cli/context.js';
 import { askLine, readSecret } from '../cli/secret-input.js';
 import { envFilePath } from './env-file.js';
+import { approvalState, approve } from './approval.js';
+import { userKeyringItems } from './project-policy.js';
 import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from './project.js';
-import { describeRef, isSourceKind, keyringRef, refProblem, sameRef, SOURCE_KINDS, type SourceKind, type SourceRef } from './ref.js';
+import { describeRef, keyringRef, refProblem, sameRef, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from './ref.js';
 import { sourceContext, sourceFor } from './resolver.js';
 
 /** The flags `add` gains. */
@@ -38,8 +40,9 @@ export const SOURCE_HELP = `  --source KIND  where the value lives: keyring (def
 function kindOf(p: Parsed): SourceKind | undefined {
   const v = str(p, 'source');
   if (v === undefined) return undefined;
-  if (!isSourceKind(v)) throw new UsageError(`--source must be one of ${SOURCE_KINDS.join(', ')}`);
-  return v;
+  const kind = sourceKindOf(v);
+  if (kind === undefined) throw new UsageError(`--source must be one of ${SOURCE_KINDS.join(', ')}`);
+  return kind;
 }
 
 function metadataOf(p: Parsed): Record<string, string> | undefined {
@@ -141,6 +144,9 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
     }
   }
 
+  if (ref.source === 'keyring' && userKeyringItems(await loadRegistry(registryFile(ctx.paths))).has(ref.id)) {
+    throw new KiError(`the keyring item ${ref.id} holds a key of your registry: a project entry may only read keyring items of its own (choose another --id)`);
+  }
   let stored = false;
   if (ref.source === 'keyring') {
     const backend = ctx.backend();
@@ -158,8 +164,16 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
 
   const targets = [...(existing?.targets ?? [])];
   for (const t of fresh) if (!targets.some((x) => x.server === t.server && x.env === t.env)) targets.push(t);
-  project.entries.set(name, { ref, targets });
-  await writeProjectFile(project);
+  const changed = !existing || targets.length !== existing.targets.length;
+  if (changed) {
+    // The file's own spelling of the source ("built-in") is kept. The user writes this change here:
+    // a file this command creates, or one approved as it was, is approved as it is now; a file
+    // that was not approved stays so (approving it is 'allow', after reading it).
+    const before = (await approvalState(ctx.paths, where)).state;
+    project.entries.set(name, { ref, targets, sourceName: existing?.sourceName ?? ref.source });
+    await writeProjectFile(project);
+    if (before === 'approved' || before === 'none') await approve(ctx.paths, await loadProjectFile(where), ctx.now());
+  }
 
   if ((await loadRegistry(registryFile(ctx.paths))).keys[name]) {
     out.warn(`your registry also has a key ${name}: on this machine it wins over the project's reference (keyring-inject run ignores the project entry)`);

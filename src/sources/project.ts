@@ -1,16 +1,22 @@
 // Project references: `<project root>/.claude/secrets.json`, meant to be committed. It says which
-// keys a project needs and where each one lives, never a value:
+// keys a project needs and where each one lives, never a value. The shape is the
+// secrets-management proposal's, verbatim:
 //
-//   {"STRIPE_KEY": {"source": "doppler", "id": "STRIPE_KEY", "metadata": {"project": "shop", "config": "dev"},
-//                   "targets": [{"server": "stripe", "env": "STRIPE_API_KEY"}]}}
+//   {"DATABASE_URL": {"source": "built-in", "id": "db-url-prod"},
+//    "STRIPE_KEY":   {"source": "doppler", "id": "STRIPE_KEY", "metadata": {"project": "shop", "config": "dev"},
+//                     "targets": [{"server": "stripe", "env": "STRIPE_API_KEY"}]}}
 //
-// `keyring-inject run` inside the project resolves every name in it, merged with the user
-// registry. Precedence: on a name clash THE USER REGISTRY WINS (the entry of the project file is
-// ignored, with a warning). The file comes with a repository, i.e. from other people; the registry
-// is this machine's owner's own choice. A committed file must not be able to redirect a name the
-// user already relies on to another source (say, an env file in the repository holding someone
-// else's token) or to other variables.
+// Without `targets`, the entry's NAME is the environment variable `keyring-inject run` sets; with
+// them, the variables of the project's MCP servers (local scope or `.mcp.json`) the key goes to.
+// `"built-in"` is our own store, the OS keyring.
+//
+// The file comes with a repository, i.e. from other people, so it is used only once the user has
+// approved its exact content on this machine (approval.ts), it may not name loader/path variables
+// nor read a keyring item of the user's registry (project-policy.ts), and on a name clash THE
+// USER REGISTRY WINS (the project's entry is ignored, with a warning): a committed file must not
+// redirect a name the user already relies on to another source or to other variables.
 import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -19,6 +25,7 @@ import { KiError } from '../core/errors.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
 import { envFilePath } from './env-file.js';
+import { refusedVariable, userKeyringItems } from './project-policy.js';
 import { parseSourceRef, type SourceRef } from './ref.js';
 
 export const PROJECT_FILE = join('.claude', 'secrets.json');
@@ -29,9 +36,12 @@ export interface ProjectTarget {
 }
 
 export interface ProjectEntry {
-  /** Without `root`: exactly what the file says. */
+  /** Without `root`: exactly what the file says ("built-in" read as the keyring). */
   ref: SourceRef;
+  /** Empty: the entry's name is the variable `run` sets. */
   targets: ProjectTarget[];
+  /** The source as the file spells it ("built-in" or "keyring"...), written back as it was. */
+  sourceName: string;
 }
 
 export interface ProjectFile {
@@ -39,6 +49,8 @@ export interface ProjectFile {
   root: string;
   file: string;
   entries: Map<string, ProjectEntry>;
+  /** sha256 (hex) of the file's bytes as read; undefined when there is no file. */
+  sha256?: string;
 }
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -97,7 +109,7 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
   } catch {
     fail(file, 'it is not valid JSON');
   }
-  if (!isObject(data)) fail(file, 'expected an object {"NAME": {"source": ..., "id": ..., "targets": [...]}}');
+  if (!isObject(data)) fail(file, 'expected an object {"NAME": {"source": ..., "id": ...}}');
   const entries = new Map<string, ProjectEntry>();
   for (const [name, raw] of Object.entries(data)) {
     if (!KEY_NAME.test(name)) fail(file, `an entry name is not valid: use letters, digits, '.', '_' or '-' (at most 128)`);
@@ -113,34 +125,42 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
       const p = envFilePath({ ...ref, root });
       if ('problem' in p) fail(file, `${where}: ${p.problem}`);
     }
-    if (!Array.isArray(raw.targets) || raw.targets.length === 0) fail(file, `${where} needs "targets": [{"server": "S", "env": "VAR"}]`);
-    const targets: ProjectTarget[] = raw.targets.map((t: unknown) => {
+    if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0)) fail(file, `${where}: "targets" must be a non-empty list [{"server": "S", "env": "VAR"}], or left out (then ${name} is the variable 'keyring-inject run' sets)`);
+    const targets: ProjectTarget[] = ((raw.targets ?? []) as unknown[]).map((t: unknown) => {
       if (!isObject(t) || typeof t.server !== 'string' || typeof t.env !== 'string') fail(file, `a target of ${where} must be {"server": "S", "env": "VAR"}`);
       if (Object.keys(t).some((k) => k !== 'server' && k !== 'env')) fail(file, `a target of ${where} has a field other than server and env`);
       if (t.server === '' || t.server.length > 256 || CONTROL.test(t.server)) fail(file, `a target of ${where} has an invalid server name`);
       if (!ENV_NAME.test(t.env)) fail(file, `a target of ${where} has an invalid env variable name (letters, digits and '_', not starting with a digit)`);
+      const refused = refusedVariable(t.env);
+      if (refused) fail(file, `a target of ${where}: ${refused}`);
       return { server: t.server, env: t.env };
     });
-    entries.set(name, { ref, targets });
+    if (targets.length === 0) {
+      if (!ENV_NAME.test(name)) fail(file, `${where} has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one: use letters, digits and '_', not starting with a digit (or add "targets")`);
+      const refused = refusedVariable(name);
+      if (refused) fail(file, `${where}: ${refused}`);
+    }
+    entries.set(name, { ref, targets, sourceName: raw.source as string });
   }
   return { root, file, entries };
 }
 
 export async function loadProjectFile(where: { root: string; file: string }): Promise<ProjectFile> {
-  let text: string;
+  let bytes: Buffer;
   try {
     const st = await stat(where.file);
     // A file someone else owns (a shared /tmp, another user's directory) does not decide which of
     // your secrets a command gets.
     const uid = process.getuid?.();
     if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new KiError(`the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
-    text = await readFile(where.file, 'utf8');
+    bytes = await readFile(where.file);
   } catch (err) {
     if (err instanceof KiError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...where, entries: new Map() };
     throw new KiError(`cannot read the project file ${where.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix its permissions`);
   }
-  return parseProjectFile(text, where.file, where.root);
+  // Hashed and parsed from the same bytes: what was approved is what is used.
+  return { ...parseProjectFile(bytes.toString('utf8'), where.file, where.root), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /**
@@ -153,16 +173,21 @@ export function mergeProject(reg: Registry, project: ProjectFile, backend: Backe
   const added: string[] = [];
   const shadowed: string[] = [];
   const projectKey = projectKeyFor(project.root);
+  const mine = userKeyringItems(reg);
   for (const [name, entry] of project.entries) {
     if (reg.keys[name]) {
       shadowed.push(name);
       continue;
+    }
+    if (entry.ref.source === 'keyring' && mine.has(entry.ref.id)) {
+      throw new KiError(`the project file ${project.file}: entry "${name}" reads the keyring item ${entry.ref.id}, which holds a key of your registry: refused (a project may only read keyring items of its own; give the entry another id)`);
     }
     keys[name] = {
       targets: entry.targets.map((t) => ({ server: t.server, env: t.env, scope: 'local', project: projectKey })),
       backend,
       createdAt: '',
       source: { ...entry.ref, root: project.root },
+      ...(entry.targets.length === 0 ? { runEnv: name } : {}),
     };
     added.push(name);
   }
@@ -172,7 +197,12 @@ export function mergeProject(reg: Registry, project: ProjectFile, backend: Backe
 function serialize(entries: Map<string, ProjectEntry>): string {
   const out: Record<string, unknown> = {};
   for (const [name, e] of entries) {
-    out[name] = { source: e.ref.source, id: e.ref.id, ...(e.ref.metadata ? { metadata: e.ref.metadata } : {}), targets: e.targets.map((t) => ({ server: t.server, env: t.env })) };
+    out[name] = {
+      source: e.sourceName,
+      id: e.ref.id,
+      ...(e.ref.metadata ? { metadata: e.ref.metadata } : {}),
+      ...(e.targets.length > 0 ? { targets: e.targets.map((t) => ({ server: t.server, env: t.env })) } : {}),
+    };
   }
   return `${JSON.stringify(out, null, 2)}\n`;
 }

@@ -23,6 +23,18 @@ export interface SourceRef {
   root?: string;
 }
 
+/**
+ * Other spellings of a source, as the secrets-management proposal writes them: `"built-in"` is our
+ * own store, the OS keyring.
+ */
+export const SOURCE_ALIASES: Readonly<Record<string, SourceKind>> = { 'built-in': 'keyring' };
+
+/** The source a name means: a kind, or an alias of one. */
+export function sourceKindOf(v: unknown): SourceKind | undefined {
+  if (isSourceKind(v)) return v;
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(SOURCE_ALIASES, v) ? SOURCE_ALIASES[v] : undefined;
+}
+
 export function isSourceKind(v: unknown): v is SourceKind {
   return typeof v === 'string' && (SOURCE_KINDS as readonly string[]).includes(v);
 }
@@ -142,7 +154,8 @@ export function keyringRef(name: string): SourceRef {
 export function parseSourceRef(data: unknown, fallbackId: string): SourceRef | string {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'the source reference must be an object';
   const o = data as Record<string, unknown>;
-  if (!isSourceKind(o.source)) return `"source" must be one of ${SOURCE_KINDS.join(', ')}`;
+  const source = sourceKindOf(o.source);
+  if (source === undefined) return `"source" must be one of ${[...Object.keys(SOURCE_ALIASES), ...SOURCE_KINDS].join(', ')}`;
   const id = o.id === undefined ? fallbackId : o.id;
   if (typeof id !== 'string') return '"id" must be a string';
   let metadata: Record<string, string> | undefined;
@@ -155,6 +168,6 @@ export function parseSourceRef(data: unknown, fallbackId: string): SourceRef | s
     }
     if (Object.keys(metadata).length === 0) metadata = undefined;
   }
-  const ref: SourceRef = { source: o.source, id, ...(metadata ? { metadata } : {}) };
+  const ref: SourceRef = { source, id, ...(metadata ? { metadata } : {}) };
   return refProblem(ref) ?? ref;
 }

@@ -5,7 +5,7 @@ import { KiError } from '../core/errors.js';
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
-import { sameServer, type HeaderTarget, type Registry, type Target } from '../registry/registry.js';
+import { sameServer, type HeaderTarget, type KeyRecord, type Registry, type Target } from '../registry/registry.js';
 import { describeServer, type ServerRef } from './wrap-format.js';
 
 async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly string[], env: Env): Promise<Map<string, string>> {
@@ -79,6 +79,12 @@ export async function headersForServer(reg: Registry, backend: SecretBackend, re
   return headers;
 }
 
+/** The variables `run` sets for a key: its targets' env names, or (a project entry without targets) its own name. */
+function runVariables(rec: KeyRecord | undefined): string[] {
+  if (!rec) return [];
+  return [...new Set([...rec.targets.map((t) => t.env), ...(rec.runEnv ? [rec.runEnv] : [])])];
+}
+
 /**
  * Every key's env var names (from its targets, de-duplicated), for `run`. `only`: key names.
  * Two keys feeding the same variable name with different values is an error (which one?).
@@ -86,7 +92,7 @@ export async function headersForServer(reg: Registry, backend: SecretBackend, re
 export async function envForRun(reg: Registry, backend: SecretBackend, only: readonly string[] | undefined, procEnv: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
   const names = only ?? Object.keys(reg.keys).sort();
   for (const n of names) if (!reg.keys[n]) throw new KiError(`no key named ${n}: see 'keyring-inject list'`);
-  const wanted = names.filter((n) => (reg.keys[n]?.targets.length ?? 0) > 0);
+  const wanted = names.filter((n) => runVariables(reg.keys[n]).length > 0);
   if (only) {
     const noEnv = only.filter((n) => !wanted.includes(n));
     if (noEnv.length > 0) throw new KiError(`key ${noEnv.join(', ')} has no environment variable (only header targets): map one with 'keyring-inject add NAME --server S --env VAR'`);
@@ -97,13 +103,13 @@ export async function envForRun(reg: Registry, backend: SecretBackend, only: rea
   const from: Record<string, string> = {};
   for (const key of wanted) {
     const value = checkEnvValue(key, values.get(key) as string);
-    for (const t of reg.keys[key]?.targets ?? []) {
-      const prev = from[t.env];
-      if (prev !== undefined && prev !== key && env[t.env] !== value) {
-        throw new KiError(`keys ${prev} and ${key} both feed ${t.env} with different values: choose one with --only`);
+    for (const name of runVariables(reg.keys[key])) {
+      const prev = from[name];
+      if (prev !== undefined && prev !== key && env[name] !== value) {
+        throw new KiError(`keys ${prev} and ${key} both feed ${name} with different values: choose one with --only`);
       }
-      env[t.env] = value;
-      from[t.env] ??= key;
+      env[name] = value;
+      from[name] ??= key;
     }
   }
   return { env, keys: wanted };

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { add } from '../../src/cli/commands/add.js';
+import { allow } from '../../src/cli/commands/allow.js';
 import { run } from '../../src/cli/commands/run.js';
 import type { Command } from '../../src/cli/command.js';
 import { resolveValues } from '../../src/engine/engine.js';
@@ -176,6 +177,7 @@ describe('run with a project file', () => {
         OTHER: { source: 'env-file', id: 'OTHER', targets: [{ server: 'shop', env: 'OTHER_KEY' }] },
       }),
     );
+    expect((await cli(allow, [], undefined, proj)).code).toBe(0);
     const ran = await cli(run, ['--', process.execPath, child('API_KEY', 'OTHER_KEY')], undefined, join(proj, 'src'));
     expect(ran.code, ran.stderr).toBe(0);
     expect(got()).toEqual({ API_KEY: sha(mine), OTHER_KEY: sha(`${theirs}-other`) });
@@ -192,6 +194,7 @@ describe('run with a project file', () => {
 
     // A project keyring reference whose value this machine does not have yet.
     writeFileSync(projFile(), JSON.stringify({ NEW: { source: 'keyring', id: 'shop.new', targets: [{ server: 'shop', env: 'NEW_KEY' }] } }));
+    expect((await cli(allow, [], undefined, proj)).code).toBe(0);
     const missing = await cli(run, ['--', process.execPath, child('NEW_KEY')], undefined, proj);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`key NEW (keyring shop.new): not in the in-memory store (tests only): store it with 'keyring-inject add NEW --project ${proj}'`);

@@ -217,13 +217,19 @@ describe('project files', () => {
     });
     expect([...ok.entries.keys()]).toEqual(['GH', 'STRIPE', 'DOTENV']);
     expect(ok.entries.get('STRIPE')?.ref).toEqual({ source: 'doppler', id: 'STRIPE', metadata: { project: 'shop', config: 'dev' } });
+    // The proposal's shape: no targets, "built-in" is the keyring (and stays spelled so).
+    const proposal = parse({ DATABASE_URL: { source: 'built-in', id: 'db-url-prod' } });
+    expect(proposal.entries.get('DATABASE_URL')).toEqual({ ref: { source: 'keyring', id: 'db-url-prod' }, targets: [], sourceName: 'built-in' });
 
     const secret = testSecret();
     const bad: [unknown, RegExp][] = [
       [{ GH: entry({ value: secret }) }, /must never hold a value/],
       [{ GH: entry({ Token: secret }) }, /must never hold a value/],
       [{ GH: entry({ extra: 1 }) }, /unknown field "extra"/],
-      [{ GH: entry({ targets: [] }) }, /needs "targets"/],
+      [{ GH: entry({ targets: [] }) }, /"targets" must be a non-empty list/],
+      [{ 'gh-token': entry({ targets: undefined }) }, /its name is the variable 'keyring-inject run' sets, and it is not a valid one/],
+      [{ GH: entry({ source: 'vault' }) }, /"source" must be one of built-in, keyring/],
+      [{ GH: entry({ targets: [{ server: 'g', env: 'LD_PRELOAD' }] }) }, /LD_PRELOAD makes programs load code/],
       [{ GH: entry({ targets: [{ server: 'g', env: '1X' }] }) }, /invalid env variable name/],
       [{ GH: entry({ targets: [{ server: 'g', env: 'X', scope: 'user' }] }) }, /other than server and env/],
       [{ GH: entry({ source: 'env-file', id: 'X', metadata: { path: '../x.env' } }) }, /leaves the project root/],
@@ -257,7 +263,7 @@ describe('project files', () => {
     expect(findProjectFile(sub)).toBeUndefined(); // stops at the git top: the file above it is not this project's
     expect(projectFileFor(sub)).toEqual({ root: repo, file: join(repo, '.claude', 'secrets.json') });
     const project = await loadProjectFile(projectFileFor(sub));
-    project.entries.set('GH', { ref: { source: 'pass', id: 'github/token' }, targets: [{ server: 'github', env: 'GITHUB_TOKEN' }] });
+    project.entries.set('GH', { ref: { source: 'pass', id: 'github/token' }, targets: [{ server: 'github', env: 'GITHUB_TOKEN' }], sourceName: 'pass' });
     await writeProjectFile(project);
     expect(findProjectFile(sub)).toEqual({ root: repo, file: join(repo, '.claude', 'secrets.json') });
     // Outside a git work tree the walk goes up, but never takes Claude Code's own config dir.

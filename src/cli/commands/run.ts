@@ -1,6 +1,7 @@
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
-import { findProjectFile, loadProjectFile, mergeProject } from '../../sources/project.js';
+import { loadApprovedProjectFile } from '../../sources/approval.js';
+import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../zerodisk/argv.js';
 import { envForRun } from '../../zerodisk/resolve.js';
 import { spawnRelay } from '../../zerodisk/spawn-relay.js';
@@ -25,7 +26,9 @@ keyring, stops run before COMMAND starts (exit 1, one line on stderr).
 Each key comes from its source: the keyring, or the reference it was added with (--source:
 pass, env-file, 1password, doppler, aws, gcp). Inside a project with a .claude/secrets.json (the
 nearest one up to the top of the git work tree), every name in that file is resolved too and
-given to COMMAND under the env names of its targets. On a name clash your own registry wins
+given to COMMAND under the env names of its targets, or under its own name when it has none.
+The file is used only once you approved it as it is ('keyring-inject allow'); run refuses an
+unapproved or changed file and shows what it would do. On a name clash your own registry wins
 (the project entry is ignored, with a warning).
 
   --only NAMES   only these keys (comma-separated, or repeat the option)
@@ -42,10 +45,10 @@ given to COMMAND under the env names of its targets. On a name clash your own re
     positionals(p, [], "put the command after '--'");
     const only = list(p, 'only').flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
     let reg = await loadRegistry(registryFile(ctx.paths));
-    const where = bool(p, 'no-project') ? undefined : findProjectFile(ctx.cwd, ctx.paths.configDir);
-    if (where) {
-      const merged = mergeProject(reg, await loadProjectFile(where), ctx.backend().id);
-      for (const name of merged.shadowed) out.warn(`${where.file}: entry ${name} is ignored because your registry has a key of that name (your registry wins; rename one of them)`);
+    const project = bool(p, 'no-project') ? undefined : await loadApprovedProjectFile(ctx.paths, ctx.cwd);
+    if (project) {
+      const merged = mergeProject(reg, project, ctx.backend().id);
+      for (const name of merged.shadowed) out.warn(`${project.file}: entry ${name} is ignored because your registry has a key of that name (your registry wins; rename one of them)`);
       reg = merged.registry;
     }
     const { env } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);

@@ -1,0 +1,192 @@
+// Approval of a project's `.claude/secrets.json` before anything uses it (like direnv's `allow`):
+// the file comes with a repository, so it is used only once the user has approved its exact bytes
+// on this machine. The approval is per file (its real path), pinned to the sha256 of the bytes,
+// and stored in our data dir (`approvals.json`, 0600) — never in the repository. Any change to
+// the file needs approval again. A refusal says what the file would do — names, sources, ids,
+// targets, never a value (the file holds none) — and, for a changed file, the change against the
+// approved version in those terms.
+//
+// `loadApprovedProjectFile` is the one entry point for every command that uses a project file
+// (run, the launcher, exec, and other engineers' code): it returns the file only when approved.
+import { realpathSync } from 'node:fs';
+import type { ClaudePaths } from '../core/paths.js';
+import { join } from 'node:path';
+import { KiError } from '../core/errors.js';
+import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
+import { findProjectFile, loadProjectFile, type ProjectEntry, type ProjectFile } from './project.js';
+
+/** What an approval remembers of the file: its hash, and its entries in the terms a diff shows. */
+export interface Approval {
+  sha256: string;
+  approvedAt: string;
+  entries: Record<string, EntrySummary>;
+}
+
+/** An entry without anything but what it does: source (as spelled), id, metadata, targets. */
+export interface EntrySummary {
+  source: string;
+  id: string;
+  metadata?: Record<string, string>;
+  targets?: { server: string; env: string }[];
+}
+
+interface ApprovalsFile {
+  version: 1;
+  /** Real path of the project file -> its approval. */
+  files: Record<string, Approval>;
+}
+
+export type ApprovalState =
+  | { state: 'none' }
+  | { state: 'approved'; project: ProjectFile }
+  | { state: 'unapproved'; project: ProjectFile }
+  | { state: 'changed'; project: ProjectFile; previous: Approval };
+
+export function approvalsFile(paths: ClaudePaths): string {
+  return join(paths.dataDir, 'approvals.json');
+}
+
+/** The file's identity for approvals: its real path (a moved or re-linked file is a new one). */
+function fileKey(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function readApprovals(paths: ClaudePaths): Promise<ApprovalsFile> {
+  const file = approvalsFile(paths);
+  const text = await readTextIfExists(file);
+  if (text === undefined) return { version: 1, files: {} };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = undefined;
+  }
+  if (!isRecord(data) || data.version !== 1 || !isRecord(data.files)) {
+    throw new KiError(`${file} is damaged: move it away (every project file then needs 'keyring-inject allow' again)`);
+  }
+  return data as unknown as ApprovalsFile;
+}
+
+export function summarize(entry: ProjectEntry): EntrySummary {
+  return {
+    source: entry.sourceName,
+    id: entry.ref.id,
+    ...(entry.ref.metadata ? { metadata: { ...entry.ref.metadata } } : {}),
+    ...(entry.targets.length > 0 ? { targets: entry.targets.map((t) => ({ server: t.server, env: t.env })) } : {}),
+  };
+}
+
+export function summarizeAll(project: ProjectFile): Record<string, EntrySummary> {
+  return Object.fromEntries([...project.entries].map(([name, e]) => [name, summarize(e)]));
+}
+
+/** "NAME <- doppler STRIPE_KEY (project=shop) -> stripe.env.STRIPE_API_KEY" — never a value (the file holds none). */
+export function describeEntry(name: string, e: EntrySummary): string {
+  const meta = Object.entries(e.metadata ?? {}).map(([k, v]) => `${k}=${v}`);
+  const to = e.targets?.length ? e.targets.map((t) => `${t.server}.env.${t.env}`).join(', ') : `$${name} for 'keyring-inject run'`;
+  return `${name} <- ${e.source} ${e.id}${meta.length ? ` (${meta.join(', ')})` : ''} -> ${to}`;
+}
+
+/** The change from `before` to `after`, one line per entry: "+ …" added, "- …" removed (a changed entry is both). */
+export function diffEntries(before: Record<string, EntrySummary>, after: Record<string, EntrySummary>): string[] {
+  const lines: string[] = [];
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  for (const name of names) {
+    const b = before[name];
+    const a = after[name];
+    if (b && a && JSON.stringify(b) === JSON.stringify(a)) continue;
+    if (b) lines.push(`- ${describeEntry(name, b)}`);
+    if (a) lines.push(`+ ${describeEntry(name, a)}`);
+  }
+  return lines;
+}
+
+/** Is the project file `where` approved as it is now? Reads and hashes it once (what is checked is what is used). */
+export async function approvalState(paths: ClaudePaths, where: { root: string; file: string }): Promise<ApprovalState> {
+  const project = await loadProjectFile(where);
+  if (project.sha256 === undefined) return { state: 'none' };
+  const previous = (await readApprovals(paths)).files[fileKey(where.file)];
+  if (!previous) return { state: 'unapproved', project };
+  if (previous.sha256 === project.sha256) return { state: 'approved', project };
+  return { state: 'changed', project, previous };
+}
+
+/** A refusal: one line (the error), then what the file would do, line by line. */
+export class ProjectNotApprovedError extends KiError {
+  constructor(message: string, details: string[]) {
+    super(message);
+    this.name = 'ProjectNotApprovedError';
+    this.details = details;
+  }
+}
+
+/** The command that approves the file of project `root`. */
+export function allowCommand(root: string): string {
+  return `keyring-inject allow ${/^[A-Za-z0-9_./@%+=,-]+$/.test(root) ? root : `'${root.replace(/'/g, `'\\''`)}'`}`;
+}
+
+/** The refusal for a file that is not approved as it is (undefined when it is). */
+export function refusalFor(st: ApprovalState): ProjectNotApprovedError | undefined {
+  if (st.state === 'unapproved') {
+    const entries = summarizeAll(st.project);
+    return new ProjectNotApprovedError(
+      `the project file ${st.project.file} is not approved on this machine: read what it would do (below), then run '${allowCommand(st.project.root)}'`,
+      Object.keys(entries).length ? Object.entries(entries).map(([n, e]) => describeEntry(n, e)) : ['(no entries)'],
+    );
+  }
+  if (st.state === 'changed') {
+    const diff = diffEntries(st.previous.entries, summarizeAll(st.project));
+    return new ProjectNotApprovedError(
+      `the project file ${st.project.file} changed since you approved it: read the change (below), then run '${allowCommand(st.project.root)}'`,
+      diff.length ? diff : ['(formatting only: the same names, sources and targets)'],
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The project file that applies in `dir` (nearest `.claude/secrets.json` up to the git top), if it
+ * is approved as it is. Undefined when there is none. Throws ProjectNotApprovedError (a KiError
+ * with `details`) when there is one that is not approved, or changed since; KiError when it is not
+ * valid. Never reads a value.
+ */
+export async function loadApprovedProjectFile(paths: ClaudePaths, dir: string): Promise<ProjectFile | undefined> {
+  const where = findProjectFile(dir, paths.configDir);
+  if (!where) return undefined;
+  const st = await approvalState(paths, where);
+  if (st.state === 'none') return undefined;
+  if (st.state === 'approved') return st.project;
+  throw refusalFor(st) as ProjectNotApprovedError;
+}
+
+/** Record the approval of `project` exactly as it was read (its hash). */
+export async function approve(paths: ClaudePaths, project: ProjectFile, now: Date): Promise<void> {
+  if (project.sha256 === undefined) throw new KiError(`there is no project file ${project.file} to approve`);
+  const file = approvalsFile(paths);
+  await withLock(file, async () => {
+    const all = await readApprovals(paths);
+    all.files[fileKey(project.file)] = { sha256: project.sha256 as string, approvedAt: now.toISOString(), entries: summarizeAll(project) };
+    await writePrivateFile(file, `${JSON.stringify(all, null, 2)}\n`);
+  });
+}
+
+/** Forget the approval of the project file `file`. Returns whether there was one. */
+export async function revoke(paths: ClaudePaths, file: string): Promise<boolean> {
+  const path = approvalsFile(paths);
+  return withLock(path, async () => {
+    const all = await readApprovals(paths);
+    const key = fileKey(file);
+    if (!all.files[key]) return false;
+    delete all.files[key];
+    await writePrivateFile(path, `${JSON.stringify(all, null, 2)}\n`);
+    return true;
+  });
+}

@@ -1,0 +1,132 @@
+// Issue 14 item 2: what a cloned repository's `.claude/secrets.json` must not be able to do.
+// In-process with the memory keyring, real files and real child processes. Each attack is first
+// run as the repository would (the file approved, so that approval alone is not what stops it).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { add } from '../../src/cli/commands/add.js';
+import { COMMAND_TABLE } from '../../src/cli/command-table.js';
+import { run } from '../../src/cli/commands/run.js';
+import type { Command } from '../../src/cli/command.js';
+import { MemoryBackend } from '../../src/keyring/memory.js';
+import { makeContext } from '../helpers/context.js';
+import { expectNoLeak } from '../helpers/leak.js';
+import { testSecret } from '../helpers/secret.js';
+import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { runCommand } from './zerodisk-run.js';
+
+let t: TempHome;
+let backend: MemoryBackend;
+let outputs: string[];
+let proj: string;
+const projFile = () => join(proj, '.claude', 'secrets.json');
+const marker = () => join(t.home, 'pwned');
+const out = () => join(t.home, 'out.json');
+const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+
+beforeEach(() => {
+  t = makeTempHome();
+  backend = new MemoryBackend();
+  outputs = [];
+  proj = join(t.home, 'clone');
+  mkdirSync(join(proj, '.git'), { recursive: true });
+  mkdirSync(join(proj, '.claude'));
+});
+afterEach(() => t.cleanup());
+
+async function cli(cmd: Command | string, argv: string[], stdin?: string, cwd = proj) {
+  const c = makeContext({ ...t.env, OUT: out(), PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd, stdin, backend);
+  const command = typeof cmd === 'string' ? await COMMAND_TABLE.find((x) => x.name === cmd)?.load() : cmd;
+  if (!command) return { code: 2, stdout: '', stderr: `no command ${String(cmd)}` };
+  const code = await runCommand(command, argv, c.ctx);
+  outputs.push(c.stdout(), c.stderr());
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
+}
+
+/** A child that records the sha256 of the named variables. */
+function child(...vars: string[]): string {
+  const f = join(t.home, 'child.cjs');
+  writeFileSync(f, `const h=(v)=>v===undefined?null:require('crypto').createHash('sha256').update(v).digest('hex');
+require('fs').writeFileSync(process.env.OUT, JSON.stringify(Object.fromEntries(${JSON.stringify(vars)}.map((n)=>[n,h(process.env[n])]))));`);
+  return f;
+}
+
+/** Approve the file the way a user would, if the command exists (it does not before the fix). */
+async function allowIfPossible(): Promise<void> {
+  if (COMMAND_TABLE.some((c) => c.name === 'allow')) {
+    const r = await cli('allow', []);
+    // A file the fix refuses is not approvable either: that is fine, run must still refuse.
+    outputs.push(r.stdout, r.stderr);
+  }
+}
+
+describe('a repository file cannot run code in what you run', () => {
+  const loaderVars: [string, (evil: string) => string][] = [
+    ['NODE_OPTIONS', (evil) => `--require ${evil}`],
+    ['LD_PRELOAD', () => '/nonexistent/lib.so'],
+    ['BASH_ENV', (evil) => evil],
+    ['PATH', () => '/tmp'],
+    ['PYTHONSTARTUP', (evil) => evil],
+    ['DYLD_INSERT_LIBRARIES', () => '/nonexistent/lib.dylib'],
+  ];
+
+  it('NODE_OPTIONS fed from an env file in the repository does not reach `run -- node`: refused, nothing started', async () => {
+    const evil = join(proj, 'evil.cjs');
+    writeFileSync(evil, `require('fs').writeFileSync(${JSON.stringify(marker())}, 'ran');`);
+    writeFileSync(join(proj, '.env'), `NODE_OPTIONS=--require ${evil}\n`);
+    writeFileSync(projFile(), JSON.stringify({ NODE_OPTIONS: { source: 'env-file', id: 'NODE_OPTIONS', targets: [{ server: 'app', env: 'NODE_OPTIONS' }] } }));
+    await allowIfPossible();
+    const r = await cli(run, ['--', process.execPath, child('NODE_OPTIONS')]);
+    expect(existsSync(marker()), 'the repository code ran inside `run`').toBe(false);
+    expect(existsSync(out())).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NODE_OPTIONS.*(loader|refused)/);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+  });
+
+  it.each(loaderVars)('%s: refused as a target and as a run variable', async (name, value) => {
+    writeFileSync(join(proj, '.env'), `X=${value(join(proj, 'evil'))}\n`);
+    for (const file of [
+      { K: { source: 'env-file', id: 'X', targets: [{ server: 'app', env: name }] } },
+      { [name]: { source: 'env-file', id: 'X' } },
+    ]) {
+      writeFileSync(projFile(), JSON.stringify(file));
+      await allowIfPossible();
+      const r = await cli(run, ['--', process.execPath, child(name)]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(existsSync(out())).toBe(false);
+      expect(r.stderr).toContain(name);
+    }
+  });
+
+  it('a project entry under a new name cannot copy a key of your registry into a variable of its choice', async () => {
+    const mine = testSecret('mine');
+    // Approved while the id named nothing of yours; your key of that name comes later.
+    writeFileSync(projFile(), JSON.stringify({ EXFIL: { source: 'keyring', id: 'github', targets: [{ server: 'app', env: 'BUILD_ID' }] } }));
+    await allowIfPossible();
+    expect((await cli(add, ['github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], mine, t.home)).code).toBe(0);
+    const r = await cli(run, ['--only', 'EXFIL', '--', process.execPath, child('BUILD_ID')]);
+    const copied = existsSync(out()) ? (JSON.parse(readFileSync(out(), 'utf8')) as Record<string, string | null>).BUILD_ID : null;
+    expect(copied === sha(mine), 'your key reached the variable the repository picked').toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('EXFIL');
+    expect(r.stderr).toContain('your registry');
+    // The same through the proposal's spelling, and through a key whose source names the keyring item.
+    writeFileSync(projFile(), JSON.stringify({ EXFIL: { source: 'built-in', id: 'github' } }));
+    if (COMMAND_TABLE.some((c) => c.name === 'allow')) {
+      // Approval itself refuses such a file.
+      const allowed = await cli('allow', []);
+      expect(allowed.code).toBe(1);
+      expect(allowed.stderr).toContain('holds a key of your registry');
+    }
+    const r2 = await cli(run, ['--only', 'EXFIL', '--', process.execPath, child('EXFIL')]);
+    expect(r2.code).toBe(1);
+    expect(existsSync(out())).toBe(false);
+    // Nor can `add --project` write such a reference.
+    const added = await cli(add, ['EXFIL2', '--project', proj, '--id', 'github', '--server', 'app', '--env', 'OTHER']);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain('holds a key of your registry');
+    expectNoLeak(mine, outputs, [t.home]);
+  });
+});
