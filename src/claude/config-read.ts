@@ -5,8 +5,16 @@ import type { Scope } from '../registry/registry.js';
 export interface ConfigView {
   userServers: string[];
   localServers: (project: string) => string[];
-  /** The `type` of a configured server ('stdio' when absent, as Claude Code reads it). */
-  serverType: (scope: Scope, project: string | undefined, server: string) => string | undefined;
+  /** What a configured server's entry says (names only, never an env value); undefined when absent. */
+  server: (scope: Scope, project: string | undefined, server: string) => ServerEntryFacts | undefined;
+}
+
+export interface ServerEntryFacts {
+  /** 'stdio' when absent, as Claude Code reads it. */
+  type: string;
+  command?: string;
+  args?: string[];
+  envNames: string[];
 }
 
 /** undefined when the file does not exist; throws a one-line error when it is not JSON. */
@@ -30,11 +38,16 @@ export async function readConfigView(file: string): Promise<ConfigView | undefin
   return {
     userServers: servers(root),
     localServers: (project) => (isObject(root.projects) ? servers(root.projects[project]) : []),
-    serverType: (scope, project, server) => {
+    server: (scope, project, server) => {
       const h = holder(scope, project);
       const entry = isObject(h) && isObject(h.mcpServers) ? h.mcpServers[server] : undefined;
       if (!isObject(entry)) return undefined;
-      return typeof entry.type === 'string' ? entry.type : 'stdio';
+      return {
+        type: typeof entry.type === 'string' ? entry.type : 'stdio',
+        ...(typeof entry.command === 'string' ? { command: entry.command } : {}),
+        ...(Array.isArray(entry.args) ? { args: entry.args.filter((a): a is string => typeof a === 'string') } : {}),
+        envNames: isObject(entry.env) ? Object.keys(entry.env) : [],
+      };
     },
   };
 }

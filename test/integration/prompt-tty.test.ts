@@ -47,8 +47,8 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('hidden prom
     tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `env -i ${envFlags} ${process.execPath} ${CLI} add gh; echo "EXIT=$?"; sleep 30`);
     await waitFor('MCP server (github) [github]:');
     tmux('send-keys', '-t', session, 'Enter');
-    await waitFor('Environment variable [GH]:');
-    tmux('send-keys', '-t', session, '-l', 'GITHUB_TOKEN');
+    // The default is what a GitHub server reads, not the key name upper-cased: Enter accepts it.
+    await waitFor('Environment variable github reads [GITHUB_PERSONAL_ACCESS_TOKEN]:');
     tmux('send-keys', '-t', session, 'Enter');
     await waitFor('(input hidden):');
     tmux('send-keys', '-t', session, '-l', `${secret}XY`);
@@ -56,6 +56,7 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('hidden prom
     const final = await waitFor('EXIT=');
     expect(final).toContain('EXIT=0');
     expect(final).toContain('stored gh');
+    expect(final).toContain('-> github.env.GITHUB_PERSONAL_ACCESS_TOKEN (user)');
     expect(final).not.toContain(secret.slice(0, 12));
     expect(secretToolLookup(service, 'gh')).toBe(secret);
     expectNoLeak(secret, [final], [t.home]);

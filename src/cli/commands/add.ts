@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { readConfigView, serversIn } from '../../claude/config-read.js';
 import { projectKeyFor } from '../../claude/project-key.js';
 import { KiError, UsageError } from '../../core/errors.js';
-import { checkEnvName, checkKeyName, checkServerName, defaultEnvName } from '../../core/names.js';
+import { checkEnvName, checkKeyName, checkServerName } from '../../core/names.js';
+import { suggestEnv } from '../../core/server-env.js';
 import { registryFile } from '../../core/paths.js';
 import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Scope, type Target } from '../../registry/registry.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../zerodisk/add-support.js';
@@ -27,7 +28,10 @@ accepted as an argument: arguments are visible in 'ps' and shell history.
 
 If NAME is already stored, add only adds the new targets and asks for no value; with --stdin
 the value piped in must be the stored one (use 'rotate' to change the value).
-Missing --server/--env are asked for on a terminal.
+Without --env, add uses the variable the server reads when it can tell (a key-like variable in
+the server's config entry, or the documented one of a well-known server such as GitHub's
+GITHUB_PERSONAL_ACCESS_TOKEN) and says so; otherwise it asks on a terminal. A missing --server
+is asked for on a terminal.
 
   --server S     MCP server name as in 'claude mcp list' (repeat for several servers)
   --env VAR      environment variable the server reads
@@ -92,9 +96,18 @@ ${SOURCE_HELP}
 
     let envVar = str(p, 'env');
     if (envVar === undefined && header === undefined) {
-      if (!interactive) throw new UsageError('missing --env: name the environment variable the server reads');
-      const suggestion = defaultEnvName(name);
-      envVar = (await askLine(ctx, `Environment variable [${suggestion}]: `)).trim() || suggestion;
+      // The variable the server actually reads: from its config entry or its documentation.
+      const first = servers[0] as string;
+      const facts = view?.server(scope, project, first);
+      const suggestion = suggestEnv({ server: first, ...facts }, name);
+      if (suggestion.sure) {
+        envVar = suggestion.env;
+        out.note(`environment variable: ${envVar} (${suggestion.why}; --env to choose another)`);
+      } else if (!interactive) {
+        throw new UsageError(`missing --env: name the environment variable the server reads${suggestion.why === 'from the key name' ? '' : ` (perhaps ${suggestion.env}: ${suggestion.why})`}`);
+      } else {
+        envVar = (await askLine(ctx, `Environment variable ${first} reads [${suggestion.env}]: `)).trim() || suggestion.env;
+      }
     }
     if (envVar !== undefined) checkEnvName(envVar);
     const modeField = mode === 'wrap' ? { mode } : {};
@@ -122,7 +135,7 @@ ${SOURCE_HELP}
       if (view && !serversIn(view, t.scope, t.project).includes(t.server)) {
         out.warn(`MCP server ${JSON.stringify(t.server)} is not in ${ctx.paths.configFile} (${t.scope} scope) yet; add it with 'claude mcp add', the key is stored anyway`);
       }
-      const type = view?.serverType(t.scope, t.project, t.server);
+      const type = view?.server(t.scope, t.project, t.server)?.type;
       if (envVar !== undefined && type !== undefined && HTTP_TYPES.has(type)) {
         out.warn(`MCP server ${JSON.stringify(t.server)} is an ${type} server: Claude Code gives it no environment, so ${envVar} reaches nothing; use --header 'Authorization: Bearer {value}' (or the header its docs name) instead`);
       }
