@@ -67,6 +67,14 @@ export const METADATA: Record<SourceKind, readonly string[]> = {
   gcp: ['project', 'version', 'key'],
 };
 
+/**
+ * `scheme://` at the start of an id. The AWS CLI expands `file://`, `fileb://` and (v1)
+ * `http(s)://` in ANY parameter, so `--secret-id file://../.ssh/id_rsa` would send a local file
+ * as the secret id; no source's real ids look like this (1Password's own `op://` aside), so it
+ * is refused for every source rather than trusted to each id pattern.
+ */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
 /** What an id of each source looks like, for error messages. */
 const ID_HINT: Record<SourceKind, string> = {
   keyring: "a keyring name: letters, digits, '.', '_' or '-'",
@@ -81,7 +89,12 @@ const ID_HINT: Record<SourceKind, string> = {
 /** Why `ref` is not usable, or undefined. Names keys and sources only, never a given id or value. */
 export function refProblem(ref: SourceRef): string | undefined {
   const { source, id } = ref;
-  if (typeof id !== 'string' || id === '' || CONTROL.test(id) || !idOk(source, id)) return `the ${source} id is not valid: give ${ID_HINT[source]}`;
+  if (typeof id !== 'string' || id === '' || CONTROL.test(id)) return `the ${source} id is not valid: give ${ID_HINT[source]}`;
+  if (SCHEME.test(id) && !(source === '1password' && id.startsWith('op://'))) {
+    const why = source === 'aws' ? ', which the AWS CLI would read as a file or URL' : '';
+    return `the ${source} id has a scheme (such as file:// or https://)${why}: give ${ID_HINT[source]}`;
+  }
+  if (!idOk(source, id)) return `the ${source} id is not valid: give ${ID_HINT[source]}`;
   for (const [k, v] of Object.entries(ref.metadata ?? {})) {
     if (!METADATA[source].includes(k)) {
       const known = METADATA[source];

@@ -89,6 +89,7 @@ describe('add --source (user registry)', () => {
       [['k', '--source', 'aws', '--id', 'x', '--meta', `region=${secretish}`, '--server', 'github', '--env', 'K'], 2, /metadata.region of the aws reference is not valid/],
       [['k', '--source', 'aws', '--id', 'x', '--meta', secretish, '--server', 'github', '--env', 'K'], 2, /--meta takes KEY=VALUE/],
       [['k', '--scope', 'user', '--project', proj, '--server', 'github', '--env', 'K'], 2, /--project goes with --scope local/],
+      [['k', '--source', 'aws', '--id', `file://../.ssh/${secretish}`, '--server', 'github', '--env', 'K'], 2, /the aws id has a scheme .*: give a Secrets Manager secret name or ARN/],
     ];
     for (const [argv, code, re] of cases) {
       const r = await cli(add, argv, 'value-from-stdin');

@@ -85,6 +85,25 @@ describe('references', () => {
     expect(refProblem({ source: 'aws', id: 'x', metadata: { regoin: 'eu-west-1' } })).toContain('(it takes: region, profile, key)');
   });
 
+  it('refuse an id with a URL scheme for every CLI source (the AWS CLI reads file://, fileb:// and v1 http(s):// parameters), without repeating it', () => {
+    // `aws ... --secret-id file://../.ssh/id_rsa` would send a local file as the SecretId.
+    const schemed = ['file://../.ssh/id_rsa', 'fileb:///home/u/.ssh/id_ed25519', 'http://169.254.169.254/latest/meta-data/iam', 'https://evil.example/x', 'FILE://x', 's3://bucket/key'];
+    for (const id of schemed) {
+      for (const source of ['aws', 'pass', 'doppler', 'gcp'] as const) {
+        const p = refProblem({ source, id });
+        expect(p, `${source} ${id}`).toBeDefined();
+        expect(p).not.toContain(id);
+      }
+      expect(refProblem({ source: 'aws', id })).toMatch(/^the aws id has a scheme \(such as file:\/\/ or https:\/\/\), which the AWS CLI would read as a file or URL: give a Secrets Manager secret name or ARN$/);
+      expect(parseSourceRef({ source: 'aws', id }, 'n')).toMatch(/has a scheme/);
+    }
+    // 1Password references are op:// URLs by design; any other scheme is not one.
+    expect(refProblem({ source: '1password', id: 'op://vault/item/field' })).toBeUndefined();
+    expect(refProblem({ source: '1password', id: 'file://x' })).toBeDefined();
+    // ARNs have colons but no "//": still accepted.
+    expect(refProblem({ source: 'aws', id: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).toBeUndefined();
+  });
+
   it('parse from JSON: id defaults to the name, metadata must hold strings', () => {
     expect(parseSourceRef({ source: 'doppler' }, 'STRIPE_KEY')).toEqual({ source: 'doppler', id: 'STRIPE_KEY' });
     expect(parseSourceRef({ source: 'vault', id: 'x' }, 'n')).toMatch(/must be one of/);
