@@ -1,6 +1,11 @@
 // A tiny argument parser that we control, because error messages must never echo an
 // argument back: a user who typed a secret on the command line must not see it in a log.
+// It also refuses any argument shaped like a well-known API key, and (secretArgProblem) one
+// that holds a stored value, naming only which argument and why: a refused argument would
+// otherwise land in the registry, a message, or the model's context when the model runs us.
 import { UsageError } from '../core/errors.js';
+import { findKeyShapes } from '../guards/key-shapes.js';
+import { makeMasker, type NamedValue } from '../guards/mask.js';
 
 export interface FlagSpec {
   [flag: string]: { type: 'string' | 'boolean'; multiple?: boolean };
@@ -9,6 +14,35 @@ export interface FlagSpec {
 export interface Parsed {
   flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /** Every value given, with how a message may name it ("the value of --env", "argument 1"). */
+  given: { label: string; text: string }[];
+}
+
+/** An argument refused because it holds a key; the message never contains the argument. */
+export class SecretArgumentError extends UsageError {}
+
+const SECRET_FIX =
+  "Keys never go on the command line, where ps, shell history and logs keep them: 'keyring-inject add NAME --server S --env VAR' reads one from a hidden prompt or --stdin. If it was a real key, rotate it.";
+
+function refuse(label: string, what: string): SecretArgumentError {
+  return new SecretArgumentError(`refused: ${label} ${what} (not repeated here). ${SECRET_FIX}`);
+}
+
+function refuseKeyShapes(given: Parsed['given']): void {
+  for (const { label, text } of given) {
+    const shape = findKeyShapes(text)[0];
+    if (shape) throw refuse(label, `looks like ${shape.kind}`);
+  }
+}
+
+/** Refuse an argument that holds (in any form the guards know) one of `values`. */
+export function refuseStoredValues(p: Parsed, values: readonly NamedValue[]): void {
+  const masker = makeMasker(values);
+  if (masker.empty) return;
+  for (const { label, text } of p.given) {
+    const name = masker.find(text)[0];
+    if (name !== undefined) throw refuse(label, `holds the value of your stored key '${name}'`);
+  }
 }
 
 // Options people reach for to pass a secret: refused with the reason, not as just "unknown".
@@ -17,6 +51,7 @@ const VALUE_FLAGS = new Set(['value', 'secret', 'password', 'token']);
 export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
   const flags: Parsed['flags'] = {};
   const positionals: string[] = [];
+  const given: Parsed['given'] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -55,6 +90,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
       i++;
     }
     if (value === undefined) throw new UsageError(`option --${name} needs a value`);
+    given.push({ label: `the value of --${name}`, text: value });
     if (def.multiple) {
       const prev = flags[name];
       flags[name] = [...(Array.isArray(prev) ? prev : []), value];
@@ -63,7 +99,9 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
       flags[name] = value;
     }
   }
-  return { flags, positionals };
+  positionals.forEach((text, i) => given.push({ label: `argument ${i + 1}`, text }));
+  refuseKeyShapes(given);
+  return { flags, positionals, given };
 }
 
 function safeName(name: string): string {

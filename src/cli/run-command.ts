@@ -1,6 +1,7 @@
 // Runs one command with the CLI's contract: --help, errors as one line, exit codes. Shared by
 // the full CLI (main.ts) and the single-command hook bundles, which must not load the others.
 import { EXIT_ERROR, KiError, oneLine } from '../core/errors.js';
+import { SecretArgumentError } from './args.js';
 import type { Command } from './command.js';
 import { output, type CliContext } from './context.js';
 
@@ -20,7 +21,9 @@ export async function runCommand(command: Command, argv: readonly string[], ctx:
 export function reportError(ctx: CliContext, err: unknown): number {
   const out = output(ctx);
   if (err instanceof KiError) {
-    out.error(oneLine(err.message));
+    // Run through npx / npm exec / npm run, npm has already logged the whole command line.
+    const npm = err instanceof SecretArgumentError && ctx.env.npm_command !== undefined ? " npm has also written this command line to ~/.npm/_logs/*-debug-0.log: delete those logs, and run 'keyring-inject' itself rather than through npm (docs/npx-and-argv.md)." : '';
+    out.error(oneLine(err.message + npm));
     // Lines that explain a refusal (e.g. what an unapproved project file would do); never a value.
     for (const line of err.details ?? []) out.note(`  ${oneLine(line)}`);
     return err.exitCode;

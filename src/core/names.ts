@@ -1,5 +1,6 @@
 // Validation of the identifiers users type. Names end up in keyring attributes, JSON keys
-// and messages, so they are restricted to printable, unambiguous characters.
+// and messages, so they are restricted to printable, unambiguous characters. A rejected one is
+// never repeated: it may be a value typed in the wrong place.
 import { UsageError } from './errors.js';
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -10,7 +11,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function checkKeyName(name: string): string {
   if (!KEY_NAME.test(name)) {
     throw new UsageError(
-      `invalid key name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit)`,
+      "invalid key name: use letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit); it is not repeated here",
     );
   }
   return name;
@@ -19,7 +20,7 @@ export function checkKeyName(name: string): string {
 export function checkEnvName(name: string): string {
   if (!ENV_NAME.test(name)) {
     throw new UsageError(
-      `invalid environment variable name ${JSON.stringify(name)}: use letters, digits and '_', not starting with a digit`,
+      "invalid environment variable name: use letters, digits and '_', not starting with a digit (name only: a value never goes on the command line); it is not repeated here",
     );
   }
   return name;
@@ -27,7 +28,7 @@ export function checkEnvName(name: string): string {
 
 export function checkServerName(name: string): string {
   if (name.length === 0 || name.length > 256 || CONTROL.test(name)) {
-    throw new UsageError(`invalid server name ${JSON.stringify(name)}: give the MCP server's name as in 'claude mcp list'`);
+    throw new UsageError("invalid server name: give the MCP server's name as in 'claude mcp list'; it is not repeated here");
   }
   return name;
 }
@@ -36,4 +37,11 @@ export function checkServerName(name: string): string {
 export function defaultEnvName(keyName: string): string {
   const upper = keyName.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
   return /^[0-9]/.test(upper) ? `_${upper}` : upper;
+}
+
+/** "1st", "2nd", "3rd", "4th"... for messages that name an argument by position instead of repeating it. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }

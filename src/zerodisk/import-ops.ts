@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import { KiError } from '../core/errors.js';
-import { checkKeyName } from '../core/names.js';
+import { checkKeyName, ordinal } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { readConfigText, withConfigLock } from '../engine/claude-config-io.js';
 import { configCopies, scrubCopies, type KnownValue } from '../engine/scrub.js';
@@ -145,8 +145,11 @@ export async function runImport(ctx: CliContext, opts: { dryRun: boolean; mode: 
   } catch (err) {
     throw new KiError(describeConfigError(file, err) ?? `cannot read ${file}`);
   }
-  for (const id of [...opts.include, ...opts.exclude]) {
-    if (!findings.some((f) => findingId(f) === id)) throw new KiError(`--include/--exclude ${id}: no such SERVER.NAME in ${file}`);
+  for (const [flag, ids] of [['--include', opts.include] as const, ['--exclude', opts.exclude] as const]) {
+    for (const [n, id] of [...ids].entries()) {
+      // Named by position, not repeated: a value typed in the wrong place must not be echoed.
+      if (!findings.some((f) => findingId(f) === id)) throw new KiError(`${flag}: the ${ordinal(n + 1)} SERVER.NAME given is not a plaintext entry of ${file} (see 'keyring-inject doctor')`);
+    }
   }
   const backend = ctx.backend();
   const reg = await loadRegistry(registryFile(ctx.paths));

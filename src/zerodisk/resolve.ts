@@ -1,6 +1,7 @@
 // Reads the values zero-disk commands hand to a process: only in memory, never on disk, never in
 // argv. Errors name keys and servers, never values. Every value comes through the one resolver
 // (src/sources/resolver.ts): the keyring in one round trip, other sources by reference.
+import { ordinal } from '../core/names.js';
 import { KiError } from '../core/errors.js';
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
@@ -67,7 +68,7 @@ export function fillTemplate(template: string, value: string): string {
 /** The headers for http server `ref`, as headersHelper prints them. */
 export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerRef, env: Env = process.env): Promise<Record<string, string>> {
   const targets = headerTargetsFor(reg, ref);
-  if (targets.length === 0) throw new KiError(`no header is mapped to MCP server ${describeServer(ref)}: add one with 'keyring-inject add NAME --server ${ref.server} --header "Authorization: Bearer {value}"'`);
+  if (targets.length === 0) throw new KiError(`no header is mapped to the MCP server given (${ref.scope} scope; not repeated here): add one with 'keyring-inject add NAME --server SERVER --header "Authorization: Bearer {value}"'`);
   const values = await valuesOf(reg, backend, [...new Set(targets.map((t) => t.key))], env);
   const headers: Record<string, string> = {};
   for (const { key, target } of targets) {
@@ -91,7 +92,9 @@ function runVariables(rec: KeyRecord | undefined): string[] {
  */
 export async function envForRun(reg: Registry, backend: SecretBackend, only: readonly string[] | undefined, procEnv: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
   const names = only ?? Object.keys(reg.keys).sort();
-  for (const n of names) if (!reg.keys[n]) throw new KiError(`no key named ${n}: see 'keyring-inject list'`);
+  names.forEach((n, i) => {
+    if (!reg.keys[n]) throw new KiError(`no key by the ${ordinal(i + 1)} name given to --only (not repeated here): see 'keyring-inject list'`);
+  });
   const wanted = names.filter((n) => runVariables(reg.keys[n]).length > 0);
   if (only) {
     const noEnv = only.filter((n) => !wanted.includes(n));

@@ -78,7 +78,8 @@ function scopeFlags(ref: ServerRef): string {
 }
 
 async function missingMessage(ctx: CliContext, ref: ServerRef): Promise<string> {
-  const base = `MCP server ${JSON.stringify(ref.server)} is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
+  // The name is not repeated: a value typed in the wrong place must not be echoed.
+  const base = `the MCP server given is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
   if (ref.scope === 'user') {
     const project = projectKeyFor(ctx.cwd);
     const text = await readFile(ctx.paths.configFile, 'utf8').catch(() => undefined);

@@ -24,6 +24,26 @@ describe('parseArgs', () => {
     }
   });
 
+  it('refuses a key-shaped flag value or positional, naming the argument, never the value (issue 14.3)', () => {
+    const shaped = `ghp_${'aB3'.repeat(12)}`; // GitHub token shape, made up here
+    const cases: [string[], string][] = [
+      [['--env', `X=${shaped}`], 'the value of --env looks like a GitHub token'],
+      [[`--server=${shaped}`], 'the value of --server looks like a GitHub token'],
+      [['NAME', shaped], 'argument 2 looks like a GitHub token'],
+      [['--', shaped], 'argument 1 looks like a GitHub token'],
+    ];
+    for (const [argv, msg] of cases) {
+      let message = '';
+      try {
+        parseArgs(argv, spec);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain(msg);
+      expect(message).not.toContain(shaped);
+    }
+  });
+
   it('rejects a missing value and a value on a boolean', () => {
     expect(() => parseArgs(['--env'], spec)).toThrow('--env needs a value');
     expect(() => parseArgs(['--json=1'], spec)).toThrow('takes no value');

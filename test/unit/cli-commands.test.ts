@@ -53,6 +53,68 @@ describe('add', () => {
     expect(await backend.list()).toEqual([]);
   });
 
+  it('refuses a key-shaped or stored value in ANY argument, names only the argument and why, and writes nothing (issue 14.3)', async () => {
+    const { run, backend } = inProcessCli(t.env, t.home);
+    const shaped = `sk-proj-${'Q7w'.repeat(10)}`; // OpenAI key shape, made up here
+    const cases: [string[], RegExp][] = [
+      [['add', 'gh', '--server', 'github', '--env', `OPENAI_API_KEY=${shaped}`, '--stdin'], /the value of --env looks like an OpenAI API key/],
+      [['add', 'gh', '--server', shaped, '--env', 'X', '--stdin'], /the value of --server looks like an OpenAI API key/],
+      [['add', shaped, '--server', 'github', '--env', 'X', '--stdin'], /argument 1 looks like an OpenAI API key/],
+      [['remove', shaped], /argument 1 looks like an OpenAI API key/],
+      [['run', '--only', shaped, '--', 'true'], /the value of --only looks like an OpenAI API key/],
+      [['wrap', shaped], /argument 1 looks like an OpenAI API key/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await run(argv, 'v-from-stdin-123');
+      expect(r.code, argv[0]).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(re);
+      expect(r.stderr).toContain('not repeated here');
+      expectNoLeak(shaped, [r.stdout, r.stderr], [t.home]);
+    }
+    // A value already stored (no key shape at all) is refused by add just the same.
+    const stored = testSecret();
+    expect((await run(['add', 'db', '--server', 'github', '--env', 'DB_PASSWORD', '--stdin'], `${stored}\n`)).code).toBe(0);
+    for (const argv of [
+      ['add', stored, '--server', 'github', '--env', 'Y', '--stdin'],
+      ['add', 'other', '--server', stored, '--env', 'Y', '--stdin'],
+      ['add', 'other', '--server', 'github', '--header', `X-Key: ${stored} {value}`, '--stdin'],
+    ]) {
+      const r = await run(argv, 'another-value-456');
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/(argument 1|the value of --server|the value of --header) holds the value of your stored key 'db'/);
+      expectNoLeak(stored, [r.stdout, r.stderr], []);
+    }
+    expect((await backend.list()).sort()).toEqual(['db']);
+    // Through npx, npm has logged the argv already: the refusal says so.
+    const viaNpx = await inProcessCli({ ...t.env, npm_command: 'exec' }, t.home).run(['add', 'x', '--server', shaped, '--env', 'X', '--stdin'], 'v');
+    expect(viaNpx.code).toBe(2);
+    expect(viaNpx.stderr).toContain('npm has also written this command line to ~/.npm/_logs/');
+    expectNoLeak(shaped, [viaNpx.stdout, viaNpx.stderr], [t.home]);
+    expect(readFileSync(registryPath(), 'utf8').includes(stored)).toBe(false);
+    expect(readFileSync(registryPath(), 'utf8').includes(shaped)).toBe(false);
+  });
+
+  it('never echoes a rejected name, environment variable or server (issue 14.3)', async () => {
+    const { run } = inProcessCli(t.env, t.home);
+    const odd = 'Not A Var=but-a-value-0042';
+    for (const argv of [
+      ['add', 'gh', '--server', 'github', '--env', odd, '--stdin'],
+      ['add', odd, '--server', 'github', '--env', 'X', '--stdin'],
+      ['add', 'gh', '--server', `bad\u0001${odd}`, '--env', 'X', '--stdin'],
+      ['remove', 'no-such-key-0042'],
+      ['rotate', 'no-such-key-0042', '--stdin'],
+      ['run', '--only', 'no-such-key-0042', '--', 'true'],
+      ['wrap', 'no-such-server-0042'],
+      ['unwrap', 'no-such-server-0042'],
+      ['headers', 'no-such-server-0042'],
+      ['import', '--include', 'no-such.server-0042'],
+    ]) {
+      const r = await run(argv, 'v');
+      expect(r.code, argv.join(' ')).not.toBe(0);
+      expect(r.stderr, argv.join(' ')).not.toContain('0042');
+    }
+  });
+
   it('refuses empty stdin, and asks for --stdin when there is no terminal', async () => {
     const { run } = inProcessCli(t.env, t.home);
     const empty = await run(['add', 'gh', '--server', 'github', '--env', 'X', '--stdin'], '\n');
@@ -162,7 +224,8 @@ describe('list, rotate, remove', () => {
     expect(JSON.parse(r.stdout)).toEqual({ name: 'gh', rotated: true, rotatedAt: expect.any(String), reinjected: 0 });
     const missing = await run(['rotate', 'nope', '--stdin'], v2);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no key named nope');
+    expect(missing.stderr).toContain('no key by the NAME given (not repeated here)');
+    expect(missing.stderr).not.toContain('nope');
     expectNoLeak(v1, [r.stdout, r.stderr, missing.stderr], [t.home]);
     expectNoLeak(v2, [r.stdout, r.stderr, missing.stderr], [t.home]);
   });

@@ -12,10 +12,11 @@ import { HTTP_TYPES } from '../../zerodisk/config-scan.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../../sources/add-source.js';
 import { describeRef, sameRef } from '../../sources/ref.js';
-import { bool, list, parseArgs, positionals, str } from '../args.js';
+import { bool, list, parseArgs, positionals, refuseStoredValues, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 import { askLine, readSecret } from '../secret-input.js';
+import { storedKeyringValues } from '../stored-values.js';
 
 export const add: Command = {
   name: 'add',
@@ -60,6 +61,8 @@ ${SOURCE_HELP}
       json: { type: 'boolean' },
       ...SOURCE_FLAGS,
     });
+    // Every argument here may end up in the registry: none may hold a stored value.
+    refuseStoredValues(p, await storedKeyringValues(ctx));
     const [rawName] = positionals(p, ['NAME'], 'values are never taken from the command line (visible in ps and shell history); use the prompt or --stdin');
     const name = checkKeyName(rawName as string);
     const out = output(ctx);
