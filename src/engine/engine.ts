@@ -10,8 +10,8 @@ import type { ClaudePaths, Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { describeTarget, type Registry, type Target } from '../registry/registry.js';
-import { readConfigText, stampOf, withConfigLock, writeConfigText } from './claude-config-io.js';
-import { applyInjections, ConfigParseError, ConfigShapeError, type InjectOutcome, type InjectRequest } from './config-patch.js';
+import { editConfig, readConfigText, withConfigLock } from '../claude/config-file.js';
+import { applyInjections, ConfigParseError, ConfigShapeError, type InjectOutcome, type InjectRequest, type IsOurs } from './config-patch.js';
 import { macOf, newSalt } from './identify.js';
 import { isAlive, type ProcessId } from './process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
@@ -112,27 +112,25 @@ const MAX_ATTEMPTS = 6;
 async function injectLocked(ctx: EngineContext, state: State, persist: () => Promise<void>, known: readonly KnownValue[], report: InjectReport): Promise<void> {
   const file = ctx.paths.configFile;
   // A value we stripped moments ago that a racing writer put back is still ours.
-  const ours = [...state.injected, ...(state.tombstones?.records ?? [])];
-  await withConfigLock(file, async () => {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  // Read at each attempt: a redo after our own write must know the values it just wrote.
+  const ours = () => [...state.injected, ...(state.tombstones?.records ?? [])];
+  const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
+  const isOurs: IsOurs = (t, v) => isOursIn(ours(), t as Target, v);
+  const patch = (text: string) => {
+    try {
+      return applyInjections(text, requests, isOurs);
+    } catch (err) {
+      if (err instanceof ConfigParseError || err instanceof ConfigShapeError) {
+        throw new KiError(`${file}: ${err.message}; nothing was injected: fix the file (Claude Code keeps copies in ${ctx.paths.backupsDir})`);
+      }
+      throw err;
+    }
+  };
+  const done = await editConfig(
+    file,
+    (text) => {
       resetReport(report);
-      const before = await stampOf(file);
-      const text = await readConfigText(file);
-      if (text === undefined) {
-        report.noConfig = true;
-        return;
-      }
-      const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
-      let patched: ReturnType<typeof applyInjections>;
-      try {
-        patched = applyInjections(text, requests, (t, v) => isOursIn(ours, t as Target, v));
-      } catch (err) {
-        if (err instanceof ConfigParseError || err instanceof ConfigShapeError) {
-          throw new KiError(`${file}: ${err.message}; nothing was injected: fix the file (Claude Code keeps copies in ${ctx.paths.backupsDir})`);
-        }
-        throw err;
-      }
-      const { text: out, outcomes } = patched;
+      const { text: out, outcomes } = patch(text);
       const fresh: InjectionRecord[] = [];
       outcomes.forEach((o, i) => {
         const k = known[i] as KnownValue;
@@ -141,30 +139,36 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
         const unrecorded = o.kind === 'unchanged' && !isOursIn(state.injected, k.target, k.value);
         if (o.kind === 'injected' || unrecorded) {
           const salt = newSalt();
-          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || priorCreatedEnv(ours, k.target), salt, mac: macOf(k.value, salt) });
+          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || priorCreatedEnv(ours(), k.target), salt, mac: macOf(k.value, salt) });
         }
       });
+      return { text: out, result: { fresh, changed: out !== text } };
+    },
+    {
+      secret: true,
       // Write-ahead: the records reach our state before the value reaches the config.
-      state.injected.push(...fresh);
-      if (out === text) return;
-      await persist();
-      // Claude Code writes without the lock when it finds it held: if the file changed since we
-      // read it, start over from its text rather than overwrite its change.
-      let written: boolean;
-      try {
-        written = await writeConfigText(file, out, true, before);
-      } catch (err) {
-        // Nothing reached the config: forget the write-ahead records, or a later session would
-        // believe the keys are injected.
+      beforeWrite: async ({ fresh }) => {
+        state.injected.push(...fresh);
+        await persist();
+      },
+      // Nothing reached the config: forget the write-ahead records, or a later session would
+      // believe the keys are injected.
+      notWritten: async ({ fresh }) => {
         state.injected.splice(state.injected.length - fresh.length, fresh.length);
         await persist();
-        throw err;
-      }
-      if (written) return;
-      state.injected.splice(state.injected.length - fresh.length, fresh.length);
-    }
-    throw new KiError(`${file} kept changing while we tried to update it: start the session again (nothing was written)`);
-  });
+      },
+      // Someone wrote on top of our text: fine if there is nothing left to inject.
+      verify: (text) => patch(text).text === text,
+      attempts: MAX_ATTEMPTS,
+      busy: `${file} kept changing while we tried to update it: start the session again (nothing was written)`,
+    },
+  );
+  if (!done.exists) {
+    report.noConfig = true;
+    return;
+  }
+  // Nothing to write: 'unchanged' values known only from a tombstone are recorded again.
+  if (!done.result.changed) state.injected.push(...done.result.fresh);
 }
 
 function labelOf(k: KnownValue): string {
@@ -273,20 +277,25 @@ export async function sweepDead(ctx: EngineContext): Promise<StripReport | undef
  */
 export async function stripAllLocked(ctx: EngineContext, state: State, known: readonly KnownValue[], dryRun: boolean): Promise<Omit<StripReport, 'liveSessions' | 'skipped'>> {
   const file = ctx.paths.configFile;
+  const records = [...state.injected, ...(state.tombstones?.records ?? [])];
+  const strip = (text: string) => {
+    const result = stripText(text, records, known);
+    if (result === undefined) throw new KiError(`${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
+    return result;
+  };
+  // Written only if nobody wrote since we read (Claude Code does not wait for the lock).
+  const edit = (text: string) => {
+    const r = strip(text);
+    return { text: r.text, result: r.found };
+  };
+  const done = await editConfig(file, edit, {
+    dryRun,
+    verify: (text) => strip(text).found.length === 0,
+    attempts: MAX_ATTEMPTS,
+    busy: `${file} kept changing while we tried to strip it: run 'keyring-inject cleanup'`,
+  });
+  const stripped = done.exists ? done.result : [];
   return withConfigLock(file, async () => {
-    let stripped: string[] = [];
-    for (let attempt = 0; ; attempt++) {
-      const before = await stampOf(file);
-      const text = await readConfigText(file);
-      if (text === undefined) break;
-      const result = stripText(text, [...state.injected, ...(state.tombstones?.records ?? [])], known);
-      if (result === undefined) throw new KiError(`${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
-      stripped = result.found;
-      if (dryRun || result.found.length === 0) break;
-      // Written only if nobody wrote since we read (Claude Code does not wait for the lock).
-      if (await writeConfigText(file, result.text, false, before)) break;
-      if (attempt + 1 >= MAX_ATTEMPTS) throw new KiError(`${file} kept changing while we tried to strip it: run 'keyring-inject cleanup'`);
-    }
     const copies = await scrubCopies(ctx.paths, state, known, dryRun, known.length > 0);
     const tempFiles = await orphanTempFiles(ctx.paths, true);
     if (!dryRun) {

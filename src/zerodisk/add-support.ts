@@ -3,7 +3,7 @@
 import { KiError, UsageError, oneLine } from '../core/errors.js';
 import type { TargetMode } from '../registry/registry.js';
 import type { CliContext } from '../cli/context.js';
-import { readConfigText } from '../engine/claude-config-io.js';
+import { readConfigText } from '../claude/config-file.js';
 import { describeServer, type ServerRef } from './wrap-format.js';
 import { wrapServer } from './wrap-ops.js';
 import { wrapStateIn } from './wrap-patch.js';

@@ -1,29 +1,18 @@
-// One locked read-modify-write of ~/.claude.json for zero-disk commands, with the same rules as
-// the injection engine: Claude Code's own lock (withConfigLock), the lock held only for the edit,
-// an atomic write that keeps the file's mode, and a re-read afterwards. Claude Code writes without
-// the lock when it finds it held, so a file that changed while we edited is edited again from its
-// new text, and an edit that did not stick is retried.
-import { stat } from 'node:fs/promises';
+// Zero-disk commands edit ~/.claude.json through the one locked edit loop of
+// src/claude/config-file.ts; this adds what they share: a parse or shape error becomes one line
+// that names the fix, and the edit is checked once more after the lock is released.
 import { KiError } from '../core/errors.js';
-import { readConfigText, withConfigLock, writeConfigText } from '../engine/claude-config-io.js';
+import { editConfig as editConfigFile } from '../claude/config-file.js';
 import { describeConfigError } from './config-scan.js';
-
-interface FileStamp {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-function changed(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
-  if (!a || !b) return a !== b;
-  return a.ino !== b.ino || a.size !== b.size || a.mtimeMs !== b.mtimeMs;
-}
 
 export interface EditResult<T> {
   result: T;
   /** The file was written. */
   written: boolean;
 }
+
+/** How long after our write a Claude Code write that raced it could still land (see editConfig there). */
+const SETTLE_MS = 100;
 
 /**
  * Apply `edit` to the config text under the config lock. `edit` returns the new text (the same
@@ -36,27 +25,15 @@ export async function editConfig<T>(
   verify: (text: string) => boolean,
   opts: { dryRun?: boolean; secret?: boolean } = {},
 ): Promise<EditResult<T> | undefined> {
-  return withConfigLock(file, async () => {
-    let wrote = false;
-    for (let attempt = 0; ; attempt++) {
-      const before = await stat(file).catch(() => undefined);
-      const text = await readConfigText(file);
-      if (text === undefined) return undefined;
-      let out: { text: string; result: T };
-      try {
-        out = edit(text);
-      } catch (err) {
-        const msg = describeConfigError(file, err);
-        if (msg) throw new KiError(msg);
-        throw err;
-      }
-      if (out.text === text || opts.dryRun) return { result: out.result, written: wrote };
-      if (changed(before, await stat(file).catch(() => undefined)) && attempt < 5) continue;
-      await writeConfigText(file, out.text, opts.secret === true);
-      wrote = true;
-      const again = await readConfigText(file);
-      if (again !== undefined && verify(again)) return { result: out.result, written: true };
-      if (attempt >= 5) throw new KiError(`${file} keeps changing under us (Claude Code writes it without the lock): try again in a moment`);
+  const translated = (text: string) => {
+    try {
+      return edit(text);
+    } catch (err) {
+      const msg = describeConfigError(file, err);
+      if (msg) throw new KiError(msg);
+      throw err;
     }
-  });
+  };
+  const out = await editConfigFile(file, translated, { verify: (text) => verify(text), settleMs: SETTLE_MS, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.secret ? { secret: true } : {}) });
+  return out.exists ? { result: out.result, written: out.written } : undefined;
 }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { projectKeyFor } from '../claude/project-key.js';
-import { readConfigText } from '../engine/claude-config-io.js';
+import { readConfigText } from '../claude/config-file.js';
 import { configCopies, orphanTempFiles, stripText } from '../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';

@@ -5,132 +5,14 @@
 // `claude mcp add/remove`. A sampler process watches the whole time: /proc/*/cmdline (and
 // environ) of every process for the values, and the config for parse failures, lost writer
 // updates and, while an anchor session lives, the anchor's keys.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLAUDE_BIN } from '../e2e/harness/claude-home.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from './claude-actors.js';
 import { cli, killStarted, endInput, hooksFor, killAll, leakingFiles, Outputs, procState, quiesce, randInt, retireWatchdogs, size, sleep, StandIn, startInput, stats, waitUntil, watchdogsFor, type HookResult } from './lib.js';
-
-const WRITER = fileURLToPath(new URL('./claude-writer.mjs', import.meta.url));
-const SAMPLER = fileURLToPath(new URL('./sampler.mjs', import.meta.url));
-
-interface SamplerReport {
-  rounds: number;
-  procScans: number;
-  environScans: number;
-  cmdlineHits: { pid: number; comm: string }[];
-  environHits: { pid: number; comm: string }[];
-  configReads: number;
-  parseFailures: number;
-  anchoredReads: number;
-  absentWhileAnchored: { server: string; env: string; at: number }[];
-  regressions: { writer: string; from: number; to: number; at: number }[];
-  maxSeen: Record<string, number>;
-}
-
-interface WriterReport {
-  name: string;
-  writes: number;
-  unlocked: number;
-  final: number;
-  errors: number;
-  unlockedWrites: [number, number, string][];
-}
-
-class Sampler {
-  private readonly child = spawn(process.execPath, [SAMPLER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  private readonly lines: string[] = [];
-  private readonly waiters: ((l: string) => void)[] = [];
-  constructor() {
-    createInterface({ input: this.child.stdout }).on('line', (l) => {
-      const w = this.waiters.shift();
-      if (w) w(l);
-      else this.lines.push(l);
-    });
-  }
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    return l !== undefined ? Promise.resolve(l) : new Promise((r) => this.waiters.push(r));
-  }
-  async start(job: { config: string; values: string[]; anchor: { server: string; env: string; value: string }[] }): Promise<void> {
-    this.child.stdin.write(`${JSON.stringify(job)}\n`);
-    expect(await this.next()).toBe('ready');
-  }
-  send(cmd: 'anchor-on' | 'anchor-off'): void {
-    this.child.stdin.write(`${cmd}\n`);
-  }
-  async stop(): Promise<SamplerReport> {
-    this.child.stdin.write('stop\n');
-    return JSON.parse(await this.next()) as SamplerReport;
-  }
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
-/** The Claude-side mutex (see claude-writer.mjs): Claude-like actors take turns among themselves only. */
-async function withClaudeMutex<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      await sleep(2);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmdirSync(dir);
-  }
-}
-
-function runClaudeCli(home: string, args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(CLAUDE_BIN, args, {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        ANTHROPIC_API_KEY: 'test-key',
-        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
-        DISABLE_AUTOUPDATER: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: performance.now() - t0 });
-    });
-  });
-}
-
-function startWriter(config: string, name: string, durationMs: number, mutex: string): Promise<WriterReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, config, name, String(durationMs), '3', '40', mutex], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`writer ${name} failed (${code}): ${err}`));
-      else resolve(JSON.parse(out) as WriterReport);
-    });
-  });
-}
 
 interface HookTally {
   runs: number;

@@ -6,7 +6,7 @@ import { findClaudeProcess, isAlive, type ProcessId } from '../../engine/process
 import { sameTarget, type Registry } from '../../registry/registry.js';
 import { loadRegistry } from '../../registry/store.js';
 import { isOursIn, readStateForReport, sessionAlive } from '../../engine/state.js';
-import { readConfigText } from '../../engine/claude-config-io.js';
+import { readConfigText } from '../../claude/config-file.js';
 import { readEnvValues } from '../../engine/config-patch.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';

@@ -1,9 +1,13 @@
-// Reading and writing Claude Code's ~/.claude.json: under the same proper-lockfile lock the
-// client takes (`<unresolved path>.lock`), atomically, through a symlink to its target, and held
-// only for the read-modify-write itself. The lock only orders us after Claude Code's own locked
-// writes (it writes without the lock when it finds it held), so callers re-read and verify.
+// The only code that reads, locks and writes Claude Code's ~/.claude.json: under the same
+// proper-lockfile lock the client takes (`<unresolved path>.lock`), atomically, through a
+// symlink to its target, and held only for the read-modify-write itself. The lock only orders
+// us after Claude Code's own locked writes: it writes WITHOUT the lock when it finds ours held.
+// So `editConfig` renames only if the file is still the version it read (checked right before
+// the rename), re-reads and verifies afterwards, and starts over from the new text when either
+// check fails.
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { lstat, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
 import { nodeCrypto } from '../core/lazy-load.js';
@@ -119,5 +123,80 @@ export function gitWorkTreeOf(file: string): string | undefined {
   for (let d = dirname(file); ; d = dirname(d)) {
     if (existsSync(join(d, '.git'))) return d;
     if (dirname(d) === d) return undefined;
+  }
+}
+
+export interface EditStep<T> {
+  /** The new text; the very same string when nothing changes. */
+  text: string;
+  result: T;
+}
+
+export interface EditOptions<T> {
+  /** The text we write holds a secret: the file becomes 0600 and must not be in a git work tree. */
+  secret?: boolean;
+  /** Compute the edit, write nothing. */
+  dryRun?: boolean;
+  /** Does a text read back after our write still carry our edit? Default: it equals what we wrote. */
+  verify?: (text: string, result: T) => boolean;
+  /** Runs before each write (a write-ahead record of what is about to be in the file). */
+  beforeWrite?: (result: T) => Promise<void>;
+  /** Runs when a prepared write did not reach the file (changed meanwhile, or the write failed). */
+  notWritten?: (result: T) => Promise<void>;
+  /**
+   * After the lock is released, wait this long and check once more that our edit is still there
+   * (redoing it if not): a Claude Code process that found our lock held may have read the old
+   * text and renamed its copy over ours after our re-read. 0 (the hooks): no such wait.
+   */
+  settleMs?: number;
+  /** The one-line error when the file keeps changing (names the fix). */
+  busy?: string;
+  attempts?: number;
+}
+
+export type EditOutcome<T> = { exists: false } | { exists: true; result: T; written: boolean };
+
+/**
+ * One locked read-modify-write of the config: `edit` maps the current text to the new one.
+ * Under the lock: read (with its stamp), edit, write beside it, and rename only if the file is
+ * still the version we read; then re-read and check that our edit is there (a change made on
+ * top of our text is fine: the writer read ours). Any failed check starts over from the file's
+ * new text, at most `attempts` times. `edit` may run several times and must be pure.
+ */
+export async function editConfig<T>(file: string, edit: (text: string) => EditStep<T>, opts: EditOptions<T> = {}): Promise<EditOutcome<T>> {
+  const attempts = opts.attempts ?? 8;
+  const busy = opts.busy ?? `${file} keeps changing under us (Claude Code writes it without the lock): try again in a moment`;
+  let written = false;
+  for (let round = 0; ; round++) {
+    const outcome = await withConfigLock(file, async (): Promise<EditOutcome<T> | 'again'> => {
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const before = await stampOf(file);
+        const text = await readConfigText(file);
+        if (text === undefined) return { exists: false };
+        const step = edit(text);
+        if (step.text === text || opts.dryRun) return { exists: true, result: step.result, written };
+        await opts.beforeWrite?.(step.result);
+        let ok = false;
+        try {
+          ok = await writeConfigText(file, step.text, opts.secret === true, before);
+        } finally {
+          if (!ok) await opts.notWritten?.(step.result);
+        }
+        if (!ok) continue;
+        written = true;
+        const again = await readConfigText(file);
+        if (again !== undefined && (again === step.text || (opts.verify?.(again, step.result) ?? false))) return { exists: true, result: step.result, written };
+      }
+      return 'again';
+    });
+    if (outcome === 'again') throw new ConfigFileError(busy);
+    if (!outcome.exists || !outcome.written || !opts.settleMs) return outcome;
+    // Settled: the file still has our edit, or edit() finds nothing left to do on its new text.
+    await delay(opts.settleMs);
+    const now = await readConfigText(file);
+    if (now === undefined || round >= 2) return outcome;
+    if (opts.verify?.(now, outcome.result) ?? false) return outcome;
+    const redo = edit(now);
+    if (redo.text === now) return outcome;
   }
 }
