@@ -6,9 +6,9 @@
 // the rename), re-reads and verifies afterwards, and starts over from the new text when either
 // check fails.
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { lstat, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { KiError, oneLine } from '../core/errors.js';
@@ -118,6 +118,20 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   }
 }
 
+/**
+ * Waits (up to 2 s) until no Claude Code write is in flight: its temp file
+ * `<target>.tmp.<pid>.<hex>` exists from before its write until its rename.
+ */
+async function claudeWritesDone(file: string): Promise<void> {
+  const target = await resolveTarget(file).catch(() => file);
+  const prefix = `${basename(target)}.tmp.`;
+  for (let i = 0; i < 40; i++) {
+    const names = await readdir(dirname(target)).catch(() => [] as string[]);
+    if (!names.some((n) => n.startsWith(prefix))) return;
+    await delay(50);
+  }
+}
+
 /** The git work tree containing `file` (e.g. a dotfiles repository the config is linked into). */
 export function gitWorkTreeOf(file: string): string | undefined {
   for (let d = dirname(file); ; d = dirname(d)) {
@@ -151,7 +165,9 @@ export interface EditOptions<T> {
   settleMs?: number;
   /** The one-line error when the file keeps changing (names the fix). */
   busy?: string;
+  /** Tries per lock hold; and lock holds, with a short pause between them. */
   attempts?: number;
+  rounds?: number;
 }
 
 export type EditOutcome<T> = { exists: false } | { exists: true; result: T; written: boolean };
@@ -161,10 +177,11 @@ export type EditOutcome<T> = { exists: false } | { exists: true; result: T; writ
  * Under the lock: read (with its stamp), edit, write beside it, and rename only if the file is
  * still the version we read; then re-read and check that our edit is there (a change made on
  * top of our text is fine: the writer read ours). Any failed check starts over from the file's
- * new text, at most `attempts` times. `edit` may run several times and must be pure.
+ * new text, `attempts` times per lock hold and in at most `rounds` holds. `edit` may run several times and must be pure.
  */
 export async function editConfig<T>(file: string, edit: (text: string) => EditStep<T>, opts: EditOptions<T> = {}): Promise<EditOutcome<T>> {
-  const attempts = opts.attempts ?? 8;
+  const attempts = opts.attempts ?? 3;
+  const rounds = opts.rounds ?? 1;
   const busy = opts.busy ?? `${file} keeps changing under us (Claude Code writes it without the lock): try again in a moment`;
   let written = false;
   for (let round = 0; ; round++) {
@@ -189,12 +206,19 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
       }
       return 'again';
     });
-    if (outcome === 'again') throw new ConfigFileError(busy);
+    if (outcome === 'again') {
+      // While we hold the lock every Claude Code write goes without it and can beat our rename:
+      // let go for a moment, so that its writes take the lock and queue with ours.
+      if (round + 1 >= rounds) throw new ConfigFileError(busy);
+      await delay(20 + nodeCrypto().randomInt(60));
+      continue;
+    }
     if (!outcome.exists || !outcome.written || !opts.settleMs) return outcome;
     // Settled: the file still has our edit, or edit() finds nothing left to do on its new text.
     await delay(opts.settleMs);
+    await claudeWritesDone(file);
     const now = await readConfigText(file);
-    if (now === undefined || round >= 2) return outcome;
+    if (now === undefined || round + 1 >= rounds) return outcome;
     if (opts.verify?.(now, outcome.result) ?? false) return outcome;
     const redo = edit(now);
     if (redo.text === now) return outcome;
