@@ -9,13 +9,18 @@ export async function runCommand(command: Command, argv: readonly string[], ctx:
   const out = output(ctx);
   try {
     if (!command.passThrough && (argv.includes('--help') || argv.includes('-h'))) {
-      out.line(command.help);
+      out.line(helpText(command));
       return 0;
     }
     return await command.run(argv, ctx);
   } catch (err) {
     return reportError(ctx, err);
   }
+}
+
+/** A command's --help: its text, then its example. */
+export function helpText(command: Command): string {
+  return `${command.help}\n\nExample:\n  ${command.example}`;
 }
 
 export function reportError(ctx: CliContext, err: unknown): number {

@@ -31,11 +31,7 @@ export const SOURCE_HELP = `  --source KIND  where the value lives: keyring (def
                  for --source keyring only with --project)
   --meta K=V     source settings (repeat): env-file path=FILE; 1password account=A;
                  doppler project=P, config=C; aws region=R, profile=P, key=JSON_FIELD;
-                 gcp project=P, version=N, key=JSON_FIELD
-  --project DIR  without --scope: write the reference (never a value) into DIR's project file
-                 .claude/secrets.json (the nearest one up to the git top, else created there),
-                 for 'keyring-inject run' in that project; --source keyring still puts the
-                 value into the keyring, under --id`;
+                 gcp project=P, version=N, key=JSON_FIELD`;
 
 function kindOf(p: Parsed): SourceKind | undefined {
   const v = str(p, 'source');

@@ -20,6 +20,7 @@ import { storedKeyringValues } from '../stored-values.js';
 
 export const add: Command = {
   name: 'add',
+  example: 'keyring-inject add github --server github   # asks for the value (hidden); the env var is the one the server reads',
   help: `Usage: keyring-inject add NAME --server S [--server S2 ...] (--env VAR | --header 'NAME: TEMPLATE') [--mode inject|wrap] [--scope user|local] [--project PATH] [--source KIND [--id ID] [--meta K=V ...]] [--stdin] [--json]
 
 Stores a value in the OS keyring under NAME and records (without the value) that env var VAR
@@ -44,7 +45,11 @@ is asked for on a terminal.
                  session needs it; wrap: zero-disk, the server is wrapped ('keyring-inject wrap')
                  and reads the key from the keyring when it starts
   --scope SCOPE  user (top-level mcpServers, default) or local (projects[PATH].mcpServers)
-  --project PATH project for --scope local (default: the git root of the current directory)
+  --project PATH with --scope local: the project whose local servers get the key (default: the
+                 git root of the current directory). Without --scope: a team reference instead
+                 (never a value) in PATH's .claude/secrets.json (the nearest one up to the git
+                 top, else created there) for 'keyring-inject run' in that project;
+                 --source keyring still puts the value into your keyring, under --id
 ${SOURCE_HELP}
   --stdin        read the value from standard input
   --json         print the result as JSON`,

@@ -10,6 +10,7 @@ import { output } from '../context.js';
 
 export const allow: Command = {
   name: 'allow',
+  example: 'keyring-inject allow   # in a fresh clone: read what .claude/secrets.json asks for, then approve it',
   help: `Usage: keyring-inject allow [DIR] [--revoke] [--json]
 
 Approves the project's .claude/secrets.json (the nearest one from DIR, default the current

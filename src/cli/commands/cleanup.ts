@@ -12,6 +12,7 @@ import { engineContext, output } from '../context.js';
 
 export const cleanup: Command = {
   name: 'cleanup',
+  example: 'keyring-inject cleanup --dry-run   # what a crash left behind, without touching it',
   help: `Usage: keyring-inject cleanup [--dry-run] [--json]
 
 Removes everything of ours that a crashed session may have left: injected values in the Claude

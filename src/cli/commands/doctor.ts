@@ -19,6 +19,7 @@ const MODE_TEXT = {
 
 export const doctor: Command = {
   name: 'doctor',
+  example: 'keyring-inject doctor --values   # exit 0: every server protected, no value in any file',
   help: `Usage: keyring-inject doctor [--values] [--json]
 
 Read-only check of every MCP server in ~/.claude.json (user scope and every project's local

@@ -15,6 +15,7 @@ const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps:
 
 export const guard: Command = {
   name: 'guard',
+  example: 'keyring-inject guard pre-tool-use < hook-input.json   # Claude Code runs it with the hook JSON',
   help: `Usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use
 
 Run by Claude Code with the hook JSON on stdin ('keyring-inject install' declares them). They

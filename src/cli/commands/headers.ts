@@ -9,6 +9,7 @@ import type { Command } from '../command.js';
 
 export const headers: Command = {
   name: 'headers',
+  example: 'keyring-inject headers linear >/dev/null && echo ok   # what headersHelper runs: it prints keys, so never to a screen',
   help: `Usage: keyring-inject headers [S] [--scope user|local] [--project PATH]
 
 Zero-disk mode for http/sse MCP servers: Claude Code runs this as the server's headersHelper

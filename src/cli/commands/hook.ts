@@ -16,6 +16,7 @@ export const LAUNCHER_ENV = 'KEYRING_INJECT_LAUNCHER';
 
 export const hook: Command = {
   name: 'hook',
+  example: 'keyring-inject hook session-end < hook-input.json   # Claude Code runs it with the hook JSON',
   help: `Usage: keyring-inject hook session-start|session-end
 
 Run by Claude Code, with the hook JSON on stdin ('keyring-inject install' declares them).

@@ -7,6 +7,7 @@ import { output } from '../context.js';
 
 export const importCommand: Command = {
   name: 'import',
+  example: 'keyring-inject import --dry-run   # the plan: which plaintext values would move, and why the rest stays',
   help: `Usage: keyring-inject import [--dry-run] [--mode inject|wrap] [--include S.NAME] [--exclude S.NAME] [--json]
 
 Finds plaintext values already in ~/.claude.json - the "env" of every MCP server (user scope and

@@ -85,6 +85,7 @@ export function settingsError(file: string, err: unknown): unknown {
 export function makeInstallCommand(opts: HookCommandOptions = {}): Command {
   return {
     name: 'install',
+    example: 'keyring-inject install --dry-run   # the hooks it would add to ~/.claude/settings.json',
     help: `Usage: keyring-inject install [--dry-run] [--json]
 
 Adds two session hooks to <config dir>/settings.json (<config dir> is $CLAUDE_CONFIG_DIR, else

@@ -8,6 +8,7 @@ import { output } from '../context.js';
 
 export const list: Command = {
   name: 'list',
+  example: 'keyring-inject list --json',
   help: `Usage: keyring-inject list [--json]
 
 Lists every registered key: its targets, when it was stored and last rotated, and whether it

@@ -9,6 +9,7 @@ import { output } from '../context.js';
 
 export const remove: Command = {
   name: 'remove',
+  example: 'keyring-inject remove old-github-token',
   help: `Usage: keyring-inject remove NAME [--json]
 
 Deletes the value from the OS keyring and the key's targets from the registry.`,

@@ -11,6 +11,7 @@ import { readSecret } from '../secret-input.js';
 
 export const rotate: Command = {
   name: 'rotate',
+  example: 'pass show github/token | keyring-inject rotate github --stdin',
   help: `Usage: keyring-inject rotate NAME [--stdin] [--json]
 
 Replaces the value stored under NAME (hidden prompt, or standard input with --stdin).

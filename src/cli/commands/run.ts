@@ -14,6 +14,7 @@ const USAGE = 'keyring-inject run [--only NAME[,NAME...]] [--no-project] -- COMM
 export const run: Command = {
   name: 'run',
   passThrough: true,
+  example: 'keyring-inject run --only stripe -- npm test   # npm test sees STRIPE_SECRET_KEY, no file does',
   help: `Usage: ${USAGE}
 
 Runs any COMMAND with your keys in its environment, like 'doppler run' or 'op run': each key

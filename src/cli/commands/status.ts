@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 
 export const status: Command = {
   name: 'status',
+  example: 'keyring-inject status --json',
   help: `Usage: keyring-inject status [--json]
 
 Shows the Claude Code sessions we track (alive or dead), which keys are injected into which

@@ -6,6 +6,7 @@ import { readSettingsText, settingsError, writeSettingsText } from './install.js
 
 export const uninstall: Command = {
   name: 'uninstall',
+  example: 'keyring-inject uninstall --dry-run',
   help: `Usage: keyring-inject uninstall [--dry-run] [--json]
 
 Removes every hook whose command ends with the marker '# keyring-inject' from

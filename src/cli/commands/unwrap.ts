@@ -8,6 +8,7 @@ import { output } from '../context.js';
 
 export const unwrap: Command = {
   name: 'unwrap',
+  example: 'keyring-inject unwrap github   # back to the original entry; its keys go back to inject mode',
   help: `Usage: keyring-inject unwrap S [S2 ...] [--scope user|local] [--project PATH] [--dry-run] [--json]
 
 Undoes 'wrap S': restores the server's original command and args (byte for byte), removes our

@@ -11,6 +11,7 @@ const MAX_FAILED_TICKS = 20;
 
 export const watchdog: Command = {
   name: 'watchdog',
+  example: 'keyring-inject status   # shows whether the watchdog runs (the SessionStart hook starts it)',
   help: `Usage: keyring-inject watchdog
 
 Started detached by the SessionStart hook and the launcher; you do not run it yourself. Every

@@ -9,6 +9,7 @@ import { UsageError } from '../../core/errors.js';
 
 export const wrap: Command = {
   name: 'wrap',
+  example: 'keyring-inject wrap github linear   # zero-disk: both read their keys from the keyring at start',
   help: `Usage: keyring-inject wrap S [S2 ...] [--scope user|local] [--project PATH] [--dry-run] [--json]
 
 Zero-disk mode: rewrites MCP server S in ~/.claude.json so that its key is read from the keyring
