@@ -167,6 +167,22 @@ export async function loadApprovedProjectFile(paths: ClaudePaths, dir: string): 
   throw refusalFor(st) as ProjectNotApprovedError;
 }
 
+/**
+ * For the wrapper of server `server` of the project in `dir`: the approved project file when it
+ * maps keys to that server; undefined when there is no file or it does not name the server (an
+ * unapproved file that does not concern this server does not stop it). Throws the refusal when
+ * the file names the server but is not approved as it is.
+ */
+export async function approvedProjectFileFor(paths: ClaudePaths, dir: string, server: string): Promise<ProjectFile | undefined> {
+  const where = findProjectFile(dir, paths.configDir);
+  if (!where) return undefined;
+  const st = await approvalState(paths, where);
+  if (st.state === 'none') return undefined;
+  if (![...st.project.entries.values()].some((e) => e.targets.some((t) => t.server === server))) return undefined;
+  if (st.state === 'approved') return st.project;
+  throw refusalFor(st) as ProjectNotApprovedError;
+}
+
 /** Record the approval of `project` exactly as it was read (its hash). */
 export async function approve(paths: ClaudePaths, project: ProjectFile, now: Date): Promise<void> {
   if (project.sha256 === undefined) throw new KiError(`there is no project file ${project.file} to approve`);

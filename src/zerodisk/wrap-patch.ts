@@ -162,7 +162,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerRef, self: SelfPaths, entry: unknown): { text: string; outcome: WrapOutcome } {
   const text = layout.text;
   const project = layout.projects.get(ref.project as string);
-  if (!project) return { text, outcome: { kind: 'unsupported', reason: `~/.claude.json has no entry for project ${ref.project} yet: start Claude Code once in that directory (and trust it), then wrap again` } };
   if (!isRecord(entry)) return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json entry is not an object' } };
   const type = entry.type === undefined ? 'stdio' : entry.type;
   let copy: Record<string, unknown>;
@@ -181,7 +180,19 @@ function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerRef, self: SelfPaths, 
     return { text, outcome: { kind: 'unsupported', reason: 'servers of this type cannot be wrapped' } };
   }
   let edit: Edit;
-  if (project.servers) {
+  if (!project) {
+    // A fresh clone Claude Code has not seen yet: the project's entry is created holding only the
+    // copy (Claude Code fills in the rest, and still asks whether to trust the folder).
+    const holder = layout.projectsObj;
+    if (holder?.members.some((m) => m.key === ref.project)) return { text, outcome: { kind: 'unsupported', reason: `the entry of project ${ref.project} in ~/.claude.json is not an object` } };
+    if (holder) {
+      const style = styleOf(text, holder, styleOf(text, layout.top));
+      edit = insertMemberEdit(text, holder, ref.project as string, formatValue({ mcpServers: { [ref.server]: copy } }, style, memberIndentOf(text, holder, style)), style);
+    } else {
+      const style = styleOf(text, layout.top);
+      edit = insertMemberEdit(text, layout.top, 'projects', formatValue({ [ref.project as string]: { mcpServers: { [ref.server]: copy } } }, style, memberIndentOf(text, layout.top, style)), style);
+    }
+  } else if (project.servers) {
     const style = styleOf(text, project.servers, styleOf(text, project.entry));
     edit = insertMemberEdit(text, project.servers, ref.server, formatValue(copy, style, memberIndentOf(text, project.servers, style)), style);
   } else {

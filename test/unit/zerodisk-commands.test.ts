@@ -116,14 +116,15 @@ describe('add --mode wrap, wrap and unwrap', () => {
     expect(hint.stderr).toContain('--scope local');
   });
 
-  it('a .mcp.json server gets a wrapped local copy (needs the project entry); .mcp.json is never written', async () => {
+  it('a .mcp.json server gets a wrapped local copy (in a project entry of its own on a fresh clone); .mcp.json is never written', async () => {
     const proj = join(t.home, 'proj');
     mkdirSync(proj);
     const mcp = JSON.stringify({ mcpServers: { db: { command: 'db-mcp', args: ['--ro'] } } });
     writeFileSync(join(proj, '.mcp.json'), mcp);
     const noEntry = await cli(wrap, ['db', '--scope', 'local'], undefined, proj);
-    expect(noEntry.code).toBe(1);
-    expect(noEntry.stderr).toContain('start Claude Code once');
+    expect(noEntry.code, noEntry.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(cfgPath(), 'utf8')).projects[proj]).toEqual({ mcpServers: { db: expect.objectContaining({ command: process.execPath }) } });
+    expect((await cli(unwrap, ['db', '--scope', 'local'], undefined, proj)).code).toBe(0);
     const cfg = JSON.parse(readFileSync(cfgPath(), 'utf8'));
     cfg.projects[proj] = { allowedTools: [], mcpServers: {}, hasTrustDialogAccepted: true };
     writeFileSync(cfgPath(), JSON.stringify(cfg, null, 2));

@@ -145,12 +145,19 @@ describe('servers from a project .mcp.json', () => {
     expect(u.text).toBe(text);
   });
 
-  it('http .mcp.json servers get a copy with our headersHelper; a project without an entry is refused', () => {
+  it('http .mcp.json servers get a copy with our headersHelper; a project without an entry gets one holding only the copy', () => {
     const text = JSON.stringify({ projects: { [P]: { hasTrustDialogAccepted: true } } }, null, 2);
     const w = wrapInText(text, ref, self, { type: 'http', url: 'https://x.example/mcp' });
     expect(w.outcome).toEqual({ kind: 'wrapped', how: 'mcp-json-http' });
     expect(JSON.parse(w.text).projects[P].mcpServers.db.headersHelper).toContain(' headers db --scope local --project /home/u/proj --mcp-json');
     expect(unwrapInText(w.text, ref).outcome.kind).toBe('unwrapped');
-    expect(wrapInText(JSON.stringify({ projects: {} }), ref, self, mcpEntry).outcome.kind).toBe('unsupported');
+    // A fresh clone Claude Code has not seen: the project's entry (or `projects` itself) is created.
+    for (const fresh of [{ projects: {} }, { other: 1 }]) {
+      const c = wrapInText(JSON.stringify(fresh, null, 2), ref, self, mcpEntry);
+      expect(c.outcome).toEqual({ kind: 'wrapped', how: 'mcp-json-stdio' });
+      expect(Object.keys(JSON.parse(c.text).projects[P])).toEqual(['mcpServers']);
+      expect(JSON.parse(c.text).projects[P].mcpServers.db.args).toContain('--mcp-json');
+    }
+    expect(wrapInText(JSON.stringify({ projects: { [P]: 5 } }), ref, self, mcpEntry).outcome.kind).toBe('unsupported');
   });
 });

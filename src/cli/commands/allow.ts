@@ -4,6 +4,7 @@ import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { approvalState, approve, describeEntry, diffEntries, revoke, summarizeAll } from '../../sources/approval.js';
 import { findProjectFile, mergeProject } from '../../sources/project.js';
+import { wrapProjectServers } from '../../zerodisk/project-servers.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -20,8 +21,13 @@ claude', the wrapped servers) until you approve it, and any change to it needs a
 The approval (a sha256 of the file) is kept in keyring-inject's data directory, never in the
 repository. Prints what the file does: names, sources, targets (it never holds a value).
 
+The project's MCP servers the file maps keys to (its .mcp.json or local-scope servers) are made
+to read them at spawn (zero-disk): a local-scope server is wrapped, a .mcp.json server gets a
+wrapped local-scope copy in ~/.claude.json (.mcp.json is never written). Approving the file is
+also approving those servers: Claude Code runs a local copy without its own .mcp.json prompt.
+
   --revoke   forget the approval: the file is refused again until the next 'allow'
-  --json     {"file","root","sha256","approved","entries"}`,
+  --json     {"file","root","sha256","approved","entries","servers","warnings"}`,
 
   async run(argv, ctx) {
     const out = output(ctx);
@@ -41,8 +47,11 @@ repository. Prints what the file does: names, sources, targets (it never holds a
     mergeProject(await loadRegistry(registryFile(ctx.paths)), st.project, ctx.backend().id);
     const entries = summarizeAll(st.project);
     if (st.state !== 'approved') await approve(ctx.paths, st.project, ctx.now());
+    // The servers the file maps keys to read them at spawn from now on, also under plain 'claude'.
+    const { reports, warnings } = await wrapProjectServers(ctx, st.project);
+    const servers = reports.map((r) => ({ server: r.server, outcome: r.outcome, mcpJson: r.mcpJson }));
     if (bool(p, 'json')) {
-      out.json({ file: where.file, root: where.root, sha256: st.project.sha256, approved: true, entries });
+      out.json({ file: where.file, root: where.root, sha256: st.project.sha256, approved: true, entries, servers, warnings });
       return 0;
     }
     if (st.state === 'changed') {
@@ -51,6 +60,10 @@ repository. Prints what the file does: names, sources, targets (it never holds a
     }
     out.line(`${st.state === 'approved' ? 'already approved' : 'approved'}: ${where.file} (this exact content, on this machine)`);
     for (const [name, e] of Object.entries(entries)) out.line(`  ${describeEntry(name, e)}`);
+    for (const r of reports) {
+      if (r.outcome !== 'unchanged') out.line(`MCP server ${r.server} reads its keys at spawn${r.mcpJson ? ` (a local-scope copy of ${r.mcpJson}: Claude Code runs it without its own .mcp.json prompt; ${r.mcpJson} is not changed)` : ''}`);
+    }
+    for (const w of warnings) out.warn(w);
     return 0;
   },
 };

@@ -8,6 +8,7 @@ import { identify } from '../../engine/process-info.js';
 import { loadRegistry } from '../../registry/store.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
+import { prepareProject } from '../project-setup.js';
 import { LAUNCHER_ENV } from './hook.js';
 
 export const claude: Command = {
@@ -21,6 +22,12 @@ reach servers only when they restart. The launcher injects first, then runs 'cla
 same terminal, arguments, signals and exit code, and strips the keys after it exits if no other
 session needs them. Every argument goes to claude unchanged (see 'help claude' for this text).
 
+In a project with a .claude/secrets.json (approved with 'keyring-inject allow'), the launcher
+first asks, on the terminal and hidden, for each keyring value of that file this machine does not
+hold yet (once: it is stored in the keyring), and makes the project's MCP servers the file maps
+keys to read them at spawn (zero-disk; a .mcp.json server gets a wrapped local-scope copy,
+.mcp.json is never written). An unapproved or changed file stops it before Claude Code starts.
+
 Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'claude' on PATH).`,
 
   async run(argv, ctx) {
@@ -28,6 +35,8 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
     const me = identify(process.pid);
     if (!me) throw new KiError('cannot read this process start time; the launcher needs /proc (Linux) or ps');
     const registry = await loadRegistry(registryFile(ctx.paths));
+    // A project's .claude/secrets.json: approved? anything to ask for? its servers wrapped? (before anything starts)
+    await prepareProject(ctx, registry);
     const { known, missing, failures = [] } = await resolveValues(registry, ctx.backend());
     const engine = engineContext(ctx);
     const report = await startSession(engine, { ...me, launcher: true }, known);

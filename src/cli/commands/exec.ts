@@ -2,6 +2,8 @@ import { KiError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
+import { approvedProjectFileFor } from '../../sources/approval.js';
+import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../zerodisk/argv.js';
 import { envForServer } from '../../zerodisk/resolve.js';
 import { spawnRelay } from '../../zerodisk/spawn-relay.js';
@@ -31,6 +33,10 @@ SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on, and the exit code is
 exec with exit code 1 and one line on stderr BEFORE COMMAND starts; 127/126 when COMMAND cannot
 be started. A server with no key mapped starts anyway, with a warning on stderr.
 
+A local-scope server (or a local copy of a .mcp.json server) also gets the keys the project's
+.claude/secrets.json maps to it, if you approved that file as it is ('keyring-inject allow');
+a file that maps keys to it but is not approved, or changed since, stops exec (exit 1).
+
   --server S     MCP server name (as in the registry: 'keyring-inject list')
   --scope SCOPE  user (default) or local: which registry targets of S apply
   --project PATH project of a local-scope server (default: the git root of the current directory)`,
@@ -54,8 +60,11 @@ be started. A server with no key mapped starts anyway, with a warning on stderr.
     const server = str(p, 'server');
     if (server === undefined) throw new KiError(`missing --server: ${USAGE}`, 2);
     const ref = serverRef(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
-    const reg = await loadRegistry(registryFile(ctx.paths));
-    const { env, keys } = await envForServer(reg, ctx.backend(), ref);
+    let reg = await loadRegistry(registryFile(ctx.paths));
+    // A server of a project: the keys its approved .claude/secrets.json maps to it, too.
+    const project = ref.scope === 'local' ? await approvedProjectFileFor(ctx.paths, ref.project as string, ref.server) : undefined;
+    if (project) reg = mergeProject(reg, project, ctx.backend().id).registry;
+    const { env, keys } = await envForServer(reg, ctx.backend(), ref, ctx.env);
     if (keys.length === 0) out.warn(`no key is mapped to MCP server ${describeServer(ref)}: starting it without keys (map one with 'keyring-inject add NAME --server ${ref.server} --env VAR')`);
     const terminal = ctx.stdin.isTTY === true;
     return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, {
