@@ -38,7 +38,7 @@ export async function projectServers(paths: ClaudePaths, project: ProjectFile): 
   const out: ProjectServer[] = [];
   for (const [server, keys] of byServer) {
     if (view?.localServers(projectKey).includes(server)) {
-      const type = view.serverType('local', projectKey, server);
+      const type = view.server('local', projectKey, server)?.type;
       out.push({ server, where: 'local', http: type !== undefined && HTTP_TYPES.has(type), keys });
       continue;
     }
