@@ -42,8 +42,9 @@ export async function readConfigText(file: string): Promise<string | undefined> 
   }
 }
 
-export function withConfigLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  return withFileLock(file, { waitMs: 2000, pollMs: 10, orphanGraceMs: 1000, busy: `could not lock ${file}: Claude Code or another keyring-inject holds it; retry in a moment` }, fn);
+/** `waitMs`: how long to wait for another holder (a lock left by a killed writer is taken over after 10 s). */
+export function withConfigLock<T>(file: string, fn: () => Promise<T>, waitMs = 2000): Promise<T> {
+  return withFileLock(file, { waitMs, pollMs: 10, busy: `could not lock ${file}: Claude Code or another keyring-inject holds it; retry in a moment` }, fn);
 }
 
 /** What tells one version of the file from the next: a rename changes the inode. */

@@ -1,35 +1,83 @@
 // proper-lockfile locks (a `<file>.lock` directory, the scheme Claude Code uses too), plus one
 // thing it lacks: a lock left by a SIGKILLed keyring-inject is recognised at once instead of
 // after the 10 s staleness window, which is longer than Claude Code's 1.5 s SessionEnd budget.
-// After taking a lock we write our identity to a sidecar `<lock>.holder` (atomically); a waiter
-// that finds the lock held by a dead holder removes it. A lock dir with no holder is either
-// Claude Code's (held for milliseconds) or ours, killed between mkdir and the sidecar write:
-// after `orphanGraceMs` without a holder it is taken over.
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// After taking a lock we write our identity and the lock dir's inode to a sidecar
+// `<lock>.holder`; a waiter that finds the lock held by a dead holder of ours takes it over. A
+// lock dir with no holder of its own is Claude Code's (held for milliseconds, mtime refreshed
+// every 5 s while held) or ours killed before the sidecar write: it is taken over only once it
+// is older than proper-lockfile's 10 s stale limit, exactly when Claude Code would take it too
+// (sooner only for locks Claude Code never takes: `holderlessMs`).
+//
+// A takeover is serialised by a takeover-only lock, judges the lock afresh under it, and renames
+// the lock dir away (never rm: see takeOver). proper-lockfile's own stale handling (rm, then
+// mkdir) is switched off, because two waiters could both judge a lock stale and the second
+// remove the first's new lock.
+import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { identify, isAlive, type ProcessId } from '../engine/process-info.js';
 import { KiError, oneLine } from './errors.js';
+import { nodeCrypto } from './lazy-load.js';
 
 export interface LockOptions {
   /** Total time to wait for another holder, in ms. */
   waitMs: number;
   /** Poll interval while waiting, in ms. */
   pollMs: number;
-  /** A lock dir older than this with no readable holder is an orphan. */
-  orphanGraceMs: number;
+  /**
+   * How long a lock dir without a holder file of its own may go unrefreshed before it counts as
+   * abandoned. STALE_MS (the default) where another program takes the lock without one (Claude
+   * Code's config lock); shorter only for a lock that no one but keyring-inject takes, where a
+   * holder-less lock dir is ours, killed between its mkdir and its holder write (milliseconds).
+   */
+  holderlessMs?: number;
   /** Message for the user when the lock cannot be had; the reason is appended. */
   busy: string;
+}
+
+/** proper-lockfile's stale limit, which Claude Code uses: a lock whose mtime is older is abandoned. */
+export const STALE_MS = 10_000;
+/** How often we refresh our own lock's mtime (proper-lockfile's default for a 10 s stale limit). */
+const UPDATE_MS = 5_000;
+/** proper-lockfile never judges a lock stale itself: takeovers are ours (see above). */
+const NEVER_STALE_MS = 2 ** 31 - 1;
+
+interface Holder extends ProcessId {
+  /** Inode of the lock dir this holder created. */
+  lock: number;
 }
 
 function holderFile(lockDir: string): string {
   return `${lockDir}.holder`;
 }
 
+function holderOf(text: string): Holder | undefined {
+  try {
+    const h = JSON.parse(text) as Partial<Holder>;
+    return typeof h.pid === 'number' && typeof h.procStart === 'string' && typeof h.lock === 'number' ? (h as Holder) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a waiter saw of an abandoned lock: its inode, and the holder file's text if any. */
+interface Abandoned {
+  ino: number;
+  holderText?: string;
+}
+
 /**
- * True when the lock can be taken over: its holder of ours is dead, its holder file is damaged
- * (only we write one, so it is ours and half-written), or it has had no holder for too long.
+ * The lock dir when it can be taken over, else undefined: its holder of ours (the holder file
+ * names the lock dir's inode) is dead, it has not been refreshed for the stale limit, or it has
+ * no holder of its own for `holderlessMs`. A holder file of another lock dir (an earlier one, or one of
+ * an older version without the inode), or one that does not parse, says nothing about this one.
  */
-function orphaned(lockDir: string, graceMs: number): boolean {
+function abandoned(lockDir: string, holderlessMs: number): Abandoned | undefined {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(lockDir);
+  } catch {
+    return undefined; // gone already: the next attempt will tell
+  }
   let text: string | undefined;
   try {
     text = readFileSync(holderFile(lockDir), 'utf8');
@@ -37,18 +85,88 @@ function orphaned(lockDir: string, graceMs: number): boolean {
     // no holder file: Claude Code's lock, or ours killed before writing it: the age decides
   }
   if (text !== undefined) {
+    const holder = holderOf(text);
+    if (holder?.lock === st.ino && !isAlive(holder)) return { ino: st.ino, holderText: text };
+  }
+  // Not refreshed for the stale limit: abandoned, whoever holds it (proper-lockfile's rule).
+  const age = Date.now() - st.mtimeMs;
+  const ownHolder = text !== undefined && holderOf(text)?.lock === st.ino;
+  return age > STALE_MS || (!ownHolder && age > holderlessMs) ? { ino: st.ino, ...(text === undefined ? {} : { holderText: text }) } : undefined;
+}
+
+/** A takeover holds this for microseconds; one older than this was left by a killed process. */
+const TAKEOVER_STALE_MS = 2000;
+
+/**
+ * Take over an abandoned lock dir: under a second, takeover-only lock (`<lock>.takeover`, a
+ * plain mkdir), judge it afresh and rename it away. Serialising takeovers is what keeps a waiter
+ * that judged the old lock from moving the new one its rival just made (whose inode may even be
+ * the old one's, reused). Returns false when another waiter is taking over: wait and retry.
+ */
+function takeOver(lockDir: string, holderlessMs: number): boolean {
+  const mutex = `${lockDir}.takeover`;
+  try {
+    mkdirSync(mutex);
+  } catch {
     try {
-      const holder = JSON.parse(text) as ProcessId;
-      return typeof holder.pid !== 'number' || !isAlive(holder);
+      if (Date.now() - statSync(mutex).mtimeMs > TAKEOVER_STALE_MS) rmdirSync(mutex);
     } catch {
-      return true;
+      // gone already
     }
+    return false;
   }
   try {
-    return Date.now() - statSync(lockDir).mtimeMs > graceMs;
-  } catch {
-    return false; // gone already: the next attempt will tell
+    const seen = abandoned(lockDir, holderlessMs);
+    if (!seen) return true;
+    const grave = `${lockDir}.stale-${nodeCrypto().randomBytes(6).toString('hex')}`;
+    try {
+      renameSync(lockDir, grave);
+    } catch {
+      return true; // released meanwhile
+    }
+    // Only a holder that was hung, not dead, can have released and a new lock been made between
+    // the judgement and the rename: then put the new one back.
+    const moved = statSync(grave, { throwIfNoEntry: false })?.ino;
+    if (moved !== seen.ino) {
+      try {
+        renameSync(grave, lockDir);
+        return true;
+      } catch {
+        // taken again meanwhile: the one we moved is lost, as with proper-lockfile's own takeover
+      }
+    }
+    if (seen.holderText !== undefined) {
+      try {
+        if (readFileSync(holderFile(lockDir), 'utf8') === seen.holderText) rmSync(holderFile(lockDir), { force: true });
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(grave, { recursive: true, force: true });
+    return true;
+  } finally {
+    try {
+      rmdirSync(mutex);
+    } catch {
+      // removed as stale by a waiter: nothing to do
+    }
   }
+}
+
+function writeHolder(lockDir: string): void {
+  const me = identify(process.pid);
+  if (!me) return;
+  let lock: number;
+  try {
+    lock = statSync(lockDir).ino;
+  } catch {
+    return;
+  }
+  const record: Holder = { ...me, lock };
+  // An unpredictable name, created exclusively: a planted file or symlink is never written through.
+  const tmp = `${holderFile(lockDir)}.${nodeCrypto().randomBytes(8).toString('hex')}`;
+  writeFileSync(tmp, JSON.stringify(record), { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, holderFile(lockDir));
 }
 
 export async function withFileLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
@@ -60,7 +178,8 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
       release = await lockfile.lock(file, {
         realpath: false,
         lockfilePath: lockDir,
-        stale: 10_000,
+        stale: NEVER_STALE_MS,
+        update: UPDATE_MS,
         retries: 0,
         // The lock dir was removed under us (by a stale takeover): what we write is verified anyway.
         onCompromised: () => undefined,
@@ -72,26 +191,18 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
         throw new KiError(`cannot create the lock ${lockDir} (${code}): its directory is not writable; fix the permissions`);
       }
       if (code !== 'ELOCKED') throw new KiError(`${opts.busy} (${oneLine((err as Error).message)})`);
-      if (orphaned(lockDir, opts.orphanGraceMs)) {
-        rmSync(lockDir, { recursive: true, force: true });
-        rmSync(holderFile(lockDir), { force: true });
-        continue;
-      }
+      const holderlessMs = opts.holderlessMs ?? STALE_MS;
+      if (abandoned(lockDir, holderlessMs) && takeOver(lockDir, holderlessMs)) continue;
       if (Date.now() >= deadline) throw new KiError(`${opts.busy} (held by another process for over ${opts.waitMs} ms)`);
       await new Promise((r) => setTimeout(r, opts.pollMs));
     }
   }
-  const me = identify(process.pid);
-  if (me) {
-    const tmp = `${holderFile(lockDir)}.${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
-    renameSync(tmp, holderFile(lockDir));
-  }
+  writeHolder(lockDir);
   try {
     return await fn();
   } finally {
     // Holder first, while the lock is still ours: removing it after the release could delete the
-    // next holder's file. A kill in between leaves a holder-less lock, taken over after the grace.
+    // next holder's file. A kill in between leaves a holder-less lock (see holderlessMs).
     rmSync(holderFile(lockDir), { force: true });
     await release().catch(() => undefined);
   }

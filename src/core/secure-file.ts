@@ -1,13 +1,26 @@
 // Our own small JSON files (registry, state): private directory, 0600 files, atomic writes,
 // and a proper-lockfile lock around every read-modify-write so concurrent processes never
 // lose an update.
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { KiError } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { writeFileAtomicLazily } from './lazy-load.js';
 
+/**
+ * Create `dir` 0700, or make an existing one 0700 (mkdir leaves an existing dir as it is, e.g.
+ * 0755 from a restored backup or an older version). A dir of another user is refused: whoever
+ * owns it can swap our files.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const st = await stat(dir);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    throw new KiError(`${dir} belongs to another user (uid ${st.uid}): remove it, or make it yours with 'chown ${uid} ${dir}'; nothing was written`);
+  }
+  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
 }
 
 export async function readTextIfExists(file: string): Promise<string | undefined> {
@@ -28,5 +41,6 @@ export async function writePrivateFile(file: string, text: string, durable = tru
 /** Run `fn` holding the lock `<file>.lock`: waits up to 5 s for another live holder. */
 export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   await ensurePrivateDir(dirname(file));
-  return withFileLock(file, { waitMs: 5000, pollMs: 10, orphanGraceMs: 500, busy: `could not lock ${file}: another keyring-inject is busy; retry in a moment` }, fn);
+  // Only keyring-inject takes these locks: a holder-less one is ours, killed in its first milliseconds.
+  return withFileLock(file, { waitMs: 5000, pollMs: 10, holderlessMs: 500, busy: `could not lock ${file}: another keyring-inject is busy; retry in a moment` }, fn);
 }

@@ -22,6 +22,8 @@ export interface EngineContext {
   now: () => Date;
   /** Starts the detached watchdog and returns its identity; absent in in-process tests. */
   spawnWatchdog?: () => ProcessId | undefined;
+  /** How long a strip waits for the config lock (default 2 s; cleanup waits out a stale lock). */
+  configLockWaitMs?: number;
 }
 
 /**
@@ -305,7 +307,7 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
       state.injected = [];
     }
     return { stripped, copies: copies.cleaned, tempFiles };
-  });
+  }, ctx.configLockWaitMs);
 }
 
 export const TOMBSTONE_MS = 3000;

@@ -5,7 +5,7 @@
 // Two properties matter on headless Linux (see shared library-facts.md):
 // - the default Linux store silently falls back to keyutils, so we always pin the store;
 // - a provider that never answers blocks a sync call for ~2 s, so we use the async API on the
-//   thread pool and put our own deadline around every call.
+//   thread pool and put our own deadline around them: one budget per command (KeyringBudget).
 import { existsSync } from 'node:fs';
 import { KeyringUnavailableError, oneLine } from '../core/errors.js';
 import { requireLazily } from '../core/lazy-load.js';
@@ -26,9 +26,43 @@ export const DEFAULT_TIMEOUT_MS = 2500;
 
 const HEADLESS_FIX = headlessFixLine();
 
+/**
+ * One deadline per command: the time spent waiting on the keyring, summed over every call of
+ * one backend (a command opens one), may not exceed the budget. Time between calls (a prompt)
+ * does not count; calls in flight together count once.
+ */
+export class KeyringBudget {
+  private spent = 0;
+  private inFlight = 0;
+  private since = 0;
+  constructor(readonly totalMs: number) {}
+
+  private remaining(): number {
+    return this.totalMs - this.spent - (this.inFlight > 0 ? performance.now() - this.since : 0);
+  }
+
+  async run<T>(call: () => Promise<T>, timedOut: () => Error): Promise<T> {
+    const left = this.remaining();
+    if (left <= 0) throw timedOut();
+    if (this.inFlight++ === 0) this.since = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timedOut()), left);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([call(), deadline]);
+    } finally {
+      clearTimeout(timer);
+      if (--this.inFlight === 0) this.spent += performance.now() - this.since;
+    }
+  }
+}
+
 export class OsKeyringBackend implements SecretBackend {
   readonly label: string;
   private native: NativeModule | undefined;
+  private readonly budget: KeyringBudget;
 
   constructor(
     readonly id: OsBackendId,
@@ -37,6 +71,7 @@ export class OsKeyringBackend implements SecretBackend {
     private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {
     this.label = LABELS[id];
+    this.budget = new KeyringBudget(timeoutMs);
   }
 
   // Creating an entry opens the D-Bus connection and can fail too: it belongs inside the guard.
@@ -122,27 +157,20 @@ export class OsKeyringBackend implements SecretBackend {
     }
   }
 
-  /** Run one native call under our own deadline and turn its failure into a one-line fix. */
+  /** Run one native call under the command's keyring deadline and turn its failure into a one-line fix. */
   private async guard<T>(verb: string, call: () => Promise<T>, secret?: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
+    try {
+      return await this.budget.run(
+        call,
+        () =>
           new KeyringUnavailableError(
             `the ${this.label} did not answer within ${this.timeoutMs} ms`,
             this.id === 'secret-service' ? HEADLESS_FIX : 'Unlock the keyring and try again',
           ),
-        );
-      }, this.timeoutMs);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([call(), deadline]);
+      );
     } catch (err) {
       if (err instanceof KeyringUnavailableError) throw err;
       throw this.explain(verb, err, secret);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

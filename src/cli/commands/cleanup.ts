@@ -1,4 +1,5 @@
 import { oneLine } from '../../core/errors.js';
+import { STALE_MS } from '../../core/file-lock.js';
 import { registryFile } from '../../core/paths.js';
 import { resolveValues, stripAllLocked } from '../../engine/engine.js';
 import { readdir, stat } from 'node:fs/promises';
@@ -41,7 +42,8 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
       keyringChecked = false;
       out.warn(`keyring not readable, so only recorded injections are found: ${oneLine((err as Error).message)}`);
     }
-    const engine = engineContext({ ...ctx, spawnWatchdog: undefined });
+    // A config lock left by a writer killed in its first milliseconds has no holder file: wait it out.
+    const engine = { ...engineContext({ ...ctx, spawnWatchdog: undefined }), configLockWaitMs: STALE_MS + 2000 };
     const report = await withState(ctx.paths, async (state) => {
       const dead = state.sessions.filter((s) => !sessionAlive(s)).length;
       const live = state.sessions.length - dead;
