@@ -12,6 +12,7 @@ export interface CommandEntry {
 }
 
 export const COMMAND_TABLE: readonly CommandEntry[] = [
+  { name: 'setup', group: 'start', summary: 'first run: move plaintext keys into the keyring, protect every server, install the hooks', load: async () => (await import('./commands/setup.js')).setup },
   { name: 'add', group: 'keys', summary: 'store a key in the OS keyring and map it to MCP server env vars', load: async () => (await import('./commands/add.js')).add },
   { name: 'list', group: 'keys', summary: 'list stored keys and their targets (never a value)', load: async () => (await import('./commands/list.js')).list },
   { name: 'rotate', group: 'keys', summary: 'replace the value of a stored key', load: async () => (await import('./commands/rotate.js')).rotate },

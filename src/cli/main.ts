@@ -7,8 +7,8 @@ import { helpText, reportError, runCommand } from './run-command.js';
 
 export const VERSION = '0.1.0';
 
-// The first example: the main job (becomes `setup` once it exists).
-const START_EXAMPLE = 'import --dry-run   # which plaintext keys in ~/.claude.json would move to the keyring';
+// The first example: the main job.
+const START_EXAMPLE = 'setup   # first run: shows the plan, asks, then protects every MCP server';
 
 const GROUPS: readonly { group: CommandGroup; heading: string }[] = [
   { group: 'start', heading: 'Start here:' },

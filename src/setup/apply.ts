@@ -1,0 +1,40 @@
+// Carries out a setup plan with the existing operations: import (move plaintext into the
+// keyring, wrap), wrap, and the hooks/guards installer handed in by the CLI.
+import type { CliContext } from '../cli/context.js';
+import { runImport } from '../zerodisk/import-ops.js';
+import { describeServer } from '../zerodisk/wrap-format.js';
+import { wrapServer } from '../zerodisk/wrap-ops.js';
+import type { Step } from './plan.js';
+
+export interface HooksInstaller {
+  /** Adds (or refreshes) the session hooks and guards; `changed`: settings.json was (or would be) written. */
+  (ctx: CliContext, dryRun: boolean): Promise<{ changed: boolean; settingsFile: string }>;
+}
+
+export interface Applied {
+  /** What was done, one line each (names only). */
+  done: string[];
+  warnings: string[];
+}
+
+export async function applySetup(ctx: CliContext, steps: readonly Step[], installHooks: HooksInstaller): Promise<Applied> {
+  const result: Applied = { done: [], warnings: [] };
+  for (const step of steps) {
+    if (step.kind === 'import') {
+      const r = await runImport(ctx, { dryRun: false, mode: step.mode, include: new Set(), exclude: new Set(step.exclude) });
+      const moved = r.items.filter((i) => i.action !== 'skip');
+      for (const i of moved) result.done.push(`moved ${describeServer(i.finding.ref)} ${i.finding.kind} ${i.finding.name} to key ${i.key ?? '?'}`);
+      for (const w of r.wrapped) result.done.push(`made ${w} zero-disk`);
+      for (const s of r.scrubbed) result.done.push(`scrubbed ${s.found.length} value(s) from ${s.file}`);
+      result.warnings.push(...r.warnings);
+    } else if (step.kind === 'wrap') {
+      const r = await wrapServer(ctx, step.ref);
+      if (r.outcome !== 'unchanged') result.done.push(`made ${describeServer(step.ref)} zero-disk`);
+      result.warnings.push(...r.warnings);
+    } else {
+      const r = await installHooks(ctx, false);
+      if (r.changed) result.done.push(`installed the session hooks and the guards in ${r.settingsFile}`);
+    }
+  }
+  return result;
+}

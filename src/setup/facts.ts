@@ -1,0 +1,59 @@
+// The facts `setup` plans from, read from disk and the keyring: every MCP server in
+// ~/.claude.json, the plaintext secrets import would move, the keys already registered, and
+// whether wrap can take each server. Reads values only in import's own dry run (to compare).
+import type { CliContext } from '../cli/context.js';
+import { KiError } from '../core/errors.js';
+import { registryFile } from '../core/paths.js';
+import { readConfigText } from '../claude/config-file.js';
+import { sameServer } from '../registry/registry.js';
+import { loadRegistry } from '../registry/store.js';
+import { describeRef } from '../sources/ref.js';
+import { allServers, describeConfigError, HTTP_TYPES, layoutOf, readServer } from '../zerodisk/config-scan.js';
+import { runImport } from '../zerodisk/import-ops.js';
+import { findingId } from '../zerodisk/plaintext.js';
+import { envTargetsFor, headerTargetsFor } from '../zerodisk/resolve.js';
+import { isWrapped, wrapInText } from '../zerodisk/wrap-patch.js';
+import type { ServerFacts } from './plan.js';
+
+// Only to ask wrapInText whether an entry can be wrapped at all; nothing is written with it.
+const PROBE_SELF = { node: '/probe/node', cli: '/probe/cli.js' };
+
+/** undefined when ~/.claude.json does not exist. */
+export async function serverFacts(ctx: CliContext): Promise<ServerFacts[] | undefined> {
+  const file = ctx.paths.configFile;
+  const text = await readConfigText(file);
+  if (text === undefined) return undefined;
+  let servers: ReturnType<typeof allServers>;
+  try {
+    servers = allServers(layoutOf(text, 'all'));
+  } catch (err) {
+    throw new KiError(describeConfigError(file, err) ?? `cannot read ${file}`);
+  }
+  const plan = await runImport(ctx, { dryRun: true, mode: 'wrap', include: new Set(), exclude: new Set() });
+  const reg = await loadRegistry(registryFile(ctx.paths));
+  const facts: ServerFacts[] = [];
+  for (const { ref, member } of servers) {
+    const info = readServer(text, member);
+    if (!info) continue;
+    const wrapped = isWrapped(info);
+    const probe = wrapped ? undefined : wrapInText(text, ref, PROBE_SELF).outcome;
+    const from = (key: string) => {
+      const source = reg.keys[key]?.source;
+      return source && source.source !== 'keyring' ? describeRef(source) : 'keyring';
+    };
+    facts.push({
+      ref,
+      http: info.type !== undefined && HTTP_TYPES.has(info.type),
+      wrapped,
+      wrapBlocker: probe?.kind === 'unsupported' ? probe.reason : undefined,
+      plaintext: plan.items
+        .filter((i) => i.action !== 'skip' && i.key !== undefined && sameServer(i.finding.ref, ref))
+        .map((i) => ({ label: `${i.finding.kind} ${i.finding.name}`, key: i.key as string, id: findingId(i.finding) })),
+      keys: [
+        ...envTargetsFor(reg, ref).map((t) => ({ key: t.key, from: from(t.key), header: false })),
+        ...headerTargetsFor(reg, ref).map((t) => ({ key: t.key, from: from(t.key), header: true })),
+      ],
+    });
+  }
+  return facts;
+}
