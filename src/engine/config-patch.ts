@@ -3,27 +3,16 @@
 //
 // Edits are minimal and byte-exact: every byte outside the property we add, replace or remove
 // stays as it was, and stripping what we injected restores the original text exactly. The big
-// text is scanned once per call (see json-locate.ts); all editing happens on the small substring
-// of one server object, which is then spliced back.
+// text is scanned once per call (src/claude/json/locate.ts); all editing happens on the small
+// substring of one server object, with the edits of src/claude/json/edit.ts, then spliced back.
 //
 // JSON semantics (same as JSON.parse, which is what Claude Code uses to read the file):
 // - duplicate keys: the last occurrence wins, at every level; edits go to that occurrence;
 // - input must be strict JSON (no comments, no trailing commas, no BOM).
 
-import {
-  ConfigParseError,
-  ConfigShapeError,
-  JsonScanner,
-  indexDocument,
-  eolOf,
-  indentAfterBreak,
-  lastMember,
-  startsWithBreak,
-  wsBefore,
-  type DocumentIndex,
-  type Member,
-  type ObjectInfo,
-} from './json-locate.js';
+import { applyEdits, eolOf, indentAfterBreak, insertMemberEdit, lineIndent, removeMemberEdit, replaceValueEdit, styleOf, wsBefore, type Style } from '../claude/json/edit.js';
+import { layoutOf, serverMemberOf, type ConfigLayout } from '../claude/json/locate.js';
+import { ConfigParseError, ConfigShapeError, JsonScanner, lastMember, stringAt, type Member, type ObjectInfo } from '../claude/json/scanner.js';
 
 export { ConfigParseError, ConfigShapeError };
 
@@ -75,8 +64,11 @@ function checkRequest(r: TargetRef): void {
   if (r.scope !== 'local' && r.scope !== 'user') throw new TypeError('unknown scope');
 }
 
-/** Index the document for exactly the scopes the requests need. */
-function indexFor(text: string, targets: readonly TargetRef[]): DocumentIndex {
+/**
+ * Lay out the document for exactly the scopes the requests need. Throws ConfigParseError, or
+ * ConfigShapeError when something on the way to a requested server is not an object.
+ */
+function indexFor(text: string, targets: readonly TargetRef[]): ConfigLayout {
   let wantUser = false;
   const projects = new Set<string>();
   for (const t of targets) {
@@ -84,117 +76,40 @@ function indexFor(text: string, targets: readonly TargetRef[]): DocumentIndex {
     if (t.scope === 'user') wantUser = true;
     else projects.add(t.project as string);
   }
-  return indexDocument(text, wantUser, projects);
-}
-
-function serverMember(index: DocumentIndex, t: TargetRef): Member | undefined {
-  const loc = t.scope === 'user' ? index.user : index.projects.get(t.project as string);
-  if (loc === undefined || loc.kind === 'absent') return undefined;
-  return lastMember(loc.servers.members, t.server);
+  const layout = layoutOf(text, projects, { user: wantUser, projectsShape: projects.size > 0 });
+  for (const p of projects) {
+    const bad = layout.badProjects.get(p);
+    const where = `projects[${JSON.stringify(p)}]`;
+    if (bad === 'entry') throw new ConfigShapeError(where, 'is not an object');
+    if (bad === 'servers') throw new ConfigShapeError(`${where}.mcpServers`, 'is not an object');
+  }
+  return layout;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Formatting: inserted text copies the style around it, so a pretty file stays pretty.
 
-interface Style {
-  /** Members are on their own lines. */
-  pretty: boolean;
-  eol: string;
-  /** One indentation level. */
-  unit: string;
-  /** Text between a key and its value, e.g. `: ` or `:`. */
-  colon: string;
-  /** Indentation of the line holding the server's `{` (that line starts outside the window). */
-  baseIndent: string;
-}
-
-
-
-/** Leading whitespace of the line containing `pos` in the window (line 0 has baseIndent). */
-function lineIndent(w: string, pos: number, baseIndent: string): string {
-  const nl = Math.max(w.lastIndexOf('\n', pos - 1), w.lastIndexOf('\r', pos - 1));
-  if (nl === -1) return baseIndent;
-  let k = nl + 1;
-  while (k < pos && (w.charCodeAt(k) === 32 || w.charCodeAt(k) === 9)) k++;
-  return w.slice(nl + 1, k);
-}
-
-
-/** Style of one server entry located in the big text (server object at `m.valueStart`). */
+/** Style of one server entry located in the big text (server object at `m.valueStart`, its text `w`). */
 function styleFor(text: string, m: Member, server: ObjectInfo, w: string): Style {
-  // Leading whitespace of the line with the server's `{`. Bounded scan back: on a one-line
-  // (compact) file the "line" is the whole prefix and only pretty files use indentation.
-  let ls = m.valueStart;
-  while (ls > 0 && text.charCodeAt(ls - 1) !== 10 && text.charCodeAt(ls - 1) !== 13 && m.valueStart - ls < 4096) ls--;
-  const atLineStart = ls === 0 || text.charCodeAt(ls - 1) === 10 || text.charCodeAt(ls - 1) === 13;
-  let le = ls;
-  while (atLineStart && le < m.valueStart && (text.charCodeAt(le) === 32 || text.charCodeAt(le) === 9)) le++;
-  const baseIndent = text.slice(ls, le);
-  const parentWs = wsBefore(text, m.keyStart);
-  const parentColon = text.slice(m.keyEnd, m.valueStart);
+  // Indentation of the line with the server's `{`: the window's first line starts outside it.
+  const baseIndent = lineIndent(text, m.valueStart);
   const fallbackUnit = baseIndent.includes('\t') ? '\t' : '  ';
-
-  const first = server.members[0];
-  if (first === undefined) {
+  if (server.members[0] === undefined) {
     // Empty server object: follow how mcpServers lays out its entries.
-    const ind = indentAfterBreak(parentWs);
-    return { pretty: ind !== undefined, eol: eolOf(parentWs), unit: fallbackUnit, colon: parentColon, baseIndent };
+    const parentWs = wsBefore(text, m.keyStart);
+    return { pretty: indentAfterBreak(parentWs) !== undefined, eol: eolOf(parentWs), unit: fallbackUnit, colon: text.slice(m.keyEnd, m.valueStart), baseIndent };
   }
-  const ws = wsBefore(w, first.keyStart);
-  const memberIndent = indentAfterBreak(ws);
-  let unit = fallbackUnit;
-  if (memberIndent !== undefined && memberIndent.length > baseIndent.length && memberIndent.startsWith(baseIndent)) {
-    unit = memberIndent.slice(baseIndent.length);
-  }
-  return { pretty: memberIndent !== undefined, eol: eolOf(ws), unit, colon: w.slice(first.keyEnd, first.valueStart), baseIndent };
+  return { ...styleOf(w, server, { pretty: true, eol: '\n', unit: fallbackUnit, colon: ': ' }, baseIndent), baseIndent };
 }
 
-
-function splice(w: string, from: number, to: number, insert: string): string {
-  return w.slice(0, from) + insert + w.slice(to);
-}
-
-/**
- * Adds `key: valueText` as the last member of `obj`, copying the separator and colon of the
- * current last member. Exactly undone by removeMember (see there).
- */
+/** Adds `key: valueText` as the last member of `obj` (undone exactly by removeMember). */
 function insertMember(w: string, obj: ObjectInfo, key: string, valueText: string, style: Style): string {
-  const keyText = JSON.stringify(key);
-  const last = obj.members[obj.members.length - 1];
-  if (last !== undefined) {
-    const sep = wsBefore(w, last.keyStart);
-    const colon = w.slice(last.keyEnd, last.valueStart);
-    return splice(w, last.valueEnd, last.valueEnd, `,${sep}${keyText}${colon}${valueText}`);
-  }
-  // Empty object `{inner}`: pretty files get `{\n<ind+unit>member\n<ind>}`; the existing inner
-  // whitespace is kept as the closing part so removal can give it back. removeMember collapses
-  // the closing part to nothing iff it starts with a line break and the opening part extends
-  // it; when the original inner whitespace would trigger that rule, the opening part gets a
-  // leading space so it does not.
-  const inner = w.slice(obj.start + 1, obj.end - 1);
-  let open = '';
-  let close = inner;
-  if (style.pretty) {
-    const p = style.eol + lineIndent(w, obj.start, style.baseIndent);
-    open = p + style.unit;
-    if (inner === '') close = p;
-    else if (startsWithBreak(inner) && open.startsWith(inner) && open.length > inner.length) open = ` ${open}`;
-  }
-  return splice(w, obj.start + 1, obj.end - 1, `${open}${keyText}${style.colon}${valueText}${close}`);
+  return applyEdits(w, [insertMemberEdit(w, obj, key, valueText, style)]);
 }
 
 /** Removes member `k` of `obj` with its separator; the inverse of insertMember. */
 function removeMember(w: string, obj: ObjectInfo, k: number): string {
-  const m = obj.members[k];
-  if (m === undefined) return w;
-  const prev = obj.members[k - 1];
-  const next = obj.members[k + 1];
-  if (next !== undefined) return splice(w, m.keyStart, next.keyStart, ''); // member, comma, whitespace
-  if (prev !== undefined) return splice(w, prev.valueEnd, m.valueEnd, ''); // comma, whitespace, member
-  const open = w.slice(obj.start + 1, m.keyStart);
-  const close = w.slice(m.valueEnd, obj.end - 1);
-  const collapse = startsWithBreak(close) && open.startsWith(close) && open.length > close.length;
-  return splice(w, obj.start + 1, obj.end - 1, collapse ? '' : close);
+  return obj.members[k] === undefined ? w : applyEdits(w, [removeMemberEdit(w, obj, k)]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,10 +125,10 @@ interface ServerGroup<R> {
   items: Indexed<R>[];
 }
 
-function groupByServer<R extends TargetRef>(index: DocumentIndex, requests: readonly R[], onMissing: (i: number) => void): ServerGroup<R>[] {
+function groupByServer<R extends TargetRef>(index: ConfigLayout, requests: readonly R[], onMissing: (i: number) => void): ServerGroup<R>[] {
   const groups = new Map<number, ServerGroup<R>>();
   requests.forEach((req, i) => {
-    const m = serverMember(index, req);
+    const m = serverMemberOf(index, req);
     if (m === undefined) {
       onMissing(i);
       return;
@@ -228,24 +143,8 @@ function groupByServer<R extends TargetRef>(index: DocumentIndex, requests: read
   return [...groups.values()];
 }
 
-/**
- * Replaces each group's server object with its edited text. All offsets refer to the original
- * text, so pieces are taken in order from it. Plain `+` builds a rope: no 20 MB copy here
- * (the writer flattens it once while encoding anyway; join('') would copy twice).
- */
-function spliceGroups(text: string, edits: { start: number; end: number; text: string }[]): string {
-  edits.sort((a, b) => a.start - b.start);
-  let out = '';
-  let pos = 0;
-  for (const e of edits) {
-    out += text.slice(pos, e.start) + e.text;
-    pos = e.end;
-  }
-  return out + text.slice(pos);
-}
-
 function stringValue(s: JsonScanner, m: Member): string | undefined {
-  return s.text.charCodeAt(m.valueStart) === 34 ? s.decodeString(m.valueStart, m.valueEnd) : undefined;
+  return stringAt(s, m.valueStart, m.valueEnd);
 }
 
 const NON_STDIO_TYPES = new Set(['http', 'sse', 'ws', 'sse-ide', 'ws-ide', 'sdk', 'claudeai-proxy']);
@@ -301,7 +200,7 @@ function injectIntoServer(text: string, g: ServerGroup<InjectRequest>, isOurs: I
     } else if (current === req.value) {
       outcomes[index] = { kind: 'unchanged', target };
     } else {
-      w = splice(w, cur.valueStart, cur.valueEnd, JSON.stringify(req.value));
+      w = applyEdits(w, [replaceValueEdit(cur, JSON.stringify(req.value))]);
       outcomes[index] = { kind: 'injected', target, createdEnv: false, replaced: true };
     }
   }
@@ -378,7 +277,7 @@ export function applyInjections(text: string, requests: readonly InjectRequest[]
     if (r !== undefined) outcomes[i] = { kind: 'missing-server', target: targetOf(r) };
   });
   const edits = groups.map((g) => ({ start: g.member.valueStart, end: g.member.valueEnd, text: injectIntoServer(text, g, isOurs, outcomes) }));
-  return { text: spliceGroups(text, edits), outcomes };
+  return { text: applyEdits(text, edits), outcomes };
 }
 
 /**
@@ -393,7 +292,7 @@ export function applyStrips(text: string, requests: readonly StripRequest[], isO
     if (r !== undefined) outcomes[i] = { kind: 'absent', target: targetOf(r) };
   });
   const edits = groups.map((g) => ({ start: g.member.valueStart, end: g.member.valueEnd, text: stripFromServer(text, g, isOurs, outcomes) }));
-  return { text: spliceGroups(text, edits), outcomes };
+  return { text: applyEdits(text, edits), outcomes };
 }
 
 /**
@@ -404,7 +303,7 @@ export function readEnvValues(text: string, targets: readonly TargetRef[]): (str
   const index = indexFor(text, targets);
   const s = new JsonScanner(text);
   return targets.map((t) => {
-    const m = serverMember(index, t);
+    const m = serverMemberOf(index, t);
     if (m === undefined || !s.isObjectAt(m.valueStart)) return undefined;
     const envM = lastMember(s.readObject(m.valueStart).members, 'env');
     if (envM === undefined || !s.isObjectAt(envM.valueStart)) return undefined;

@@ -3,8 +3,10 @@
 // that is reported or thrown names servers and variables only.
 import { isOursIn, type InjectionRecord } from '../engine/state.js';
 import { classifyEnv, classifyHeader, headerTemplate } from './classify.js';
-import { allServers, HTTP_TYPES, layoutOf, readServer, serverMemberOf, type ServerInfo } from './config-scan.js';
-import { applyEdits, removeMemberEdit, type Edit } from './json-edit.js';
+import { applyEdits, removeMemberEdit, type Edit } from '../claude/json/edit.js';
+import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
+import type { Member } from '../claude/json/scanner.js';
+import { allServers, HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
 import { describeServer, type ServerRef } from './wrap-format.js';
 import { isWrapped } from './wrap-patch.js';
 
@@ -119,29 +121,41 @@ export interface StripItem {
 }
 
 /**
- * Remove each item's member (every duplicate holding that exact value) from `text`. One item
- * at a time: offsets shift. Returns the new text and the items that were found.
+ * Remove each item's member (every duplicate holding that exact value) from `text`. The text is
+ * scanned once; each server entry is then edited on its own (small) text and spliced back.
+ * Returns the new text and the items that were found.
  */
 export function stripPlaintextText(text: string, items: readonly StripItem[]): { text: string; stripped: StripItem[] } {
-  const stripped: StripItem[] = [];
+  const projects = new Set(items.flatMap((i) => (i.ref.scope === 'local' ? [i.ref.project as string] : [])));
+  const layout = layoutOf(text, projects);
+  const windows = new Map<Member, { text: string; items: StripItem[] }>();
   for (const item of items) {
-    let hit = false;
-    for (;;) {
-      const layout = layoutOf(text, item.ref.scope === 'local' ? new Set([item.ref.project as string]) : new Set());
-      const member = serverMemberOf(layout, item.ref);
-      const info = member ? readServer(text, member) : undefined;
-      const block = item.kind === 'env' ? info?.env : info?.headers;
-      if (!block) break;
-      const same = (n: string) => (item.kind === 'env' ? n === item.name : n.toLowerCase() === item.name.toLowerCase());
-      const v = block.vars.find((x) => same(x.name) && x.value === item.raw);
-      if (!v) break;
-      const edit: Edit = removeMemberEdit(text, block.obj, v.index);
-      text = applyEdits(text, [edit]);
-      hit = true;
-    }
-    if (hit) stripped.push(item);
+    const member = serverMemberOf(layout, item.ref);
+    if (!member) continue;
+    let w = windows.get(member);
+    if (!w) windows.set(member, (w = { text: text.slice(member.valueStart, member.valueEnd), items: [] }));
+    w.items.push(item);
   }
-  return { text, stripped };
+  const hits = new Set<StripItem>();
+  const edits: Edit[] = [];
+  for (const [member, w] of windows) {
+    let t = w.text;
+    for (const item of w.items) {
+      // One member at a time: offsets in the window shift.
+      for (;;) {
+        const info = readServer(t, { key: member.key, keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: t.length });
+        const block = item.kind === 'env' ? info?.env : info?.headers;
+        if (!block) break;
+        const same = (n: string) => (item.kind === 'env' ? n === item.name : n.toLowerCase() === item.name.toLowerCase());
+        const v = block.vars.find((x) => same(x.name) && x.value === item.raw);
+        if (!v) break;
+        t = applyEdits(t, [removeMemberEdit(t, block.obj, v.index)]);
+        hits.add(item);
+      }
+    }
+    if (t !== w.text) edits.push({ start: member.valueStart, end: member.valueEnd, text: t });
+  }
+  return { text: applyEdits(text, edits), stripped: items.filter((i) => hits.has(i)) };
 }
 
 const PLACEHOLDER = '[removed by keyring-inject]';

@@ -11,7 +11,7 @@ import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { CliContext } from '../cli/context.js';
 import { editConfig } from './config-write.js';
 import { mcpJsonEntry } from './mcp-json.js';
-import { layoutOf, serverMemberOf } from './config-scan.js';
+import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './resolve.js';
 import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
 import { unwrapInText, wrapInText, wrapStateIn, type UnwrapOutcome, type WrapOutcome } from './wrap-patch.js';

@@ -7,23 +7,10 @@
 // A server that only exists in the project's `.mcp.json` gets a wrapped local-scope copy in
 // `projects[P].mcpServers` (marked `--mcp-json`); unwrap deletes that copy. `.mcp.json` itself
 // is never written.
-import { HTTP_TYPES, layoutOf, readServer, serverMemberOf, serversObjectOf, type ConfigLayout, type ServerInfo } from './config-scan.js';
-import {
-  JsonScanner,
-  applyEdits,
-  formatValue,
-  insertMemberEdit,
-  lineIndent,
-  memberIndentOf,
-  prependElementsEdit,
-  readArray,
-  removeArrayPrefixEdit,
-  removeMemberEdit,
-  styleOf,
-  type Edit,
-  type Member,
-  type Style,
-} from './json-edit.js';
+import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, prependElementsEdit, removeArrayPrefixEdit, removeMemberEdit, styleOf, type Edit, type Style } from '../claude/json/edit.js';
+import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '../claude/json/locate.js';
+import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
+import { HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
 import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type ServerRef, type SelfPaths } from './wrap-format.js';
 
 export type WrapOutcome =
@@ -237,7 +224,7 @@ export function unwrapInText(text: string, ref: ServerRef): { text: string; outc
   const edits: Edit[] = [{ start: cmd.member.valueStart, end: cmd.member.valueEnd, text: text.slice(original.start, original.end) }];
   const rest = arr.elements.length - (parsed.commandIndex + 1);
   if (rest === 0 && parsed.noArgsKey) edits.push(removeMemberEdit(text, info.obj, info.obj.members.indexOf(args.member)));
-  else edits.push(removeArrayPrefixEdit(arr, parsed.commandIndex + 1));
+  else edits.push(removeArrayPrefixEdit(text, arr, parsed.commandIndex + 1));
   return { text: applyEdits(text, edits), outcome: { kind: 'unwrapped', how: 'stdio' } };
 }
 

@@ -11,16 +11,10 @@ import {
   type StripRequest,
   type TargetRef,
 } from '../../src/engine/config-patch.js';
+import { isObj, messy, rng, type Json, type Obj } from '../helpers/json-layouts.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
-
-function isObj(v: Json | undefined): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** isOurs that knows every value in `values` (what a record of our injections would say). */
 function oursOf(values: Iterable<string>): IsOurs {
@@ -97,18 +91,6 @@ function isSingleInsertion(a: string, b: string): boolean {
   let p = 0;
   while (p < a.length && a[p] === b[p]) p++;
   return b.length >= a.length && b.endsWith(a.slice(p)) && b.startsWith(a.slice(0, p));
-}
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const baseConfig = (): Obj => ({
@@ -337,20 +319,9 @@ describe('applyInjections / applyStrips round trip', () => {
 describe('randomised whitespace between every token', () => {
   it('round-trips exactly whatever the layout', () => {
     const rand = rng(4242);
-    const spaces = ['', '', ' ', '  ', '\n', '\r\n', '\t', '\n    ', '\r\n\t\t', ' \n ', '\n\n'];
-    const ws = (): string => spaces[Math.floor(rand() * spaces.length)] ?? '';
-    const messy = (x: Json): string => {
-      if (Array.isArray(x)) return x.length === 0 ? `[${ws()}]` : `[${ws()}${x.map(messy).join(`${ws()},${ws()}`)}${ws()}]`;
-      if (isObj(x)) {
-        const entries = Object.entries(x);
-        if (entries.length === 0) return `{${ws()}}`;
-        return `{${ws()}${entries.map(([k, v]) => `${JSON.stringify(k)}${ws()}:${ws()}${messy(v)}`).join(`${ws()},${ws()}`)}${ws()}}`;
-      }
-      return JSON.stringify(x);
-    };
     for (let iter = 0; iter < 300; iter++) {
       const cfg = baseConfig();
-      const original = `${ws()}${messy(cfg)}${ws()}`;
+      const original = messy(cfg, rand);
       expect(JSON.parse(original)).toEqual(cfg);
       const all = [
         user('noenv', 'A', 'a'),

@@ -1,4 +1,4 @@
-// Fast, validating scanner for strict JSON (RFC 8259, exactly what JSON.parse accepts).
+// The one JSON scanner: fast and validating, for strict JSON (RFC 8259, exactly what JSON.parse accepts).
 //
 // Claude Code's ~/.claude.json reaches 5–20 MB, mostly `projects[..].history`. Building a full
 // tree (jsonc-parser parseTree ~830 ms at 20 MB) or even JSON.parse (~80–170 ms) blows the hook
@@ -96,31 +96,6 @@ export function isJsonWhitespace(c: number): boolean {
 }
 
 /** Builds a ConfigParseError for `offset`, computing line and column only now (error path). */
-// Whitespace and layout helpers shared by the byte-exact editors (config-patch, zerodisk/json-edit).
-
-/** Whitespace directly before `pos`. */
-export function wsBefore(text: string, pos: number): string {
-  let k = pos;
-  while (k > 0 && isJsonWhitespace(text.charCodeAt(k - 1))) k--;
-  return text.slice(k, pos);
-}
-
-/** Indentation after the last line break in a whitespace run, or undefined if it has none. */
-export function indentAfterBreak(ws: string): string | undefined {
-  const nl = Math.max(ws.lastIndexOf('\n'), ws.lastIndexOf('\r'));
-  return nl === -1 ? undefined : ws.slice(nl + 1);
-}
-
-/** The line ending a whitespace run uses. */
-export function eolOf(ws: string): string {
-  return ws.includes('\r\n') ? '\r\n' : ws.includes('\r') ? '\r' : '\n';
-}
-
-export function startsWithBreak(s: string): boolean {
-  const c = s.charCodeAt(0);
-  return c === 10 || c === 13;
-}
-
 export function parseErrorAt(text: string, offset: number, reason: string): ConfigParseError {
   let line = 1;
   let lineStart = 0;
@@ -348,97 +323,38 @@ export function lastMember(members: readonly Member[], key: string): Member | un
   return undefined;
 }
 
-/** Where the `mcpServers` object of one scope is, as far as the document has it. */
-export type ServersLocation =
-  | { kind: 'found'; servers: ObjectInfo }
-  /** No `mcpServers` (or no `projects[p]`, or no `projects`): every server there is missing. */
-  | { kind: 'absent' };
-
-export interface DocumentIndex {
-  user: ServersLocation;
-  /** Keyed by the requested project path. */
-  projects: Map<string, ServersLocation>;
+export interface ArrayInfo {
+  /** Offset of `[`. */
+  start: number;
+  /** Offset just after `]`. */
+  end: number;
+  elements: { start: number; end: number }[];
 }
 
-/**
- * Validates the whole document and locates the top-level `mcpServers` (if `wantUser`) and, for each requested
- * project path, `projects[path].mcpServers`, in ONE pass. Only these objects get their members
- * listed; everything else is skipped.
- *
- * Duplicate keys follow JSON.parse: the last occurrence wins at every level.
- * Throws ConfigParseError for invalid JSON, ConfigShapeError when the top level, `projects`,
- * a requested `projects[path]` or an `mcpServers` we need is not an object.
- */
-export function indexDocument(text: string, wantUser: boolean, projectPaths: ReadonlySet<string>): DocumentIndex {
-  const s = new JsonScanner(text);
-  const start = s.skipWs(0);
-  if (start >= text.length) s.fail(start, 'empty text');
-
-  // Shape problems are collected and thrown only after the whole text validated, so a broken
-  // file always reports the syntax error, and a later duplicate key can still fix the shape.
-  let userServers: ObjectInfo | 'absent' | 'bad' = 'absent';
-  let projectsBad = false;
-  const projects = new Map<string, ObjectInfo | 'absent' | 'bad-entry' | 'bad-servers'>();
-  for (const p of projectPaths) projects.set(p, 'absent');
-
-  if (!s.isObjectAt(start)) {
-    const end = s.skipWs(s.skipValue(start));
-    if (end < text.length) s.fail(end, 'unexpected text after the JSON value');
-    throw new ConfigShapeError('', 'is not a JSON object');
+/** The array at `i` (must be `[`), elements validated and located. */
+export function readArray(s: JsonScanner, i: number): ArrayInfo {
+  const t = s.text;
+  if (t.charCodeAt(i) !== 91) s.fail(i, "expected '['");
+  const elements: { start: number; end: number }[] = [];
+  let j = s.skipWs(i + 1);
+  if (t.charCodeAt(j) === 93) return { start: i, end: j + 1, elements };
+  for (;;) {
+    const start = s.skipWs(j);
+    const end = s.skipValue(start);
+    elements.push({ start, end });
+    j = s.skipWs(end);
+    const c = t.charCodeAt(j);
+    if (c === 93) return { start: i, end: j + 1, elements };
+    if (c !== 44) s.fail(j, "expected ',' or ']'");
+    j++;
   }
+}
 
-  const end = s.walkObject(start, (key, _ks, _ke, vs) => {
-    if (key === 'mcpServers' && wantUser) {
-      if (!s.isObjectAt(vs)) {
-        userServers = 'bad';
-        return s.skipValue(vs);
-      }
-      const info = s.readObject(vs);
-      userServers = info;
-      return info.end;
-    }
-    if (key === 'projects' && projectPaths.size > 0) {
-      // A later duplicate `projects` replaces everything found in an earlier one.
-      for (const p of projectPaths) projects.set(p, 'absent');
-      if (!s.isObjectAt(vs)) {
-        projectsBad = true;
-        return s.skipValue(vs);
-      }
-      projectsBad = false;
-      return s.walkObject(vs, (pkey, _pks, _pke, pvs) => {
-        if (!projectPaths.has(pkey)) return s.skipValue(pvs);
-        if (!s.isObjectAt(pvs)) {
-          projects.set(pkey, 'bad-entry');
-          return s.skipValue(pvs);
-        }
-        projects.set(pkey, 'absent');
-        return s.walkObject(pvs, (ekey, _eks, _eke, evs) => {
-          if (ekey !== 'mcpServers') return s.skipValue(evs);
-          if (!s.isObjectAt(evs)) {
-            projects.set(pkey, 'bad-servers');
-            return s.skipValue(evs);
-          }
-          const info = s.readObject(evs);
-          projects.set(pkey, info);
-          return info.end;
-        });
-      });
-    }
-    return s.skipValue(vs);
-  });
-  const after = s.skipWs(end);
-  if (after < text.length) s.fail(after, 'unexpected text after the JSON value');
+export function isArrayAt(s: JsonScanner, i: number): boolean {
+  return s.text.charCodeAt(i) === 91;
+}
 
-  // TypeScript narrows the closure-assigned variable to its initial value; re-widen it.
-  const user = userServers as ObjectInfo | 'absent' | 'bad';
-  if (user === 'bad') throw new ConfigShapeError('mcpServers', 'is not an object');
-  if (projectsBad) throw new ConfigShapeError('projects', 'is not an object');
-  const out = new Map<string, ServersLocation>();
-  for (const [p, loc] of projects) {
-    const where = `projects[${JSON.stringify(p)}]`;
-    if (loc === 'bad-entry') throw new ConfigShapeError(where, 'is not an object');
-    if (loc === 'bad-servers') throw new ConfigShapeError(`${where}.mcpServers`, 'is not an object');
-    out.set(p, loc === 'absent' ? { kind: 'absent' } : { kind: 'found', servers: loc });
-  }
-  return { user: user === 'absent' ? { kind: 'absent' } : { kind: 'found', servers: user }, projects: out };
+/** The decoded string at a value, or undefined if it is not a string. */
+export function stringAt(s: JsonScanner, start: number, end: number): string | undefined {
+  return s.text.charCodeAt(start) === 34 ? s.decodeString(start, end) : undefined;
 }

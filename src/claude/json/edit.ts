@@ -1,19 +1,35 @@
-// Small, byte-exact edits of JSON text for zero-disk mode: insert or remove one member of an
-// object, replace one value, insert or remove a prefix of an array. Every edit touches only the
-// bytes it must, copies the layout around it (so a pretty file stays pretty), and each insertion
-// has an exact inverse. Offsets come from the validating scanner of src/engine/json-locate.ts.
+// The one minimal-edit API for JSON text (~/.claude.json, its copies): insert or remove a member
+// of an object, replace a value, insert or remove a prefix of an array. Every edit touches only
+// the bytes it must and copies the layout around it (indentation, line endings, the colon, key
+// order), so a pretty file stays pretty; each insertion has an exact inverse. Offsets come from
+// the validating scanner (scanner.ts).
 //
 // Nothing here ever puts file content into an error message: the file may hold secrets.
-import { JsonScanner, eolOf, indentAfterBreak, lastMember, startsWithBreak, wsBefore, type Member, type ObjectInfo } from '../engine/json-locate.js';
+import { isJsonWhitespace, type ArrayInfo, type Member, type ObjectInfo } from './scanner.js';
 
-export { JsonScanner, lastMember, wsBefore, type Member, type ObjectInfo };
+// Whitespace and layout.
 
-export interface ArrayInfo {
-  /** Offset of `[`. */
-  start: number;
-  /** Offset just after `]`. */
-  end: number;
-  elements: { start: number; end: number }[];
+/** Whitespace directly before `pos`. */
+export function wsBefore(text: string, pos: number): string {
+  let k = pos;
+  while (k > 0 && isJsonWhitespace(text.charCodeAt(k - 1))) k--;
+  return text.slice(k, pos);
+}
+
+/** Indentation after the last line break in a whitespace run, or undefined if it has none. */
+export function indentAfterBreak(ws: string): string | undefined {
+  const nl = Math.max(ws.lastIndexOf('\n'), ws.lastIndexOf('\r'));
+  return nl === -1 ? undefined : ws.slice(nl + 1);
+}
+
+/** The line ending a whitespace run uses. */
+export function eolOf(ws: string): string {
+  return ws.includes('\r\n') ? '\r\n' : ws.includes('\r') ? '\r' : '\n';
+}
+
+export function startsWithBreak(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return c === 10 || c === 13;
 }
 
 /** One text edit: replace [start, end) by text. */
@@ -36,34 +52,6 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
   return out + text.slice(pos);
 }
 
-/** The array at `i` (must be `[`), elements validated and located. */
-export function readArray(s: JsonScanner, i: number): ArrayInfo {
-  const t = s.text;
-  if (t.charCodeAt(i) !== 91) s.fail(i, "expected '['");
-  const elements: { start: number; end: number }[] = [];
-  let j = s.skipWs(i + 1);
-  if (t.charCodeAt(j) === 93) return { start: i, end: j + 1, elements };
-  for (;;) {
-    const start = s.skipWs(j);
-    const end = s.skipValue(start);
-    elements.push({ start, end });
-    j = s.skipWs(end);
-    const c = t.charCodeAt(j);
-    if (c === 93) return { start: i, end: j + 1, elements };
-    if (c !== 44) s.fail(j, "expected ',' or ']'");
-    j++;
-  }
-}
-
-export function isArrayAt(s: JsonScanner, i: number): boolean {
-  return s.text.charCodeAt(i) === 91;
-}
-
-/** The decoded string at a value, or undefined if it is not a string. */
-export function stringAt(s: JsonScanner, start: number, end: number): string | undefined {
-  return s.text.charCodeAt(start) === 34 ? s.decodeString(start, end) : undefined;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Layout
 
@@ -75,30 +63,34 @@ export interface Style {
   unit: string;
   /** Text between a key and its value, e.g. `: `. */
   colon: string;
+  /** The edited text is a piece of a bigger one whose first line is indented by this much there. */
+  baseIndent?: string;
 }
 
 export const DEFAULT_STYLE: Style = { pretty: true, eol: '\n', unit: '  ', colon: ': ' };
 
-
-
-/** Leading whitespace of the line containing `pos` (bounded look-back: compact files are one long line). */
-export function lineIndent(text: string, pos: number): string {
+/**
+ * Leading whitespace of the line containing `pos` (bounded look-back: compact files are one long
+ * line). `lineZero`: `text` is a piece cut from a bigger text, and its first line is indented by
+ * that much there.
+ */
+export function lineIndent(text: string, pos: number, lineZero?: string): string {
   let ls = pos;
   while (ls > 0 && text.charCodeAt(ls - 1) !== 10 && text.charCodeAt(ls - 1) !== 13 && pos - ls < 4096) ls--;
   if (ls > 0 && text.charCodeAt(ls - 1) !== 10 && text.charCodeAt(ls - 1) !== 13) return '';
+  if (ls === 0 && lineZero !== undefined) return lineZero;
   let le = ls;
   while (le < pos && (text.charCodeAt(le) === 32 || text.charCodeAt(le) === 9)) le++;
   return text.slice(ls, le);
 }
 
-
-/** The layout of `obj`'s members (falls back to `fallback` for an empty object). */
-export function styleOf(text: string, obj: ObjectInfo, fallback: Style = DEFAULT_STYLE): Style {
+/** The layout of `obj`'s members (falls back to `fallback` for an empty object); `lineZero` as for lineIndent. */
+export function styleOf(text: string, obj: ObjectInfo, fallback: Style = DEFAULT_STYLE, lineZero?: string): Style {
   const first = obj.members[0];
   if (first === undefined) return fallback;
   const ws = wsBefore(text, first.keyStart);
   const memberIndent = indentAfterBreak(ws);
-  const base = lineIndent(text, obj.start);
+  const base = lineIndent(text, obj.start, lineZero);
   let unit = fallback.unit;
   if (memberIndent !== undefined && memberIndent.length > base.length && memberIndent.startsWith(base)) unit = memberIndent.slice(base.length);
   return { pretty: memberIndent !== undefined, eol: memberIndent !== undefined ? eolOf(ws) : fallback.eol, unit, colon: text.slice(first.keyEnd, first.valueStart) };
@@ -109,7 +101,6 @@ export function formatValue(value: unknown, style: Style, indent: string): strin
   if (!style.pretty) return JSON.stringify(value);
   return JSON.stringify(value, null, style.unit).split('\n').join(`${style.eol}${indent}`);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Members
@@ -129,15 +120,7 @@ export function insertMemberEdit(text: string, obj: ObjectInfo, key: string, val
   }
   // Empty object: pretty files get `{<eol><indent+unit>member<eol><indent>}`. The existing inner
   // whitespace is kept as the closing part so that removal can give it back (see removeMemberEdit).
-  const inner = text.slice(obj.start + 1, obj.end - 1);
-  let open = '';
-  let close = inner;
-  if (style.pretty) {
-    const p = style.eol + lineIndent(text, obj.start);
-    open = p + style.unit;
-    if (inner === '') close = p;
-    else if (startsWithBreak(inner) && open.startsWith(inner) && open.length > inner.length) open = ` ${open}`;
-  }
+  const { open, close } = fillEmpty(text.slice(obj.start + 1, obj.end - 1), style, lineIndent(text, obj.start, style.baseIndent));
   return { start: obj.start + 1, end: obj.end - 1, text: `${open}${keyText}${style.colon}${valueText}${close}` };
 }
 
@@ -145,7 +128,7 @@ export function insertMemberEdit(text: string, obj: ObjectInfo, key: string, val
 export function memberIndentOf(text: string, obj: ObjectInfo, style: Style): string {
   const last = obj.members[obj.members.length - 1];
   if (last !== undefined) return indentAfterBreak(wsBefore(text, last.keyStart)) ?? '';
-  return style.pretty ? lineIndent(text, obj.start) + style.unit : '';
+  return style.pretty ? lineIndent(text, obj.start, style.baseIndent) + style.unit : '';
 }
 
 /** The edit that removes member `k` of `obj` with its separator; the inverse of insertMemberEdit. */
@@ -156,10 +139,29 @@ export function removeMemberEdit(text: string, obj: ObjectInfo, k: number): Edit
   const next = obj.members[k + 1];
   if (next !== undefined) return { start: m.keyStart, end: next.keyStart, text: '' };
   if (prev !== undefined) return { start: prev.valueEnd, end: m.valueEnd, text: '' };
-  const open = text.slice(obj.start + 1, m.keyStart);
-  const close = text.slice(m.valueEnd, obj.end - 1);
-  const collapse = startsWithBreak(close) && open.startsWith(close) && open.length > close.length;
-  return { start: obj.start + 1, end: obj.end - 1, text: collapse ? '' : close };
+  return { start: obj.start + 1, end: obj.end - 1, text: emptied(text.slice(obj.start + 1, m.keyStart), text.slice(m.valueEnd, obj.end - 1)) };
+}
+
+/**
+ * The whitespace before the first and after the last child put into an empty container whose
+ * inner whitespace was `inner`. Pretty files get `<eol><indent+unit>child<eol><indent>`. The
+ * existing inner whitespace is kept as the closing part so that `emptied` can give it back: it
+ * collapses the closing part to nothing iff it starts with a line break and the opening part
+ * extends it; when the original inner whitespace would trigger that rule, the opening part gets
+ * a leading space so it does not.
+ */
+function fillEmpty(inner: string, style: Style, indent: string): { open: string; close: string } {
+  if (!style.pretty) return { open: '', close: inner };
+  const p = style.eol + indent;
+  const open = p + style.unit;
+  if (inner === '') return { open, close: p };
+  if (startsWithBreak(inner) && open.startsWith(inner) && open.length > inner.length) return { open: ` ${open}`, close: inner };
+  return { open, close: inner };
+}
+
+/** The inner whitespace of a container whose last child goes (the inverse of fillEmpty). */
+function emptied(open: string, close: string): string {
+  return startsWithBreak(close) && open.startsWith(close) && open.length > close.length ? '' : close;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,16 +186,22 @@ export function prependElementsEdit(text: string, arr: ArrayInfo, items: readonl
     }
     return { start: first.start, end: first.start, text: items.map((i) => `${i},${sepWs}`).join('') };
   }
-  if (!style.pretty) return { start: arr.start, end: arr.end, text: `[${items.join(',')}]` };
-  const inner = style.eol + indent + style.unit;
-  return { start: arr.start, end: arr.end, text: `[${items.map((i) => inner + i).join(',')}${style.eol}${indent}]` };
+  const { open, close } = fillEmpty(text.slice(arr.start + 1, arr.end - 1), style, indent);
+  const sep = style.pretty ? `,${style.eol}${indent}${style.unit}` : ',';
+  return { start: arr.start + 1, end: arr.end - 1, text: `${open}${items.join(sep)}${close}` };
 }
 
-/** The edit that removes the first `count` elements of `arr` (all of them: the array becomes `[]`). */
-export function removeArrayPrefixEdit(arr: ArrayInfo, count: number): Edit {
+/** The edit that removes the first `count` elements of `arr` (all of them: its inner whitespace comes back as before prependElementsEdit). */
+export function removeArrayPrefixEdit(text: string, arr: ArrayInfo, count: number): Edit {
   const rest = arr.elements[count];
   const first = arr.elements[0];
-  if (first === undefined || count <= 0) return { start: arr.start, end: arr.start, text: '' };
-  if (rest === undefined) return { start: arr.start, end: arr.end, text: '[]' };
+  const last = arr.elements[arr.elements.length - 1];
+  if (first === undefined || last === undefined || count <= 0) return { start: arr.start, end: arr.start, text: '' };
+  if (rest === undefined) return { start: arr.start + 1, end: arr.end - 1, text: emptied(text.slice(arr.start + 1, first.start), text.slice(last.end, arr.end - 1)) };
   return { start: first.start, end: rest.start, text: '' };
+}
+
+/** The edit that replaces the value of member `m` by `valueText`. */
+export function replaceValueEdit(m: Member, valueText: string): Edit {
+  return { start: m.valueStart, end: m.valueEnd, text: valueText };
 }
