@@ -2,7 +2,7 @@
 // that has no session bus (env -i: PATH and HOME only), as a user on an SSH box would: it must
 // leave a working keyring. An empty password must be refused with its own explanation.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GNOME_KEYRING_STEPS } from '../../src/keyring/headless-advice.js';
@@ -62,4 +62,18 @@ describe.runIf(haveTools || process.env.CI)('headless advice, followed literally
     expect(err[0]).not.toContain('dbus-run-session');
     expectNoLeak(value, [r.stdout, r.stderr], [t.home]);
   }, 60_000);
+
+  it('setup without a session bus shows the one screen of choices, exits 1 and moves nothing', () => {
+    const value = testSecret();
+    const cfg = join(t.home, '.claude.json');
+    writeFileSync(cfg, JSON.stringify({ mcpServers: { github: { command: 'gh-mcp', env: { GITHUB_PERSONAL_ACCESS_TOKEN: value } } } }));
+    const before = readFileSync(cfg, 'utf8');
+    const r = spawnSync(process.execPath, [CLI, 'setup', '--yes'], { env: { PATH: t.env.PATH as string, HOME: t.home, NO_COLOR: '1' }, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    for (const step of GNOME_KEYRING_STEPS) expect(r.stderr).toContain(step.command);
+    expect(r.stderr).toContain('--source pass');
+    expect(r.stderr).toContain('export KEYRING_INJECT_BACKEND=keyutils');
+    expect(readFileSync(cfg, 'utf8')).toBe(before);
+    expectNoLeak(value, [r.stdout, r.stderr], []);
+  });
 });

@@ -1,0 +1,126 @@
+// e2e
+// `keyring-inject setup --yes` end to end with the REAL Claude Code client (offline, fake
+// Messages API) and a real gnome-keyring: a HOME whose ~/.claude.json holds plaintext keys for a
+// stdio server and an http server -> setup -> plain `claude -p` (no alias, no launcher) starts
+// both servers with their keys, no file under HOME holds either value, doctor exits 0. Then a
+// server gets a plaintext key again -> doctor exits 3 and names it.
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from './harness/fake-api.js';
+import { findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from './harness/claude-home.js';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { DIST_CLI, spawnNode } from '../unit/zerodisk-helpers.js';
+
+const VAR = 'RECORDER_API_KEY';
+
+/** A minimal streamable-HTTP MCP server that records sha256 of every Authorization header. */
+async function httpMcpServer(): Promise<{ url: string; authSeen: string[]; close: () => Promise<void> }> {
+  const authSeen: string[] = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      authSeen.push(createHash('sha256').update(String(req.headers.authorization ?? '')).digest('hex'));
+      if (req.method !== 'POST') {
+        res.writeHead(405).end();
+        return;
+      }
+      const msg = JSON.parse(body) as { id?: number | string; method?: string; params?: { protocolVersion?: string } };
+      if (msg.id === undefined) {
+        res.writeHead(202).end();
+        return;
+      }
+      const result =
+        msg.method === 'initialize'
+          ? { protocolVersion: msg.params?.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'ki-http', version: '1' } }
+          : msg.method === 'tools/list'
+            ? { tools: [{ name: 'ping_http', description: 'x', inputSchema: { type: 'object', properties: {} } }] }
+            : {};
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'ki-session' }).end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/mcp`, authSeen, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', () => {
+  let api: FakeApi | undefined;
+  let home: ClaudeHome | undefined;
+  let remote: Awaited<ReturnType<typeof httpMcpServer>> | undefined;
+  afterEach(async () => {
+    killAllClaude();
+    await api?.close();
+    await remote?.close();
+    await home?.cleanup();
+    api = home = remote = undefined;
+  });
+
+  it(
+    'setup --yes, then plain `claude -p` starts both servers with their keys; no file holds them; doctor 0, and 3 once plaintext is back',
+    async () => {
+      const stdioValue = testSecret('stdio');
+      const httpValue = testSecret('http');
+      const service = testService();
+      api = await startFakeApi();
+      remote = await httpMcpServer();
+      const url = remote.url;
+      let reportFile = '';
+      home = makeClaudeHome(({ outsideDir }) => {
+        reportFile = path.join(outsideDir, 'recorder.jsonl');
+        return {
+          mcpServers: {
+            recorder: recorderServer(reportFile, [VAR], { [VAR]: stdioValue }),
+            remote: { type: 'http', url, headers: { Authorization: `Bearer ${httpValue}` } },
+          },
+        };
+      });
+      const h = home;
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h.home, NO_COLOR: '1', DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', KEYRING_INJECT_SERVICE: service };
+
+      const setup = await spawnNode([DIST_CLI, 'setup', '--yes'], { env, cwd: h.projectDir, timeoutMs: 60_000 });
+      const setupOut = setup.stdout.toString();
+      expect(setup.code, setup.stderr + setupOut).toBe(0);
+      expect(setupOut).toMatch(/recorder \(user\) +keyring: recorder\.RECORDER_API_KEY +zero-disk/);
+      expect(setupOut).toMatch(/remote \(user\) +keyring: remote\.Authorization +zero-disk: sent as a header/);
+      expect(setupOut).toContain('All is well.');
+
+      // Plain claude: no alias, no launcher. It has the session bus, as a desktop session does.
+      const res = await runClaude(h, ['-p', 'hello'], { api, env: { DBUS_SESSION_BUS_ADDRESS: env.DBUS_SESSION_BUS_ADDRESS, KEYRING_INJECT_SERVICE: service }, timeoutMs: 60_000 });
+      expect(res.timedOut, res.stderr).toBe(false);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
+      const reports = readRecorderReports(reportFile);
+      expect(reports.length).toBeGreaterThanOrEqual(1);
+      for (const r of reports) expect(r.vars[VAR]).toBe(sha256Hex(stdioValue));
+      expect(remote.authSeen).toContain(sha256Hex(`Bearer ${httpValue}`));
+
+      for (const v of [stdioValue, httpValue]) {
+        expect(findInTree(h.home, v)).toEqual([]);
+        expect(api.allReceivedText()).not.toContain(v);
+        expect(res.stdout + res.stderr + setupOut + setup.stderr).not.toContain(v);
+      }
+      const doctor = await spawnNode([DIST_CLI, 'doctor'], { env, cwd: h.projectDir });
+      expect(doctor.code, doctor.stdout.toString()).toBe(0);
+
+      const again = await spawnNode([DIST_CLI, 'setup', '--yes'], { env, cwd: h.projectDir, timeoutMs: 60_000 });
+      expect(again.code).toBe(0);
+      expect(again.stdout.toString()).toContain('All is well: nothing to change.');
+
+      // Someone pastes a key into a server's env again.
+      const config = h.readConfig();
+      const servers = config.mcpServers as Record<string, { env?: Record<string, string> }>;
+      const pasted = testSecret('pasted');
+      servers.recorder = { ...servers.recorder, env: { ...servers.recorder?.env, PASTED_API_KEY: pasted } };
+      h.writeConfig(config);
+      const bad = await spawnNode([DIST_CLI, 'doctor'], { env, cwd: h.projectDir });
+      expect(bad.code).toBe(3);
+      expect(bad.stdout.toString()).toMatch(/recorder \(user\): .*PASTED_API_KEY/s);
+      expect(bad.stdout.toString() + bad.stderr).not.toContain(pasted);
+    },
+    120_000,
+  );
+});
