@@ -16,7 +16,7 @@ import type { ProjectFile } from '../sources/project.js';
 import type { CliContext } from '../cli/context.js';
 import { HTTP_TYPES } from './config-scan.js';
 import { mcpJsonEntry } from './mcp-json.js';
-import { describeServer } from './wrap-format.js';
+import { describeServer, parseWrappedArgs } from './wrap-format.js';
 import { wrapServer, type WrapReport } from './wrap-ops.js';
 
 export interface ProjectServer {
@@ -24,6 +24,9 @@ export interface ProjectServer {
   /** Where Claude Code finds it: local scope of the project, the project's `.mcp.json`, or nowhere. */
   where: 'local' | 'mcp-json' | 'none';
   http: boolean;
+  /** Reads its keys at spawn (`keyring-inject exec`); `copy`: as a local-scope copy of a .mcp.json server. */
+  wrapped: boolean;
+  copy: boolean;
   /** The entries that feed it: NAME -> env variable. */
   keys: { name: string; env: string }[];
 }
@@ -38,14 +41,16 @@ export async function projectServers(paths: ClaudePaths, project: ProjectFile): 
   const out: ProjectServer[] = [];
   for (const [server, keys] of byServer) {
     if (view?.localServers(projectKey).includes(server)) {
-      const type = view.server('local', projectKey, server)?.type;
-      out.push({ server, where: 'local', http: type !== undefined && HTTP_TYPES.has(type), keys });
+      const facts = view.server('local', projectKey, server);
+      const wrap = facts?.command !== undefined ? parseWrappedArgs(facts.command, facts.args ?? []) : undefined;
+      const type = facts?.type;
+      out.push({ server, where: 'local', http: type !== undefined && HTTP_TYPES.has(type), wrapped: wrap !== undefined, copy: wrap?.mcpJson === true, keys });
       continue;
     }
     const found = await mcpJsonEntry(project.root, projectKey, server).catch(() => undefined);
     const entry = found?.entry as { type?: unknown } | undefined;
     const http = typeof entry?.type === 'string' && HTTP_TYPES.has(entry.type);
-    out.push({ server, where: found ? 'mcp-json' : 'none', http, keys });
+    out.push({ server, where: found ? 'mcp-json' : 'none', http, wrapped: false, copy: false, keys });
   }
   return out;
 }

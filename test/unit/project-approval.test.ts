@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { add } from '../../src/cli/commands/add.js';
 import { allow } from '../../src/cli/commands/allow.js';
 import { run } from '../../src/cli/commands/run.js';
+import { doctor } from '../../src/cli/commands/doctor.js';
+import { status } from '../../src/cli/commands/status.js';
+import { DIST_CLI } from './zerodisk-helpers.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { loadApprovedProjectFile } from '../../src/sources/approval.js';
@@ -46,7 +49,7 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 async function cli(cmd: Command, argv: string[], stdin?: string, cwd = proj) {
-  const env = { ...t.env, OUT: out(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+  const env = { ...t.env, OUT: out(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KEYRING_INJECT_CLI: DIST_CLI };
   const c = makeContext(env, cwd, stdin, backend);
   const code = await runCommand(cmd, argv, c.ctx);
   outputs.push(c.stdout(), c.stderr());
@@ -158,5 +161,53 @@ describe("the proposal's shape, verbatim", () => {
     for (const v of [db, openai, stripe]) expectNoLeak(v, outputs, [join(t.home, '.claude'), proj]);
     // The stand-ins' call logs live in bin/ (they log their environment by design); nothing else of ours does.
     expect(readdirSync(dataDir()).sort()).toEqual(['approvals.json']);
+  });
+});
+
+describe('status and doctor: per project server, where its key comes from and whether the file is approved', () => {
+  it('before and after allow; .mcp.json and local-scope servers; a server the file names that does not exist', async () => {
+    const mcp = `${JSON.stringify({ mcpServers: { db: { command: 'db-mcp', args: ['--ro'] } } }, null, 2)}\n`;
+    writeFileSync(join(proj, '.mcp.json'), mcp);
+    writeFileSync(join(t.home, '.claude.json'), `${JSON.stringify({ projects: { [proj]: { mcpServers: { cache: { type: 'stdio', command: 'cache-mcp' } } } } }, null, 2)}\n`);
+    writeFileSync(
+      projFile(),
+      JSON.stringify({
+        DATABASE_URL: { source: 'built-in', id: 'db-url-prod', targets: [{ server: 'db', env: 'DATABASE_URL' }] },
+        CACHE: { source: 'doppler', id: 'CACHE', targets: [{ server: 'cache', env: 'CACHE_TOKEN' }, { server: 'ghost', env: 'X' }] },
+      }),
+    );
+    const before = await cli(doctor, ['--json']);
+    expect(before.code).toBe(3);
+    const b = JSON.parse(before.stdout).project;
+    expect(b).toMatchObject({ file: projFile(), approval: 'not approved' });
+    expect(b.servers.map((x: { server: string; where: string; wrapped: boolean }) => [x.server, x.where, x.wrapped])).toEqual([['db', 'mcp-json', false], ['cache', 'local', false], ['ghost', 'none', false]]);
+    expect(b.problems[0]).toContain(`is not approved: nothing uses it until you run 'keyring-inject allow ${proj}'`);
+
+    const allowed = await cli(allow, []);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('MCP server db reads its keys at spawn (a local-scope copy of');
+    expect(allowed.stdout).toContain('MCP server cache reads its keys at spawn\n');
+    expect(allowed.stderr).toContain('maps keys to MCP server "ghost", which is neither in');
+    expect(readFileSync(join(proj, '.mcp.json'), 'utf8')).toBe(mcp);
+
+    const st = await cli(status, []);
+    expect(st.stdout).toContain(`project file: ${projFile()} (approved)\n`);
+    expect(st.stdout).toContain('  db [keys at spawn, a local copy of .mcp.json]: DATABASE_URL <- DATABASE_URL (built-in db-url-prod)\n');
+    expect(st.stdout).toContain('  cache [keys at spawn]: CACHE_TOKEN <- CACHE (doppler CACHE)\n');
+    expect(st.stdout).toContain('  ghost [not configured]: X <- CACHE (doppler CACHE)\n');
+    const doc = await cli(doctor, []);
+    expect(doc.code).toBe(3);
+    expect(doc.stdout).toContain('  ! MCP server ghost (mapped in');
+    expect(JSON.parse((await cli(status, ['--json'])).stdout).project.approval).toBe('approved');
+
+    writeFileSync(projFile(), JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db-url-prod', targets: [{ server: 'db', env: 'DATABASE_URL' }] } }));
+    expect((await cli(status, [])).stdout).toContain(`project file: ${projFile()} (changed)`);
+    expect((await cli(allow, [])).code).toBe(0);
+    const ok = await cli(doctor, []);
+    expect(ok.stdout).toContain('project file');
+    expect(JSON.parse((await cli(doctor, ['--json'])).stdout).project.problems).toEqual([]);
+    // A broken file: one line, named.
+    writeFileSync(projFile(), '{"DATABASE_URL": ');
+    expect(JSON.parse((await cli(status, ['--json'])).stdout).project).toMatchObject({ approval: 'invalid', problems: [expect.stringContaining('is not valid: it is not valid JSON')] });
   });
 });

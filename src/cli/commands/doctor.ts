@@ -2,6 +2,7 @@ import { oneLine } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { doctorReport } from '../../zerodisk/doctor-report.js';
+import { projectReport, projectReportLines } from '../../zerodisk/project-report.js';
 import { describeServer } from '../../zerodisk/wrap-format.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
@@ -27,14 +28,18 @@ scope) and of the current project's .mcp.json: which mode each server is in - wr
 inject, PLAINTEXT (a secret-looking value sits in its env or headers) or no keys - and what is
 wrong (a wrapper whose node or cli.js moved, keys in wrap mode on a server that is not wrapped,
 headers mapped without our headersHelper). Also lists plaintext secrets and not-yet-scrubbed
-injected values in Claude Code's backups of the config, and orphaned temp files. Never prints
-a value; never changes anything.
+injected values in Claude Code's backups of the config, and orphaned temp files. In a project
+with a .claude/secrets.json: whether it is approved as it is ('keyring-inject allow'), and per
+project server it maps keys to, where each key comes from and whether the server reads it at
+spawn. Never prints a value; never changes anything.
 
   --values  also read every stored key from the keyring and look for it verbatim in the config,
             its backups and temp files (a value that is injected for a running session is fine)
   --json    {"configFile","servers":[{"server","scope","project","source","type","mode","keys",
              "plaintext","problems"}],"copies":[{"file","plaintext","injected"}],"tempFiles",
-             "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions","ok"}
+             "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions",
+             "project":{"file","root","approval","servers":[{"server","where","wrapped","copy",
+             "keys":[{"name","env","source","yours"}]}],"problems"}|null,"ok"}
 
 Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in --json),
 1 when it could not run, 2 usage error.`,
@@ -44,7 +49,9 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     positionals(p, []);
     const out = output(ctx);
     const reg = await loadRegistry(registryFile(ctx.paths));
-    const report = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
+    const base = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
+    const project = await projectReport(ctx.paths, reg, ctx.cwd);
+    const report = { ...base, project, ok: base.ok && (project?.problems.length ?? 0) === 0 };
     const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
@@ -68,6 +75,7 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
       for (const v of report.values.found) out.line(`! the value of key ${v.key} is in ${v.file}`);
       if (report.values.found.length === 0) out.line('values: no stored value found in the config, its backups or temp files');
     }
+    if (project) for (const l of projectReportLines(project)) out.line(l);
     out.line(report.ok ? 'ok: no plaintext secret and no problem found' : 'problems found (see "!" lines above)');
     return code;
   },

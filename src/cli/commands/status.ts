@@ -4,7 +4,10 @@ import { readConfigText } from '../../claude/config-file.js';
 import { isAlive } from '../../engine/process-info.js';
 import { configCopies, orphanTempFiles, stripText } from '../../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../../engine/state.js';
-import { describeTarget } from '../../registry/registry.js';
+import { describeTarget, emptyRegistry } from '../../registry/registry.js';
+import { registryFile } from '../../core/paths.js';
+import { loadRegistry } from '../../registry/store.js';
+import { projectReport, projectReportLines } from '../../zerodisk/project-report.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -21,7 +24,9 @@ with no live session, or in Claude Code's backups, and orphaned temp files. Read
 
   --json  {"configFile", "sessions": [{"pid","sessionId","alive","launcher"}],
            "injected": [{"key","server","env","scope","project"}], "watchdog": bool,
-           "leftovers": [{"file","found"}], "tempFiles": [...], "configError": string|null}
+           "leftovers": [{"file","found"}], "tempFiles": [...], "configError": string|null,
+           "project": null | {"file","approval","servers":[{"server","where","wrapped","keys"}],...}}
+           (the current project's .claude/secrets.json: approved? where each server's key comes from)
 
 A config that cannot be read (not valid JSON, no permission) gets a warning: status cannot check
 it for leftovers, and Claude Code cannot read it either.`,
@@ -52,6 +57,7 @@ it for leftovers, and Claude Code cannot read it either.`,
       leftovers,
       tempFiles: await orphanTempFiles(ctx.paths),
       configError,
+      project: await projectReport(ctx.paths, await loadRegistry(registryFile(ctx.paths)).catch(() => emptyRegistry()), ctx.cwd),
     };
     const out = output(ctx);
     if (configError) out.warn(`${configError}; status cannot check it for leftovers`);
@@ -66,6 +72,7 @@ it for leftovers, and Claude Code cannot read it either.`,
     for (const l of leftovers) out.line(`leftover: ${l.found.join(', ')} in ${l.file}`);
     for (const f of report.tempFiles) out.line(`leftover temp file: ${f}`);
     if (leftovers.length || report.tempFiles.length) out.line("run 'keyring-inject cleanup' to remove leftovers");
+    if (report.project) for (const l of projectReportLines(report.project)) out.line(l);
     return 0;
   },
 };
