@@ -1,6 +1,7 @@
 // Read-only look at ~/.claude.json for the CLI (which servers exist). Never prints content.
 import { readFile } from 'node:fs/promises';
-import type { Scope } from '../registry/registry.js';
+import type { Scope } from './scope.js';
+import { isRecord } from '../core/is-record.js';
 
 export interface ConfigView {
   userServers: string[];
@@ -32,21 +33,21 @@ export async function readConfigView(file: string): Promise<ConfigView | undefin
   } catch {
     throw new Error(`${file} is not valid JSON: fix it, or restore it from ${'~/.claude/backups/'}`);
   }
-  const root = isObject(data) ? data : {};
-  const servers = (v: unknown) => (isObject(v) && isObject(v.mcpServers) ? Object.keys(v.mcpServers) : []);
-  const holder = (scope: Scope, project: string | undefined): unknown => (scope === 'local' && project ? (isObject(root.projects) ? root.projects[project] : undefined) : root);
+  const root = isRecord(data) ? data : {};
+  const servers = (v: unknown) => (isRecord(v) && isRecord(v.mcpServers) ? Object.keys(v.mcpServers) : []);
+  const holder = (scope: Scope, project: string | undefined): unknown => (scope === 'local' && project ? (isRecord(root.projects) ? root.projects[project] : undefined) : root);
   return {
     userServers: servers(root),
-    localServers: (project) => (isObject(root.projects) ? servers(root.projects[project]) : []),
+    localServers: (project) => (isRecord(root.projects) ? servers(root.projects[project]) : []),
     server: (scope, project, server) => {
       const h = holder(scope, project);
-      const entry = isObject(h) && isObject(h.mcpServers) ? h.mcpServers[server] : undefined;
-      if (!isObject(entry)) return undefined;
+      const entry = isRecord(h) && isRecord(h.mcpServers) ? h.mcpServers[server] : undefined;
+      if (!isRecord(entry)) return undefined;
       return {
         type: typeof entry.type === 'string' ? entry.type : 'stdio',
         ...(typeof entry.command === 'string' ? { command: entry.command } : {}),
         ...(Array.isArray(entry.args) ? { args: entry.args.filter((a): a is string => typeof a === 'string') } : {}),
-        envNames: isObject(entry.env) ? Object.keys(entry.env) : [],
+        envNames: isRecord(entry.env) ? Object.keys(entry.env) : [],
       };
     },
   };
@@ -56,6 +57,3 @@ export function serversIn(view: ConfigView, scope: Scope, project: string | unde
   return scope === 'local' && project ? view.localServers(project) : view.userServers;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

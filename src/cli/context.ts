@@ -5,7 +5,7 @@ import { childProcess } from '../core/lazy-load.js';
 import { realpathSync } from 'node:fs';
 import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
 import type { EngineContext } from '../engine/engine.js';
-import { identify, type ProcessId } from '../engine/process-info.js';
+import { identify, type ProcessId } from '../core/process-info.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { openBackend } from '../keyring/select.js';
 

@@ -14,7 +14,7 @@
 // remove the first's new lock.
 import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
-import { identify, isAlive, type ProcessId } from '../engine/process-info.js';
+import { identify, isAlive, type ProcessId } from './process-info.js';
 import { KiError, oneLine } from './errors.js';
 import { nodeCrypto } from './lazy-load.js';
 

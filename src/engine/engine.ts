@@ -12,8 +12,8 @@ import { describeProblem, requestFor, resolveRequests, sourceContext } from '../
 import { describeTarget, type Registry, type Target } from '../registry/registry.js';
 import { editConfig, readConfigText, withConfigLock } from '../claude/config-file.js';
 import { applyInjections, ConfigParseError, ConfigShapeError, type InjectOutcome, type InjectRequest, type IsOurs } from './config-patch.js';
-import { macOf, newSalt } from './identify.js';
-import { isAlive, type ProcessId } from './process-info.js';
+import { macOf, newSalt } from './value-mac.js';
+import { isAlive, type ProcessId } from '../core/process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
 import { isOursIn, sessionAlive, withState, type InjectionRecord, type SessionRecord, type State } from './state.js';
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
 import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
 import type { Target } from '../registry/registry.js';
-import { macMatches } from './identify.js';
-import { isAlive, type ProcessId } from './process-info.js';
+import { macMatches } from './value-mac.js';
+import { isAlive, type ProcessId } from '../core/process-info.js';
 
 export interface SessionRecord extends ProcessId {
   /** Latest Claude Code session id seen for this process (it changes on /clear). */

@@ -2,8 +2,8 @@
 // the user's prompt or a whole tool output, so the size limit is much larger; values in it are
 // only ever held in memory.
 import { KiError } from '../core/errors.js';
-import type { CliContext } from '../cli/context.js';
-import { readStdinBounded } from '../cli/hook-input.js';
+import { readStdinBounded, type Stdin } from '../core/stdin.js';
+import { isRecord } from '../core/is-record.js';
 
 export type GuardEvent = 'UserPromptSubmit' | 'PreToolUse' | 'PostToolUse';
 
@@ -23,10 +23,6 @@ export interface GuardInput {
 /** Tool output can be large (a Read of a big file); past this we refuse rather than buffer without bound. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 const READ_TIMEOUT_MS = 10_000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Parse and check one guard input. Error messages never quote the input. */
 export function parseGuardInput(text: string, expected: GuardEvent): GuardInput {
@@ -52,7 +48,7 @@ export function parseGuardInput(text: string, expected: GuardEvent): GuardInput 
   return input;
 }
 
-export async function readGuardInput(ctx: CliContext, expected: GuardEvent): Promise<GuardInput> {
+export async function readGuardInput(ctx: { stdin: Stdin }, expected: GuardEvent): Promise<GuardInput> {
   if (ctx.stdin.isTTY) throw new KiError(`guard ${expected} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand`);
   return parseGuardInput(await readStdinBounded(ctx, `guard ${expected}`, MAX_INPUT_BYTES, READ_TIMEOUT_MS), expected);
 }

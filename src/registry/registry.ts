@@ -2,8 +2,9 @@
 // it never holds a value (values live only in the secret store).
 import type { BackendId } from '../keyring/backend.js';
 import { parseSourceRef, type SourceRef } from '../sources/ref.js';
+import { isRecord } from '../core/is-record.js';
+import type { Scope } from '../claude/scope.js';
 
-export type Scope = 'user' | 'local';
 
 /**
  * How a target gets its value: 'inject' (default, written into the server's `env` in
@@ -187,16 +188,16 @@ export function parseRegistry(text: string, file: string): Registry {
   } catch {
     throw new RegistryFormatError(file, 'it is not valid JSON');
   }
-  if (!isObject(data) || data.version !== 1 || !isObject(data.keys)) {
+  if (!isRecord(data) || data.version !== 1 || !isRecord(data.keys)) {
     throw new RegistryFormatError(file, 'expected {"version": 1, "keys": {...}}');
   }
   const keys: Record<string, KeyRecord> = {};
   for (const [name, rec] of Object.entries(data.keys)) {
-    if (!isObject(rec) || !Array.isArray(rec.targets) || typeof rec.createdAt !== 'string') {
+    if (!isRecord(rec) || !Array.isArray(rec.targets) || typeof rec.createdAt !== 'string') {
       throw new RegistryFormatError(file, `key ${JSON.stringify(name)} is malformed`);
     }
     const targets: Target[] = rec.targets.map((t: unknown) => {
-      if (!isObject(t) || typeof t.server !== 'string' || typeof t.env !== 'string' || (t.scope !== 'user' && t.scope !== 'local')) {
+      if (!isRecord(t) || typeof t.server !== 'string' || typeof t.env !== 'string' || (t.scope !== 'user' && t.scope !== 'local')) {
         throw new RegistryFormatError(file, `a target of key ${JSON.stringify(name)} is malformed`);
       }
       if (t.scope === 'local' && typeof t.project !== 'string') {
@@ -212,7 +213,7 @@ export function parseRegistry(text: string, file: string): Registry {
     });
     if (rec.headers !== undefined && !Array.isArray(rec.headers)) throw new RegistryFormatError(file, `the headers of key ${JSON.stringify(name)} are malformed`);
     const headers: HeaderTarget[] | undefined = rec.headers?.map((t: unknown) => {
-      if (!isObject(t) || typeof t.server !== 'string' || typeof t.header !== 'string' || typeof t.template !== 'string' || (t.scope !== 'user' && t.scope !== 'local')) {
+      if (!isRecord(t) || typeof t.server !== 'string' || typeof t.header !== 'string' || typeof t.template !== 'string' || (t.scope !== 'user' && t.scope !== 'local')) {
         throw new RegistryFormatError(file, `a header target of key ${JSON.stringify(name)} is malformed`);
       }
       if (t.scope === 'local' && typeof t.project !== 'string') {
@@ -247,6 +248,3 @@ export class RegistryFormatError extends Error {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

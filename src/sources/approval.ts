@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
 import { findProjectFile, loadProjectFile, type ProjectEntry, type ProjectFile } from './project.js';
+import { isRecord } from '../core/is-record.js';
+import { shellQuote } from '../core/shell.js';
 
 /** What an approval remembers of the file: its hash, and its entries in the terms a diff shows. */
 export interface Approval {
@@ -53,10 +55,6 @@ function fileKey(file: string): string {
   } catch {
     return file;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 async function readApprovals(paths: ClaudePaths): Promise<ApprovalsFile> {
@@ -130,7 +128,7 @@ export class ProjectNotApprovedError extends KiError {
 
 /** The command that approves the file of project `root`. */
 export function allowCommand(root: string): string {
-  return `keyring-inject allow ${/^[A-Za-z0-9_./@%+=,-]+$/.test(root) ? root : `'${root.replace(/'/g, `'\\''`)}'`}`;
+  return `keyring-inject allow ${shellQuote(root)}`;
 }
 
 /** The refusal for a file that is not approved as it is (undefined when it is). */

@@ -27,6 +27,7 @@ import type { KeyRecord, Registry } from '../registry/registry.js';
 import { envFilePath } from './env-file.js';
 import { refusedVariable, userKeyringItems } from './project-policy.js';
 import { parseSourceRef, type SourceRef } from './ref.js';
+import { isRecord } from '../core/is-record.js';
 
 export const PROJECT_FILE = join('.claude', 'secrets.json');
 
@@ -97,10 +98,6 @@ function fail(file: string, why: string): never {
   throw new KiError(`the project file ${file} is not valid: ${why}`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Parse and validate; messages name entries and fields, never quote the content. */
 export function parseProjectFile(text: string, file: string, root: string): ProjectFile {
   let data: unknown;
@@ -109,12 +106,12 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
   } catch {
     fail(file, 'it is not valid JSON');
   }
-  if (!isObject(data)) fail(file, 'expected an object {"NAME": {"source": ..., "id": ...}}');
+  if (!isRecord(data)) fail(file, 'expected an object {"NAME": {"source": ..., "id": ...}}');
   const entries = new Map<string, ProjectEntry>();
   for (const [name, raw] of Object.entries(data)) {
     if (!KEY_NAME.test(name)) fail(file, `an entry name is not valid: use letters, digits, '.', '_' or '-' (at most 128)`);
     const where = `entry "${name}"`;
-    if (!isObject(raw)) fail(file, `${where} must be an object`);
+    if (!isRecord(raw)) fail(file, `${where} must be an object`);
     for (const field of Object.keys(raw)) {
       if (VALUE_FIELDS.includes(field.toLowerCase())) fail(file, `${where} has a "${field}" field: this file is committed and must never hold a value; keep only source, id, metadata and targets`);
       if (!ENTRY_FIELDS.includes(field)) fail(file, `${where} has an unknown field${/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(field) ? ` "${field}"` : ''} (allowed: ${ENTRY_FIELDS.join(', ')})`);
@@ -127,7 +124,7 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
     }
     if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0)) fail(file, `${where}: "targets" must be a non-empty list [{"server": "S", "env": "VAR"}], or left out (then ${name} is the variable 'keyring-inject run' sets)`);
     const targets: ProjectTarget[] = ((raw.targets ?? []) as unknown[]).map((t: unknown) => {
-      if (!isObject(t) || typeof t.server !== 'string' || typeof t.env !== 'string') fail(file, `a target of ${where} must be {"server": "S", "env": "VAR"}`);
+      if (!isRecord(t) || typeof t.server !== 'string' || typeof t.env !== 'string') fail(file, `a target of ${where} must be {"server": "S", "env": "VAR"}`);
       if (Object.keys(t).some((k) => k !== 'server' && k !== 'env')) fail(file, `a target of ${where} has a field other than server and env`);
       if (t.server === '' || t.server.length > 256 || CONTROL.test(t.server)) fail(file, `a target of ${where} has an invalid server name`);
       if (!ENV_NAME.test(t.env)) fail(file, `a target of ${where} has an invalid env variable name (letters, digits and '_', not starting with a digit)`);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { KiError } from '../core/errors.js';
+import { isRecord } from '../core/is-record.js';
 
 /** `.mcp.json` files from `start` up to the project root (closest first). */
 export async function mcpJsonFiles(start: string, projectRoot: string): Promise<string[]> {
@@ -14,10 +15,6 @@ export async function mcpJsonFiles(start: string, projectRoot: string): Promise<
     if (existsSync(file)) out.push(file);
     if (d === root || dirname(d) === d || !(d + sep).startsWith(root + sep)) return out;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The closest `.mcp.json` that defines `server`, and its entry. */

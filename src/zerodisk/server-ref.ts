@@ -2,15 +2,10 @@
 // way `add` reads them. Light on imports: `exec` and `headers` run at every server start.
 import { resolve } from 'node:path';
 import { projectKeyFor } from '../claude/project-key.js';
+import { parseScope } from '../claude/scope.js';
 import { UsageError } from '../core/errors.js';
-import type { Scope } from '../registry/registry.js';
 import type { ServerRef } from './wrap-format.js';
 
-export function parseScope(v: string | undefined): Scope {
-  if (v === undefined || v === 'user') return 'user';
-  if (v === 'local') return 'local';
-  throw new UsageError('--scope must be user or local');
-}
 
 export function serverRef(cwd: string, server: string, scopeFlag: string | undefined, projectFlag: string | undefined): ServerRef {
   const scope = parseScope(scopeFlag);

@@ -14,7 +14,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KiError } from '../core/errors.js';
 import type { Env } from '../core/paths.js';
-import type { Scope } from '../registry/registry.js';
+import type { Scope } from '../claude/scope.js';
+import { shellQuote } from '../core/shell.js';
 
 export interface ServerRef {
   server: string;
@@ -118,10 +119,6 @@ export function parseExecOptions(argv: readonly string[]): ExecOptions | undefin
   return undefined;
 }
 
-/** Single-quote for POSIX sh (headersHelper is run by a shell). */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `<node> <cli> headers S [--scope local --project P] [--mcp-json]`, shell-quoted. */
 export function headersHelperCommand(node: string, cli: string, ref: ServerRef, mcpJson = false): string {

@@ -12,6 +12,7 @@ import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '..
 import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
 import { HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
 import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type ServerRef, type SelfPaths } from './wrap-format.js';
+import { isRecord } from '../core/is-record.js';
 
 export type WrapOutcome =
   /** Changed: stdio entry wrapped, headersHelper set, or a local copy of a .mcp.json server made. */
@@ -140,10 +141,6 @@ export function copyFromWrapped(text: string, member: Member, info: ServerInfo):
   entry.command = args[parsed.commandIndex];
   entry.args = args.slice(parsed.commandIndex + 1);
   return entry;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerRef, self: SelfPaths, entry: unknown): { text: string; outcome: WrapOutcome } {

@@ -10,7 +10,7 @@
 import { createInterface } from 'node:readline';
 import { claudePaths } from '../../src/core/paths.js';
 import { endSession, startSession, stripAllLocked, sweepDead, type EngineContext } from '../../src/engine/engine.js';
-import { identify, type ProcessId } from '../../src/engine/process-info.js';
+import { identify, type ProcessId } from '../../src/core/process-info.js';
 import type { KnownValue } from '../../src/engine/scrub.js';
 import { sessionAlive, withState } from '../../src/engine/state.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claudePaths } from '../../src/core/paths.js';
 import { endSession, refreshInjected, startSession, sweepDead, type EngineContext } from '../../src/engine/engine.js';
-import { identify, isAlive, type ProcessId } from '../../src/engine/process-info.js';
+import { identify, isAlive, type ProcessId } from '../../src/core/process-info.js';
 import type { KnownValue } from '../../src/engine/scrub.js';
 import { readStateForReport } from '../../src/engine/state.js';
 import { filesContaining } from '../helpers/leak.js';

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hookCommands, makeInstallCommand, shQuote } from '../../src/cli/commands/install.js';
+import { hookCommands, makeInstallCommand } from '../../src/cli/commands/install.js';
+import { shQuote } from '../../src/core/shell.js';
 import { uninstall } from '../../src/cli/commands/uninstall.js';
 import { KiError } from '../../src/core/errors.js';
 import { isOurCommand } from '../../src/install/settings-hooks.js';

@@ -176,7 +176,7 @@ describe('import', () => {
   });
 
   it('leaves values it injected for a live session alone (recognised by the engine records)', async () => {
-    const { macOf, newSalt } = await import('../../src/engine/identify.js');
+    const { macOf, newSalt } = await import('../../src/engine/value-mac.js');
     const v = testSecret();
     writeFileSync(cfgPath(), JSON.stringify({ mcpServers: { github: { command: 'x', env: { GITHUB_TOKEN: v } } } }, null, 2));
     const salt = newSalt();

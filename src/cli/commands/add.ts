@@ -5,7 +5,7 @@ import { KiError, UsageError } from '../../core/errors.js';
 import { checkEnvName, checkKeyName, checkServerName } from '../../core/names.js';
 import { suggestEnv } from '../../core/server-env.js';
 import { registryFile } from '../../core/paths.js';
-import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Scope, type Target } from '../../registry/registry.js';
+import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../zerodisk/add-support.js';
 import { describeServer, type ServerRef } from '../../zerodisk/wrap-format.js';
 import { HTTP_TYPES } from '../../zerodisk/config-scan.js';
@@ -17,6 +17,7 @@ import type { Command } from '../command.js';
 import { output } from '../context.js';
 import { askLine, readSecret } from '../secret-input.js';
 import { storedKeyringValues } from '../stored-values.js';
+import { parseScope } from '../../claude/scope.js';
 
 export const add: Command = {
   name: 'add',
@@ -204,8 +205,3 @@ ${SOURCE_HELP}
   },
 };
 
-function parseScope(v: string | undefined): Scope {
-  if (v === undefined || v === 'user') return 'user';
-  if (v === 'local') return 'local';
-  throw new UsageError('--scope must be user or local');
-}

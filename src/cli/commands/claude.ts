@@ -4,7 +4,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { KiError } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession } from '../../engine/engine.js';
-import { identify } from '../../engine/process-info.js';
+import { identify } from '../../core/process-info.js';
 import { loadRegistry } from '../../registry/store.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';

@@ -2,7 +2,7 @@ import { KiError, oneLine, UsageError } from '../../core/errors.js';
 import { nodeCrypto, writeFileAtomicLazily } from '../../core/lazy-load.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
-import { findClaudeProcess, isAlive, type ProcessId } from '../../engine/process-info.js';
+import { findClaudeProcess, isAlive, type ProcessId } from '../../core/process-info.js';
 import { sameTarget, type Registry } from '../../registry/registry.js';
 import { loadRegistry } from '../../registry/store.js';
 import { isOursIn, readStateForReport, sessionAlive } from '../../engine/state.js';

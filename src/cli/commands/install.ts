@@ -7,17 +7,13 @@ import { HOOK_MATCHERS, HOOK_TIMEOUTS, SettingsFormatError, addHooks, markComman
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { shQuote } from '../../core/shell.js';
 
 export interface HookCommandOptions {
   /** The node binary the hooks run; default process.execPath. */
   execPath?: string;
   /** The CLI bundle the hooks run; default process.argv[1] (resolved to its real path). */
   cliPath?: string;
-}
-
-/** Quote one word for /bin/sh: single quotes, with each `'` written as `'\''`. */
-export function shQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The hook commands: `'<node>' '<real path of the CLI>' hook session-start # keyring-inject`, `... hook session-end ...`,

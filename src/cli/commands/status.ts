@@ -1,7 +1,7 @@
 import { readConfigView } from '../../claude/config-read.js';
 import { oneLine } from '../../core/errors.js';
 import { readConfigText } from '../../claude/config-file.js';
-import { isAlive } from '../../engine/process-info.js';
+import { isAlive } from '../../core/process-info.js';
 import { configCopies, orphanTempFiles, stripText } from '../../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../../engine/state.js';
 import { describeTarget, emptyRegistry } from '../../registry/registry.js';

@@ -1,5 +1,5 @@
 import { watchTick } from '../../engine/engine.js';
-import { identify, isAlive } from '../../engine/process-info.js';
+import { identify, isAlive } from '../../core/process-info.js';
 import { existsSync } from 'node:fs';
 import { readStateForReport, stateFile } from '../../engine/state.js';
 import type { Command } from '../command.js';

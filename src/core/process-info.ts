@@ -1,6 +1,6 @@
 // Who is alive. A pid alone is not an identity (pids are reused), so a process is named by its
 // pid plus its start time; a process whose start time differs is a different process.
-import { childProcess } from '../core/lazy-load.js';
+import { childProcess } from './lazy-load.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
