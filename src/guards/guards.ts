@@ -16,6 +16,9 @@
 //
 // Keyring values are read only where they are needed (UserPromptSubmit, PostToolUse), with one
 // round trip, and only when the registry holds a key; they live in this process's memory only.
+// While keys are injected, those two also read the injected values from the config (confirmed by
+// our HMAC records), so that a locked keyring does not switch masking off; when neither source
+// can tell what to hide, PostToolUse withholds the output (fails closed).
 import { homedir } from 'node:os';
 import { oneLine } from '../core/errors.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
@@ -28,6 +31,7 @@ import type { SourceRequest } from '../sources/source.js';
 import type { GuardInput } from './input.js';
 import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
 import { makeMasker, maskDeep, MIN_VALUE_LENGTH, type NamedValue } from './mask.js';
+import { injectedValues } from './injected-values.js';
 import { checkPreToolUse } from './protected.js';
 
 export interface GuardDeps {
@@ -60,11 +64,16 @@ interface Values {
   values: NamedValue[];
   /** Set when the registry or the keyring could not be read (one line, never a value). */
   error?: string;
-  /** The registry holds at least one key. */
+  /** The registry holds at least one key, or our state records an injection. */
   registered: boolean;
+  /**
+   * Keys are injected, the keyring could not be read, and the config did not confirm every
+   * injected value: what to hide is unknown (one line, never a value). Outputs are withheld.
+   */
+  blind?: string;
 }
 
-async function readValues(deps: GuardDeps): Promise<Values> {
+async function readKeyringValues(deps: GuardDeps): Promise<Omit<Values, 'blind'>> {
   let requests: SourceRequest[];
   try {
     requests = await registeredRequests(deps.paths);
@@ -80,6 +89,22 @@ async function readValues(deps: GuardDeps): Promise<Values> {
   } catch (err) {
     return { values: [], registered: true, error: oneLine((err as Error).message) };
   }
+}
+
+/**
+ * The registered values from the keyring, plus the values injected for this session read from the
+ * config and confirmed by our HMAC records: the latter need no keyring, so locking it (issue
+ * 14.1) does not switch masking off. Read in parallel.
+ */
+async function readValues(deps: GuardDeps): Promise<Values> {
+  const [keyring, injected] = await Promise.all([
+    readKeyringValues(deps),
+    readStateForReport(deps.paths).then((state) => (state.injected.length > 0 ? injectedValues(state.injected) : undefined)),
+  ]);
+  if (!injected) return keyring;
+  const values = [...keyring.values, ...injected.values.filter((i) => !keyring.values.some((k) => k.value === i.value))];
+  const blind = keyring.error && injected.unconfirmed ? `${keyring.error}; and ${injected.unconfirmed}` : undefined;
+  return { ...keyring, values, registered: true, ...(blind ? { blind } : {}) };
 }
 
 function listKinds(kinds: readonly string[]): string {
@@ -98,7 +123,9 @@ export async function userPromptSubmit(input: GuardInput, deps: GuardDeps): Prom
   // Shapes outside the stored values: a stored GitHub token is named once, as the stored key.
   const shapes = findKeyShapes(rest);
   if (stored.length === 0 && shapes.length === 0) {
-    return error && registered ? { systemMessage: `keyring-inject: could not read the keyring to check this prompt for your stored keys (${error}); it was checked for common key formats only.` } : undefined;
+    if (!error || !registered) return undefined;
+    const checked = values.length > 0 ? 'the keys injected for this session and common key formats' : 'common key formats';
+    return { systemMessage: `keyring-inject: could not read the keyring to check this prompt for your stored keys (${error}); it was checked for ${checked} only.` };
   }
   const kinds = [...stored.map((n) => `the value of your stored key '${n}'`), ...shapes.map((s) => s.kind)];
   const lines = [`keyring-inject blocked this prompt: it contains ${listKinds(kinds)}. Nothing was sent to the model.`];
@@ -141,18 +168,32 @@ function hasLongString(v: unknown): boolean {
   return false;
 }
 
+/** Every string of the output (not the keys: the shape must stay what the tool's schema says) replaced by `text`. */
+function withheld(response: unknown, text: string): unknown {
+  return maskDeep(response, (s) => (s.length >= MIN_VALUE_LENGTH ? { text, names: ['withheld'] } : { text: s, names: [] }), { keys: false }).value;
+}
+
 export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
   const response = input.tool_response;
   if (response === undefined || !hasLongString(response)) return undefined;
   const tool = input.tool_name ?? 'the tool';
-  const { values, error, registered } = await readValues(deps);
+  const { values, error, registered, blind } = await readValues(deps);
   if (!registered) return undefined;
   let result: { value: unknown; names: string[]; changed: boolean };
   let note: string;
-  if (error) {
-    // Without the values, hide what looks like a key at least, and tell the user.
-    result = maskDeep(response, maskKeyShapes);
-    note = `keyring-inject: could not read the keyring to hide your stored keys in the output of ${tool} (${error}); only common key formats were hidden.`;
+  if (blind) {
+    // Keys are injected but nothing tells which values they are: fail closed.
+    result = { value: withheld(response, '[keyring-inject: output withheld: the keys injected for this session could not be checked for; ask the user]'), names: [], changed: true };
+    note = `keyring-inject withheld the output of ${tool} from the model: keys are injected for this session, but it could not read the keyring nor confirm the injected values in the config (${blind}). Unlock the keyring (or end the session, or run 'keyring-inject cleanup'), then run it again.`;
+  } else if (error) {
+    // Without the keyring: the injected values (from the config) and what looks like a key.
+    const masker = makeMasker(values);
+    result = maskDeep(response, (text) => {
+      const a = masker.maskText(text);
+      const b = maskKeyShapes(a.text);
+      return { text: b.text, names: [...a.names, ...b.names] };
+    });
+    note = `keyring-inject: could not read the keyring to hide your stored keys in the output of ${tool} (${error}); only ${values.length > 0 ? 'the keys injected for this session and ' : ''}common key formats were hidden.`;
     if (!result.changed) return { systemMessage: note };
   } else {
     const masker = makeMasker(values);

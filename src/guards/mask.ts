@@ -81,11 +81,15 @@ export function makeMasker(values: readonly NamedValue[]): Masker {
 }
 
 /**
- * A copy of a JSON-like value with `replace` applied to every string and object key; `changed`
+ * A copy of a JSON-like value with `replace` applied to every string and (unless `keys` is false) object key; `changed`
  * false means nothing was replaced (and `value` is then the input itself). Iterative, so that
  * no nesting depth can overflow the stack; key order is kept.
  */
-export function maskDeep(value: unknown, replace: (text: string) => { text: string; names: string[] }): { value: unknown; names: string[]; changed: boolean } {
+export function maskDeep(
+  value: unknown,
+  replace: (text: string) => { text: string; names: string[] },
+  opts: { keys: boolean } = { keys: true },
+): { value: unknown; names: string[]; changed: boolean } {
   const names = new Set<string>();
   let changed = false;
   const str = (s: string): string => {
@@ -112,7 +116,7 @@ export function maskDeep(value: unknown, replace: (text: string) => { text: stri
       const out: Record<string, unknown> = {};
       set(out);
       for (const [k, x] of Object.entries(src as Record<string, unknown>)) {
-        const key = str(k);
+        const key = opts.keys ? str(k) : k;
         define(out, key, undefined); // keep the order of keys
         stack.push({ src: x, set: (v) => define(out, key, v) });
       }

@@ -34,8 +34,12 @@ export const MARKER = '# keyring-inject';
 /** Timeouts (seconds) of our hooks. SessionEnd hooks get 1.5 s unless their own timeout raises it. */
 export const HOOK_TIMEOUTS = { SessionStart: 30, SessionEnd: 10, UserPromptSubmit: 10, PreToolUse: 10, PostToolUse: 30 } as const;
 
-/** Tool matchers of the guard groups: PreToolUse only where a path or a command can be checked, PostToolUse every tool. */
-export const HOOK_MATCHERS: Partial<Record<keyof typeof HOOK_TIMEOUTS, string>> = { PreToolUse: 'Read|Grep|Glob|Bash', PostToolUse: '*' };
+/**
+ * Tool matchers of the guard groups: every tool for both. PreToolUse once matched only
+ * Read|Grep|Glob|Bash, and MCP filesystem or shell tools, PowerShell, Edit and WebFetch went
+ * unchecked (issue 14.9); a new tool that reads files is covered the day it appears.
+ */
+export const HOOK_MATCHERS: Partial<Record<keyof typeof HOOK_TIMEOUTS, string>> = { PreToolUse: '*', PostToolUse: '*' };
 
 const MARKER_RE = /(?:^|\s)#\s*keyring-inject\s*$/;
 

@@ -69,7 +69,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     expectNoLeak(value, [post.stdout, post.stderr, ups.stdout, ups.stderr, pre.stdout, environ.stdout], [t.home]);
     // The settings file names the guards with their matchers.
     const settings = JSON.parse(readFileSync(join(t.home, '.claude', 'settings.json'), 'utf8'));
-    expect(settings.hooks.PreToolUse[0].matcher).toBe('Read|Grep|Glob|Bash');
+    expect(settings.hooks.PreToolUse[0].matcher).toBe('*');
     expect(settings.hooks.PostToolUse[0].matcher).toBe('*');
   });
 

@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
+import { macOf, newSalt } from '../../src/engine/identify.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';
@@ -172,6 +173,67 @@ describe('guard post-tool-use', () => {
     const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Read', tool_response: { type: 'text', file: { filePath: '/x', content: `T=${tok}` } } });
     expect(r.json?.hookSpecificOutput.updatedToolOutput).toEqual({ type: 'text', file: { filePath: '/x', content: 'T=[keyring-inject:github-token]' } });
     expect(r.json?.systemMessage).toContain('could not read the keyring');
+  });
+});
+
+// Issue 14.1: the model locks the keyring (secret-tool lock, a D-Bus Lock call) to switch masking
+// off. While keys are injected, their values are in the config at our targets, confirmed by our
+// HMAC records: masking must not need the keyring, and must fail closed when it cannot tell.
+describe('guards while keys are injected and the keyring is locked', () => {
+  /** What an injection leaves: the value in the config at the target, an HMAC record in our state. */
+  function inject(name: string, env: string, value: string, configValue = value) {
+    const config = join(t.home, '.claude.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp', env: { [env]: configValue } } } }, null, 2));
+    const dir = join(t.home, '.claude', 'keyring-inject');
+    mkdirSync(dir, { recursive: true });
+    const salt = newSalt();
+    const rec = { server: 'github', env, scope: 'user', key: name, file: config, createdEnv: true, salt, mac: macOf(value, salt) };
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ version: 1, sessions: [], injected: [rec] }));
+  }
+
+  it('post-tool-use masks the injected value, read from the config and confirmed by its HMAC, without the keyring', async () => {
+    const v = testSecret('locked');
+    await addKey('github', v);
+    inject('github', 'GITHUB', v);
+    backend.fail = true;
+    const out = { stdout: `"env": {\n  "GITHUB": "${v}"\n}`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: out });
+    expect(r.json?.hookSpecificOutput.updatedToolOutput).toEqual({ ...out, stdout: '"env": {\n  "GITHUB": "[keyring-inject:github]"\n}' });
+    expect(r.json?.systemMessage).toContain('could not read the keyring');
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+  });
+
+  it('user-prompt-submit blocks the injected value without the keyring', async () => {
+    const v = testSecret('locked');
+    await addKey('github', v);
+    inject('github', 'GITHUB', v);
+    backend.fail = true;
+    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `here: ${v}` });
+    expect(r.json?.decision).toBe('block');
+    expect(r.json?.reason).toContain("the value of your stored key 'github'");
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+  });
+
+  it('post-tool-use fails closed (withholds the output, tells the user why) when neither the keyring nor the config can tell what to hide', async () => {
+    const v = testSecret('locked');
+    await addKey('github', v);
+    // The config no longer holds what the record confirms (edited, or unreadable): the value is unknown.
+    inject('github', 'GITHUB', v, 'something-else-entirely');
+    backend.fail = true;
+    const out = { stdout: `leaked ${v} here`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: out });
+    const replaced = r.json?.hookSpecificOutput.updatedToolOutput as Record<string, unknown>;
+    // Same shape (Claude Code keeps the original output when the shape does not match), no content.
+    expect(Object.keys(replaced)).toEqual(Object.keys(out));
+    expect(replaced.stdout).toMatch(/^\[keyring-inject: output withheld/);
+    expect(replaced.interrupted).toBe(false);
+    expect(r.json?.systemMessage).toMatch(/withheld the output of Bash/);
+    expect(r.json?.systemMessage).toContain('could not read the keyring');
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+    // Same with a config that does not parse.
+    writeFileSync(join(t.home, '.claude.json'), '{ broken');
+    const r2 = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: out });
+    expect((r2.json?.hookSpecificOutput.updatedToolOutput as Record<string, unknown>).stdout).toMatch(/^\[keyring-inject: output withheld/);
   });
 });
 

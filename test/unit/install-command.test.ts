@@ -86,7 +86,7 @@ describe('install', () => {
         SessionStart: [{ hooks: [{ type: 'command', command: c.sessionStart, timeout: 30 }] }],
         SessionEnd: [{ hooks: [{ type: 'command', command: c.sessionEnd, timeout: 10 }] }],
         UserPromptSubmit: [{ hooks: [{ type: 'command', command: c.userPromptSubmit, timeout: 10 }] }],
-        PreToolUse: [{ matcher: 'Read|Grep|Glob|Bash', hooks: [{ type: 'command', command: c.preToolUse, timeout: 10 }] }],
+        PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: c.preToolUse, timeout: 10 }] }],
         PostToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: c.postToolUse, timeout: 30 }] }],
       },
     });
@@ -266,7 +266,7 @@ describe('plugin files', () => {
     expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
     const guard = (event: string) => `env -u NODE_EXTRA_CA_CERTS node "\${CLAUDE_PLUGIN_ROOT}/dist/cli.js" guard ${event}`;
     expect(hooks.UserPromptSubmit).toEqual([{ hooks: [{ type: 'command', command: guard('user-prompt-submit'), timeout: 10 }] }]);
-    expect(hooks.PreToolUse).toEqual([{ matcher: 'Read|Grep|Glob|Bash', hooks: [{ type: 'command', command: guard('pre-tool-use'), timeout: 10 }] }]);
+    expect(hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: guard('pre-tool-use'), timeout: 10 }] }]);
     expect(hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: guard('post-tool-use'), timeout: 30 }] }]);
     expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-start', timeout: 30 }] }]);
     expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-end', timeout: 10 }] }]);

@@ -378,7 +378,7 @@ describe('guard hooks (UserPromptSubmit, PreToolUse, PostToolUse)', () => {
     const parsed = JSON.parse(added.text);
     expect(ours(parsed)).toEqual({ SessionStart: [ourStart], SessionEnd: [ourEnd], UserPromptSubmit: [ups], PreToolUse: [pre], PostToolUse: [post] });
     expect(parsed.hooks.UserPromptSubmit).toEqual([{ hooks: [ups] }]);
-    expect(parsed.hooks.PreToolUse).toEqual([{ matcher: 'Edit', hooks: [userHook('lint')] }, { matcher: 'Read|Grep|Glob|Bash', hooks: [pre] }]);
+    expect(parsed.hooks.PreToolUse).toEqual([{ matcher: 'Edit', hooks: [userHook('lint')] }, { matcher: '*', hooks: [pre] }]);
     expect(parsed.hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [post] }]);
     expect(addHooks(added.text, GUARDS)).toEqual({ text: added.text, changed: false });
     const removed = removeHooks(added.text);
@@ -390,9 +390,12 @@ describe('guard hooks (UserPromptSubmit, PreToolUse, PostToolUse)', () => {
     const before = addHooks('{}\n', CMDS).text;
     const upgraded = JSON.parse(addHooks(before, GUARDS).text);
     expect(ours(upgraded)).toEqual({ SessionStart: [ourStart], SessionEnd: [ourEnd], UserPromptSubmit: [ups], PreToolUse: [pre], PostToolUse: [post] });
+    // Issue 14.9: an install from before PreToolUse covered every tool is widened.
+    const narrow = JSON.stringify({ hooks: { PreToolUse: [{ matcher: 'Read|Grep|Glob|Bash', hooks: [pre] }] } }, null, 2);
+    expect(JSON.parse(addHooks(narrow, GUARDS).text).hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [pre] }]);
     const stale = JSON.stringify({ hooks: { PreToolUse: [{ matcher: 'Read', hooks: [pre] }], PostToolUse: [{ hooks: [post] }] } }, null, 2);
     const fixed = JSON.parse(addHooks(stale, GUARDS).text);
-    expect(fixed.hooks.PreToolUse).toEqual([{ matcher: 'Read|Grep|Glob|Bash', hooks: [pre] }]);
+    expect(fixed.hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [pre] }]);
     expect(fixed.hooks.PostToolUse).toEqual([{ hooks: [post], matcher: '*' }]);
     // In a group shared with a user's handler, the user's matcher is left alone.
     const shared = JSON.stringify({ hooks: { PostToolUse: [{ matcher: 'Bash', hooks: [userHook('u'), post] }] } }, null, 2);

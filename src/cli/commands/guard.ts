@@ -26,14 +26,18 @@ keep API keys out of what the model sees:
                       Anthropic, OpenAI, Google, GitLab, npm tokens, PEM private keys); the
                       message says how to store it with 'keyring-inject add' instead
   post-tool-use       replaces every stored key's value in a tool's output (as is, JSON-escaped
-                      or percent-encoded) with [keyring-inject:NAME] before the model sees it
-  pre-tool-use        denies Read/Grep/Glob on, and Bash commands that mention, Claude Code's
+                      or percent-encoded) with [keyring-inject:NAME] before the model sees it;
+                      withholds the output when keys are injected and neither the keyring nor
+                      the config can tell which values to hide
+  pre-tool-use        denies tool calls (files, commands, MCP tools) that touch Claude Code's
                       config file, its backups and keyring-inject's state while keys are
-                      injected, and 'claude mcp get|list'; and, while keys are stored, reading
-                      other processes' environment or printing stored keys
+                      injected, and 'claude mcp get|list'; while keys are stored, reading other
+                      processes' environment, printing stored keys, or locking, replacing or
+                      stopping the keyring; always, writing keyring-inject's data directory and
+                      'keyring-inject allow'
 
-Values are read from the keyring in memory only, one round trip per call, and only by the first
-two (and only when a key is registered). Never prints a value.
+Values are read in memory only, by the first two: from the keyring (one round trip, only when a
+key is registered) and, while keys are injected, from the config. Never prints a value.
 
 Exit status: 0 (the JSON decision, if any, on stdout), or 1 with one line on stderr when the
 input is not what Claude Code sends (Claude Code then goes on without the guard).`,

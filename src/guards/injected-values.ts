@@ -1,0 +1,39 @@
+// The values keyring-inject has injected for the running session, found WITHOUT the keyring:
+// the string at each recorded target of the config, kept only when our salted HMAC record
+// confirms it is the one we wrote. Masking then does not depend on a keyring the model could
+// lock (issue 14.1). Values live in this process's memory only.
+import { readFile } from 'node:fs/promises';
+import { readEnvValues } from '../engine/config-patch.js';
+import { macMatches } from '../engine/identify.js';
+import type { InjectionRecord } from '../engine/state.js';
+import { describeTarget } from '../registry/registry.js';
+import type { NamedValue } from './mask.js';
+
+export interface InjectedValues {
+  values: NamedValue[];
+  /** Why at least one injected value could not be confirmed (one line, never a value); undefined when all were. */
+  unconfirmed?: string;
+}
+
+export async function injectedValues(records: readonly InjectionRecord[]): Promise<InjectedValues> {
+  const values: NamedValue[] = [];
+  const problems: string[] = [];
+  const byFile = new Map<string, InjectionRecord[]>();
+  for (const r of records) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  for (const [file, recs] of byFile) {
+    let current: (string | undefined)[];
+    try {
+      current = readEnvValues(await readFile(file, 'utf8'), recs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(code ? `cannot read ${file} (${code})` : `${file} is not valid JSON`);
+      continue;
+    }
+    recs.forEach((r, i) => {
+      const v = current[i];
+      if (v !== undefined && macMatches(v, r.salt, r.mac)) values.push({ name: r.key, value: v });
+      else problems.push(`${describeTarget(r)} no longer holds the value injected there`);
+    });
+  }
+  return problems.length > 0 ? { values, unconfirmed: problems[0] } : { values };
+}
