@@ -2,8 +2,11 @@
 // the string at each recorded target of the config, kept only when our salted HMAC record
 // confirms it is the one we wrote. Masking then does not depend on a keyring the model could
 // lock (issue 14.1). Values live in this process's memory only.
+//
+// JSON.parse, not our text-preserving scanner: the guard only reads, and native parsing is the
+// cheapest way through a large config on every prompt and tool call. Like Claude Code (and
+// readEnvValues), the last of duplicate keys wins.
 import { readFile } from 'node:fs/promises';
-import { readEnvValues } from '../engine/config-patch.js';
 import { macMatches } from '../engine/identify.js';
 import type { InjectionRecord } from '../engine/state.js';
 import { describeTarget } from '../registry/registry.js';
@@ -15,6 +18,17 @@ export interface InjectedValues {
   unconfirmed?: string;
 }
 
+function member(v: unknown, key: string): unknown {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+}
+
+/** The string at `mcpServers[server].env[env]` of the target's scope, or undefined. */
+function envValueAt(config: unknown, r: InjectionRecord): string | undefined {
+  const scope = r.scope === 'local' ? member(member(config, 'projects'), r.project ?? '') : config;
+  const v = member(member(member(member(scope, 'mcpServers'), r.server), 'env'), r.env);
+  return typeof v === 'string' ? v : undefined;
+}
+
 export async function injectedValues(records: readonly InjectionRecord[]): Promise<InjectedValues> {
   const values: NamedValue[] = [];
   const problems: string[] = [];
@@ -23,7 +37,8 @@ export async function injectedValues(records: readonly InjectionRecord[]): Promi
   for (const [file, recs] of byFile) {
     let current: (string | undefined)[];
     try {
-      current = readEnvValues(await readFile(file, 'utf8'), recs);
+      const config: unknown = JSON.parse(await readFile(file, 'utf8'));
+      current = recs.map((r) => envValueAt(config, r));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       problems.push(code ? `cannot read ${file} (${code})` : `${file} is not valid JSON`);
