@@ -7,7 +7,7 @@
 // cheapest way through a large config on every prompt and tool call. Like Claude Code (and
 // readEnvValues), the last of duplicate keys wins.
 import { readFile } from 'node:fs/promises';
-import { macMatches } from '../engine/identify.js';
+import { macMatches } from '../engine/value-mac.js';
 import type { InjectionRecord } from '../engine/state.js';
 import { describeTarget } from '../registry/registry.js';
 import type { NamedValue } from './mask.js';

@@ -3,7 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
-import { macOf, newSalt } from '../../src/engine/identify.js';
+import { macOf, newSalt } from '../../src/engine/value-mac.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';

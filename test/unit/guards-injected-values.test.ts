@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { macOf, newSalt } from '../../src/engine/identify.js';
+import { macOf, newSalt } from '../../src/engine/value-mac.js';
 import type { InjectionRecord } from '../../src/engine/state.js';
 import { injectedValues } from '../../src/guards/injected-values.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
