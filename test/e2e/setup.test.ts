@@ -4,11 +4,9 @@
 // stdio server and an http server -> setup -> plain `claude -p` (no alias, no launcher) starts
 // both servers with their keys, no file under HOME holds either value, doctor exits 0. Then a
 // server gets a plaintext key again -> doctor exits 3 and names it.
-import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { httpMcpServer, type HttpMcpServer } from './harness/http-mcp-server.js';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from './harness/fake-api.js';
 import { findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from './harness/claude-home.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
@@ -17,40 +15,10 @@ import { DIST_CLI, spawnNode } from '../unit/zerodisk-helpers.js';
 
 const VAR = 'RECORDER_API_KEY';
 
-/** A minimal streamable-HTTP MCP server that records sha256 of every Authorization header. */
-async function httpMcpServer(): Promise<{ url: string; authSeen: string[]; close: () => Promise<void> }> {
-  const authSeen: string[] = [];
-  const srv = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      authSeen.push(createHash('sha256').update(String(req.headers.authorization ?? '')).digest('hex'));
-      if (req.method !== 'POST') {
-        res.writeHead(405).end();
-        return;
-      }
-      const msg = JSON.parse(body) as { id?: number | string; method?: string; params?: { protocolVersion?: string } };
-      if (msg.id === undefined) {
-        res.writeHead(202).end();
-        return;
-      }
-      const result =
-        msg.method === 'initialize'
-          ? { protocolVersion: msg.params?.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'ki-http', version: '1' } }
-          : msg.method === 'tools/list'
-            ? { tools: [{ name: 'ping_http', description: 'x', inputSchema: { type: 'object', properties: {} } }] }
-            : {};
-      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'ki-session' }).end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/mcp`, authSeen, close: () => new Promise((r) => srv.close(() => r())) };
-}
-
 describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', () => {
   let api: FakeApi | undefined;
   let home: ClaudeHome | undefined;
-  let remote: Awaited<ReturnType<typeof httpMcpServer>> | undefined;
+  let remote: HttpMcpServer | undefined;
   afterEach(async () => {
     killAllClaude();
     await api?.close();

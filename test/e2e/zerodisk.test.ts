@@ -6,10 +6,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpMcpServer } from './harness/http-mcp-server.js';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from './harness/fake-api.js';
 import {
   ENV_RECORDER_PATH,
@@ -88,12 +87,12 @@ function toolNames(api: FakeApi): string[] {
 describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code client', () => {
   let api: FakeApi | undefined;
   let home: ClaudeHome | undefined;
-  const servers: http.Server[] = [];
+  const closers: (() => Promise<void>)[] = [];
 
   afterEach(async () => {
     killAllClaude();
     await api?.close();
-    for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+    for (const close of closers.splice(0)) await close();
     await home?.cleanup();
     api = undefined;
     home = undefined;
@@ -235,34 +234,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       const value = testSecret('http');
       const service = testService();
       api = await startFakeApi();
-      // A minimal streamable-HTTP MCP server that records sha256 of the Authorization header.
-      const authSeen: string[] = [];
-      const srv = http.createServer((req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => {
-          authSeen.push(createHash('sha256').update(String(req.headers.authorization ?? '')).digest('hex'));
-          if (req.method !== 'POST') {
-            res.writeHead(405).end();
-            return;
-          }
-          const msg = JSON.parse(body) as { id?: number | string; method?: string; params?: { protocolVersion?: string } };
-          if (msg.id === undefined) {
-            res.writeHead(202).end();
-            return;
-          }
-          const result =
-            msg.method === 'initialize'
-              ? { protocolVersion: msg.params?.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'ki-http', version: '1' } }
-              : msg.method === 'tools/list'
-                ? { tools: [{ name: 'ping_http', description: 'x', inputSchema: { type: 'object', properties: {} } }] }
-                : {};
-          res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'ki-session' }).end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
-        });
-      });
-      servers.push(srv);
-      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/mcp`;
+      const remote = await httpMcpServer();
+      closers.push(remote.close);
+      const { url, authSeen } = remote;
       home = makeClaudeHome({ mcpServers: { remote: { type: 'http', url } } });
       const h = home;
       const env = cliEnv(h, service);
