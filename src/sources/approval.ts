@@ -109,9 +109,13 @@ export function diffEntries(before: Record<string, EntrySummary>, after: Record<
 
 /** Is the project file `where` approved as it is now? Reads and hashes it once (what is checked is what is used). */
 export async function approvalState(paths: ClaudePaths, where: { root: string; file: string }): Promise<ApprovalState> {
-  const project = await loadProjectFile(where);
+  return stateOf(paths, await loadProjectFile(where));
+}
+
+/** The approval state of a file as read (loadProjectFile). */
+async function stateOf(paths: ClaudePaths, project: ProjectFile): Promise<ApprovalState> {
   if (project.sha256 === undefined) return { state: 'none' };
-  const previous = (await readApprovals(paths)).files[fileKey(where.file)];
+  const previous = (await readApprovals(paths)).files[fileKey(project.file)];
   if (!previous) return { state: 'unapproved', project };
   if (previous.sha256 === project.sha256) return { state: 'approved', project };
   return { state: 'changed', project, previous };
@@ -174,9 +178,12 @@ export async function loadApprovedProjectFile(paths: ClaudePaths, dir: string): 
 export async function approvedProjectFileFor(paths: ClaudePaths, dir: string, server: string): Promise<ProjectFile | undefined> {
   const where = findProjectFile(dir, paths.configDir);
   if (!where) return undefined;
-  const st = await approvalState(paths, where);
+  const project = await loadProjectFile(where);
+  // Whether the file concerns this server is decided first: a file (or an approvals store) that
+  // has nothing to do with it must not stop it.
+  if (![...project.entries.values()].some((e) => e.targets.some((t) => t.server === server))) return undefined;
+  const st = await stateOf(paths, project);
   if (st.state === 'none') return undefined;
-  if (![...st.project.entries.values()].some((e) => e.targets.some((t) => t.server === server))) return undefined;
   if (st.state === 'approved') return st.project;
   throw refusalFor(st) as ProjectNotApprovedError;
 }

@@ -12,8 +12,9 @@ import { status } from '../../src/cli/commands/status.js';
 import { DIST_CLI } from './zerodisk-helpers.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
-import { loadApprovedProjectFile } from '../../src/sources/approval.js';
+import { approvedProjectFileFor, loadApprovedProjectFile } from '../../src/sources/approval.js';
 import { makeContext } from '../helpers/context.js';
+import { hashingChild } from '../helpers/env-child.js';
 import { expectNoLeak, filesUnder } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
@@ -56,12 +57,7 @@ async function cli(cmd: Command, argv: string[], stdin?: string, cwd = proj) {
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
-function child(...vars: string[]): string {
-  const f = join(t.home, 'child.cjs');
-  writeFileSync(f, `const h=(v)=>v===undefined?null:require('crypto').createHash('sha256').update(v).digest('hex');
-require('fs').writeFileSync(process.env.OUT, JSON.stringify(Object.fromEntries(${JSON.stringify(vars)}.map((n)=>[n,h(process.env[n])]))));`);
-  return f;
-}
+const child = (...vars: string[]) => hashingChild(t.home, vars);
 const got = () => JSON.parse(readFileSync(out(), 'utf8')) as Record<string, string | null>;
 
 describe('approval before use', () => {
@@ -140,6 +136,23 @@ describe('approval before use', () => {
     expect(JSON.parse(bytes.toString()).B).toEqual({ source: 'built-in', id: 'shop.b' });
     expect((await cli(run, ['--', process.execPath, child('A_KEY', 'B', 'C_KEY')])).code).toBe(0);
     expect(got()).toEqual({ A_KEY: sha('value-a'), B: sha('value-b'), C_KEY: sha('value-c') });
+  });
+});
+
+describe('the wrapper (exec) of a project server', () => {
+  it('gets the approved file when it names the server; an unapproved file stops only the servers it names', async () => {
+    const paths = makeContext(t.env, proj).ctx.paths;
+    writeFileSync(projFile(), JSON.stringify({ A: { source: 'built-in', id: 'a', targets: [{ server: 'db', env: 'A' }] } }));
+    expect(await approvedProjectFileFor(paths, proj, 'other')).toBeUndefined();
+    await expect(approvedProjectFileFor(paths, proj, 'db')).rejects.toThrow(/is not approved on this machine/);
+    // A damaged approvals store does not stop a server the file does not name either.
+    mkdirSync(dataDir(), { recursive: true });
+    writeFileSync(join(dataDir(), 'approvals.json'), 'nope');
+    expect(await approvedProjectFileFor(paths, proj, 'other')).toBeUndefined();
+    await expect(approvedProjectFileFor(paths, proj, 'db')).rejects.toThrow(/approvals.json is damaged: move it away/);
+    rmSync(join(dataDir(), 'approvals.json'));
+    expect((await cli(allow, [])).code).toBe(0);
+    expect((await approvedProjectFileFor(paths, proj, 'db'))?.entries.get('A')?.targets).toEqual([{ server: 'db', env: 'A' }]);
   });
 });
 

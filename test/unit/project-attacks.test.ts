@@ -11,6 +11,7 @@ import { run } from '../../src/cli/commands/run.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { makeContext } from '../helpers/context.js';
+import { hashingChild } from '../helpers/env-child.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
@@ -44,13 +45,7 @@ async function cli(cmd: Command | string, argv: string[], stdin?: string, cwd = 
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
-/** A child that records the sha256 of the named variables. */
-function child(...vars: string[]): string {
-  const f = join(t.home, 'child.cjs');
-  writeFileSync(f, `const h=(v)=>v===undefined?null:require('crypto').createHash('sha256').update(v).digest('hex');
-require('fs').writeFileSync(process.env.OUT, JSON.stringify(Object.fromEntries(${JSON.stringify(vars)}.map((n)=>[n,h(process.env[n])]))));`);
-  return f;
-}
+const child = (...vars: string[]) => hashingChild(t.home, vars);
 
 /** Approve the file the way a user would, if the command exists (it does not before the fix). */
 async function allowIfPossible(): Promise<void> {
