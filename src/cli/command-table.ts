@@ -30,6 +30,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'doctor', group: 'start', summary: "each server's mode; any plaintext secret left", load: async () => (await import('./commands/doctor.js')).doctor },
   { name: 'status', group: 'sessions', summary: 'live sessions, what is injected where, and leftovers', load: async () => (await import('./commands/status.js')).status },
   { name: 'cleanup', group: 'sessions', summary: 'crash recovery: strip every injected key from the config and its backups', load: async () => (await import('./commands/cleanup.js')).cleanup },
+  { name: 'mcp', group: 'plumbing', summary: 'an MCP server that lets Claude ask you for a key without seeing it (run by Claude Code)', load: async () => (await import('./commands/mcp.js')).mcp },
   { name: 'hook', group: 'plumbing', summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)', load: async () => (await import('./commands/hook.js')).hook },
   { name: 'guard', group: 'plumbing', summary: 'the hooks that keep API keys out of the model\'s context (run by Claude Code)', load: async () => (await import('./commands/guard.js')).guard },
   { name: 'watchdog', group: 'internal', summary: '(internal) strips keys when every session died without SessionEnd', load: async () => (await import('./commands/watchdog.js')).watchdog },

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { KiError, oneLine } from '../../core/errors.js';
 import { HOOK_MATCHERS, HOOK_TIMEOUTS, SettingsFormatError, addHooks, markCommand, type HookCommands } from '../../install/settings-hooks.js';
+import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from '../../install/mcp-registration.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -19,15 +20,7 @@ export interface HookCommandOptions {
 /** The hook commands: `'<node>' '<real path of the CLI>' hook session-start # keyring-inject`, `... hook session-end ...`,
  * and the guards `... guard user-prompt-submit|pre-tool-use|post-tool-use ...`. */
 export function hookCommands(opts: HookCommandOptions = {}): HookCommands {
-  const exec = resolve(opts.execPath ?? process.execPath);
-  const cliArg = opts.cliPath ?? process.argv[1];
-  if (!cliArg) throw new KiError('cannot tell where the keyring-inject CLI is: run install through the keyring-inject command');
-  let cli: string;
-  try {
-    cli = realpathSync(resolve(cliArg));
-  } catch (err) {
-    throw new KiError(`cannot resolve the path of the keyring-inject CLI (${(err as NodeJS.ErrnoException).code ?? 'error'}): run install through the keyring-inject command`);
-  }
+  const { exec, cli } = cliLocation(opts);
   // Hooks do no network I/O: starting Node without NODE_EXTRA_CA_CERTS saves ~40-65 ms per hook.
   const run = `${process.platform === 'win32' ? '' : 'env -u NODE_EXTRA_CA_CERTS '}${shQuote(exec)} ${shQuote(cli)}`;
   return {
@@ -37,6 +30,20 @@ export function hookCommands(opts: HookCommandOptions = {}): HookCommands {
     preToolUse: markCommand(`${run} guard pre-tool-use`),
     postToolUse: markCommand(`${run} guard post-tool-use`),
   };
+}
+
+/** The node binary and the real path of the CLI that hooks and the MCP server run. */
+export function cliLocation(opts: HookCommandOptions = {}): { exec: string; cli: string } {
+  const exec = resolve(opts.execPath ?? process.execPath);
+  const cliArg = opts.cliPath ?? process.argv[1];
+  if (!cliArg) throw new KiError('cannot tell where the keyring-inject CLI is: run install through the keyring-inject command');
+  let cli: string;
+  try {
+    cli = realpathSync(resolve(cliArg));
+  } catch (err) {
+    throw new KiError(`cannot resolve the path of the keyring-inject CLI (${(err as NodeJS.ErrnoException).code ?? 'error'}): run install through the keyring-inject command`);
+  }
+  return { exec, cli };
 }
 
 /** settings.json as text, or undefined when it does not exist. */
@@ -103,20 +110,28 @@ Alternative to install: the Claude Code plugin shipped in this package (.claude-
 hooks/hooks.json declare the same hooks), e.g. 'claude --plugin-dir <package dir>'. Use one
 or the other, not both, or every hook runs twice.
 
+It registers the MCP server 'keyring-inject' (user scope, in ~/.claude.json, like 'claude mcp
+add --scope user'): its tools let Claude ask you for a key on a one-time local page and list the
+keys it may use, never their values ('keyring-inject mcp --help'). --no-mcp leaves it out.
+
 Options:
+  --no-mcp   do not register the MCP server
   --dry-run  show what would change; write nothing
   --json     machine-readable output on stdout
 
 JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean,
   "hooks": {"SessionStart": command, "SessionEnd": command, "UserPromptSubmit": command,
-  "PreToolUse": command, "PostToolUse": command}}`,
+  "PreToolUse": command, "PostToolUse": command}, "mcpServer": {"configFile", "name", "changed",
+  "command": [argv...]}}`,
 
     async run(argv, ctx) {
-      const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+      const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'no-mcp': { type: 'boolean' } });
       positionals(p, []);
       const dryRun = bool(p, 'dry-run');
       const file = ctx.paths.settingsFile;
       const commands = hookCommands(opts);
+      const location = cliLocation(opts);
+      const mcpEntry = bool(p, 'no-mcp') ? undefined : mcpServerEntry(location.exec, location.cli);
       const before = await readSettingsText(file);
       let result: { text: string; changed: boolean };
       try {
@@ -125,6 +140,7 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean,
         throw settingsError(file, err);
       }
       if (result.changed && !dryRun) await writeSettingsText(file, result.text);
+      const mcpChanged = mcpEntry ? await registerMcpServer(ctx.paths.configFile, mcpEntry, dryRun) : false;
 
       const out = output(ctx);
       if (/[\\/]_npx[\\/]/.test(commands.sessionStart)) {
@@ -142,9 +158,11 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean,
             PreToolUse: commands.preToolUse,
             PostToolUse: commands.postToolUse,
           },
+          ...(mcpEntry ? { mcpServer: { configFile: ctx.paths.configFile, name: MCP_SERVER_NAME, changed: mcpChanged, command: [mcpEntry.command, ...mcpEntry.args] } } : {}),
         });
         return 0;
       }
+      if (mcpChanged) out.line(`${dryRun ? 'would register' : 'registered'} the MCP server '${MCP_SERVER_NAME}' (user scope, ${ctx.paths.configFile}): ${shQuote(location.exec)} ${shQuote(location.cli)} mcp`);
       if (!result.changed) {
         out.line(`hooks already installed in ${file}; nothing ${dryRun ? 'would change' : 'changed'}`);
         return 0;

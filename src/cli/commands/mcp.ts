@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { startMcpServer } from '../../mcp/server.js';
+import type { Command } from '../command.js';
+import { output } from '../context.js';
+import { VERSION } from '../main.js';
+
+export const mcp: Command = {
+  name: 'mcp',
+  help: `Usage: keyring-inject mcp
+
+A stdio MCP server for Claude Code ('keyring-inject install' registers it). Its tools:
+
+  list_secrets             the secrets of this project's .claude/secrets.json and of your
+                           registry: names, sources, stored or not; never a value
+  request_secret(name, purpose)
+                           Claude asks you for a key: a one-time page on 127.0.0.1 opens (Claude
+                           Code shows its link), you paste the key there, it goes into the OS
+                           keyring and the project file gains a reference
+                           {"NAME": {"source": "built-in", "id": "name"}}; the value never
+                           enters the conversation
+
+Claude then uses the key with 'keyring-inject run --only NAME -- COMMAND'. See docs/claude-asks.md.`,
+
+  async run(argv, ctx) {
+    if (argv.length > 0) throw new UsageError("usage: keyring-inject mcp (it takes no arguments; Claude Code starts it)");
+    output(ctx); // stdout is the MCP channel from here on: nothing else may write to it
+    const peer = startMcpServer(ctx.stdin, ctx.stdout, {
+      paths: ctx.paths,
+      env: ctx.env,
+      projectDir: resolve(ctx.cwd, ctx.env.CLAUDE_PROJECT_DIR || '.'),
+      backend: ctx.backend,
+      version: VERSION,
+      ...(Number(ctx.env.KEYRING_INJECT_PAGE_TTL_MS) > 0 ? { pageTtlMs: Number(ctx.env.KEYRING_INJECT_PAGE_TTL_MS) } : {}),
+    });
+    await peer.closed;
+    return 0;
+  },
+};

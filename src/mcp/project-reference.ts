@@ -1,0 +1,43 @@
+// Adds {"NAME": {"source": "built-in", "id": "ID"}} to a project's .claude/secrets.json, keeping
+// every other entry exactly as the file has it (the file is committed: a small diff).
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { KiError } from '../core/errors.js';
+import { writeFileAtomicLazily } from '../core/lazy-load.js';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The file's text with the reference added (undefined: it is there already). Pure. */
+export function withReference(text: string | undefined, name: string, id: string): string | undefined {
+  let data: Record<string, unknown> = {};
+  if (text !== undefined && text.trim() !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch {
+      throw new KiError('the project file is not valid JSON: fix it first');
+    }
+    if (!isObject(parsed)) throw new KiError('the project file is not a JSON object: fix it first');
+    data = parsed;
+  }
+  const old = data[name];
+  if (isObject(old) && (old.source === 'built-in' || old.source === 'keyring') && old.id === id) return undefined;
+  data[name] = isObject(old) && old.source === 'keyring' ? { ...old, id } : { ...(isObject(old) ? old : {}), source: 'built-in', id };
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+export async function writeProjectReference(target: { file: string; name: string; id: string }, _deps?: unknown): Promise<void> {
+  let text: string | undefined;
+  try {
+    text = await readFile(target.file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const next = withReference(text, target.name, target.id);
+  if (next === undefined) return;
+  await mkdir(dirname(target.file), { recursive: true });
+  // A new file is meant to be committed: 0644 like any other; an existing one keeps its mode.
+  await (await writeFileAtomicLazily())(target.file, next, text === undefined ? { mode: 0o644 } : {});
+}
