@@ -27,6 +27,8 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { DEFAULT_SERVICE } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/store.js';
 import { requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
+import { findProjectFile, loadProjectFile } from '../sources/project.js';
+import type { SourceRef } from '../sources/ref.js';
 import type { SourceRequest } from '../sources/source.js';
 import type { GuardInput } from './input.js';
 import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
@@ -53,11 +55,21 @@ export type HookOutput = Record<string, unknown>;
  */
 const LOCAL_SOURCES = new Set(['keyring', 'pass', 'env-file']);
 
-async function registeredRequests(paths: ClaudePaths): Promise<SourceRequest[]> {
+async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<SourceRequest[]> {
   const registry = await loadRegistry(registryFile(paths));
-  return Object.entries(registry.keys)
-    .map(([name, rec]) => requestFor(name, rec.source))
-    .filter((r) => LOCAL_SOURCES.has(r.ref.source));
+  const requests = Object.entries(registry.keys).map(([name, rec]) => requestFor(name, rec.source));
+  // The project's keys too (request_secret stores them there, `run` hands them out): approved or
+  // not, their values are hidden. The registry wins a name clash, as everywhere.
+  for (const [name, e] of (await projectEntries(paths, cwd)) ?? []) if (!registry.keys[name]) requests.push({ name, ref: e.ref });
+  return requests.filter((r) => LOCAL_SOURCES.has(r.ref.source));
+}
+
+/** The entries of the project file that applies in `cwd` (with the project root in each reference); undefined without one. */
+async function projectEntries(paths: ClaudePaths, cwd: string): Promise<Map<string, { ref: SourceRef }> | undefined> {
+  const where = findProjectFile(cwd, paths.configDir);
+  if (!where) return undefined;
+  const project = await loadProjectFile(where);
+  return new Map([...project.entries].map(([name, e]) => [name, { ref: { ...e.ref, root: project.root } }]));
 }
 
 interface Values {
@@ -73,10 +85,10 @@ interface Values {
   blind?: string;
 }
 
-async function readKeyringValues(deps: GuardDeps): Promise<Omit<Values, 'blind'>> {
+async function readKeyringValues(deps: GuardDeps, cwd: string): Promise<Omit<Values, 'blind'>> {
   let requests: SourceRequest[];
   try {
-    requests = await registeredRequests(deps.paths);
+    requests = await registeredRequests(deps.paths, cwd);
   } catch (err) {
     return { values: [], registered: true, error: oneLine((err as Error).message) };
   }
@@ -96,9 +108,9 @@ async function readKeyringValues(deps: GuardDeps): Promise<Omit<Values, 'blind'>
  * config and confirmed by our HMAC records: the latter need no keyring, so locking it (issue
  * 14.1) does not switch masking off. Read in parallel.
  */
-async function readValues(deps: GuardDeps): Promise<Values> {
+async function readValues(deps: GuardDeps, cwd: string): Promise<Values> {
   const [keyring, injected] = await Promise.all([
-    readKeyringValues(deps),
+    readKeyringValues(deps, cwd),
     readStateForReport(deps.paths).then((state) => (state.injected.length > 0 ? injectedValues(state.injected) : undefined)),
   ]);
   if (!injected) return keyring;
@@ -117,7 +129,7 @@ function listKinds(kinds: readonly string[]): string {
 
 export async function userPromptSubmit(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
   const prompt = input.prompt ?? '';
-  const { values, error, registered } = await readValues(deps);
+  const { values, error, registered } = await readValues(deps, input.cwd ?? deps.cwd);
   const masker = makeMasker(values);
   const { text: rest, names: stored } = masker.maskText(prompt);
   // Shapes outside the stored values: a stored GitHub token is named once, as the stored key.
@@ -177,7 +189,7 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
   const response = input.tool_response;
   if (response === undefined || !hasLongString(response)) return undefined;
   const tool = input.tool_name ?? 'the tool';
-  const { values, error, registered, blind } = await readValues(deps);
+  const { values, error, registered, blind } = await readValues(deps, input.cwd ?? deps.cwd);
   if (!registered) return undefined;
   let result: { value: unknown; names: string[]; changed: boolean };
   let note: string;
@@ -214,19 +226,29 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
 export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
   if (input.tool_name === undefined || input.tool_input === undefined) return undefined;
   const state = await readStateForReport(deps.paths);
+  const cwd = input.cwd ?? deps.cwd;
   let hasKeys: boolean;
+  const knownNames = new Set<string>();
   try {
-    hasKeys = Object.keys((await loadRegistry(registryFile(deps.paths))).keys).length > 0;
+    for (const name of Object.keys((await loadRegistry(registryFile(deps.paths))).keys)) knownNames.add(name);
+    hasKeys = knownNames.size > 0;
   } catch {
     hasKeys = true; // an unreadable registry may still list keys: stay careful
+  }
+  try {
+    for (const name of (await projectEntries(deps.paths, cwd))?.keys() ?? []) knownNames.add(name);
+    if (knownNames.size > 0) hasKeys = true;
+  } catch {
+    hasKeys = true; // an invalid project file may still name keys
   }
   const home = deps.env.HOME || deps.env.USERPROFILE || homedir();
   const denial = checkPreToolUse(input.tool_name, input.tool_input, {
     paths: deps.paths,
     home,
-    cwd: input.cwd ?? deps.cwd,
+    cwd,
     injected: state.injected.length > 0,
     hasKeys,
+    knownNames,
     service: deps.env.KEYRING_INJECT_SERVICE || DEFAULT_SERVICE,
     ...(deps.cliPaths ? { cliPaths: deps.cliPaths } : {}),
   });

@@ -47,7 +47,11 @@ function secretToolMayMatchOurs(plain: string, c: KeyCommandContext): boolean {
 
 /** A command that would print a stored key: our key-printing subcommands, or a keyring client on our items. */
 export function printsStoredKey(plain: string, c: KeyCommandContext): boolean {
-  if (runsKeyPrintingSubcommand(plain, c)) return true;
+  return runsKeyPrintingSubcommand(plain, c) || readsKeyringItems(plain, c);
+}
+
+/** A keyring client on our items (what is left to check in an allowed `keyring-inject run -- CMD`). */
+export function readsKeyringItems(plain: string, c: KeyCommandContext): boolean {
   if (KEYRING_CLIENTS.test(plain) && plain.includes(c.service)) return true;
   if (secretToolMayMatchOurs(plain, c)) return true;
   // Every item of the keychain, ours included.

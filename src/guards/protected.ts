@@ -22,9 +22,10 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
-import { disablesSecretStore, printsStoredKey } from './key-commands.js';
+import { disablesSecretStore, printsStoredKey, readsKeyringItems } from './key-commands.js';
+import { checkModelRun } from './model-run.js';
 
-export type GuardRule = 'config-file' | 'config-backups' | 'state-dir' | 'mcp-env-print' | 'process-env' | 'keyring-read' | 'keyring-lock' | 'approval';
+export type GuardRule = 'config-file' | 'config-backups' | 'state-dir' | 'mcp-env-print' | 'process-env' | 'keyring-read' | 'keyring-lock' | 'approval' | 'model-run';
 
 export interface Denial {
   rule: GuardRule;
@@ -39,8 +40,10 @@ export interface PreToolContext {
   cwd: string;
   /** Our state records at least one injected value. */
   injected: boolean;
-  /** The registry holds at least one key. */
+  /** The registry or the project's .claude/secrets.json holds at least one key. */
   hasKeys: boolean;
+  /** Names the model may pass to `keyring-inject run --only` (registry and project file). */
+  knownNames?: ReadonlySet<string>;
   /** The keyring service our values are stored under. */
   service: string;
   /** Paths of our own CLI bundle (`node <path> run …` is `keyring-inject run …`). */
@@ -77,6 +80,8 @@ function reasonFor(rule: GuardRule, shown: string): string {
       return `${head} 'claude mcp get' and 'claude mcp list' print MCP servers' environment values in clear, and while this session runs those include API keys injected by keyring-inject. ${ASK}`;
     case 'process-env':
       return `${head} this reads the environment of other processes, which holds the API keys keyring-inject gives to MCP servers. ${ASK}`;
+    case 'model-run':
+      return shown;
     case 'keyring-read':
       return `${head} this command would print API keys stored by keyring-inject in the OS keyring into this conversation. If the user needs it, ask them to run it in their own terminal.`;
     case 'keyring-lock':
@@ -213,7 +218,10 @@ function checkCommand(command: string, c: PreToolContext, platform: NodeJS.Platf
   if (c.hasKeys) {
     if (PROC_ENVIRON_TEXT.test(plain) || psShowsEnvironment(plain)) return deny('process-env');
     if (disablesSecretStore(plain)) return deny('keyring-lock');
-    if (printsStoredKey(plain, c)) return deny('keyring-read');
+    // `keyring-inject run -- CMD` in its one allowed shape (model-run.ts): the keys go to CMD, its output is masked.
+    const run = checkModelRun(command, c.cliPaths ?? [], (n) => c.knownNames?.has(n) ?? false);
+    if (run.kind === 'denied') return { rule: 'model-run', reason: reasonFor('model-run', run.reason) };
+    if (run.kind === 'allowed' ? readsKeyringItems(plain, c) : printsStoredKey(plain, c)) return deny('keyring-read');
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
 // The edit goes through the same locked, re-verified write as every other change of that file
 // (zerodisk/config-write.ts); jsonc-parser's modify() touches only the member it changes.
 import { applyEdits, modify, parse } from 'jsonc-parser';
-import { writeConfigText } from '../engine/claude-config-io.js';
+import { writeConfigText } from '../claude/config-file.js';
 import { editConfig } from '../zerodisk/config-write.js';
 
 export const MCP_SERVER_NAME = 'keyring-inject';

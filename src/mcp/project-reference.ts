@@ -1,9 +1,18 @@
 // Adds {"NAME": {"source": "built-in", "id": "ID"}} to a project's .claude/secrets.json, keeping
 // every other entry exactly as the file has it (the file is committed: a small diff).
+//
+// The file is used only once the user approved its exact bytes (sources/approval.ts). The user
+// has just typed the value on our page for this very entry, so our own edit is approved again —
+// but only when the file was approved (or absent) before it: content someone else put there and
+// the user never approved stays unapproved, whatever we add to it.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import type { ClaudePaths } from '../core/paths.js';
+import { approvalState, approve } from '../sources/approval.js';
+import { loadProjectFile } from '../sources/project.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28,7 +37,11 @@ export function withReference(text: string | undefined, name: string, id: string
   return `${JSON.stringify(data, null, 2)}\n`;
 }
 
-export async function writeProjectReference(target: { file: string; name: string; id: string }, _deps?: unknown): Promise<void> {
+/** Write the reference; returns whether the file is approved afterwards. */
+export async function writeProjectReference(target: { file: string; root: string; name: string; id: string }, paths: ClaudePaths, now: Date): Promise<boolean> {
+  const where = { root: target.root, file: target.file };
+  const before = await approvalState(paths, where);
+  const wasApproved = before.state === 'approved' || before.state === 'none';
   let text: string | undefined;
   try {
     text = await readFile(target.file, 'utf8');
@@ -36,8 +49,16 @@ export async function writeProjectReference(target: { file: string; name: string
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const next = withReference(text, target.name, target.id);
-  if (next === undefined) return;
-  await mkdir(dirname(target.file), { recursive: true });
-  // A new file is meant to be committed: 0644 like any other; an existing one keeps its mode.
-  await (await writeFileAtomicLazily())(target.file, next, text === undefined ? { mode: 0o644 } : {});
+  if (next !== undefined) {
+    await mkdir(dirname(target.file), { recursive: true });
+    // A new file is meant to be committed: 0644 like any other; an existing one keeps its mode.
+    await (await writeFileAtomicLazily())(target.file, next, text === undefined ? { mode: 0o644 } : {});
+  }
+  if (!wasApproved) return false;
+  // Approve exactly the bytes we wrote: if anything else changed the file meanwhile, it stays unapproved.
+  const project = await loadProjectFile(where);
+  const ours = createHash('sha256').update(next ?? text ?? '').digest('hex');
+  if (project.sha256 !== ours) return false;
+  await approve(paths, project, now);
+  return true;
 }

@@ -23,6 +23,7 @@ export interface SecretsDeps {
   /** The session's project directory (CLAUDE_PROJECT_DIR, else the server's cwd). */
   projectDir: string;
   backend: () => SecretBackend;
+  now: () => Date;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -55,6 +56,8 @@ export interface PlannedRequest {
   root: string;
   /** A value is stored under `id` already (asked again only with replace). */
   stored: boolean;
+  /** Set by storeSecret: the project file is approved with our entry in it. */
+  approved?: boolean;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function storeSecret(deps: SecretsDeps, plan: PlannedRequest, value
   const backend = deps.backend();
   await backend.set(plan.id, value);
   try {
-    await writeProjectReference(plan, deps);
+    plan.approved = await writeProjectReference(plan, deps.paths, deps.now());
   } catch (err) {
     if (!plan.stored) await backend.delete(plan.id).catch(() => undefined);
     throw err instanceof KiError ? err : new KiError(`could not update ${plan.file}: ${oneLine((err as Error).message)}`);

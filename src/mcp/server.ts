@@ -14,6 +14,7 @@
 // result instead, for the user to open (see docs/claude-asks.md for why that is acceptable).
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { allowCommand } from '../sources/approval.js';
 import { INVALID_PARAMS, RpcError, serveJsonRpc, type Peer } from './jsonrpc.js';
 import { openSecretPage, type PageOutcome, type SecretPage } from './secret-page.js';
 import { formatListing, listSecrets, planRequest, storeSecret, type PlannedRequest, type SecretsDeps } from './secrets.js';
@@ -58,7 +59,11 @@ export function answerFor(o: PageOutcome, plan: PlannedRequest): ToolResult {
   switch (o.kind) {
     case 'stored':
       return text(
-        `stored: ${plan.name} is in the OS keyring as ${plan.id}, and ${plan.file} lists it as {"${plan.name}": {"source": "built-in", "id": "${plan.id}"}} (a reference, never the value). Run commands that need it with: keyring-inject run --only ${plan.name} -- COMMAND (COMMAND gets it as $${plan.name}; you never see the value).`,
+        `stored: ${plan.name} is in the OS keyring as ${plan.id}, and ${plan.file} lists it as {"${plan.name}": {"source": "built-in", "id": "${plan.id}"}} (a reference, never the value). ${
+          plan.approved === false
+            ? `That file has changes the user has not approved yet, so it is not used until they run '${allowCommand(plan.root)}' in a terminal. Then run`
+            : 'Run'
+        } commands that need it with: keyring-inject run --only ${plan.name} -- COMMAND (COMMAND gets it as $${plan.name}; you never see the value).`,
       );
     case 'refused':
       return text(`not stored: ${o.reason}. Nothing was stored; call request_secret again if the user still wants to store it.`, true);

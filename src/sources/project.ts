@@ -16,12 +16,11 @@
 // USER REGISTRY WINS (the project's entry is ignored, with a warning): a committed file must not
 // redirect a name the user already relies on to another source or to other variables.
 import { existsSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
+import { nodeCrypto, writeFileAtomicLazily } from '../core/lazy-load.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
 import { envFilePath } from './env-file.js';
@@ -157,7 +156,7 @@ export async function loadProjectFile(where: { root: string; file: string }): Pr
     throw new KiError(`cannot read the project file ${where.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix its permissions`);
   }
   // Hashed and parsed from the same bytes: what was approved is what is used.
-  return { ...parseProjectFile(bytes.toString('utf8'), where.file, where.root), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { ...parseProjectFile(bytes.toString('utf8'), where.file, where.root), sha256: nodeCrypto().createHash('sha256').update(bytes).digest('hex') };
 }
 
 /**
@@ -207,5 +206,5 @@ function serialize(entries: Map<string, ProjectEntry>): string {
 /** Write the file with `entries` (atomically; an existing file keeps its mode). Holds references only. */
 export async function writeProjectFile(project: ProjectFile): Promise<void> {
   await mkdir(dirname(project.file), { recursive: true });
-  await writeFileAtomic(project.file, serialize(project.entries));
+  await (await writeFileAtomicLazily())(project.file, serialize(project.entries));
 }

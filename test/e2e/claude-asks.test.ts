@@ -208,7 +208,8 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       expect(crm.seen).toEqual([`Bearer ${value}`, `Bearer ${value}`]);
       // SessionStart named the project's secret for the model (never its value).
       const firstOfSession2 = api.messageRequests().find((r) => r.body.includes('fetch the CRM contacts again'));
-      expect(firstOfSession2?.body).toContain('CRM_API_KEY');
+      const named = firstOfSession2?.body.includes("names these secrets (values are never shown): CRM_API_KEY (built-in crm-api-key)") ?? false;
+      expect(named, 'the SessionStart context names CRM_API_KEY').toBe(true);
 
       // THE assertions: no request to the model, and no file of the temp tree, holds the value.
       const received = api.allReceivedText();

@@ -109,7 +109,8 @@ describe('Bash', () => {
     for (const cmd of ['cat /proc/1234/environ', "tr '\\0' '\\n' < /proc/$(pgrep -f server)/environ", 'ps eww', 'ps auxe | grep node', 'sudo ps e -p 1', 'ps -E']) {
       expect(bash(cmd, c), cmd).toBe('process-env');
     }
-    for (const cmd of ['keyring-inject run -- env', 'npx keyring-inject headers github', 'secret-tool lookup service keyring-inject username gh']) {
+    expect(bash('keyring-inject run -- env', c)).toBe('model-run');
+    for (const cmd of ['npx keyring-inject headers github', 'secret-tool lookup service keyring-inject username gh']) {
       expect(bash(cmd, c), cmd).toBe('keyring-read');
     }
     // Our bundle by path counts as keyring-inject; another project's cli.js does not.

@@ -105,7 +105,7 @@ describe('keyring-inject mcp', () => {
     mkdirSync(join(project, '.git'), { recursive: true });
     backend = new MemoryBackend();
     const env = { HOME: home };
-    deps = { paths: claudePaths(env), env, projectDir: project, backend: () => backend, version: '0.0.0-test' };
+    deps = { paths: claudePaths(env), env, projectDir: project, backend: () => backend, now: () => new Date(), version: '0.0.0-test' };
   });
   afterEach(() => {
     client?.close();

@@ -10,7 +10,8 @@ import { readConfigText } from '../../claude/config-file.js';
 import { readEnvValues } from '../../engine/config-patch.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
-import { readHookInput } from '../hook-input.js';
+import { readHookInput, type HookInput } from '../hook-input.js';
+import { projectSecretsContext } from '../../mcp/session-context.js';
 
 export const LAUNCHER_ENV = 'KEYRING_INJECT_LAUNCHER';
 
@@ -25,7 +26,9 @@ config and starts the watchdog. session-end forgets the session and, when it was
 one, strips what was injected; it never touches the keyring.
 
 Exit status: 0, or 1 with one line on stderr (the session goes on either way).
-Output: session-start may print {"systemMessage": "..."} for the user; never a value.`,
+Output: session-start may print {"systemMessage": "..."} for the user and, in a project with a
+.claude/secrets.json, {"hookSpecificOutput": {"additionalContext": "..."}} naming that file's
+secrets for the model (names and sources only); never a value.`,
 
   async run(argv, ctx) {
     const [event, ...rest] = argv;
@@ -50,20 +53,33 @@ function claudeProcess(ctx: CliContext, sessionId: string): ProcessId {
 
 async function sessionStart(ctx: CliContext): Promise<number> {
   const input = await readHookInput(ctx, 'SessionStart');
+  // Names (never values) of the project's secrets, for the model: read beside the injection.
+  const context = projectSecretsContext(ctx.paths, input.cwd ?? ctx.env.CLAUDE_PROJECT_DIR ?? ctx.cwd).catch(() => undefined);
+  const message = await injectForSession(ctx, input);
+  const additionalContext = await context;
+  const out: Record<string, unknown> = {};
+  if (message) out.systemMessage = message;
+  if (additionalContext) out.hookSpecificOutput = { hookEventName: 'SessionStart', additionalContext };
+  if (Object.keys(out).length > 0) output(ctx).line(JSON.stringify(out));
+  return 0;
+}
+
+/** The injection of a session start; returns the message for the user, if any. */
+async function injectForSession(ctx: CliContext, input: HookInput): Promise<string | undefined> {
   const claude = claudeProcess(ctx, input.session_id);
   const engine = engineContext(ctx);
   const launcher = launcherOf(ctx);
   if (launcher) {
     // `keyring-inject claude` injected before this process started; only note the session.
     await startSession(engine, { ...launcher, sessionId: input.session_id, claude }, []);
-    return 0;
+    return undefined;
   }
   const registry = await loadRegistry(registryFile(ctx.paths));
   if (await alreadyInjected(ctx, registry)) {
     // Another live session injected every key before this process started, so its servers
     // had them at spawn: register only, without a keyring round trip.
     await startSession(engine, { ...claude, sessionId: input.session_id }, []);
-    return 0;
+    return undefined;
   }
   let keyringError: string | undefined;
   let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
@@ -76,9 +92,7 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
   // Keys of other sources that failed are described by `failures`; "missing" is for the keyring.
   const missing = resolved.missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
-  const message = startMessage(ctx, report, missing, [...(resolved.failures ?? [])], keyringError, input.source);
-  if (message) output(ctx).line(JSON.stringify({ systemMessage: message }));
-  return 0;
+  return startMessage(ctx, report, missing, [...(resolved.failures ?? [])], keyringError, input.source);
 }
 
 /**

@@ -7,6 +7,7 @@ import { VERSION } from '../main.js';
 
 export const mcp: Command = {
   name: 'mcp',
+  example: "claude mcp add --scope user keyring-inject -- keyring-inject mcp   # what 'keyring-inject install' does for you",
   help: `Usage: keyring-inject mcp
 
 A stdio MCP server for Claude Code ('keyring-inject install' registers it). Its tools:
@@ -30,6 +31,7 @@ Claude then uses the key with 'keyring-inject run --only NAME -- COMMAND'. See d
       env: ctx.env,
       projectDir: resolve(ctx.cwd, ctx.env.CLAUDE_PROJECT_DIR || '.'),
       backend: ctx.backend,
+      now: ctx.now,
       version: VERSION,
       ...(Number(ctx.env.KEYRING_INJECT_PAGE_TTL_MS) > 0 ? { pageTtlMs: Number(ctx.env.KEYRING_INJECT_PAGE_TTL_MS) } : {}),
     });
