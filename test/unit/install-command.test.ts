@@ -80,7 +80,10 @@ describe('install', () => {
       changed: true,
       dryRun: false,
       hooks: { SessionStart: c.sessionStart, SessionEnd: c.sessionEnd, UserPromptSubmit: c.userPromptSubmit, PreToolUse: c.preToolUse, PostToolUse: c.postToolUse },
+      mcpServer: { configFile: join(t.home, '.claude.json'), name: 'keyring-inject', changed: true, command: [process.execPath, distCli, 'mcp'] },
     });
+    // The MCP server of issue 16, as `claude mcp add --scope user` would write it.
+    expect(JSON.parse(readFileSync(join(t.home, '.claude.json'), 'utf8')).mcpServers).toEqual({ 'keyring-inject': { type: 'stdio', command: process.execPath, args: [distCli, 'mcp'], env: {} } });
     expect(JSON.parse(readFileSync(settingsPath(), 'utf8'))).toEqual({
       hooks: {
         SessionStart: [{ hooks: [{ type: 'command', command: c.sessionStart, timeout: 30 }] }],
@@ -121,7 +124,7 @@ describe('install', () => {
     expect(statSync(settingsPath()).mode & 0o777).toBe(0o644);
 
     const u = await run(uninstall, ['--json']);
-    expect(JSON.parse(u.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: false, removed: 5 });
+    expect(JSON.parse(u.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: false, removed: 5, mcpServerRemoved: true });
     expect(readFileSync(settingsPath(), 'utf8')).toBe(original);
     expect(statSync(settingsPath()).mode & 0o777).toBe(0o644);
   });
@@ -220,7 +223,8 @@ describe('uninstall', () => {
     expect(r.stdout).toContain(`removed 5 keyring-inject hooks from ${settingsPath()}`);
     expect(readFileSync(settingsPath(), 'utf8')).toBe('{}\n');
     const again = await run(uninstall, ['--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ settingsFile: settingsPath(), changed: false, dryRun: false, removed: 0 });
+    expect(JSON.parse(again.stdout)).toEqual({ settingsFile: settingsPath(), changed: false, dryRun: false, removed: 0, mcpServerRemoved: false });
+    expect(JSON.parse(readFileSync(join(t.home, '.claude.json'), 'utf8')).mcpServers).toEqual({});
   });
 
   it('restores the original bytes of a file that had no hooks', async () => {
@@ -242,7 +246,7 @@ describe('uninstall', () => {
     await run(install, []);
     const before = readFileSync(settingsPath(), 'utf8');
     const r = await run(uninstall, ['--dry-run', '--json']);
-    expect(JSON.parse(r.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: true, removed: 5 });
+    expect(JSON.parse(r.stdout)).toEqual({ settingsFile: settingsPath(), changed: true, dryRun: true, removed: 5, mcpServerRemoved: true });
     expect(readFileSync(settingsPath(), 'utf8')).toBe(before);
     const text = await run(uninstall, ['--dry-run']);
     expect(text.stdout).toContain('would remove 5 keyring-inject hooks');

@@ -7,7 +7,7 @@ import { VERSION } from '../main.js';
 
 export const mcp: Command = {
   name: 'mcp',
-  example: "claude mcp add --scope user keyring-inject -- keyring-inject mcp   # what 'keyring-inject install' does for you",
+  example: "keyring-inject mcp   # Claude Code starts it: 'keyring-inject install' registers it in ~/.claude.json",
   help: `Usage: keyring-inject mcp
 
 A stdio MCP server for Claude Code ('keyring-inject install' registers it). Its tools:
