@@ -169,6 +169,8 @@ export interface EditOptions<T> {
   /** Tries per lock hold; and lock holds, with a short pause between them. */
   attempts?: number;
   rounds?: number;
+  /** How long to wait for the lock (see withConfigLock). */
+  lockWaitMs?: number;
 }
 
 export type EditOutcome<T> = { exists: false } | { exists: true; result: T; written: boolean };
@@ -206,7 +208,7 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
         if (again !== undefined && (again === step.text || (opts.verify?.(again, step.result) ?? false))) return { exists: true, result: step.result, written };
       }
       return 'again';
-    });
+    }, opts.lockWaitMs);
     if (outcome === 'again') {
       // While we hold the lock every Claude Code write goes without it and can beat our rename:
       // let go for a moment, so that its writes take the lock and queue with ours.

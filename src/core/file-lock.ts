@@ -8,11 +8,19 @@
 // is older than proper-lockfile's 10 s stale limit, exactly when Claude Code would take it too
 // (sooner only for locks Claude Code never takes: `holderlessMs`).
 //
+// The holder is first written under a name that itself says who holds which lock dir
+// (`<lock>.holder.<inode>-<pid>-<start>-<random>`), then renamed to `<lock>.holder`; on release it
+// is renamed back to such a name before the lock dir goes. So a keyring-inject killed while
+// writing its holder, or while releasing, still leaves its pid beside the lock: that lock is taken
+// over at once. Only a kill in the microseconds between mkdir and the first create leaves a lock
+// without any holder, which then waits out the 10 s stale limit like Claude Code's own.
+//
 // A takeover is serialised by a takeover-only lock, judges the lock afresh under it, and renames
 // the lock dir away (never rm: see takeOver). proper-lockfile's own stale handling (rm, then
 // mkdir) is switched off, because two waiters could both judge a lock stale and the second
 // remove the first's new lock.
-import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { identify, isAlive, type ProcessId } from './process-info.js';
 import { KiError, oneLine } from './errors.js';
@@ -50,6 +58,42 @@ function holderFile(lockDir: string): string {
   return `${lockDir}.holder`;
 }
 
+/** `<lock>.holder.<inode>-<pid>-<hex start>-<random>`: names its process even while empty. */
+function namedHolder(lockDir: string, ino: number, me: ProcessId, random: string): string {
+  return `${holderFile(lockDir)}.${ino}-${me.pid}-${Buffer.from(me.procStart).toString('hex')}-${random}`;
+}
+
+interface NamedHolder extends ProcessId {
+  path: string;
+  lock: number;
+}
+
+/** The named holder files beside `lockDir` (being written, or left by a release). */
+function namedHolders(lockDir: string): NamedHolder[] {
+  const prefix = `${basename(holderFile(lockDir))}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(lockDir));
+  } catch {
+    return [];
+  }
+  const out: NamedHolder[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-(\d+)-([0-9a-f]+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    out.push({ path: join(dirname(lockDir), name), lock: Number(m[1]), pid: Number(m[2]), procStart: Buffer.from(m[3] as string, 'hex').toString() });
+  }
+  return out;
+}
+
+/** Named holder files whose process is gone: debris of a kill, safe to remove (they hold no secret). */
+export function deadHolderFiles(lockDir: string): string[] {
+  return namedHolders(lockDir)
+    .filter((h) => !isAlive(h))
+    .map((h) => h.path);
+}
+
 function holderOf(text: string): Holder | undefined {
   try {
     const h = JSON.parse(text) as Partial<Holder>;
@@ -63,6 +107,8 @@ function holderOf(text: string): Holder | undefined {
 interface Abandoned {
   ino: number;
   holderText?: string;
+  /** Named holder files of this lock dir whose process is dead. */
+  named?: string[];
 }
 
 /**
@@ -84,13 +130,18 @@ function abandoned(lockDir: string, holderlessMs: number): Abandoned | undefined
   } catch {
     // no holder file: Claude Code's lock, or ours killed before writing it: the age decides
   }
+  const ownHolder = text !== undefined && holderOf(text)?.lock === st.ino;
   if (text !== undefined) {
     const holder = holderOf(text);
     if (holder?.lock === st.ino && !isAlive(holder)) return { ino: st.ino, holderText: text };
   }
+  if (!ownHolder) {
+    // Killed while writing its holder, or while releasing: the holder's name says who it was.
+    const named = namedHolders(lockDir).filter((h) => h.lock === st.ino);
+    if (named.length > 0 && named.every((h) => !isAlive(h))) return { ino: st.ino, ...(text === undefined ? {} : { holderText: text }), named: named.map((h) => h.path) };
+  }
   // Not refreshed for the stale limit: abandoned, whoever holds it (proper-lockfile's rule).
   const age = Date.now() - st.mtimeMs;
-  const ownHolder = text !== undefined && holderOf(text)?.lock === st.ino;
   return age > STALE_MS || (!ownHolder && age > holderlessMs) ? { ino: st.ino, ...(text === undefined ? {} : { holderText: text }) } : undefined;
 }
 
@@ -142,6 +193,7 @@ function takeOver(lockDir: string, holderlessMs: number): boolean {
         // already gone
       }
     }
+    for (const f of seen.named ?? []) rmSync(f, { force: true });
     rmSync(grave, { recursive: true, force: true });
     return true;
   } finally {
@@ -153,25 +205,56 @@ function takeOver(lockDir: string, holderlessMs: number): boolean {
   }
 }
 
-function writeHolder(lockDir: string): void {
-  const me = identify(process.pid);
-  if (!me) return;
+/** Who we are and two random suffixes, worked out before the lock is taken to keep the unnamed window short. */
+interface Me {
+  id: ProcessId;
+  random: [string, string];
+}
+
+function prepareHolder(): Me | undefined {
+  const id = identify(process.pid);
+  if (!id) return undefined;
+  const bytes = nodeCrypto().randomBytes(16).toString('hex');
+  return { id, random: [bytes.slice(0, 16), bytes.slice(16)] };
+}
+
+/** Returns the lock dir's inode, or undefined when no holder could be written. */
+function writeHolder(lockDir: string, me: Me): number | undefined {
   let lock: number;
   try {
     lock = statSync(lockDir).ino;
   } catch {
-    return;
+    return undefined;
   }
-  const record: Holder = { ...me, lock };
+  const record: Holder = { ...me.id, lock };
   // An unpredictable name, created exclusively: a planted file or symlink is never written through.
-  const tmp = `${holderFile(lockDir)}.${nodeCrypto().randomBytes(8).toString('hex')}`;
-  writeFileSync(tmp, JSON.stringify(record), { mode: 0o600, flag: 'wx' });
-  renameSync(tmp, holderFile(lockDir));
+  const named = namedHolder(lockDir, lock, me.id, me.random[0]);
+  writeFileSync(named, JSON.stringify(record), { mode: 0o600, flag: 'wx' });
+  renameSync(named, holderFile(lockDir));
+  return lock;
+}
+
+/** Rename our holder back to a name that says who we are, release, then remove it. */
+async function releaseHolder(lockDir: string, me: Me | undefined, lock: number | undefined, release: () => Promise<void>): Promise<void> {
+  let named: string | undefined;
+  if (me && lock !== undefined) {
+    named = namedHolder(lockDir, lock, me.id, me.random[1]);
+    try {
+      renameSync(holderFile(lockDir), named);
+    } catch {
+      named = undefined;
+    }
+  } else {
+    rmSync(holderFile(lockDir), { force: true });
+  }
+  await release().catch(() => undefined);
+  if (named) rmSync(named, { force: true });
 }
 
 export async function withFileLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
   const lockDir = `${file}.lock`;
   const deadline = Date.now() + opts.waitMs;
+  const me = prepareHolder();
   let release: (() => Promise<void>) | undefined;
   for (;;) {
     try {
@@ -197,13 +280,13 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
       await new Promise((r) => setTimeout(r, opts.pollMs));
     }
   }
-  writeHolder(lockDir);
+  let lock: number | undefined;
   try {
+    lock = me ? writeHolder(lockDir, me) : undefined;
     return await fn();
   } finally {
-    // Holder first, while the lock is still ours: removing it after the release could delete the
-    // next holder's file. A kill in between leaves a holder-less lock (see holderlessMs).
-    rmSync(holderFile(lockDir), { force: true });
-    await release().catch(() => undefined);
+    // Holder first, while the lock is still ours: touching it after the release could hit the
+    // next holder's file.
+    await releaseHolder(lockDir, me, lock, release);
   }
 }

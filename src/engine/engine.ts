@@ -295,6 +295,7 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
     verify: (text) => strip(text).found.length === 0,
     attempts: MAX_ATTEMPTS,
     busy: `${file} kept changing while we tried to strip it: run 'keyring-inject cleanup'`,
+    ...(ctx.configLockWaitMs === undefined ? {} : { lockWaitMs: ctx.configLockWaitMs }),
   });
   const stripped = done.exists ? done.result : [];
   return withConfigLock(file, async () => {

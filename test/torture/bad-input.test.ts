@@ -2,7 +2,7 @@
 // the session-start hook), the config untouched, and no value anywhere: not in any output, not
 // in any file under HOME.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,7 +245,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: bad input', () => {
       expect(readFileSync(config, 'utf8')).toContain('GITHUB_TOKEN');
       // Now a fresh lock whose holder sidecar names a dead process (a SIGKILLed keyring-inject).
       mkdirSync(lock);
-      writeFileSync(`${lock}.holder`, JSON.stringify(deadId()));
+      writeFileSync(`${lock}.holder`, JSON.stringify({ ...deadId(), lock: statSync(lock).ino }));
       const e = await hook('session-end', 'stale', c);
       expect(e.code, e.err).toBe(0);
       expect(e.ms).toBeLessThan(1500);
@@ -288,22 +288,38 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: bad input', () => {
       expect(readFileSync(config, 'utf8'), 'the key stayed in the config after the last SessionEnd').toBe(ORIGINAL);
     }, 20_000);
 
-    it('a config lock whose holder sidecar is EMPTY, as left by a keyring-inject SIGKILLed while writing it: SessionEnd still strips within its 1.5 s', async () => {
-      // The holder is written with writeFileSync (open, truncate, write): a kill in between
-      // leaves it empty (the crash test counts these), and an unreadable holder counts as a live
-      // one. Claude Code never writes a holder, so an empty one is always ours.
+    it('a config lock whose holder is EMPTY, as left by a keyring-inject SIGKILLed while writing it: SessionEnd still strips within its 1.5 s', async () => {
+      // The holder is first created empty under a name that says whose it is
+      // (`<lock>.holder.<lock inode>-<pid>-<hex start>-<random>`), then written and renamed: a
+      // kill in between leaves it empty, but its name still names the dead process.
       writeFileSync(config, ORIGINAL, { mode: 0o600 });
       await addKey();
       const c = standIn();
       expect((await hook('session-start', 'empty-holder', c)).code).toBe(0);
       await retireWatchdogs(t.home);
       mkdirSync(`${config}.lock`);
-      writeFileSync(`${config}.lock.holder`, '');
+      const dead = deadId();
+      const named = `${config}.lock.holder.${statSync(`${config}.lock`).ino}-${dead.pid}-${Buffer.from(dead.procStart as string).toString('hex')}-0123456789abcdef`;
+      writeFileSync(named, '');
       const e = await hook('session-end', 'empty-holder', c);
       console.log(`  empty holder sidecar: session-end exit ${e.code} after ${e.ms.toFixed(0)} ms: ${e.err.trim() || 'no message'}`);
       expect.soft(e.code, e.err).toBe(0);
       expect.soft(e.ms).toBeLessThan(1500);
       expect(readFileSync(config, 'utf8'), 'the key stayed in the config after the last SessionEnd').toBe(ORIGINAL);
+      expect(exists(named), 'the dead holder file is removed with its lock').toBe(false);
+    }, 20_000);
+
+    it('a config lock with no holder at all and a fresh mtime (what a live Claude Code lock looks like) is NOT taken over: the hook gives up with one line and the file is untouched', async () => {
+      writeFileSync(config, ORIGINAL, { mode: 0o600 });
+      await addKey();
+      const c = standIn();
+      mkdirSync(`${config}.lock`);
+      const s = await hook('session-start', 'live-claude-lock', c);
+      expect(s.err).toMatch(/could not lock .*\.claude\.json: Claude Code or another keyring-inject holds it/);
+      expect(s.err.trim().split('\n')).toHaveLength(1);
+      expect(readFileSync(config, 'utf8')).toBe(ORIGINAL);
+      expect(exists(`${config}.lock`), 'the lock someone else holds is still there').toBe(true);
+      rmdirSync(`${config}.lock`);
     }, 20_000);
   });
 

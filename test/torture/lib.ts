@@ -226,7 +226,7 @@ export function leftovers(home: string): Leftovers {
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.name.endsWith('.lock') && e.isDirectory()) out.lockDirs.push(p);
-      else if (e.name.endsWith('.lock.holder')) out.holders.push(p);
+      else if (e.name.endsWith('.lock.holder') || /\.lock\.holder\.\d+-\d+-/.test(e.name)) out.holders.push(p);
       else if (/^(state|registry)\.json\.\d+$/.test(e.name)) out.ownTempFiles.push(p);
       else if (/\.json\.(\d+|tmp\.\d+\.[0-9a-f]{12})$/.test(e.name)) out.tempFiles.push(p);
       if (e.isDirectory() && e.name !== '.local') walk(p);

@@ -1,5 +1,5 @@
 import { oneLine } from '../../core/errors.js';
-import { STALE_MS } from '../../core/file-lock.js';
+import { deadHolderFiles, STALE_MS } from '../../core/file-lock.js';
 import { registryFile } from '../../core/paths.js';
 import { resolveValues, stripAllLocked } from '../../engine/engine.js';
 import { readdir, stat } from 'node:fs/promises';
@@ -49,7 +49,7 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
       const live = state.sessions.length - dead;
       const stripped = await stripAllLocked(engine, state, known, dryRun);
       const staleLock = await staleConfigLock(ctx.paths);
-      const ownTemps = await ownTempFiles(ctx.paths.dataDir);
+      const ownTemps = [...(await ownTempFiles(ctx.paths.dataDir)), ...(await holderDebris(ctx.paths.dataDir, ctx.paths.configFile))];
       if (!dryRun) {
         state.sessions = state.sessions.filter(sessionAlive);
         if (staleLock) await removeLockDir(staleLock);
@@ -92,4 +92,18 @@ async function ownTempFiles(dir: string): Promise<string[]> {
     if (st?.isFile() && (m[1] === 'state' || Date.now() - st.mtimeMs > 30_000)) found.push(file);
   }
   return found;
+}
+
+/**
+ * Lock holder files of processes that are gone (`<x>.lock.holder.<inode>-<pid>-…`, left by a kill
+ * while a lock was being taken or released): no value in them, only litter.
+ */
+async function holderDebris(dataDir: string, configFile: string): Promise<string[]> {
+  const names = await readdir(dataDir).catch(() => [] as string[]);
+  const lockDirs = new Set([`${configFile}.lock`]);
+  for (const name of names) {
+    const at = name.indexOf('.lock.holder.');
+    if (at > 0) lockDirs.add(join(dataDir, name.slice(0, at + '.lock'.length)));
+  }
+  return [...lockDirs].flatMap(deadHolderFiles);
 }
