@@ -179,7 +179,7 @@ describe('guard post-tool-use', () => {
 // Issue 14.1: the model locks the keyring (secret-tool lock, a D-Bus Lock call) to switch masking
 // off. While keys are injected, their values are in the config at our targets, confirmed by our
 // HMAC records: masking must not need the keyring, and must fail closed when it cannot tell.
-describe('guards while keys are injected and the keyring is locked', () => {
+describe('guards while keys are injected: values from the config, confirmed by our records', () => {
   /** What an injection leaves: the value in the config at the target, an HMAC record in our state. */
   function inject(name: string, env: string, value: string, configValue = value) {
     const config = join(t.home, '.claude.json');
@@ -211,6 +211,16 @@ describe('guards while keys are injected and the keyring is locked', () => {
     const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `here: ${v}` });
     expect(r.json?.decision).toBe('block');
     expect(r.json?.reason).toContain("the value of your stored key 'github'");
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+  });
+
+  it('masks an injected key of a networked source (Doppler here) from the config, without calling its CLI (issue 14.9)', async () => {
+    const v = testSecret('doppler');
+    const r0 = await cli.run(['add', 'stripe', '--source', 'doppler', '--id', 'STRIPE_KEY', '--server', 'github', '--env', 'STRIPE']);
+    expect(r0.code, r0.stderr).toBe(0);
+    inject('stripe', 'STRIPE', v);
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'mcp__github__debug', tool_response: [{ type: 'text', text: `key=${v}` }] });
+    expect(r.json?.hookSpecificOutput.updatedToolOutput).toEqual([{ type: 'text', text: 'key=[keyring-inject:stripe]' }]);
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
   });
 
