@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript, type FakeReply } from './harness/fake-api.js';
 import { CLAUDE_BIN, REPO_ROOT, claudeEnv, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from './harness/claude-home.js';
-import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { execFileSync } from 'node:child_process';
+import { HAVE_SECRET_SERVICE, startPrivateSecretService, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { runCli, type SpawnResult } from '../helpers/spawn-cli.js';
 
@@ -25,14 +26,20 @@ const TEST_TIMEOUT_MS = 120_000;
 // PostToolUseFailure instead.
 const LEAKY_SERVER = `
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
-const tools = ['show_token', 'fail_token'].map((name) => ({ name, description: name, inputSchema: { type: 'object', properties: {} } }));
+const tools = ['show_token', 'fail_token', 'read_file'].map((name) => ({ name, description: name, inputSchema: { type: 'object', properties: name === 'read_file' ? { path: { type: 'string' } } : {} } }));
 createInterface({ input: process.stdin }).on('line', (line) => {
   let msg; try { msg = JSON.parse(line); } catch { return; }
   if (msg.id === undefined || msg.id === null) return;
   const p = msg.params ?? {};
   if (msg.method === 'initialize') send({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: p.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'leaky', version: '1.0.0' } } });
   else if (msg.method === 'tools/list') send({ jsonrpc: '2.0', id: msg.id, result: { tools } });
+  else if (msg.method === 'tools/call' && p.name === 'read_file') {
+    const file = String(p.arguments?.path ?? '').replace(/^~/, process.env.HOME ?? '');
+    let text; try { text = readFileSync(file, 'utf8'); } catch (e) { text = 'error: ' + e.code; }
+    send({ jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text }] } });
+  }
   else if (msg.method === 'tools/call') {
     const failed = p.name === 'fail_token';
     send({ jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: (failed ? 'error: rejected token ' : 'debug: token=') + process.env.${VAR} }], isError: failed } });
@@ -51,8 +58,8 @@ interface Env {
 }
 let current: Env | undefined;
 
-async function setup(script: FakeApiScript): Promise<Env> {
-  const value = testSecret('guard');
+async function setup(script: FakeApiScript, opts: { bus?: string; value?: string } = {}): Promise<Env> {
+  const value = opts.value ?? testSecret('guard');
   const service = testService();
   const api = await startFakeApi(script);
   let reportFile = '';
@@ -62,7 +69,7 @@ async function setup(script: FakeApiScript): Promise<Env> {
     fs.writeFileSync(leaky, LEAKY_SERVER);
     return { mcpServers: { recorder: recorderServer(reportFile, [VAR]), leaky: { type: 'stdio', command: process.execPath, args: [leaky] } } };
   });
-  const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
+  const bus = opts.bus ?? process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
   const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
   const claudeExtraEnv = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN };
   current = { api, home, value, cliEnv, claudeExtraEnv, reportFile };
@@ -253,6 +260,107 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       expect(res.stdout).toContain('it contains a GitHub token');
       expect(res.stdout).not.toContain(shaped);
       expect(e.api.messageRequests()).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a model that locks the keyring and then reads the config never sees the key: lock commands denied, masking without the keyring, MCP file tools checked (issue 14.1, 14.9)',
+    async () => {
+      // A keyring of its own: locking the shared one would break the test files running beside this one.
+      const own = await startPrivateSecretService();
+      try {
+        const e = await setup(
+          {
+            replies: [
+              tool('toolu_lock', 'Bash', { command: 'secret-tool lock --collection=login', description: 'lock' }),
+              tool('toolu_dbus_lock', 'Bash', {
+                command: 'dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login',
+                description: 'lock',
+              }),
+              // A spelling no text match foresees: the keyring really is locked after this one.
+              tool('toolu_sneaky_lock', 'Bash', { command: 't=secret-tool; $t lock --collection=login 2>/dev/null; echo done', description: 'lock' }),
+              // Slips past PreToolUse; with the keyring locked, PostToolUse must still mask from the config.
+              tool('toolu_glob_cat', 'Bash', { command: 'cat ~/.cl*.json', description: 'show config' }),
+              tool('toolu_mcp_show', 'mcp__leaky__show_token', {}),
+              // An MCP filesystem tool: PreToolUse now sees every tool, not only Read|Grep|Glob|Bash.
+              tool('toolu_mcp_read', 'mcp__leaky__read_file', { path: '~/.claude.json' }),
+              { type: 'text', text: DEFAULT_FAKE_TEXT },
+            ],
+          },
+          { bus: own.bus },
+        );
+        const lookup = () =>
+          execFileSync('secret-tool', ['lookup', 'service', e.cliEnv.KEYRING_INJECT_SERVICE as string, 'username', KEY], {
+            env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: own.bus },
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
+        expect(lookup()).toBe(e.value); // unlocked before the session
+
+        const res = await runLauncher(e, ['-p', 'lock the keyring, then find the key', '--allowedTools', 'Bash', 'mcp__leaky__show_token', 'mcp__leaky__read_file']);
+        expect(res.code, res.stderr).toBe(0);
+        expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
+        expect(lookup).toThrow(); // the sneaky lock did lock it
+
+        const results = toolResults(e.api);
+        for (const id of ['toolu_lock', 'toolu_dbus_lock']) {
+          expect(results.get(id)?.isError, id).toBe(true);
+          expect(results.get(id)?.text, id).toMatch(/^Blocked by keyring-inject: this command would lock, replace or stop the OS keyring/);
+        }
+        expect(results.get('toolu_glob_cat')?.isError).toBe(false);
+        expect(results.get('toolu_glob_cat')?.text).toContain(`"${VAR}": "${MASK}"`);
+        expect(results.get('toolu_mcp_show')?.text).toContain(`debug: token=${MASK}`);
+        expect(results.get('toolu_mcp_read')?.isError).toBe(true);
+        expect(results.get('toolu_mcp_read')?.text).toMatch(/^Blocked by keyring-inject: ~\/\.claude\.json is Claude Code's config file/);
+
+        const received = e.api.allReceivedText();
+        for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
+        expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
+        // The strip at session end needs no keyring: nothing under HOME holds the value afterwards.
+        expect(findInTree(e.home.root, e.value)).toEqual([]);
+      } finally {
+        await own.stop();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a model that runs add with a key-shaped argument, or smuggles the injected key into one, gets a refusal that never repeats it (issue 14.3)",
+    async () => {
+      const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
+      const shaped = `sk-proj-${'Zx9'.repeat(10)}`; // OpenAI key shape, made up here
+      const e = await setup(
+        {
+          replies: [
+            tool('toolu_add_shape', 'Bash', { command: `node ${cli} add probe --server recorder --env OPENAI_API_KEY=${shaped} --stdin < /dev/null`, description: 'add' }),
+            // The refusal of a failed Bash call is never masked (PostToolUseFailure): an echo would hand the key over.
+            tool('toolu_add_smuggle', 'Bash', {
+              command: `node ${cli} add probe --server recorder --env "$(sed -n 's/.*"${VAR}": "\\([^"]*\\)".*/\\1/p' ~/.cl*.json | head -1)" --stdin < /dev/null`,
+              description: 'add',
+            }),
+            { type: 'text', text: DEFAULT_FAKE_TEXT },
+          ],
+        },
+        // A stored key that is itself key-shaped (an OpenAI project key).
+        { value: `sk-proj-${testSecret('add')}` },
+      );
+      const res = await runLauncher(e, ['-p', 'add a key', '--allowedTools', 'Bash']);
+      expect(res.code, res.stderr).toBe(0);
+      const results = toolResults(e.api);
+      for (const id of ['toolu_add_shape', 'toolu_add_smuggle']) {
+        const r = results.get(id);
+        expect(r?.isError, id).toBe(true);
+        expect(r?.text, id).toContain('refused: the value of --env looks like an OpenAI API key (not repeated here)');
+      }
+      // The model typed the first one itself; it must not come back in the refusal.
+      expect(results.get('toolu_add_shape')?.text.includes(shaped)).toBe(false);
+      const received = e.api.allReceivedText();
+      for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
+      expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
+      expect(findInTree(e.home.root, e.value)).toEqual([]);
+      expect(findInTree(e.home.root, shaped).filter((f) => !f.includes(`${path.sep}projects${path.sep}`))).toEqual([]); // only the session transcript (the model's own tool call)
     },
     TEST_TIMEOUT_MS,
   );
