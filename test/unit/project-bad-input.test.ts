@@ -81,4 +81,17 @@ describe('bad project files: one line, nothing started, nothing written', () => 
       expect(snapshot()).toEqual(before);
     }
   });
+
+  it('a keyring value missing, without a terminal: the launcher names the command in one line and starts nothing', async () => {
+    writeFileSync(join(proj, '.claude', 'secrets.json'), JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db-url-prod', targets: [{ server: 'db', env: 'DATABASE_URL' }] } }));
+    expect((await cli(allow, [])).code).toBe(0);
+    const before = snapshot();
+    const r = await cli(claude, []);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `keyring-inject: ${join(proj, '.claude', 'secrets.json')} needs DATABASE_URL, not stored on this machine yet: run 'keyring-inject claude' in a terminal once (it asks for it), or 'keyring-inject add DATABASE_URL --project ${proj} --stdin'`,
+    ]);
+    expect(existsSync(started)).toBe(false);
+    expect(snapshot()).toEqual(before);
+  });
 });
