@@ -8,7 +8,7 @@
 // The native keyring binding stays external: a platform-specific .node file, loaded only by the
 // code that reads the keyring.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -40,7 +40,9 @@ async function publish(name, write) {
 }
 
 mkdirSync(dist, { recursive: true });
-await publish('package.json', (f) => writeFileSync(f, '{"type": "commonjs"}\n'));
+// The version goes along into the installed runtime copy (src/install/runtime.ts names it by it).
+const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
+await publish('package.json', (f) => writeFileSync(f, `{"type": "commonjs", "version": ${JSON.stringify(version)}}\n`));
 for (const [name, entry] of Object.entries(BUNDLES)) {
   await publish(`${name}.js`, (outfile) => build({
     absWorkingDir: root,

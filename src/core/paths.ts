@@ -41,6 +41,11 @@ export function claudePaths(env: Env = process.env): ClaudePaths {
   };
 }
 
+/** The stable launcher of the installed runtime (src/install/runtime.ts): what hooks and wrapped servers run. */
+export function runtimeLauncher(dataDir: string): string {
+  return join(dataDir, 'runtime', 'cli.js');
+}
+
 export function registryFile(paths: ClaudePaths): string {
   return join(paths.dataDir, 'registry.json');
 }

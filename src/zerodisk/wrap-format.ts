@@ -13,7 +13,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KiError } from '../core/errors.js';
-import type { Env } from '../core/paths.js';
+import { claudePaths, runtimeLauncher, type Env } from '../core/paths.js';
 import type { Scope } from '../claude/scope.js';
 import { shellQuote } from '../core/shell.js';
 
@@ -187,11 +187,15 @@ export interface SelfPaths {
 
 /**
  * The node binary and bundle that wrapped entries will run. KEYRING_INJECT_NODE and
- * KEYRING_INJECT_CLI override them (tests; unusual installs); otherwise this very process.
+ * KEYRING_INJECT_CLI override them (tests; unusual installs); otherwise the installed runtime's
+ * launcher (see 'install'), else this very process.
  */
 export function selfPaths(env: Env): SelfPaths {
   const node = env.KEYRING_INJECT_NODE || process.execPath;
   let cli = env.KEYRING_INJECT_CLI;
+  // The installed runtime's stable launcher, when there is one: it outlives the clone or package.
+  const launcher = runtimeLauncher(claudePaths(env).dataDir);
+  if (!cli && existsSync(launcher)) cli = launcher;
   if (!cli) {
     const script = process.argv[1];
     if (!script) throw new KiError('cannot tell where keyring-inject is installed: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js');

@@ -15,7 +15,7 @@ import { mcpJsonEntry } from './mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './resolve.js';
 import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
-import { unwrapInText, wrapInText, wrapStateIn, type UnwrapOutcome, type WrapOutcome } from './wrap-patch.js';
+import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './wrap-patch.js';
 
 export interface WrapReport {
   server: string;
@@ -102,6 +102,28 @@ export interface UnwrapReport {
   project: string | null;
   outcome: UnwrapOutcome['kind'];
   how: string | null;
+}
+
+/**
+ * Point every wrapped server at the CLI that wrap would write now (after 'install', the runtime's
+ * stable launcher). Returns the servers rewritten.
+ */
+export async function repointWrapped(ctx: CliContext, opts: { dryRun?: boolean } = {}): Promise<ServerRef[]> {
+  const text = await readFile(ctx.paths.configFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (text === undefined) return [];
+  let wrapped: Array<{ ref: ServerRef; cli: string }>;
+  try {
+    wrapped = wrappedServersIn(text);
+  } catch {
+    return []; // a config that does not parse: doctor and wrap name the problem
+  }
+  const self = selfPaths(ctx.env);
+  const moved = wrapped.filter((w) => w.cli !== self.cli).map((w) => w.ref);
+  for (const ref of moved) await wrapServer(ctx, ref, { ...opts, ...(ref.project !== undefined ? { projectDir: ref.project } : {}) });
+  return moved;
 }
 
 /** Restore the original entry and switch the server's keys back to 'inject' mode. */

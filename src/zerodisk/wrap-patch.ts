@@ -10,7 +10,7 @@
 import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, prependElementsEdit, removeArrayPrefixEdit, removeMemberEdit, styleOf, type Edit, type Style } from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '../claude/json/locate.js';
 import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
-import { HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
+import { HTTP_TYPES, allServers, readServer, type ServerInfo } from './config-scan.js';
 import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type ServerRef, type SelfPaths } from './wrap-format.js';
 import { isRecord } from '../core/is-record.js';
 
@@ -232,6 +232,20 @@ export function wrapStateIn(text: string, ref: ServerRef): 'wrapped' | 'not-wrap
   if (member === undefined) return undefined;
   const info = readServer(text, member);
   return info && isWrapped(info) ? 'wrapped' : 'not-wrapped';
+}
+
+/** Every wrapped server in `text` (user and local scope), with the cli path its wrapper names. */
+export function wrappedServersIn(text: string): Array<{ ref: ServerRef; cli: string }> {
+  const out: Array<{ ref: ServerRef; cli: string }> = [];
+  for (const { ref, member } of allServers(layoutOf(text, 'all'))) {
+    const info = readServer(text, member);
+    if (!info) continue;
+    const helper = info.headersHelper?.value !== undefined ? parseHeadersHelper(info.headersHelper.value) : undefined;
+    const exec = info.command?.value !== undefined && info.args?.values !== undefined ? parseWrappedArgs(info.command.value, info.args.values) : undefined;
+    const cli = helper?.cli ?? exec?.cli;
+    if (cli !== undefined) out.push({ ref, cli });
+  }
+  return out;
 }
 
 export function isWrapped(info: ServerInfo): boolean {

@@ -6,12 +6,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import {
   bundleDriver,
+  removeDriver,
   cli,
   CLI,
   FULL,
@@ -92,6 +93,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: crash at any instant', () => {
   beforeAll(async () => {
     bundle = await bundleDriver();
   });
+  afterAll(removeDriver);
 
   beforeEach(async () => {
     t = makeTempHome({ KEYRING_INJECT_SERVICE: testService() });

@@ -247,11 +247,23 @@ export { filesUnder };
 // scripts/build.mjs).
 
 let bundled: Promise<string> | undefined;
+let driverDir: string | undefined;
+
+/**
+ * Remove the bundled driver (call from afterAll). The test runner's worker processes are ended
+ * without a normal 'exit', so an exit handler alone left a 116 KB driver.mjs in the temp dir.
+ */
+export function removeDriver(): void {
+  if (driverDir !== undefined) rmSync(driverDir, { recursive: true, force: true });
+  driverDir = undefined;
+  bundled = undefined;
+}
 
 export function bundleDriver(): Promise<string> {
   bundled ??= (async () => {
     const { build } = await import('esbuild');
     const dir = mkdtempSync(join(tmpdir(), 'ki-torture-driver-'));
+    driverDir = dir;
     const outfile = join(dir, 'driver.mjs');
     await build({
       absWorkingDir: ROOT,

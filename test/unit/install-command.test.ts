@@ -1,19 +1,23 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hookCommands, makeInstallCommand } from '../../src/cli/commands/install.js';
-import { shQuote } from '../../src/core/shell.js';
+import { doctor } from '../../src/cli/commands/doctor.js';
 import { uninstall } from '../../src/cli/commands/uninstall.js';
+import { wrap } from '../../src/cli/commands/wrap.js';
 import { KiError } from '../../src/core/errors.js';
+import { shQuote } from '../../src/core/shell.js';
+import { guardProgram, hookScriptOf } from '../../src/install/hook-command.js';
+import { currentRuntimeId, installRuntime, runtimePaths } from '../../src/install/runtime.js';
 import { isOurCommand } from '../../src/install/settings-hooks.js';
 import { makeContext } from '../helpers/context.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const distCli = join(root, 'dist', 'cli.js');
-const install = makeInstallCommand({ cliPath: distCli });
+const dist = join(root, 'dist');
+const install = makeInstallCommand({ sourceDir: dist });
 
 let t: TempHome;
 beforeEach(() => {
@@ -22,6 +26,8 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 const settingsPath = () => join(t.home, '.claude', 'settings.json');
+const dataDir = () => join(t.home, '.claude', 'keyring-inject');
+const launcher = () => runtimePaths(dataDir()).launcher;
 
 async function run(cmd: { run: typeof install.run }, argv: string[], env = t.env) {
   const c = makeContext(env, t.home);
@@ -29,23 +35,30 @@ async function run(cmd: { run: typeof install.run }, argv: string[], env = t.env
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
+/** Run a hook command as Claude Code does on Linux and macOS: /bin/sh -c. */
+function sh(command: string, input = '', env: NodeJS.ProcessEnv = t.env) {
+  return spawnSync('/bin/sh', ['-c', command], { input, encoding: 'utf8', env });
+}
+
 describe('hookCommands', () => {
-  it('names node and the real path of the CLI, quoted, and ends with the marker', () => {
-    const c = hookCommands({ cliPath: distCli });
-    const real = realpathSync(distCli);
-    // Started without NODE_EXTRA_CA_CERTS: hooks do no network I/O and the variable costs ~40-65 ms.
-    expect(c.sessionStart).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} hook session-start # keyring-inject`);
-    expect(c.sessionEnd).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} hook session-end # keyring-inject`);
+  it('runs the launcher through the one-line guard, without NODE_EXTRA_CA_CERTS, and ends with the marker', () => {
+    const script = '/data/keyring-inject/runtime/cli.js';
+    const c = hookCommands({ script, node: '/usr/bin/node', platform: 'linux' });
+    const prefix = `NODE_EXTRA_CA_CERTS= '/usr/bin/node' -e "${guardProgram('install')}" '${script}'`;
+    expect(c.sessionStart).toBe(`${prefix} hook session-start # keyring-inject`);
+    expect(c.sessionEnd).toBe(`${prefix} hook session-end # keyring-inject`);
     expect(isOurCommand(c.sessionStart) && isOurCommand(c.sessionEnd)).toBe(true);
     for (const [cmd, event] of [[c.userPromptSubmit, 'user-prompt-submit'], [c.preToolUse, 'pre-tool-use'], [c.postToolUse, 'post-tool-use']] as const) {
-      expect(cmd).toBe(`env -u NODE_EXTRA_CA_CERTS ${shQuote(process.execPath)} ${shQuote(real)} guard ${event} # keyring-inject`);
+      expect(cmd).toBe(`${prefix} guard ${event} # keyring-inject`);
     }
+    expect(hookScriptOf(c.sessionStart)).toBe(script);
   });
 
-  it('resolves a symlinked CLI (as npm bin links are) to its target', () => {
-    const link = join(t.home, 'keyring-inject');
-    symlinkSync(distCli, link);
-    expect(hookCommands({ cliPath: link }).sessionStart).toContain(shQuote(realpathSync(distCli)));
+  it('on Windows: no POSIX-only syntax, node from PATH, the script in double quotes with forward slashes', () => {
+    const c = hookCommands({ script: 'C:\\Users\\Ann Lee\\.claude\\keyring-inject\\runtime\\cli.js', node: 'C:\\node\\node.exe', platform: 'win32' });
+    expect(c.sessionStart).toBe(`node -e "${guardProgram('install')}" "C:/Users/Ann Lee/.claude/keyring-inject/runtime/cli.js" hook session-start # keyring-inject`);
+    expect(c.sessionStart).not.toMatch(/env -u|NODE_EXTRA_CA_CERTS/);
+    expect(hookScriptOf(c.sessionStart)).toBe('C:/Users/Ann Lee/.claude/keyring-inject/runtime/cli.js');
   });
 
   it('quotes paths so /bin/sh passes them through unchanged', () => {
@@ -54,19 +67,137 @@ describe('hookCommands', () => {
     }
   });
 
-  it('gives /bin/sh a command that runs the CLI with exactly "hook session-start|session-end"', () => {
+  it('gives the script exactly the argv `node SCRIPT hook session-start` would, and an empty NODE_EXTRA_CA_CERTS', () => {
     const dir = join(t.home, "odd dir's $x");
     mkdirSync(dir);
-    const fake = join(dir, 'cli.mjs');
-    writeFileSync(fake, 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');
-    const c = hookCommands({ cliPath: fake });
-    expect(JSON.parse(execFileSync('/bin/sh', ['-c', c.sessionStart], { encoding: 'utf8' }))).toEqual(['hook', 'session-start']);
-    expect(JSON.parse(execFileSync('/bin/sh', ['-c', c.sessionEnd], { encoding: 'utf8' }))).toEqual(['hook', 'session-end']);
-    expect(JSON.parse(execFileSync('/bin/sh', ['-c', c.postToolUse ?? ''], { encoding: 'utf8' }))).toEqual(['guard', 'post-tool-use']);
+    const fake = join(dir, 'cli.js');
+    writeFileSync(fake, 'process.stdout.write(JSON.stringify({argv: process.argv.slice(1), ca: process.env.NODE_EXTRA_CA_CERTS}));\n');
+    const c = hookCommands({ script: fake });
+    const env = { ...t.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
+    const start = sh(c.sessionStart, '', env);
+    expect(start.stderr).toBe('');
+    expect(JSON.parse(start.stdout)).toEqual({ argv: [fake, 'hook', 'session-start'], ca: '' });
+    expect(JSON.parse(sh(c.sessionEnd).stdout).argv).toEqual([fake, 'hook', 'session-end']);
+    expect(JSON.parse(sh(c.postToolUse ?? '').stdout).argv).toEqual([fake, 'guard', 'post-tool-use']);
+    // The Windows form runs in a POSIX shell too (Git Bash), with node from PATH.
+    const plain = join(t.home, 'plain', 'cli.js');
+    cpSync(fake, plain);
+    const win = hookCommands({ script: plain, platform: 'win32' });
+    expect(JSON.parse(sh(win.sessionStart).stdout).argv).toEqual([plain, 'hook', 'session-start']);
   });
 
-  it('fails with one line when the CLI path does not exist', () => {
-    expect(() => hookCommands({ cliPath: join(t.home, 'nope.js') })).toThrow(KiError);
+  it('a script that is gone: one line on stderr naming the fix, exit 1 (a non-blocking hook error), no stack trace', () => {
+    const gone = join(t.home, 'gone', 'cli.js');
+    // What a plain `node <missing file>` would print into every session:
+    const plain = spawnSync(process.execPath, [gone, 'hook', 'session-start'], { encoding: 'utf8' });
+    expect(plain.stderr).toMatch(/Cannot find module[\s\S]*\n\s+at /);
+    for (const platform of ['linux', 'win32'] as const) {
+      const r = sh(hookCommands({ script: gone, platform }).sessionStart, '{"session_id":"s"}');
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`keyring-inject: ${gone} is missing; run: keyring-inject install\n`);
+    }
+  });
+});
+
+describe('runtime', () => {
+  /** A package as npm would install it: dist/ plus node_modules/@napi-rs, in a directory we can delete. */
+  function copyPackage(): string {
+    const pkg = join(t.home, 'pkg');
+    cpSync(dist, join(pkg, 'dist'), { recursive: true });
+    cpSync(join(root, 'node_modules', '@napi-rs'), join(pkg, 'node_modules', '@napi-rs'), { recursive: true, dereference: true });
+    return join(pkg, 'dist');
+  }
+
+  it('install copies a self-contained runtime; the hooks keep working after the package is deleted', async () => {
+    const source = copyPackage();
+    const r = await run(makeInstallCommand({ sourceDir: source }), ['--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).runtime).toBe(launcher());
+    rmSync(join(t.home, 'pkg'), { recursive: true, force: true });
+
+    const hooks = JSON.parse(readFileSync(settingsPath(), 'utf8')).hooks;
+    const prompt = hooks.UserPromptSubmit[0].hooks[0].command as string;
+    expect(JSON.stringify(hooks)).not.toContain(join(t.home, 'pkg'));
+    // A real guard decision from the runtime copy: a prompt holding a GitHub token is blocked.
+    const g = sh(prompt, JSON.stringify({ session_id: 's', hook_event_name: 'UserPromptSubmit', prompt: `token ghp_${'a1'.repeat(18)}` }));
+    expect(g.stderr).toBe('');
+    expect(JSON.parse(g.stdout).decision).toBe('block');
+    // The keyring binding loads from the copy.
+    const id = currentRuntimeId(dataDir()) as string;
+    const binding = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dataDir(), 'runtime', id, 'node_modules', '@napi-rs', 'keyring'))}).Entry`], { encoding: 'utf8' });
+    expect(binding.status, binding.stderr).toBe(0);
+  });
+
+  it('an upgrade switches the launcher to the new copy, keeps the previous one, removes older ones', () => {
+    const source = copyPackage();
+    const first = installRuntime(dataDir(), source);
+    expect(first.changed).toBe(true);
+    expect(installRuntime(dataDir(), source)).toMatchObject({ id: first.id, changed: false });
+    const ids = [first.id];
+    for (const n of [1, 2]) {
+      writeFileSync(join(source, 'main.js'), `${readFileSync(join(source, 'main.js'), 'utf8')}\n// build ${n}\n`);
+      const next = installRuntime(dataDir(), source);
+      expect(next.changed).toBe(true);
+      expect(currentRuntimeId(dataDir())).toBe(next.id);
+      ids.push(next.id);
+    }
+    expect(readdirSync(join(dataDir(), 'runtime')).sort()).toEqual([ids[1], ids[2], 'cli.js', 'package.json'].sort());
+    // Nothing half-written is left behind.
+    expect(readdirSync(join(dataDir(), 'runtime')).some((n) => n.includes('tmp'))).toBe(false);
+  });
+
+  it('a launcher whose copy is gone says so in one line and exits 1', () => {
+    const r = installRuntime(dataDir(), copyPackage());
+    rmSync(r.dir, { recursive: true, force: true });
+    const out = sh(hookCommands({ script: r.launcher }).sessionStart, '{}');
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(`keyring-inject: its runtime ${r.dir} is gone; run: keyring-inject install\n`);
+  });
+
+  it('doctor checks the hooks: all there and running the runtime; a runtime that is gone, or hooks into a deleted clone, are problems', async () => {
+    const none = JSON.parse((await run(doctor, ['--json'])).stdout);
+    expect(none.hooks).toEqual({ settingsFile: settingsPath(), events: [], runtime: undefined, problems: [] });
+    await run(makeInstallCommand({ sourceDir: copyPackage() }), []);
+    const good = JSON.parse((await run(doctor, ['--json'])).stdout);
+    expect(good.hooks).toMatchObject({ events: ['SessionStart', 'SessionEnd', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse'], runtime: currentRuntimeId(dataDir()), problems: [] });
+    expect(good.ok).toBe(true);
+    expect((await run(doctor, [])).stdout).toContain(`hooks: SessionStart, SessionEnd, UserPromptSubmit, PreToolUse, PostToolUse in ${settingsPath()}`);
+
+    rmSync(join(dataDir(), 'runtime', currentRuntimeId(dataDir()) as string), { recursive: true });
+    const gone = JSON.parse((await run(doctor, ['--json'])).stdout);
+    expect(gone.ok).toBe(false);
+    expect(gone.hooks.problems).toEqual([`the runtime that ${launcher()} points to is gone: run 'keyring-inject install'`]);
+
+    const clone = join(t.home, 'clone', 'dist', 'cli.js');
+    writeFileSync(settingsPath(), readFileSync(settingsPath(), 'utf8').replaceAll(launcher(), clone));
+    const text = (await run(doctor, [])).stdout;
+    expect(text).toContain(`  ! hooks run ${clone}, which does not exist (every session reports a hook error): run 'keyring-inject install'`);
+    expect(text).toContain('problems found');
+  });
+
+  it('install points servers wrapped from a clone at the runtime; wrap afterwards writes the runtime too', async () => {
+    const config = join(t.home, '.claude.json');
+    writeFileSync(config, `${JSON.stringify({ mcpServers: { srv: { type: 'stdio', command: 'npx', args: ['-y', 'srv'] }, other: { type: 'stdio', command: 'other' } } }, null, 2)}\n`);
+    const clone = join(dist, 'cli.js');
+    expect((await run(wrap, ['srv'], { ...t.env, KEYRING_INJECT_CLI: clone })).code).toBe(0);
+    expect(JSON.parse(readFileSync(config, 'utf8')).mcpServers.srv.args.slice(0, 2)).toEqual([clone, 'exec']);
+
+    const r = JSON.parse((await run(makeInstallCommand({ sourceDir: copyPackage() }), ['--json'])).stdout);
+    expect(r.rewrapped).toEqual(['srv (user)']);
+    const entries = JSON.parse(readFileSync(config, 'utf8')).mcpServers;
+    expect(entries.srv.args).toEqual([launcher(), 'exec', '--server', 'srv', '--', 'npx', '-y', 'srv']);
+    expect(entries.other).toEqual({ type: 'stdio', command: 'other' });
+    expect((await run(wrap, ['other'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(config, 'utf8')).mcpServers.other.args[0]).toBe(launcher());
+    expect(JSON.parse((await run(makeInstallCommand({ sourceDir: dist }), ['--json'])).stdout).rewrapped).toEqual([]);
+  });
+
+  it('install --dry-run copies nothing', async () => {
+    const r = await run(install, ['--dry-run', '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ changed: true, dryRun: true, runtime: launcher() });
+    expect(existsSync(join(t.home, '.claude'))).toBe(false);
   });
 });
 
@@ -74,16 +205,18 @@ describe('install', () => {
   it('creates the config dir and a 0600 settings.json with the session hooks and the guards', async () => {
     const r = await run(install, ['--json']);
     expect(r.code).toBe(0);
-    const c = hookCommands({ cliPath: distCli });
+    const c = hookCommands({ script: launcher() });
     expect(JSON.parse(r.stdout)).toEqual({
       settingsFile: settingsPath(),
       changed: true,
       dryRun: false,
+      runtime: launcher(),
+      rewrapped: [],
       hooks: { SessionStart: c.sessionStart, SessionEnd: c.sessionEnd, UserPromptSubmit: c.userPromptSubmit, PreToolUse: c.preToolUse, PostToolUse: c.postToolUse },
-      mcpServer: { configFile: join(t.home, '.claude.json'), name: 'keyring-inject', changed: true, command: [process.execPath, distCli, 'mcp'] },
+      mcpServer: { configFile: join(t.home, '.claude.json'), name: 'keyring-inject', changed: true, command: [process.execPath, launcher(), 'mcp'] },
     });
     // The MCP server of issue 16, as `claude mcp add --scope user` would write it.
-    expect(JSON.parse(readFileSync(join(t.home, '.claude.json'), 'utf8')).mcpServers).toEqual({ 'keyring-inject': { type: 'stdio', command: process.execPath, args: [distCli, 'mcp'], env: {} } });
+    expect(JSON.parse(readFileSync(join(t.home, '.claude.json'), 'utf8')).mcpServers).toEqual({ 'keyring-inject': { type: 'stdio', command: process.execPath, args: [launcher(), 'mcp'], env: {} } });
     expect(JSON.parse(readFileSync(settingsPath(), 'utf8'))).toEqual({
       hooks: {
         SessionStart: [{ hooks: [{ type: 'command', command: c.sessionStart, timeout: 30 }] }],
@@ -169,21 +302,21 @@ describe('install', () => {
     expect(existsSync(settingsPath())).toBe(false);
   });
 
-  it('replaces an outdated command (moved install) in place', async () => {
-    const old = join(t.home, 'old', 'cli.js');
-    mkdirSync(join(t.home, 'old'));
-    writeFileSync(old, '');
-    await run(makeInstallCommand({ cliPath: old }), []);
-    const oldText = readFileSync(settingsPath(), 'utf8');
-    expect(oldText).toContain(old);
+  it('replaces an outdated command (an install that pointed into a clone) in place', async () => {
+    mkdirSync(join(t.home, '.claude'));
+    const old = `'${process.execPath}' '${join(t.home, 'old', 'dist', 'cli.js')}'`;
+    const cmds = ['hook session-start', 'hook session-end', 'guard user-prompt-submit', 'guard pre-tool-use', 'guard post-tool-use'].map((a) => `env -u NODE_EXTRA_CA_CERTS ${old} ${a} # keyring-inject`);
+    const events = ['SessionStart', 'SessionEnd', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse'];
+    const oldText = `${JSON.stringify({ hooks: Object.fromEntries(events.map((e, i) => [e, [{ hooks: [{ type: 'command', command: cmds[i], timeout: [30, 10, 10, 10, 30][i] }], ...(e === 'PreToolUse' ? { matcher: 'Read|Grep|Glob|Bash' } : e === 'PostToolUse' ? { matcher: '*' } : {}) }]])) }, null, 2)}\n`;
+    writeFileSync(settingsPath(), oldText);
     const r = await run(install, ['--json']);
     expect(JSON.parse(r.stdout).changed).toBe(true);
     const text = readFileSync(settingsPath(), 'utf8');
-    expect(text).not.toContain(old);
+    expect(text).not.toContain(join(t.home, 'old'));
     expect(text.split('\n').length).toBe(oldText.split('\n').length);
     const parsed = JSON.parse(text);
     expect(parsed.hooks.SessionStart).toHaveLength(1);
-    expect(parsed.hooks.SessionStart[0].hooks[0].command).toBe(hookCommands({ cliPath: distCli }).sessionStart);
+    expect(parsed.hooks.SessionStart[0].hooks[0].command).toBe(hookCommands({ script: launcher() }).sessionStart);
   });
 
   it('refuses invalid JSON with the file and position, never the content', async () => {
@@ -265,15 +398,14 @@ describe('plugin files', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'hooks/', '.claude-plugin/']));
   });
 
-  it('hooks/hooks.json declares the same hooks against dist/cli.js', () => {
+  it('hooks/hooks.json declares the same hooks, portable: node through the one-line guard, no env -u', () => {
     const hooks = JSON.parse(readFileSync(join(root, 'hooks', 'hooks.json'), 'utf8')).hooks;
     expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
-    const guard = (event: string) => `env -u NODE_EXTRA_CA_CERTS node "\${CLAUDE_PLUGIN_ROOT}/dist/cli.js" guard ${event}`;
-    expect(hooks.UserPromptSubmit).toEqual([{ hooks: [{ type: 'command', command: guard('user-prompt-submit'), timeout: 10 }] }]);
-    expect(hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: guard('pre-tool-use'), timeout: 10 }] }]);
-    expect(hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: guard('post-tool-use'), timeout: 30 }] }]);
-    expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-start', timeout: 30 }] }]);
-    expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: 'env -u NODE_EXTRA_CA_CERTS node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js" hook session-end', timeout: 10 }] }]);
-    expect(existsSync(distCli)).toBe(true);
+    const cmd = (args: string) => `node -e "${guardProgram('plugin')}" "\${CLAUDE_PLUGIN_ROOT}/dist/cli.js" ${args}`;
+    expect(hooks.UserPromptSubmit).toEqual([{ hooks: [{ type: 'command', command: cmd('guard user-prompt-submit'), timeout: 10 }] }]);
+    expect(hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: cmd('guard pre-tool-use'), timeout: 10 }] }]);
+    expect(hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: cmd('guard post-tool-use'), timeout: 30 }] }]);
+    expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: cmd('hook session-start'), timeout: 30 }] }]);
+    expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: cmd('hook session-end'), timeout: 10 }] }]);
   });
 });

@@ -1,4 +1,6 @@
 import { oneLine } from '../../core/errors.js';
+import { checkHooks } from '../../install/hook-check.js';
+import { readSettingsText } from '../../install/settings-file.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { doctorReport } from '../../zerodisk/doctor-report.js';
@@ -27,11 +29,12 @@ Read-only check of every MCP server in ~/.claude.json (user scope and every proj
 scope) and of the current project's .mcp.json: which mode each server is in - wrapped (zero-disk),
 inject, PLAINTEXT (a secret-looking value sits in its env or headers) or no keys - and what is
 wrong (a wrapper whose node or cli.js moved, keys in wrap mode on a server that is not wrapped,
-headers mapped without our headersHelper). Also lists plaintext secrets and not-yet-scrubbed
-injected values in Claude Code's backups of the config, and orphaned temp files. In a project
-with a .claude/secrets.json: whether it is approved as it is ('keyring-inject allow'), and per
-project server it maps keys to, where each key comes from and whether the server reads it at
-spawn. Never prints a value; never changes anything.
+headers mapped without our headersHelper). Checks our hooks in <config dir>/settings.json too:
+all five there, and the runtime they run still in place. Also lists plaintext secrets and
+not-yet-scrubbed injected values in Claude Code's backups of the config, and orphaned temp files.
+In a project with a .claude/secrets.json: whether it is approved as it is ('keyring-inject
+allow'), and per project server it maps keys to, where each key comes from and whether the
+server reads it at spawn. Never prints a value; never changes anything.
 
   --values  also read every stored key from the keyring and look for it verbatim in the config,
             its backups and temp files (a value that is injected for a running session is fine)
@@ -39,7 +42,8 @@ spawn. Never prints a value; never changes anything.
              "plaintext","problems"}],"copies":[{"file","plaintext","injected"}],"tempFiles",
              "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions",
              "project":{"file","root","approval","servers":[{"server","where","wrapped","copy",
-             "keys":[{"name","env","source","yours"}]}],"problems"}|null,"ok"}
+             "keys":[{"name","env","source","yours"}]}],"problems"}|null,
+             "hooks":{"settingsFile","events","runtime","problems"},"ok"}
 
 Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in --json),
 1 when it could not run, 2 usage error.`,
@@ -51,7 +55,8 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     const reg = await loadRegistry(registryFile(ctx.paths));
     const base = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
     const project = await projectReport(ctx.paths, reg, ctx.cwd);
-    const report = { ...base, project, ok: base.ok && (project?.problems.length ?? 0) === 0 };
+    const hooks = checkHooks(ctx.paths.settingsFile, await readSettingsText(ctx.paths.settingsFile), ctx.paths.dataDir);
+    const report = { ...base, project, hooks, ok: base.ok && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 };
     const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
@@ -76,6 +81,8 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
       if (report.values.found.length === 0) out.line('values: no stored value found in the config, its backups or temp files');
     }
     if (project) for (const l of projectReportLines(project)) out.line(l);
+    if (hooks.events.length > 0) out.line(`hooks: ${hooks.events.join(', ')} in ${hooks.settingsFile}${hooks.runtime ? ` (runtime ${hooks.runtime})` : ''}`);
+    for (const problem of hooks.problems) out.line(`  ! ${oneLine(problem)}`);
     out.line(report.ok ? 'ok: no plaintext secret and no problem found' : 'problems found (see "!" lines above)');
     return code;
   },

@@ -1,8 +1,9 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { registryFile } from '../../core/paths.js';
-import { UsageError } from '../../core/errors.js';
-import { addHooks } from '../../install/settings-hooks.js';
+import { KiError, UsageError } from '../../core/errors.js';
+import { installForUser } from '../../install/install-ops.js';
+import { runtimeSourceDir } from '../../install/runtime.js';
 import { loadRegistry } from '../../registry/store.js';
 import { applySetup, type HooksInstaller } from '../../setup/apply.js';
 import { serverFacts } from '../../setup/facts.js';
@@ -15,22 +16,15 @@ import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
 import { askLine } from '../secret-input.js';
 import { EXIT_PROBLEMS } from './doctor.js';
-import { hookCommands, readSettingsText, settingsError, writeSettingsText } from './install.js';
 
 const ALIAS = "alias claude='keyring-inject claude'";
 
-/** install's own steps: the session hooks and the guards in settings.json. */
+/** install's own steps: the runtime copy, the session hooks and the guards, wrapped servers pointed at the runtime. */
 const installHooks: HooksInstaller = async (ctx, dryRun) => {
-  const file = ctx.paths.settingsFile;
-  const before = await readSettingsText(file);
-  let result: { text: string; changed: boolean };
-  try {
-    result = addHooks(before ?? '', hookCommands());
-  } catch (err) {
-    throw settingsError(file, err);
-  }
-  if (result.changed && !dryRun) await writeSettingsText(file, result.text);
-  return { changed: result.changed, settingsFile: file };
+  const sourceDir = runtimeSourceDir();
+  if (sourceDir === undefined) throw new KiError('cannot tell where the keyring-inject bundles are: run setup through the keyring-inject command');
+  const r = await installForUser(ctx, { sourceDir, dryRun });
+  return { changed: r.changed, settingsFile: r.settingsFile };
 };
 
 function describeStep(step: Step, label: string): string {

@@ -3,7 +3,7 @@ import { removeHooks } from '../../install/settings-hooks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { readSettingsText, settingsError, writeSettingsText } from './install.js';
+import { readSettingsText, settingsError, writeSettingsText } from '../../install/settings-file.js';
 
 export const uninstall: Command = {
   name: 'uninstall',

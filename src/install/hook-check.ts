@@ -1,0 +1,55 @@
+// doctor's look at our hooks in settings.json: are they there, and does what they run exist?
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from 'jsonc-parser';
+import { hookScriptOf } from './hook-command.js';
+import { currentRuntimeId, runtimePaths } from './runtime.js';
+import { HOOK_TIMEOUTS, isOurCommand } from './settings-hooks.js';
+
+export interface HookReport {
+  settingsFile: string;
+  /** Events that have a hook of ours. */
+  events: string[];
+  /** The runtime id the launcher points to, when our hooks run the installed runtime. */
+  runtime: string | undefined;
+  problems: string[];
+}
+
+/** Our hook commands in a settings.json text, by event. */
+function ourCommands(text: string): Array<{ event: string; command: string }> {
+  const settings = parse(text, [], { allowTrailingComma: true }) as { hooks?: Record<string, unknown> } | undefined;
+  const found: Array<{ event: string; command: string }> = [];
+  for (const [event, groups] of Object.entries(settings?.hooks ?? {})) {
+    if (!Array.isArray(groups)) continue;
+    for (const g of groups as Array<{ hooks?: unknown }>) {
+      if (!Array.isArray(g?.hooks)) continue;
+      for (const h of g.hooks as Array<{ command?: unknown }>) if (isOurCommand(h?.command)) found.push({ event, command: h.command as string });
+    }
+  }
+  return found;
+}
+
+export function checkHooks(settingsFile: string, text: string | undefined, dataDir: string): HookReport {
+  const report: HookReport = { settingsFile, events: [], runtime: undefined, problems: [] };
+  const found = text === undefined ? [] : ourCommands(text);
+  report.events = [...new Set(found.map((f) => f.event))];
+  if (found.length === 0) return report;
+  const missing = Object.keys(HOOK_TIMEOUTS).filter((e) => !report.events.includes(e));
+  if (missing.length > 0) report.problems.push(`no keyring-inject hook for ${missing.join(', ')}: run 'keyring-inject install'`);
+  const launcher = runtimePaths(dataDir).launcher;
+  for (const script of new Set(found.map((f) => hookScriptOf(f.command)))) {
+    if (script === undefined) {
+      report.problems.push(`a keyring-inject hook in ${settingsFile} has a command doctor cannot read: run 'keyring-inject install'`);
+    } else if (!existsSync(script)) {
+      report.problems.push(`hooks run ${script}, which does not exist (every session reports a hook error): run 'keyring-inject install'`);
+    } else if (script === launcher) {
+      report.runtime = currentRuntimeId(dataDir);
+      if (report.runtime === undefined || !existsSync(join(dirname(launcher), report.runtime, 'cli.js'))) {
+        report.problems.push(`the runtime that ${launcher} points to is gone: run 'keyring-inject install'`);
+      }
+    } else {
+      report.problems.push(`hooks run ${script}, outside the installed runtime (they break when it moves): run 'keyring-inject install'`);
+    }
+  }
+  return report;
+}

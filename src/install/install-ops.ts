@@ -1,0 +1,95 @@
+// "Install the runtime and the hooks": what `install` does, importable (the `setup` command
+// calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
+// names its stable launcher, never the clone or package it was installed from.
+import type { CliContext } from '../cli/context.js';
+import type { ClaudePaths } from '../core/paths.js';
+import { describeServer } from '../zerodisk/wrap-format.js';
+import { repointWrapped } from '../zerodisk/wrap-ops.js';
+import { hookRunPrefix } from './hook-command.js';
+import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-registration.js';
+import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';
+import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
+import { addHooks, markCommand, type HookCommands } from './settings-hooks.js';
+
+export interface HookCommandOptions {
+  /** The node binary the hooks run; default process.execPath. */
+  node?: string;
+  /** The script the hooks run: the runtime launcher. */
+  script: string;
+  platform?: NodeJS.Platform;
+}
+
+/** The five hook commands, each `<run prefix> hook|guard <event> # keyring-inject`. */
+export function hookCommands(opts: HookCommandOptions): HookCommands {
+  const run = hookRunPrefix({ node: opts.node ?? process.execPath, script: opts.script, platform: opts.platform ?? process.platform });
+  return {
+    sessionStart: markCommand(`${run} hook session-start`),
+    sessionEnd: markCommand(`${run} hook session-end`),
+    userPromptSubmit: markCommand(`${run} guard user-prompt-submit`),
+    preToolUse: markCommand(`${run} guard pre-tool-use`),
+    postToolUse: markCommand(`${run} guard post-tool-use`),
+  };
+}
+
+export interface InstallOptions {
+  paths: ClaudePaths;
+  /** Register the `keyring-inject mcp` server too (default true). */
+  mcp?: boolean;
+  /** dist/ of the package or clone to copy the runtime from (bundleDir() of the running CLI). */
+  sourceDir: string;
+  dryRun?: boolean;
+  node?: string;
+}
+
+export interface InstallResult {
+  settingsFile: string;
+  /** settings.json changed (or would, with dryRun). */
+  changed: boolean;
+  commands: HookCommands;
+  /** The runtime copy; undefined on a dry run. */
+  runtime: InstalledRuntime | undefined;
+  /** The stable path every hook names. */
+  launcher: string;
+  /** The MCP server entry (undefined with mcp: false) and whether ~/.claude.json changed for it. */
+  mcpServer: { configFile: string; name: string; changed: boolean; command: string[] } | undefined;
+}
+
+/** Copy the runtime under the data dir, then add (or update) our hooks in settings.json. */
+export async function installRuntimeAndHooks(opts: InstallOptions): Promise<InstallResult> {
+  const file = opts.paths.settingsFile;
+  const launcher = runtimePaths(opts.paths.dataDir).launcher;
+  const commands = hookCommands({ script: launcher, ...(opts.node !== undefined ? { node: opts.node } : {}) });
+  const before = await readSettingsText(file);
+  let result: { text: string; changed: boolean };
+  try {
+    result = addHooks(before ?? '', commands);
+  } catch (err) {
+    throw settingsError(file, err);
+  }
+  const entry = opts.mcp === false ? undefined : mcpServerEntry(opts.node ?? process.execPath, launcher);
+  const mcp = (changed: boolean) => (entry ? { configFile: opts.paths.configFile, name: MCP_SERVER_NAME, changed, command: [entry.command, ...entry.args] } : undefined);
+  if (opts.dryRun) {
+    const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry, true) : false;
+    return { settingsFile: file, changed: result.changed, commands, runtime: undefined, launcher, mcpServer: mcp(mcpChanged) };
+  }
+  // Runtime first: a hook written before its script exists would fail in a session starting meanwhile.
+  const runtime = installRuntime(opts.paths.dataDir, opts.sourceDir);
+  if (result.changed) await writeSettingsText(file, result.text);
+  const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry) : false;
+  return { settingsFile: file, changed: result.changed || runtime.changed, commands, runtime, launcher, mcpServer: mcp(mcpChanged) };
+}
+
+export interface FullInstallResult extends InstallResult {
+  /** Wrapped servers now pointed at the runtime's launcher (described, e.g. "github (user)"). */
+  rewrapped: string[];
+}
+
+/**
+ * Everything `install` does: the runtime, the hooks, and every wrapped server re-pointed at the
+ * runtime's launcher (so that no entry keeps naming the clone or package it was wrapped from).
+ */
+export async function installForUser(ctx: CliContext, opts: Omit<InstallOptions, 'paths'>): Promise<FullInstallResult> {
+  const r = await installRuntimeAndHooks({ ...opts, paths: ctx.paths });
+  const rewrapped = opts.dryRun ? [] : (await repointWrapped(ctx)).map(describeServer);
+  return { ...r, changed: r.changed || rewrapped.length > 0 || r.mcpServer?.changed === true, rewrapped };
+}

@@ -1,0 +1,205 @@
+// The installed runtime: a self-contained, versioned copy of what the hooks, guards and wrapped
+// servers run, under our data dir, so that deleting the clone, the global install or the npx
+// cache breaks nothing.
+//
+//   <data>/runtime/
+//     package.json             {"type":"commonjs"}: a package.json of the user's above us cannot turn our .js into ESM
+//     cli.js                   THE stable path: a tiny launcher that requires ./<version>-<hash>/cli.js
+//     <version>-<hash>/        cli.js hook.js guard.js main.js package.json
+//       node_modules/@napi-rs/keyring, node_modules/@napi-rs/keyring-<this platform>
+//
+// An upgrade copies a new <version>-<hash>/ beside the old one (into a temp dir, renamed into
+// place) and then replaces the launcher with one rename: a hook starting meanwhile runs either
+// the old or the new copy, never half of one. Why a launcher file rather than a symlink: renaming
+// a symlink over another is atomic on POSIX only; Windows needs privileges for symlinks and cannot
+// rename a directory junction over another, while renaming a file over a file works everywhere.
+// The previous copy stays (a hook started just before the switch may still load its keyring
+// binding lazily from it); older ones are removed.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KiError, oneLine } from '../core/errors.js';
+import { runtimeLauncher } from '../core/paths.js';
+
+/** The files of dist/ that make up a runtime (scripts/build.mjs writes them). */
+export const BUNDLE_FILES = ['cli.js', 'hook.js', 'guard.js', 'main.js', 'package.json'] as const;
+
+/** The native keyring package, kept external by the build. */
+const KEYRING_PACKAGE = '@napi-rs/keyring';
+
+export interface RuntimePaths {
+  /** <data>/runtime */
+  root: string;
+  /** <data>/runtime/cli.js: the one path hooks and wrapped entries name. */
+  launcher: string;
+}
+
+export function runtimePaths(dataDir: string): RuntimePaths {
+  const launcher = runtimeLauncher(dataDir);
+  return { root: dirname(launcher), launcher };
+}
+
+export interface InstalledRuntime extends RuntimePaths {
+  /** `<version>-<hash>`: the directory the launcher points to. */
+  id: string;
+  /** Absolute path of that directory. */
+  dir: string;
+  /** False when this very copy was already installed and current. */
+  changed: boolean;
+}
+
+/**
+ * The directory of the running bundle (dist/, or a runtime copy), or undefined when not running
+ * from a bundle (the test runner runs the TypeScript sources).
+ */
+export function bundleDir(): string | undefined {
+  const dir = typeof __dirname === 'string' ? __dirname : undefined;
+  return dir !== undefined && BUNDLE_FILES.every((f) => existsSync(join(dir, f))) ? dir : undefined;
+}
+
+/**
+ * Where to copy a runtime from: the running bundle's directory, or, when running from the
+ * TypeScript sources (the test runner), the build beside them (dist/).
+ */
+export function runtimeSourceDir(): string | undefined {
+  const bundle = bundleDir();
+  if (bundle !== undefined) return bundle;
+  try {
+    // In the CommonJS bundle import.meta is empty and this throws; bundleDir() answered above.
+    const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+    return BUNDLE_FILES.every((f) => existsSync(join(dist, f))) ? dist : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The runtime's id: `<version>-<12 hex of the bundles' and the keyring binding's bytes>`. */
+function runtimeId(sourceDir: string, keyringDirs: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const f of BUNDLE_FILES) hash.update(f).update('\0').update(readFileSync(join(sourceDir, f)));
+  for (const d of keyringDirs) hash.update(d.slice(d.lastIndexOf('@napi-rs'))).update('\0').update(readFileSync(join(d, 'package.json')));
+  let version = '0.0.0';
+  try {
+    const v = (JSON.parse(readFileSync(join(sourceDir, 'package.json'), 'utf8')) as { version?: unknown }).version;
+    if (typeof v === 'string' && /^[0-9A-Za-z.+-]{1,40}$/.test(v)) version = v;
+  } catch {
+    // no version recorded: the hash alone tells copies apart
+  }
+  return `${version}-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** The keyring package and the platform binding package(s) installed beside it, as directories. */
+function keyringPackageDirs(sourceDir: string): string[] {
+  const req = createRequire(join(sourceDir, 'cli.js'));
+  let main: string;
+  try {
+    main = dirname(req.resolve(`${KEYRING_PACKAGE}/package.json`));
+  } catch {
+    throw new KiError(`cannot find ${KEYRING_PACKAGE} next to ${sourceDir}: reinstall keyring-inject (npm install -g keyring-inject, or npm ci in a clone) and retry`);
+  }
+  const dirs = [main];
+  const pkg = JSON.parse(readFileSync(join(main, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+  const fromMain = createRequire(join(main, 'index.js'));
+  for (const name of Object.keys(pkg.optionalDependencies ?? {})) {
+    try {
+      dirs.push(dirname(fromMain.resolve(`${name}/package.json`)));
+    } catch {
+      // another platform's binding: not installed here, not needed here
+    }
+  }
+  if (dirs.length === 1) throw new KiError(`${KEYRING_PACKAGE} has no native binding for ${process.platform}-${process.arch} installed: reinstall keyring-inject and retry`);
+  return dirs;
+}
+
+function launcherText(id: string): string {
+  // Plain ES2015 CommonJS, no dependency: it runs before anything else of ours.
+  return `'use strict';
+// keyring-inject's stable entry point, written by 'keyring-inject install'. An upgrade replaces
+// this file in one rename; the directory it names holds the code.
+const path = require('path');
+const cli = path.join(__dirname, ${JSON.stringify(id)}, 'cli.js');
+if (require('fs').existsSync(cli)) {
+  require(cli);
+} else {
+  process.stderr.write('keyring-inject: its runtime ' + path.dirname(cli) + ' is gone; run: keyring-inject install\\n');
+  process.exitCode = 1;
+}
+`;
+}
+
+/** Write `text` to `file` through a temp file and one rename (atomic on POSIX and Windows). */
+function replaceFile(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o644 });
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The id the launcher currently points to, or undefined. */
+export function currentRuntimeId(dataDir: string): string | undefined {
+  try {
+    const text = readFileSync(runtimePaths(dataDir).launcher, 'utf8');
+    return /path\.join\(__dirname, "([^"]+)", 'cli\.js'\)/.exec(text)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Copy the bundles in `sourceDir` (dist/ of a package or clone, or a runtime copy) and the
+ * keyring binding for this platform under `<dataDir>/runtime/<id>/`, then point the launcher at
+ * it. Idempotent: the same bytes give the same id and no copy.
+ */
+export function installRuntime(dataDir: string, sourceDir: string): InstalledRuntime {
+  const paths = runtimePaths(dataDir);
+  for (const f of BUNDLE_FILES) {
+    if (!existsSync(join(sourceDir, f))) throw new KiError(`${join(sourceDir, f)} is missing: build keyring-inject (npm run build) and retry`);
+  }
+  const keyringDirs = keyringPackageDirs(sourceDir);
+  const id = runtimeId(sourceDir, keyringDirs);
+  const dir = join(paths.root, id);
+  const previous = currentRuntimeId(dataDir);
+  try {
+    mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+    if (!existsSync(join(dir, 'cli.js'))) {
+      const tmp = join(paths.root, `.tmp-${process.pid}-${Date.now()}`);
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp, { mode: 0o700 });
+      for (const f of BUNDLE_FILES) cpSync(join(sourceDir, f), join(tmp, f));
+      for (const d of keyringDirs) {
+        cpSync(d, join(tmp, 'node_modules', d.slice(d.lastIndexOf('@napi-rs'))), { recursive: true, dereference: true });
+      }
+      try {
+        renameSync(tmp, dir);
+      } catch (err) {
+        rmSync(tmp, { recursive: true, force: true });
+        // Another install put the same copy in place meanwhile: that one is as good.
+        if (!existsSync(join(dir, 'cli.js'))) throw err;
+      }
+    }
+    replaceFile(join(paths.root, 'package.json'), '{"type": "commonjs"}\n');
+    if (previous !== id) replaceFile(paths.launcher, launcherText(id));
+    for (const name of readdirSync(paths.root)) {
+      if (name === id || name === previous || name === 'cli.js' || name === 'package.json' || name.startsWith('.tmp-')) continue;
+      rmSync(join(paths.root, name), { recursive: true, force: true });
+    }
+  } catch (err) {
+    if (err instanceof KiError) throw err;
+    throw new KiError(`cannot install the runtime under ${paths.root} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
+  }
+  return { ...paths, id, dir, changed: previous !== id };
+}
+
+/** Remove the whole runtime (uninstall). */
+export function removeRuntime(dataDir: string): boolean {
+  const { root } = runtimePaths(dataDir);
+  if (!existsSync(root)) return false;
+  rmSync(root, { recursive: true, force: true });
+  return true;
+}

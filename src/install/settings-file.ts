@@ -1,0 +1,46 @@
+// Reading and writing Claude Code's settings.json (the text; settings-hooks.ts edits it).
+import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { KiError, oneLine } from '../core/errors.js';
+import { SettingsFormatError } from './settings-hooks.js';
+
+/** settings.json as text, or undefined when it does not exist. */
+export async function readSettingsText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new KiError(`cannot read ${file} (${code ?? oneLine((err as Error).message)})`);
+  }
+}
+
+/**
+ * Write settings.json atomically. Through a symlink to its target (the link stays a link);
+ * an existing file keeps its mode, a new one is 0600; a missing config dir is created (0700).
+ */
+export async function writeSettingsText(file: string, text: string): Promise<void> {
+  let target = file;
+  let mode = 0o600;
+  try {
+    target = await realpath(file);
+    mode = (await stat(target)).mode & 0o7777;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new KiError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    const link = await lstat(file).catch(() => undefined);
+    if (link?.isSymbolicLink()) throw new KiError(`${file} is a symbolic link to a missing file: fix or remove the link and retry`);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  }
+  try {
+    await writeFileAtomic(target, text, { mode });
+  } catch (err) {
+    throw new KiError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
+  }
+}
+
+/** Turn a SettingsFormatError (position only, never content) into a user-facing error naming the file. */
+export function settingsError(file: string, err: unknown): unknown {
+  return err instanceof SettingsFormatError ? new KiError(`${file}: ${oneLine(err.message)}`) : err;
+}
+

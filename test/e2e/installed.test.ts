@@ -1,0 +1,111 @@
+// keyring-inject installed as users install it (npm install -g of the packed tarball, into a
+// throwaway prefix), `install`ed, and then the prefix deleted: the real client's hooks, guards and
+// wrapped servers keep working from the runtime copy under the data dir.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { REPO_ROOT, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, spawnClaude, waitForClaude, type ClaudeHome } from './harness/claude-home.js';
+import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from './harness/fake-api.js';
+
+const VAR = 'KI_INSTALLED_TOKEN';
+const TEST_TIMEOUT_MS = 240_000;
+
+let api: FakeApi | undefined;
+let home: ClaudeHome | undefined;
+let work: string | undefined;
+afterEach(async () => {
+  killAllClaude();
+  await api?.close();
+  await home?.cleanup();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+  api = undefined;
+  home = undefined;
+  work = undefined;
+});
+
+function run(bin: string, args: string[], env: Record<string, string>, input = ''): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(bin, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return { code: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the package deleted', () => {
+  it(
+    'npm install -g into a throwaway prefix, install, delete the prefix: SessionStart injects, SessionEnd strips, the guard denies, the wrapped server gets its key',
+    async () => {
+      work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ki-installed-')));
+      const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const tarball = path.join(work, packed.trim().split('\n').pop() as string);
+      const prefix = path.join(work, 'prefix');
+      execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const bin = path.join(prefix, 'bin', 'keyring-inject');
+
+      const injected = testSecret('inj');
+      const zeroDisk = testSecret('zd');
+      const service = testService();
+      let injectReport = '';
+      let wrapReport = '';
+      home = makeClaudeHome(({ outsideDir }) => {
+        injectReport = path.join(outsideDir, 'inject.jsonl');
+        wrapReport = path.join(outsideDir, 'wrap.jsonl');
+        return { mcpServers: { recorder: recorderServer(injectReport, [VAR]), zd: recorderServer(wrapReport, [VAR]) } };
+      });
+      const h = home;
+      const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
+      const env = { HOME: h.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
+
+      expect(run(bin, ['add', 'inj', '--server', 'recorder', '--env', VAR, '--stdin'], env, `${injected}\n`).code).toBe(0);
+      expect(run(bin, ['add', 'zd', '--server', 'zd', '--env', VAR, '--mode', 'wrap', '--stdin'], env, `${zeroDisk}\n`).code).toBe(0);
+      const inst = run(bin, ['install', '--json'], env);
+      expect(inst.code, inst.stderr).toBe(0);
+      expect(JSON.parse(inst.stdout).rewrapped).toEqual(['zd (user)']);
+
+      fs.rmSync(prefix, { recursive: true, force: true });
+      fs.rmSync(tarball, { force: true });
+      // Nothing Claude Code runs names the deleted package.
+      for (const f of [h.configPath, h.settingsPath]) expect(fs.readFileSync(f, 'utf8')).not.toContain(work);
+
+      // The model first reads ~/.claude.json (after a pause, so that the session is alive while we
+      // look at the config), then answers.
+      api = await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] });
+      const configHolds = (v: string) => fs.readFileSync(h.configPath, 'utf8').includes(v);
+      const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service } });
+      const done = waitForClaude(child, 90_000);
+      await waitFor('SessionStart to inject the key', () => configHolds(injected), 30_000);
+      const res = await done;
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
+      expect(res.stderr).not.toMatch(/MODULE_NOT_FOUND|is missing|is gone/);
+
+      // SessionEnd took the key out again.
+      expect(configHolds(injected)).toBe(false);
+      // The guard denied the read (the model saw the reason, never the file).
+      const last = JSON.parse(api.messageRequests().at(-1)?.body ?? '{}') as { messages: { content: unknown }[] };
+      const result = last.messages.flatMap((m) => (Array.isArray(m.content) ? (m.content as Record<string, unknown>[]) : [])).find((c) => c.tool_use_id === 'toolu_read');
+      expect(result?.is_error).toBe(true);
+      expect(JSON.stringify(result?.content)).toContain('Blocked by keyring-inject');
+      // The wrapped server started from the runtime copy, with its key.
+      expect(readRecorderReports(wrapReport).map((r) => r.vars[VAR])).toContain(sha256Hex(zeroDisk));
+      expect(api.allReceivedText().includes(injected) || api.allReceivedText().includes(zeroDisk)).toBe(false);
+      expect(findInTree(h.root, zeroDisk)).toEqual([]);
+      expect(readRecorderReports(injectReport).length).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
