@@ -23,7 +23,8 @@ const ALIAS = "alias claude='keyring-inject claude'";
 const installHooks: HooksInstaller = async (ctx, dryRun) => {
   const sourceDir = runtimeSourceDir();
   if (sourceDir === undefined) throw new KiError('cannot tell where the keyring-inject bundles are: run setup through the keyring-inject command');
-  const r = await installForUser(ctx, { sourceDir, dryRun });
+  // The MCP server registration stays install's own step (setup did not register it before).
+  const r = await installForUser(ctx, { sourceDir, dryRun, mcp: false });
   return { changed: r.changed, settingsFile: r.settingsFile };
 };
 
