@@ -2,6 +2,7 @@
 // keyring, wrap), wrap, and the hooks/guards installer handed in by the CLI.
 import type { CliContext } from '../cli/context.js';
 import { runImport } from '../zerodisk/import-ops.js';
+import { findingId } from '../zerodisk/plaintext.js';
 import { describeServer } from '../zerodisk/wrap-format.js';
 import { wrapServer } from '../zerodisk/wrap-ops.js';
 import type { Step } from './plan.js';
@@ -21,7 +22,12 @@ export async function applySetup(ctx: CliContext, steps: readonly Step[], instal
   const result: Applied = { done: [], warnings: [] };
   for (const step of steps) {
     if (step.kind === 'import') {
-      const r = await runImport(ctx, { dryRun: false, mode: step.mode, include: new Set(), exclude: new Set(step.exclude) });
+      // A pass before this one may have moved some of the excluded values already: import
+      // refuses to exclude what is no longer plaintext, so exclude only what still is.
+      const current = await runImport(ctx, { dryRun: true, mode: step.mode, include: new Set(), exclude: new Set() });
+      const present = new Set(current.items.map((i) => findingId(i.finding)));
+      const exclude = new Set(step.exclude.filter((id) => present.has(id)));
+      const r = await runImport(ctx, { dryRun: false, mode: step.mode, include: new Set(), exclude });
       const moved = r.items.filter((i) => i.action !== 'skip');
       for (const i of moved) result.done.push(`moved ${describeServer(i.finding.ref)} ${i.finding.kind} ${i.finding.name} to key ${i.key ?? '?'}`);
       for (const w of r.wrapped) result.done.push(`made ${w} zero-disk`);

@@ -172,4 +172,19 @@ describe('setup command', () => {
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/fs \(user\) +keyring: fs\.FS_API_KEY +zero-disk/);
   });
+
+  it('a server that cannot be wrapped: its key is moved in inject mode after the others, and the alias is offered', async () => {
+    const c = JSON.parse(readFileSync(cfg(), 'utf8'));
+    const odd = testSecret('odd');
+    c.mcpServers.odd = { type: 'stdio', env: { ODD_API_KEY: odd } };
+    writeFileSync(cfg(), JSON.stringify(c, null, 2));
+    const { run, backend } = inProcessCli(t.env, t.home);
+    const r = await run(['setup', '--yes']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(await backend.get('odd.ODD_API_KEY')).toBe(odd);
+    expect(r.stdout).toMatch(/odd \(user\) +keyring: odd\.ODD_API_KEY +injected: .*\(cannot be zero-disk: the entry has no command\)/);
+    expect(r.stdout).toContain("alias claude='keyring-inject claude'");
+    expect(readFileSync(cfg(), 'utf8')).not.toContain(odd);
+  });
 });
+
