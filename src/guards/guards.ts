@@ -16,9 +16,9 @@
 //
 // Keyring values are read only where they are needed (UserPromptSubmit, PostToolUse), with one
 // round trip, and only when the registry holds a key; they live in this process's memory only.
-// While keys are injected, those two also read the injected values from the config (confirmed by
-// our HMAC records), so that a locked keyring does not switch masking off; when neither source
-// can tell what to hide, PostToolUse withholds the output (fails closed).
+// Injected values the keyring does not give (it is locked, or the key is in a networked source)
+// those two read from the config, confirmed by our HMAC records, so that a locked keyring does
+// not switch masking off; when neither can tell what to hide, PostToolUse withholds the output.
 import { homedir } from 'node:os';
 import { oneLine } from '../core/errors.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
@@ -104,16 +104,18 @@ async function readKeyringValues(deps: GuardDeps, cwd: string): Promise<Omit<Val
 }
 
 /**
- * The registered values from the keyring, plus the values injected for this session read from the
- * config and confirmed by our HMAC records: the latter need no keyring, so locking it (issue
- * 14.1) does not switch masking off. Read in parallel.
+ * The registered values from the keyring, plus the values injected for this session that the
+ * keyring did not give (it is locked or unreadable, or the key lives in a networked source), read
+ * from the config and confirmed by our HMAC records. Those need no keyring, so locking it
+ * (issue 14.1) does not switch masking off of injected keys; with a readable keyring and only
+ * local keys, the extra cost is reading the small state file.
  */
 async function readValues(deps: GuardDeps, cwd: string): Promise<Values> {
-  const [keyring, injected] = await Promise.all([
-    readKeyringValues(deps, cwd),
-    readStateForReport(deps.paths).then((state) => (state.injected.length > 0 ? injectedValues(state.injected) : undefined)),
-  ]);
-  if (!injected) return keyring;
+  const [keyring, state] = await Promise.all([readKeyringValues(deps, cwd), readStateForReport(deps.paths)]);
+  const have = new Set(keyring.values.map((v) => v.name));
+  const wanted = keyring.error ? state.injected : state.injected.filter((r) => !have.has(r.key));
+  if (wanted.length === 0) return keyring;
+  const injected = await injectedValues(wanted);
   const values = [...keyring.values, ...injected.values.filter((i) => !keyring.values.some((k) => k.value === i.value))];
   const blind = keyring.error && injected.unconfirmed ? `${keyring.error}; and ${injected.unconfirmed}` : undefined;
   return { ...keyring, values, registered: true, ...(blind ? { blind } : {}) };
