@@ -1,7 +1,7 @@
 // Who is alive. A pid alone is not an identity (pids are reused), so a process is named by its
 // pid plus its start time; a process whose start time differs is a different process.
 import { childProcess } from './lazy-load.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ProcessId {
@@ -108,3 +108,33 @@ export function findClaudeProcess(sessionsDir: string, sessionId: string, from: 
 }
 
 const CLIENT_NAMES = /^(claude|node|bun)/i;
+
+/**
+ * Claude Code processes that are alive now, from the session files the client keeps
+ * (`<config dir>/sessions/<pid>.json`): the same process when the file's start time matches,
+ * or, for a file without one, when the pid runs the client.
+ */
+export function liveClaudeProcesses(sessionsDir: string): ProcessId[] {
+  let names: string[];
+  try {
+    names = readdirSync(sessionsDir);
+  } catch {
+    return [];
+  }
+  const out: ProcessId[] = [];
+  for (const name of names) {
+    const m = /^(\d+)\.json$/.exec(name);
+    if (!m) continue;
+    const id = identify(Number(m[1]));
+    if (!id) continue;
+    let rec: { procStart?: unknown };
+    try {
+      rec = JSON.parse(readFileSync(join(sessionsDir, name), 'utf8')) as { procStart?: unknown };
+    } catch {
+      continue;
+    }
+    const same = rec.procStart !== undefined ? String(rec.procStart) === id.procStart : CLIENT_NAMES.test(commOf(id.pid) ?? '');
+    if (same && isAlive(id)) out.push(id);
+  }
+  return out;
+}

@@ -9,13 +9,13 @@ import { KiError } from '../core/errors.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
-import { describeTarget, type Registry, type Target } from '../registry/registry.js';
+import { describeTarget, sameTarget, type Registry, type Target } from '../registry/registry.js';
 import { editConfig, readConfigText, withConfigLock } from '../claude/config-file.js';
-import { applyInjections, ConfigParseError, ConfigShapeError, type InjectOutcome, type InjectRequest, type IsOurs } from './config-patch.js';
+import { applyInjections, ConfigParseError, ConfigShapeError, readEnvValues, type InjectOutcome, type InjectRequest, type IsOurs } from './config-patch.js';
 import { macOf, newSalt } from './value-mac.js';
-import { isAlive, type ProcessId } from '../core/process-info.js';
+import { isAlive, liveClaudeProcesses, type ProcessId } from '../core/process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
-import { isOursIn, sessionAlive, withState, type InjectionRecord, type SessionRecord, type State } from './state.js';
+import { addNotice, isOursIn, sessionAlive, withState, type InjectionRecord, type RecoverReason, type SessionRecord, type State } from './state.js';
 
 export interface EngineContext {
   paths: ClaudePaths;
@@ -71,6 +71,8 @@ export interface InjectReport {
   unsupported: string[];
   /** Config file does not exist. */
   noConfig: boolean;
+  /** What needs the user's attention (state.notices), handed over once. Never a value. */
+  notices: string[];
 }
 
 function sameProcess(a: ProcessId, b: ProcessId): boolean {
@@ -117,7 +119,9 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
   // Read at each attempt: a redo after our own write must know the values it just wrote.
   const ours = () => [...state.injected, ...(state.tombstones?.records ?? [])];
   const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
-  const isOurs: IsOurs = (t, v) => isOursIn(ours(), t as Target, v);
+  // A value at its registered target that equals the keyring's is ours even without a record
+  // (our state was damaged or removed): taking it back is what lets the next strip remove it.
+  const isOurs: IsOurs = (t, v) => isOursIn(ours(), t as Target, v) || known.some((k) => k.value === v && sameTarget(k.target, t as Target));
   const patch = (text: string) => {
     try {
       return applyInjections(text, requests, isOurs);
@@ -141,7 +145,10 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
         const unrecorded = o.kind === 'unchanged' && !isOursIn(state.injected, k.target, k.value);
         if (o.kind === 'injected' || unrecorded) {
           const salt = newSalt();
-          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || priorCreatedEnv(ours(), k.target), salt, mac: macOf(k.value, salt) });
+          // Taken back by value (no record at all): whether we created the env object is lost;
+          // strip removes it only if it ends up empty, which changes nothing for Claude Code.
+          const byValue = unrecorded && !isOursIn(ours(), k.target, k.value);
+          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || byValue || priorCreatedEnv(ours(), k.target), salt, mac: macOf(k.value, salt) });
         }
       });
       return { text: out, result: { fresh, changed: out !== text } };
@@ -200,7 +207,7 @@ function targetRef(t: Target): Target {
 }
 
 function emptyReport(): InjectReport {
-  return { injected: [], unchanged: [], conflicts: [], missingServers: [], unsupported: [], noConfig: false };
+  return { injected: [], unchanged: [], conflicts: [], missingServers: [], unsupported: [], noConfig: false, notices: [] };
 }
 
 /**
@@ -221,10 +228,71 @@ export async function startSession(ctx: EngineContext, who: SessionUpdate, known
       for (const r of state.tombstones.records) if (!state.injected.some((i) => i.salt === r.salt)) state.injected.push(r);
       delete state.tombstones;
     }
+    // With the values in hand, injectLocked has recorded ours again; the live sessions remain.
+    if (state.recover && known.length > 0) recovered(ctx, state, state.recover, undefined);
     // Copies Claude Code made while a key was in the file: we know the values now, scrub them.
     if (state.injected.length > 0) await withConfigLock(ctx.paths.configFile, () => scrubCopies(ctx.paths, state, known, false));
+    report.notices = state.notices ?? [];
+    delete state.notices;
   });
   return report;
+}
+
+/** Live Claude Code processes the state does not know (it lost them), registered again. */
+function recoverSessions(ctx: EngineContext, state: State): void {
+  for (const p of liveClaudeProcesses(ctx.paths.sessionsDir)) {
+    if (!state.sessions.some((s) => sameProcess(s, p) || (s.claude !== undefined && sameProcess(s.claude, p)))) state.sessions.push({ ...p, startedAt: ctx.now().toISOString() });
+  }
+}
+
+function recovered(ctx: EngineContext, state: State, reason: RecoverReason, adopted: number | undefined): void {
+  recoverSessions(ctx, state);
+  delete state.recover;
+  if (reason === 'unrecorded' && !adopted) return;
+  const what = reason === 'removed' ? 'removed' : reason === 'damaged' ? 'damaged' : 'missing a session';
+  const found = adopted === undefined ? 'the injected keys were found again by their keyring value' : `${adopted} injected key(s) were found again by their keyring value`;
+  addNotice(state, `our state file was ${what} during a session (something deleted or overwrote it); ${found} and are stripped as usual when the last session ends`);
+}
+
+/**
+ * The watchdog's repair of a state marked `recover`, with the keyring values it read (off the
+ * session-end path): live sessions from Claude Code's session files, and a record for each of
+ * our values found at its target. Without values (the keyring could not be read) the user is
+ * told to run cleanup.
+ */
+export async function recoverState(ctx: EngineContext, known: readonly KnownValue[] | undefined, keyringError?: string): Promise<void> {
+  await withState(ctx.paths, async (state) => {
+    const reason = state.recover;
+    if (!reason) return;
+    if (known === undefined) {
+      recoverSessions(ctx, state);
+      delete state.recover;
+      if (reason !== 'unrecorded') addNotice(state, `our state file was ${reason} during a session and the keyring could not be read (${keyringError ?? 'unknown error'}): keys injected then may stay in ${ctx.paths.configFile}; run 'keyring-inject cleanup'`);
+      return;
+    }
+    const file = ctx.paths.configFile;
+    recovered(ctx, state, reason, adoptByValue(state, known, file, await readConfigText(file).catch(() => undefined)));
+  });
+}
+
+/** Record each of `known` that sits at its target in the config `text` and has no record. Returns how many. */
+function adoptByValue(state: State, known: readonly KnownValue[], file: string, text: string | undefined): number {
+  if (text === undefined || known.length === 0) return 0;
+  let values: (string | undefined)[];
+  try {
+    values = readEnvValues(text, known.map((k) => targetRef(k.target)));
+  } catch {
+    return 0;
+  }
+  let adopted = 0;
+  known.forEach((k, i) => {
+    if (values[i] !== k.value || isOursIn(state.injected, k.target, k.value)) return;
+    const salt = newSalt();
+    // Whether we created the env object is lost with the record: strip removes it only if empty.
+    state.injected.push({ key: k.key, ...targetRef(k.target), file, createdEnv: true, salt, mac: macOf(k.value, salt) });
+    adopted++;
+  });
+  return adopted;
 }
 
 /** Replace injected copies of some keys (after rotate) while sessions are live. No session is registered. */
@@ -253,7 +321,13 @@ export interface StripReport {
  */
 export async function endSession(ctx: EngineContext, who: ProcessId): Promise<StripReport> {
   return withState(ctx.paths, async (state) => {
-    state.sessions = state.sessions.filter((s) => !sameProcess(s, who) && !(s.claude && sameProcess(s.claude, who)));
+    const mine = (s: SessionRecord) => sameProcess(s, who) || (s.claude !== undefined && sameProcess(s.claude, who));
+    // A session we never heard of, in a state that remembers nothing: it was removed.
+    if (!state.recover && !state.sessions.some(mine) && state.sessions.length === 0 && state.injected.length === 0 && !state.tombstones) state.recover = 'unrecorded';
+    // Our records may be gone: the watchdog (which may read the keyring; this path must not)
+    // finds our values again, and strips once the last session is gone.
+    if (state.recover) ensureWatchdog(state, ctx);
+    state.sessions = state.sessions.filter((s) => !mine(s));
     sweepSessions(state);
     const report: StripReport = { stripped: [], copies: [], tempFiles: [], liveSessions: state.sessions.length, skipped: true };
     if (state.sessions.length === 0 && state.injected.length > 0) Object.assign(report, await stripAllLocked(ctx, state, [], false), { skipped: false });

@@ -1,13 +1,14 @@
 // Removes our values from the copies Claude Code makes of its config (backups, corrupted
 // copies) and the temp files a killed writer leaves beside it. Values are recognised by their
-// HMAC records; where the caller has the keyring values in memory (cleanup, session start) they
-// are recognised by value too, which also works in files that no longer parse.
+// HMAC records (also in files that no longer parse, next to the variable names we inject); where
+// the caller has the keyring values in memory (cleanup, session start) by value too.
 import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomicLazily } from '../core/lazy-load.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { describeTarget, sameTarget, type Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
+import { macMatches } from './value-mac.js';
 import { isOursIn, type InjectionRecord, type State } from './state.js';
 
 /** Known values by target: only in memory, only when the caller read the keyring. */
@@ -54,7 +55,9 @@ export function stripRequestsFor(records: readonly InjectionRecord[], known: rea
     else reqs.push({ key, server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}), removeEnvIfEmpty: createdEnv });
   };
   for (const r of records) add(r.key, r, r.createdEnv);
-  for (const k of known) add(k.key, k.target, false);
+  // A value found by value alone (no record: our state was lost): whether we created its env
+  // object is unknown; removing it only when it ends up empty changes nothing for Claude Code.
+  for (const k of known) if (!reqs.some((r) => sameTarget(r, k.target))) add(k.key, k.target, true);
   return reqs;
 }
 
@@ -73,6 +76,52 @@ export function stripText(text: string, records: readonly InjectionRecord[], kno
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The values our records stand for that sit in a text too broken to parse (a `.corrupted.*`
+ * copy): every string literal right after `"<env var of a record>":` is tested against the
+ * records for that variable. No keyring needed, and only a few HMACs per record.
+ */
+export function recordedValuesIn(text: string, records: readonly InjectionRecord[]): { key: string; value: string }[] {
+  const found = new Map<string, string>();
+  for (const env of new Set(records.map((r) => r.env))) {
+    const forEnv = records.filter((r) => r.env === env);
+    const name = JSON.stringify(env).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const m of text.matchAll(new RegExp(`${name}\\s*:\\s*("(?:[^"\\\\\\n]|\\\\.)*")`, 'g'))) {
+      let value: string;
+      try {
+        value = JSON.parse(m[1] as string) as string;
+      } catch {
+        continue;
+      }
+      if (found.has(value)) continue;
+      const r = forEnv.find((rec) => macMatches(value, rec.salt, rec.mac));
+      if (r) found.set(value, r.key);
+    }
+  }
+  return [...found].map(([value, key]) => ({ key, value }));
+}
+
+/**
+ * Our values out of one copy of the config: by target where it parses; where it does not, every
+ * occurrence of a value we know (from the keyring, or found by recordedValuesIn) as a JSON
+ * string. Undefined when nothing could be checked (a broken copy, and neither records nor values).
+ */
+export function scrubText(text: string, records: readonly InjectionRecord[], known: readonly KnownValue[]): { text: string; found: string[] } | undefined {
+  const parsed = stripText(text, records, known);
+  if (parsed !== undefined) return parsed;
+  if (records.length === 0 && known.length === 0) return undefined;
+  let out = text;
+  const found: string[] = [];
+  for (const k of [...known, ...recordedValuesIn(text, records)]) {
+    const needle = JSON.stringify(k.value);
+    if (out.includes(needle)) {
+      out = out.split(needle).join(PLACEHOLDER);
+      found.push(`${k.key}: raw occurrence`);
+    }
+  }
+  return { text: out, found };
 }
 
 /**
@@ -102,20 +151,11 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
       unreadable.push(file);
       continue;
     }
-    let result = stripText(text, records, known);
+    const result = scrubText(text, records, known);
     if (result === undefined) {
-      // A copy that does not parse (e.g. .corrupted.*): only raw values can be found in it.
-      let out = text;
-      const found: string[] = [];
-      for (const k of known) {
-        const needle = JSON.stringify(k.value);
-        if (out.includes(needle)) {
-          out = out.split(needle).join(PLACEHOLDER);
-          found.push(`${k.key}: raw occurrence`);
-        }
-      }
-      if (found.length === 0 && known.length === 0) unreadable.push(file);
-      result = { text: out, found };
+      unreadable.push(file);
+      seen[file] = sig;
+      continue;
     }
     if (result.found.length > 0) {
       cleaned.push({ file, found: [...new Set(result.found)] });

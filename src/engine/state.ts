@@ -37,7 +37,17 @@ export interface State {
   tombstones?: { records: InjectionRecord[]; until: number };
   /** Copies of the config already scrubbed, by path: "size:mtimeMs". Backups never change once written. */
   copiesSeen?: Record<string, string>;
+  /**
+   * The records may be incomplete: the file was damaged or removed during a session, or a
+   * session ended that it did not know. Whoever next has the keyring values (session start, the
+   * watchdog, cleanup) finds our values again by value and the live sessions by their files.
+   */
+  recover?: RecoverReason;
+  /** For the user, shown by the next SessionStart hook (then dropped) and by `status`. Never a value. */
+  notices?: string[];
 }
+
+export type RecoverReason = 'damaged' | 'removed' | 'unrecorded';
 
 export function stateFile(paths: ClaudePaths): string {
   return join(paths.dataDir, 'state.json');
@@ -59,16 +69,25 @@ export function parseState(text: string): State {
     ...(data.watchdog ? { watchdog: data.watchdog } : {}),
     ...(data.tombstones ? { tombstones: data.tombstones } : {}),
     ...(data.copiesSeen ? { copiesSeen: data.copiesSeen } : {}),
+    ...(data.recover ? { recover: data.recover } : {}),
+    ...(Array.isArray(data.notices) ? { notices: data.notices } : {}),
   };
 }
 
-/** Read without the lock. A damaged file reads as "nothing recorded" for reports, but the
- * injection records in it would be lost, so writers use readStateStrict. */
+function damagedState(): State {
+  return { ...emptyState(), recover: 'damaged' };
+}
+
+export function addNotice(state: State, text: string): void {
+  state.notices = [...(state.notices ?? []).filter((n) => n !== text), text];
+}
+
+/** Read without the lock. A damaged file reads as "nothing recorded, to be recovered". */
 export async function readStateForReport(paths: ClaudePaths): Promise<State> {
   try {
     return await readStateStrict(paths);
   } catch {
-    return emptyState();
+    return damagedState();
   }
 }
 
@@ -86,13 +105,16 @@ export async function withState<T>(paths: ClaudePaths, fn: (state: State, persis
   const file = stateFile(paths);
   return withLock(file, async () => {
     let state: State;
+    let written: string;
     try {
       state = await readStateStrict(paths);
+      written = JSON.stringify(state);
     } catch {
-      // A damaged state cannot tell us what is ours; start over. cleanup (with the keyring) still finds leftovers by value.
-      state = emptyState();
+      // A damaged state cannot tell us what is ours: start over, marked for recovery (written
+      // even if nothing else changes), so that the values are found again by value.
+      state = damagedState();
+      written = '';
     }
-    let written = JSON.stringify(state);
     const save = async (durable: boolean) => {
       const now = JSON.stringify(state);
       if (now === written) return;

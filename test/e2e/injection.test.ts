@@ -358,6 +358,33 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
   );
 
   it(
+    'the model truncates our state file mid-session (`truncate -s 0 state.json`), then the session ends: the key is in no file afterwards, and the user is told (issue 14.4)',
+    async () => {
+      // No guard hooks in this file: the Bash command goes through, as it would without them.
+      // (Claude Code itself refuses `: > ~/.claude/...` as an edit of a sensitive file; `truncate`
+      // it runs.)
+      const e = await setup({
+        api: {
+          replies: [
+            { type: 'tool_use', id: 'toolu_truncate', name: 'Bash', input: { command: 'truncate -s 0 ~/.claude/keyring-inject/state.json', description: 'x' } },
+            { type: 'text', text: DEFAULT_FAKE_TEXT },
+          ],
+        },
+      });
+      const res = await runClaude(e.home, ['-p', 'hello', '--allowedTools', 'Bash'], { api: e.api, env: e.claudeExtraEnv });
+      expectClaudeOk(res, 'claude -p (truncating our state)');
+      // The command ran: its tool result came back without an error.
+      expect(e.api.allReceivedText()).toContain('"tool_use_id":"toolu_truncate","type":"tool_result","content":"(Bash completed with no output)","is_error":false');
+      await waitFor('the value gone from every file under the temp tree', () => leaks(e).length === 0, 15_000, 50);
+      await expectAllClean(e, [res.stdout, res.stderr]);
+      const st = JSON.parse((await runCli(['status', '--json'], { env: e.cliEnv })).stdout) as { notices: string[] };
+      expect(st.notices.join('\n')).toMatch(/state file was damaged during a session/);
+      expect(parseFailures).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'SIGKILL of the client mid-session: the watchdog takes the value out of every file within 3 s and exits',
     async () => {
       const e = await setup({ api: { replies: [{ type: 'text', text: DEFAULT_FAKE_TEXT, delayMs: 60_000 }] } });

@@ -44,6 +44,7 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
     const notInKeyring = missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
     if (notInKeyring.length > 0) out.warn(`not in the keyring: ${notInKeyring.join(', ')}`);
     for (const f of failures) out.warn(`could not read ${f}`);
+    for (const n of report.notices) out.warn(n);
     if (report.conflicts.length > 0) out.warn(`left alone (already set by someone else): ${report.conflicts.join(', ')}`);
 
     const child = spawn(bin, argv, { stdio: 'inherit', env: { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: `${me.pid}:${me.procStart}` } });

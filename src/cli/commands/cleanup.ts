@@ -54,6 +54,11 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
         state.sessions = state.sessions.filter(sessionAlive);
         if (staleLock) await removeLockDir(staleLock);
         await removeFiles(ownTemps);
+        // With the keyring read, values were found by value: what a damaged state lost is dealt with.
+        if (keyringChecked) {
+          delete state.recover;
+          delete state.notices;
+        }
       }
       return { dryRun, ...stripped, tempFiles: [...stripped.tempFiles, ...ownTemps], staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
     });

@@ -71,15 +71,15 @@ async function injectForSession(ctx: CliContext, input: HookInput): Promise<stri
   const launcher = launcherOf(ctx);
   if (launcher) {
     // `keyring-inject claude` injected before this process started; only note the session.
-    await startSession(engine, { ...launcher, sessionId: input.session_id, claude }, []);
-    return undefined;
+    const noted = await startSession(engine, { ...launcher, sessionId: input.session_id, claude }, []);
+    return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
   }
   const registry = await loadRegistry(registryFile(ctx.paths));
   if (await alreadyInjected(ctx, registry)) {
     // Another live session injected every key before this process started, so its servers
     // had them at spawn: register only, without a keyring round trip.
-    await startSession(engine, { ...claude, sessionId: input.session_id }, []);
-    return undefined;
+    const noted = await startSession(engine, { ...claude, sessionId: input.session_id }, []);
+    return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
   }
   let keyringError: string | undefined;
   let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
@@ -124,7 +124,7 @@ async function alreadyInjected(ctx: CliContext, registry: Registry): Promise<boo
 }
 
 function startMessage(ctx: CliContext, r: InjectReport, missing: string[], failures: string[], keyringError: string | undefined, source: string | undefined): string | undefined {
-  const parts: string[] = [];
+  const parts: string[] = [...r.notices];
   if (keyringError) parts.push(`could not read the keyring: ${keyringError}`);
   if (failures.length > 0) parts.push(`could not read: ${failures.join('; ')}`);
   if (r.noConfig) parts.push(`${ctx.paths.configFile} does not exist yet, so nothing was injected: add your MCP servers with 'claude mcp add'`);

@@ -2,7 +2,7 @@ import { readConfigView } from '../../claude/config-read.js';
 import { oneLine } from '../../core/errors.js';
 import { readConfigText } from '../../claude/config-file.js';
 import { isAlive } from '../../core/process-info.js';
-import { configCopies, orphanTempFiles, stripText } from '../../engine/scrub.js';
+import { configCopies, orphanTempFiles, scrubText } from '../../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../../engine/state.js';
 import { describeTarget, emptyRegistry } from '../../registry/registry.js';
 import { registryFile } from '../../core/paths.js';
@@ -20,13 +20,16 @@ export const status: Command = {
 
 Shows the Claude Code sessions we track (alive or dead), which keys are injected into which
 server env vars, whether the watchdog runs, and leftovers: injected values still in the config
-with no live session, or in Claude Code's backups, and orphaned temp files. Reads no value.
+with no live session, or in Claude Code's backups, and orphaned temp files. Also what needs
+your attention: a state file that was damaged or removed during a session, a watchdog that gave
+up. Reads no value.
 
   --json  {"configFile", "sessions": [{"pid","sessionId","alive","launcher"}],
            "injected": [{"key","server","env","scope","project"}], "watchdog": bool,
            "leftovers": [{"file","found"}], "tempFiles": [...], "configError": string|null,
-           "project": null | {"file","approval","servers":[{"server","where","wrapped","keys"}],...}}
-           (the current project's .claude/secrets.json: approved? where each server's key comes from)
+           "project": null | {"file","approval","servers":[{"server","where","wrapped","keys"}],...},
+           "notices": [...], "recovering": bool}
+           (project: the current project's .claude/secrets.json: approved? where each server's key comes from)
 
 A config that cannot be read (not valid JSON, no permission) gets a warning: status cannot check
 it for leftovers, and Claude Code cannot read it either.`,
@@ -41,7 +44,7 @@ it for leftovers, and Claude Code cannot read it either.`,
     const files = [...(live ? [] : [ctx.paths.configFile]), ...(await configCopies(ctx.paths))];
     for (const file of files) {
       const text = file === ctx.paths.configFile ? await readConfigText(file).catch(() => undefined) : await readFile(file, 'utf8').catch(() => undefined);
-      const found = text === undefined ? undefined : stripText(text, [...state.injected, ...(state.tombstones?.records ?? [])], [])?.found;
+      const found = text === undefined ? undefined : scrubText(text, [...state.injected, ...(state.tombstones?.records ?? [])], [])?.found;
       if (found && found.length > 0) leftovers.push({ file, found });
     }
     // A damaged config must not pass for a clean one ("injected: nothing" alone would).
@@ -58,6 +61,8 @@ it for leftovers, and Claude Code cannot read it either.`,
       tempFiles: await orphanTempFiles(ctx.paths),
       configError,
       project: await projectReport(ctx.paths, await loadRegistry(registryFile(ctx.paths)).catch(() => emptyRegistry()), ctx.cwd),
+      notices: state.notices ?? [],
+      recovering: state.recover !== undefined && state.recover !== 'unrecorded',
     };
     const out = output(ctx);
     if (configError) out.warn(`${configError}; status cannot check it for leftovers`);
@@ -73,6 +78,8 @@ it for leftovers, and Claude Code cannot read it either.`,
     for (const f of report.tempFiles) out.line(`leftover temp file: ${f}`);
     if (leftovers.length || report.tempFiles.length) out.line("run 'keyring-inject cleanup' to remove leftovers");
     if (report.project) for (const l of projectReportLines(report.project)) out.line(l);
+    if (report.recovering) out.line("state: damaged or removed during a session; the watchdog or the next session start finds the injected keys again (or run 'keyring-inject cleanup')");
+    for (const n of report.notices) out.line(`notice: ${n}`);
     return 0;
   },
 };
