@@ -14,6 +14,7 @@ import { runImport } from '../zerodisk/import-ops.js';
 import { findingId } from '../zerodisk/plaintext.js';
 import { envTargetsFor, headerTargetsFor } from '../zerodisk/resolve.js';
 import { isWrapped, wrapInText } from '../zerodisk/wrap-patch.js';
+import { MCP_SERVER_NAME } from '../install/mcp-registration.js';
 import type { ServerFacts } from './plan.js';
 
 // Only to ask wrapInText whether an entry can be wrapped at all; nothing is written with it.
@@ -35,7 +36,8 @@ export async function serverFacts(ctx: CliContext): Promise<ServerFacts[] | unde
   const facts: ServerFacts[] = [];
   for (const { ref, member } of servers) {
     const info = readServer(text, member);
-    if (!info) continue;
+    // Our own MCP server ('keyring-inject mcp', registered by install) holds no key.
+    if (!info || (ref.scope === 'user' && ref.server === MCP_SERVER_NAME)) continue;
     const wrapped = isWrapped(info);
     const probe = wrapped ? undefined : wrapInText(text, ref, PROBE_SELF).outcome;
     const from = (key: string) => {

@@ -115,6 +115,9 @@ describe('setup command', () => {
     expect(c.mcpServers.github.args.slice(1, 5)).toEqual(['exec', '--server', 'github', '--']);
     expect(c.mcpServers.linear.headersHelper).toContain('headers linear');
     expect(readFileSync(settings(), 'utf8')).toContain('hook session-start');
+    // As install does: Claude can ask for keys through 'keyring-inject mcp' (not a row of the table).
+    expect(c.mcpServers['keyring-inject'].args.at(-1)).toBe('mcp');
+    expect(r.stdout).not.toMatch(/^ +keyring-inject \(user\)/m);
     expect(r.stdout).toMatch(/github \(user\) +keyring: github\.GITHUB_PERSONAL_ACCESS_TOKEN +zero-disk/);
     expect(r.stdout).toMatch(/linear \(user\) +keyring: linear\.Authorization +zero-disk: sent as a header/);
     expect(r.stdout).toMatch(/fs \(user\) +- +no key/);

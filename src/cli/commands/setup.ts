@@ -19,12 +19,11 @@ import { EXIT_PROBLEMS } from './doctor.js';
 
 const ALIAS = "alias claude='keyring-inject claude'";
 
-/** install's own steps: the runtime copy, the session hooks and the guards, wrapped servers pointed at the runtime. */
+/** Everything install does: the runtime copy, the session hooks and the guards, the 'keyring-inject mcp' server (Claude asks for keys through it), wrapped servers pointed at the runtime. */
 const installHooks: HooksInstaller = async (ctx, dryRun) => {
   const sourceDir = runtimeSourceDir();
   if (sourceDir === undefined) throw new KiError('cannot tell where the keyring-inject bundles are: run setup through the keyring-inject command');
-  // The MCP server registration stays install's own step (setup did not register it before).
-  const r = await installForUser(ctx, { sourceDir, dryRun, mcp: false });
+  const r = await installForUser(ctx, { sourceDir, dryRun });
   return { changed: r.changed, settingsFile: r.settingsFile };
 };
 
@@ -35,7 +34,7 @@ function describeStep(step: Step, label: string): string {
       : `move ${step.count} plaintext key(s) of servers that cannot be zero-disk into the ${label} (injected while a session runs)`;
   }
   if (step.kind === 'wrap') return `make ${describeServer(step.ref)} zero-disk: it reads its keys from the keyring when it starts`;
-  return 'install the session hooks and the guards (which keep keys out of the model\'s context) in Claude Code\'s settings';
+  return "install the session hooks, the guards (which keep keys out of the model's context) and the 'keyring-inject mcp' server (Claude asks for keys through it)";
 }
 
 /** The rc file of the user's shell, for the alias; undefined for shells we do not edit. */
