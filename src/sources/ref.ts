@@ -97,9 +97,9 @@ export function refProblem(ref: SourceRef): string | undefined {
   if (!idOk(source, id)) return `the ${source} id is not valid: give ${ID_HINT[source]}`;
   for (const [k, v] of Object.entries(ref.metadata ?? {})) {
     if (!METADATA[source].includes(k)) {
+      // The key is not repeated: it may be a value typed in the wrong place.
       const known = METADATA[source];
-      const key = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(k) ? `"${k}"` : 'a key';
-      return `${source} takes no metadata ${key}${known.length ? ` (it takes: ${known.join(', ')})` : ''}`;
+      return `${source} takes no metadata by the key given${known.length ? ` (it takes: ${known.join(', ')})` : ''}`;
     }
     if (typeof v !== 'string' || v === '' || CONTROL.test(v)) return `metadata.${k} of the ${source} reference must be a non-empty one-line string`;
     const bad = metadataProblem(source, k, v);

@@ -108,6 +108,7 @@ describe('add', () => {
       ['unwrap', 'no-such-server-0042'],
       ['headers', 'no-such-server-0042'],
       ['import', '--include', 'no-such.server-0042'],
+      ['add', 'k', '--server', 'github', '--env', 'X', '--source', 'aws', '--id', 'x', '--meta', 'nokey0042=1'],
     ]) {
       const r = await run(argv, 'v');
       expect(r.code, argv.join(' ')).not.toBe(0);
