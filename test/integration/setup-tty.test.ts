@@ -1,7 +1,6 @@
 // `keyring-inject setup` on a real terminal (tmux): it shows the plan, asks once (Enter = yes),
 // moves the keys, and for a server that cannot be zero-disk offers the 'claude' alias (default
 // no; 'y' appends it to ~/.bashrc once).
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,35 +9,21 @@ import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/s
 import { testSecret } from '../helpers/secret.js';
 import { CLI } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { HAVE_TMUX, terminal, type Terminal } from '../helpers/tmux.js';
 
-const haveTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('setup on a terminal', () => {
+describe.runIf(HAVE_SECRET_SERVICE && (HAVE_TMUX || process.env.CI))('setup on a terminal', () => {
   let t: TempHome;
   let service: string;
-  let socket: string;
-  const session = `kisetup${process.pid}`;
+  let term: Terminal;
   beforeEach(() => {
     service = testService();
     t = makeTempHome({ KEYRING_INJECT_SERVICE: service, TERM: 'xterm', SHELL: '/bin/bash', KEYRING_INJECT_CLI: CLI });
-    socket = join(t.home, 'tmux.sock');
+    term = terminal(join(t.home, 'tmux.sock'), `kisetup${process.pid}`, t.env);
   });
   afterEach(() => {
-    spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    term.kill();
     t.cleanup();
   });
-
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8', env: t.env });
-  const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200');
-  async function waitFor(text: string): Promise<string> {
-    for (let i = 0; i < 150; i++) {
-      const s = screen();
-      if (s.includes(text)) return s;
-      await sleep(100);
-    }
-    throw new Error(`screen never showed ${JSON.stringify(text)}:\n${screen()}`);
-  }
 
   it('asks before changing anything, applies on Enter, and offers the alias for an injected server', async () => {
     const gh = testSecret('gh');
@@ -46,15 +31,15 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('setup on a 
     // "odd" has no command: it cannot be wrapped, so its key is injected and the launcher is needed.
     writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { command: 'gh-mcp', env: { GITHUB_PERSONAL_ACCESS_TOKEN: gh } }, odd: { type: 'stdio', env: { ODD_API_KEY: odd } } } }, null, 2));
     const envFlags = Object.entries(t.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    tmux('new-session', '-d', '-s', session, '-x', '250', '-y', '60', `env -i ${envFlags} ${process.execPath} ${CLI} setup; echo "EXIT=$?"; sleep 30`);
-    const plan = await waitFor('Go ahead? [Y/n]');
+    term.start(`env -i ${envFlags} ${process.execPath} ${CLI} setup; echo "EXIT=$?"; sleep 30`, { width: 250, height: 60 });
+    const plan = await term.waitFor('Go ahead? [Y/n]');
     expect(plan).toContain('Setup will:');
     expect(readFileSync(join(t.home, '.claude.json'), 'utf8')).toContain(gh); // nothing changed before the answer
-    tmux('send-keys', '-t', session, 'Enter');
-    await waitFor('Add this alias to');
-    tmux('send-keys', '-t', session, '-l', 'y');
-    tmux('send-keys', '-t', session, 'Enter');
-    const final = await waitFor('EXIT=');
+    term.keys(['Enter']);
+    await term.waitFor('Add this alias to');
+    term.keys(['y'], true);
+    term.keys(['Enter']);
+    const final = await term.waitFor('EXIT=');
     expect(final).toContain('EXIT=0');
     expect(final).toMatch(/github \(user\) +keyring: github\.GITHUB_PERSONAL_ACCESS_TOKEN +zero-disk/);
     expect(final).toMatch(/odd \(user\) +keyring: odd\.ODD_API_KEY +injected/);
