@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 const dist = `${root}/dist`;
 const BUNDLES = { main: 'src/cli.ts', hook: 'src/entries/hook.ts', guard: 'src/entries/guard.ts' };
 
@@ -55,6 +56,8 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
     // jsonc-parser's "main" is a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
     mainFields: ['module', 'main'],
     external: ['@napi-rs/keyring'],
+    // `keyring-inject --version` (src/cli/main.ts).
+    define: { KI_VERSION: JSON.stringify(version) },
     alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
     plugins: [assertShim],
     // import.meta only appears on the test-runner path (lazy requires), never reached here.

@@ -28,7 +28,7 @@ import { DEFAULT_SERVICE } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/store.js';
 import { requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { findProjectFile, loadProjectFile } from '../sources/project.js';
-import type { SourceRef } from '../sources/ref.js';
+import type { SourceRef } from '../registry/source-ref.js';
 import type { SourceRequest } from '../sources/source.js';
 import type { GuardInput } from './input.js';
 import { findKeyShapes, maskKeyShapes } from './key-shapes.js';

@@ -1,8 +1,8 @@
 // Reading and writing Claude Code's settings.json (the text; settings-hooks.ts edits it).
 import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { KiError, oneLine } from '../core/errors.js';
+import { writeFileAtomicLazily } from '../core/lazy-load.js';
 import { SettingsFormatError } from './settings-hooks.js';
 
 /** settings.json as text, or undefined when it does not exist. */
@@ -33,7 +33,7 @@ export async function writeSettingsText(file: string, text: string): Promise<voi
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   }
   try {
-    await writeFileAtomic(target, text, { mode });
+    await (await writeFileAtomicLazily())(target, text, { mode });
   } catch (err) {
     throw new KiError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
   }

@@ -14,7 +14,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import type { Registry } from '../registry/registry.js';
 import { loadRegistry } from '../registry/store.js';
 import { loadProjectFile, projectFileFor } from '../sources/project.js';
-import { describeRef } from '../sources/ref.js';
+import { describeRef } from '../registry/source-ref.js';
 import { writeProjectReference } from './project-reference.js';
 
 export interface SecretsDeps {

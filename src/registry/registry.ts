@@ -1,7 +1,7 @@
 // The registry: which keys exist and where each one goes. Pure data and pure operations;
 // it never holds a value (values live only in the secret store).
 import type { BackendId } from '../keyring/backend.js';
-import { parseSourceRef, type SourceRef } from '../sources/ref.js';
+import { parseSourceRef, type SourceRef } from './source-ref.js';
 import { isRecord } from '../core/is-record.js';
 import type { Scope } from '../claude/scope.js';
 

@@ -1,15 +1,15 @@
 // Carries out a setup plan with the existing operations: import (move plaintext into the
 // keyring, wrap), wrap, and the hooks/guards installer handed in by the CLI.
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from '../zerodisk/context.js';
 import { runImport } from '../zerodisk/import-ops.js';
 import { findingId } from '../zerodisk/plaintext.js';
 import { describeServer } from '../zerodisk/wrap-format.js';
 import { wrapServer } from '../zerodisk/wrap-ops.js';
 import type { Step } from './plan.js';
 
-export interface HooksInstaller {
+export interface HooksInstaller<C> {
   /** Adds (or refreshes) the session hooks and guards; `changed`: settings.json was (or would be) written. */
-  (ctx: CliContext, dryRun: boolean): Promise<{ changed: boolean; settingsFile: string }>;
+  (ctx: C, dryRun: boolean): Promise<{ changed: boolean; settingsFile: string }>;
 }
 
 export interface Applied {
@@ -18,7 +18,8 @@ export interface Applied {
   warnings: string[];
 }
 
-export async function applySetup(ctx: CliContext, steps: readonly Step[], installHooks: HooksInstaller): Promise<Applied> {
+/** `ctx` is the CLI's context, handed back to the installer as it is. */
+export async function applySetup<C extends ZeroDiskContext>(ctx: C, steps: readonly Step[], installHooks: HooksInstaller<C>): Promise<Applied> {
   const result: Applied = { done: [], warnings: [] };
   for (const step of steps) {
     if (step.kind === 'import') {

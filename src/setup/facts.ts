@@ -1,13 +1,13 @@
 // The facts `setup` plans from, read from disk and the keyring: every MCP server in
 // ~/.claude.json, the plaintext secrets import would move, the keys already registered, and
 // whether wrap can take each server. Reads values only in import's own dry run (to compare).
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from '../zerodisk/context.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { readConfigText } from '../claude/config-file.js';
 import { sameServer } from '../registry/registry.js';
 import { loadRegistry } from '../registry/store.js';
-import { describeRef } from '../sources/ref.js';
+import { describeRef } from '../registry/source-ref.js';
 import { layoutOf } from '../claude/json/locate.js';
 import { allServers, describeConfigError, HTTP_TYPES, readServer } from '../zerodisk/config-scan.js';
 import { runImport } from '../zerodisk/import-ops.js';
@@ -21,7 +21,7 @@ import type { ServerFacts } from './plan.js';
 const PROBE_SELF = { node: '/probe/node', cli: '/probe/cli.js' };
 
 /** undefined when ~/.claude.json does not exist. */
-export async function serverFacts(ctx: CliContext): Promise<ServerFacts[] | undefined> {
+export async function serverFacts(ctx: ZeroDiskContext): Promise<ServerFacts[] | undefined> {
   const file = ctx.paths.configFile;
   const text = await readConfigText(file);
   if (text === undefined) return undefined;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../core/paths.js';
 import { chompOne, findOnPath, NETWORK_ENV, runCli, type VendorCli } from './cli-run.js';
-import type { SourceKind, SourceRef } from './ref.js';
+import type { SourceKind, SourceRef } from '../registry/source-ref.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
 
 interface CliSourceSpec {

@@ -14,7 +14,7 @@
 // refused); a reference in the user registry holds an absolute path.
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { SourceRef } from './ref.js';
+import type { SourceRef } from '../registry/source-ref.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
 
 export interface ParsedEnvFile {

@@ -25,7 +25,7 @@ import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
 import { envFilePath } from './env-file.js';
 import { refusedVariable, userKeyringItems } from './project-policy.js';
-import { parseSourceRef, type SourceRef } from './ref.js';
+import { parseSourceRef, type SourceRef } from '../registry/source-ref.js';
 import { isRecord } from '../core/is-record.js';
 
 export const PROJECT_FILE = join('.claude', 'secrets.json');

@@ -7,7 +7,7 @@
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { keyringSource } from './keyring.js';
-import { describeRef, keyringRef, refProblem, type SourceKind, type SourceRef } from './ref.js';
+import { describeRef, keyringRef, refProblem, type SourceKind, type SourceRef } from '../registry/source-ref.js';
 import { sourceTimeout, type Outcome, type SecretSource, type SourceContext, type SourceRequest } from './source.js';
 
 export interface Resolution {

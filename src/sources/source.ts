@@ -2,7 +2,7 @@
 // and say whether the source can be used here, with a one-line reason that names the fix.
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import type { SourceKind, SourceRef } from './ref.js';
+import type { SourceKind, SourceRef } from '../registry/source-ref.js';
 
 /** One key to resolve: the key's name (registry or project file) and where its value lives. */
 export interface SourceRequest {

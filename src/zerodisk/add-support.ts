@@ -2,7 +2,7 @@
 // servers after the key is stored.
 import { KiError, UsageError, oneLine } from '../core/errors.js';
 import type { TargetMode } from '../registry/registry.js';
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from './context.js';
 import { readConfigText } from '../claude/config-file.js';
 import { describeServer, type ServerRef } from './wrap-format.js';
 import { wrapServer } from './wrap-ops.js';
@@ -33,7 +33,7 @@ export function parseMode(flag: string | undefined, header: boolean): TargetMode
 }
 
 /** Wrap each server after `add --mode wrap`; a server that cannot be wrapped yet is a warning, not a failure (the key is stored). */
-export async function wrapAfterAdd(ctx: CliContext, refs: readonly ServerRef[], warn: (text: string) => void): Promise<string[]> {
+export async function wrapAfterAdd(ctx: ZeroDiskContext, refs: readonly ServerRef[], warn: (text: string) => void): Promise<string[]> {
   const wrapped: string[] = [];
   for (const ref of refs) {
     try {

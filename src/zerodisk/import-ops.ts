@@ -13,7 +13,7 @@ import { emptyState, readStateForReport } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { headerOwnerOf, ownerOf, sameServer, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Registry, type Target, type TargetMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from './context.js';
 import { describeConfigError } from './config-scan.js';
 import { editConfig } from './config-write.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
@@ -134,7 +134,7 @@ export interface ImportResult {
 }
 
 /** Plan (always) and apply (unless dryRun). */
-export async function runImport(ctx: CliContext, opts: { dryRun: boolean; mode: TargetMode; include: Set<string>; exclude: Set<string> }): Promise<ImportResult> {
+export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; mode: TargetMode; include: Set<string>; exclude: Set<string> }): Promise<ImportResult> {
   const file = ctx.paths.configFile;
   const text = await readConfigText(file);
   if (text === undefined) throw new KiError(`${file} does not exist: nothing to import`);

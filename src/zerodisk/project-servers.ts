@@ -13,7 +13,7 @@ import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
 import type { ProjectFile } from '../sources/project.js';
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from './context.js';
 import { HTTP_TYPES } from './config-scan.js';
 import { mcpJsonEntry } from './mcp-json.js';
 import { describeServer, parseWrappedArgs } from './wrap-format.js';
@@ -59,7 +59,7 @@ export async function projectServers(paths: ClaudePaths, project: ProjectFile): 
  * Make every stdio server the file targets read its keys at spawn (see the top of this file).
  * Returns what was done and one warning per server that cannot get its keys, naming the fix.
  */
-export async function wrapProjectServers(ctx: CliContext, project: ProjectFile): Promise<{ reports: WrapReport[]; warnings: string[] }> {
+export async function wrapProjectServers(ctx: ZeroDiskContext, project: ProjectFile): Promise<{ reports: WrapReport[]; warnings: string[] }> {
   const projectKey = projectKeyFor(project.root);
   const reports: WrapReport[] = [];
   const warnings: string[] = [];

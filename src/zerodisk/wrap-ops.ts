@@ -9,7 +9,7 @@ import type { Scope } from '../claude/scope.js';
 import { withServerMode } from '../registry/registry.js';
 export { serverRef } from './server-ref.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from './context.js';
 import { editConfig } from './config-write.js';
 import { mcpJsonEntry } from './mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
@@ -31,7 +31,7 @@ export interface WrapReport {
 }
 
 /** Wrap one server in ~/.claude.json and switch its keys to 'wrap' mode. Throws KiError when it cannot. */
-export async function wrapServer(ctx: CliContext, ref: ServerRef, opts: { dryRun?: boolean; projectDir?: string } = {}): Promise<WrapReport> {
+export async function wrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { dryRun?: boolean; projectDir?: string } = {}): Promise<WrapReport> {
   const self = selfPaths(ctx.env);
   const file = ctx.paths.configFile;
   const found = ref.scope === 'local' ? await mcpJsonEntry(opts.projectDir ?? ctx.cwd, ref.project as string, ref.server) : undefined;
@@ -78,7 +78,7 @@ function scopeFlags(ref: ServerRef): string {
   return ref.scope === 'local' ? ` --scope local --project ${ref.project}` : '';
 }
 
-async function missingMessage(ctx: CliContext, ref: ServerRef): Promise<string> {
+async function missingMessage(ctx: ZeroDiskContext, ref: ServerRef): Promise<string> {
   // The name is not repeated: a value typed in the wrong place must not be echoed.
   const base = `the MCP server given is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
   if (ref.scope === 'user') {
@@ -108,7 +108,7 @@ export interface UnwrapReport {
  * Point every wrapped server at the CLI that wrap would write now (after 'install', the runtime's
  * stable launcher). Returns the servers rewritten.
  */
-export async function repointWrapped(ctx: CliContext, opts: { dryRun?: boolean } = {}): Promise<ServerRef[]> {
+export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: boolean } = {}): Promise<ServerRef[]> {
   const text = await readFile(ctx.paths.configFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -127,7 +127,7 @@ export async function repointWrapped(ctx: CliContext, opts: { dryRun?: boolean }
 }
 
 /** Restore the original entry and switch the server's keys back to 'inject' mode. */
-export async function unwrapServer(ctx: CliContext, ref: ServerRef, opts: { dryRun?: boolean } = {}): Promise<UnwrapReport> {
+export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { dryRun?: boolean } = {}): Promise<UnwrapReport> {
   const file = ctx.paths.configFile;
   // Registry first: if the config edit fails, the server is still wrapped and also injected: it works.
   if (!opts.dryRun) await updateRegistry(registryFile(ctx.paths), (reg) => ({ registry: withServerMode(reg, ref, 'inject'), result: undefined }));

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { vendorArgv } from '../../src/sources/cli-sources.js';
 import { safeStderr } from '../../src/sources/cli-run.js';
-import type { SourceRef } from '../../src/sources/ref.js';
+import type { SourceRef } from '../../src/registry/source-ref.js';
 import { resolveRequests, sourceContext, sourceFor } from '../../src/sources/resolver.js';
 import type { SourceRequest } from '../../src/sources/source.js';
 import { testSecret } from '../helpers/secret.js';

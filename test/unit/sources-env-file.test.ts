@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { envFilePath, envFileSource, parseEnvFile } from '../../src/sources/env-file.js';
-import type { SourceRef } from '../../src/sources/ref.js';
+import type { SourceRef } from '../../src/registry/source-ref.js';
 import { sourceContext } from '../../src/sources/resolver.js';
 import { testSecret } from '../helpers/secret.js';
 

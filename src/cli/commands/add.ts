@@ -10,8 +10,8 @@ import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../
 import { describeServer, type ServerRef } from '../../zerodisk/wrap-format.js';
 import { HTTP_TYPES } from '../../zerodisk/config-scan.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
-import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../../sources/add-source.js';
-import { describeRef, sameRef } from '../../sources/ref.js';
+import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../add-source.js';
+import { describeRef, sameRef } from '../../registry/source-ref.js';
 import { bool, list, parseArgs, positionals, refuseStoredValues, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';

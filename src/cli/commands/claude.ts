@@ -9,7 +9,7 @@ import { loadRegistry } from '../../registry/store.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
 import { prepareProject } from '../project-setup.js';
-import { LAUNCHER_ENV } from './hook.js';
+import { LAUNCHER_ENV } from '../launcher-env.js';
 
 export const claude: Command = {
   name: 'claude',

@@ -11,9 +11,8 @@ import { readEnvValues } from '../../engine/config-patch.js';
 import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
 import { readHookInput, type HookInput } from '../hook-input.js';
+import { LAUNCHER_ENV } from '../launcher-env.js';
 import { projectSecretsContext } from '../../mcp/session-context.js';
-
-export const LAUNCHER_ENV = 'KEYRING_INJECT_LAUNCHER';
 
 export const hook: Command = {
   name: 'hook',

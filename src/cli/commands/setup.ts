@@ -20,7 +20,7 @@ import { EXIT_PROBLEMS } from './doctor.js';
 const ALIAS = "alias claude='keyring-inject claude'";
 
 /** Everything install does: the runtime copy, the session hooks and the guards, the 'keyring-inject mcp' server (Claude asks for keys through it), wrapped servers pointed at the runtime. */
-const installHooks: HooksInstaller = async (ctx, dryRun) => {
+const installHooks: HooksInstaller<CliContext> = async (ctx, dryRun) => {
   const sourceDir = runtimeSourceDir();
   if (sourceDir === undefined) throw new KiError('cannot tell where the keyring-inject bundles are: run setup through the keyring-inject command');
   const r = await installForUser(ctx, { sourceDir, dryRun });

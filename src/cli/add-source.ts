@@ -6,15 +6,15 @@ import { KiError, UsageError } from '../core/errors.js';
 import { checkEnvName, checkServerName, defaultEnvName } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
-import { bool, list, str, type Parsed } from '../cli/args.js';
-import { output, type CliContext } from '../cli/context.js';
-import { askLine, readSecret } from '../cli/secret-input.js';
-import { envFilePath } from './env-file.js';
-import { approvalState, approve } from './approval.js';
-import { userKeyringItems } from './project-policy.js';
-import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from './project.js';
-import { describeRef, keyringRef, refProblem, sameRef, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from './ref.js';
-import { sourceContext, sourceFor } from './resolver.js';
+import { bool, list, str, type Parsed } from './args.js';
+import { output, type CliContext } from './context.js';
+import { askLine, readSecret } from './secret-input.js';
+import { envFilePath } from '../sources/env-file.js';
+import { approvalState, approve } from '../sources/approval.js';
+import { userKeyringItems } from '../sources/project-policy.js';
+import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from '../sources/project.js';
+import { describeRef, keyringRef, refProblem, sameRef, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from '../registry/source-ref.js';
+import { sourceContext, sourceFor } from '../sources/resolver.js';
 
 /** The flags `add` gains. */
 export const SOURCE_FLAGS = {
