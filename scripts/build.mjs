@@ -12,7 +12,6 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 const dist = `${root}/dist`;
 const BUNDLES = { main: 'src/cli.ts', hook: 'src/entries/hook.ts', guard: 'src/entries/guard.ts' };
 
