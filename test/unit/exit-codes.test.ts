@@ -121,4 +121,17 @@ describe('add', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(pasteHint(process.platform));
   });
+
+  it("a server that 'claude mcp add' put in the current project's local scope gets the key there, with a note", async () => {
+    const { realpathSync } = await import('node:fs');
+    const here = realpathSync(t.home);
+    writeFileSync(cfgPath(), JSON.stringify({ mcpServers: {}, projects: { [here]: { mcpServers: { stripe: { command: 'npx', args: ['-y', '@stripe/mcp'] } } } } }));
+    const { run } = inProcessCli(t.env, t.home);
+    const r = await run(['add', 'stripe', '--server', 'stripe', '--stdin', '--json'], testSecret());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`stripe: a local-scope server of ${here}, so the key goes there`);
+    expect(r.stderr).not.toContain('is not in');
+    expect(JSON.parse(r.stdout).targets).toEqual([{ server: 'stripe', env: 'STRIPE_SECRET_KEY', scope: 'local', project: here }]);
+  });
 });
+

@@ -77,9 +77,9 @@ ${SOURCE_HELP}
     if (str(p, 'project') !== undefined && str(p, 'scope') === undefined) return addToProject(p, name, ctx);
     const source = userSourceFromFlags(p, name, ctx.cwd);
 
-    const scope = parseScope(str(p, 'scope'));
+    let scope = parseScope(str(p, 'scope'));
     if (str(p, 'project') !== undefined && scope !== 'local') throw new UsageError('--project goes with --scope local');
-    const project = scope === 'local' ? projectKeyFor(resolve(ctx.cwd, str(p, 'project') ?? '.')) : undefined;
+    let project = scope === 'local' ? projectKeyFor(resolve(ctx.cwd, str(p, 'project') ?? '.')) : undefined;
 
     const view = await readConfigView(ctx.paths.configFile).catch((err: Error) => {
       out.warn(err.message);
@@ -97,6 +97,16 @@ ${SOURCE_HELP}
       servers = [answer];
     }
     servers.forEach(checkServerName);
+    // 'claude mcp add' puts a server in the local scope of the current project by default: a
+    // key for it must go there too, not to a user-scope server of the same name that does not exist.
+    if (str(p, 'scope') === undefined && view) {
+      const here = projectKeyFor(ctx.cwd);
+      if (servers.every((s) => !view.userServers.includes(s) && view.localServers(here).includes(s))) {
+        scope = 'local';
+        project = here;
+        out.note(`${servers.join(', ')}: a local-scope server of ${here}, so the key goes there (--scope user to choose the user scope)`);
+      }
+    }
 
     const headerSpec = str(p, 'header');
     if (headerSpec !== undefined && str(p, 'env') !== undefined) throw new UsageError('give either --env (stdio server) or --header (http server), not both');
