@@ -2,6 +2,10 @@
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
 import type { CliContext } from '../cli/context.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'jsonc-parser';
 import type { ClaudePaths } from '../core/paths.js';
 import { describeServer } from '../zerodisk/wrap-format.js';
 import { repointWrapped } from '../zerodisk/wrap-ops.js';
@@ -72,8 +76,14 @@ export async function installRuntimeAndHooks(opts: InstallOptions): Promise<Inst
     const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry, true) : false;
     return { settingsFile: file, changed: result.changed, commands, runtime: undefined, launcher, mcpServer: mcp(mcpChanged) };
   }
+  const configBefore = await readFile(opts.paths.configFile, 'utf8').catch(() => undefined);
   // Runtime first: a hook written before its script exists would fail in a session starting meanwhile.
   const runtime = installRuntime(opts.paths.dataDir, opts.sourceDir);
+  recordFirstInstall(opts.paths.dataDir, {
+    createdSettings: before === undefined,
+    createdConfig: configBefore === undefined,
+    createdMcpServers: entry !== undefined && !hasMcpServers(configBefore),
+  });
   if (result.changed) await writeSettingsText(file, result.text);
   const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry) : false;
   return { settingsFile: file, changed: result.changed || runtime.changed, commands, runtime, launcher, mcpServer: mcp(mcpChanged) };
@@ -92,4 +102,30 @@ export async function installForUser(ctx: CliContext, opts: Omit<InstallOptions,
   const r = await installRuntimeAndHooks({ ...opts, paths: ctx.paths });
   const rewrapped = opts.dryRun ? [] : (await repointWrapped(ctx)).map(describeServer);
   return { ...r, changed: r.changed || rewrapped.length > 0 || r.mcpServer?.changed === true, rewrapped };
+}
+
+/**
+ * What the first install created, so that 'uninstall --all' can leave the files exactly as they
+ * were: a settings.json or ~/.claude.json that did not exist, an "mcpServers" object that was
+ * not there. Written once; a later install (which finds those files) keeps it.
+ */
+export interface InstallRecord {
+  createdSettings: boolean;
+  createdConfig: boolean;
+  createdMcpServers: boolean;
+}
+
+export function installRecordFile(dataDir: string): string {
+  return join(dataDir, 'install.json');
+}
+
+function recordFirstInstall(dataDir: string, record: InstallRecord): void {
+  const file = installRecordFile(dataDir);
+  if (!existsSync(file)) writeFileSync(file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+}
+
+function hasMcpServers(configText: string | undefined): boolean {
+  if (configText === undefined) return false;
+  const data = parse(configText) as unknown;
+  return typeof data === 'object' && data !== null && 'mcpServers' in data;
 }

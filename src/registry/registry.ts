@@ -75,6 +75,23 @@ export function targetMode(t: Target): TargetMode {
   return t.mode === 'wrap' ? 'wrap' : 'inject';
 }
 
+/**
+ * The zero-disk servers (wrap-mode env targets, header targets) of key `name` that no other key
+ * feeds: removing `name` leaves them wrapped but with nothing to read.
+ */
+export function wrappedServersOnlyFedBy(reg: Registry, name: string): Array<{ server: string; scope: Scope; project?: string }> {
+  const rec = reg.keys[name];
+  if (!rec) return [];
+  const mine = [...rec.targets.filter((t) => targetMode(t) === 'wrap'), ...(rec.headers ?? [])];
+  const others = Object.entries(reg.keys).filter(([n]) => n !== name).flatMap(([, r]) => [...r.targets, ...(r.headers ?? [])]);
+  const out: Array<{ server: string; scope: Scope; project?: string }> = [];
+  for (const t of mine) {
+    if (others.some((o) => sameServer(o, t)) || out.some((o) => sameServer(o, t))) continue;
+    out.push({ server: t.server, scope: t.scope, ...(t.project !== undefined ? { project: t.project } : {}) });
+  }
+  return out;
+}
+
 /** Same server entry: name, scope and (for local scope) project. */
 export function sameServer(a: { server: string; scope: Scope; project?: string }, b: { server: string; scope: Scope; project?: string }): boolean {
   return a.server === b.server && a.scope === b.scope && (a.scope !== 'local' || (a.project ?? '') === (b.project ?? ''));

@@ -306,13 +306,13 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
         const results = toolResults(e.api);
         for (const id of ['toolu_lock', 'toolu_dbus_lock']) {
           expect(results.get(id)?.isError, id).toBe(true);
-          expect(results.get(id)?.text, id).toMatch(/^Blocked by keyring-inject: this command would lock, replace or stop the OS keyring/);
+          expect(results.get(id)?.text, id).toMatch(/^(?:PreToolUse:\w+ hook error: )?Blocked by keyring-inject: this command would lock, replace or stop the OS keyring/);
         }
         expect(results.get('toolu_glob_cat')?.isError).toBe(false);
         expect(results.get('toolu_glob_cat')?.text).toContain(`"${VAR}": "${MASK}"`);
         expect(results.get('toolu_mcp_show')?.text).toContain(`debug: token=${MASK}`);
         expect(results.get('toolu_mcp_read')?.isError).toBe(true);
-        expect(results.get('toolu_mcp_read')?.text).toMatch(/^Blocked by keyring-inject: ~\/\.claude\.json is Claude Code's config file/);
+        expect(results.get('toolu_mcp_read')?.text).toMatch(/^(?:PreToolUse:\S+ hook error: )?Blocked by keyring-inject: ~\/\.claude\.json is Claude Code's config file/);
 
         const received = e.api.allReceivedText();
         for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);

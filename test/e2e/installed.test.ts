@@ -47,7 +47,7 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Pr
 
 describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the package deleted', () => {
   it(
-    'npm install -g into a throwaway prefix, install, delete the prefix: SessionStart injects, SessionEnd strips, the guard denies, the wrapped server gets its key',
+    'npm install -g into a throwaway prefix, install, delete the prefix: SessionStart injects, SessionEnd strips, the guard denies, the wrapped server gets its key; then uninstall --all leaves no trace',
     async () => {
       work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ki-installed-')));
       const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -67,6 +67,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
         return { mcpServers: { recorder: recorderServer(injectReport, [VAR]), zd: recorderServer(wrapReport, [VAR]) } };
       });
       const h = home;
+      const configBefore = JSON.parse(fs.readFileSync(h.configPath, 'utf8')) as Record<string, unknown>;
+      expect(fs.existsSync(h.settingsPath)).toBe(false);
       const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
       const env = { HOME: h.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
 
@@ -105,6 +107,19 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       expect(api.allReceivedText().includes(injected) || api.allReceivedText().includes(zeroDisk)).toBe(false);
       expect(findInTree(h.root, zeroDisk)).toEqual([]);
       expect(readRecorderReports(injectReport).length).toBeGreaterThan(0);
+
+      // uninstall --all, through the runtime (the package is gone): as if never installed.
+      const launcher = path.join(h.configDir, 'keyring-inject', 'runtime', 'cli.js');
+      const un = run(process.execPath, [launcher, 'uninstall', '--all', '--json'], env);
+      expect(un.code, un.stderr).toBe(0);
+      expect(JSON.parse(un.stdout)).toMatchObject({ unwrapped: ['zd (user)'], hooksRemoved: 5, mcpServerRemoved: true, filesRemoved: [h.settingsPath], dataDirRemoved: true });
+      expect(fs.existsSync(h.settingsPath)).toBe(false);
+      expect(fs.existsSync(path.join(h.configDir, 'keyring-inject'))).toBe(false);
+      const configAfter = JSON.parse(fs.readFileSync(h.configPath, 'utf8')) as Record<string, unknown>;
+      // Claude Code's own bookkeeping (numStartups, projects[..].last*...) changed during the
+      // session; everything of ours is gone and the servers are exactly as before.
+      expect(configAfter['mcpServers']).toEqual(configBefore['mcpServers']);
+      expect(fs.readFileSync(h.configPath, 'utf8')).not.toContain('keyring-inject');
     },
     TEST_TIMEOUT_MS,
   );

@@ -9,7 +9,7 @@ import { sessionAlive, withState } from '../../engine/state.js';
 import { loadRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { engineContext, output } from '../context.js';
+import { engineContext, output, type CliContext } from '../context.js';
 
 export const cleanup: Command = {
   name: 'cleanup',
@@ -33,35 +33,7 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
     positionals(p, []);
     const dryRun = bool(p, 'dry-run');
     const out = output(ctx);
-    // With the keyring we also find values that no record remembers (a lost state file).
-    let known: KnownValue[] = [];
-    let keyringChecked = true;
-    try {
-      known = (await resolveValues(await loadRegistry(registryFile(ctx.paths)), ctx.backend())).known;
-    } catch (err) {
-      keyringChecked = false;
-      out.warn(`keyring not readable, so only recorded injections are found: ${oneLine((err as Error).message)}`);
-    }
-    // A config lock left by a writer killed in its first milliseconds has no holder file: wait it out.
-    const engine = { ...engineContext({ ...ctx, spawnWatchdog: undefined }), configLockWaitMs: STALE_MS + 2000 };
-    const report = await withState(ctx.paths, async (state) => {
-      const dead = state.sessions.filter((s) => !sessionAlive(s)).length;
-      const live = state.sessions.length - dead;
-      const stripped = await stripAllLocked(engine, state, known, dryRun);
-      const staleLock = await staleConfigLock(ctx.paths);
-      const ownTemps = [...(await ownTempFiles(ctx.paths.dataDir)), ...(await holderDebris(ctx.paths.dataDir, ctx.paths.configFile))];
-      if (!dryRun) {
-        state.sessions = state.sessions.filter(sessionAlive);
-        if (staleLock) await removeLockDir(staleLock);
-        await removeFiles(ownTemps);
-        // With the keyring read, values were found by value: what a damaged state lost is dealt with.
-        if (keyringChecked) {
-          delete state.recover;
-          delete state.notices;
-        }
-      }
-      return { dryRun, ...stripped, tempFiles: [...stripped.tempFiles, ...ownTemps], staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
-    });
+    const report = await cleanupAll(ctx, dryRun);
     if (bool(p, 'json')) {
       out.json(report);
       return 0;
@@ -80,6 +52,41 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
     return 0;
   },
 };
+
+/** What 'cleanup' does, importable ('uninstall --all' strips through it too). */
+export async function cleanupAll(ctx: CliContext, dryRun: boolean) {
+  const out = output(ctx);
+  // With the keyring we also find values that no record remembers (a lost state file).
+  let known: KnownValue[] = [];
+  let keyringChecked = true;
+  try {
+    known = (await resolveValues(await loadRegistry(registryFile(ctx.paths)), ctx.backend())).known;
+  } catch (err) {
+    keyringChecked = false;
+    out.warn(`keyring not readable, so only recorded injections are found: ${oneLine((err as Error).message)}`);
+  }
+  // A config lock left by a writer killed in its first milliseconds has no holder file: wait it out.
+  const engine = { ...engineContext({ ...ctx, spawnWatchdog: undefined }), configLockWaitMs: STALE_MS + 2000 };
+  const report = await withState(ctx.paths, async (state) => {
+    const dead = state.sessions.filter((s) => !sessionAlive(s)).length;
+    const live = state.sessions.length - dead;
+    const stripped = await stripAllLocked(engine, state, known, dryRun);
+    const staleLock = await staleConfigLock(ctx.paths);
+    const ownTemps = [...(await ownTempFiles(ctx.paths.dataDir)), ...(await holderDebris(ctx.paths.dataDir, ctx.paths.configFile))];
+    if (!dryRun) {
+      state.sessions = state.sessions.filter(sessionAlive);
+      if (staleLock) await removeLockDir(staleLock);
+      await removeFiles(ownTemps);
+      // With the keyring read, values were found by value: what a damaged state lost is dealt with.
+      if (keyringChecked) {
+        delete state.recover;
+        delete state.notices;
+      }
+    }
+    return { dryRun, ...stripped, tempFiles: [...stripped.tempFiles, ...ownTemps], staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
+  });
+  return report;
+}
 
 /**
  * Temp files of our own state and registry writes left by a killed process (`<name>.json.<digits>`):

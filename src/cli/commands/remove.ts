@@ -1,7 +1,9 @@
 import { KiError } from '../../core/errors.js';
 import { checkKeyName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
-import { withoutKey } from '../../registry/registry.js';
+import { withoutKey, wrappedServersOnlyFedBy } from '../../registry/registry.js';
+import { describeServer } from '../../zerodisk/wrap-format.js';
+import { shellQuote } from '../../core/shell.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
@@ -19,13 +21,20 @@ Deletes the value from the OS keyring and the key's targets from the registry.`,
     const [rawName] = positionals(p, ['NAME']);
     const name = checkKeyName(rawName as string);
     const file = registryFile(ctx.paths);
-    const registered = (await loadRegistry(file)).keys[name] !== undefined;
+    const before = await loadRegistry(file);
+    const registered = before.keys[name] !== undefined;
+    const stillWrapped = wrappedServersOnlyFedBy(before, name);
     const backend = ctx.backend();
     // Keyring first: if it is locked we fail before forgetting where the key went.
     const deleted = await backend.delete(name);
     if (!registered && !deleted) throw new KiError("no key by the NAME given (not repeated here): see 'keyring-inject list'");
     await updateRegistry(file, (reg) => ({ registry: reg.keys[name] ? withoutKey(reg, name) : reg, result: undefined }));
     const out = output(ctx);
+    // Warned, not undone: the user may add another key for the server next.
+    for (const s of stillWrapped) {
+      const where = describeServer(s);
+      out.warn(`${where} is still wrapped and no key is mapped to it any more: it starts without one. 'keyring-inject unwrap ${shellQuote(s.server)}${s.scope === 'local' ? ` --scope local --project ${shellQuote(s.project ?? '')}` : ''}' restores its original entry, or add another key for it`);
+    }
     if (bool(p, 'json')) out.json({ name, removed: true, keyringDeleted: deleted, registryDeleted: registered });
     else out.line(`removed ${name}${deleted ? '' : ' (it was not in the keyring)'}`);
     return 0;
