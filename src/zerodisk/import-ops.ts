@@ -19,6 +19,7 @@ import { editConfig } from './config-write.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
 import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
 import { wrapInText, wrapStateIn } from './wrap-patch.js';
+import { recordWrapped } from './wrap-record.js';
 
 export type Action = 'import' | 'strip' | 'skip';
 
@@ -211,6 +212,7 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
     (t) => stripPlaintextText(t, strip).stripped.length === 0 && wrapServers.every((ref) => wrapStateIn(t, ref) !== 'not-wrapped'),
   );
   result.wrapped = done?.result ?? [];
+  if (wrapServers.length > 0) await recordWrapped(ctx.paths, wrapServers);
 
   // 4. Claude Code's copies: env values by target (the engine's scrubber), then headers and
   //    any other occurrence of the same values.

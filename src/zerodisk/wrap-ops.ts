@@ -16,6 +16,7 @@ import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './resolve.js';
 import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
 import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './wrap-patch.js';
+import { forgetWrapped, recordWrapped } from './wrap-record.js';
 
 export interface WrapReport {
   server: string;
@@ -50,7 +51,11 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { d
   if (outcome.kind === 'unsupported') throw new KiError(`cannot wrap MCP server ${describeServer(ref)}: ${outcome.reason}`);
 
   const regFile = registryFile(ctx.paths);
-  if (!opts.dryRun) await updateRegistry(regFile, (reg) => ({ registry: withServerMode(reg, ref, 'wrap'), result: undefined }));
+  if (!opts.dryRun) {
+    await updateRegistry(regFile, (reg) => ({ registry: withServerMode(reg, ref, 'wrap'), result: undefined }));
+    // What exec and headers will serve this server's keys to (wrap-record.ts).
+    await recordWrapped(ctx.paths, [ref]);
+  }
   const reg = await loadRegistry(regFile);
   const http = outcome.kind !== 'unchanged' && (outcome.how === 'http' || outcome.how === 'mcp-json-http');
   const keys = http ? headerTargetsFor(reg, ref).map((t) => t.key) : envTargetsFor(reg, ref).map((t) => t.key);
@@ -130,7 +135,10 @@ export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: bool
 export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { dryRun?: boolean } = {}): Promise<UnwrapReport> {
   const file = ctx.paths.configFile;
   // Registry first: if the config edit fails, the server is still wrapped and also injected: it works.
-  if (!opts.dryRun) await updateRegistry(registryFile(ctx.paths), (reg) => ({ registry: withServerMode(reg, ref, 'inject'), result: undefined }));
+  if (!opts.dryRun) {
+    await updateRegistry(registryFile(ctx.paths), (reg) => ({ registry: withServerMode(reg, ref, 'inject'), result: undefined }));
+    await forgetWrapped(ctx.paths, ref);
+  }
   const done = await editConfig(
     file,
     (text) => {

@@ -252,3 +252,14 @@ export function isWrapped(info: ServerInfo): boolean {
   if (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value)) return true;
   return info.command?.value !== undefined && info.args?.values !== undefined && parseWrappedArgs(info.command.value, info.args.values) !== undefined;
 }
+
+/** What a wrapped entry in `text` wraps: the original command of a stdio server, the URL of an http one. */
+export function wrappedTargetIn(text: string, ref: ServerRef): { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string } | undefined {
+  const member = serverMemberOf(layoutFor(text, ref), ref);
+  const info = member === undefined ? undefined : readServer(text, member);
+  if (!info) return undefined;
+  if (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value) && info.url !== undefined) return { kind: 'http', url: info.url };
+  const args = info.args?.values;
+  const parsed = info.command?.value !== undefined && args !== undefined ? parseWrappedArgs(info.command.value, args) : undefined;
+  return parsed && args ? { kind: 'stdio', command: args.slice(parsed.commandIndex) } : undefined;
+}

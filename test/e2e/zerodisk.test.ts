@@ -260,7 +260,8 @@ describe('MCP traffic passes through the wrapper unchanged', () => {
   it('initialize + tools/list + tools/call: the wrapped recorder answers byte for byte like the unwrapped one', async () => {
     const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'ki-zd-mcp-'));
     try {
-      fs.writeFileSync(path.join(dir, '.claude.json'), '{"mcpServers":{"recorder":{"command":"x"}}}');
+      // The entry 'wrap' leaves (exec serves only the wrapped command).
+      fs.writeFileSync(path.join(dir, '.claude.json'), JSON.stringify({ mcpServers: { recorder: { command: process.execPath, args: [CLI, 'exec', '--server', 'recorder', '--', process.execPath, ENV_RECORDER_PATH] } } }));
       const requests = [
         { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } },
         { jsonrpc: '2.0', method: 'notifications/initialized' },

@@ -115,7 +115,10 @@ describe.skipIf(!HAVE_PASS)('pass (real password-store and gpg)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual({ A: sha(values.token) });
     rmSync(join(dir, 'out.json'));
-    // exec as Claude Code runs it: a process of its own (exec reads the process environment).
+    // exec as Claude Code runs it: a process of its own (exec reads the process environment),
+    // from the entry 'wrap' leaves (exec serves only the wrapped command).
+    const wrapped = { command: process.execPath, args: [await sourcesCli(), 'exec', '--server', 'github', '--', process.execPath, child] };
+    writeFileSync(join(home, '.claude.json'), `${JSON.stringify({ mcpServers: { github: { type: 'stdio', ...wrapped } } }, null, 2)}\n`);
     const e = spawnSync(process.execPath, [await sourcesCli(), 'exec', '--server', 'github', '--', process.execPath, child], { env: { ...env, OUT: join(dir, 'out.json') }, cwd: home, encoding: 'utf8' });
     outputs.push(e.stdout, e.stderr);
     expect(e.status, e.stderr).toBe(0);

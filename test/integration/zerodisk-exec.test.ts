@@ -23,6 +23,16 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
+/** Make `server` a stdio server around `command` and wrap it: exec gives keys only to the wrapped command. */
+async function wrapAround(server: string, command: string[]): Promise<void> {
+  const file = join(t.home, '.claude.json');
+  const cfg = JSON.parse(readFileSync(file, 'utf8'));
+  cfg.mcpServers[server] = { command: command[0], args: command.slice(1) };
+  writeFileSync(file, JSON.stringify(cfg, null, 2));
+  const r = await spawnNode([CLI, 'wrap', server], { env: { ...t.env, KEYRING_INJECT_CLI: CLI } });
+  expect(r.code, r.stderr).toBe(0);
+}
+
 const script = (name: string, body: string) => {
   const f = join(t.home, name);
   writeFileSync(f, body);
@@ -33,6 +43,7 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
   it('passes binary stdin to stdout and stderr untouched, and prints nothing of its own on stdout', async () => {
     const cat = script('cat.cjs', `process.stdin.pipe(process.stdout); process.stderr.write(Buffer.from([0, 255, 10]));`);
     const data = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(1 << 20), Buffer.from('\r\n\u0000{"jsonrpc":"2.0"}\n')]);
+    await wrapAround('srv', [process.execPath, cat]);
     const r = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, cat], { env: t.env, input: data });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.length).toBe(data.length);
@@ -43,13 +54,17 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
 
   it('exit codes are the command\'s; 128+n when a signal ends it; 127 when it cannot start', async () => {
     for (const code of [0, 3, 255]) {
+      await wrapAround('srv', [process.execPath, '-e', `process.exit(${code})`]);
       const r = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.exit(${code})`], { env: t.env });
       expect(r.code).toBe(code);
     }
+    await wrapAround('srv', [process.execPath, '-e', `process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)`]);
     const killed = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)`], { env: t.env });
     expect(killed.code).toBe(143);
+    await wrapAround('srv', ['/bin/sh', '-c', 'kill -KILL $$']);
     const segv = await spawnNode([CLI, 'exec', '--server', 'srv', '--', '/bin/sh', '-c', 'kill -KILL $$'], { env: t.env });
     expect(segv.code).toBe(137);
+    await wrapAround('srv', [join(t.home, 'nope')]);
     const missing = await spawnNode([CLI, 'exec', '--server', 'srv', '--', join(t.home, 'nope')], { env: t.env });
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('cannot start "nope"');
@@ -58,6 +73,7 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('forwards %s to the command and exits with its code', async (sig) => {
     const marker = join(t.home, `got-${sig}`);
     const child = script('trap.cjs', `process.on(${JSON.stringify(sig)}, () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(42); }); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`);
+    await wrapAround('srv', [process.execPath, child]);
     const p = spawn(process.execPath, [CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
     p.kill(sig);
@@ -68,6 +84,7 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
 
   it('when the command ignores a signal, exec keeps waiting for it (and exits with its code)', async () => {
     const child = script('ignore.cjs', `process.on('SIGTERM', () => {}); process.stdout.write('ready\\n'); process.stdin.on('end', () => process.exit(5)); process.stdin.resume();`);
+    await wrapAround('srv', [process.execPath, child]);
     const p = spawn(process.execPath, [CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
     p.kill('SIGTERM');
@@ -87,6 +104,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
     const add = await spawnNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: `${v}\n` });
     expect(add.code, add.stderr).toBe(0);
     expect(secretToolLookup(t.env.KEYRING_INJECT_SERVICE as string, 'tok')).toBe(v);
+    await wrapAround('srv', [process.execPath, hashChild()]);
     const r = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, hashChild()], { env: t.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe(createHash('sha256').update(v).digest('hex'));
@@ -98,11 +116,13 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
     const marker = join(t.home, 'started');
     const child = script('mark.cjs', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`);
     await spawnNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: 'value-1234' });
+    await wrapAround('srv', [process.execPath, child]);
     const noBus = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: { ...t.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(t.home, 'no-bus')}` } });
     expect(noBus.code).toBe(1);
     expect(noBus.stderr.trim().split('\n')).toHaveLength(1);
     expect(noBus.stdout.length).toBe(0);
     expect(noBus.ms).toBeLessThan(5000);
+    await wrapAround('srv', [process.execPath, child]);
     const other = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: { ...t.env, KEYRING_INJECT_SERVICE: testService() } });
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('key tok is not in the');
@@ -112,7 +132,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
   it('headers prints only the JSON object, and run gives every key to any command', async () => {
     const [a, b] = [testSecret('a'), testSecret('b')];
     await spawnNode([CLI, 'add', 'apikey', '--server', 'api', '--header', 'Authorization: Bearer {value}', '--stdin'], { env: { ...t.env, KEYRING_INJECT_CLI: CLI }, input: a });
-    const h = await spawnNode([CLI, 'headers', 'api'], { env: t.env });
+    const h = await spawnNode([CLI, 'headers', 'api'], { env: { ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://x.example/mcp' } });
     expect(h.code, h.stderr).toBe(0);
     expect(h.stderr).toBe('');
     expect(JSON.parse(h.stdout.toString())).toEqual({ Authorization: `Bearer ${a}` });
@@ -142,7 +162,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
     };
     const direct = await time(['-e', '']);
     // exec itself is a node process, then starts `node -e ''`: overhead = exec - direct.
+    await wrapAround('srv', [process.execPath, '-e', '']);
     const wrapped = await time([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', '']);
+    await wrapAround('api', [process.execPath, '-e', '']);
     const noKey = await time([CLI, 'exec', '--server', 'api', '--', process.execPath, '-e', '']);
     const overhead = wrapped - direct;
     console.log(`[zerodisk timing] median of ${runs}: node -e '' ${direct.toFixed(0)} ms; exec (1 key) ${wrapped.toFixed(0)} ms; exec (no key) ${noKey.toFixed(0)} ms; overhead ${overhead.toFixed(0)} ms`);

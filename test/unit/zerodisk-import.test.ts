@@ -132,7 +132,7 @@ describe('import', () => {
     expect(reg.keys['db.DB_PASSWORD']?.targets).toEqual([{ server: 'db', env: 'DB_PASSWORD', scope: 'local', project: P }]);
     expect(res.scrubbed.map((s: { file: string }) => s.file).sort()).toEqual(readdirSync(backupsDir()).map((f) => join(backupsDir(), f)).sort());
     // The header comes back through headersHelper.
-    const h = await cli(headers, ['api']);
+    const h = await cli(headers, ['api'], { ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://mcp.example.com/mcp' });
     expect(JSON.parse(h.stdout)).toEqual({ Authorization: `Bearer ${bearer}` });
     outputs = outputs.filter((o) => o !== h.stdout);
     for (const v of [gh, db, bearer]) expectNoLeak(v, outputs, [t.home]);

@@ -7,6 +7,7 @@ import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../zerodisk/argv.js';
 import { envForServer } from '../../zerodisk/resolve.js';
 import { spawnRelay } from '../../zerodisk/spawn-relay.js';
+import { checkExecCommand } from '../../zerodisk/wrap-record.js';
 import { describeServer } from '../../zerodisk/wrap-format.js';
 import { serverRef } from '../../zerodisk/server-ref.js';
 import { parseArgs, positionals, str } from '../args.js';
@@ -60,6 +61,8 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
     const server = str(p, 'server');
     if (server === undefined) throw new KiError(`missing --server: ${USAGE}`, 2);
     const ref = serverRef(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
+    // Only the command 'wrap' wrapped gets the keys (a project's .mcp.json can name exec too).
+    await checkExecCommand(ctx.paths, ref, [command, ...args]);
     let reg = await loadRegistry(registryFile(ctx.paths));
     // A server of a project: the keys its approved .claude/secrets.json maps to it, too.
     const project = ref.scope === 'local' ? await approvedProjectFileFor(ctx.paths, ref.project as string, ref.server) : undefined;

@@ -4,6 +4,7 @@ import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { headersForServer } from '../../zerodisk/resolve.js';
 import { serverRef } from '../../zerodisk/server-ref.js';
+import { checkHeadersUrl } from '../../zerodisk/wrap-record.js';
 import { parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -30,6 +31,8 @@ exit 1, nothing on stdout.
     const server = p.positionals[0] ?? str(p, 'server') ?? ctx.env.CLAUDE_CODE_MCP_SERVER_NAME;
     if (server === undefined || server === '') throw new UsageError('missing the server name: keyring-inject headers S');
     const ref = serverRef(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
+    // Only for the URL 'wrap' wrapped (a project's .mcp.json can name this helper with its own URL).
+    await checkHeadersUrl(ctx.paths, ref, ctx.env);
     const reg = await loadRegistry(registryFile(ctx.paths));
     const result = await headersForServer(reg, ctx.backend(), ref);
     ctx.stdout.write(`${JSON.stringify(result)}\n`);
