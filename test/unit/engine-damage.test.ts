@@ -58,8 +58,10 @@ function known(values: { gh: string; db: string }): KnownValue[] {
 
 const noValueUnderHome = (values: { gh: string; db: string }) => [...filesContaining(values.gh, [t.home]), ...filesContaining(values.db, [t.home])];
 
-async function runWatchTicks(me?: ProcessId): Promise<void> {
-  for (let i = 0; i < 40 && (await watchTick(ctx, true, me)); i++) await new Promise((r) => setTimeout(r, 100));
+/** Register gh and db in the memory keyring and the registry, as `add` does. */
+async function addKeys(run: ReturnType<typeof inProcessCli>['run'], values: { gh: string; db: string }): Promise<void> {
+  await run(['add', 'gh', '--server', 'gh', '--env', 'GITHUB_TOKEN', '--stdin'], values.gh);
+  await run(['add', 'db', '--server', 'db', '--env', 'PGPASSWORD', '--stdin'], values.db);
 }
 
 describe('corrupted copies of the config (issue 14 item 5)', () => {
@@ -111,8 +113,7 @@ describe('our state file damaged during a session (issue 14 item 4)', () => {
   it('session end on a truncated state: the watchdog finds the values by keyring and strips once the session is gone', async () => {
     const values = { gh: testSecret('gh'), db: testSecret('db') };
     const { run, backend } = inProcessCli(t.env, t.home);
-    await run(['add', 'gh', '--server', 'gh', '--env', 'GITHUB_TOKEN', '--stdin'], values.gh);
-    await run(['add', 'db', '--server', 'db', '--env', 'PGPASSWORD', '--stdin'], values.db);
+    await addKeys(run, values);
     const c = claude();
     await startSession(ctx, c.id, known(values));
     writeFileSync(stateFile(ctx.paths), '');
@@ -135,8 +136,7 @@ describe('our state file damaged during a session (issue 14 item 4)', () => {
   it('a deleted state file is noticed by the watchdog, which strips when the session ends', async () => {
     const values = { gh: testSecret('gh'), db: testSecret('db') };
     const { run } = inProcessCli(t.env, t.home);
-    await run(['add', 'gh', '--server', 'gh', '--env', 'GITHUB_TOKEN', '--stdin'], values.gh);
-    await run(['add', 'db', '--server', 'db', '--env', 'PGPASSWORD', '--stdin'], values.db);
+    await addKeys(run, values);
     const c = claude();
     await startSession(ctx, c.id, known(values));
     const watchdog = run(['watchdog']);
@@ -153,8 +153,7 @@ describe('our state file damaged during a session (issue 14 item 4)', () => {
   it('cleanup strips a value without a record after the state was truncated', async () => {
     const values = { gh: testSecret('gh'), db: testSecret('db') };
     const { run } = inProcessCli(t.env, t.home);
-    await run(['add', 'gh', '--server', 'gh', '--env', 'GITHUB_TOKEN', '--stdin'], values.gh);
-    await run(['add', 'db', '--server', 'db', '--env', 'PGPASSWORD', '--stdin'], values.db);
+    await addKeys(run, values);
     const c = claude();
     await startSession(ctx, c.id, known(values));
     writeFileSync(stateFile(ctx.paths), '');
