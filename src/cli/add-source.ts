@@ -11,7 +11,7 @@ import { output, type CliContext } from './context.js';
 import { askLine, readSecret } from './secret-input.js';
 import { envFilePath } from '../sources/env-file.js';
 import { approvalState, approve } from '../sources/approval.js';
-import { userKeyringItems } from '../sources/project-policy.js';
+import { refusedVariable, userKeyringItems } from '../sources/project-policy.js';
 import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from '../sources/project.js';
 import { describeRef, keyringRef, refProblem, sameRef, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from '../registry/source-ref.js';
 import { sourceContext, sourceFor } from '../sources/resolver.js';
@@ -116,13 +116,22 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
   let servers = list(p, 'server');
   let envVar = str(p, 'env');
   const fresh: ProjectTarget[] = [];
-  if (servers.length > 0 || envVar !== undefined || !existing) {
+  // A new entry without --server and --env whose NAME is a variable name: no targets, the
+  // proposal's shape ({"NAME": {"source": "built-in", "id": ...}}): `run` gives it as NAME.
+  const runOnly = !existing && servers.length === 0 && envVar === undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+  if (servers.length > 0 || envVar !== undefined || (!existing && !runOnly) || (runOnly && interactive)) {
     if (servers.length === 0) {
       if (!interactive) throw new UsageError('missing --server: name the MCP server that gets this key');
-      const answer = (await askLine(ctx, 'MCP server: ')).trim();
-      if (!answer) throw new UsageError('missing --server: name the MCP server that gets this key');
-      servers = [answer];
+      const answer = (await askLine(ctx, runOnly ? `MCP server (Enter for none: 'keyring-inject run' gives it as ${name}): ` : 'MCP server: ')).trim();
+      if (!answer && !runOnly) throw new UsageError('missing --server: name the MCP server that gets this key');
+      servers = answer ? [answer] : [];
     }
+  }
+  if (servers.length === 0 && runOnly) {
+    const refused = refusedVariable(name);
+    if (refused) throw new UsageError(refused);
+  }
+  if (servers.length > 0 || envVar !== undefined) {
     servers.forEach(checkServerName);
     if (envVar === undefined) {
       if (!interactive) throw new UsageError('missing --env: name the environment variable the server reads');

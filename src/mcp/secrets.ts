@@ -5,7 +5,6 @@
 // in the OS keyring under an id (CRM_API_KEY -> crm-api-key), and the reference
 // {"CRM_API_KEY": {"source": "built-in", "id": "crm-api-key"}} in the project's
 // .claude/secrets.json, which `keyring-inject run` reads (the name is the variable it sets).
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { KiError, oneLine } from '../core/errors.js';
@@ -13,6 +12,7 @@ import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import type { Registry } from '../registry/registry.js';
 import { loadRegistry } from '../registry/store.js';
+import { allowCommand, approvalState } from '../sources/approval.js';
 import { loadProjectFile, projectFileFor } from '../sources/project.js';
 import { describeRef } from '../registry/source-ref.js';
 import { writeProjectReference } from './project-reference.js';
@@ -118,7 +118,7 @@ export async function storeSecret(deps: SecretsDeps, plan: PlannedRequest, value
 }
 
 export interface SecretListing {
-  project?: { file: string; secrets: { name: string; source: string; id: string; stored: boolean | null }[]; problem?: string };
+  project?: { file: string; secrets: { name: string; source: string; id: string; stored: boolean | null }[]; problem?: string; unapproved?: string };
   registry: { name: string; source: string; env: string[]; stored: boolean | null }[];
   problems: string[];
 }
@@ -148,24 +148,17 @@ export async function listSecrets(deps: SecretsDeps): Promise<SecretListing> {
   const where = projectTarget(deps);
   if (!('problem' in where)) {
     try {
-      const project = await loadProjectFile(where);
-      if (project.entries.size > 0 || (await exists(where.file))) {
+      const st = await approvalState(deps.paths, where);
+      if (st.state !== 'none') {
         const secrets = [];
-        for (const [name, e] of project.entries) secrets.push({ name, source: e.ref.source === 'keyring' ? 'built-in' : e.ref.source, id: e.ref.id, stored: e.ref.source === 'keyring' ? await storedIn(e.ref.id) : null });
-        out.project = { file: where.file, secrets };
+        for (const [name, e] of st.project.entries) secrets.push({ name, source: e.ref.source === 'keyring' ? 'built-in' : e.ref.source, id: e.ref.id, stored: e.ref.source === 'keyring' ? await storedIn(e.ref.id) : null });
+        out.project = { file: where.file, secrets, ...(st.state === 'approved' ? {} : { unapproved: `not approved on this machine${st.state === 'changed' ? ' since it changed' : ''}: nothing uses it until the user reads it and runs '${allowCommand(where.root)}' in a terminal` }) };
       }
     } catch (err) {
       out.project = { file: where.file, secrets: [], problem: oneLine((err as Error).message) };
     }
   }
   return out;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return readFile(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** The listing as the model reads it: one line per secret. */
@@ -175,6 +168,7 @@ export function formatListing(l: SecretListing): string {
   if (l.project) {
     lines.push(`Project secrets (${l.project.file}):`);
     if (l.project.problem) lines.push(`  unusable: ${l.project.problem}`);
+    if (l.project.unapproved) lines.push(`  ${l.project.unapproved}`);
     for (const s of l.project.secrets) lines.push(`  ${s.name}: ${s.source} ${s.id}, ${state(s.stored)}`);
     if (!l.project.problem && l.project.secrets.length === 0) lines.push('  (none)');
   } else lines.push('Project secrets: none (no .claude/secrets.json)');

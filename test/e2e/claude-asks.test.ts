@@ -20,7 +20,7 @@ import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/s
 import { testSecret } from '../helpers/secret.js';
 import { CLI, runCli } from '../helpers/spawn-cli.js';
 import { CLAUDE_BIN, claudeEnv, findInTree, killAllClaude, makeClaudeHome, runClaude, shellQuote, type ClaudeHome } from './harness/claude-home.js';
-import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi, type FakeReply } from './harness/fake-api.js';
+import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi, type FakeReply, toolResults } from './harness/fake-api.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,23 +44,6 @@ async function startCrm(): Promise<{ url: string; seen: string[]; close(): Promi
     seen,
     close: () => new Promise((r) => server.close(() => r())),
   };
-}
-
-/** tool_result blocks of the last request to the model, by tool_use id. */
-function toolResults(api: FakeApi): Map<string, { text: string; isError: boolean }> {
-  const reqs = api.messageRequests();
-  const out = new Map<string, { text: string; isError: boolean }>();
-  const last = reqs[reqs.length - 1];
-  if (!last) return out;
-  const body = JSON.parse(last.body) as { messages: { content: unknown }[] };
-  for (const m of body.messages) {
-    if (!Array.isArray(m.content)) continue;
-    for (const c of m.content as Record<string, unknown>[]) {
-      if (c.type !== 'tool_result') continue;
-      out.set(String(c.tool_use_id), { text: typeof c.content === 'string' ? c.content : JSON.stringify(c.content), isError: c.is_error === true });
-    }
-  }
-  return out;
 }
 
 /** Submit the value as a browser would: GET the form, then POST it from the page's own origin. */

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript, type FakeReply } from './harness/fake-api.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript, type FakeReply, toolResults } from './harness/fake-api.js';
 import { CLAUDE_BIN, REPO_ROOT, claudeEnv, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from './harness/claude-home.js';
 import { execFileSync } from 'node:child_process';
 import { HAVE_SECRET_SERVICE, startPrivateSecretService, testService } from '../helpers/secret-service.js';
@@ -95,25 +95,6 @@ function runLauncher(e: Env, args: readonly string[]): Promise<SpawnResult> {
 /** Every form in which the value could sit in a request body (JSON text). */
 function valueForms(v: string): string[] {
   return [v, JSON.stringify(v).slice(1, -1)];
-}
-
-/** The tool_result blocks of the last request, by tool_use id, as text. */
-function toolResults(api: FakeApi): Map<string, { text: string; isError: boolean }> {
-  const reqs = api.messageRequests();
-  const last = reqs[reqs.length - 1];
-  const out = new Map<string, { text: string; isError: boolean }>();
-  if (!last) return out;
-  const body = JSON.parse(last.body) as { messages: { content: unknown }[] };
-  for (const m of body.messages) {
-    if (!Array.isArray(m.content)) continue;
-    for (const c of m.content as Record<string, unknown>[]) {
-      if (c.type !== 'tool_result') continue;
-      const content = c.content;
-      const text = typeof content === 'string' ? content : JSON.stringify(content);
-      out.set(String(c.tool_use_id), { text, isError: c.is_error === true });
-    }
-  }
-  return out;
 }
 
 /** Pids of `dist/cli.js watchdog` processes whose HOME is this test's HOME (started by our launcher). */

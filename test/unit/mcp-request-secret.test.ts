@@ -13,6 +13,9 @@ import { MemoryBackend } from '../../src/keyring/memory.js';
 import { startMcpServer } from '../../src/mcp/server.js';
 import { withReference } from '../../src/mcp/project-reference.js';
 import { idFor } from '../../src/mcp/secrets.js';
+import { projectSecretsContext } from '../../src/mcp/session-context.js';
+import { approvalState, approve } from '../../src/sources/approval.js';
+import { loadProjectFile } from '../../src/sources/project.js';
 import { testSecret } from '../helpers/secret.js';
 
 type Msg = { id?: number | string; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: unknown };
@@ -235,6 +238,45 @@ describe('keyring-inject mcp', () => {
     const value = testSecret();
     expect((await http(url, { method: 'POST', body: form(value), headers: FORM })).status).toBe(200);
     expect(textOf(await result)).toMatch(/^stored: /);
+  });
+
+  it('a file approved before stays approved with our entry; one the user never approved stays unapproved, and the answer says so', async () => {
+    mkdirSync(join(project, '.claude'));
+    writeFileSync(projectFile(), JSON.stringify({ OTHER: { source: 'doppler', id: 'OTHER', metadata: { project: 'p', config: 'dev' } } }, null, 2));
+    const where = { root: project, file: projectFile() };
+    await approve(deps.paths, await loadProjectFile(where), new Date());
+    const c = await start();
+    const first = await ask(c);
+    first.el.answer('accept');
+    await http(first.url, { method: 'POST', body: form(testSecret()), headers: FORM });
+    expect(textOf(await first.result)).not.toContain('keyring-inject allow');
+    expect((await approvalState(deps.paths, where)).state).toBe('approved');
+    expect(textOf(await c.call('tools/call', { name: 'list_secrets', arguments: {} }))).not.toContain('not approved');
+
+    // Someone else edits the file (a pull): our next entry does not approve their change.
+    writeFileSync(projectFile(), JSON.stringify({ ...JSON.parse(readFileSync(projectFile(), 'utf8')), EVIL: { source: 'env-file', id: 'X', metadata: { path: '.env' } } }, null, 2));
+    const second = await ask(c, 'MAIL_TOKEN');
+    second.el.answer('accept');
+    await http(second.url, { method: 'POST', body: form(testSecret()), headers: FORM });
+    const answer = textOf(await second.result);
+    expect(answer).toMatch(/^stored: /);
+    expect(answer).toContain(`run 'keyring-inject allow ${project}' in a terminal`);
+    expect((await approvalState(deps.paths, where)).state).toBe('changed');
+    expect(JSON.parse(readFileSync(projectFile(), 'utf8')).MAIL_TOKEN).toEqual({ source: 'built-in', id: 'mail-token' });
+    expect(textOf(await c.call('tools/call', { name: 'list_secrets', arguments: {} }))).toContain('not approved on this machine since it changed');
+  });
+
+  it('SessionStart names the project secrets (never a value) and says when the file is not approved', async () => {
+    expect(await projectSecretsContext(deps.paths, project)).toBeUndefined();
+    mkdirSync(join(project, '.claude'));
+    writeFileSync(projectFile(), JSON.stringify({ CRM_API_KEY: { source: 'built-in', id: 'crm-api-key' } }));
+    const unapproved = await projectSecretsContext(deps.paths, join(project));
+    expect(unapproved).toContain('names these secrets (values are never shown): CRM_API_KEY (built-in crm-api-key)');
+    expect(unapproved).toContain('not approved on this machine');
+    await approve(deps.paths, await loadProjectFile({ root: project, file: projectFile() }), new Date());
+    const approved = await projectSecretsContext(deps.paths, project);
+    expect(approved).toContain('keyring-inject run [--only NAME,...] -- COMMAND');
+    expect(approved).toContain('Do not ask the user for a key listed here');
   });
 
   it('refuses names that are not variable names, and does not run outside a project', async () => {

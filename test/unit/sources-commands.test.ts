@@ -162,6 +162,20 @@ describe('add --project: references in .claude/secrets.json', () => {
     expect(got()).toEqual({ DATABASE_URL: sha(v) });
     expectNoLeak(v, outputs, [join(t.home, '.claude'), join(proj, '.claude')]);
   });
+
+  it('without --server and --env: the proposal\'s run-only entry, given to run as NAME (what request_secret tells a -p user to type)', async () => {
+    const v = testSecret();
+    const r = await cli(add, ['CRM_API_KEY', '--project', proj, '--source', 'keyring', '--id', 'crm-api-key', '--stdin'], `${v}\n`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(projFile(), 'utf8'))).toEqual({ CRM_API_KEY: { source: 'keyring', id: 'crm-api-key' } });
+    const ran = await cli(run, ['--', process.execPath, child('CRM_API_KEY')], undefined, proj);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(got()).toEqual({ CRM_API_KEY: sha(v) });
+    // A loader variable is no run-only name; a NAME that is no variable name still needs targets.
+    expect((await cli(add, ['NODE_OPTIONS', '--project', proj, '--id', 'x', '--stdin'], 'v')).code).toBe(2);
+    expect((await cli(add, ['crm.key', '--project', proj, '--id', 'y', '--stdin'], 'v')).stderr).toContain('missing --server');
+    expectNoLeak(v, outputs, [t.home]);
+  });
 });
 
 describe('run with a project file', () => {

@@ -50,7 +50,9 @@ is asked for on a terminal.
                  git root of the current directory). Without --scope: a team reference instead
                  (never a value) in PATH's .claude/secrets.json (the nearest one up to the git
                  top, else created there) for 'keyring-inject run' in that project;
-                 --source keyring still puts the value into your keyring, under --id
+                 --source keyring still puts the value into your keyring, under --id.
+                 Without --server and --env (and not on a terminal, or Enter at the
+                 prompt) the entry has no targets: 'run' gives it as the variable NAME
 ${SOURCE_HELP}
   --stdin        read the value from standard input
   --json         print the result as JSON`,

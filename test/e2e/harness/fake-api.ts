@@ -326,3 +326,22 @@ export async function startFakeApi(script?: FakeApiScript | ReplyProducer[]): Pr
       }),
   };
 }
+
+/** The tool_result blocks of the last request to the model, by tool_use id: what the model saw of each tool call. */
+export function toolResults(api: FakeApi): Map<string, { text: string; isError: boolean }> {
+  const reqs = api.messageRequests();
+  const last = reqs[reqs.length - 1];
+  const out = new Map<string, { text: string; isError: boolean }>();
+  if (!last) return out;
+  const body = JSON.parse(last.body) as { messages: { content: unknown }[] };
+  for (const m of body.messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const c of m.content as Record<string, unknown>[]) {
+      if (c.type !== 'tool_result') continue;
+      const content = c.content;
+      const text = typeof content === 'string' ? content : JSON.stringify(content);
+      out.set(String(c.tool_use_id), { text, isError: c.is_error === true });
+    }
+  }
+  return out;
+}
