@@ -38,7 +38,8 @@ notice that 'status' and the next SessionStart message show.`,
     let sawWork = false;
     for (let tick = 0; ; tick++) {
       if (!existsSync(stateFile(ctx.paths))) {
-        if (!sawWork) return 0;
+        // The whole data dir gone (uninstall, or the registry with it): nothing left to go by.
+        if (!sawWork || !existsSync(ctx.paths.dataDir)) return 0;
         await withState(ctx.paths, async (state) => {
           state.recover ??= 'removed';
         }).catch(() => undefined);
