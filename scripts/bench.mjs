@@ -85,16 +85,25 @@ for (const [label, mb] of want('sizes') ? [['small', 0], ['5 MB', 5], ['20 MB', 
   const h = makeHome(mb);
   const start = [];
   const end = [];
+  // The hooks' parent is this process: alive, and a node process, as a node-run Claude Code
+  // is, so session-start registers it as the session's client and really injects, and
+  // session-end (the last session ending) really strips. Checked after every run.
+  const valuesIn = () => {
+    const text = readFileSync(join(h.home, '.claude.json'), 'utf8');
+    return Array.from({ length: 10 }, (_, k) => text.includes(`bench-value-${k}-${process.pid}`)).filter(Boolean).length;
+  };
   for (let r = 0; r < RUNS; r++) {
     start.push(timeRun([CLI, 'hook', 'session-start'], { env: h.env, input: input('SessionStart', { source: 'startup' }) }));
+    if (valuesIn() !== 10) throw new Error(`session-start did not inject the 10 keys (${valuesIn()} in the config)`);
     end.push(timeRun([CLI, 'hook', 'session-end'], { env: h.env, input: input('SessionEnd', { reason: 'other' }) }));
+    if (valuesIn() !== 0) throw new Error('session-end did not strip the keys');
   }
   // What any hook pays before its own work: Node, our bundle, reading and checking the input.
   const idle = label === 'small' ? stats(repeat(RUNS, () => timeRun([CLI, 'hook', 'session-end'], { env: h.env, input: input('SessionEnd', { reason: 'clear' }) }))) : undefined;
   const cfg = readFileSync(join(h.home, '.claude.json'), 'utf8');
   if (cfg.includes('bench-value-')) throw new Error('a value was left in the config');
   results[label] = { start: stats(start), end: stats(end), bytes: h.bytes };
-  console.log(`\n${label} config (${(h.bytes / 1e6).toFixed(2)} MB), 10 keys over 5 servers:`);
+  console.log(`\n${label} config (${(h.bytes / 1e6).toFixed(2)} MB), 10 keys over 5 servers (each start injected all 10, each end stripped them):`);
   console.log(`  hook session-start  ${fmt(results[label].start)}  = ${(results[label].start.median / floor).toFixed(2)}× floor`);
   console.log(`  hook session-end    ${fmt(results[label].end)}  = ${(results[label].end.median / floor).toFixed(2)}× floor`);
   if (idle) {

@@ -166,6 +166,8 @@ export interface EditOptions<T> {
   settleMs?: number;
   /** The one-line error when the file keeps changing (names the fix). */
   busy?: string;
+  /** Runs under the same lock hold once the edit is done (e.g. scrubbing the file's copies). */
+  locked?: (outcome: EditOutcome<T>) => Promise<void>;
   /** Tries per lock hold; and lock holds, with a short pause between them. */
   attempts?: number;
   rounds?: number;
@@ -187,14 +189,18 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
   const rounds = opts.rounds ?? 1;
   const busy = opts.busy ?? `${file} keeps changing under us (Claude Code writes it without the lock): try again in a moment`;
   let written = false;
+  const done = async (outcome: EditOutcome<T>) => {
+    await opts.locked?.(outcome);
+    return outcome;
+  };
   for (let round = 0; ; round++) {
     const outcome = await withConfigLock(file, async (): Promise<EditOutcome<T> | 'again'> => {
       for (let attempt = 0; attempt < attempts; attempt++) {
         const before = await stampOf(file);
         const text = await readConfigText(file);
-        if (text === undefined) return { exists: false };
+        if (text === undefined) return done({ exists: false });
         const step = edit(text);
-        if (step.text === text || opts.dryRun) return { exists: true, result: step.result, written };
+        if (step.text === text || opts.dryRun) return done({ exists: true, result: step.result, written });
         await opts.beforeWrite?.(step.result);
         let ok = false;
         try {
@@ -205,7 +211,7 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
         if (!ok) continue;
         written = true;
         const again = await readConfigText(file);
-        if (again !== undefined && (again === step.text || (opts.verify?.(again, step.result) ?? false))) return { exists: true, result: step.result, written };
+        if (again !== undefined && (again === step.text || (opts.verify?.(again, step.result) ?? false))) return done({ exists: true, result: step.result, written });
       }
       return 'again';
     }, opts.lockWaitMs);

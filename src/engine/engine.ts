@@ -364,25 +364,27 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
     const r = strip(text);
     return { text: r.text, result: r.found };
   };
+  let copies: Awaited<ReturnType<typeof scrubCopies>> | undefined;
+  let tempFiles: string[] = [];
   const done = await editConfig(file, edit, {
     dryRun,
     verify: (text) => strip(text).found.length === 0,
     attempts: MAX_ATTEMPTS,
     busy: `${file} kept changing while we tried to strip it: run 'keyring-inject cleanup'`,
     ...(ctx.configLockWaitMs === undefined ? {} : { lockWaitMs: ctx.configLockWaitMs }),
+    // Claude Code's copies of the file, under the same lock hold.
+    locked: async () => {
+      copies = await scrubCopies(ctx.paths, state, known, dryRun, known.length > 0);
+      tempFiles = await orphanTempFiles(ctx.paths, true);
+      if (!dryRun) await removeFiles(tempFiles);
+    },
   });
-  const stripped = done.exists ? done.result : [];
-  return withConfigLock(file, async () => {
-    const copies = await scrubCopies(ctx.paths, state, known, dryRun, known.length > 0);
-    const tempFiles = await orphanTempFiles(ctx.paths, true);
-    if (!dryRun) {
-      await removeFiles(tempFiles);
-      // The watchdog checks once more for a few seconds: a racing writer may bring a value back.
-      state.tombstones = { records: [...(state.tombstones?.records ?? []), ...state.injected], until: ctx.now().getTime() + TOMBSTONE_MS };
-      state.injected = [];
-    }
-    return { stripped, copies: copies.cleaned, tempFiles };
-  }, ctx.configLockWaitMs);
+  if (!dryRun) {
+    // The watchdog checks once more for a few seconds: a racing writer may bring a value back.
+    state.tombstones = { records: [...(state.tombstones?.records ?? []), ...state.injected], until: ctx.now().getTime() + TOMBSTONE_MS };
+    state.injected = [];
+  }
+  return { stripped: done.exists ? done.result : [], copies: copies?.cleaned ?? [], tempFiles };
 }
 
 export const TOMBSTONE_MS = 3000;
