@@ -19,7 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { CLI, runCli } from '../helpers/spawn-cli.js';
-import { CLAUDE_BIN, claudeEnv, findInTree, killAllClaude, makeClaudeHome, runClaude, shellQuote, type ClaudeHome } from './harness/claude-home.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, findInTree, killAllClaude, makeClaudeHome, runClaude, shellQuote, type ClaudeHome } from './harness/claude-home.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi, type FakeReply, toolResults } from './harness/fake-api.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
@@ -198,6 +198,23 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       const received = api.allReceivedText();
       for (const form of [value, JSON.stringify(value).slice(1, -1)]) expect(received.includes(form)).toBe(false);
       expect(findInTree(home.root, value)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'the plugin (.claude-plugin/plugin.json, no install) declares the MCP server too',
+    async () => {
+      const LIST_VIA_PLUGIN = 'mcp__plugin_keyring-inject_keyring-inject__list_secrets';
+      const api = await startFakeApi({ replies: [tool('toolu_list_by_plugin', LIST_VIA_PLUGIN, {}), { type: 'text', text: DEFAULT_FAKE_TEXT }] });
+      scene.api = api;
+      const home = makeClaudeHome({});
+      scene.home = home;
+      const res = await runClaude(home, ['-p', 'which secrets are there?', '--plugin-dir', REPO_ROOT, '--allowedTools', LIST_VIA_PLUGIN], { api, timeoutMs: 90_000 });
+      expect(res.code, res.stderr).toBe(0);
+      const r = toolResults(api).get('toolu_list_by_plugin');
+      expect(r?.isError, r?.text).toBe(false);
+      expect(r?.text).toContain('Project secrets: none (no .claude/secrets.json)');
     },
     TEST_TIMEOUT_MS,
   );
