@@ -3,6 +3,7 @@
 import { KiError } from '../core/errors.js';
 import { readStdinBounded } from '../core/stdin.js';
 import type { CliContext } from './context.js';
+import { parseJson } from '../core/parse-json.js';
 
 export interface HookInput {
   session_id: string;
@@ -18,12 +19,7 @@ const READ_TIMEOUT_MS = 3000;
 export async function readHookInput(ctx: CliContext, expectedEvent: string): Promise<HookInput> {
   if (ctx.stdin.isTTY) throw new KiError(`hook ${expectedEvent} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand (see 'keyring-inject status')`);
   const text = await readStdinBounded(ctx, 'hook', MAX_BYTES, READ_TIMEOUT_MS, 'nothing was changed');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new KiError(`hook ${expectedEvent}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'}); nothing was changed`);
-  }
+  const data = parseJson(text, () => new KiError(`hook ${expectedEvent}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'}); nothing was changed`));
   if (typeof data !== 'object' || data === null) throw new KiError(`hook ${expectedEvent}: stdin is not a JSON object; nothing was changed`);
   const d = data as Record<string, unknown>;
   if (typeof d.session_id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(d.session_id)) {

@@ -4,6 +4,7 @@
 import { KiError } from '../core/errors.js';
 import { readStdinBounded, type Stdin } from '../core/stdin.js';
 import { isRecord } from '../core/is-record.js';
+import { parseJson } from '../core/parse-json.js';
 
 export type GuardEvent = 'UserPromptSubmit' | 'PreToolUse' | 'PostToolUse';
 
@@ -26,12 +27,7 @@ const READ_TIMEOUT_MS = 10_000;
 
 /** Parse and check one guard input. Error messages never quote the input. */
 export function parseGuardInput(text: string, expected: GuardEvent): GuardInput {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new KiError(`guard ${expected}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'})`);
-  }
+  const data = parseJson(text, () => new KiError(`guard ${expected}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'})`));
   if (!isRecord(data)) throw new KiError(`guard ${expected}: stdin is not a JSON object`);
   if (typeof data.session_id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(data.session_id)) {
     throw new KiError(`guard ${expected}: stdin has no valid session_id`);

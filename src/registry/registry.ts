@@ -4,6 +4,7 @@ import type { BackendId } from '../keyring/backend.js';
 import { parseSourceRef, type SourceRef } from './source-ref.js';
 import { isRecord } from '../core/is-record.js';
 import type { Scope } from '../claude/scope.js';
+import { parseJson } from '../core/parse-json.js';
 
 
 /**
@@ -199,12 +200,7 @@ export function withoutKey(reg: Registry, name: string): Registry {
 
 /** Parse and validate registry JSON; a hand-edited or damaged file gets a clear error. */
 export function parseRegistry(text: string, file: string): Registry {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new RegistryFormatError(file, 'it is not valid JSON');
-  }
+  const data = parseJson(text, () => new RegistryFormatError(file, 'it is not valid JSON'));
   if (!isRecord(data) || data.version !== 1 || !isRecord(data.keys)) {
     throw new RegistryFormatError(file, 'expected {"version": 1, "keys": {...}}');
   }

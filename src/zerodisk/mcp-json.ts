@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { isRecord } from '../core/is-record.js';
+import { parseJson } from '../core/parse-json.js';
 
 /** `.mcp.json` files from `start` up to the project root (closest first). */
 export async function mcpJsonFiles(start: string, projectRoot: string): Promise<string[]> {
@@ -22,12 +23,7 @@ export async function mcpJsonEntry(start: string, projectRoot: string, server: s
   for (const file of await mcpJsonFiles(start, projectRoot)) {
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      throw new KiError(`${file} is not valid JSON: fix it first`);
-    }
+    const data = parseJson(text, () => new KiError(`${file} is not valid JSON: fix it first`));
     const servers = isRecord(data) && isRecord(data.mcpServers) ? data.mcpServers : {};
     if (Object.prototype.hasOwnProperty.call(servers, server)) return { file, entry: servers[server] };
   }
