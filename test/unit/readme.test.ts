@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GNOME_KEYRING_PACKAGES, GNOME_KEYRING_STEPS } from '../../src/keyring/headless-advice.js';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -46,4 +47,10 @@ describe('README.md', () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it('gives the headless steps exactly as the product prints them (test/integration/headless-advice.test.ts types those)', () => {
+    expect(readme).toContain(`sudo apt-get install ${GNOME_KEYRING_PACKAGES}`);
+    for (const step of GNOME_KEYRING_STEPS) expect(readme).toMatch(new RegExp(`^ *${step.command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( +#.*)?$`, 'm'));
+  });
 });
+
