@@ -19,6 +19,7 @@
 // Injected values the keyring does not give (it is locked, or the key is in a networked source)
 // those two read from the config, confirmed by our HMAC records, so that a locked keyring does
 // not switch masking off; when neither can tell what to hide, PostToolUse withholds the output.
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { oneLine } from '../core/errors.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
@@ -27,7 +28,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { DEFAULT_SERVICE } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/store.js';
 import { requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
-import { findProjectFile, loadProjectFile } from '../sources/project.js';
+import { findProjectFile, parseProjectFile } from '../sources/project.js';
 import type { SourceRef } from '../registry/source-ref.js';
 import type { SourceRequest } from '../sources/source.js';
 import type { GuardInput } from './input.js';
@@ -68,7 +69,9 @@ async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<Sour
 async function projectEntries(paths: ClaudePaths, cwd: string): Promise<Map<string, { ref: SourceRef }> | undefined> {
   const where = findProjectFile(cwd, paths.configDir);
   if (!where) return undefined;
-  const project = await loadProjectFile(where);
+  // Parsed without loadProjectFile's hash (approval is not the guard's business): node:crypto
+  // stays unloaded on this path.
+  const project = parseProjectFile(await readFile(where.file, 'utf8'), where.file, where.root);
   return new Map([...project.entries].map(([name, e]) => [name, { ref: { ...e.ref, root: project.root } }]));
 }
 

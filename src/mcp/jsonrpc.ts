@@ -5,6 +5,7 @@
 // and wait for its answer.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { isRecord } from '../core/is-record.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 type Id = string | number;
@@ -31,9 +32,6 @@ export interface Peer {
   closed: Promise<void>;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Serve `handlers` (method -> handler) on `input`/`output`. Requests are answered in any order;
@@ -62,10 +60,10 @@ export function serveJsonRpc(input: Readable, output: Writable, handlers: Readon
       send({ id: null, error: { code: -32700, message: 'parse error' } });
       return;
     }
-    if (!isObject(msg)) return;
+    if (!isRecord(msg)) return;
     const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? msg.id : undefined;
     if (typeof msg.method === 'string') {
-      const params = isObject(msg.params) ? msg.params : {};
+      const params = isRecord(msg.params) ? msg.params : {};
       if (id === undefined) {
         onNotification?.(msg.method, params);
         return;
@@ -90,7 +88,7 @@ export function serveJsonRpc(input: Readable, output: Writable, handlers: Readon
     const waiter = pending.get(id);
     if (!waiter) return;
     pending.delete(id);
-    if (isObject(msg.error)) waiter.reject(new RpcError(typeof msg.error.code === 'number' ? msg.error.code : -32603, String(msg.error.message ?? 'error')));
+    if (isRecord(msg.error)) waiter.reject(new RpcError(typeof msg.error.code === 'number' ? msg.error.code : -32603, String(msg.error.message ?? 'error')));
     else waiter.resolve(msg.result);
   });
 

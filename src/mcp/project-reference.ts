@@ -13,10 +13,8 @@ import { writeFileAtomicLazily } from '../core/lazy-load.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { approvalState, approve } from '../sources/approval.js';
 import { loadProjectFile } from '../sources/project.js';
+import { isRecord } from '../core/is-record.js';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The file's text with the reference added (undefined: it is there already). Pure. */
 export function withReference(text: string | undefined, name: string, id: string): string | undefined {
@@ -28,12 +26,12 @@ export function withReference(text: string | undefined, name: string, id: string
     } catch {
       throw new KiError('the project file is not valid JSON: fix it first');
     }
-    if (!isObject(parsed)) throw new KiError('the project file is not a JSON object: fix it first');
+    if (!isRecord(parsed)) throw new KiError('the project file is not a JSON object: fix it first');
     data = parsed;
   }
   const old = data[name];
-  if (isObject(old) && (old.source === 'built-in' || old.source === 'keyring') && old.id === id) return undefined;
-  data[name] = isObject(old) && old.source === 'keyring' ? { ...old, id } : { ...(isObject(old) ? old : {}), source: 'built-in', id };
+  if (isRecord(old) && (old.source === 'built-in' || old.source === 'keyring') && old.id === id) return undefined;
+  data[name] = isRecord(old) && old.source === 'keyring' ? { ...old, id } : { ...(isRecord(old) ? old : {}), source: 'built-in', id };
   return `${JSON.stringify(data, null, 2)}\n`;
 }
 

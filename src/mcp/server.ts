@@ -14,6 +14,7 @@
 // result instead, for the user to open (see docs/claude-asks.md for why that is acceptable).
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { shellQuote } from '../core/shell.js';
 import { allowCommand } from '../sources/approval.js';
 import { INVALID_PARAMS, RpcError, serveJsonRpc, type Peer } from './jsonrpc.js';
 import { openSecretPage, type PageOutcome, type SecretPage } from './secret-page.js';
@@ -126,7 +127,7 @@ export function startMcpServer(input: Readable, output: Writable, deps: McpServe
       if (o.kind !== 'closed') return answerFor(o, plan); // the value came in just before
       if (first.client.action === 'error') return text(`not stored: the client could not show the page (${(first.client as { message?: string }).message ?? 'error'}); nothing was stored`, true);
       return text(
-        `cancelled: the user declined, or Claude Code could not show the page (in 'claude -p' every such request is cancelled). Nothing was stored. The user can store it in a terminal instead: keyring-inject add ${plan.name} --project ${plan.root} --source keyring --id ${plan.id}`,
+        `cancelled: the user declined, or Claude Code could not show the page (in 'claude -p' every such request is cancelled). Nothing was stored. The user can store it in a terminal instead: keyring-inject add ${plan.name} --project ${shellQuote(plan.root)} --source keyring --id ${plan.id}`,
       );
     }
     const outcome = await page.outcome;

@@ -88,13 +88,15 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('Claude asks
       const service = testService();
       const crm = await startCrm();
       scene.crm = crm;
-      const ids = { ask: 'toolu_ask', run: 'toolu_run', list: 'toolu_list', run2: 'toolu_run2' };
+      const ids = { ask: 'toolu_ask', run: 'toolu_run', list: 'toolu_list', print: 'toolu_print', run2: 'toolu_run2' };
       const api = await startFakeApi({
         replies: [
           tool(ids.ask, TOOL, { name: 'CRM_API_KEY', purpose: 'to read contacts from the CRM API' }),
           tool(ids.run, 'Bash', { command: 'keyring-inject run -- node fetch.js', description: 'fetch contacts' }),
           { type: 'text', text: 'session one done' },
           tool(ids.list, LIST, {}),
+          // A model that wants the value itself: denied before it runs.
+          tool(ids.print, 'Bash', { command: 'keyring-inject run -- printenv CRM_API_KEY', description: 'show key' }),
           tool(ids.run2, 'Bash', { command: 'keyring-inject run --only CRM_API_KEY -- node fetch.js', description: 'fetch contacts' }),
           { type: 'text', text: DEFAULT_FAKE_TEXT },
         ],
@@ -187,6 +189,8 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       expect(res.code, res.stderr).toBe(0);
       const r2 = toolResults(api);
       expect(r2.get(ids.list)?.text).toContain('CRM_API_KEY: built-in crm-api-key, stored');
+      expect(r2.get(ids.print)?.isError).toBe(true);
+      expect(r2.get(ids.print)?.text).toContain("Blocked by keyring-inject: 'printenv' under keyring-inject run would only show the keys");
       expect(r2.get(ids.run2)?.text).toContain('contacts: Ada, Grace');
       expect(crm.seen).toEqual([`Bearer ${value}`, `Bearer ${value}`]);
       // SessionStart named the project's secret for the model (never its value).
