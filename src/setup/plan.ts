@@ -65,7 +65,7 @@ export function planSetup(facts: SetupFacts): SetupPlan {
   if (ids(injected).length > 0) steps.push({ kind: 'import', mode: 'inject', count: ids(injected).length, exclude: ids(zeroDisk) });
   const rows: Row[] = [];
   for (const s of facts.servers) {
-    const keys = [...new Set([...s.keys.map((k) => `${k.from === 'keyring' ? 'keyring' : k.from}: ${k.key}`), ...s.plaintext.map((p) => `keyring: ${p.key}`)])];
+    const keys = [...new Set([...s.keys.map((k) => `${k.from}: ${k.key}`), ...s.plaintext.map((p) => `keyring: ${p.key}`)])];
     const hasKeys = keys.length > 0;
     const from = hasKeys ? keys.join(', ') : '-';
     if (!hasKeys) {

@@ -76,7 +76,8 @@ The main job, in one command. It
   3. puts every server with a key in the best mode it supports: zero-disk ('wrap': the key is
      read from the keyring when the server starts, never written to a file) wherever possible,
      injection (in the config only while a session runs) where not;
-  4. installs the session hooks and the guards ('keyring-inject install');
+  4. does what 'keyring-inject install' does: the runtime copy, the session hooks, the guards,
+     and the 'keyring-inject mcp' server through which Claude can ask you for a key;
   5. offers the 'claude' alias when a server needs the launcher;
   6. ends with a table: server, where its key comes from, how it is protected.
 It shows the plan and asks before changing anything. Running it again changes nothing and says
