@@ -1,6 +1,6 @@
 // Is a plaintext value in a server's `env` or `headers` a secret worth moving into the keyring?
 // Every value is a candidate unless one of these rules says it is obviously not a secret
-// (README "Zero-disk mode" documents the same list):
+// (docs/zero-disk.md documents the same list):
 //   - empty, or a `${VAR}` reference (Claude Code expands it; nothing to move)
 //   - a boolean word: true false yes no on off (any case)
 //   - a short number: at most 6 digits, optionally signed or with decimals (ports, timeouts, ids)
