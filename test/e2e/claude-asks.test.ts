@@ -71,9 +71,29 @@ interface Scene {
 }
 let scene: Scene = {};
 
+/** Ctrl-C twice, then wait (up to 15 s) until the pane runs the `sleep` after the client. */
+async function endInteractive(socket: string): Promise<void> {
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+  for (let i = 0; i < 75; i++) {
+    const cmd = tmux('display-message', '-p', '-t', 'ki', '#{pane_current_command}');
+    if (cmd.status !== 0 || cmd.stdout.trim() === 'sleep') return;
+    if (i % 10 === 0) {
+      tmux('send-keys', '-t', 'ki', 'C-c');
+      await sleep(300);
+      tmux('send-keys', '-t', 'ki', 'C-c');
+    }
+    await sleep(200);
+  }
+}
+
 describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('Claude asks for a key, uses it, and never sees it (real client)', () => {
   afterEach(async () => {
-    if (scene.tmuxSocket) spawnSync('tmux', ['-S', scene.tmuxSocket, 'kill-server'], { stdio: 'ignore' });
+    if (scene.tmuxSocket) {
+      // End the client first (Ctrl-C twice, as a user does): killed with the tmux server, it would
+      // run its SessionEnd hook and write its MCP logs into the temp HOME after cleanup.
+      await endInteractive(scene.tmuxSocket);
+      spawnSync('tmux', ['-S', scene.tmuxSocket, 'kill-server'], { stdio: 'ignore' });
+    }
     killAllClaude();
     await scene.api?.close();
     await scene.crm?.close();
@@ -170,9 +190,7 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
         throw new Error(`${err.message}; the screen:\n${screen()}`);
       });
       await waitFor((s) => s.includes('session one done'), 'the end of the first turn');
-      tmux('send-keys', '-t', 'ki', 'C-c');
-      await sleep(300);
-      tmux('send-keys', '-t', 'ki', 'C-c');
+      await endInteractive(socket);
 
       const r1 = toolResults(api);
       expect(r1.get(ids.ask)?.text).toMatch(/stored: CRM_API_KEY is in the OS keyring as crm-api-key/);
