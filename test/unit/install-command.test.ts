@@ -401,7 +401,7 @@ describe('plugin files', () => {
   it('hooks/hooks.json declares the same hooks, portable: node through the one-line guard, no env -u', () => {
     const hooks = JSON.parse(readFileSync(join(root, 'hooks', 'hooks.json'), 'utf8')).hooks;
     expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
-    const cmd = (args: string) => `node -e "${guardProgram('plugin')}" "\${CLAUDE_PLUGIN_ROOT}/dist/cli.js" ${args}`;
+    const cmd = (args: string) => `node -e "${guardProgram('plugin')}" "\${CLAUDE_PLUGIN_ROOT}/plugin/run.cjs" ${args}`;
     expect(hooks.UserPromptSubmit).toEqual([{ hooks: [{ type: 'command', command: cmd('guard user-prompt-submit'), timeout: 10 }] }]);
     expect(hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: cmd('guard pre-tool-use'), timeout: 10 }] }]);
     expect(hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: cmd('guard post-tool-use'), timeout: 30 }] }]);
