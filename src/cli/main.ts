@@ -1,15 +1,11 @@
 // The CLI shell: picks the command, prints help, turns errors into one line and an exit code.
-import { readFileSync } from 'node:fs';
 import { EXIT_USAGE } from '../core/errors.js';
 import { chooseBackendId } from '../keyring/select.js';
 import { COMMAND_TABLE, type CommandGroup } from './command-table.js';
 import { output, type CliContext } from './context.js';
 import { helpText, reportError, runCommand } from './run-command.js';
+import { VERSION } from './version.js';
 
-// The version in package.json: scripts/build.mjs defines KI_VERSION from it; the test runner,
-// which runs this file unbundled, reads package.json itself.
-declare const KI_VERSION: string | undefined;
-export const VERSION: string = typeof KI_VERSION === 'string' ? KI_VERSION : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 // The first example: the main job.
 const START_EXAMPLE = 'setup   # first run: shows the plan, asks, then protects every MCP server';

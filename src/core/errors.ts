@@ -1,9 +1,10 @@
 // Every failure a user sees is one line that says what went wrong and how to fix it.
 // Messages are built from names and paths only: never from a secret value or file content.
 
-export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
+/** doctor and setup: problems were found. */
+export const EXIT_PROBLEMS = 3;
 
 export class KiError extends Error {
   readonly exitCode: number;

@@ -1,7 +1,7 @@
 // "Install the runtime and the hooks": what `install` does, importable (the `setup` command
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from '../zerodisk/context.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -98,7 +98,7 @@ export interface FullInstallResult extends InstallResult {
  * Everything `install` does: the runtime, the hooks, and every wrapped server re-pointed at the
  * runtime's launcher (so that no entry keeps naming the clone or package it was wrapped from).
  */
-export async function installForUser(ctx: CliContext, opts: Omit<InstallOptions, 'paths'>): Promise<FullInstallResult> {
+export async function installForUser(ctx: ZeroDiskContext, opts: Omit<InstallOptions, 'paths'>): Promise<FullInstallResult> {
   const r = await installRuntimeAndHooks({ ...opts, paths: ctx.paths });
   const rewrapped = opts.dryRun ? [] : (await repointWrapped(ctx)).map(describeServer);
   return { ...r, changed: r.changed || rewrapped.length > 0 || r.mcpServer?.changed === true, rewrapped };

@@ -4,7 +4,7 @@
 // dir. Keys stay in the keyring unless purgeKeys.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { applyEdits, modify, parse } from 'jsonc-parser';
-import type { CliContext } from '../cli/context.js';
+import type { ZeroDiskContext } from '../zerodisk/context.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
 import { describeServer, type ServerRef } from '../zerodisk/wrap-format.js';
@@ -58,7 +58,7 @@ function withoutEmptyMcpServers(text: string): string | undefined {
   return applyEdits(text, modify(text, ['mcpServers'], undefined, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } }));
 }
 
-export async function uninstallAll(ctx: CliContext, opts: { dryRun: boolean; purgeKeys: boolean }, deps: UninstallAllDeps): Promise<UninstallAllReport> {
+export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean; purgeKeys: boolean }, deps: UninstallAllDeps): Promise<UninstallAllReport> {
   const { dryRun } = opts;
   const paths = ctx.paths;
   const record = readRecord(paths.dataDir);

@@ -1,4 +1,4 @@
-import { oneLine } from '../../core/errors.js';
+import { EXIT_PROBLEMS, oneLine } from '../../core/errors.js';
 import { checkHooks } from '../../install/hook-check.js';
 import { readSettingsText } from '../../install/settings-file.js';
 import { registryFile } from '../../core/paths.js';
@@ -11,7 +11,6 @@ import type { Command } from '../command.js';
 import { output } from '../context.js';
 
 /** Distinct from 1 (could not run), so a script can tell "found problems" from "broken". */
-export const EXIT_PROBLEMS = 3;
 
 const MODE_TEXT = {
   wrapped: 'wrapped (zero-disk: keys read from the keyring at spawn)',

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { startMcpServer } from '../../mcp/server.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { VERSION } from '../main.js';
+import { VERSION } from '../version.js';
 
 export const mcp: Command = {
   name: 'mcp',

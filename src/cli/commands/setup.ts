@@ -15,7 +15,7 @@ import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
 import { askLine } from '../secret-input.js';
-import { EXIT_PROBLEMS } from './doctor.js';
+import { EXIT_PROBLEMS } from '../../core/errors.js';
 
 const ALIAS = "alias claude='keyring-inject claude'";
 

@@ -1,6 +1,6 @@
 import { MCP_SERVER_NAME, unregisterMcpServer } from '../../install/mcp-registration.js';
 import { uninstallAll } from '../../install/uninstall-all.js';
-import { cleanupAll } from './cleanup.js';
+import { cleanupAll } from '../cleanup-all.js';
 import { removeHooks } from '../../install/settings-hooks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,0 +1,78 @@
+// What `cleanup` does, shared by the cleanup command and `uninstall --all` (which strips
+// through it too).
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { oneLine } from '../core/errors.js';
+import { deadHolderFiles, STALE_MS } from '../core/file-lock.js';
+import { registryFile } from '../core/paths.js';
+import { resolveValues, stripAllLocked } from '../engine/engine.js';
+import { removeFiles, removeLockDir, staleConfigLock, type KnownValue } from '../engine/scrub.js';
+import { sessionAlive, withState } from '../engine/state.js';
+import { loadRegistry } from '../registry/store.js';
+import { engineContext, output, type CliContext } from './context.js';
+
+export async function cleanupAll(ctx: CliContext, dryRun: boolean) {
+  const out = output(ctx);
+  // With the keyring we also find values that no record remembers (a lost state file).
+  let known: KnownValue[] = [];
+  let keyringChecked = true;
+  try {
+    known = (await resolveValues(await loadRegistry(registryFile(ctx.paths)), ctx.backend())).known;
+  } catch (err) {
+    keyringChecked = false;
+    out.warn(`keyring not readable, so only recorded injections are found: ${oneLine((err as Error).message)}`);
+  }
+  // A config lock left by a writer killed in its first milliseconds has no holder file: wait it out.
+  const engine = { ...engineContext({ ...ctx, spawnWatchdog: undefined }), configLockWaitMs: STALE_MS + 2000 };
+  const report = await withState(ctx.paths, async (state) => {
+    const dead = state.sessions.filter((s) => !sessionAlive(s)).length;
+    const live = state.sessions.length - dead;
+    const stripped = await stripAllLocked(engine, state, known, dryRun);
+    const staleLock = await staleConfigLock(ctx.paths);
+    const ownTemps = [...(await ownTempFiles(ctx.paths.dataDir)), ...(await holderDebris(ctx.paths.dataDir, ctx.paths.configFile))];
+    if (!dryRun) {
+      state.sessions = state.sessions.filter(sessionAlive);
+      if (staleLock) await removeLockDir(staleLock);
+      await removeFiles(ownTemps);
+      // With the keyring read, values were found by value: what a damaged state lost is dealt with.
+      if (keyringChecked) {
+        delete state.recover;
+        delete state.notices;
+      }
+    }
+    return { dryRun, ...stripped, tempFiles: [...stripped.tempFiles, ...ownTemps], staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
+  });
+  return report;
+}
+
+/**
+ * Temp files of our own state and registry writes left by a killed process (`<name>.json.<digits>`):
+ * they never hold a value, but they are litter. A state temp file is an orphan while we hold the
+ * state lock; a registry one once it is older than 30 s.
+ */
+async function ownTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    const m = /^(state|registry)\.json\.\d+$/.exec(name);
+    if (!m) continue;
+    const file = join(dir, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st?.isFile() && (m[1] === 'state' || Date.now() - st.mtimeMs > 30_000)) found.push(file);
+  }
+  return found;
+}
+
+/**
+ * Lock holder files of processes that are gone (`<x>.lock.holder.<inode>-<pid>-…`, left by a kill
+ * while a lock was being taken or released): no value in them, only litter.
+ */
+async function holderDebris(dataDir: string, configFile: string): Promise<string[]> {
+  const names = await readdir(dataDir).catch(() => [] as string[]);
+  const lockDirs = new Set([`${configFile}.lock`]);
+  for (const name of names) {
+    const at = name.indexOf('.lock.holder.');
+    if (at > 0) lockDirs.add(join(dataDir, name.slice(0, at + '.lock'.length)));
+  }
+  return [...lockDirs].flatMap(deadHolderFiles);
+}
