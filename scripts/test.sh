@@ -11,6 +11,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npx tsc --noEmit -p .
+# Lint (Biome), the layer rules (dependency-cruiser, ARCHITECTURE.md), unused code (knip).
+npm run -s lint
 node scripts/build.mjs
 
 # CI runs the full torture suite (hundreds of crash trials, 16+ session storms); a developer's

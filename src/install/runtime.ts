@@ -196,7 +196,10 @@ export function installRuntime(dataDir: string, sourceDir: string): InstalledRun
   return { ...paths, id, dir, changed: previous !== id };
 }
 
-/** Remove the whole runtime (uninstall). */
+/**
+ * Remove the whole runtime (uninstall).
+ * @public (not called yet: kept for uninstall)
+ */
 export function removeRuntime(dataDir: string): boolean {
   const { root } = runtimePaths(dataDir);
   if (!existsSync(root)) return false;

@@ -182,7 +182,7 @@ function removeOne(doc: Doc): { text: string; removed: number } | undefined {
   if (hooks.type !== 'object') return undefined;
   for (const eventProp of hooks.children ?? []) {
     const groups = eventProp.children?.[1];
-    if (!groups || groups.type !== 'array') continue;
+    if (groups?.type !== 'array') continue;
     const found = ourHandlers(groups)[0];
     if (!found) continue;
     const step = removeHandler(doc, groups, found);
@@ -222,7 +222,7 @@ function ourHandlers(groups: Node): Found[] {
     if (group.type !== 'object') continue;
     const listProp = property(group, 'hooks');
     const list = listProp ? valueOf(listProp) : undefined;
-    if (!list || list.type !== 'array') continue;
+    if (list?.type !== 'array') continue;
     for (const handler of list.children ?? []) {
       if (isOurHandler(handler)) found.push({ group, list, handler });
     }

@@ -68,7 +68,7 @@ export function serveJsonRpc(input: Readable, output: Writable, handlers: Readon
         onNotification?.(msg.method, params);
         return;
       }
-      const handler = Object.prototype.hasOwnProperty.call(handlers, msg.method) ? handlers[msg.method] : undefined;
+      const handler = Object.hasOwn(handlers, msg.method) ? handlers[msg.method] : undefined;
       if (!handler) {
         send({ id, error: { code: METHOD_NOT_FOUND, message: `method not found: ${msg.method.slice(0, 64)}` } });
         return;

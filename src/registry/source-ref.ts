@@ -32,7 +32,7 @@ export const SOURCE_ALIASES: Readonly<Record<string, SourceKind>> = { 'built-in'
 /** The source a name means: a kind, or an alias of one. */
 export function sourceKindOf(v: unknown): SourceKind | undefined {
   if (isSourceKind(v)) return v;
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(SOURCE_ALIASES, v) ? SOURCE_ALIASES[v] : undefined;
+  return typeof v === 'string' && Object.hasOwn(SOURCE_ALIASES, v) ? SOURCE_ALIASES[v] : undefined;
 }
 
 export function isSourceKind(v: unknown): v is SourceKind {

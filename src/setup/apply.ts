@@ -7,10 +7,8 @@ import { describeServer } from '../zerodisk/wrap-format.js';
 import { wrapServer } from '../zerodisk/wrap-ops.js';
 import type { Step } from './plan.js';
 
-export interface HooksInstaller<C> {
-  /** Adds (or refreshes) the session hooks and guards; `changed`: settings.json was (or would be) written. */
-  (ctx: C, dryRun: boolean): Promise<{ changed: boolean; settingsFile: string }>;
-}
+/** Adds (or refreshes) the session hooks and guards; `changed`: settings.json was (or would be) written. */
+export type HooksInstaller<C> = (ctx: C, dryRun: boolean) => Promise<{ changed: boolean; settingsFile: string }>;
 
 export interface Applied {
   /** What was done, one line each (names only). */

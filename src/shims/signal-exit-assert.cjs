@@ -4,6 +4,7 @@
 'use strict';
 module.exports = {
   equal(actual, expected, message) {
+    // biome-ignore lint/suspicious/noDoubleEquals: assert.equal compares with ==, and so does its stand-in
     if (actual != expected) throw new TypeError(message);
   },
 };

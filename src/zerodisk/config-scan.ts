@@ -1,7 +1,7 @@
 // What the MCP server entries of a ~/.claude.json say, decoded, with byte offsets (for zero-disk
 // mode). Where they are comes from the one locator, src/claude/json/locate.ts.
 import { ConfigParseError, ConfigShapeError, JsonScanner, isArrayAt, lastMember, readArray, stringAt, type Member, type ObjectInfo } from '../claude/json/scanner.js';
-import { type ConfigLayout } from '../claude/json/locate.js';
+import type { ConfigLayout } from '../claude/json/locate.js';
 import type { ServerRef } from './wrap-format.js';
 
 /** Every server entry in the layout: user scope first, then each laid-out project. */

@@ -72,7 +72,7 @@ function label(f: Finding): string {
 function wrapperProblems(info: ServerInfo): string[] {
   const problems: string[] = [];
   const check = (node: string | undefined, cli: string | undefined) => {
-    if (node && node.startsWith('/') && !existsSync(node)) problems.push(`the wrapper's node binary ${node} no longer exists: run 'keyring-inject wrap' again`);
+    if (node?.startsWith('/') && !existsSync(node)) problems.push(`the wrapper's node binary ${node} no longer exists: run 'keyring-inject wrap' again`);
     if (cli && !existsSync(cli)) problems.push(`the wrapper's ${cli} no longer exists: run 'keyring-inject wrap' again`);
   };
   if (info.command?.value !== undefined && info.args?.values !== undefined) {

@@ -25,7 +25,7 @@ export async function mcpJsonEntry(start: string, projectRoot: string, server: s
     if (text === undefined) continue;
     const data = parseJson(text, () => new KiError(`${file} is not valid JSON: fix it first`));
     const servers = isRecord(data) && isRecord(data.mcpServers) ? data.mcpServers : {};
-    if (Object.prototype.hasOwnProperty.call(servers, server)) return { file, entry: servers[server] };
+    if (Object.hasOwn(servers, server)) return { file, entry: servers[server] };
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { applyEdits, removeMemberEdit, type Edit } from '../claude/json/edit.js'
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import type { Member } from '../claude/json/scanner.js';
 import { allServers, HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
-import { describeServer, type ServerRef } from './wrap-format.js';
+import type { ServerRef } from './wrap-format.js';
 import { isWrapped } from './wrap-patch.js';
 
 export type FindingKind = 'env' | 'header';
@@ -30,10 +30,6 @@ export interface Finding {
   serverWrapped: boolean;
   /** The server is http/sse. */
   http: boolean;
-}
-
-export function findingLabel(f: Pick<Finding, 'ref' | 'kind' | 'name'>): string {
-  return `${describeServer(f.ref)} ${f.kind === 'env' ? 'env' : 'header'} ${f.name}`;
 }
 
 /** `server.NAME` as used by --include / --exclude. */

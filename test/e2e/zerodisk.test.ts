@@ -4,7 +4,6 @@
 // `claude -p hello` starts a wrapped server, which must receive its key, while a watcher reading
 // every file under the temp HOME during the whole session never sees the value.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -206,7 +205,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       const add = await spawnNode([CLI, 'add', 'pr', '--server', 'projrec', '--env', VAR, '--scope', 'local', '--mode', 'wrap', '--stdin'], { env, cwd: h.projectDir, input: value });
       expect(add.code, add.stderr).toBe(0);
       expect(add.stdout.toString()).toContain('wrapped: projrec (local:');
-      const local = ((h.readConfig().projects as Record<string, { mcpServers: Record<string, { args: string[] }> }>)[h.projectDir]?.mcpServers ?? {}).projrec;
+      const local = (h.readConfig().projects as Record<string, { mcpServers: Record<string, { args: string[] }> }>)[h.projectDir]?.mcpServers?.projrec;
       expect(local?.args).toContain('--mcp-json');
 
       const watcher = watchTree(h.home, value);
@@ -223,7 +222,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
 
       const un = await spawnNode([CLI, 'unwrap', 'projrec', '--scope', 'local'], { env, cwd: h.projectDir });
       expect(un.code, un.stderr).toBe(0);
-      expect(((h.readConfig().projects as Record<string, { mcpServers: Record<string, unknown> }>)[h.projectDir]?.mcpServers ?? {}).projrec).toBeUndefined();
+      expect((h.readConfig().projects as Record<string, { mcpServers: Record<string, unknown> }>)[h.projectDir]?.mcpServers?.projrec).toBeUndefined();
     },
     TEST_TIMEOUT_MS,
   );

@@ -70,5 +70,5 @@ out.foreign.mode = (statSync(process.env.KI_FOREIGN_DIR).mode & 0o777).toString(
 
 spawnSync('sleep', ['0.3']);
 out.filesWithValue = filesWithValue(HOME).filter((f) => !f.startsWith('/.local/share/keyrings/'));
-out.outputsWithValue = outputs.filter((o) => o && o.includes(value)).length;
+out.outputsWithValue = outputs.filter((o) => o?.includes(value)).length;
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -15,7 +15,6 @@ import {
   removeDriver,
   cli,
   CLI,
-  FULL,
   endInput,
   hooksFor,
   killStarted,

@@ -1,12 +1,12 @@
 // Shared pieces of the torture suite (issue 8): sizes for the quick and the full run, a killable
 // Claude Code stand-in, the engine as a killable process, /proc scans and leak checks.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { filesContaining, filesUnder } from '../helpers/leak.js';
+import { filesContaining } from '../helpers/leak.js';
 import { CLI, runCli, type SpawnResult } from '../helpers/spawn-cli.js';
 
 /** `KI_TORTURE=full` selects the long run (hundreds of kills, bigger storms). */
@@ -240,7 +240,6 @@ export function leftovers(home: string): Leftovers {
 export function leakingFiles(values: readonly string[], dirs: readonly string[]): string[] {
   return [...new Set(values.flatMap((v) => filesContaining(v, dirs)))].sort();
 }
-export { filesUnder };
 
 // ---------------------------------------------------------------------------------------------
 // The engine as a killable process (engine-driver.ts, bundled with the same esbuild settings as
@@ -367,13 +366,6 @@ export function procStartOf(pid: number): string | undefined {
   }
 }
 
-export function mtimeAgeMs(p: string): number | undefined {
-  try {
-    return Date.now() - statSync(p).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
 
 export const exists = existsSync;
 

@@ -5,7 +5,6 @@
 // - zerodiskCli: the bundle users run, dist/cli.js (built by test/global-setup.ts before any test).
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-export { runCommand } from './zerodisk-run.js';
 
 export const DIST_CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 

@@ -65,7 +65,7 @@ function handle(msg) {
     error(null, -32600, 'Invalid Request');
     return;
   }
-  const hasId = Object.prototype.hasOwnProperty.call(msg, 'id') && msg.id !== null;
+  const hasId = Object.hasOwn(msg, 'id') && msg.id !== null;
   const method = msg.method;
   if (typeof method !== 'string') {
     // A response to something we never sent, or garbage: answer only if it has an id.
