@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { REPO_ROOT, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, type ClaudeHome } from './harness/claude-home.js';
+import { REPO_ROOT, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from './harness/claude-home.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from './harness/fake-api.js';
 
 const VAR = 'KI_INSTALLED_TOKEN';
@@ -34,14 +34,6 @@ function run(bin: string, args: string[], env: Record<string, string>, input = '
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
     return { code: e.status, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -89,7 +81,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       const configHolds = (v: string) => fs.readFileSync(h.configPath, 'utf8').includes(v);
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service } });
       const done = waitForClaude(child, 90_000);
-      await waitFor('SessionStart to inject the key', () => configHolds(injected), 30_000);
+      await waitUntil('SessionStart to inject the key', () => configHolds(injected), 30_000);
       const res = await done;
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);

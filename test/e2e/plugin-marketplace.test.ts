@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { runCli } from '../helpers/spawn-cli.js';
-import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, type ClaudeHome } from './harness/claude-home.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from './harness/claude-home.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from './harness/fake-api.js';
 
 const VAR = 'KI_PLUGIN_TOKEN';
@@ -28,14 +28,6 @@ afterEach(async () => {
   home = undefined;
   work = undefined;
 });
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the real client', () => {
   it(
@@ -75,7 +67,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the
       api = await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] });
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: extra });
       const done = waitForClaude(child, 90_000);
-      await waitFor('the plugin SessionStart hook to inject the key', () => fs.readFileSync(h.configPath, 'utf8').includes(value), 30_000);
+      await waitUntil('the plugin SessionStart hook to inject the key', () => fs.readFileSync(h.configPath, 'utf8').includes(value), 30_000);
       const res = await done;
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
