@@ -127,8 +127,10 @@ async function claudeWritesDone(file: string): Promise<void> {
   const target = await resolveTarget(file).catch(() => file);
   const prefix = `${basename(target)}.tmp.`;
   for (let i = 0; i < 40; i++) {
-    const names = await readdir(dirname(target)).catch(() => [] as string[]);
-    if (!names.some((n) => n.startsWith(prefix))) return;
+    const names = (await readdir(dirname(target)).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+    // A temp file a crashed Claude Code left behind is old: only a fresh one is a write in flight.
+    const ages = await Promise.all(names.map((n) => stat(join(dirname(target), n)).then((st) => Date.now() - st.mtimeMs, () => Infinity)));
+    if (!ages.some((age) => age < 5000)) return;
     await delay(50);
   }
 }
