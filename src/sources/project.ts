@@ -16,7 +16,7 @@
 // USER REGISTRY WINS (the project's entry is ignored, with a warning): a committed file must not
 // redirect a name the user already relies on to another source or to other variables.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
@@ -149,6 +149,10 @@ export async function loadProjectFile(where: { root: string; file: string }): Pr
     // your secrets a command gets.
     const uid = process.getuid?.();
     if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new KiError(`the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
+    // Approvals are keyed by the file's real path: a file (or .claude dir) linked to a file
+    // approved in another project would borrow that approval for this project's servers.
+    const real = await realpath(where.file);
+    if (real !== join(await realpath(where.root), PROJECT_FILE)) throw new KiError(`the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
     bytes = await readFile(where.file);
   } catch (err) {
     if (err instanceof KiError) throw err;

@@ -125,3 +125,30 @@ describe('a repository file cannot run code in what you run', () => {
     expectNoLeak(mine, outputs, [t.home]);
   });
 });
+
+describe("a repository cannot borrow another project's approval", () => {
+  it('a .claude/secrets.json (or .claude dir) that links to an approved file elsewhere is not approved here', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const { loadApprovedProjectFile, approvedProjectFileFor } = await import('../../src/sources/approval.js');
+    // The user's own project, its file approved: its server "app" gets the key.
+    const mine = join(t.home, 'mine');
+    mkdirSync(join(mine, '.git'), { recursive: true });
+    mkdirSync(join(mine, '.claude'));
+    writeFileSync(join(mine, '.claude', 'secrets.json'), JSON.stringify({ STRIPE: { source: 'built-in', id: 'stripe', targets: [{ server: 'app', env: 'STRIPE' }] } }));
+    expect((await cli('allow', [], undefined, mine)).code).toBe(0);
+    const paths = makeContext(t.env, proj).ctx.paths;
+    expect(await loadApprovedProjectFile(paths, mine)).toBeDefined();
+    // The clone links its file to it: its own server "app" (the repository's code) would get the key.
+    symlinkSync(join(mine, '.claude', 'secrets.json'), projFile());
+    await expect(loadApprovedProjectFile(paths, proj)).rejects.toThrow(/link/);
+    await expect(approvedProjectFileFor(paths, proj, 'app')).rejects.toThrow(/link/);
+    const r = await cli(run, ['--', process.execPath, child('STRIPE')]);
+    expect(r.code).toBe(1);
+    expect(existsSync(out())).toBe(false);
+    // The same through a linked .claude directory.
+    const other = join(t.home, 'clone2');
+    mkdirSync(join(other, '.git'), { recursive: true });
+    symlinkSync(join(mine, '.claude'), join(other, '.claude'));
+    await expect(loadApprovedProjectFile(paths, other)).rejects.toThrow(/link/);
+  });
+});
