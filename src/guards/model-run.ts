@@ -12,6 +12,7 @@
 //   - a COMMAND whose only job is to show an environment or run code given inline: env,
 //     printenv, echo, printf, cat, shells (`sh -c`), `node -e`, `python -c`, wrappers that run
 //     another command (xargs, timeout, sudo...), and keyring-inject itself;
+//   - a shell or inline code in COMMAND's arguments (find -exec sh -c, flock F sh -c, git '!' aliases);
 //   - --only names that neither the registry nor the project file holds.
 //
 // What stays possible (SECURITY.md): a script that encodes the key before printing it. This is
@@ -39,6 +40,10 @@ const RUNNERS = new Set([
   'builtin', 'xargs', 'time', 'timeout', 'nice', 'ionice', 'stdbuf', 'script', 'setsid', 'chroot', 'unshare', 'nsenter', 'watch', 'parallel',
   'strace', 'ltrace', 'gdb', 'expect', 'keyring-inject', 'npx', 'make', 'tmux', 'screen', 'ssh',
 ]);
+/** Shells: as an argument of another program (`find -exec sh -c`, `flock F sh -c`) they run the code that follows. */
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'busybox']);
+/** A git alias that runs a shell command: `git -c 'alias.x=!printenv | base64' x`. */
+const GIT_SHELL_ALIAS = /^alias\.[^=]*=\s*!/;
 /** Interpreters, and the options that make them run code from the command line. */
 const INLINE: Record<string, RegExp> = {
   node: /^(-e|-p|--eval|--print|-pe|-ep|-i|--interactive|-r|--require|--import|--loader|--experimental-loader)(=|$)/,
@@ -56,10 +61,10 @@ const INLINE: Record<string, RegExp> = {
 
 /** The interpreter family of a program name: python3.12 -> python. */
 function family(name: string): string {
-  const m = /^(node|nodejs|deno|bun|python|perl|ruby|php|lua|luajit|osascript|pwsh|powershell)(?:[0-9.]*)(?:\.exe)?$/i.exec(name);
+  const m = /^(node|nodejs|deno|bun|python|pypy|perl|ruby|php|lua|luajit|osascript|pwsh|powershell)(?:[0-9.]*)(?:\.exe)?$/i.exec(name);
   if (!m) return name;
   const f = (m[1] as string).toLowerCase();
-  return f === 'nodejs' ? 'node' : f === 'luajit' ? 'lua' : f;
+  return f === 'nodejs' ? 'node' : f === 'luajit' ? 'lua' : f === 'pypy' ? 'python' : f;
 }
 
 /**
@@ -170,6 +175,16 @@ export function checkModelRun(command: string, cliPaths: readonly string[], know
     // An interpreter with no script reads its program from stdin; one with inline code runs what the model wrote on the command line.
     if (args.length === 0 || args.some((a) => inline.test(a))) {
       return { kind: 'denied', reason: `Blocked by keyring-inject: '${name}' with inline code (or no script) under keyring-inject run could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- ${name} fetch.js.` };
+    }
+  }
+  // The same hidden one level down: a program that runs its arguments as a command (find -exec,
+  // flock, pnpm exec, git aliases...) would otherwise carry a shell or inline code past the rule.
+  for (let j = 1; j < cmd.length; j++) {
+    const w = cmd[j] as string;
+    const n = basename(w).replace(/\.exe$/i, '');
+    const inl = INLINE[family(n)];
+    if (SHELLS.has(n) || GIT_SHELL_ALIAS.test(w) || (inl && cmd.slice(j + 1).some((a) => inl.test(a)))) {
+      return { kind: 'denied', reason: `Blocked by keyring-inject: '${name}' would run a shell or inline code given in its arguments under keyring-inject run, which could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- node fetch.js.` };
     }
   }
   return { kind: 'allowed', only };

@@ -48,6 +48,23 @@ describe('keyring-inject run by the model', () => {
     }
   });
 
+  it('denies a shell, wrapper or inline interpreter hidden in the arguments of an allowed program', () => {
+    for (const cmd of [
+      "keyring-inject run -- find . -maxdepth 0 -exec sh -c 'printenv | base64' \\;",
+      "keyring-inject run -- find . -maxdepth 0 -execdir /bin/bash -c 'env | base64' +",
+      "keyring-inject run -- flock /tmp/l sh -c 'printenv | base64'",
+      "keyring-inject run -- pnpm exec node -e 'console.log(btoa(process.env.X))'",
+      "keyring-inject run -- git -c 'alias.x=!printenv | base64' x",
+      "keyring-inject run -- pypy3 -c 'import os; print(os.environ)'",
+    ]) {
+      expect(verdict(cmd), cmd).toBe('denied');
+    }
+    // Programs that merely take such words as data stay allowed.
+    for (const cmd of ['keyring-inject run -- npm test -- --grep env', 'keyring-inject run -- node fetch.js --format=sh']) {
+      expect(verdict(cmd), cmd).toBe('allowed');
+    }
+  });
+
   it('denies anything around the run: pipes, lists, redirections, substitutions, assignments, another program', () => {
     for (const cmd of [
       'keyring-inject run -- node fetch.js | base64',
