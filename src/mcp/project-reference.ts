@@ -39,13 +39,15 @@ export function withReference(text: string | undefined, name: string, id: string
 export async function writeProjectReference(target: { file: string; root: string; name: string; id: string }, paths: ClaudePaths, now: Date): Promise<boolean> {
   const where = { root: target.root, file: target.file };
   const before = await approvalState(paths, where);
-  const wasApproved = before.state === 'approved' || before.state === 'none';
   let text: string | undefined;
   try {
     text = await readFile(target.file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  // Judged on the bytes we edit: a change landing between the check and our read stays unapproved.
+  const wasApproved =
+    before.state === 'none' ? text === undefined : before.state === 'approved' && text !== undefined && createHash('sha256').update(text).digest('hex') === before.project.sha256;
   const next = withReference(text, target.name, target.id);
   if (next !== undefined) {
     await mkdir(dirname(target.file), { recursive: true });
