@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { oneLine } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
+import { withLock } from '../../core/secure-file.js';
 import { recoverState, resolveValues, watchTick, type EngineContext } from '../../engine/engine.js';
 import { identify, isAlive } from '../../core/process-info.js';
 import type { KnownValue } from '../../engine/scrub.js';
@@ -39,10 +40,18 @@ notice that 'status' and the next SessionStart message show.`,
     for (let tick = 0; ; tick++) {
       if (!existsSync(stateFile(ctx.paths))) {
         // The whole data dir gone (uninstall, or the registry with it): nothing left to go by.
-        if (!sawWork || !existsSync(ctx.paths.dataDir)) return 0;
-        await withState(ctx.paths, async (state) => {
-          state.recover ??= 'removed';
-        }).catch(() => undefined);
+        if (!existsSync(ctx.paths.dataDir)) return 0;
+        if (!sawWork) {
+          // The hook that started us writes the first state right after the spawn, holding the
+          // state lock: wait for that write once before concluding there is nothing to watch.
+          if (tick > 0) return 0;
+          await withLock(stateFile(ctx.paths), async () => undefined).catch(() => undefined);
+          if (!existsSync(stateFile(ctx.paths))) return 0;
+        } else {
+          await withState(ctx.paths, async (state) => {
+            state.recover ??= 'removed';
+          }).catch(() => undefined);
+        }
       }
       const peek = await readStateForReport(ctx.paths);
       if (peek.sessions.length > 0 || peek.injected.length > 0) sawWork = true;
