@@ -31,13 +31,14 @@ describe.runIf(haveDbus || process.env.CI)('headless Linux keyring failures', ()
   const daemonPid = `$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}')`;
 
   /** Runs `prelude` and then `add --stdin` inside a fresh dbus-run-session; reports exit code, time and stderr of the add. */
-  function addUnder(prelude: string, dbusConfig?: string): Outcome {
+  function addUnder(prelude: string, dbusConfig?: string, postlude = ''): Outcome {
     const script = `${prelude}
       start=$(date +%s%N)
       printf %s "$KI_VALUE" | node "${CLI}" add gh --server github --env GITHUB_TOKEN --stdin 2>"$HOME/err" >/dev/null
       code=$?
       end=$(date +%s%N)
-      echo "$code $(( (end - start) / 1000000 ))"`;
+      echo "$code $(( (end - start) / 1000000 ))"
+      ${postlude}`;
     const args = [...(dbusConfig ? [`--config-file=${dbusConfig}`] : []), '--', 'sh', '-c', script];
     const out = execFileSync('dbus-run-session', args, {
       env: { ...t.env, KI_VALUE: secret, XDG_DATA_HOME: join(t.home, 'data') },
@@ -82,9 +83,14 @@ describe.runIf(haveDbus || process.env.CI)('headless Linux keyring failures', ()
   });
 
   it('a provider that never answers', () => {
-    const o = addUnder(`
+    // A stopped daemon never notices its bus going away: kill it, or it outlives the test.
+    const o = addUnder(
+      `
       eval "$(printf %s pw1 | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-      sleep 0.2; kill -STOP ${daemonPid}`);
+      sleep 0.2; stopped=${daemonPid}; kill -STOP "$stopped"`,
+      undefined,
+      'kill -KILL "$stopped" 2>/dev/null',
+    );
     expectCleanFailure(o, /(did not answer within|gnome-keyring-daemon --unlock)/);
     expect(o.ms).toBeGreaterThan(500);
   });
