@@ -7,8 +7,9 @@ const LAYERS = [
   ['registry'],
   ['sources'],
   ['engine'],
-  ['zerodisk', 'guards', 'mcp', 'install'],
-  ['setup'],
+  ['wrap'],
+  ['import', 'guards', 'mcp', 'install'],
+  ['doctor', 'setup'],
   ['cli'],
   ['entries', 'cli\\.ts$'],
 ];

@@ -2,14 +2,14 @@
 // that is not approved as it is; stop on a source this machine cannot use; ask for each keyring
 // value this machine does not hold yet (hidden prompt, stored in the keyring, never asked again);
 // and make the project's servers read their keys at spawn (zero-disk, see
-// zerodisk/project-servers.ts). Without a terminal it cannot ask: one line naming the command.
+// wrap/project-servers.ts). Without a terminal it cannot ask: one line naming the command.
 import { KiError } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { describeEntry, loadApprovedProjectFile, summarize } from '../sources/approval.js';
 import { mergeProject, type ProjectFile } from '../sources/project.js';
 import { projectNeeds } from '../sources/project-needs.js';
-import { describeServer } from '../zerodisk/wrap-format.js';
-import { wrapProjectServers } from '../zerodisk/project-servers.js';
+import { describeServer } from '../claude/address.js';
+import { wrapProjectServers } from '../wrap/project-servers.js';
 import { output, type CliContext } from './context.js';
 import { readSecret } from './secret-input.js';
 

@@ -1,14 +1,14 @@
 // "Install the runtime and the hooks": what `install` does, importable (the `setup` command
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
-import type { ZeroDiskContext } from '../zerodisk/context.js';
+import type { ZeroDiskContext } from '../wrap/context.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import type { ClaudePaths } from '../core/paths.js';
-import { describeServer } from '../zerodisk/wrap-format.js';
-import { repointWrapped } from '../zerodisk/wrap-ops.js';
+import { describeServer } from '../claude/address.js';
+import { repointWrapped } from '../wrap/wrap-server.js';
 import { hookRunPrefix } from './hook-command.js';
 import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-registration.js';
 import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';

@@ -1,10 +1,10 @@
 // Registers `keyring-inject mcp` as a user-scope stdio MCP server in ~/.claude.json, as
 // `claude mcp add --scope user keyring-inject -- <node> <cli> mcp` would, and removes it again.
 // The edit goes through the same locked, re-verified write as every other change of that file
-// (zerodisk/config-write.ts); jsonc-parser's modify() touches only the member it changes.
+// (claude/config-edit.ts); jsonc-parser's modify() touches only the member it changes.
 import { applyEdits, modify, parse } from 'jsonc-parser';
 import { writeConfigText } from '../claude/config-file.js';
-import { editConfig } from '../zerodisk/config-write.js';
+import { editConfig } from '../claude/config-edit.js';
 
 export const MCP_SERVER_NAME = 'keyring-inject';
 

@@ -4,13 +4,13 @@
 // dir. Keys stay in the keyring unless purgeKeys.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { applyEdits, modify, parse } from 'jsonc-parser';
-import type { ZeroDiskContext } from '../zerodisk/context.js';
+import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
-import { describeServer, type ServerRef } from '../zerodisk/wrap-format.js';
-import { unwrapServer } from '../zerodisk/wrap-ops.js';
-import { wrappedServersIn } from '../zerodisk/wrap-patch.js';
-import { editConfig } from '../zerodisk/config-write.js';
+import { describeServer, type ServerRef } from '../claude/address.js';
+import { unwrapServer } from '../wrap/wrap-server.js';
+import { wrappedServersIn } from '../wrap/patch.js';
+import { editConfig } from '../claude/config-edit.js';
 import { readConfigText } from '../claude/config-file.js';
 import { installRecordFile, type InstallRecord } from './install-ops.js';
 import { unregisterMcpServer } from './mcp-registration.js';

@@ -1,10 +1,10 @@
 // Carries out a setup plan with the existing operations: import (move plaintext into the
 // keyring, wrap), wrap, and the hooks/guards installer handed in by the CLI.
-import type { ZeroDiskContext } from '../zerodisk/context.js';
-import { runImport } from '../zerodisk/import-ops.js';
-import { findingId } from '../zerodisk/plaintext.js';
-import { describeServer } from '../zerodisk/wrap-format.js';
-import { wrapServer } from '../zerodisk/wrap-ops.js';
+import type { ZeroDiskContext } from '../wrap/context.js';
+import { runImport } from '../import/import-keys.js';
+import { findingId } from '../import/plaintext.js';
+import { describeServer } from '../claude/address.js';
+import { wrapServer } from '../wrap/wrap-server.js';
 import type { Step } from './plan.js';
 
 /** Adds (or refreshes) the session hooks and guards; `changed`: settings.json was (or would be) written. */

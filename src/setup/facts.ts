@@ -1,7 +1,7 @@
 // The facts `setup` plans from, read from disk and the keyring: every MCP server in
 // ~/.claude.json, the plaintext secrets import would move, the keys already registered, and
 // whether wrap can take each server. Reads values only in import's own dry run (to compare).
-import type { ZeroDiskContext } from '../zerodisk/context.js';
+import type { ZeroDiskContext } from '../wrap/context.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { readConfigText } from '../claude/config-file.js';
@@ -9,11 +9,11 @@ import { sameServer } from '../registry/registry.js';
 import { loadRegistry } from '../registry/store.js';
 import { describeRef } from '../registry/source-ref.js';
 import { layoutOf } from '../claude/json/locate.js';
-import { allServers, describeConfigError, HTTP_TYPES, readServer } from '../zerodisk/config-scan.js';
-import { runImport } from '../zerodisk/import-ops.js';
-import { findingId } from '../zerodisk/plaintext.js';
-import { envTargetsFor, headerTargetsFor } from '../zerodisk/resolve.js';
-import { isWrapped, wrapInText } from '../zerodisk/wrap-patch.js';
+import { allServers, describeConfigError, HTTP_TYPES, readServer } from '../claude/config-servers.js';
+import { runImport } from '../import/import-keys.js';
+import { findingId } from '../import/plaintext.js';
+import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
+import { isWrapped, wrapInText } from '../wrap/patch.js';
 import { MCP_SERVER_NAME } from '../install/mcp-registration.js';
 import type { ServerFacts } from './plan.js';
 

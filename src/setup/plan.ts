@@ -1,7 +1,7 @@
 // What `keyring-inject setup` will do, decided from facts alone (no disk, no keyring): move the
 // plaintext keys, put each server in the best mode it supports (zero-disk where possible, the
 // launcher/hooks where not), install the hooks and guards, and the table the user sees at the end.
-import type { ServerRef } from '../zerodisk/wrap-format.js';
+import type { ServerRef } from '../claude/address.js';
 
 export interface ServerFacts {
   ref: ServerRef;

@@ -1,5 +1,5 @@
 // The one resolver every command uses (hooks and the launcher through engine.resolveValues,
-// exec/headers/run through zerodisk/resolve.ts): group the requests by source, ask each source
+// exec/headers/run through wrap/values.ts): group the requests by source, ask each source
 // once, concurrently, and return the values in memory.
 //
 // Latency: all keyring references go into ONE getMany round trip, exactly as before sources

@@ -8,9 +8,9 @@ import { applyEdits, formatValue, insertMemberEdit, memberIndentOf, removeMember
 import { layoutOf } from '../../src/claude/json/locate.js';
 import { JsonScanner, lastMember, type ObjectInfo } from '../../src/claude/json/scanner.js';
 import { applyStrips } from '../../src/engine/config-patch.js';
-import { stripPlaintextText, type StripItem } from '../../src/zerodisk/plaintext.js';
-import type { SelfPaths } from '../../src/zerodisk/wrap-format.js';
-import { unwrapInText, wrapInText } from '../../src/zerodisk/wrap-patch.js';
+import { stripPlaintextText, type StripItem } from '../../src/import/plaintext.js';
+import type { SelfPaths } from '../../src/wrap/format.js';
+import { unwrapInText, wrapInText } from '../../src/wrap/patch.js';
 import { anyLayout, isObj, rng, type Json, type Obj } from '../helpers/json-layouts.js';
 
 function randomConfig(rand: () => number): Obj {

@@ -11,7 +11,7 @@ import { emptyRegistry, parseRegistry, RegistryFormatError, withKey, withSource,
 import { findProjectFile, loadProjectFile, mergeProject, parseProjectFile, projectFileFor, writeProjectFile } from '../../src/sources/project.js';
 import { parseSourceRef, refProblem, type SourceRef } from '../../src/registry/source-ref.js';
 import { resolveRequests, sourceContext } from '../../src/sources/resolver.js';
-import { envForRun, envForServer } from '../../src/zerodisk/resolve.js';
+import { envForRun, envForServer } from '../../src/wrap/values.js';
 import { testSecret } from '../helpers/secret.js';
 
 /** Counts round trips: the hooks' latency depends on reading every keyring key in one getMany. */

@@ -1,8 +1,8 @@
 // Pure wrap/unwrap of server entries: byte-exact round trips in every layout Claude Code (or a
 // human) writes, http headersHelper, local scope, and local copies of .mcp.json servers.
 import { describe, expect, it } from 'vitest';
-import { parseHeadersHelper, parseWrappedArgs, shellWords, type SelfPaths } from '../../src/zerodisk/wrap-format.js';
-import { unwrapInText, wrapInText, wrapStateIn } from '../../src/zerodisk/wrap-patch.js';
+import { parseHeadersHelper, parseWrappedArgs, shellWords, type SelfPaths } from '../../src/wrap/format.js';
+import { unwrapInText, wrapInText, wrapStateIn } from '../../src/wrap/patch.js';
 
 const self: SelfPaths = { node: '/opt/node/bin/node', cli: '/opt/ki/dist/cli.js' };
 const user = { server: 'github', scope: 'user' as const };

@@ -6,9 +6,9 @@ import { checkEnvName, checkKeyName, checkServerName } from '../../core/names.js
 import { suggestEnv } from '../../core/server-env.js';
 import { registryFile } from '../../core/paths.js';
 import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
-import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../zerodisk/add-support.js';
-import { describeServer, type ServerRef } from '../../zerodisk/wrap-format.js';
-import { HTTP_TYPES } from '../../zerodisk/config-scan.js';
+import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../wrap/add.js';
+import { describeServer, type ServerRef } from '../../claude/address.js';
+import { HTTP_TYPES } from '../../claude/config-servers.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../add-source.js';
 import { describeRef, sameRef } from '../../registry/source-ref.js';

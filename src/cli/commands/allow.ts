@@ -4,7 +4,7 @@ import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { approvalState, approve, describeEntry, diffEntries, revoke, summarizeAll } from '../../sources/approval.js';
 import { findProjectFile, mergeProject } from '../../sources/project.js';
-import { wrapProjectServers } from '../../zerodisk/project-servers.js';
+import { wrapProjectServers } from '../../wrap/project-servers.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';

@@ -4,12 +4,12 @@ import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { approvedProjectFileFor } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
-import { splitCommand, wantsHelp } from '../../zerodisk/argv.js';
-import { envForServer } from '../../zerodisk/resolve.js';
-import { spawnRelay } from '../../zerodisk/spawn-relay.js';
-import { checkExecCommand } from '../../zerodisk/wrap-record.js';
-import { describeServer } from '../../zerodisk/wrap-format.js';
-import { serverRef } from '../../zerodisk/server-ref.js';
+import { splitCommand, wantsHelp } from '../../wrap/argv.js';
+import { envForServer } from '../../wrap/values.js';
+import { spawnRelay } from '../../wrap/spawn-relay.js';
+import { checkExecCommand } from '../../wrap/record.js';
+import { describeServer } from '../../claude/address.js';
+import { serverRef } from '../../claude/address.js';
 import { parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -49,7 +49,7 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
       return 0;
     }
     const { head, command, args } = splitCommand(argv, USAGE);
-    // --no-args-key and --mcp-json are bookkeeping for unwrap (see wrap-format.ts); ignored here.
+    // --no-args-key and --mcp-json are bookkeeping for unwrap (see wrap/format.ts); ignored here.
     const p = parseArgs(head, {
       server: { type: 'string' },
       scope: { type: 'string' },

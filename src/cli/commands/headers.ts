@@ -2,9 +2,9 @@ import { UsageError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
-import { headersForServer } from '../../zerodisk/resolve.js';
-import { serverRef } from '../../zerodisk/server-ref.js';
-import { checkHeadersUrl } from '../../zerodisk/wrap-record.js';
+import { headersForServer } from '../../wrap/values.js';
+import { serverRef } from '../../claude/address.js';
+import { checkHeadersUrl } from '../../wrap/record.js';
 import { parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -25,7 +25,7 @@ exit 1, nothing on stdout.
   --project PATH project of a local-scope server`,
 
   async run(argv, ctx) {
-    // --mcp-json is bookkeeping for unwrap (see wrap-format.ts); ignored here.
+    // --mcp-json is bookkeeping for unwrap (see wrap/format.ts); ignored here.
     const p = parseArgs(argv, { scope: { type: 'string' }, project: { type: 'string' }, server: { type: 'string' }, 'mcp-json': { type: 'boolean' } });
     if (p.positionals.length > 1) throw new UsageError('unexpected extra argument: see --help');
     const server = p.positionals[0] ?? str(p, 'server') ?? ctx.env.CLAUDE_CODE_MCP_SERVER_NAME;

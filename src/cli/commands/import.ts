@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.js';
-import { runImport, planRow } from '../../zerodisk/import-ops.js';
-import { describeServer } from '../../zerodisk/wrap-format.js';
+import { runImport, planRow } from '../../import/import-keys.js';
+import { describeServer } from '../../claude/address.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';

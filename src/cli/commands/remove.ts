@@ -2,7 +2,7 @@ import { KiError } from '../../core/errors.js';
 import { checkKeyName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { withoutKey, wrappedServersOnlyFedBy } from '../../registry/registry.js';
-import { describeServer } from '../../zerodisk/wrap-format.js';
+import { describeServer } from '../../claude/address.js';
 import { shellQuote } from '../../core/shell.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';

@@ -7,7 +7,7 @@ import { readStateForReport, sessionAlive } from '../../engine/state.js';
 import { describeTarget, emptyRegistry } from '../../registry/registry.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
-import { projectReport, projectReportLines } from '../../zerodisk/project-report.js';
+import { projectReport, projectReportLines } from '../../doctor/project-report.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';

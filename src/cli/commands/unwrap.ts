@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
-import { describeServer } from '../../zerodisk/wrap-format.js';
-import { serverRef, unwrapServer, type UnwrapReport } from '../../zerodisk/wrap-ops.js';
+import { describeServer, serverRef } from '../../claude/address.js';
+import { unwrapServer, type UnwrapReport } from '../../wrap/wrap-server.js';
 import { bool, parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { checkServerName } from '../../core/names.js';
-import { serverRef, wrapServer, type WrapReport } from '../../zerodisk/wrap-ops.js';
-import { describeServer } from '../../zerodisk/wrap-format.js';
+import { wrapServer, type WrapReport } from '../../wrap/wrap-server.js';
+import { describeServer, serverRef } from '../../claude/address.js';
 import { bool, parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';

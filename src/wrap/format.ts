@@ -14,19 +14,9 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { claudePaths, runtimeLauncher, type Env } from '../core/paths.js';
+import type { ServerRef } from '../claude/address.js';
 import type { Scope } from '../claude/scope.js';
 import { shellQuote } from '../core/shell.js';
-
-export interface ServerRef {
-  server: string;
-  scope: Scope;
-  /** Project key (absolute path) for scope local. */
-  project?: string;
-}
-
-export function describeServer(ref: ServerRef): string {
-  return ref.scope === 'local' ? `${ref.server} (local: ${ref.project})` : `${ref.server} (user)`;
-}
 
 /** exec options that describe the server, as written after `exec`. */
 export function serverArgs(ref: ServerRef): string[] {

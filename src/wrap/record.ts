@@ -11,8 +11,8 @@ import { readConfigText } from '../claude/config-file.js';
 import { KiError } from '../core/errors.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
 import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
-import type { ServerRef } from './wrap-format.js';
-import { wrappedTargetIn } from './wrap-patch.js';
+import type { ServerRef } from '../claude/address.js';
+import { wrappedTargetIn } from './patch.js';
 
 export type WrapTarget = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
 export type WrapRecord = ServerRef & WrapTarget;

@@ -7,16 +7,16 @@ import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import type { Scope } from '../claude/scope.js';
 import { withServerMode } from '../registry/registry.js';
-export { serverRef } from './server-ref.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from './context.js';
-import { editConfig } from './config-write.js';
-import { mcpJsonEntry } from './mcp-json.js';
+import { editConfig } from '../claude/config-edit.js';
+import { mcpJsonEntry } from '../claude/mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
-import { envTargetsFor, headerTargetsFor } from './resolve.js';
-import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
-import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './wrap-patch.js';
-import { forgetWrapped, recordWrapped } from './wrap-record.js';
+import { envTargetsFor, headerTargetsFor } from './values.js';
+import { describeServer, type ServerRef } from '../claude/address.js';
+import { selfPaths } from './format.js';
+import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
+import { forgetWrapped, recordWrapped } from './record.js';
 
 export interface WrapReport {
   server: string;
@@ -53,7 +53,7 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { d
   const regFile = registryFile(ctx.paths);
   if (!opts.dryRun) {
     await updateRegistry(regFile, (reg) => ({ registry: withServerMode(reg, ref, 'wrap'), result: undefined }));
-    // What exec and headers will serve this server's keys to (wrap-record.ts).
+    // What exec and headers will serve this server's keys to (record.ts).
     await recordWrapped(ctx.paths, [ref]);
   }
   const reg = await loadRegistry(regFile);

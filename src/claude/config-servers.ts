@@ -1,8 +1,8 @@
 // What the MCP server entries of a ~/.claude.json say, decoded, with byte offsets (for zero-disk
 // mode). Where they are comes from the one locator, src/claude/json/locate.ts.
-import { ConfigParseError, ConfigShapeError, JsonScanner, isArrayAt, lastMember, readArray, stringAt, type Member, type ObjectInfo } from '../claude/json/scanner.js';
-import type { ConfigLayout } from '../claude/json/locate.js';
-import type { ServerRef } from './wrap-format.js';
+import { ConfigParseError, ConfigShapeError, JsonScanner, isArrayAt, lastMember, readArray, stringAt, type Member, type ObjectInfo } from './json/scanner.js';
+import type { ConfigLayout } from './json/locate.js';
+import type { ServerRef } from './address.js';
 
 /** Every server entry in the layout: user scope first, then each laid-out project. */
 export function allServers(layout: ConfigLayout): { ref: ServerRef; member: Member }[] {

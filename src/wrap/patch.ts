@@ -10,8 +10,9 @@
 import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, prependElementsEdit, removeArrayPrefixEdit, removeMemberEdit, styleOf, type Edit, type Style } from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '../claude/json/locate.js';
 import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
-import { HTTP_TYPES, allServers, readServer, type ServerInfo } from './config-scan.js';
-import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type ServerRef, type SelfPaths } from './wrap-format.js';
+import { HTTP_TYPES, allServers, readServer, type ServerInfo } from '../claude/config-servers.js';
+import type { ServerRef } from '../claude/address.js';
+import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type SelfPaths } from './format.js';
 import { isRecord } from '../core/is-record.js';
 
 export type WrapOutcome =

@@ -14,10 +14,11 @@ import { KiError } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
 import type { ProjectFile } from '../sources/project.js';
 import type { ZeroDiskContext } from './context.js';
-import { HTTP_TYPES } from './config-scan.js';
-import { mcpJsonEntry } from './mcp-json.js';
-import { describeServer, parseWrappedArgs } from './wrap-format.js';
-import { wrapServer, type WrapReport } from './wrap-ops.js';
+import { HTTP_TYPES } from '../claude/config-servers.js';
+import { mcpJsonEntry } from '../claude/mcp-json.js';
+import { describeServer } from '../claude/address.js';
+import { parseWrappedArgs } from './format.js';
+import { wrapServer, type WrapReport } from './wrap-server.js';
 
 export interface ProjectServer {
   server: string;

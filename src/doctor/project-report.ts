@@ -6,7 +6,7 @@ import { oneLine } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { allowCommand, approvalState } from '../sources/approval.js';
 import { findProjectFile, type ProjectFile } from '../sources/project.js';
-import { projectServers } from './project-servers.js';
+import { projectServers } from '../wrap/project-servers.js';
 
 export interface ProjectReport {
   file: string;

@@ -2,8 +2,8 @@
 // src/claude/config-file.ts; this adds what they share: a parse or shape error becomes one line
 // that names the fix, and the edit is checked once more after the lock is released.
 import { KiError } from '../core/errors.js';
-import { editConfig as editConfigFile } from '../claude/config-file.js';
-import { describeConfigError } from './config-scan.js';
+import { editConfig as editConfigFile } from './config-file.js';
+import { describeConfigError } from './config-servers.js';
 
 export interface EditResult<T> {
   result: T;

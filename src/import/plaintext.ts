@@ -6,9 +6,9 @@ import { classifyEnv, classifyHeader, headerTemplate } from './classify.js';
 import { applyEdits, removeMemberEdit, type Edit } from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import type { Member } from '../claude/json/scanner.js';
-import { allServers, HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
-import type { ServerRef } from './wrap-format.js';
-import { isWrapped } from './wrap-patch.js';
+import { allServers, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
+import type { ServerRef } from '../claude/address.js';
+import { isWrapped } from '../wrap/patch.js';
 
 export type FindingKind = 'env' | 'header';
 

@@ -4,9 +4,9 @@ import { KiError, UsageError, oneLine } from '../core/errors.js';
 import type { TargetMode } from '../registry/registry.js';
 import type { ZeroDiskContext } from './context.js';
 import { readConfigText } from '../claude/config-file.js';
-import { describeServer, type ServerRef } from './wrap-format.js';
-import { wrapServer } from './wrap-ops.js';
-import { wrapStateIn } from './wrap-patch.js';
+import { describeServer, type ServerRef } from '../claude/address.js';
+import { wrapServer } from './wrap-server.js';
+import { wrapStateIn } from './patch.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 

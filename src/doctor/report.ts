@@ -10,12 +10,13 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { describeTarget, sameServer, targetMode, type Registry } from '../registry/registry.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { layoutOf } from '../claude/json/locate.js';
-import { allServers, describeConfigError, HTTP_TYPES, readServer, type ServerInfo } from './config-scan.js';
-import { scanMcpJson, scanPlaintext, type Finding } from './plaintext.js';
-import { envTargetsFor, headerTargetsFor } from './resolve.js';
-import { parseHeadersHelper, parseWrappedArgs, shellWords, type ServerRef } from './wrap-format.js';
-import { mcpJsonFiles } from './mcp-json.js';
-import { copyFromWrapped, isMcpJsonCopy } from './wrap-patch.js';
+import { allServers, describeConfigError, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
+import { scanMcpJson, scanPlaintext, type Finding } from '../import/plaintext.js';
+import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
+import type { ServerRef } from '../claude/address.js';
+import { parseHeadersHelper, parseWrappedArgs, shellWords } from '../wrap/format.js';
+import { mcpJsonFiles } from '../claude/mcp-json.js';
+import { copyFromWrapped, isMcpJsonCopy } from '../wrap/patch.js';
 
 export type ServerMode = 'wrapped' | 'inject' | 'plaintext' | 'none';
 

@@ -13,13 +13,14 @@ import { emptyState, readStateForReport } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { headerOwnerOf, ownerOf, sameServer, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Registry, type Target, type TargetMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
-import type { ZeroDiskContext } from './context.js';
-import { describeConfigError } from './config-scan.js';
-import { editConfig } from './config-write.js';
+import type { ZeroDiskContext } from '../wrap/context.js';
+import { describeConfigError } from '../claude/config-servers.js';
+import { editConfig } from '../claude/config-edit.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
-import { describeServer, selfPaths, type ServerRef } from './wrap-format.js';
-import { wrapInText, wrapStateIn } from './wrap-patch.js';
-import { recordWrapped } from './wrap-record.js';
+import { describeServer, type ServerRef } from '../claude/address.js';
+import { selfPaths } from '../wrap/format.js';
+import { wrapInText, wrapStateIn } from '../wrap/patch.js';
+import { recordWrapped } from '../wrap/record.js';
 
 export type Action = 'import' | 'strip' | 'skip';
 

@@ -7,7 +7,7 @@ import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { sameServer, type HeaderTarget, type KeyRecord, type Registry, type Target } from '../registry/registry.js';
-import type { ServerRef } from './wrap-format.js';
+import type { ServerRef } from '../claude/address.js';
 
 async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly string[], env: Env): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
