@@ -2,12 +2,12 @@
 // mode). Where they are comes from the one locator, src/claude/json/locate.ts.
 import { ConfigParseError, ConfigShapeError, JsonScanner, isArrayAt, lastMember, readArray, stringAt, type Member, type ObjectInfo } from './json/scanner.js';
 import type { ConfigLayout } from './json/locate.js';
-import type { ServerRef } from './address.js';
+import type { ServerAddress } from './address.js';
 
 /** Every server entry in the layout: user scope first, then each laid-out project. */
-export function allServers(layout: ConfigLayout): { ref: ServerRef; member: Member }[] {
-  const out: { ref: ServerRef; member: Member }[] = [];
-  const add = (servers: ObjectInfo | undefined, base: Omit<ServerRef, 'server'>) => {
+export function allServers(layout: ConfigLayout): { ref: ServerAddress; member: Member }[] {
+  const out: { ref: ServerAddress; member: Member }[] = [];
+  const add = (servers: ObjectInfo | undefined, base: Omit<ServerAddress, 'server'>) => {
     if (!servers) return;
     const seen = new Set<string>();
     // Last duplicate wins: walk backwards, keep the first seen.

@@ -8,10 +8,10 @@ import type { Registry } from '../registry/registry.js';
 import { describeEntry, loadApprovedProjectFile, summarize } from '../sources/approval.js';
 import { mergeProject, type ProjectFile } from '../sources/project.js';
 import { projectNeeds } from '../sources/project-needs.js';
-import { describeServer } from '../claude/address.js';
 import { wrapProjectServers } from '../wrap/project-servers.js';
 import { output, type CliContext } from './context.js';
 import { readSecret } from './secret-input.js';
+import { describeServer } from '../claude/address.js';
 
 /** Returns the approved project file it prepared, or undefined when the directory has none. */
 export async function prepareProject(ctx: CliContext, registry: Registry): Promise<ProjectFile | undefined> {

@@ -7,16 +7,16 @@ import { readConfigText } from '../claude/config-file.js';
 import { configCopies, orphanTempFiles, stripText } from '../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import { describeTarget, sameServer, targetMode, type Registry } from '../registry/registry.js';
+import { targetMode, type Registry } from '../registry/registry.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { layoutOf } from '../claude/json/locate.js';
 import { allServers, describeConfigError, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
 import { scanMcpJson, scanPlaintext, type Finding } from '../import/plaintext.js';
 import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
-import type { ServerRef } from '../claude/address.js';
 import { parseHeadersHelper, parseWrappedArgs, shellWords } from '../wrap/format.js';
 import { mcpJsonFiles } from '../claude/mcp-json.js';
 import { copyFromWrapped, isMcpJsonCopy } from '../wrap/patch.js';
+import { describeEnv, sameServer, type ServerAddress } from '../claude/address.js';
 
 export type ServerMode = 'wrapped' | 'inject' | 'plaintext' | 'none';
 
@@ -87,7 +87,7 @@ function wrapperProblems(info: ServerInfo): string[] {
   return problems;
 }
 
-function health(ref: ServerRef, info: ServerInfo, reg: Registry, findings: Finding[], source: ServerHealth['source']): ServerHealth {
+function health(ref: ServerAddress, info: ServerInfo, reg: Registry, findings: Finding[], source: ServerHealth['source']): ServerHealth {
   const http = info.type !== undefined && HTTP_TYPES.has(info.type);
   const envT = envTargetsFor(reg, ref);
   const hdrT = headerTargetsFor(reg, ref);
@@ -125,7 +125,7 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
   const text = await readConfigText(paths.configFile);
   const servers: ServerHealth[] = [];
   const problems: string[] = [];
-  const configured: ServerRef[] = [];
+  const configured: ServerAddress[] = [];
   /** Local copies wrap made of .mcp.json servers: the original entry they were made from. */
   const copies0 = new Map<string, unknown>();
   if (text !== undefined) {
@@ -152,7 +152,7 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
       const layout = layoutOf(t, new Set());
       const findings = scanMcpJson(t, project);
       for (const { ref, member } of allServers(layout)) {
-        const local: ServerRef = { server: ref.server, scope: 'local', project };
+        const local: ServerAddress = { server: ref.server, scope: 'local', project };
         const info = readServer(t, member);
         const copy = copies0.get(`${project}\u0000${ref.server}`);
         if (copy !== undefined && canonical(copy) !== canonical(JSON.parse(t.slice(member.valueStart, member.valueEnd)))) {
@@ -183,7 +183,7 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
 
   const orphanTargets: string[] = [];
   for (const [key, rec] of Object.entries(reg.keys)) {
-    for (const t of rec.targets) if (!configured.some((c) => sameServer(c, t))) orphanTargets.push(`${key} -> ${describeTarget(t)}`);
+    for (const t of rec.targets) if (!configured.some((c) => sameServer(c, t))) orphanTargets.push(`${key} -> ${describeEnv(t)}`);
   }
 
   const values: DoctorReport['values'] = { checked: false, found: [] };

@@ -10,54 +10,44 @@
 // - duplicate keys: the last occurrence wins, at every level; edits go to that occurrence;
 // - input must be strict JSON (no comments, no trailing commas, no BOM).
 
+import { envAddressOf, type EnvAddress } from '../claude/address.js';
 import { applyEdits, eolOf, indentAfterBreak, insertMemberEdit, lineIndent, removeMemberEdit, replaceValueEdit, styleOf, wsBefore, type Style } from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf, type ConfigLayout } from '../claude/json/locate.js';
 import { ConfigParseError, ConfigShapeError, JsonScanner, lastMember, stringAt, type Member, type ObjectInfo } from '../claude/json/scanner.js';
 
 export { ConfigParseError, ConfigShapeError };
 
-export type Scope = 'user' | 'local';
-/** `project` is the absolute-path key under `projects`; required when scope === 'local'. */
-export interface TargetRef {
-  scope: Scope;
-  project?: string;
-  server: string;
-  env: string;
-}
-export interface InjectRequest extends TargetRef {
+// A target is an EnvAddress (src/claude/address.ts); `project` is required for scope local.
+export interface InjectRequest extends EnvAddress {
   value: string;
 }
 export type InjectOutcome =
   /** replaced: an older value of OURS was replaced (rotation). */
-  | { kind: 'injected'; target: TargetRef; createdEnv: boolean; replaced: boolean }
+  | { kind: 'injected'; target: EnvAddress; createdEnv: boolean; replaced: boolean }
   /** Already holds exactly this value and it is ours. */
-  | { kind: 'unchanged'; target: TargetRef }
+  | { kind: 'unchanged'; target: EnvAddress }
   /** The variable holds a value we did not put there (or is duplicated / not a string): left alone. */
-  | { kind: 'conflict'; target: TargetRef }
+  | { kind: 'conflict'; target: EnvAddress }
   /** No such server in that scope (or no `mcpServers`, or no `projects[project]`). */
-  | { kind: 'missing-server'; target: TargetRef }
+  | { kind: 'missing-server'; target: EnvAddress }
   /** The server cannot take env values: not stdio, entry not an object, env not an object. */
-  | { kind: 'unsupported-server'; target: TargetRef; reason: string };
+  | { kind: 'unsupported-server'; target: EnvAddress; reason: string };
 /** removeEnvIfEmpty: we created the env object at inject time. */
-export interface StripRequest extends TargetRef {
+export interface StripRequest extends EnvAddress {
   removeEnvIfEmpty: boolean;
 }
 export type StripOutcome =
-  | { kind: 'stripped'; target: TargetRef; removedEnv: boolean }
+  | { kind: 'stripped'; target: EnvAddress; removedEnv: boolean }
   /** Nothing there (already stripped, server gone, env gone, ...). */
-  | { kind: 'absent'; target: TargetRef }
+  | { kind: 'absent'; target: EnvAddress }
   /** A value is there but isOurs says it is not ours: left alone. */
-  | { kind: 'foreign'; target: TargetRef };
-export type IsOurs = (target: TargetRef, currentValue: string) => boolean;
+  | { kind: 'foreign'; target: EnvAddress };
+export type IsOurs = (target: EnvAddress, currentValue: string) => boolean;
 
 // Outcomes carry only the target, never the value (outcomes get logged).
-function targetOf(r: TargetRef): TargetRef {
-  const t: TargetRef = { scope: r.scope, server: r.server, env: r.env };
-  if (r.scope === 'local') t.project = r.project;
-  return t;
-}
+const targetOf = envAddressOf;
 
-function checkRequest(r: TargetRef): void {
+function checkRequest(r: EnvAddress): void {
   if (r.scope === 'local' && typeof r.project !== 'string') {
     throw new TypeError('a local-scope target needs a project path');
   }
@@ -68,7 +58,7 @@ function checkRequest(r: TargetRef): void {
  * Lay out the document for exactly the scopes the requests need. Throws ConfigParseError, or
  * ConfigShapeError when something on the way to a requested server is not an object.
  */
-function indexFor(text: string, targets: readonly TargetRef[]): ConfigLayout {
+function indexFor(text: string, targets: readonly EnvAddress[]): ConfigLayout {
   let wantUser = false;
   const projects = new Set<string>();
   for (const t of targets) {
@@ -125,7 +115,7 @@ interface ServerGroup<R> {
   items: Indexed<R>[];
 }
 
-function groupByServer<R extends TargetRef>(index: ConfigLayout, requests: readonly R[], onMissing: (i: number) => void): ServerGroup<R>[] {
+function groupByServer<R extends EnvAddress>(index: ConfigLayout, requests: readonly R[], onMissing: (i: number) => void): ServerGroup<R>[] {
   const groups = new Map<number, ServerGroup<R>>();
   requests.forEach((req, i) => {
     const m = serverMemberOf(index, req);
@@ -299,7 +289,7 @@ export function applyStrips(text: string, requests: readonly StripRequest[], isO
  * Current string value at each target (last duplicate wins, whatever the server type), or
  * undefined if absent or not a string. Throws like applyInjections.
  */
-export function readEnvValues(text: string, targets: readonly TargetRef[]): (string | undefined)[] {
+export function readEnvValues(text: string, targets: readonly EnvAddress[]): (string | undefined)[] {
   const index = indexFor(text, targets);
   const s = new JsonScanner(text);
   return targets.map((t) => {

@@ -9,13 +9,14 @@ import { KiError } from '../core/errors.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
-import { describeTarget, sameTarget, type Registry, type Target } from '../registry/registry.js';
+import type { Registry, Target } from '../registry/registry.js';
 import { editConfig, readConfigText, withConfigLock } from '../claude/config-file.js';
 import { applyInjections, ConfigParseError, ConfigShapeError, readEnvValues, type InjectOutcome, type InjectRequest, type IsOurs } from './config-patch.js';
 import { macOf, newSalt } from './value-mac.js';
 import { isAlive, liveClaudeProcesses, type ProcessId } from '../core/process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
 import { addNotice, isOursIn, sessionAlive, withState, type InjectionRecord, type RecoverReason, type SessionRecord, type State } from './state.js';
+import { describeEnv, envAddressOf, sameEnv } from '../claude/address.js';
 
 export interface EngineContext {
   paths: ClaudePaths;
@@ -58,7 +59,7 @@ export async function resolveValues(
   for (const [key, targets] of wanted) {
     const value = res.values.get(key);
     if (value === undefined) missing.push(key);
-    else for (const target of targets) known.push({ key, target: targetRef(target), value });
+    else for (const target of targets) known.push({ key, target: envAddressOf(target), value });
   }
   return { known, missing, failures };
 }
@@ -118,10 +119,10 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
   // A value we stripped moments ago that a racing writer put back is still ours.
   // Read at each attempt: a redo after our own write must know the values it just wrote.
   const ours = () => [...state.injected, ...(state.tombstones?.records ?? [])];
-  const requests: InjectRequest[] = known.map((k) => ({ ...targetRef(k.target), value: k.value }));
+  const requests: InjectRequest[] = known.map((k) => ({ ...envAddressOf(k.target), value: k.value }));
   // A value at its registered target that equals the keyring's is ours even without a record
   // (our state was damaged or removed): taking it back is what lets the next strip remove it.
-  const isOurs: IsOurs = (t, v) => isOursIn(ours(), t as Target, v) || known.some((k) => k.value === v && sameTarget(k.target, t as Target));
+  const isOurs: IsOurs = (t, v) => isOursIn(ours(), t, v) || known.some((k) => k.value === v && sameEnv(k.target, t));
   const patch = (text: string) => {
     try {
       return applyInjections(text, requests, isOurs);
@@ -148,7 +149,7 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
           // Taken back by value (no record at all): whether we created the env object is lost;
           // strip removes it only if it ends up empty, which changes nothing for Claude Code.
           const byValue = unrecorded && !isOursIn(ours(), k.target, k.value);
-          fresh.push({ key: k.key, ...targetRef(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || byValue || priorCreatedEnv(ours(), k.target), salt, mac: macOf(k.value, salt) });
+          fresh.push({ key: k.key, ...envAddressOf(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || byValue || priorCreatedEnv(ours(), k.target), salt, mac: macOf(k.value, salt) });
         }
       });
       return { text: out, result: { fresh, changed: out !== text } };
@@ -181,11 +182,11 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
 }
 
 function labelOf(k: KnownValue): string {
-  return `${k.key} -> ${describeTarget(k.target)}`;
+  return `${k.key} -> ${describeEnv(k.target)}`;
 }
 
 function priorCreatedEnv(records: readonly InjectionRecord[], t: Target): boolean {
-  return records.some((r) => r.createdEnv && r.server === t.server && r.env === t.env && r.scope === t.scope && (r.project ?? '') === (t.project ?? ''));
+  return records.some((r) => r.createdEnv && sameEnv(r, t));
 }
 
 
@@ -200,10 +201,6 @@ function classify(o: InjectOutcome, k: KnownValue, report: InjectReport): void {
   else if (o.kind === 'conflict') report.conflicts.push(label);
   else if (o.kind === 'missing-server') report.missingServers.push(label);
   else report.unsupported.push(`${label} (${o.reason})`);
-}
-
-function targetRef(t: Target): Target {
-  return t.scope === 'local' ? { server: t.server, env: t.env, scope: 'local', project: t.project as string } : { server: t.server, env: t.env, scope: 'user' };
 }
 
 function emptyReport(): InjectReport {
@@ -280,7 +277,7 @@ function adoptByValue(state: State, known: readonly KnownValue[], file: string, 
   if (text === undefined || known.length === 0) return 0;
   let values: (string | undefined)[];
   try {
-    values = readEnvValues(text, known.map((k) => targetRef(k.target)));
+    values = readEnvValues(text, known.map((k) => envAddressOf(k.target)));
   } catch {
     return 0;
   }
@@ -289,7 +286,7 @@ function adoptByValue(state: State, known: readonly KnownValue[], file: string, 
     if (values[i] !== k.value || isOursIn(state.injected, k.target, k.value)) return;
     const salt = newSalt();
     // Whether we created the env object is lost with the record: strip removes it only if empty.
-    state.injected.push({ key: k.key, ...targetRef(k.target), file, createdEnv: true, salt, mac: macOf(k.value, salt) });
+    state.injected.push({ key: k.key, ...envAddressOf(k.target), file, createdEnv: true, salt, mac: macOf(k.value, salt) });
     adopted++;
   });
   return adopted;

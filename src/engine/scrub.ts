@@ -6,10 +6,11 @@ import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomicLazily } from '../core/lazy-load.js';
 import type { ClaudePaths } from '../core/paths.js';
-import { describeTarget, sameTarget, type Target } from '../registry/registry.js';
+import type { Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
 import { macMatches } from './value-mac.js';
 import { isOursIn, type InjectionRecord, type State } from './state.js';
+import { describeEnv, sameEnv } from '../claude/address.js';
 
 /** Known values by target: only in memory, only when the caller read the keyring. */
 export interface KnownValue {
@@ -50,19 +51,19 @@ export async function configCopies(paths: ClaudePaths): Promise<string[]> {
 export function stripRequestsFor(records: readonly InjectionRecord[], known: readonly KnownValue[]): (StripRequest & { key: string })[] {
   const reqs: (StripRequest & { key: string })[] = [];
   const add = (key: string, t: Target, createdEnv: boolean) => {
-    const existing = reqs.find((r) => sameTarget(r, t));
+    const existing = reqs.find((r) => sameEnv(r, t));
     if (existing) existing.removeEnvIfEmpty ||= createdEnv;
     else reqs.push({ key, server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}), removeEnvIfEmpty: createdEnv });
   };
   for (const r of records) add(r.key, r, r.createdEnv);
   // A value found by value alone (no record: our state was lost): whether we created its env
   // object is unknown; removing it only when it ends up empty changes nothing for Claude Code.
-  for (const k of known) if (!reqs.some((r) => sameTarget(r, k.target))) add(k.key, k.target, true);
+  for (const k of known) if (!reqs.some((r) => sameEnv(r, k.target))) add(k.key, k.target, true);
   return reqs;
 }
 
 export function isOursFn(records: readonly InjectionRecord[], known: readonly KnownValue[]) {
-  return (target: Target, value: string) => isOursIn(records, target, value) || known.some((k) => k.value === value && sameTarget(k.target, target));
+  return (target: Target, value: string) => isOursIn(records, target, value) || known.some((k) => k.value === value && sameEnv(k.target, target));
 }
 
 /** Strip our values from one config-shaped text. Returns undefined when the text does not parse. */
@@ -71,7 +72,7 @@ export function stripText(text: string, records: readonly InjectionRecord[], kno
   if (reqs.length === 0) return { text, found: [] };
   try {
     const { text: out, outcomes } = applyStrips(text, reqs, isOursFn(records, known));
-    const found = outcomes.flatMap((o, i) => (o.kind === 'stripped' ? [`${reqs[i]?.key}: ${describeTarget(o.target as Target)}`] : []));
+    const found = outcomes.flatMap((o, i) => (o.kind === 'stripped' ? [`${reqs[i]?.key}: ${describeEnv(o.target)}`] : []));
     return { text: out, found };
   } catch {
     return undefined;

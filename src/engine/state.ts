@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
 import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
 import type { Target } from '../registry/registry.js';
+import { sameEnv, type EnvAddress } from '../claude/address.js';
 import { macMatches } from './value-mac.js';
 import { isAlive, type ProcessId } from '../core/process-info.js';
 
@@ -133,8 +134,8 @@ export function sessionAlive(s: SessionRecord): boolean {
 }
 
 /** Is `value` at `target` one we injected (by any injection record for that target)? */
-export function isOursIn(records: readonly InjectionRecord[], target: Target, value: string): boolean {
+export function isOursIn(records: readonly InjectionRecord[], target: EnvAddress, value: string): boolean {
   return records.some(
-    (r) => r.server === target.server && r.env === target.env && r.scope === target.scope && (r.project ?? '') === (target.project ?? '') && macMatches(value, r.salt, r.mac),
+    (r) => sameEnv(r, target) && macMatches(value, r.salt, r.mac),
   );
 }

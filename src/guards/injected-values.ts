@@ -9,8 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { macMatches } from '../engine/value-mac.js';
 import type { InjectionRecord } from '../engine/state.js';
-import { describeTarget } from '../registry/registry.js';
 import type { NamedValue } from './mask.js';
+import { describeEnv } from '../claude/address.js';
 
 export interface InjectedValues {
   values: NamedValue[];
@@ -47,7 +47,7 @@ export async function injectedValues(records: readonly InjectionRecord[]): Promi
     recs.forEach((r, i) => {
       const v = current[i];
       if (v !== undefined && macMatches(v, r.salt, r.mac)) values.push({ name: r.key, value: v });
-      else problems.push(`${describeTarget(r)} no longer holds the value injected there`);
+      else problems.push(`${describeEnv(r)} no longer holds the value injected there`);
     });
   }
   return problems.length > 0 ? { values, unconfirmed: problems[0] } : { values };

@@ -11,16 +11,16 @@ import { readConfigText, withConfigLock } from '../claude/config-file.js';
 import { configCopies, scrubCopies, type KnownValue } from '../engine/scrub.js';
 import { emptyState, readStateForReport } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import { headerOwnerOf, ownerOf, sameServer, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Registry, type Target, type TargetMode } from '../registry/registry.js';
+import { headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Registry, type Target, type TargetMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { describeConfigError } from '../claude/config-servers.js';
 import { editConfig } from '../claude/config-edit.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
-import { describeServer, type ServerRef } from '../claude/address.js';
 import { selfPaths } from '../wrap/format.js';
 import { wrapInText, wrapStateIn } from '../wrap/patch.js';
 import { recordWrapped } from '../wrap/record.js';
+import { describeServer, sameServer, type ServerAddress } from '../claude/address.js';
 
 export type Action = 'import' | 'strip' | 'skip';
 
@@ -69,11 +69,11 @@ export function deriveKeyName(server: string, name: string): string {
   return checkKeyName(s.slice(0, 120));
 }
 
-function envTarget(ref: ServerRef, name: string, mode: TargetMode): Target {
+function envTarget(ref: ServerAddress, name: string, mode: TargetMode): Target {
   return { server: ref.server, env: name, scope: ref.scope, ...(ref.scope === 'local' ? { project: ref.project as string } : {}), ...(mode === 'wrap' ? { mode } : {}) };
 }
 
-function headerTarget(ref: ServerRef, name: string, template: string): HeaderTarget {
+function headerTarget(ref: ServerAddress, name: string, template: string): HeaderTarget {
   return { server: ref.server, header: name, template, scope: ref.scope, ...(ref.scope === 'local' ? { project: ref.project as string } : {}) };
 }
 
@@ -169,8 +169,8 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
   }
 
   // 2. Registry. A server that is (or will be) wrapped gets 'wrap' targets.
-  const wrapServers: ServerRef[] = [];
-  const addServer = (ref: ServerRef) => {
+  const wrapServers: ServerAddress[] = [];
+  const addServer = (ref: ServerAddress) => {
     if (!wrapServers.some((r) => sameServer(r, ref))) wrapServers.push(ref);
   };
   for (const i of moving) if (i.finding.kind === 'header' || opts.mode === 'wrap' || i.finding.serverWrapped) addServer(i.finding.ref);

@@ -7,13 +7,13 @@ import { applyEdits, removeMemberEdit, type Edit } from '../claude/json/edit.js'
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import type { Member } from '../claude/json/scanner.js';
 import { allServers, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
-import type { ServerRef } from '../claude/address.js';
 import { isWrapped } from '../wrap/patch.js';
+import type { ServerAddress } from '../claude/address.js';
 
 export type FindingKind = 'env' | 'header';
 
 export interface Finding {
-  ref: ServerRef;
+  ref: ServerAddress;
   kind: FindingKind;
   /** Variable or header name. */
   name: string;
@@ -48,7 +48,7 @@ export interface ScanOptions {
   user?: boolean;
 }
 
-function serverFindings(ref: ServerRef, info: ServerInfo, opts: ScanOptions): Finding[] {
+function serverFindings(ref: ServerAddress, info: ServerInfo, opts: ScanOptions): Finding[] {
   // Walked backwards (the last duplicate is the live one), reported in file order.
   const out: Finding[] = [];
   const wrapped = isWrapped(info);
@@ -109,7 +109,7 @@ export function scanMcpJson(text: string, project: string): Finding[] {
 }
 
 export interface StripItem {
-  ref: ServerRef;
+  ref: ServerAddress;
   kind: FindingKind;
   name: string;
   /** Remove the member only while it still holds exactly this value. */

@@ -7,13 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import type { ClaudePaths } from '../core/paths.js';
-import { describeServer } from '../claude/address.js';
 import { repointWrapped } from '../wrap/wrap-server.js';
 import { hookRunPrefix } from './hook-command.js';
 import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-registration.js';
 import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
 import { addHooks, markCommand, type HookCommands } from './settings-hooks.js';
+import { describeServer } from '../claude/address.js';
 
 export interface HookCommandOptions {
   /** The node binary the hooks run; default process.execPath. */

@@ -7,7 +7,6 @@ import { applyEdits, modify, parse } from 'jsonc-parser';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
-import { describeServer, type ServerRef } from '../claude/address.js';
 import { unwrapServer } from '../wrap/wrap-server.js';
 import { wrappedServersIn } from '../wrap/patch.js';
 import { editConfig } from '../claude/config-edit.js';
@@ -16,6 +15,7 @@ import { installRecordFile, type InstallRecord } from './install-ops.js';
 import { unregisterMcpServer } from './mcp-registration.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
 import { removeHooks } from './settings-hooks.js';
+import { describeServer, type ServerAddress } from '../claude/address.js';
 
 export interface UninstallAllReport {
   dryRun: boolean;
@@ -66,7 +66,7 @@ export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean
 
   // 1. Wrapped servers get their original entries back.
   const configText = await readConfigText(paths.configFile);
-  const wrapped: ServerRef[] = configText === undefined ? [] : wrappedServersIn(configText).map((w) => w.ref);
+  const wrapped: ServerAddress[] = configText === undefined ? [] : wrappedServersIn(configText).map((w) => w.ref);
   for (const ref of wrapped) {
     await unwrapServer(ctx, ref, { dryRun });
     report.unwrapped.push(describeServer(ref));

@@ -3,7 +3,7 @@
 import type { BackendId } from '../keyring/backend.js';
 import { parseSourceRef, type SourceRef } from './source-ref.js';
 import { isRecord } from '../core/is-record.js';
-import type { Scope } from '../claude/scope.js';
+import { sameEnv, sameHeader, sameServer, serverAddressOf, type EnvAddress, type HeaderAddress, type ServerAddress } from '../claude/address.js';
 import { parseJson } from '../core/parse-json.js';
 
 
@@ -14,12 +14,8 @@ import { parseJson } from '../core/parse-json.js';
  */
 export type TargetMode = 'inject' | 'wrap';
 
-export interface Target {
-  server: string;
-  env: string;
-  scope: Scope;
-  /** Absolute project path: the key of `projects` in ~/.claude.json. Only for scope "local". */
-  project?: string;
+/** An env var of a server entry that a key feeds. */
+export interface Target extends EnvAddress {
   /** Absent means 'inject' (registries written before zero-disk mode have no mode). */
   mode?: TargetMode;
 }
@@ -28,12 +24,8 @@ export interface Target {
  * An HTTP/SSE server header fed by a key through Claude Code's `headersHelper` (always zero-disk).
  * `template` contains `{value}`, e.g. header "Authorization", template "Bearer {value}".
  */
-export interface HeaderTarget {
-  server: string;
-  header: string;
+export interface HeaderTarget extends HeaderAddress {
   template: string;
-  scope: Scope;
-  project?: string;
 }
 
 export interface KeyRecord {
@@ -64,14 +56,6 @@ export function emptyRegistry(): Registry {
   return { version: 1, keys: {} };
 }
 
-export function sameTarget(a: Target, b: Target): boolean {
-  return a.server === b.server && a.env === b.env && a.scope === b.scope && (a.project ?? '') === (b.project ?? '');
-}
-
-export function describeTarget(t: Target): string {
-  return t.scope === 'local' ? `${t.server}.env.${t.env} (local: ${t.project})` : `${t.server}.env.${t.env} (user)`;
-}
-
 export function targetMode(t: Target): TargetMode {
   return t.mode === 'wrap' ? 'wrap' : 'inject';
 }
@@ -80,36 +64,23 @@ export function targetMode(t: Target): TargetMode {
  * The zero-disk servers (wrap-mode env targets, header targets) of key `name` that no other key
  * feeds: removing `name` leaves them wrapped but with nothing to read.
  */
-export function wrappedServersOnlyFedBy(reg: Registry, name: string): Array<{ server: string; scope: Scope; project?: string }> {
+export function wrappedServersOnlyFedBy(reg: Registry, name: string): ServerAddress[] {
   const rec = reg.keys[name];
   if (!rec) return [];
   const mine = [...rec.targets.filter((t) => targetMode(t) === 'wrap'), ...(rec.headers ?? [])];
   const others = Object.entries(reg.keys).filter(([n]) => n !== name).flatMap(([, r]) => [...r.targets, ...(r.headers ?? [])]);
-  const out: Array<{ server: string; scope: Scope; project?: string }> = [];
+  const out: ServerAddress[] = [];
   for (const t of mine) {
     if (others.some((o) => sameServer(o, t)) || out.some((o) => sameServer(o, t))) continue;
-    out.push({ server: t.server, scope: t.scope, ...(t.project !== undefined ? { project: t.project } : {}) });
+    out.push(serverAddressOf(t));
   }
   return out;
-}
-
-/** Same server entry: name, scope and (for local scope) project. */
-export function sameServer(a: { server: string; scope: Scope; project?: string }, b: { server: string; scope: Scope; project?: string }): boolean {
-  return a.server === b.server && a.scope === b.scope && (a.scope !== 'local' || (a.project ?? '') === (b.project ?? ''));
-}
-
-export function sameHeaderTarget(a: HeaderTarget, b: HeaderTarget): boolean {
-  return sameServer(a, b) && a.header.toLowerCase() === b.header.toLowerCase();
-}
-
-export function describeHeaderTarget(t: HeaderTarget): string {
-  return `${t.server}.headers.${t.header} (${t.scope === 'local' ? `local: ${t.project}` : 'user'})`;
 }
 
 /** Which other key already feeds this header of this server, if any. */
 export function headerOwnerOf(reg: Registry, target: HeaderTarget): string | undefined {
   for (const [name, rec] of Object.entries(reg.keys)) {
-    if ((rec.headers ?? []).some((t) => sameHeaderTarget(t, target))) return name;
+    if ((rec.headers ?? []).some((t) => sameHeader(t, target))) return name;
   }
   return undefined;
 }
@@ -133,7 +104,7 @@ export function withHeaderTargets(reg: Registry, name: string, targets: readonly
   if (!existing) return reg;
   const merged = [...(existing.headers ?? [])];
   for (const t of targets) {
-    const i = merged.findIndex((m) => sameHeaderTarget(m, t));
+    const i = merged.findIndex((m) => sameHeader(m, t));
     if (i === -1) merged.push({ ...t });
     else merged[i] = { ...t }; // a new template replaces the old one
   }
@@ -141,7 +112,7 @@ export function withHeaderTargets(reg: Registry, name: string, targets: readonly
 }
 
 /** Set the mode of every env target of the given server entry (any key). Returns a new registry, or `reg` if nothing changed. */
-export function withServerMode(reg: Registry, server: { server: string; scope: Scope; project?: string }, mode: TargetMode): Registry {
+export function withServerMode(reg: Registry, server: ServerAddress, mode: TargetMode): Registry {
   let changed = false;
   const keys: Record<string, KeyRecord> = {};
   for (const [name, rec] of Object.entries(reg.keys)) {
@@ -159,7 +130,7 @@ export function withServerMode(reg: Registry, server: { server: string; scope: S
 /** Which other key already feeds this exact target, if any: one env var gets one value. */
 export function ownerOf(reg: Registry, target: Target): string | undefined {
   for (const [name, rec] of Object.entries(reg.keys)) {
-    if (rec.targets.some((t) => sameTarget(t, target))) return name;
+    if (rec.targets.some((t) => sameEnv(t, target))) return name;
   }
   return undefined;
 }
@@ -168,7 +139,7 @@ export function ownerOf(reg: Registry, target: Target): string | undefined {
 export function withKey(reg: Registry, name: string, targets: readonly Target[], backend: BackendId, now: Date): Registry {
   const existing = reg.keys[name];
   const merged = existing ? [...existing.targets] : [];
-  for (const t of targets) if (!merged.some((m) => sameTarget(m, t))) merged.push({ ...t });
+  for (const t of targets) if (!merged.some((m) => sameEnv(m, t))) merged.push({ ...t });
   const record: KeyRecord = existing
     ? { ...existing, targets: merged, backend }
     : { targets: merged, backend, createdAt: now.toISOString() };

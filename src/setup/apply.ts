@@ -3,9 +3,9 @@
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { runImport } from '../import/import-keys.js';
 import { findingId } from '../import/plaintext.js';
-import { describeServer } from '../claude/address.js';
 import { wrapServer } from '../wrap/wrap-server.js';
 import type { Step } from './plan.js';
+import { describeServer } from '../claude/address.js';
 
 /** Adds (or refreshes) the session hooks and guards; `changed`: settings.json was (or would be) written. */
 export type HooksInstaller<C> = (ctx: C, dryRun: boolean) => Promise<{ changed: boolean; settingsFile: string }>;

@@ -5,7 +5,6 @@ import type { ZeroDiskContext } from '../wrap/context.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { readConfigText } from '../claude/config-file.js';
-import { sameServer } from '../registry/registry.js';
 import { loadRegistry } from '../registry/store.js';
 import { describeRef } from '../registry/source-ref.js';
 import { layoutOf } from '../claude/json/locate.js';
@@ -16,6 +15,7 @@ import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
 import { isWrapped, wrapInText } from '../wrap/patch.js';
 import { MCP_SERVER_NAME } from '../install/mcp-registration.js';
 import type { ServerFacts } from './plan.js';
+import { sameServer } from '../claude/address.js';
 
 // Only to ask wrapInText whether an entry can be wrapped at all; nothing is written with it.
 const PROBE_SELF = { node: '/probe/node', cli: '/probe/cli.js' };

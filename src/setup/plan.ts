@@ -1,10 +1,10 @@
+import type { ServerAddress } from '../claude/address.js';
 // What `keyring-inject setup` will do, decided from facts alone (no disk, no keyring): move the
 // plaintext keys, put each server in the best mode it supports (zero-disk where possible, the
 // launcher/hooks where not), install the hooks and guards, and the table the user sees at the end.
-import type { ServerRef } from '../claude/address.js';
 
 export interface ServerFacts {
-  ref: ServerRef;
+  ref: ServerAddress;
   http: boolean;
   /** Already runs through our exec wrapper / headersHelper. */
   wrapped: boolean;
@@ -25,13 +25,13 @@ export interface SetupFacts {
 export type Step =
   /** Move plaintext into the keyring; `wrap`: and make the servers zero-disk. `exclude`: ids left for another pass. */
   | { kind: 'import'; mode: 'wrap' | 'inject'; count: number; exclude: string[] }
-  | { kind: 'wrap'; ref: ServerRef }
+  | { kind: 'wrap'; ref: ServerAddress }
   | { kind: 'install-hooks' };
 
 export type Protection = 'zero-disk' | 'headers-helper' | 'inject' | 'none';
 
 export interface Row {
-  ref: ServerRef;
+  ref: ServerAddress;
   /** Where its key(s) come from after setup: "keyring: github.GITHUB_TOKEN", or "-". */
   from: string;
   how: Protection;
@@ -86,7 +86,7 @@ export function planSetup(facts: SetupFacts): SetupPlan {
 }
 
 /** The closing table: server -> where its key comes from -> protected how. */
-export function formatTable(rows: readonly Row[], describe: (ref: ServerRef) => string): string[] {
+export function formatTable(rows: readonly Row[], describe: (ref: ServerAddress) => string): string[] {
   const head = ['server', 'key from', 'protected how'] as const;
   const cells = rows.map((r) => [describe(r.ref), r.from, `${PROTECTION_TEXT[r.how]}${r.note ? ` (${r.note})` : ''}`] as const);
   const w0 = Math.max(head[0].length, ...cells.map((c) => c[0].length));

@@ -4,9 +4,9 @@ import { KiError, UsageError, oneLine } from '../core/errors.js';
 import type { TargetMode } from '../registry/registry.js';
 import type { ZeroDiskContext } from './context.js';
 import { readConfigText } from '../claude/config-file.js';
-import { describeServer, type ServerRef } from '../claude/address.js';
 import { wrapServer } from './wrap-server.js';
 import { wrapStateIn } from './patch.js';
+import { describeServer, type ServerAddress } from '../claude/address.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 
@@ -33,7 +33,7 @@ export function parseMode(flag: string | undefined, header: boolean): TargetMode
 }
 
 /** Wrap each server after `add --mode wrap`; a server that cannot be wrapped yet is a warning, not a failure (the key is stored). */
-export async function wrapAfterAdd(ctx: ZeroDiskContext, refs: readonly ServerRef[], warn: (text: string) => void): Promise<string[]> {
+export async function wrapAfterAdd(ctx: ZeroDiskContext, refs: readonly ServerAddress[], warn: (text: string) => void): Promise<string[]> {
   const wrapped: string[] = [];
   for (const ref of refs) {
     try {
@@ -49,7 +49,7 @@ export async function wrapAfterAdd(ctx: ZeroDiskContext, refs: readonly ServerRe
 }
 
 /** Which of `refs` are wrapped in the config right now (unreadable config: none). */
-export async function wrappedServers(file: string, refs: readonly ServerRef[]): Promise<ServerRef[]> {
+export async function wrappedServers(file: string, refs: readonly ServerAddress[]): Promise<ServerAddress[]> {
   const text = await readConfigText(file).catch(() => undefined);
   if (text === undefined) return [];
   return refs.filter((r) => {

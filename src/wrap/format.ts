@@ -14,13 +14,13 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { claudePaths, runtimeLauncher, type Env } from '../core/paths.js';
-import type { ServerRef } from '../claude/address.js';
 import type { Scope } from '../claude/scope.js';
 import { shellQuote } from '../core/shell.js';
+import { scopeArgs, type ServerAddress } from '../claude/address.js';
 
 /** exec options that describe the server, as written after `exec`. */
-export function serverArgs(ref: ServerRef): string[] {
-  return ['--server', ref.server, ...(ref.scope === 'local' ? ['--scope', 'local', '--project', ref.project as string] : [])];
+export function serverArgs(ref: ServerAddress): string[] {
+  return ['--server', ref.server, ...scopeArgs(ref)];
 }
 
 export interface WrapFlags {
@@ -31,11 +31,11 @@ export interface WrapFlags {
 }
 
 /** The wrapped `args` up to and including `--` (the original command and args follow). */
-export function execPrefix(cli: string, ref: ServerRef, flags: WrapFlags): string[] {
+export function execPrefix(cli: string, ref: ServerAddress, flags: WrapFlags): string[] {
   return [cli, 'exec', ...serverArgs(ref), ...(flags.noArgsKey ? ['--no-args-key'] : []), ...(flags.mcpJson ? ['--mcp-json'] : []), '--'];
 }
 
-export interface ParsedWrap extends WrapFlags, ServerRef {
+export interface ParsedWrap extends WrapFlags, ServerAddress {
   /** Index (in args) of the original command, right after `--`. */
   commandIndex: number;
   /** The cli path in the wrapped args (for doctor: does it still exist?). */
@@ -69,7 +69,7 @@ export function parseWrappedArgs(command: string, args: readonly string[]): Pars
   return { ...opts, cli, commandIndex: i + opts.consumed };
 }
 
-export interface ExecOptions extends WrapFlags, ServerRef {
+export interface ExecOptions extends WrapFlags, ServerAddress {
   /** Number of args consumed, `--` included. */
   consumed: number;
 }
@@ -111,8 +111,8 @@ export function parseExecOptions(argv: readonly string[]): ExecOptions | undefin
 
 
 /** `<node> <cli> headers S [--scope local --project P] [--mcp-json]`, shell-quoted. */
-export function headersHelperCommand(node: string, cli: string, ref: ServerRef, mcpJson = false): string {
-  const scope = ref.scope === 'local' ? ['--scope', 'local', '--project', ref.project as string] : [];
+export function headersHelperCommand(node: string, cli: string, ref: ServerAddress, mcpJson = false): string {
+  const scope = scopeArgs(ref);
   return [node, cli, 'headers', ref.server, ...scope, ...(mcpJson ? ['--mcp-json'] : [])].map(shellQuote).join(' ');
 }
 
@@ -147,7 +147,7 @@ export function shellWords(cmd: string): string[] | undefined {
 }
 
 /** Recognise our headersHelper; returns the server it names. */
-export function parseHeadersHelper(cmd: string): (ServerRef & { cli: string; mcpJson: boolean }) | undefined {
+export function parseHeadersHelper(cmd: string): (ServerAddress & { cli: string; mcpJson: boolean }) | undefined {
   const w = shellWords(cmd);
   if (!w) return undefined;
   let i: number;

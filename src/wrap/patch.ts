@@ -11,9 +11,9 @@ import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, 
 import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '../claude/json/locate.js';
 import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
 import { HTTP_TYPES, allServers, readServer, type ServerInfo } from '../claude/config-servers.js';
-import type { ServerRef } from '../claude/address.js';
 import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type SelfPaths } from './format.js';
 import { isRecord } from '../core/is-record.js';
+import type { ServerAddress } from '../claude/address.js';
 
 export type WrapOutcome =
   /** Changed: stdio entry wrapped, headersHelper set, or a local copy of a .mcp.json server made. */
@@ -27,11 +27,11 @@ export type WrapOutcome =
 
 export type UnwrapOutcome = { kind: 'unwrapped'; how: 'stdio' | 'http' | 'mcp-json' } | { kind: 'not-wrapped' } | { kind: 'missing' };
 
-function layoutFor(text: string, ref: ServerRef): ConfigLayout {
+function layoutFor(text: string, ref: ServerAddress): ConfigLayout {
   return layoutOf(text, ref.scope === 'local' ? new Set([ref.project as string]) : new Set());
 }
 
-function wantsLocalProject(ref: ServerRef): void {
+function wantsLocalProject(ref: ServerAddress): void {
   if (ref.scope === 'local' && typeof ref.project !== 'string') throw new TypeError('a local-scope server needs a project path');
 }
 
@@ -54,7 +54,7 @@ function stdioUnsupported(info: ServerInfo): string | undefined {
  * `.mcp.json` (parsed), used only when `ref` is local scope and the server is not in
  * ~/.claude.json itself.
  */
-export function wrapInText(text: string, ref: ServerRef, self: SelfPaths, mcpJsonEntry?: unknown): { text: string; outcome: WrapOutcome } {
+export function wrapInText(text: string, ref: ServerAddress, self: SelfPaths, mcpJsonEntry?: unknown): { text: string; outcome: WrapOutcome } {
   wantsLocalProject(ref);
   const layout = layoutFor(text, ref);
   const member = serverMemberOf(layout, ref);
@@ -99,7 +99,7 @@ function safeType(t: string): string {
   return /^[a-z-]{1,16}$/.test(t) ? t : '…';
 }
 
-function stdioWrapEdits(text: string, ref: ServerRef, self: SelfPaths, info: ServerInfo, mcpJson: boolean): Edit[] {
+function stdioWrapEdits(text: string, ref: ServerAddress, self: SelfPaths, info: ServerInfo, mcpJson: boolean): Edit[] {
   const cmd = info.command?.member as Member;
   const style = styleOf(text, info.obj);
   const prefix = execPrefix(self.cli, ref, { noArgsKey: info.args === undefined, mcpJson }).map((a) => JSON.stringify(a));
@@ -115,7 +115,7 @@ function stdioWrapEdits(text: string, ref: ServerRef, self: SelfPaths, info: Ser
   return edits;
 }
 
-function wrapHttp(text: string, ref: ServerRef, self: SelfPaths, info: ServerInfo): { text: string; outcome: WrapOutcome } {
+function wrapHttp(text: string, ref: ServerAddress, self: SelfPaths, info: ServerInfo): { text: string; outcome: WrapOutcome } {
   const helper = headersHelperCommand(self.node, self.cli, ref);
   const style = styleOf(text, info.obj);
   if (info.headersHelper) {
@@ -144,7 +144,7 @@ export function copyFromWrapped(text: string, member: Member, info: ServerInfo):
   return entry;
 }
 
-function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerRef, self: SelfPaths, entry: unknown): { text: string; outcome: WrapOutcome } {
+function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerAddress, self: SelfPaths, entry: unknown): { text: string; outcome: WrapOutcome } {
   const text = layout.text;
   const project = layout.projects.get(ref.project as string);
   if (!isRecord(entry)) return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json entry is not an object' } };
@@ -188,7 +188,7 @@ function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerRef, self: SelfPaths, 
 }
 
 /** Undo wrapInText for server `ref`. */
-export function unwrapInText(text: string, ref: ServerRef): { text: string; outcome: UnwrapOutcome } {
+export function unwrapInText(text: string, ref: ServerAddress): { text: string; outcome: UnwrapOutcome } {
   wantsLocalProject(ref);
   const layout = layoutFor(text, ref);
   const member = serverMemberOf(layout, ref);
@@ -227,7 +227,7 @@ export function unwrapInText(text: string, ref: ServerRef): { text: string; outc
 }
 
 /** Is server `ref` wrapped in `text` (stdio exec or our headersHelper)? undefined when absent. */
-export function wrapStateIn(text: string, ref: ServerRef): 'wrapped' | 'not-wrapped' | undefined {
+export function wrapStateIn(text: string, ref: ServerAddress): 'wrapped' | 'not-wrapped' | undefined {
   const layout = layoutFor(text, ref);
   const member = serverMemberOf(layout, ref);
   if (member === undefined) return undefined;
@@ -236,8 +236,8 @@ export function wrapStateIn(text: string, ref: ServerRef): 'wrapped' | 'not-wrap
 }
 
 /** Every wrapped server in `text` (user and local scope), with the cli path its wrapper names. */
-export function wrappedServersIn(text: string): Array<{ ref: ServerRef; cli: string }> {
-  const out: Array<{ ref: ServerRef; cli: string }> = [];
+export function wrappedServersIn(text: string): Array<{ ref: ServerAddress; cli: string }> {
+  const out: Array<{ ref: ServerAddress; cli: string }> = [];
   for (const { ref, member } of allServers(layoutOf(text, 'all'))) {
     const info = readServer(text, member);
     if (!info) continue;
@@ -255,7 +255,7 @@ export function isWrapped(info: ServerInfo): boolean {
 }
 
 /** What a wrapped entry in `text` wraps: the original command of a stdio server, the URL of an http one. */
-export function wrappedTargetIn(text: string, ref: ServerRef): { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string } | undefined {
+export function wrappedTargetIn(text: string, ref: ServerAddress): { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string } | undefined {
   const member = serverMemberOf(layoutFor(text, ref), ref);
   const info = member === undefined ? undefined : readServer(text, member);
   if (!info) return undefined;

@@ -16,9 +16,9 @@ import type { ProjectFile } from '../sources/project.js';
 import type { ZeroDiskContext } from './context.js';
 import { HTTP_TYPES } from '../claude/config-servers.js';
 import { mcpJsonEntry } from '../claude/mcp-json.js';
-import { describeServer } from '../claude/address.js';
 import { parseWrappedArgs } from './format.js';
 import { wrapServer, type WrapReport } from './wrap-server.js';
+import { describeServer } from '../claude/address.js';
 
 export interface ProjectServer {
   server: string;

@@ -11,18 +11,14 @@ import { readConfigText } from '../claude/config-file.js';
 import { KiError } from '../core/errors.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
 import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
-import type { ServerRef } from '../claude/address.js';
 import { wrappedTargetIn } from './patch.js';
+import { sameServer, type ServerAddress } from '../claude/address.js';
 
 export type WrapTarget = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
-export type WrapRecord = ServerRef & WrapTarget;
+export type WrapRecord = ServerAddress & WrapTarget;
 
 function recordsFile(paths: ClaudePaths): string {
   return join(paths.dataDir, 'wrapped.json');
-}
-
-function sameRef(a: ServerRef, b: ServerRef): boolean {
-  return a.server === b.server && a.scope === b.scope && (a.project ?? '') === (b.project ?? '');
 }
 
 async function readRecords(paths: ClaudePaths): Promise<WrapRecord[]> {
@@ -45,7 +41,7 @@ async function updateRecords(paths: ClaudePaths, change: (records: WrapRecord[])
 }
 
 /** After a wrap: record what the config's wrapped entry of each server now wraps. */
-export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerRef[]): Promise<void> {
+export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerAddress[]): Promise<void> {
   const text = await readConfigText(paths.configFile);
   if (text === undefined) return;
   const fresh: WrapRecord[] = [];
@@ -53,15 +49,15 @@ export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerRef
     const target = wrappedTargetIn(text, ref);
     if (target) fresh.push({ server: ref.server, scope: ref.scope, ...(ref.project ? { project: ref.project } : {}), ...target });
   }
-  if (fresh.length > 0) await updateRecords(paths, (records) => [...records.filter((r) => !fresh.some((f) => sameRef(f, r))), ...fresh]);
+  if (fresh.length > 0) await updateRecords(paths, (records) => [...records.filter((r) => !fresh.some((f) => sameServer(f, r))), ...fresh]);
 }
 
-export async function forgetWrapped(paths: ClaudePaths, ref: ServerRef): Promise<void> {
-  await updateRecords(paths, (records) => records.filter((r) => !sameRef(r, ref)));
+export async function forgetWrapped(paths: ClaudePaths, ref: ServerAddress): Promise<void> {
+  await updateRecords(paths, (records) => records.filter((r) => !sameServer(r, ref)));
 }
 
-async function recordFor(paths: ClaudePaths, ref: ServerRef): Promise<WrapTarget | undefined> {
-  const found = (await readRecords(paths)).find((r) => sameRef(r, ref));
+async function recordFor(paths: ClaudePaths, ref: ServerAddress): Promise<WrapTarget | undefined> {
+  const found = (await readRecords(paths)).find((r) => sameServer(r, ref));
   if (found) return found;
   const text = await readConfigText(paths.configFile).catch(() => undefined);
   const legacy = text === undefined ? undefined : wrappedTargetIn(text, ref);
@@ -70,7 +66,7 @@ async function recordFor(paths: ClaudePaths, ref: ServerRef): Promise<WrapTarget
 }
 
 /** `exec`: the command must be the one `wrap` wrapped for this server. Throws a one-line refusal. */
-export async function checkExecCommand(paths: ClaudePaths, ref: ServerRef, command: readonly string[]): Promise<void> {
+export async function checkExecCommand(paths: ClaudePaths, ref: ServerAddress, command: readonly string[]): Promise<void> {
   const rec = await recordFor(paths, ref);
   const same = rec?.kind === 'stdio' && rec.command.length === command.length && rec.command.every((c, i) => c === command[i]);
   // Names neither the server nor the command: either may come from a project file (issue 14.3).
@@ -87,7 +83,7 @@ function expand(url: string, env: Env): string {
 }
 
 /** `headers`: Claude Code's CLAUDE_CODE_MCP_SERVER_URL must be the URL `wrap` wrapped for this server. */
-export async function checkHeadersUrl(paths: ClaudePaths, ref: ServerRef, env: Env): Promise<void> {
+export async function checkHeadersUrl(paths: ClaudePaths, ref: ServerAddress, env: Env): Promise<void> {
   const url = env.CLAUDE_CODE_MCP_SERVER_URL;
   const rec = await recordFor(paths, ref);
   if (rec?.kind === 'http' && url !== undefined && url === expand(rec.url, env)) return;

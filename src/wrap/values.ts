@@ -6,8 +6,8 @@ import { KiError } from '../core/errors.js';
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
-import { sameServer, type HeaderTarget, type KeyRecord, type Registry, type Target } from '../registry/registry.js';
-import type { ServerRef } from '../claude/address.js';
+import type { HeaderTarget, KeyRecord, Registry, Target } from '../registry/registry.js';
+import { sameServer, type ServerAddress } from '../claude/address.js';
 
 async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly string[], env: Env): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
@@ -33,13 +33,13 @@ async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly st
 }
 
 /** Env targets (any mode) of one server entry, by key. */
-export function envTargetsFor(reg: Registry, ref: ServerRef): { key: string; target: Target }[] {
+export function envTargetsFor(reg: Registry, ref: ServerAddress): { key: string; target: Target }[] {
   const out: { key: string; target: Target }[] = [];
   for (const [key, rec] of Object.entries(reg.keys)) for (const target of rec.targets) if (sameServer(target, ref)) out.push({ key, target });
   return out.sort((a, b) => a.target.env.localeCompare(b.target.env));
 }
 
-export function headerTargetsFor(reg: Registry, ref: ServerRef): { key: string; target: HeaderTarget }[] {
+export function headerTargetsFor(reg: Registry, ref: ServerAddress): { key: string; target: HeaderTarget }[] {
   const out: { key: string; target: HeaderTarget }[] = [];
   for (const [key, rec] of Object.entries(reg.keys)) for (const target of rec.headers ?? []) if (sameServer(target, ref)) out.push({ key, target });
   return out.sort((a, b) => a.target.header.localeCompare(b.target.header));
@@ -51,7 +51,7 @@ function checkEnvValue(key: string, value: string): string {
 }
 
 /** The environment additions for server `ref`: env var -> value. */
-export async function envForServer(reg: Registry, backend: SecretBackend, ref: ServerRef, env: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
+export async function envForServer(reg: Registry, backend: SecretBackend, ref: ServerAddress, env: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
   const targets = envTargetsFor(reg, ref);
   const keys = [...new Set(targets.map((t) => t.key))];
   const values = await valuesOf(reg, backend, keys, env);
@@ -66,7 +66,7 @@ export function fillTemplate(template: string, value: string): string {
 }
 
 /** The headers for http server `ref`, as headersHelper prints them. */
-export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerRef, env: Env = process.env): Promise<Record<string, string>> {
+export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerAddress, env: Env = process.env): Promise<Record<string, string>> {
   const targets = headerTargetsFor(reg, ref);
   if (targets.length === 0) throw new KiError(`no header is mapped to the MCP server given (${ref.scope} scope; not repeated here): add one with 'keyring-inject add NAME --server SERVER --header "Authorization: Bearer {value}"'`);
   const values = await valuesOf(reg, backend, [...new Set(targets.map((t) => t.key))], env);

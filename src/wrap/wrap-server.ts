@@ -13,10 +13,10 @@ import { editConfig } from '../claude/config-edit.js';
 import { mcpJsonEntry } from '../claude/mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './values.js';
-import { describeServer, type ServerRef } from '../claude/address.js';
 import { selfPaths } from './format.js';
 import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
 import { forgetWrapped, recordWrapped } from './record.js';
+import { describeServer, scopeArgs, type ServerAddress } from '../claude/address.js';
 
 export interface WrapReport {
   server: string;
@@ -32,7 +32,7 @@ export interface WrapReport {
 }
 
 /** Wrap one server in ~/.claude.json and switch its keys to 'wrap' mode. Throws KiError when it cannot. */
-export async function wrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { dryRun?: boolean; projectDir?: string } = {}): Promise<WrapReport> {
+export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts: { dryRun?: boolean; projectDir?: string } = {}): Promise<WrapReport> {
   const self = selfPaths(ctx.env);
   const file = ctx.paths.configFile;
   const found = ref.scope === 'local' ? await mcpJsonEntry(opts.projectDir ?? ctx.cwd, ref.project as string, ref.server) : undefined;
@@ -79,11 +79,11 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { d
   };
 }
 
-function scopeFlags(ref: ServerRef): string {
-  return ref.scope === 'local' ? ` --scope local --project ${ref.project}` : '';
+function scopeFlags(ref: ServerAddress): string {
+  return scopeArgs(ref).map((a) => ` ${a}`).join('');
 }
 
-async function missingMessage(ctx: ZeroDiskContext, ref: ServerRef): Promise<string> {
+async function missingMessage(ctx: ZeroDiskContext, ref: ServerAddress): Promise<string> {
   // The name is not repeated: a value typed in the wrong place must not be echoed.
   const base = `the MCP server given is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
   if (ref.scope === 'user') {
@@ -113,13 +113,13 @@ export interface UnwrapReport {
  * Point every wrapped server at the CLI that wrap would write now (after 'install', the runtime's
  * stable launcher). Returns the servers rewritten.
  */
-export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: boolean } = {}): Promise<ServerRef[]> {
+export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: boolean } = {}): Promise<ServerAddress[]> {
   const text = await readFile(ctx.paths.configFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
   if (text === undefined) return [];
-  let wrapped: Array<{ ref: ServerRef; cli: string }>;
+  let wrapped: Array<{ ref: ServerAddress; cli: string }>;
   try {
     wrapped = wrappedServersIn(text);
   } catch {
@@ -132,7 +132,7 @@ export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: bool
 }
 
 /** Restore the original entry and switch the server's keys back to 'inject' mode. */
-export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerRef, opts: { dryRun?: boolean } = {}): Promise<UnwrapReport> {
+export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts: { dryRun?: boolean } = {}): Promise<UnwrapReport> {
   const file = ctx.paths.configFile;
   // Registry first: if the config edit fails, the server is still wrapped and also injected: it works.
   if (!opts.dryRun) {

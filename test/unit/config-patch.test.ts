@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigParseError,
-  ConfigShapeError,
-  applyInjections,
-  applyStrips,
-  readEnvValues,
-  type InjectOutcome,
-  type InjectRequest,
-  type IsOurs,
-  type StripRequest,
-  type TargetRef,
-} from '../../src/engine/config-patch.js';
+import { ConfigParseError, ConfigShapeError, applyInjections, applyStrips, readEnvValues, type InjectOutcome, type InjectRequest, type IsOurs, type StripRequest } from '../../src/engine/config-patch.js';
 import { isObj, messy, rng, type Json, type Obj } from '../helpers/json-layouts.js';
+import type { EnvAddress } from '../../src/claude/address.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -38,7 +28,7 @@ function stripsFor(reqs: readonly InjectRequest[], outcomes: readonly InjectOutc
   });
 }
 
-function serversOf(data: Obj, t: TargetRef): Obj | undefined {
+function serversOf(data: Obj, t: EnvAddress): Obj | undefined {
   if (t.scope === 'user') {
     const s = data['mcpServers'];
     return isObj(s) ? s : undefined;
@@ -505,7 +495,7 @@ describe('readEnvValues', () => {
       mcpServers: { s: { env: { A: 'a', N: 1 } }, r: { type: 'http', env: { A: 'in-http' } }, noenv: {} },
       projects: { '/p': { mcpServers: { s: { env: { A: 'local' } } } } },
     });
-    const t = (server: string, env: string): TargetRef => ({ scope: 'user', server, env });
+    const t = (server: string, env: string): EnvAddress => ({ scope: 'user', server, env });
     expect(
       readEnvValues(text, [t('s', 'A'), t('s', 'N'), t('s', 'X'), t('r', 'A'), t('noenv', 'A'), t('gone', 'A'), { scope: 'local', project: '/p', server: 's', env: 'A' }, { scope: 'local', project: '/q', server: 's', env: 'A' }]),
     ).toEqual(['a', undefined, undefined, 'in-http', undefined, undefined, 'local', undefined]);
@@ -577,7 +567,7 @@ describe('invalid input', () => {
   });
 
   it('rejects wrong shapes with ConfigShapeError naming the place', () => {
-    const cases: [string, TargetRef, string][] = [
+    const cases: [string, EnvAddress, string][] = [
       ['[]', { scope: 'user', server: 's', env: 'K' }, 'top level is not a JSON object'],
       [`"${SECRET}"`, { scope: 'user', server: 's', env: 'K' }, 'top level is not a JSON object'],
       ['null', { scope: 'user', server: 's', env: 'K' }, 'top level is not a JSON object'],

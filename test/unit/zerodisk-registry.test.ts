@@ -1,14 +1,6 @@
 // Registry fields of zero-disk mode: per-target mode and header targets, backward compatible.
 import { describe, expect, it } from 'vitest';
-import {
-  emptyRegistry,
-  headerOwnerOf,
-  injectionRegistry,
-  parseRegistry,
-  withHeaderTargets,
-  withKey,
-  withServerMode,
-} from '../../src/registry/registry.js';
+import { emptyRegistry, headerOwnerOf, injectionRegistry, parseRegistry, withHeaderTargets, withKey, withServerMode } from '../../src/registry/registry.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 

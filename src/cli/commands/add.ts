@@ -5,9 +5,8 @@ import { KiError, UsageError } from '../../core/errors.js';
 import { checkEnvName, checkKeyName, checkServerName } from '../../core/names.js';
 import { suggestEnv } from '../../core/server-env.js';
 import { registryFile } from '../../core/paths.js';
-import { describeHeaderTarget, describeTarget, headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
+import { headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../wrap/add.js';
-import { describeServer, type ServerRef } from '../../claude/address.js';
 import { HTTP_TYPES } from '../../claude/config-servers.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../add-source.js';
@@ -18,6 +17,7 @@ import { output } from '../context.js';
 import { askLine, readSecret } from '../secret-input.js';
 import { storedKeyringValues } from '../stored-values.js';
 import { parseScope } from '../../claude/scope.js';
+import { describeEnv, describeHeader, describeServer, type ServerAddress } from '../../claude/address.js';
 
 export const add: Command = {
   name: 'add',
@@ -132,7 +132,7 @@ ${SOURCE_HELP}
     }
     if (envVar !== undefined) checkEnvName(envVar);
     const modeField = mode === 'wrap' ? { mode } : {};
-    const refs: ServerRef[] = servers.map((server) => (scope === 'local' ? { server, scope, project: project as string } : { server, scope }));
+    const refs: ServerAddress[] = servers.map((server) => (scope === 'local' ? { server, scope, project: project as string } : { server, scope }));
     const targets: Target[] = envVar === undefined ? [] : refs.map((r) => ({ ...r, env: envVar, ...modeField }));
     const headerTargets: HeaderTarget[] = header === undefined ? [] : refs.map((r) => ({ ...r, ...header }));
     const file = registryFile(ctx.paths);
@@ -145,11 +145,11 @@ ${SOURCE_HELP}
     }
     for (const t of targets) {
       const owner = ownerOf(current, t);
-      if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
+      if (owner && owner !== name) throw new KiError(`${describeEnv(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
     }
     for (const t of headerTargets) {
       const owner = headerOwnerOf(current, t);
-      if (owner && owner !== name) throw new KiError(`${describeHeaderTarget(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --header`);
+      if (owner && owner !== name) throw new KiError(`${describeHeader(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --header`);
     }
     if (view === undefined) out.warn(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add the MCP server with 'claude mcp add'; the key is stored anyway`);
     for (const t of refs) {
@@ -186,11 +186,11 @@ ${SOURCE_HELP}
     const record = await updateRegistry(file, (reg) => {
       for (const t of targets) {
         const owner = ownerOf(reg, t);
-        if (owner && owner !== name) throw new KiError(`${describeTarget(t)} already receives key ${owner}`);
+        if (owner && owner !== name) throw new KiError(`${describeEnv(t)} already receives key ${owner}`);
       }
       for (const t of headerTargets) {
         const owner = headerOwnerOf(reg, t);
-        if (owner && owner !== name) throw new KiError(`${describeHeaderTarget(t)} already receives key ${owner}`);
+        if (owner && owner !== name) throw new KiError(`${describeHeader(t)} already receives key ${owner}`);
       }
       let registry = withKey(reg, name, targets, backend.id, ctx.now());
       if (isNew && source) registry = withSource(registry, name, source);
@@ -208,8 +208,8 @@ ${SOURCE_HELP}
     } else {
       if (isNew && source) out.line(`added ${name}: its value is read from ${describeRef(source)} whenever it is needed (keyring-inject stores no copy)`);
       else out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
-      for (const t of record?.targets ?? []) out.line(`  -> ${describeTarget(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
-      for (const t of record?.headers ?? []) out.line(`  -> ${describeHeaderTarget(t)}  [headersHelper]`);
+      for (const t of record?.targets ?? []) out.line(`  -> ${describeEnv(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
+      for (const t of record?.headers ?? []) out.line(`  -> ${describeHeader(t)}  [headersHelper]`);
       for (const w of wrapped) out.line(`wrapped: ${w} (zero-disk)`);
       for (const r of alreadyWrapped) out.line(`${describeServer(r)} is wrapped: the key is read at spawn (zero-disk)`);
     }

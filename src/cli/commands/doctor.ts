@@ -5,10 +5,10 @@ import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { doctorReport } from '../../doctor/report.js';
 import { projectReport, projectReportLines } from '../../doctor/project-report.js';
-import { describeServer } from '../../claude/address.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { describeServer } from '../../claude/address.js';
 
 /** Distinct from 1 (could not run), so a script can tell "found problems" from "broken". */
 

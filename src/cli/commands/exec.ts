@@ -8,11 +8,10 @@ import { splitCommand, wantsHelp } from '../../wrap/argv.js';
 import { envForServer } from '../../wrap/values.js';
 import { spawnRelay } from '../../wrap/spawn-relay.js';
 import { checkExecCommand } from '../../wrap/record.js';
-import { describeServer } from '../../claude/address.js';
-import { serverRef } from '../../claude/address.js';
 import { parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { describeServer, serverFromFlags } from '../../claude/address.js';
 
 const USAGE = 'keyring-inject exec --server S [--scope user|local] [--project PATH] -- COMMAND [ARGS...]';
 
@@ -60,7 +59,7 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
     positionals(p, [], "put the command after '--'");
     const server = str(p, 'server');
     if (server === undefined) throw new KiError(`missing --server: ${USAGE}`, 2);
-    const ref = serverRef(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
+    const ref = serverFromFlags(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
     // Only the command 'wrap' wrapped gets the keys (a project's .mcp.json can name exec too).
     await checkExecCommand(ctx.paths, ref, [command, ...args]);
     let reg = await loadRegistry(registryFile(ctx.paths));

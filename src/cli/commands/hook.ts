@@ -3,7 +3,7 @@ import { nodeCrypto, writeFileAtomicLazily } from '../../core/lazy-load.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
 import { findClaudeProcess, isAlive, type ProcessId } from '../../core/process-info.js';
-import { sameTarget, type Registry } from '../../registry/registry.js';
+import type { Registry } from '../../registry/registry.js';
 import { loadRegistry } from '../../registry/store.js';
 import { isOursIn, readStateForReport, sessionAlive } from '../../engine/state.js';
 import { readConfigText } from '../../claude/config-file.js';
@@ -13,6 +13,7 @@ import { engineContext, output, type CliContext } from '../context.js';
 import { readHookInput, type HookInput } from '../hook-input.js';
 import { LAUNCHER_ENV } from '../launcher-env.js';
 import { projectSecretsContext } from '../../mcp/session-context.js';
+import { sameEnv } from '../../claude/address.js';
 
 export const hook: Command = {
   name: 'hook',
@@ -109,7 +110,7 @@ async function alreadyInjected(ctx: CliContext, registry: Registry): Promise<boo
   const state = await readStateForReport(ctx.paths);
   if (!state.sessions.some(sessionAlive)) return false;
   const targets = Object.entries(registry.keys).flatMap(([key, rec]) => rec.targets.filter((t) => t.mode !== 'wrap').map((t) => ({ key, t })));
-  if (targets.length === 0 || !targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameTarget(r, t)))) return false;
+  if (targets.length === 0 || !targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameEnv(r, t)))) return false;
   // The records say so; the config must agree (a failed or interrupted write leaves records only).
   const text = await readConfigText(ctx.paths.configFile).catch(() => undefined);
   if (text === undefined) return false;

@@ -1,9 +1,9 @@
 import { UsageError } from '../../core/errors.js';
 import { runImport, planRow } from '../../import/import-keys.js';
-import { describeServer } from '../../claude/address.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { describeServer } from '../../claude/address.js';
 
 export const importCommand: Command = {
   name: 'import',

@@ -1,10 +1,10 @@
 import { registryFile } from '../../core/paths.js';
 import { readStateForReport } from '../../engine/state.js';
-import { describeTarget, sameTarget } from '../../registry/registry.js';
 import { loadRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { describeEnv, sameEnv } from '../../claude/address.js';
 
 export const list: Command = {
   name: 'list',
@@ -36,7 +36,7 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
           scope: t.scope,
           project: t.project ?? null,
           mode: t.mode === 'wrap' ? 'wrap' : 'inject',
-          injected: state.injected.some((i) => i.key === name && sameTarget(i, t)),
+          injected: state.injected.some((i) => i.key === name && sameEnv(i, t)),
         })),
         headers: (rec.headers ?? []).map((h) => ({ server: h.server, header: h.header, scope: h.scope, project: h.project ?? null })),
       }));
@@ -52,7 +52,7 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
     for (const k of keys) {
       out.line(`${k.name}  (stored ${k.createdAt}${k.rotatedAt ? `, rotated ${k.rotatedAt}` : ''})`);
       for (const t of k.targets) {
-        out.line(`  -> ${describeTarget({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.mode === 'wrap' ? '  [zero-disk]' : ''}${t.injected ? '  [injected now]' : ''}`);
+        out.line(`  -> ${describeEnv({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.mode === 'wrap' ? '  [zero-disk]' : ''}${t.injected ? '  [injected now]' : ''}`);
       }
       for (const h of k.headers) out.line(`  -> ${h.server} header ${h.header} (${h.scope}${h.project ? `: ${h.project}` : ''})  [zero-disk]`);
     }

@@ -2,12 +2,12 @@ import { KiError } from '../../core/errors.js';
 import { checkKeyName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { withoutKey, wrappedServersOnlyFedBy } from '../../registry/registry.js';
-import { describeServer } from '../../claude/address.js';
 import { shellQuote } from '../../core/shell.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { describeServer } from '../../claude/address.js';
 
 export const remove: Command = {
   name: 'remove',

@@ -10,12 +10,12 @@ import { serverFacts } from '../../setup/facts.js';
 import { formatTable, planSetup, type Step } from '../../setup/plan.js';
 import { checkStore, storeScreen } from '../../setup/store.js';
 import { doctorReport } from '../../doctor/report.js';
-import { describeServer } from '../../claude/address.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
 import { askLine } from '../secret-input.js';
 import { EXIT_PROBLEMS } from '../../core/errors.js';
+import { describeServer } from '../../claude/address.js';
 
 const ALIAS = "alias claude='keyring-inject claude'";
 

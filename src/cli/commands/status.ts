@@ -4,7 +4,7 @@ import { readConfigText } from '../../claude/config-file.js';
 import { isAlive } from '../../core/process-info.js';
 import { configCopies, orphanTempFiles, scrubText } from '../../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../../engine/state.js';
-import { describeTarget, emptyRegistry } from '../../registry/registry.js';
+import { emptyRegistry } from '../../registry/registry.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { projectReport, projectReportLines } from '../../doctor/project-report.js';
@@ -12,6 +12,7 @@ import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 import { readFile } from 'node:fs/promises';
+import { describeEnv } from '../../claude/address.js';
 
 export const status: Command = {
   name: 'status',
@@ -72,7 +73,7 @@ it for leftovers, and Claude Code cannot read it either.`,
     }
     out.line(`config: ${report.configFile}`);
     out.line(sessions.length ? `sessions: ${sessions.map((s) => `pid ${s.pid}${s.launcher ? ' (launcher)' : ''} ${s.alive ? 'alive' : 'DEAD'}`).join(', ')}` : 'sessions: none');
-    out.line(report.injected.length ? `injected: ${state.injected.map((r) => `${r.key} -> ${describeTarget(r)}`).join(', ')}` : 'injected: nothing');
+    out.line(report.injected.length ? `injected: ${state.injected.map((r) => `${r.key} -> ${describeEnv(r)}`).join(', ')}` : 'injected: nothing');
     out.line(`watchdog: ${report.watchdog ? 'running' : 'not running'}`);
     for (const l of leftovers) out.line(`leftover: ${l.found.join(', ')} in ${l.file}`);
     for (const f of report.tempFiles) out.line(`leftover temp file: ${f}`);

@@ -1,10 +1,10 @@
 import { UsageError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
-import { describeServer, serverRef } from '../../claude/address.js';
 import { unwrapServer, type UnwrapReport } from '../../wrap/wrap-server.js';
 import { bool, parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
+import { describeServer, serverFromFlags } from '../../claude/address.js';
 
 export const unwrap: Command = {
   name: 'unwrap',
@@ -28,7 +28,7 @@ session needs them). A server that is not wrapped is left alone.
     const dryRun = bool(p, 'dry-run');
     const reports: UnwrapReport[] = [];
     for (const name of p.positionals) {
-      const ref = serverRef(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
+      const ref = serverFromFlags(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
       reports.push(await unwrapServer(ctx, ref, { dryRun }));
     }
     if (bool(p, 'json')) {

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { checkServerName } from '../../core/names.js';
 import { wrapServer, type WrapReport } from '../../wrap/wrap-server.js';
-import { describeServer, serverRef } from '../../claude/address.js';
 import { bool, parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 import { UsageError } from '../../core/errors.js';
+import { describeServer, serverFromFlags } from '../../claude/address.js';
 
 export const wrap: Command = {
   name: 'wrap',
@@ -42,7 +42,7 @@ server process: reconnect it (/mcp) or restart Claude Code.
     const dryRun = bool(p, 'dry-run');
     const reports: WrapReport[] = [];
     for (const name of p.positionals) {
-      const ref = serverRef(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
+      const ref = serverFromFlags(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
       const projectDir = resolve(ctx.cwd, str(p, 'project') ?? '.');
       reports.push(await wrapServer(ctx, ref, { dryRun, projectDir }));
     }
