@@ -21,7 +21,7 @@ async function resolveTarget(file: string): Promise<string> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       const isLink = await lstat(file).then((s) => s.isSymbolicLink()).catch(() => false);
-      if (isLink) throw new ConfigFileError(`${file} is a symlink to a file that does not exist: fix or remove the link`);
+      if (isLink) throw new ConfigFileError('file-refused', `${file} is a symlink to a file that does not exist: fix or remove the link`);
     }
     throw err;
   }
@@ -38,7 +38,7 @@ export async function readConfigText(file: string): Promise<string | undefined> 
       });
       return undefined;
     }
-    throw new ConfigFileError(`cannot read ${file} (${code ?? oneLine(String(err))}): check its permissions`);
+    throw new ConfigFileError('file-io', `cannot read ${file} (${code ?? oneLine(String(err))}): check its permissions`, { cause: err });
   }
 }
 
@@ -82,11 +82,11 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   });
   if (secret) {
     const repo = gitWorkTreeOf(target);
-    if (repo) throw new ConfigFileError(`${file} lives in the git work tree ${repo}: a key written there could be committed; move the file out of the repository or use zero-disk mode`);
+    if (repo) throw new ConfigFileError('file-refused', `${file} lives in the git work tree ${repo}: a key written there could be committed; move the file out of the repository or use zero-disk mode`);
   }
   const st = await stat(target).catch(() => undefined);
   if (st && (st.mode & 0o200) === 0) {
-    throw new ConfigFileError(`${file} is read-only: keyring-inject will not change it; make it writable (chmod u+w) or use zero-disk mode`);
+    throw new ConfigFileError('file-refused', `${file} is read-only: keyring-inject will not change it; make it writable (chmod u+w) or use zero-disk mode`);
   }
   // A writable file with a secret in it becomes 0600; otherwise its mode stays (0600 stays 0600 after a strip).
   const mode = secret || !st ? 0o600 : st.mode & 0o7777;
@@ -115,7 +115,7 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigFileError(`cannot write ${file} (${code ?? 'error'}): check that its directory is writable`);
+    throw new ConfigFileError('file-io', `cannot write ${file} (${code ?? 'error'}): check that its directory is writable`, { cause: err });
   }
 }
 
@@ -220,7 +220,7 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
     if (outcome === 'again') {
       // While we hold the lock every Claude Code write goes without it and can beat our rename:
       // let go for a moment, so that its writes take the lock and queue with ours.
-      if (round + 1 >= rounds) throw new ConfigFileError(busy);
+      if (round + 1 >= rounds) throw new ConfigFileError('lock-timeout', busy);
       await delay(20 + nodeCrypto().randomInt(60));
       continue;
     }

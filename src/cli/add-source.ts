@@ -110,7 +110,7 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
     if ('problem' in path) throw new UsageError(path.problem);
   }
   if (existing && !sameRef(existing.ref, ref)) {
-    throw new KiError(`${where.file}: ${name} already refers to ${describeRef(existing.ref)}: edit the file, or choose another NAME`);
+    throw new KiError('key-conflict', `${where.file}: ${name} already refers to ${describeRef(existing.ref)}: edit the file, or choose another NAME`);
   }
 
   let servers = list(p, 'server');
@@ -144,13 +144,13 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
   for (const t of fresh) {
     for (const [other, e] of project.entries) {
       if (other !== name && e.targets.some((x) => x.server === t.server && x.env === t.env)) {
-        throw new KiError(`${where.file}: ${t.server}.env.${t.env} already receives ${other}: choose another --env, or edit the file`);
+        throw new KiError('key-conflict', `${where.file}: ${t.server}.env.${t.env} already receives ${other}: choose another --env, or edit the file`);
       }
     }
   }
 
   if (ref.source === 'keyring' && userKeyringItems(await loadRegistry(registryFile(ctx.paths))).has(ref.id)) {
-    throw new KiError(`the keyring item ${ref.id} holds a key of your registry: a project entry may only read keyring items of its own (choose another --id)`);
+    throw new KiError('key-conflict', `the keyring item ${ref.id} holds a key of your registry: a project entry may only read keyring items of its own (choose another --id)`);
   }
   let stored = false;
   if (ref.source === 'keyring') {

@@ -19,7 +19,12 @@ export interface Parsed {
 }
 
 /** An argument refused because it holds a key; the message never contains the argument. */
-export class SecretArgumentError extends UsageError {}
+export class SecretArgumentError extends UsageError {
+  constructor(message: string) {
+    super(message, 'secret-argument');
+    this.name = 'SecretArgumentError';
+  }
+}
 
 const SECRET_FIX =
   "Keys never go on the command line, where ps, shell history and logs keep them: 'keyring-inject add NAME --server S --env VAR' reads one from a hidden prompt or --stdin. If it was a real key, rotate it.";

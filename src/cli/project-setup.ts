@@ -24,13 +24,14 @@ export async function prepareProject(ctx: CliContext, registry: Registry): Promi
   const needs = await projectNeeds(project, backend, ctx.env, merged.added);
 
   const unusable = needs.flatMap((n) => (n.state === 'unavailable' ? [`${n.name} (${n.entry.sourceName} ${n.entry.ref.id}): ${n.reason}`] : []));
-  if (unusable.length > 0) throw new KiError(`${project.file} needs what this machine cannot provide: ${unusable.join('; ')}`);
+  if (unusable.length > 0) throw new KiError('source-failed', `${project.file} needs what this machine cannot provide: ${unusable.join('; ')}`);
 
   const missing = needs.filter((n) => n.state === 'missing');
   if (missing.length > 0) {
     const names = missing.map((n) => n.name);
     if (ctx.stdin.isTTY !== true || !ctx.stdin.setRawMode) {
       throw new KiError(
+        'key-not-found',
         `${project.file} needs ${names.join(', ')}, not stored on this machine yet: run 'keyring-inject claude' in a terminal once (it asks for ${names.length === 1 ? 'it' : 'them'}), or 'keyring-inject add ${names[0]} --project ${project.root} --stdin'${names.length > 1 ? ' for each' : ''}`,
       );
     }

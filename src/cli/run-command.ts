@@ -40,6 +40,11 @@ export function reportError(ctx: CliContext, err: unknown): number {
 
 /** The process side of an entry point: run, let the output drain, exit with the code. */
 export function runAsProcess(ctx: CliContext, run: (ctx: CliContext) => Promise<number>): void {
+  // A failure that escapes the command (a throw in a timer or callback) still ends as one line:
+  // Node's own report would print the stack and every `cause`, which may quote file content.
+  const crash = (err: unknown) => process.exit(reportError(ctx, err));
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   void run(ctx).then(async (code) => {
     process.exitCode = code;
     // Bounded: a reader that never drains the pipe must not hold the hook past its deadline.

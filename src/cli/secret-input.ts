@@ -14,7 +14,7 @@ export async function readSecret(ctx: CliContext, opts: { fromStdin: boolean; la
   const value = await promptHidden(ctx, `${opts.label}: `);
   if (value === '') {
     const answer = await askLine(ctx, 'The value is empty. Store an empty value? [y/N] ');
-    if (!/^y(es)?$/i.test(answer.trim())) throw new KiError('nothing stored: the value was empty');
+    if (!/^y(es)?$/i.test(answer.trim())) throw new KiError('input-invalid', 'nothing stored: the value was empty');
   }
   return value;
 }
@@ -25,14 +25,14 @@ async function readSecretFromStdin(ctx: CliContext): Promise<string> {
   for await (const chunk of ctx.stdin) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
-    if (size > MAX_BYTES) throw new KiError('standard input is larger than 1 MiB: that is not an API key; pipe only the value');
+    if (size > MAX_BYTES) throw new KiError('input-invalid', 'standard input is larger than 1 MiB: that is not an API key; pipe only the value');
     chunks.push(buf);
   }
   let value = Buffer.concat(chunks).toString('utf8');
   // Strip exactly one trailing newline, as `echo` or a here-string adds one.
   if (value.endsWith('\r\n')) value = value.slice(0, -2);
   else if (value.endsWith('\n')) value = value.slice(0, -1);
-  if (value === '') throw new KiError(`standard input was empty: pipe the value in, e.g. \`${pasteHint(process.platform)}\`, or leave out --stdin on a terminal for a hidden prompt`);
+  if (value === '') throw new KiError('input-invalid', `standard input was empty: pipe the value in, e.g. \`${pasteHint(process.platform)}\`, or leave out --stdin on a terminal for a hidden prompt`);
   return value;
 }
 
@@ -64,9 +64,9 @@ export function promptHidden(ctx: CliContext, question: string): Promise<string>
       pending = pending.replace(/\u001b\[20[01]~/g, '');
       for (const ch of pending) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003') return finish(new KiError('cancelled', 130));
+        if (ch === '\u0003') return finish(new KiError('cancelled', 'cancelled'));
         if (ch === '\u0004') {
-          if (value === '') return finish(new KiError('cancelled', 130));
+          if (value === '') return finish(new KiError('cancelled', 'cancelled'));
           continue;
         }
         if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');

@@ -271,12 +271,12 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new KiError(`cannot create the lock ${lockDir} (${code}): its directory is not writable; fix the permissions`);
+        throw new KiError('file-io', `cannot create the lock ${lockDir} (${code}): its directory is not writable; fix the permissions`, { cause: err });
       }
-      if (code !== 'ELOCKED') throw new KiError(`${opts.busy} (${oneLine((err as Error).message)})`);
+      if (code !== 'ELOCKED') throw new KiError('file-io', `${opts.busy} (${oneLine((err as Error).message)})`, { cause: err });
       const holderlessMs = opts.holderlessMs ?? STALE_MS;
       if (abandoned(lockDir, holderlessMs) && takeOver(lockDir, holderlessMs)) continue;
-      if (Date.now() >= deadline) throw new KiError(`${opts.busy} (held by another process for over ${opts.waitMs} ms)`);
+      if (Date.now() >= deadline) throw new KiError('lock-timeout', `${opts.busy} (held by another process for over ${opts.waitMs} ms)`);
       await new Promise((r) => setTimeout(r, opts.pollMs));
     }
   }

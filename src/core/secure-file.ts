@@ -18,7 +18,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   const st = await stat(dir);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
-    throw new KiError(`${dir} belongs to another user (uid ${st.uid}): remove it, or make it yours with 'chown ${uid} ${dir}'; nothing was written`);
+    throw new KiError('file-refused', `${dir} belongs to another user (uid ${st.uid}): remove it, or make it yours with 'chown ${uid} ${dir}'; nothing was written`);
   }
   if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
 }

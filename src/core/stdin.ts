@@ -17,12 +17,12 @@ export function readStdinBounded(ctx: { stdin: Stdin }, label: string, maxBytes:
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = setTimeout(() => done(new KiError(`${label}: no input on stdin within ${timeoutMs / 1000} s${end}`)), timeoutMs);
+    const timer = setTimeout(() => done(new KiError('input-invalid', `${label}: no input on stdin within ${timeoutMs / 1000} s${end}`)), timeoutMs);
     timer.unref();
     const onData = (c: Buffer | string) => {
       const b = typeof c === 'string' ? Buffer.from(c) : c;
       size += b.length;
-      if (size > maxBytes) return done(new KiError(`${label}: stdin is larger than ${Math.round(maxBytes / 1024)} KiB, which is not what Claude Code sends${end}`));
+      if (size > maxBytes) return done(new KiError('input-invalid', `${label}: stdin is larger than ${Math.round(maxBytes / 1024)} KiB, which is not what Claude Code sends${end}`));
       chunks.push(b);
     };
     const onEnd = () => done();

@@ -53,7 +53,7 @@ export async function resolveValues(
     sourceContext(backend, options.env ?? process.env),
   );
   const keyringFailure = res.failed.find((f) => f.request.ref.source === 'keyring');
-  if (keyringFailure) throw keyringFailure.error ?? new KiError(keyringFailure.reason);
+  if (keyringFailure) throw keyringFailure.error ?? new KiError('source-failed', keyringFailure.reason);
   for (const f of res.failed) failures.push(describeProblem(f.request, f.reason));
   for (const m of res.missing) if (m.request.ref.source !== 'keyring') failures.push(describeProblem(m.request, m.reason));
   for (const [key, targets] of wanted) {
@@ -128,7 +128,7 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
       return applyInjections(text, requests, isOurs);
     } catch (err) {
       if (err instanceof ConfigParseError || err instanceof ConfigShapeError) {
-        throw new KiError(`${file}: ${err.message}; nothing was injected: fix the file (Claude Code keeps copies in ${ctx.paths.backupsDir})`);
+        throw new KiError(err.code, `${file}: ${err.message}; nothing was injected: fix the file (Claude Code keeps copies in ${ctx.paths.backupsDir})`, { cause: err });
       }
       throw err;
     }
@@ -353,7 +353,7 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
   const records = [...state.injected, ...(state.tombstones?.records ?? [])];
   const strip = (text: string) => {
     const result = stripText(text, records, known);
-    if (result === undefined) throw new KiError(`${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
+    if (result === undefined) throw new KiError('config-invalid', `${file} is not valid JSON: fix it (Claude Code keeps copies in ${ctx.paths.backupsDir}), then run 'keyring-inject cleanup'`);
     return result;
   };
   // Written only if nobody wrote since we read (Claude Code does not wait for the lock).

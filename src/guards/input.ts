@@ -27,13 +27,13 @@ const READ_TIMEOUT_MS = 10_000;
 
 /** Parse and check one guard input. Error messages never quote the input. */
 export function parseGuardInput(text: string, expected: GuardEvent): GuardInput {
-  const data = parseJson(text, () => new KiError(`guard ${expected}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'})`));
-  if (!isRecord(data)) throw new KiError(`guard ${expected}: stdin is not a JSON object`);
+  const data = parseJson(text, () => new KiError('input-invalid', `guard ${expected}: stdin is not the JSON Claude Code sends (${text.trim() === '' ? 'it was empty' : 'not valid JSON'})`));
+  if (!isRecord(data)) throw new KiError('input-invalid', `guard ${expected}: stdin is not a JSON object`);
   if (typeof data.session_id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(data.session_id)) {
-    throw new KiError(`guard ${expected}: stdin has no valid session_id`);
+    throw new KiError('input-invalid', `guard ${expected}: stdin has no valid session_id`);
   }
   if (data.hook_event_name !== undefined && data.hook_event_name !== expected) {
-    throw new KiError(`guard ${expected}: stdin is for another event; check the hook configuration ('keyring-inject install')`);
+    throw new KiError('input-invalid', `guard ${expected}: stdin is for another event; check the hook configuration ('keyring-inject install')`);
   }
   const input: GuardInput = { session_id: data.session_id, hook_event_name: expected };
   if (typeof data.cwd === 'string') input.cwd = data.cwd;
@@ -45,6 +45,6 @@ export function parseGuardInput(text: string, expected: GuardEvent): GuardInput 
 }
 
 export async function readGuardInput(ctx: { stdin: Stdin }, expected: GuardEvent): Promise<GuardInput> {
-  if (ctx.stdin.isTTY) throw new KiError(`guard ${expected} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand`);
+  if (ctx.stdin.isTTY) throw new KiError('input-invalid', `guard ${expected} reads the JSON Claude Code sends on stdin; it is not meant to be run by hand`);
   return parseGuardInput(await readStdinBounded(ctx, `guard ${expected}`, MAX_INPUT_BYTES, READ_TIMEOUT_MS), expected);
 }

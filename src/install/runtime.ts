@@ -97,7 +97,7 @@ function keyringPackageDirs(sourceDir: string): string[] {
   try {
     main = dirname(req.resolve(`${KEYRING_PACKAGE}/package.json`));
   } catch {
-    throw new KiError(`cannot find ${KEYRING_PACKAGE} next to ${sourceDir}: reinstall keyring-inject (npm install -g keyring-inject, or npm ci in a clone) and retry`);
+    throw new KiError('install-broken', `cannot find ${KEYRING_PACKAGE} next to ${sourceDir}: reinstall keyring-inject (npm install -g keyring-inject, or npm ci in a clone) and retry`);
   }
   const dirs = [main];
   const pkg = JSON.parse(readFileSync(join(main, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
@@ -109,7 +109,7 @@ function keyringPackageDirs(sourceDir: string): string[] {
       // another platform's binding: not installed here, not needed here
     }
   }
-  if (dirs.length === 1) throw new KiError(`${KEYRING_PACKAGE} has no native binding for ${process.platform}-${process.arch} installed: reinstall keyring-inject and retry`);
+  if (dirs.length === 1) throw new KiError('install-broken', `${KEYRING_PACKAGE} has no native binding for ${process.platform}-${process.arch} installed: reinstall keyring-inject and retry`);
   return dirs;
 }
 
@@ -159,7 +159,7 @@ export function currentRuntimeId(dataDir: string): string | undefined {
 export function installRuntime(dataDir: string, sourceDir: string): InstalledRuntime {
   const paths = runtimePaths(dataDir);
   for (const f of BUNDLE_FILES) {
-    if (!existsSync(join(sourceDir, f))) throw new KiError(`${join(sourceDir, f)} is missing: build keyring-inject (npm run build) and retry`);
+    if (!existsSync(join(sourceDir, f))) throw new KiError('install-broken', `${join(sourceDir, f)} is missing: build keyring-inject (npm run build) and retry`);
   }
   const keyringDirs = keyringPackageDirs(sourceDir);
   const id = runtimeId(sourceDir, keyringDirs);
@@ -191,7 +191,7 @@ export function installRuntime(dataDir: string, sourceDir: string): InstalledRun
     }
   } catch (err) {
     if (err instanceof KiError) throw err;
-    throw new KiError(`cannot install the runtime under ${paths.root} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
+    throw new KiError('file-io', `cannot install the runtime under ${paths.root} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`, { cause: err });
   }
   return { ...paths, id, dir, changed: previous !== id };
 }

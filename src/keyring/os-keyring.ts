@@ -180,23 +180,26 @@ export class OsKeyringBackend implements SecretBackend {
     if (secret) raw = raw.split(secret).join('[value]');
     raw = raw.slice(0, 200);
     const what = `could not ${verb} the ${this.label} (${raw})`;
+    // The native error is the cause, except on a write: its message might quote the value.
+    const cause = secret ? {} : { cause: err };
     if (this.id === 'secret-service') {
       if (/prompt was dismissed|locked/i.test(raw)) {
         return new KeyringUnavailableError(
           what,
           `The login collection is locked: unlock it (desktop: log in; headless: ${GNOME_KEYRING_STEPS.slice(1).map((x) => `\`${x.command}\``).join(', then ')}), or set KEYRING_INJECT_BACKEND=keyutils`,
+          cause,
         );
       }
-      if (verb === 'write to' && /no result found/i.test(raw)) return new KeyringUnavailableError(what, NO_COLLECTION_FIX);
+      if (verb === 'write to' && /no result found/i.test(raw)) return new KeyringUnavailableError(what, NO_COLLECTION_FIX, cause);
       if (/ServiceUnknown|not provided by any|org\.freedesktop\.secrets/i.test(raw)) {
-        return new KeyringUnavailableError(what, `No Secret Service provider is running. ${HEADLESS_FIX}`);
+        return new KeyringUnavailableError(what, `No Secret Service provider is running. ${HEADLESS_FIX}`, cause);
       }
-      return new KeyringUnavailableError(what, HEADLESS_FIX);
+      return new KeyringUnavailableError(what, HEADLESS_FIX, cause);
     }
     if (this.id === 'keyutils') {
-      return new KeyringUnavailableError(what, 'Make sure a session keyring exists (`keyctl session -` starts one) and that keyutils is allowed in this container');
+      return new KeyringUnavailableError(what, 'Make sure a session keyring exists (`keyctl session -` starts one) and that keyutils is allowed in this container', cause);
     }
-    return new KeyringUnavailableError(what, 'Unlock the keyring and try again');
+    return new KeyringUnavailableError(what, 'Unlock the keyring and try again', cause);
   }
 }
 

@@ -5,11 +5,17 @@
 // and wait for its answer.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { KiError } from '../core/errors.js';
 import { isRecord } from '../core/is-record.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 type Id = string | number;
 
+/**
+ * A JSON-RPC error: its numeric code is the protocol's (-32602 invalid params...), for the
+ * client, and it also carries the error answers of the client to our requests. Not a KiError:
+ * it never reaches the CLI, and a KiError a handler throws is answered as -32603 with its code.
+ */
 export class RpcError extends Error {
   constructor(
     readonly code: number,
@@ -36,7 +42,8 @@ export interface Peer {
 /**
  * Serve `handlers` (method -> handler) on `input`/`output`. Requests are answered in any order;
  * a handler's thrown RpcError becomes a JSON-RPC error, anything else an internal error whose
- * message is kept to one line (handlers never put values in messages).
+ * message is kept to one line (handlers never put values in messages); a KiError's code goes
+ * along as `data.code`.
  */
 export function serveJsonRpc(input: Readable, output: Writable, handlers: Readonly<Record<string, Handler>>, onNotification?: (method: string, params: Record<string, unknown>) => void): Peer {
   const pending = new Map<Id, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -77,8 +84,9 @@ export function serveJsonRpc(input: Readable, output: Writable, handlers: Readon
         (result) => send({ id, result: result ?? {} }),
         (err: unknown) => {
           const code = err instanceof RpcError ? err.code : -32603;
+          // The message only, never a cause (it may quote file content); our stable code as data.
           const message = err instanceof Error ? err.message.split('\n')[0] : 'internal error';
-          send({ id, error: { code, message } });
+          send({ id, error: { code, message, ...(err instanceof KiError ? { data: { code: err.code } } : {}) } });
         },
       );
       return;

@@ -24,9 +24,9 @@ export function withReference(text: string | undefined, name: string, id: string
     try {
       parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch {
-      throw new KiError('the project file is not valid JSON: fix it first');
+      throw new KiError('project-invalid', 'the project file is not valid JSON: fix it first');
     }
-    if (!isRecord(parsed)) throw new KiError('the project file is not a JSON object: fix it first');
+    if (!isRecord(parsed)) throw new KiError('project-invalid', 'the project file is not a JSON object: fix it first');
     data = parsed;
   }
   const old = data[name];

@@ -113,7 +113,7 @@ export async function storeSecret(deps: SecretsDeps, plan: PlannedRequest, value
     plan.approved = await writeProjectReference(plan, deps.paths, deps.now());
   } catch (err) {
     if (!plan.stored) await backend.delete(plan.id).catch(() => undefined);
-    throw err instanceof KiError ? err : new KiError(`could not update ${plan.file}: ${oneLine((err as Error).message)}`);
+    throw err instanceof KiError ? err : new KiError('file-io', `could not update ${plan.file}: ${oneLine((err as Error).message)}`, { cause: err });
   }
 }
 

@@ -4,6 +4,7 @@ import type { BackendId } from '../keyring/backend.js';
 import { parseSourceRef, type SourceRef } from './source-ref.js';
 import { isRecord } from '../core/is-record.js';
 import { sameEnv, sameHeader, sameServer, serverAddressOf, type EnvAddress, type HeaderAddress, type ServerAddress } from '../claude/address.js';
+import { KiError } from '../core/errors.js';
 import { parseJson } from '../core/parse-json.js';
 
 
@@ -225,9 +226,9 @@ export function parseRegistry(text: string, file: string): Registry {
   return { version: 1, keys };
 }
 
-export class RegistryFormatError extends Error {
+export class RegistryFormatError extends KiError {
   constructor(file: string, why: string) {
-    super(`the registry ${file} is damaged (${why}): fix it by hand, or move it away and re-add your keys`);
+    super('registry-invalid', `the registry ${file} is damaged (${why}): fix it by hand, or move it away and re-add your keys`);
     this.name = 'RegistryFormatError';
   }
 }

@@ -1,17 +1,11 @@
 // Reads and writes the registry file (`<data dir>/registry.json`, 0600) under its own lock.
-import { KiError } from '../core/errors.js';
 import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
-import { emptyRegistry, parseRegistry, RegistryFormatError, type Registry } from './registry.js';
+import { emptyRegistry, parseRegistry, type Registry } from './registry.js';
 
 export async function loadRegistry(file: string): Promise<Registry> {
   const text = await readTextIfExists(file);
   if (text === undefined) return emptyRegistry();
-  try {
-    return parseRegistry(text, file);
-  } catch (err) {
-    if (err instanceof RegistryFormatError) throw new KiError(err.message);
-    throw err;
-  }
+  return parseRegistry(text, file);
 }
 
 /** Read-modify-write under the registry lock. `change` returns the new registry (or the same object for no write) and a result. */

@@ -68,7 +68,7 @@ async function readApprovals(paths: ClaudePaths): Promise<ApprovalsFile> {
     data = undefined;
   }
   if (!isRecord(data) || data.version !== 1 || !isRecord(data.files)) {
-    throw new KiError(`${file} is damaged: move it away (every project file then needs 'keyring-inject allow' again)`);
+    throw new KiError('approvals-invalid', `${file} is damaged: move it away (every project file then needs 'keyring-inject allow' again)`);
   }
   return data as unknown as ApprovalsFile;
 }
@@ -124,9 +124,8 @@ async function stateOf(paths: ClaudePaths, project: ProjectFile): Promise<Approv
 /** A refusal: one line (the error), then what the file would do, line by line. */
 export class ProjectNotApprovedError extends KiError {
   constructor(message: string, details: string[]) {
-    super(message);
+    super('project-not-approved', message, { details });
     this.name = 'ProjectNotApprovedError';
-    this.details = details;
   }
 }
 
@@ -190,7 +189,7 @@ export async function approvedProjectFileFor(paths: ClaudePaths, dir: string, se
 
 /** Record the approval of `project` exactly as it was read (its hash). */
 export async function approve(paths: ClaudePaths, project: ProjectFile, now: Date): Promise<void> {
-  if (project.sha256 === undefined) throw new KiError(`there is no project file ${project.file} to approve`);
+  if (project.sha256 === undefined) throw new KiError('project-missing', `there is no project file ${project.file} to approve`);
   const file = approvalsFile(paths);
   await withLock(file, async () => {
     const all = await readApprovals(paths);

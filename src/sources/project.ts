@@ -94,7 +94,7 @@ function isFile(p: string): boolean {
 }
 
 function fail(file: string, why: string): never {
-  throw new KiError(`the project file ${file} is not valid: ${why}`);
+  throw new KiError('project-invalid', `the project file ${file} is not valid: ${why}`);
 }
 
 /** Parse and validate; messages name entries and fields, never quote the content. */
@@ -148,16 +148,16 @@ export async function loadProjectFile(where: { root: string; file: string }): Pr
     // A file someone else owns (a shared /tmp, another user's directory) does not decide which of
     // your secrets a command gets.
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new KiError(`the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
+    if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new KiError('project-refused', `the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
     // Approvals are keyed by the file's real path: a file (or .claude dir) linked to a file
     // approved in another project would borrow that approval for this project's servers.
     const real = await realpath(where.file);
-    if (real !== join(await realpath(where.root), PROJECT_FILE)) throw new KiError(`the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
+    if (real !== join(await realpath(where.root), PROJECT_FILE)) throw new KiError('project-refused', `the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
     bytes = await readFile(where.file);
   } catch (err) {
     if (err instanceof KiError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...where, entries: new Map() };
-    throw new KiError(`cannot read the project file ${where.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix its permissions`);
+    throw new KiError('file-io', `cannot read the project file ${where.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix its permissions`, { cause: err });
   }
   // Hashed and parsed from the same bytes: what was approved is what is used.
   return { ...parseProjectFile(bytes.toString('utf8'), where.file, where.root), sha256: nodeCrypto().createHash('sha256').update(bytes).digest('hex') };
@@ -180,7 +180,7 @@ export function mergeProject(reg: Registry, project: ProjectFile, backend: Backe
       continue;
     }
     if (entry.ref.source === 'keyring' && mine.has(entry.ref.id)) {
-      throw new KiError(`the project file ${project.file}: entry "${name}" reads the keyring item ${entry.ref.id}, which holds a key of your registry: refused (a project may only read keyring items of its own; give the entry another id)`);
+      throw new KiError('project-refused', `the project file ${project.file}: entry "${name}" reads the keyring item ${entry.ref.id}, which holds a key of your registry: refused (a project may only read keyring items of its own; give the entry another id)`);
     }
     keys[name] = {
       targets: entry.targets.map((t) => ({ server: t.server, env: t.env, scope: 'local', project: projectKey })),

@@ -6,15 +6,18 @@
 // materialises the few objects the caller asks about (their members with offsets); everything
 // else is skipped without allocating.
 //
-// Error messages never contain any excerpt of the text: it may hold secrets.
+// Error messages never contain any excerpt of the text: it may hold secrets. They name neither
+// the file nor the fix: the caller adds both (KiError with this error as its cause).
+
+import { KiError } from '../../core/errors.js';
 
 /** The text is not strict JSON. `line`/`column` are 1-based; column counts UTF-16 code units. */
-export class ConfigParseError extends Error {
+export class ConfigParseError extends KiError {
   readonly line: number;
   readonly column: number;
   readonly offset: number;
   constructor(line: number, column: number, offset: number, reason: string) {
-    super(`not valid JSON at line ${line}, column ${column}: ${reason}`);
+    super('config-invalid', `not valid JSON at line ${line}, column ${column}: ${reason}`);
     this.name = 'ConfigParseError';
     this.line = line;
     this.column = column;
@@ -23,11 +26,11 @@ export class ConfigParseError extends Error {
 }
 
 /** The text is valid JSON, but a part we must walk through has the wrong type. */
-export class ConfigShapeError extends Error {
+export class ConfigShapeError extends KiError {
   /** Where, e.g. `mcpServers` or `projects["/abs/path"].mcpServers`; never file content. */
   readonly path: string;
   constructor(path: string, problem: string) {
-    super(`${path === '' ? 'top level' : path} ${problem}`);
+    super('config-shape', `${path === '' ? 'top level' : path} ${problem}`);
     this.name = 'ConfigShapeError';
     this.path = path;
   }

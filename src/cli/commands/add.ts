@@ -141,15 +141,15 @@ ${SOURCE_HELP}
     const current = await loadRegistry(file);
     const before = current.keys[name];
     if (before && str(p, 'source') !== undefined && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
-      throw new KiError(`key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
+      throw new KiError('key-external', `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
     }
     for (const t of targets) {
       const owner = ownerOf(current, t);
-      if (owner && owner !== name) throw new KiError(`${describeEnv(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
+      if (owner && owner !== name) throw new KiError('key-conflict', `${describeEnv(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
     }
     for (const t of headerTargets) {
       const owner = headerOwnerOf(current, t);
-      if (owner && owner !== name) throw new KiError(`${describeHeader(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --header`);
+      if (owner && owner !== name) throw new KiError('key-conflict', `${describeHeader(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --header`);
     }
     if (view === undefined) out.warn(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add the MCP server with 'claude mcp add'; the key is stored anyway`);
     for (const t of refs) {
@@ -179,18 +179,18 @@ ${SOURCE_HELP}
       if (ref.source !== 'keyring') refuseStdinFor(p, ref);
       const value = await readSecret(ctx, { fromStdin: true, label: '' });
       if ((await backend.get(ref.id)) !== value) {
-        throw new KiError(`key ${name} is already stored with a different value: nothing changed; 'keyring-inject rotate ${name}' replaces the value, then add the targets without --stdin`);
+        throw new KiError('key-conflict', `key ${name} is already stored with a different value: nothing changed; 'keyring-inject rotate ${name}' replaces the value, then add the targets without --stdin`);
       }
     }
 
     const record = await updateRegistry(file, (reg) => {
       for (const t of targets) {
         const owner = ownerOf(reg, t);
-        if (owner && owner !== name) throw new KiError(`${describeEnv(t)} already receives key ${owner}`);
+        if (owner && owner !== name) throw new KiError('key-conflict', `${describeEnv(t)} already receives key ${owner}`);
       }
       for (const t of headerTargets) {
         const owner = headerOwnerOf(reg, t);
-        if (owner && owner !== name) throw new KiError(`${describeHeader(t)} already receives key ${owner}`);
+        if (owner && owner !== name) throw new KiError('key-conflict', `${describeHeader(t)} already receives key ${owner}`);
       }
       let registry = withKey(reg, name, targets, backend.id, ctx.now());
       if (isNew && source) registry = withSource(registry, name, source);

@@ -34,7 +34,7 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     const p = parseArgs(argv, { revoke: { type: 'boolean' }, json: { type: 'boolean' } });
     const [dir] = positionals(p, [], '');
     const where = findProjectFile(resolve(ctx.cwd, dir ?? '.'), ctx.paths.configDir);
-    if (!where) throw new KiError(`no .claude/secrets.json in ${resolve(ctx.cwd, dir ?? '.')} or above it (up to the top of the git work tree): nothing to approve`);
+    if (!where) throw new KiError('project-missing', `no .claude/secrets.json in ${resolve(ctx.cwd, dir ?? '.')} or above it (up to the top of the git work tree): nothing to approve`);
     if (bool(p, 'revoke')) {
       const had = await revoke(ctx.paths, where.file);
       if (bool(p, 'json')) out.json({ file: where.file, root: where.root, approved: false });
@@ -42,7 +42,7 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
       return 0;
     }
     const st = await approvalState(ctx.paths, where);
-    if (st.state === 'none') throw new KiError(`${where.file} disappeared: nothing to approve`);
+    if (st.state === 'none') throw new KiError('project-missing', `${where.file} disappeared: nothing to approve`);
     // The checks that do not depend on approval are made now, so that a file no command would use is not approved.
     mergeProject(await loadRegistry(registryFile(ctx.paths)), st.project, ctx.backend().id);
     const entries = summarizeAll(st.project);

@@ -33,7 +33,7 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
   async run(argv, ctx) {
     const bin = findClaude(ctx);
     const me = identify(process.pid);
-    if (!me) throw new KiError('cannot read this process start time; the launcher needs /proc (Linux) or ps');
+    if (!me) throw new KiError('platform-unsupported', 'cannot read this process start time; the launcher needs /proc (Linux) or ps');
     const registry = await loadRegistry(registryFile(ctx.paths));
     // A project's .claude/secrets.json: approved? anything to ask for? its servers wrapped? (before anything starts)
     await prepareProject(ctx, registry);
@@ -85,5 +85,5 @@ function findClaude(ctx: CliContext): string {
       // keep looking
     }
   }
-  throw new KiError("cannot find 'claude' on PATH: install Claude Code (npm install -g @anthropic-ai/claude-code) or set KEYRING_INJECT_CLAUDE_BIN");
+  throw new KiError('claude-not-found', "cannot find 'claude' on PATH: install Claude Code (npm install -g @anthropic-ai/claude-code) or set KEYRING_INJECT_CLAUDE_BIN");
 }

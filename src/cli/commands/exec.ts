@@ -1,4 +1,4 @@
-import { KiError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
@@ -58,7 +58,7 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
     });
     positionals(p, [], "put the command after '--'");
     const server = str(p, 'server');
-    if (server === undefined) throw new KiError(`missing --server: ${USAGE}`, 2);
+    if (server === undefined) throw new UsageError(`missing --server: ${USAGE}`);
     const ref = serverFromFlags(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
     // Only the command 'wrap' wrapped gets the keys (a project's .mcp.json can name exec too).
     await checkExecCommand(ctx.paths, ref, [command, ...args]);

@@ -47,7 +47,7 @@ function launcherOf(ctx: CliContext): ProcessId | undefined {
 
 function claudeProcess(ctx: CliContext, sessionId: string): ProcessId {
   const found = findClaudeProcess(ctx.paths.sessionsDir, sessionId);
-  if (!found) throw new KiError('hook: cannot find the Claude Code process that ran this hook; nothing was changed');
+  if (!found) throw new KiError('claude-not-found', 'hook: cannot find the Claude Code process that ran this hook; nothing was changed');
   return found;
 }
 

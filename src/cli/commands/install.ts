@@ -71,7 +71,7 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
       positionals(p, []);
       const dryRun = bool(p, 'dry-run');
       const sourceDir = opts.sourceDir ?? runtimeSourceDir();
-      if (sourceDir === undefined) throw new KiError('cannot tell where the keyring-inject bundles are: run install through the keyring-inject command');
+      if (sourceDir === undefined) throw new KiError('install-broken', 'cannot tell where the keyring-inject bundles are: run install through the keyring-inject command');
       const r = await installForUser(ctx, { sourceDir, dryRun, mcp: !bool(p, 'no-mcp'), ...(opts.node !== undefined ? { node: opts.node } : {}) });
       const { commands, settingsFile: file } = r;
 

@@ -24,9 +24,9 @@ already running keep the old value until they restart (/mcp reconnect).`,
     const name = checkKeyName(rawName as string);
     const file = registryFile(ctx.paths);
     const record = (await loadRegistry(file)).keys[name];
-    if (!record) throw new KiError("no key by the NAME given (not repeated here): see 'keyring-inject list', or add it with 'keyring-inject add'");
+    if (!record) throw new KiError('key-not-found', "no key by the NAME given (not repeated here): see 'keyring-inject list', or add it with 'keyring-inject add'");
     if (record.source && record.source.source !== 'keyring') {
-      throw new KiError(`${name} is read from ${record.source.source}, not the keyring: rotate it there; keyring-inject reads the new value at the next session start`);
+      throw new KiError('key-external', `${name} is read from ${record.source.source}, not the keyring: rotate it there; keyring-inject reads the new value at the next session start`);
     }
     const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `New value for ${name} (input hidden)` });
     const backend = ctx.backend();

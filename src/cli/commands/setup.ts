@@ -22,7 +22,7 @@ const ALIAS = "alias claude='keyring-inject claude'";
 /** Everything install does: the runtime copy, the session hooks and the guards, the 'keyring-inject mcp' server (Claude asks for keys through it), wrapped servers pointed at the runtime. */
 const installHooks: HooksInstaller<CliContext> = async (ctx, dryRun) => {
   const sourceDir = runtimeSourceDir();
-  if (sourceDir === undefined) throw new KiError('cannot tell where the keyring-inject bundles are: run setup through the keyring-inject command');
+  if (sourceDir === undefined) throw new KiError('install-broken', 'cannot tell where the keyring-inject bundles are: run setup through the keyring-inject command');
   const r = await installForUser(ctx, { sourceDir, dryRun });
   return { changed: r.changed, settingsFile: r.settingsFile };
 };
