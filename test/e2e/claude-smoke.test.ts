@@ -1,12 +1,12 @@
 // e2e
-// Smoke test of the e2e harness (test/e2e/harness/): the REAL Claude Code client (devDependency
+// Smoke test of the e2e harness (test/helpers/claude/): the REAL Claude Code client (devDependency
 // @anthropic-ai/claude-code) runs `claude -p hello` offline in a temp HOME against the fake
 // Messages API, spawns a stdio MCP server configured in ~/.claude.json with its `env`, and
 // fires the SessionStart/SessionEnd hooks declared in ~/.claude/settings.json.
 import { describe, it, expect, afterEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from './harness/fake-api.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
 import {
   makeClaudeHome,
   recorderServer,
@@ -19,7 +19,7 @@ import {
   findInTree,
   type ClaudeHome,
   type HookInput,
-} from './harness/claude-home.js';
+} from '../helpers/claude/home.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 const WATCHED_VAR = 'KI_SMOKE_VALUE';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript } from './harness/fake-api.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript } from '../helpers/claude/fake-api.js';
 import {
   CLAUDE_BIN,
   ENV_RECORDER_PATH,
@@ -25,7 +25,7 @@ import {
   type ClaudeHome,
   type ClaudeResult,
   type McpServerConfig,
-} from './harness/claude-home.js';
+} from '../helpers/claude/home.js';
 import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';

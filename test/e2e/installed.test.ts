@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { REPO_ROOT, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from './harness/claude-home.js';
-import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from './harness/fake-api.js';
+import { REPO_ROOT, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from '../helpers/claude/home.js';
+import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from '../helpers/claude/fake-api.js';
 
 const VAR = 'KI_INSTALLED_TOKEN';
 const TEST_TIMEOUT_MS = 240_000;

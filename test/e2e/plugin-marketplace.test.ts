@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { runCli } from '../helpers/spawn-cli.js';
-import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from './harness/claude-home.js';
-import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from './harness/fake-api.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from '../helpers/claude/home.js';
+import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from '../helpers/claude/fake-api.js';
 
 const VAR = 'KI_PLUGIN_TOKEN';
 const TEST_TIMEOUT_MS = 240_000;

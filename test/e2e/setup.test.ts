@@ -6,9 +6,9 @@
 // server gets a plaintext key again -> doctor exits 3 and names it.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpMcpServer, type HttpMcpServer } from './harness/http-mcp-server.js';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from './harness/fake-api.js';
-import { findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from './harness/claude-home.js';
+import { httpMcpServer, type HttpMcpServer } from '../helpers/claude/http-mcp-server.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
+import { findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from '../helpers/claude/home.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { DIST_CLI, spawnNode } from '../unit/zerodisk-helpers.js';

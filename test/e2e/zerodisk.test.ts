@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { httpMcpServer } from './harness/http-mcp-server.js';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from './harness/fake-api.js';
+import { httpMcpServer } from '../helpers/claude/http-mcp-server.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
 import {
   ENV_RECORDER_PATH,
   killAllClaude,
@@ -20,7 +20,7 @@ import {
   sha256Hex,
   findInTree,
   type ClaudeHome,
-} from './harness/claude-home.js';
+} from '../helpers/claude/home.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { spawnNode, zerodiskCli } from '../unit/zerodisk-helpers.js';

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { withFileLock } from '../../src/core/file-lock.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HOLDER = fileURLToPath(new URL('./proper-lockfile-holder.mjs', import.meta.url));
+const HOLDER = fileURLToPath(new URL('../helpers/fake-claude/lock-holder.mjs', import.meta.url));
 let bundleDir: string;
 let driver: string;
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   driver = join(bundleDir, 'driver.mjs');
   await build({
     absWorkingDir: ROOT,
-    entryPoints: [fileURLToPath(new URL('./lock-driver.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../helpers/children/lock-driver.ts', import.meta.url))],
     outfile: driver,
     bundle: true,
     platform: 'node',

@@ -1,7 +1,7 @@
 // Team secrets (issue 15 items 3-5): two developers clone one repository that commits a
 // `.mcp.json` and a `.claude/secrets.json`. Each has a HOME and a keyring of their own (a private
 // D-Bus session with its own gnome-keyring: scripts/with-secret-service.sh, nested) and works in
-// a real terminal (tmux). Claude Code is played by test/helpers/claude-spawner.mjs, which starts
+// a real terminal (tmux). Claude Code is played by test/helpers/fake-claude/mcp-launch.mjs, which starts
 // the project's stdio servers the way the client does (local scope over .mcp.json); the real
 // client runs the same flow in test/e2e/team-secrets.test.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { CLI } from '../helpers/spawn-cli.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux && command -v git'], { stdio: 'ignore' }).status === 0;
 const WITH_KEYRING = fileURLToPath(new URL('../../scripts/with-secret-service.sh', import.meta.url));
-const SPAWNER = fileURLToPath(new URL('../helpers/claude-spawner.mjs', import.meta.url));
+const SPAWNER = fileURLToPath(new URL('../helpers/fake-claude/mcp-launch.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha = (v: string) => createHash('sha256').update(v).digest('hex');
 

@@ -15,7 +15,7 @@ import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { sourcesCli } from './sources-helpers.js';
+import { sourcesCli } from '../helpers/vendor-stub.js';
 
 const service = testService();
 const NOW = new Date('2026-01-02T03:04:05.000Z');

@@ -18,7 +18,7 @@ import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { runCommand } from '../unit/zerodisk-run.js';
-import { sourcesCli } from './sources-helpers.js';
+import { sourcesCli } from '../helpers/vendor-stub.js';
 
 const HAVE_PASS = spawnSync('pass', ['version'], { stdio: 'ignore' }).status === 0 && spawnSync('gpg', ['--version'], { stdio: 'ignore' }).status === 0;
 if (process.env.CI && !HAVE_PASS) throw new Error("pass/gpg missing in CI: run 'bash scripts/install-system-deps.sh'");

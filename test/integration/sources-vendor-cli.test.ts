@@ -13,7 +13,7 @@ import type { SourceRef } from '../../src/registry/source-ref.js';
 import { resolveRequests, sourceContext, sourceFor } from '../../src/sources/resolver.js';
 import type { SourceRequest } from '../../src/sources/source.js';
 import { testSecret } from '../helpers/secret.js';
-import { argvKey, writeStub } from './sources-helpers.js';
+import { argvKey, writeStub } from '../helpers/vendor-stub.js';
 
 let dir: string;
 let bin: string;

@@ -10,9 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { CLI, cli, killStarted, endInput, exists, leakingFiles, leftovers, Outputs, q, quiesce, retireWatchdogs, ROOT, StandIn, startInput, type HookResult } from './lib.js';
+import { CLI, cli, killStarted, endInput, exists, leakingFiles, leftovers, Outputs, q, quiesce, retireWatchdogs, ROOT, StandIn, startInput, type HookResult } from '../helpers/torture.js';
 
-const AS_NOBODY = fileURLToPath(new URL('./as-nobody.mjs', import.meta.url));
+const AS_NOBODY = fileURLToPath(new URL('../helpers/children/as-nobody.mjs', import.meta.url));
 const ORIGINAL = `${JSON.stringify({ numStartups: 4, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] } } }, null, 2)}\n`;
 const oneLine = (s: string) => s.trim() !== '' && s.trim().split('\n').length === 1;
 

@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from './claude-actors.js';
-import { cli, killStarted, endInput, hooksFor, killAll, leakingFiles, Outputs, procState, quiesce, randInt, retireWatchdogs, size, sleep, StandIn, startInput, stats, waitUntil, watchdogsFor, type HookResult } from './lib.js';
+import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
+import { cli, killStarted, endInput, hooksFor, killAll, leakingFiles, Outputs, procState, quiesce, randInt, retireWatchdogs, size, sleep, StandIn, startInput, stats, waitUntil, watchdogsFor, type HookResult } from '../helpers/torture.js';
 
 interface HookTally {
   runs: number;

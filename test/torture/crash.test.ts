@@ -38,7 +38,7 @@ import {
   watchdogsFor,
   type DriverJob,
   type Leftovers,
-} from './lib.js';
+} from '../helpers/torture.js';
 
 // A realistic config: some of Claude Code's own keys, two user-scope servers (one with an env
 // object of its own), a project with history, pretty-printed as Claude Code writes it.

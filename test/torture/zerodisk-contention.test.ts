@@ -1,5 +1,5 @@
 // Torture (issue 13): the zero-disk commands against Claude Code's own writers. `wrap`, `unwrap`
-// and `import` run in loops, as real processes, while 16 Claude-like writers (claude-writer.mjs:
+// and `import` run in loops, as real processes, while 16 Claude-like writers (helpers/fake-claude/config-writer.mjs:
 // Claude Code's lock protocol, so they write WITHOUT the lock whenever ours is held) and the real
 // `claude mcp add/remove` edit the same ~/.claude.json. A sampler reads the config every few ms:
 // it must always parse, and no writer's counter may ever go down (a lost update). At the end
@@ -13,8 +13,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from './claude-actors.js';
-import { cli, killStarted, leftovers, Outputs, quiesce, size, sleep, stats } from './lib.js';
+import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
+import { cli, killStarted, leftovers, Outputs, quiesce, size, sleep, stats } from '../helpers/torture.js';
 
 const WRITERS = 16;
 

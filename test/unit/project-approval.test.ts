@@ -18,7 +18,7 @@ import { hashingChild } from '../helpers/env-child.js';
 import { expectNoLeak, filesUnder } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { argvKey, writeStub } from '../integration/sources-helpers.js';
+import { argvKey, writeStub } from '../helpers/vendor-stub.js';
 import { runCommand } from './zerodisk-run.js';
 
 let t: TempHome;

@@ -6,15 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { filesContaining } from '../helpers/leak.js';
-import { CLI, runCli, type SpawnResult } from '../helpers/spawn-cli.js';
+import { filesContaining } from './leak.js';
+import { CLI, runCli, type SpawnResult } from './spawn-cli.js';
 
 /** `KI_TORTURE=full` selects the long run (hundreds of kills, bigger storms). */
 export const FULL = process.env.KI_TORTURE === 'full';
 export const size = <T>(quick: T, full: T): T => (FULL ? full : quick);
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const STANDIN = fileURLToPath(new URL('./claude-standin.mjs', import.meta.url));
+export const STANDIN = fileURLToPath(new URL('./fake-claude/hooks.mjs', import.meta.url));
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const randInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
 export const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -266,7 +266,7 @@ export function bundleDriver(): Promise<string> {
     const outfile = join(dir, 'driver.mjs');
     await build({
       absWorkingDir: ROOT,
-      entryPoints: [fileURLToPath(new URL('./engine-driver.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL('./children/engine-driver.ts', import.meta.url))],
       outfile,
       bundle: true,
       platform: 'node',

@@ -1,16 +1,16 @@
-// The Claude-side actors of the torture storms: Claude-like writers (claude-writer.mjs), the
+// The Claude-side actors of the torture storms: Claude-like writers (fake-claude/config-writer.mjs), the
 // real `claude mcp` client, the mutex they take turns on among themselves, and the sampler that
-// watches the config from outside (sampler.mjs).
+// watches the config from outside (children/sampler.mjs).
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { CLAUDE_BIN } from '../e2e/harness/claude-home.js';
-import { sleep } from './lib.js';
+import { CLAUDE_BIN } from './claude/home.js';
+import { sleep } from './torture.js';
 
-const WRITER = fileURLToPath(new URL('./claude-writer.mjs', import.meta.url));
-const SAMPLER = fileURLToPath(new URL('./sampler.mjs', import.meta.url));
+const WRITER = fileURLToPath(new URL('./fake-claude/config-writer.mjs', import.meta.url));
+const SAMPLER = fileURLToPath(new URL('./children/sampler.mjs', import.meta.url));
 
 export interface SamplerReport {
   rounds: number;
@@ -66,7 +66,7 @@ export class Sampler {
   }
 }
 
-/** The Claude-side mutex (see claude-writer.mjs): Claude-like actors take turns among themselves only. */
+/** The Claude-side mutex (see fake-claude/config-writer.mjs): Claude-like actors take turns among themselves only. */
 export async function withClaudeMutex<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {

@@ -1,6 +1,6 @@
 // Claude Code's side of the config lock: proper-lockfile, as the client calls it
 // (lockSync, explicit lockfilePath, default 10 s stale), held for argv[3] ms, logged like
-// lock-driver.ts. Prints "locked" once it holds the lock.
+// children/lock-driver.ts. Prints "locked" once it holds the lock.
 import { appendFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 

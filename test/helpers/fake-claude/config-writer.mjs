@@ -10,7 +10,7 @@
 // updates in the real client too, which is not keyring-inject's doing. Against keyring-inject
 // they use nothing but the real lock protocol above, so any lost update is ours.
 //
-// Usage: node claude-writer.mjs CONFIG NAME DURATION_MS MIN_PAUSE_MS MAX_PAUSE_MS MUTEX_DIR
+// Usage: node config-writer.mjs CONFIG NAME DURATION_MS MIN_PAUSE_MS MAX_PAUSE_MS MUTEX_DIR
 // Prints one JSON line at the end: {"name", "writes", "unlocked", "final", "errors", "unlockedWrites"},
 // where unlockedWrites lists [i, epoch ms, who held the lock] for each write made without the lock
 // (the holder read from keyring-inject's `<lock>.holder` sidecar, as its command line).

@@ -1,4 +1,4 @@
-// The engine as a killable process: bundled by esbuild at test time (lib.ts bundleDriver) from
+// The engine as a killable process: bundled by esbuild at test time (torture.ts bundleDriver) from
 // the same src/ the CLI is built from, so a test can SIGKILL it a few milliseconds into an
 // operation without the ~100 ms of CLI start-up and keyring reads in front of it.
 // Protocol (stdin, so values never appear in argv):
@@ -8,11 +8,11 @@
 // start: startSession for `who` (default: this process, which is dead once killed);
 // end: endSession(who); sweep: sweepDead (the watchdog's work); strip: what `cleanup` does.
 import { createInterface } from 'node:readline';
-import { claudePaths } from '../../src/core/paths.js';
-import { endSession, startSession, stripAllLocked, sweepDead, type EngineContext } from '../../src/engine/engine.js';
-import { identify, type ProcessId } from '../../src/core/process-info.js';
-import type { KnownValue } from '../../src/engine/scrub.js';
-import { sessionAlive, withState } from '../../src/engine/state.js';
+import { claudePaths } from '../../../src/core/paths.js';
+import { endSession, startSession, stripAllLocked, sweepDead, type EngineContext } from '../../../src/engine/engine.js';
+import { identify, type ProcessId } from '../../../src/core/process-info.js';
+import type { KnownValue } from '../../../src/engine/scrub.js';
+import { sessionAlive, withState } from '../../../src/engine/state.js';
 
 interface Job {
   op: 'start' | 'end' | 'sweep' | 'strip';

@@ -1,7 +1,7 @@
 // A process that takes our file lock (core/file-lock.ts) `rounds` times and logs when it holds
 // it, for file-lock.test.ts: bundled with esbuild and run as a real process.
 import { appendFileSync } from 'node:fs';
-import { withFileLock } from '../../src/core/file-lock.js';
+import { withFileLock } from '../../../src/core/file-lock.js';
 
 interface Job {
   file: string;
