@@ -5,12 +5,13 @@
 // So `editConfig` renames only if the file is still the version it read (checked right before
 // the rename), re-reads and verifies afterwards, and starts over from the new text when either
 // check fails.
-import { existsSync, renameSync, statSync } from 'node:fs';
-import { lstat, open, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
 import { nodeCrypto } from '../core/lazy-load.js';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { KiError, oneLine } from '../core/errors.js';
 
 export class ConfigFileError extends KiError {}
@@ -54,12 +55,16 @@ export interface FileStamp {
   mtimeMs: number;
 }
 
-export async function stampOf(file: string): Promise<FileStamp | undefined> {
-  const st = await stat(file).catch(() => undefined);
-  return st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+function stampOf(file: string): FileStamp | undefined {
+  try {
+    const st = statSync(file);
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return undefined;
+  }
 }
 
-export function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
+function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
   if (!a || !b) return a === b;
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
@@ -71,8 +76,7 @@ export function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): b
  *
  * With `expected`, the rename happens only if the file is still the version we read: Claude
  * Code writes WITHOUT the lock when it finds ours held, so the check sits between the fsync
- * and the rename, where the gap is microseconds. (This is why the config is not written with
- * write-file-atomic, which offers no hook there; our own files still are.) Returns false when
+ * and the rename, where the gap is microseconds (core/atomic-write.ts). Returns false when
  * the file changed and nothing was written.
  */
 export async function writeConfigText(file: string, text: string, secret: boolean, expected?: FileStamp): Promise<boolean> {
@@ -90,30 +94,15 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   }
   // A writable file with a secret in it becomes 0600; otherwise its mode stays (0600 stays 0600 after a strip).
   const mode = secret || !st ? 0o600 : st.mode & 0o7777;
-  // Digits only, like write-file-atomic's names: the orphan sweep recognises `<file>.<digits>`.
-  const tmp = `${target}.${process.pid}${nodeCrypto().randomInt(1e9)}`;
+  const owner = st && typeof process.getuid === 'function' && process.getuid() === 0 ? { uid: st.uid, gid: st.gid } : undefined;
   try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(text);
-      await fh.chmod(mode);
-      if (st && typeof process.getuid === 'function' && process.getuid() === 0) await fh.chown(st.uid, st.gid);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    // Check and rename back to back, synchronously: no event-loop turn between them.
-    if (expected) {
-      const now = statSync(target, { throwIfNoEntry: false });
-      if (!sameStamp(expected, now && { ino: now.ino, size: now.size, mtimeMs: now.mtimeMs })) {
-        await unlink(tmp);
-        return false;
-      }
-    }
-    renameSync(tmp, target);
-    return true;
+    return writeFileAtomicSync(target, text, {
+      mode,
+      ...(owner ? { owner } : {}),
+      // The stamp check and the rename back to back: no event-loop turn between them.
+      ...(expected ? { beforeRename: () => sameStamp(expected, stampOf(target)) } : {}),
+    });
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigFileError('file-io', `cannot write ${file} (${code ?? 'error'}): check that its directory is writable`, { cause: err });
   }
@@ -198,7 +187,7 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
   for (let round = 0; ; round++) {
     const outcome = await withConfigLock(file, async (): Promise<EditOutcome<T> | 'again'> => {
       for (let attempt = 0; attempt < attempts; attempt++) {
-        const before = await stampOf(file);
+        const before = stampOf(file);
         const text = await readConfigText(file);
         if (text === undefined) return done({ exists: false });
         const step = edit(text);

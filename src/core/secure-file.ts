@@ -1,11 +1,12 @@
 // Our own small JSON files (registry, state): private directory, 0600 files, atomic writes,
 // and a proper-lockfile lock around every read-modify-write so concurrent processes never
-// lose an update.
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+// lose an update. Synchronous file calls inside: these files are a few KB, and every hook
+// reads and writes them (an asynchronous call costs a thread-pool round trip each).
+import { chmodSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomicSync } from './atomic-write.js';
 import { KiError } from './errors.js';
 import { withFileLock } from './file-lock.js';
-import { writeFileAtomicLazily } from './lazy-load.js';
 
 /**
  * Create `dir` 0700, or make an existing one 0700 (mkdir leaves an existing dir as it is, e.g.
@@ -13,29 +14,38 @@ import { writeFileAtomicLazily } from './lazy-load.js';
  * owns it can swap our files.
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.platform === 'win32') return;
-  const st = await stat(dir);
+  const st = statSync(dir);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
     throw new KiError('file-refused', `${dir} belongs to another user (uid ${st.uid}): remove it, or make it yours with 'chown ${uid} ${dir}'; nothing was written`);
   }
-  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 export async function readTextIfExists(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
 }
 
-/** `durable: false` skips the fsync (a few ms) where losing the last write in a power cut is harmless. */
+/**
+ * Atomically, 0600, through a symlink to its target. `durable: false` skips the fsync (a few
+ * ms) where losing the last write in a power cut is harmless.
+ */
 export async function writePrivateFile(file: string, text: string, durable = true): Promise<void> {
   await ensurePrivateDir(dirname(file));
-  await (await writeFileAtomicLazily())(file, text, { mode: 0o600, fsync: durable });
+  let target = file;
+  try {
+    target = realpathSync.native(file);
+  } catch {
+    // not there yet: created where it is named
+  }
+  writeFileAtomicSync(target, text, { mode: 0o600, durable });
 }
 
 /** Run `fn` holding the lock `<file>.lock`: waits up to 5 s for another live holder. */

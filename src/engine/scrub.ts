@@ -4,7 +4,7 @@
 // the caller has the keyring values in memory (cleanup, session start) by value too.
 import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 import type { ClaudePaths } from '../core/paths.js';
 import type { Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
@@ -161,8 +161,9 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
     if (result.found.length > 0) {
       cleaned.push({ file, found: [...new Set(result.found)] });
       if (!dryRun) {
-        const mode = (await stat(file)).mode & 0o7777;
-        await (await writeFileAtomicLazily())(file, result.text, { mode });
+        const st = await stat(file);
+        const target = await realpath(file).catch(() => file);
+        writeFileAtomicSync(target, result.text, { mode: st.mode & 0o7777, ...(process.getuid?.() === 0 ? { owner: { uid: st.uid, gid: st.gid } } : {}) });
       }
     }
     const after = dryRun ? undefined : await signature(file);
@@ -175,7 +176,7 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
 const STALE_MS = 30_000;
 
 /**
- * Temp files a killed writer left beside the config: write-file-atomic's `<file>.<digits>` (ours:
+ * Temp files a killed writer left beside the config: `<file>.<digits>` (ours, core/atomic-write.ts:
  * we only write the config under its lock, so with `configLockHeld` any such file is an orphan)
  * and Claude Code's `<file>.tmp.<pid>.<12 hex>` (an orphan once its writer is dead). Otherwise
  * only files older than 30 s count: a fresh one may be a write in progress.

@@ -1,5 +1,5 @@
 import { KiError, oneLine, UsageError } from '../../core/errors.js';
-import { nodeCrypto, writeFileAtomicLazily } from '../../core/lazy-load.js';
+import { nodeCrypto } from '../../core/lazy-load.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
 import { findClaudeProcess, isAlive, type ProcessId } from '../../core/process-info.js';
@@ -102,7 +102,6 @@ async function injectForSession(ctx: CliContext, input: HookInput): Promise<stri
 async function loadWhileWaiting(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   nodeCrypto();
-  await writeFileAtomicLazily();
 }
 
 /** Every inject-mode target has a live injection record (another session put it there). */
