@@ -52,10 +52,15 @@ function claudeProcess(ctx: CliContext, sessionId: string): ProcessId {
 }
 
 async function sessionStart(ctx: CliContext): Promise<number> {
+  // The keyring's answer (tens of ms over D-Bus, on the thread pool) is on its way while we read
+  // stdin and find the client. Not for a terminal (run by hand: refused below) or under the
+  // launcher (no keyring read at all).
+  const values = ctx.stdin.isTTY || launcherOf(ctx) ? undefined : valuesForSession(ctx);
+  values?.catch(() => undefined);
   const input = await readHookInput(ctx, 'SessionStart');
   // Names (never values) of the project's secrets, for the model: read beside the injection.
   const context = projectSecretsContext(ctx.paths, input.cwd ?? ctx.env.CLAUDE_PROJECT_DIR ?? ctx.cwd).catch(() => undefined);
-  const message = await injectForSession(ctx, input);
+  const message = await injectForSession(ctx, input, values);
   const additionalContext = await context;
   const out: Record<string, unknown> = {};
   if (message) out.systemMessage = message;
@@ -64,8 +69,32 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+interface SessionValues {
+  registry: Registry;
+  /** Another live session injected every key: register only. */
+  already: boolean;
+  resolved: Awaited<ReturnType<typeof resolveValues>>;
+  keyringError?: string;
+}
+
+/** The registry and, unless another live session injected them all, the values to inject. */
+async function valuesForSession(ctx: CliContext): Promise<SessionValues> {
+  const registry = await loadRegistry(registryFile(ctx.paths));
+  const none = { known: [], missing: [] };
+  // Another live session injected every key before this process started, so its servers had
+  // them at spawn: no keyring round trip.
+  if (await alreadyInjected(ctx, registry)) return { registry, already: true, resolved: none };
+  try {
+    // A failed early load only loses the head start: the real use reports it.
+    const [resolved] = await Promise.all([resolveValues(registry, ctx.backend()), loadWhileWaiting().catch(() => undefined)]);
+    return { registry, already: false, resolved };
+  } catch (err) {
+    return { registry, already: false, resolved: none, keyringError: oneLine((err as Error).message) };
+  }
+}
+
 /** The injection of a session start; returns the message for the user, if any. */
-async function injectForSession(ctx: CliContext, input: HookInput): Promise<string | undefined> {
+async function injectForSession(ctx: CliContext, input: HookInput, early: Promise<SessionValues> | undefined): Promise<string | undefined> {
   const claude = claudeProcess(ctx, input.session_id);
   const engine = engineContext(ctx);
   const launcher = launcherOf(ctx);
@@ -74,20 +103,10 @@ async function injectForSession(ctx: CliContext, input: HookInput): Promise<stri
     const noted = await startSession(engine, { ...launcher, sessionId: input.session_id, claude }, []);
     return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
   }
-  const registry = await loadRegistry(registryFile(ctx.paths));
-  if (await alreadyInjected(ctx, registry)) {
-    // Another live session injected every key before this process started, so its servers
-    // had them at spawn: register only, without a keyring round trip.
+  const { registry, already, resolved, keyringError } = await (early ?? valuesForSession(ctx));
+  if (already) {
     const noted = await startSession(engine, { ...claude, sessionId: input.session_id }, []);
     return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
-  }
-  let keyringError: string | undefined;
-  let resolved: Awaited<ReturnType<typeof resolveValues>> = { known: [], missing: [] };
-  try {
-    // A failed early load only loses the head start: the real use reports it.
-    [resolved] = await Promise.all([resolveValues(registry, ctx.backend()), loadWhileWaiting().catch(() => undefined)]);
-  } catch (err) {
-    keyringError = oneLine((err as Error).message);
   }
   const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
   // Keys of other sources that failed are described by `failures`; "missing" is for the keyring.
