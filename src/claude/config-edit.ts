@@ -1,9 +1,8 @@
 // Zero-disk commands edit ~/.claude.json through the one locked edit loop of
 // src/claude/config-file.ts; this adds what they share: a parse or shape error becomes one line
 // that names the fix, and the edit is checked once more after the lock is released.
-import { KiError } from '../core/errors.js';
 import { editConfig as editConfigFile } from './config-file.js';
-import { describeConfigError } from './config-servers.js';
+import { configError } from './config-servers.js';
 
 export interface EditResult<T> {
   result: T;
@@ -29,9 +28,7 @@ export async function editConfig<T>(
     try {
       return edit(text);
     } catch (err) {
-      const msg = describeConfigError(file, err);
-      if (msg) throw new KiError(msg);
-      throw err;
+      throw configError(file, err) ?? err;
     }
   };
   const out = await editConfigFile(file, translated, { verify: (text) => verify(text), settleMs: SETTLE_MS, attempts: 3, rounds: 10, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.secret ? { secret: true } : {}) });

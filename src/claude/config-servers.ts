@@ -1,5 +1,6 @@
 // What the MCP server entries of a ~/.claude.json say, decoded, with byte offsets (for zero-disk
 // mode). Where they are comes from the one locator, src/claude/json/locate.ts.
+import { KiError } from '../core/errors.js';
 import { ConfigParseError, ConfigShapeError, JsonScanner, isArrayAt, lastMember, readArray, stringAt, type Member, type ObjectInfo } from './json/scanner.js';
 import type { ConfigLayout } from './json/locate.js';
 import type { ServerAddress } from './address.js';
@@ -94,9 +95,13 @@ export function readServer(text: string, member: Member): ServerInfo | undefined
 
 export const HTTP_TYPES = new Set(['http', 'sse']);
 
-/** A readable one-line description of a parse/shape failure (never file content). */
-export function describeConfigError(file: string, err: unknown): string | undefined {
-  if (err instanceof ConfigParseError) return `${file} is ${err.message}: fix it (Claude Code keeps copies in its backups directory) and try again`;
-  if (err instanceof ConfigShapeError) return `${file}: ${err.message}: fix it by hand and try again`;
+/**
+ * The error for a parse or shape failure of `file`: one line that names the file and the fix
+ * (never file content), with the same code and the scanner's error as its cause. Undefined for
+ * any other error.
+ */
+export function configError(file: string, err: unknown): KiError | undefined {
+  if (err instanceof ConfigParseError) return new KiError(err.code, `${file} is ${err.message}: fix it (Claude Code keeps copies in its backups directory) and try again`, { cause: err });
+  if (err instanceof ConfigShapeError) return new KiError(err.code, `${file}: ${err.message}: fix it by hand and try again`, { cause: err });
   return undefined;
 }

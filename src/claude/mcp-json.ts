@@ -23,7 +23,7 @@ export async function mcpJsonEntry(start: string, projectRoot: string, server: s
   for (const file of await mcpJsonFiles(start, projectRoot)) {
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    const data = parseJson(text, () => new KiError(`${file} is not valid JSON: fix it first`));
+    const data = parseJson(text, () => new KiError('config-invalid', `${file} is not valid JSON: fix it first`));
     const servers = isRecord(data) && isRecord(data.mcpServers) ? data.mcpServers : {};
     if (Object.hasOwn(servers, server)) return { file, entry: servers[server] };
   }

@@ -10,7 +10,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { targetMode, type Registry } from '../registry/registry.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { layoutOf } from '../claude/json/locate.js';
-import { allServers, describeConfigError, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
+import { allServers, configError, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
 import { scanMcpJson, scanPlaintext, type Finding } from '../import/plaintext.js';
 import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
 import { parseHeadersHelper, parseWrappedArgs, shellWords } from '../wrap/format.js';
@@ -140,7 +140,7 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
         if (ref.scope === 'local' && isMcpJsonCopy(info)) copies0.set(`${ref.project}\u0000${ref.server}`, copyFromWrapped(text, member, info));
       }
     } catch (err) {
-      problems.push(describeConfigError(paths.configFile, err) ?? 'the config cannot be read');
+      problems.push(configError(paths.configFile, err)?.message ?? 'the config cannot be read');
     }
   }
   // The current project's .mcp.json: reported, never edited.

@@ -14,7 +14,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, type HeaderTarget, type Registry, type Target, type TargetMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
-import { describeConfigError } from '../claude/config-servers.js';
+import { configError } from '../claude/config-servers.js';
 import { editConfig } from '../claude/config-edit.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
 import { selfPaths } from '../wrap/format.js';
@@ -139,18 +139,18 @@ export interface ImportResult {
 export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; mode: TargetMode; include: Set<string>; exclude: Set<string> }): Promise<ImportResult> {
   const file = ctx.paths.configFile;
   const text = await readConfigText(file);
-  if (text === undefined) throw new KiError(`${file} does not exist: nothing to import`);
+  if (text === undefined) throw new KiError('config-missing', `${file} does not exist: nothing to import`);
   const state = await readStateForReport(ctx.paths);
   let findings: Finding[];
   try {
     findings = scanPlaintext(text, { injected: state.injected, include: opts.include, exclude: opts.exclude });
   } catch (err) {
-    throw new KiError(describeConfigError(file, err) ?? `cannot read ${file}`);
+    throw configError(file, err) ?? new KiError('file-io', `cannot read ${file}`, { cause: err });
   }
   for (const [flag, ids] of [['--include', opts.include] as const, ['--exclude', opts.exclude] as const]) {
     for (const [n, id] of [...ids].entries()) {
       // Named by position, not repeated: a value typed in the wrong place must not be echoed.
-      if (!findings.some((f) => findingId(f) === id)) throw new KiError(`${flag}: the ${ordinal(n + 1)} SERVER.NAME given is not a plaintext entry of ${file} (see 'keyring-inject doctor')`);
+      if (!findings.some((f) => findingId(f) === id)) throw new KiError('server-not-found', `${flag}: the ${ordinal(n + 1)} SERVER.NAME given is not a plaintext entry of ${file} (see 'keyring-inject doctor')`);
     }
   }
   const backend = ctx.backend();
@@ -165,7 +165,7 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
   for (const i of moving) if (i.action === 'import' && i.key && !created.has(i.key)) created.set(i.key, i.finding.value);
   for (const [key, value] of created) {
     await backend.set(key, value);
-    if ((await backend.get(key)) !== value) throw new KiError(`the ${backend.label} did not keep key ${key}: nothing was removed from ${file}`);
+    if ((await backend.get(key)) !== value) throw new KiError('keyring-unavailable', `the ${backend.label} did not keep key ${key}: nothing was removed from ${file}`);
   }
 
   // 2. Registry. A server that is (or will be) wrapped gets 'wrap' targets.
@@ -183,7 +183,7 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
         const mode: TargetMode = wrapServers.some((w) => sameServer(w, f.ref)) ? 'wrap' : 'inject';
         const target = envTarget(f.ref, f.name, mode);
         const owner = ownerOf(next, target);
-        if (owner && owner !== key) throw new KiError(`${f.ref.server}.env.${f.name} was mapped to key ${owner} meanwhile: run import again`);
+        if (owner && owner !== key) throw new KiError('key-conflict', `${f.ref.server}.env.${f.name} was mapped to key ${owner} meanwhile: run import again`);
         next = withKey(next, key, [target], backend.id, ctx.now());
       } else {
         if (!next.keys[key]) next = withKey(next, key, [], backend.id, ctx.now());

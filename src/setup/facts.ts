@@ -8,7 +8,7 @@ import { readConfigText } from '../claude/config-file.js';
 import { loadRegistry } from '../registry/store.js';
 import { describeRef } from '../registry/source-ref.js';
 import { layoutOf } from '../claude/json/locate.js';
-import { allServers, describeConfigError, HTTP_TYPES, readServer } from '../claude/config-servers.js';
+import { allServers, configError, HTTP_TYPES, readServer } from '../claude/config-servers.js';
 import { runImport } from '../import/import-keys.js';
 import { findingId } from '../import/plaintext.js';
 import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
@@ -29,7 +29,7 @@ export async function serverFacts(ctx: ZeroDiskContext): Promise<ServerFacts[] |
   try {
     servers = allServers(layoutOf(text, 'all'));
   } catch (err) {
-    throw new KiError(describeConfigError(file, err) ?? `cannot read ${file}`);
+    throw configError(file, err) ?? new KiError('file-io', `cannot read ${file}`, { cause: err });
   }
   const plan = await runImport(ctx, { dryRun: true, mode: 'wrap', include: new Set(), exclude: new Set() });
   const reg = await loadRegistry(registryFile(ctx.paths));

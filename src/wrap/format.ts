@@ -188,14 +188,14 @@ export function selfPaths(env: Env): SelfPaths {
   if (!cli && existsSync(launcher)) cli = launcher;
   if (!cli) {
     const script = process.argv[1];
-    if (!script) throw new KiError('cannot tell where keyring-inject is installed: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js');
+    if (!script) throw new KiError('install-broken', 'cannot tell where keyring-inject is installed: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js');
     try {
       cli = realpathSync(script);
     } catch {
       cli = script;
     }
   }
-  if (!existsSync(cli)) throw new KiError(`${cli} does not exist: build keyring-inject (npm run build) or set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
-  if (!isOurCli(cli)) throw new KiError(`${cli} is not keyring-inject's dist/cli.js: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
+  if (!existsSync(cli)) throw new KiError('install-broken', `${cli} does not exist: build keyring-inject (npm run build) or set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
+  if (!isOurCli(cli)) throw new KiError('install-broken', `${cli} is not keyring-inject's dist/cli.js: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
   return { node, cli };
 }

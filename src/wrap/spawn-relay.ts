@@ -48,7 +48,7 @@ export function spawnRelay(command: string, args: readonly string[], env: NodeJS
       child = spawn(command, [...args], { stdio: 'inherit', env, cwd });
     } catch (err) {
       cleanup();
-      reject(new KiError(`cannot start ${safeCommand(command)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 127));
+      reject(new KiError('spawn-failed', `cannot start ${safeCommand(command)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err }));
       return;
     }
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -56,7 +56,7 @@ export function spawnRelay(command: string, args: readonly string[], env: NodeJS
       if (child?.pid !== undefined) return;
       cleanup();
       const code = err.code === 'EACCES' ? 126 : 127;
-      reject(new KiError(`cannot start ${safeCommand(command)} (${err.code ?? 'error'})${code === 127 ? ': is it installed and on PATH?' : ''}`, code));
+      reject(new KiError('spawn-failed', `cannot start ${safeCommand(command)} (${err.code ?? 'error'})${code === 127 ? ': is it installed and on PATH?' : ''}`, { exitCode: code, cause: err }));
     });
     child.once('exit', (code, signal) => {
       cleanup();

@@ -16,7 +16,7 @@ async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly st
     sourceContext(backend, env),
   );
   const keyringFailure = res.failed.find((f) => f.request.ref.source === 'keyring');
-  if (keyringFailure) throw keyringFailure.error ?? new KiError(keyringFailure.reason);
+  if (keyringFailure) throw keyringFailure.error ?? new KiError('source-failed', keyringFailure.reason);
   const problems: string[] = [];
   // A key of ours missing from the keyring: the message (and its fix) it always had.
   const missing = res.missing.filter((m) => m.request.ref.source === 'keyring' && m.request.ref.root === undefined).map((m) => m.request.name);
@@ -28,7 +28,7 @@ async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly st
     else if (m.request.ref.root !== undefined) problems.push(describeProblem(m.request, `${m.reason}: store it with 'keyring-inject add ${m.request.name} --project ${m.request.ref.root}'`));
   }
   for (const f of res.failed) problems.push(describeProblem(f.request, f.reason));
-  if (problems.length > 0) throw new KiError(problems.join('; '));
+  if (problems.length > 0) throw new KiError('source-failed', problems.join('; '));
   return res.values;
 }
 
@@ -46,7 +46,7 @@ export function headerTargetsFor(reg: Registry, ref: ServerAddress): { key: stri
 }
 
 function checkEnvValue(key: string, value: string): string {
-  if (value.includes('\u0000')) throw new KiError(`the value of key ${key} contains a NUL character, which an environment variable cannot hold: rotate it`);
+  if (value.includes('\u0000')) throw new KiError('value-unusable', `the value of key ${key} contains a NUL character, which an environment variable cannot hold: rotate it`);
   return value;
 }
 
@@ -68,13 +68,13 @@ export function fillTemplate(template: string, value: string): string {
 /** The headers for http server `ref`, as headersHelper prints them. */
 export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerAddress, env: Env = process.env): Promise<Record<string, string>> {
   const targets = headerTargetsFor(reg, ref);
-  if (targets.length === 0) throw new KiError(`no header is mapped to the MCP server given (${ref.scope} scope; not repeated here): add one with 'keyring-inject add NAME --server SERVER --header "Authorization: Bearer {value}"'`);
+  if (targets.length === 0) throw new KiError('key-not-found', `no header is mapped to the MCP server given (${ref.scope} scope; not repeated here): add one with 'keyring-inject add NAME --server SERVER --header "Authorization: Bearer {value}"'`);
   const values = await valuesOf(reg, backend, [...new Set(targets.map((t) => t.key))], env);
   const headers: Record<string, string> = {};
   for (const { key, target } of targets) {
     const v = fillTemplate(target.template, values.get(key) as string);
     // eslint-disable-next-line no-control-regex
-    if (/[\r\n\u0000]/.test(v)) throw new KiError(`the value of key ${key} contains a line break or NUL, which a header cannot hold: rotate it`);
+    if (/[\r\n\u0000]/.test(v)) throw new KiError('value-unusable', `the value of key ${key} contains a line break or NUL, which a header cannot hold: rotate it`);
     headers[target.header] = v;
   }
   return headers;
@@ -93,14 +93,14 @@ function runVariables(rec: KeyRecord | undefined): string[] {
 export async function envForRun(reg: Registry, backend: SecretBackend, only: readonly string[] | undefined, procEnv: Env = process.env): Promise<{ env: Record<string, string>; keys: string[] }> {
   const names = only ?? Object.keys(reg.keys).sort();
   names.forEach((n, i) => {
-    if (!reg.keys[n]) throw new KiError(`no key by the ${ordinal(i + 1)} name given to --only (not repeated here): see 'keyring-inject list'`);
+    if (!reg.keys[n]) throw new KiError('key-not-found', `no key by the ${ordinal(i + 1)} name given to --only (not repeated here): see 'keyring-inject list'`);
   });
   const wanted = names.filter((n) => runVariables(reg.keys[n]).length > 0);
   if (only) {
     const noEnv = only.filter((n) => !wanted.includes(n));
-    if (noEnv.length > 0) throw new KiError(`key ${noEnv.join(', ')} has no environment variable (only header targets): map one with 'keyring-inject add NAME --server S --env VAR'`);
+    if (noEnv.length > 0) throw new KiError('key-not-found', `key ${noEnv.join(', ')} has no environment variable (only header targets): map one with 'keyring-inject add NAME --server S --env VAR'`);
   }
-  if (wanted.length === 0) throw new KiError("no keys with environment variables are registered: add one with 'keyring-inject add NAME --server S --env VAR'");
+  if (wanted.length === 0) throw new KiError('key-not-found', "no keys with environment variables are registered: add one with 'keyring-inject add NAME --server S --env VAR'");
   const values = await valuesOf(reg, backend, wanted, procEnv);
   const env: Record<string, string> = {};
   const from: Record<string, string> = {};
@@ -109,7 +109,7 @@ export async function envForRun(reg: Registry, backend: SecretBackend, only: rea
     for (const name of runVariables(reg.keys[key])) {
       const prev = from[name];
       if (prev !== undefined && prev !== key && env[name] !== value) {
-        throw new KiError(`keys ${prev} and ${key} both feed ${name} with different values: choose one with --only`);
+        throw new KiError('key-conflict', `keys ${prev} and ${key} both feed ${name} with different values: choose one with --only`);
       }
       env[name] = value;
       from[name] ??= key;

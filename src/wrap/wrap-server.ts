@@ -45,10 +45,10 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
     (text) => wrapStateIn(text, ref) === 'wrapped',
     { dryRun: opts.dryRun === true },
   );
-  if (done === undefined) throw new KiError(`${file} does not exist: add the server with 'claude mcp add' first`);
+  if (done === undefined) throw new KiError('config-missing', `${file} does not exist: add the server with 'claude mcp add' first`);
   const outcome = done.result;
-  if (outcome.kind === 'missing') throw new KiError(await missingMessage(ctx, ref));
-  if (outcome.kind === 'unsupported') throw new KiError(`cannot wrap MCP server ${describeServer(ref)}: ${outcome.reason}`);
+  if (outcome.kind === 'missing') throw new KiError('server-not-found', await missingMessage(ctx, ref));
+  if (outcome.kind === 'unsupported') throw new KiError('server-unsupported', `cannot wrap MCP server ${describeServer(ref)}: ${outcome.reason}`);
 
   const regFile = registryFile(ctx.paths);
   if (!opts.dryRun) {
@@ -148,8 +148,8 @@ export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opt
     (text) => wrapStateIn(text, ref) !== 'wrapped',
     { dryRun: opts.dryRun === true },
   );
-  if (done === undefined) throw new KiError(`${file} does not exist: nothing to unwrap`);
+  if (done === undefined) throw new KiError('config-missing', `${file} does not exist: nothing to unwrap`);
   const outcome = done.result;
-  if (outcome.kind === 'missing') throw new KiError(await missingMessage(ctx, ref));
+  if (outcome.kind === 'missing') throw new KiError('server-not-found', await missingMessage(ctx, ref));
   return { server: ref.server, scope: ref.scope, project: ref.project ?? null, outcome: outcome.kind, how: outcome.kind === 'unwrapped' ? outcome.how : null };
 }

@@ -18,6 +18,10 @@ import { MemoryBackend } from '../../src/keyring/memory.js';
 import { serveJsonRpc } from '../../src/mcp/jsonrpc.js';
 import { startMcpServer } from '../../src/mcp/server.js';
 import { parseRegistry, RegistryFormatError } from '../../src/registry/registry.js';
+import { loadRegistry } from '../../src/registry/store.js';
+import { editConfig } from '../../src/claude/config-edit.js';
+import { allServers } from '../../src/claude/config-servers.js';
+import { layoutOf } from '../../src/claude/json/locate.js';
 import { makeContext } from '../helpers/context.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
@@ -68,6 +72,35 @@ describe('KiError', () => {
     }
     expect(err).toBeInstanceOf(RegistryFormatError);
     expect((err as KiError).code satisfies ErrorCode).toBe('registry-invalid');
+  });
+});
+
+describe('codes reach the caller, with the lower error as cause', () => {
+  let t: TempHome;
+  beforeEach(() => {
+    t = makeTempHome();
+  });
+  afterEach(() => t.cleanup());
+
+  it('a damaged ~/.claude.json: config-invalid / config-shape, the file named, the scanner error as cause', async () => {
+    const file = join(t.home, '.claude.json');
+    const scan = (text: string) => ({ text, result: allServers(layoutOf(text, 'all')).length });
+    writeFileSync(file, '{"mcpServers": {"a": 1,}}');
+    const parse = await editConfig(file, scan, () => true).catch((e: unknown) => e as KiError);
+    expect(parse).toBeInstanceOf(KiError);
+    expect([(parse as KiError).code, (parse as KiError).cause instanceof ConfigParseError]).toEqual(['config-invalid', true]);
+    expect((parse as KiError).message).toBe(`${file} is ${((parse as KiError).cause as Error).message}: fix it (Claude Code keeps copies in its backups directory) and try again`);
+    expect((parse as KiError).message).toContain('line 1, column 24');
+    writeFileSync(file, '{"mcpServers": []}');
+    const shape = await editConfig(file, scan, () => true).catch((e: unknown) => e as KiError);
+    expect([(shape as KiError).code, (shape as KiError).cause instanceof ConfigShapeError, (shape as KiError).message]).toEqual(['config-shape', true, `${file}: mcpServers is not an object: fix it by hand and try again`]);
+  });
+
+  it('a damaged registry: registry-invalid, straight from the parser', async () => {
+    const file = join(t.home, 'registry.json');
+    writeFileSync(file, '{"version": 2}');
+    const err = await loadRegistry(file).catch((e: unknown) => e as KiError);
+    expect([err.code, err.exitCode, err.message]).toEqual(['registry-invalid', 1, `the registry ${file} is damaged (expected {"version": 1, "keys": {...}}): fix it by hand, or move it away and re-add your keys`]);
   });
 });
 
