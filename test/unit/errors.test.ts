@@ -99,7 +99,7 @@ describe('codes reach the caller, with the lower error as cause', () => {
   it('a damaged registry: registry-invalid, straight from the parser', async () => {
     const file = join(t.home, 'registry.json');
     writeFileSync(file, '{"version": 2}');
-    const err = await loadRegistry(file).catch((e: unknown) => e as KiError);
+    const err = (await loadRegistry(file).catch((e: unknown) => e)) as KiError;
     expect([err.code, err.exitCode, err.message]).toEqual(['registry-invalid', 1, `the registry ${file} is damaged (expected {"version": 1, "keys": {...}}): fix it by hand, or move it away and re-add your keys`]);
   });
 });
