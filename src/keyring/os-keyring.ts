@@ -129,10 +129,11 @@ export class OsKeyringBackend implements SecretBackend {
     this.checkPlatform();
     try {
       this.native = requireLazily('@napi-rs/keyring') as NativeModule;
-    } catch {
+    } catch (err) {
       throw new KeyringUnavailableError(
         `the native keyring binding (@napi-rs/keyring) has no build for ${process.platform}-${process.arch}`,
         'Reinstall with optional dependencies (npm install --include=optional keyring-inject)',
+        { cause: err },
       );
     }
     return this.native;
