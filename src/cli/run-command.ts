@@ -14,8 +14,16 @@ export async function runCommand(command: Command, argv: readonly string[], ctx:
     }
     return await command.run(argv, ctx);
   } catch (err) {
-    return reportError(ctx, err);
+    const code = reportError(ctx, err);
+    // For scripts: a failing --json run also says what failed on stdout, with the stable code.
+    if (err instanceof KiError && acceptsJson(command) && argv.includes('--json')) out.json({ error: { code: err.code, message: oneLine(err.message) } });
+    return code;
   }
+}
+
+/** The commands with a --json output name it in their usage line. */
+function acceptsJson(command: Command): boolean {
+  return !command.passThrough && (command.help.split('\n', 1)[0] ?? '').includes('--json');
 }
 
 /** A command's --help: its text, then its example. */

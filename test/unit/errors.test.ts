@@ -104,6 +104,37 @@ describe('codes reach the caller, with the lower error as cause', () => {
   });
 });
 
+describe('--json carries the code of a failure', () => {
+  let t: TempHome;
+  beforeEach(() => {
+    t = makeTempHome();
+  });
+  afterEach(() => t.cleanup());
+
+  it('a failing --json run prints {"error": {code, message}} on stdout; the stderr line and exit code are unchanged', async () => {
+    const { run } = inProcessCli(t.env, t.home);
+    const gone = await run(['remove', 'nosuch', '--json']);
+    const line = "no key by the NAME given (not repeated here): see 'keyring-inject list'";
+    expect([gone.code, gone.stderr, JSON.parse(gone.stdout)]).toEqual([1, `keyring-inject: ${line}\n`, { error: { code: 'key-not-found', message: line } }]);
+    const plain = await run(['remove', 'nosuch']);
+    expect([plain.code, plain.stderr, plain.stdout]).toEqual([1, gone.stderr, '']);
+
+    const registry = join(t.home, '.claude', 'keyring-inject', 'registry.json');
+    mkdirSync(join(registry, '..'), { recursive: true });
+    writeFileSync(registry, '{"version": 2}');
+    const damaged = await run(['list', '--json']);
+    expect([damaged.code, JSON.parse(damaged.stdout).error.code]).toEqual([1, 'registry-invalid']);
+    const usage = await run(['list', '--json', '--bogus']);
+    expect([usage.code, JSON.parse(usage.stdout).error.code]).toEqual([2, 'usage']);
+  });
+
+  it('a command without --json output keeps stdout empty', async () => {
+    const { run } = inProcessCli(t.env, t.home);
+    const r = await run(['headers', '--json']);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+  });
+});
+
 // A cause as the worst case has it: V8's JSON.parse message quotes the text it failed on.
 const CANARY = 'sk-canary-7f3a9c';
 function quotingCause(): SyntaxError {
