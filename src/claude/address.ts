@@ -26,6 +26,17 @@ export interface HeaderAddress extends ServerAddress {
   header: string;
 }
 
+/** A server address as the --json outputs write it: `project` is null in user scope. */
+export interface ServerAddressJson {
+  server: string;
+  scope: Scope;
+  project: string | null;
+}
+
+export function serverAddressJson(a: ServerAddress): ServerAddressJson {
+  return { server: a.server, scope: a.scope, project: a.project ?? null };
+}
+
 /** Same server entry: name, scope and (for local scope) project. */
 export function sameServer(a: ServerAddress, b: ServerAddress): boolean {
   return a.server === b.server && a.scope === b.scope && (a.scope !== 'local' || (a.project ?? '') === (b.project ?? ''));
@@ -55,12 +66,12 @@ export function scopeArgs(a: ServerAddress): string[] {
   return a.scope === 'local' ? ['--scope', 'local', '--project', a.project as string] : [];
 }
 
-function scopeLabel(a: ServerAddress): string {
+function scopeLabel(a: ServerAddress | ServerAddressJson): string {
   return a.scope === 'local' ? `(local: ${a.project})` : '(user)';
 }
 
 /** `github (user)`, `github (local: /p)`. */
-export function describeServer(a: ServerAddress): string {
+export function describeServer(a: ServerAddress | ServerAddressJson): string {
   return `${a.server} ${scopeLabel(a)}`;
 }
 

@@ -6,10 +6,11 @@
 // the rename), re-reads and verifies afterwards, and starts over from the new text when either
 // check fails.
 import { existsSync, statSync } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
+import { readTextIfExists } from '../core/secure-file.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { KiError, oneLine } from '../core/errors.js';
@@ -29,18 +30,16 @@ async function resolveTarget(file: string): Promise<string> {
 }
 
 export async function readConfigText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      await resolveTarget(file).catch((e: unknown) => {
-        if (e instanceof ConfigFileError) throw e;
-      });
-      return undefined;
-    }
-    throw new ConfigFileError('file-io', `cannot read ${file} (${code ?? oneLine(String(err))}): check its permissions`, { cause: err });
+  const text = await readTextIfExists(file).catch((err: unknown) => {
+    throw new ConfigFileError('file-io', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine(String(err))}): check its permissions`, { cause: err });
+  });
+  // Missing: a dangling symlink gets its own message.
+  if (text === undefined) {
+    await resolveTarget(file).catch((e: unknown) => {
+      if (e instanceof ConfigFileError) throw e;
+    });
   }
+  return text;
 }
 
 /** `waitMs`: how long to wait for another holder (a lock left by a killed writer is taken over after 10 s). */

@@ -2,7 +2,7 @@
 // so that a temporary HOME or CLAUDE_CONFIG_DIR redirects everything, tests included.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface ClaudePaths {
   /** `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
@@ -44,6 +44,17 @@ export function claudePaths(env: Env = process.env): ClaudePaths {
 /** The stable launcher of the installed runtime (src/install/runtime.ts): what hooks and wrapped servers run. */
 export function runtimeLauncher(dataDir: string): string {
   return join(dataDir, 'runtime', 'cli.js');
+}
+
+/**
+ * Is this file named like our CLI (dist/cli.js, the runtime copy's cli.js, the npm bin)? By
+ * name only: right where we recognise what we wrote ourselves (a wrapped entry still unwraps
+ * after the install moved). Where a name could be planted, e.g. a command the model writes
+ * (guards/model-run.ts), the resolved paths of this very process count instead.
+ */
+export function isCliFileName(path: string): boolean {
+  const b = basename(path);
+  return b === 'cli.js' || b === 'keyring-inject' || b === 'keyring-inject.js';
 }
 
 export function registryFile(paths: ClaudePaths): string {

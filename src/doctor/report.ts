@@ -16,14 +16,11 @@ import { envTargetsFor, headerTargetsFor } from '../wrap/values.js';
 import { parseHeadersHelper, parseWrappedArgs, shellWords } from '../wrap/format.js';
 import { mcpJsonFiles } from '../claude/mcp-json.js';
 import { copyFromWrapped, isMcpJsonCopy } from '../wrap/patch.js';
-import { describeEnv, sameServer, type ServerAddress } from '../claude/address.js';
+import { describeEnv, sameServer, serverAddressJson, type ServerAddress, type ServerAddressJson } from '../claude/address.js';
 
 export type ServerMode = 'wrapped' | 'inject' | 'plaintext' | 'none';
 
-export interface ServerHealth {
-  server: string;
-  scope: 'user' | 'local';
-  project: string | null;
+export interface ServerHealth extends ServerAddressJson {
   /** Where the entry is: ~/.claude.json, or a project's .mcp.json (never edited by us). */
   source: 'config' | 'mcp.json';
   type: string;
@@ -107,9 +104,7 @@ function health(ref: ServerAddress, info: ServerInfo, reg: Registry, findings: F
   if (plaintext.length > 0) problems.push(source === 'mcp.json' ? `plaintext in .mcp.json (${plaintext.join(', ')}): keyring-inject never edits that file; replace each value with \${VAR} by hand and rotate the key if the file was committed` : `plaintext secret(s) in the config (${plaintext.join(', ')}): run 'keyring-inject import'`);
   const mode: ServerMode = wrapped ? 'wrapped' : plaintext.length > 0 ? 'plaintext' : envT.length > 0 ? 'inject' : 'none';
   return {
-    server: ref.server,
-    scope: ref.scope,
-    project: ref.project ?? null,
+    ...serverAddressJson(ref),
     source,
     type: info.type ?? 'unknown',
     mode,

@@ -25,7 +25,8 @@ export interface FileFinding {
   found: string[];
 }
 
-const PLACEHOLDER = '"[removed by keyring-inject]"';
+/** What a value left in a copy becomes when it cannot be removed cleanly (import writes it too). */
+export const REMOVED_PLACEHOLDER = '[removed by keyring-inject]';
 
 async function listDir(dir: string): Promise<string[]> {
   try {
@@ -118,7 +119,7 @@ export function scrubText(text: string, records: readonly InjectionRecord[], kno
   for (const k of [...known, ...recordedValuesIn(text, records)]) {
     const needle = JSON.stringify(k.value);
     if (out.includes(needle)) {
-      out = out.split(needle).join(PLACEHOLDER);
+      out = out.split(needle).join(JSON.stringify(REMOVED_PLACEHOLDER));
       found.push(`${k.key}: raw occurrence`);
     }
   }

@@ -20,7 +20,7 @@ import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding,
 import { selfPaths } from '../wrap/format.js';
 import { wrapInText, wrapStateIn } from '../wrap/patch.js';
 import { recordWrapped } from '../wrap/record.js';
-import { describeServer, sameServer, type ServerAddress } from '../claude/address.js';
+import { describeServer, sameServer, serverAddressJson, type ServerAddress, type ServerAddressJson } from '../claude/address.js';
 
 export type Action = 'import' | 'strip' | 'skip';
 
@@ -35,10 +35,7 @@ export interface PlanItem {
 }
 
 /** The report shape (never a value). */
-export interface PlanRow {
-  server: string;
-  scope: 'user' | 'local';
-  project: string | null;
+export interface PlanRow extends ServerAddressJson {
   kind: 'env' | 'header';
   name: string;
   action: Action;
@@ -50,9 +47,7 @@ export interface PlanRow {
 export function planRow(i: PlanItem): PlanRow {
   const f = i.finding;
   return {
-    server: f.ref.server,
-    scope: f.ref.scope,
-    project: f.ref.project ?? null,
+    ...serverAddressJson(f.ref),
     kind: f.kind,
     name: f.name,
     action: i.action,

@@ -1,6 +1,7 @@
 // Plaintext values in MCP server entries: find them (for import and doctor) and remove them
 // (from ~/.claude.json and from Claude Code's copies of it). Values stay in memory; everything
 // that is reported or thrown names servers and variables only.
+import { REMOVED_PLACEHOLDER } from '../engine/scrub.js';
 import { isOursIn, type InjectionRecord } from '../engine/state.js';
 import { classifyEnv, classifyHeader, headerTemplate } from './classify.js';
 import { applyEdits, removeMemberEdit, type Edit } from '../claude/json/edit.js';
@@ -154,8 +155,6 @@ export function stripPlaintextText(text: string, items: readonly StripItem[]): {
   return { text: applyEdits(text, edits), stripped: items.filter((i) => hits.has(i)) };
 }
 
-const PLACEHOLDER = '[removed by keyring-inject]';
-
 /**
  * Last resort for copies (backups): replace any remaining JSON-escaped occurrence of a value.
  * Only kept when the text still parses as before (a copy that did not parse is fixed anyway).
@@ -169,7 +168,7 @@ export function replaceRaw(text: string, values: readonly string[]): { text: str
     const parts = out.split(needle);
     if (parts.length > 1) {
       count += parts.length - 1;
-      out = parts.join(PLACEHOLDER);
+      out = parts.join(REMOVED_PLACEHOLDER);
     }
   }
   if (count === 0) return { text, count };

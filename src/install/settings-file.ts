@@ -1,19 +1,16 @@
 // Reading and writing Claude Code's settings.json (the text; settings-hooks.ts edits it).
-import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KiError, oneLine } from '../core/errors.js';
 import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import { readTextIfExists } from '../core/secure-file.js';
 import { SettingsFormatError } from './settings-hooks.js';
 
 /** settings.json as text, or undefined when it does not exist. */
-export async function readSettingsText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new KiError(`cannot read ${file} (${code ?? oneLine((err as Error).message)})`);
-  }
+export function readSettingsText(file: string): Promise<string | undefined> {
+  return readTextIfExists(file).catch((err: unknown) => {
+    throw new KiError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
+  });
 }
 
 /**

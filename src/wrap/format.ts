@@ -11,9 +11,8 @@
 // else). `--no-args-key` records that the entry had no `args` at all; `--mcp-json` that the
 // entry is a local-scope copy of a project `.mcp.json` server made by `wrap` (unwrap deletes it).
 import { existsSync, realpathSync } from 'node:fs';
-import { basename } from 'node:path';
 import { KiError } from '../core/errors.js';
-import { claudePaths, runtimeLauncher, type Env } from '../core/paths.js';
+import { claudePaths, isCliFileName, runtimeLauncher, type Env } from '../core/paths.js';
 import type { Scope } from '../claude/scope.js';
 import { shellQuote } from '../core/shell.js';
 import { scopeArgs, type ServerAddress } from '../claude/address.js';
@@ -42,12 +41,6 @@ export interface ParsedWrap extends WrapFlags, ServerAddress {
   cli: string;
 }
 
-/** Is this a cli.js of ours (or the installed bin)? Recognised by name, so moved installs still unwrap. */
-function isOurCli(path: string): boolean {
-  const b = basename(path);
-  return b === 'cli.js' || b === 'keyring-inject' || b === 'keyring-inject.js';
-}
-
 /**
  * Recognise a wrapped stdio entry from its command and (decoded) args. Returns undefined for
  * anything else, including a malformed wrap (which is then treated as a user's own command).
@@ -55,10 +48,10 @@ function isOurCli(path: string): boolean {
 export function parseWrappedArgs(command: string, args: readonly string[]): ParsedWrap | undefined {
   let i: number;
   let cli: string;
-  if (args[1] === 'exec' && args[0] !== undefined && isOurCli(args[0])) {
+  if (args[1] === 'exec' && args[0] !== undefined && isCliFileName(args[0])) {
     i = 2;
     cli = args[0];
-  } else if (args[0] === 'exec' && isOurCli(command)) {
+  } else if (args[0] === 'exec' && isCliFileName(command)) {
     i = 1;
     cli = command;
   } else {
@@ -152,10 +145,10 @@ export function parseHeadersHelper(cmd: string): (ServerAddress & { cli: string;
   if (!w) return undefined;
   let i: number;
   let cli: string;
-  if (w[2] === 'headers' && w[1] !== undefined && isOurCli(w[1])) {
+  if (w[2] === 'headers' && w[1] !== undefined && isCliFileName(w[1])) {
     i = 3;
     cli = w[1];
-  } else if (w[1] === 'headers' && w[0] !== undefined && isOurCli(w[0])) {
+  } else if (w[1] === 'headers' && w[0] !== undefined && isCliFileName(w[0])) {
     i = 2;
     cli = w[0];
   } else {
@@ -196,6 +189,6 @@ export function selfPaths(env: Env): SelfPaths {
     }
   }
   if (!existsSync(cli)) throw new KiError('install-broken', `${cli} does not exist: build keyring-inject (npm run build) or set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
-  if (!isOurCli(cli)) throw new KiError('install-broken', `${cli} is not keyring-inject's dist/cli.js: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
+  if (!isCliFileName(cli)) throw new KiError('install-broken', `${cli} is not keyring-inject's dist/cli.js: set KEYRING_INJECT_CLI to the absolute path of dist/cli.js`);
   return { node, cli };
 }

@@ -12,6 +12,17 @@ export interface RelayOptions {
   ignore?: readonly NodeJS.Signals[];
 }
 
+/**
+ * Which signals a relay passes on. On a terminal, Ctrl-C / Ctrl-\ reach the whole foreground
+ * group, so the child gets them itself and we ignore them.
+ */
+export function relaySignals(terminal: boolean): RelayOptions {
+  return {
+    forward: terminal ? ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'],
+    ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [],
+  };
+}
+
 /** Exit code for a child killed by `signal`, as a shell reports it. */
 export function signalExitCode(signal: NodeJS.Signals): number {
   const n = (constants.signals as Record<string, number | undefined>)[signal];

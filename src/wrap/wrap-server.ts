@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
-import type { Scope } from '../claude/scope.js';
 import { withServerMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from './context.js';
@@ -16,12 +15,9 @@ import { envTargetsFor, headerTargetsFor } from './values.js';
 import { selfPaths } from './format.js';
 import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
 import { forgetWrapped, recordWrapped } from './record.js';
-import { describeServer, scopeArgs, type ServerAddress } from '../claude/address.js';
+import { describeServer, scopeArgs, serverAddressJson, type ServerAddress, type ServerAddressJson } from '../claude/address.js';
 
-export interface WrapReport {
-  server: string;
-  scope: Scope;
-  project: string | null;
+export interface WrapReport extends ServerAddressJson {
   outcome: WrapOutcome['kind'];
   how: string | null;
   /** Keys (names) the wrapped server will receive. */
@@ -68,9 +64,7 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
     warnings.push(`no key is mapped to ${describeServer(ref)} yet: add one with 'keyring-inject add NAME --server ${ref.server} --env VAR${scopeFlags(ref)}'; until then the server starts without keys`);
   }
   return {
-    server: ref.server,
-    scope: ref.scope,
-    project: ref.project ?? null,
+    ...serverAddressJson(ref),
     outcome: outcome.kind,
     how: outcome.kind === 'wrapped' || outcome.kind === 'rewrapped' ? outcome.how : null,
     keys: [...new Set(keys)],
@@ -101,10 +95,7 @@ async function missingMessage(ctx: ZeroDiskContext, ref: ServerAddress): Promise
   return `${base}: add it with 'claude mcp add' first, or check the name with 'claude mcp list'`;
 }
 
-export interface UnwrapReport {
-  server: string;
-  scope: Scope;
-  project: string | null;
+export interface UnwrapReport extends ServerAddressJson {
   outcome: UnwrapOutcome['kind'];
   how: string | null;
 }
@@ -151,5 +142,5 @@ export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opt
   if (done === undefined) throw new KiError('config-missing', `${file} does not exist: nothing to unwrap`);
   const outcome = done.result;
   if (outcome.kind === 'missing') throw new KiError('server-not-found', await missingMessage(ctx, ref));
-  return { server: ref.server, scope: ref.scope, project: ref.project ?? null, outcome: outcome.kind, how: outcome.kind === 'unwrapped' ? outcome.how : null };
+  return { ...serverAddressJson(ref), outcome: outcome.kind, how: outcome.kind === 'unwrapped' ? outcome.how : null };
 }

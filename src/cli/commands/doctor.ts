@@ -64,7 +64,7 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     out.line(`config: ${report.configFile}`);
     if (report.servers.length === 0) out.line('no MCP servers configured');
     for (const s of report.servers) {
-      const where = s.server === '(config)' ? s.server : describeServer({ server: s.server, scope: s.scope, ...(s.project ? { project: s.project } : {}) });
+      const where = s.server === '(config)' ? s.server : describeServer(s);
       const src = s.source === 'mcp.json' ? ' [.mcp.json]' : '';
       out.line(`${where}${src}: ${MODE_TEXT[s.mode]}${s.keys.length ? `; keys: ${s.keys.join(', ')}` : ''}`);
       for (const problem of s.problems) out.line(`  ! ${oneLine(problem)}`);

@@ -6,7 +6,7 @@ import { approvedProjectFileFor } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
 import { envForServer } from '../../wrap/values.js';
-import { spawnRelay } from '../../wrap/spawn-relay.js';
+import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
 import { checkExecCommand } from '../../wrap/record.js';
 import { parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -68,11 +68,6 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
     if (project) reg = mergeProject(reg, project, ctx.backend().id).registry;
     const { env, keys } = await envForServer(reg, ctx.backend(), ref, ctx.env);
     if (keys.length === 0) out.warn(`no key is mapped to MCP server ${describeServer(ref)}: starting it without keys (map one with 'keyring-inject add NAME --server ${ref.server} --env VAR')`);
-    const terminal = ctx.stdin.isTTY === true;
-    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, {
-      // On a terminal, Ctrl-C / Ctrl-\ reach the whole foreground group: the command gets them itself.
-      forward: terminal ? ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'],
-      ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [],
-    });
+    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
   },
 };

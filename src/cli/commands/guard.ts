@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { isCliFileName } from '../../core/paths.js';
 import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
 import { readGuardInput, type GuardEvent, type GuardInput } from '../../guards/input.js';
 import type { Command } from '../command.js';
@@ -65,7 +66,7 @@ function deps(ctx: CliContext): GuardDeps {
  */
 function ownPaths(): string[] {
   const script = process.argv[1];
-  if (!script || !/(?:^|[\\/])(?:cli\.js|keyring-inject)$/.test(script)) return [];
+  if (!script || !isCliFileName(script)) return [];
   const paths = [script];
   try {
     paths.push(realpathSync(script));

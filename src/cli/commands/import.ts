@@ -61,7 +61,7 @@ running session are not plaintext of yours and are left to the session hooks.
     }
     let last = '';
     for (const row of rows) {
-      const where = describeServer({ server: row.server, scope: row.scope, ...(row.project ? { project: row.project } : {}) });
+      const where = describeServer(row);
       if (where !== last) out.line(where);
       last = where;
       const what = `${row.kind} ${row.name}`;

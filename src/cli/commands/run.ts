@@ -4,7 +4,7 @@ import { loadApprovedProjectFile } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
 import { envForRun } from '../../wrap/values.js';
-import { spawnRelay } from '../../wrap/spawn-relay.js';
+import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -53,10 +53,6 @@ unapproved or changed file and shows what it would do. On a name clash your own 
       reg = merged.registry;
     }
     const { env } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
-    const terminal = ctx.stdin.isTTY === true;
-    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, {
-      forward: terminal ? ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'],
-      ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [],
-    });
+    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
   },
 };

@@ -140,7 +140,7 @@ store), 2 usage error.`,
     }
     if (now.needsLauncher) await offerAlias(ctx, interactive);
     else if (now.rows.some((r) => r.how !== 'none')) out.line("Plain 'claude' is enough: every server with a key is zero-disk.");
-    const left = report.servers.flatMap((s) => s.problems.map((pr) => `${s.server === '(config)' ? s.server : describeServer({ server: s.server, scope: s.scope, ...(s.project ? { project: s.project } : {}) })}: ${pr}`));
+    const left = report.servers.flatMap((s) => s.problems.map((pr) => `${s.server === '(config)' ? s.server : describeServer(s)}: ${pr}`));
     left.push(...report.copies.map((c) => `plaintext or injected values left in ${c.file}`), ...report.tempFiles.map((f) => `leftover temp file ${f}`));
     if (now.steps.length === 0 && left.length === 0) {
       out.line(plan.steps.length === 0 ? 'All is well: nothing to change.' : 'All is well.');

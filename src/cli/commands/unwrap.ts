@@ -1,10 +1,8 @@
-import { UsageError } from '../../core/errors.js';
-import { checkServerName } from '../../core/names.js';
 import { unwrapServer, type UnwrapReport } from '../../wrap/wrap-server.js';
-import { bool, parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { describeServer, serverFromFlags } from '../../claude/address.js';
+import { describeServer } from '../../claude/address.js';
+import { parseServerArgs } from '../server-args.js';
 
 export const unwrap: Command = {
   name: 'unwrap',
@@ -22,21 +20,16 @@ session needs them). A server that is not wrapped is left alone.
   --json         [{"server","scope","project","outcome","how"}]; outcome: unwrapped | not-wrapped`,
 
   async run(argv, ctx) {
-    const p = parseArgs(argv, { scope: { type: 'string' }, project: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
-    if (p.positionals.length === 0) throw new UsageError('missing S: name the MCP server to unwrap');
+    const { names, addressOf, dryRun, json } = parseServerArgs(argv, ctx.cwd, 'missing S: name the MCP server to unwrap');
     const out = output(ctx);
-    const dryRun = bool(p, 'dry-run');
     const reports: UnwrapReport[] = [];
-    for (const name of p.positionals) {
-      const ref = serverFromFlags(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
-      reports.push(await unwrapServer(ctx, ref, { dryRun }));
-    }
-    if (bool(p, 'json')) {
+    for (const name of names) reports.push(await unwrapServer(ctx, addressOf(name), { dryRun }));
+    if (json) {
       out.json(reports);
       return 0;
     }
     for (const r of reports) {
-      const where = describeServer({ server: r.server, scope: r.scope, ...(r.project ? { project: r.project } : {}) });
+      const where = describeServer(r);
       if (r.outcome === 'not-wrapped') out.line(`not wrapped: ${where}`);
       else out.line(`${dryRun ? 'would unwrap' : 'unwrapped'}: ${where}${r.how === 'mcp-json' ? ' (removed the local copy of the .mcp.json server)' : ''}`);
     }

@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
-import { checkServerName } from '../../core/names.js';
 import { wrapServer, type WrapReport } from '../../wrap/wrap-server.js';
-import { bool, parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { UsageError } from '../../core/errors.js';
-import { describeServer, serverFromFlags } from '../../claude/address.js';
+import { describeServer } from '../../claude/address.js';
+import { parseServerArgs } from '../server-args.js';
 
 export const wrap: Command = {
   name: 'wrap',
@@ -36,22 +34,16 @@ server process: reconnect it (/mcp) or restart Claude Code.
                  outcome: wrapped | rewrapped | unchanged`,
 
   async run(argv, ctx) {
-    const p = parseArgs(argv, { scope: { type: 'string' }, project: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
-    if (p.positionals.length === 0) throw new UsageError('missing S: name the MCP server to wrap (see claude mcp list)');
+    const { names, addressOf, project, dryRun, json } = parseServerArgs(argv, ctx.cwd, 'missing S: name the MCP server to wrap (see claude mcp list)');
     const out = output(ctx);
-    const dryRun = bool(p, 'dry-run');
     const reports: WrapReport[] = [];
-    for (const name of p.positionals) {
-      const ref = serverFromFlags(ctx.cwd, checkServerName(name), str(p, 'scope'), str(p, 'project'));
-      const projectDir = resolve(ctx.cwd, str(p, 'project') ?? '.');
-      reports.push(await wrapServer(ctx, ref, { dryRun, projectDir }));
-    }
-    if (bool(p, 'json')) {
+    for (const name of names) reports.push(await wrapServer(ctx, addressOf(name), { dryRun, projectDir: resolve(ctx.cwd, project ?? '.') }));
+    if (json) {
       out.json(reports);
       return 0;
     }
     for (const r of reports) {
-      const where = describeServer({ server: r.server, scope: r.scope, ...(r.project ? { project: r.project } : {}) });
+      const where = describeServer(r);
       const verb = r.outcome === 'unchanged' ? 'already wrapped' : `${dryRun ? 'would wrap' : r.outcome === 'rewrapped' ? 're-wrapped' : 'wrapped'}`;
       const how = r.how?.startsWith('mcp-json') ? ` (a local copy of ${r.mcpJson ?? '.mcp.json'}; that file is not changed)` : r.how === 'http' ? ' (headersHelper)' : '';
       out.line(`${verb}: ${where}${how}${r.keys.length ? `; keys: ${r.keys.join(', ')}` : ''}`);
