@@ -1,10 +1,9 @@
 // doctor's look at our hooks in settings.json: are they there, and does what they run exist?
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse } from 'jsonc-parser';
 import { hookScriptOf } from './hook-command.js';
 import { currentRuntimeId, runtimePaths } from './runtime.js';
-import { HOOK_TIMEOUTS, isOurCommand } from './settings-hooks.js';
+import { HOOK_TIMEOUTS, ourHookCommands, SettingsFormatError } from './settings-hooks.js';
 
 export interface HookReport {
   settingsFile: string;
@@ -15,23 +14,16 @@ export interface HookReport {
   problems: string[];
 }
 
-/** Our hook commands in a settings.json text, by event. */
-function ourCommands(text: string): Array<{ event: string; command: string }> {
-  const settings = parse(text, [], { allowTrailingComma: true }) as { hooks?: Record<string, unknown> } | undefined;
-  const found: Array<{ event: string; command: string }> = [];
-  for (const [event, groups] of Object.entries(settings?.hooks ?? {})) {
-    if (!Array.isArray(groups)) continue;
-    for (const g of groups as Array<{ hooks?: unknown }>) {
-      if (!Array.isArray(g?.hooks)) continue;
-      for (const h of g.hooks as Array<{ command?: unknown }>) if (isOurCommand(h?.command)) found.push({ event, command: h.command as string });
-    }
-  }
-  return found;
-}
-
 export function checkHooks(settingsFile: string, text: string | undefined, dataDir: string): HookReport {
   const report: HookReport = { settingsFile, events: [], runtime: undefined, problems: [] };
-  const found = text === undefined ? [] : ourCommands(text);
+  let found: ReturnType<typeof ourHookCommands> = [];
+  try {
+    found = text === undefined ? [] : ourHookCommands(text);
+  } catch (err) {
+    if (!(err instanceof SettingsFormatError)) throw err;
+    report.problems.push(`${settingsFile}: ${err.message}: Claude Code skips a settings.json it cannot read, hooks included; fix it`);
+    return report;
+  }
   report.events = [...new Set(found.map((f) => f.event))];
   if (found.length === 0) return report;
   const missing = Object.keys(HOOK_TIMEOUTS).filter((e) => !report.events.includes(e));

@@ -5,7 +5,7 @@ import type { ZeroDiskContext } from '../wrap/context.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'jsonc-parser';
+import { layoutOf } from '../claude/json/locate.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { repointWrapped } from '../wrap/wrap-server.js';
 import { hookRunPrefix } from './hook-command.js';
@@ -126,6 +126,9 @@ function recordFirstInstall(dataDir: string, record: InstallRecord): void {
 
 function hasMcpServers(configText: string | undefined): boolean {
   if (configText === undefined) return false;
-  const data = parse(configText) as unknown;
-  return typeof data === 'object' && data !== null && 'mcpServers' in data;
+  try {
+    return layoutOf(configText, new Set(), { user: false, projectsShape: false }).top.members.some((m) => m.key === 'mcpServers');
+  } catch {
+    return false; // not valid JSON, or not an object: registering the server will say so
+  }
 }

@@ -1,8 +1,9 @@
 // Registers `keyring-inject mcp` as a user-scope stdio MCP server in ~/.claude.json, as
 // `claude mcp add --scope user keyring-inject -- <node> <cli> mcp` would, and removes it again.
 // The edit goes through the same locked, re-verified write as every other change of that file
-// (claude/config-edit.ts); jsonc-parser's modify() touches only the member it changes.
-import { applyEdits, modify, parse } from 'jsonc-parser';
+// (claude/config-edit.ts), and is one minimal edit of the JSON core in the file's own layout.
+import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, removeMemberEdit, replaceValueEdit, styleOf, type Edit } from '../claude/json/edit.js';
+import { layoutOf, type ConfigLayout } from '../claude/json/locate.js';
 import { writeConfigText } from '../claude/config-file.js';
 import { editConfig } from '../claude/config-edit.js';
 
@@ -19,23 +20,58 @@ export function mcpServerEntry(execPath: string, cliPath: string): McpServerEntr
   return { type: 'stdio', command: execPath, args: [cliPath, 'mcp'], env: {} };
 }
 
+const NO_PROJECTS: ReadonlySet<string> = new Set();
+
+/** The layout of the config (throws ConfigParseError / ConfigShapeError) and the index of our member in the user-scope servers (-1: none). */
+function locate(text: string): { layout: ConfigLayout; k: number } {
+  const layout = layoutOf(text, NO_PROJECTS, { projectsShape: false });
+  const members = layout.userServers?.members ?? [];
+  let k = members.length - 1;
+  while (k >= 0 && members[k]?.key !== MCP_SERVER_NAME) k--;
+  return { layout, k };
+}
+
 function current(text: string): unknown {
-  const data = parse(text) as { mcpServers?: Record<string, unknown> } | undefined;
-  return data && typeof data === 'object' ? data.mcpServers?.[MCP_SERVER_NAME] : undefined;
+  if (text.trim() === '') return undefined;
+  const { layout, k } = locate(text);
+  const m = layout.userServers?.members[k];
+  return m && JSON.parse(text.slice(m.valueStart, m.valueEnd));
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** A new config holding only our entry (what an empty or missing file gets). */
+const freshConfig = (entry: McpServerEntry) => `${JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: entry } }, null, 2)}\n`;
+
 /** The config text with our entry set (undefined: it is there already). Pure. */
 export function withMcpServer(text: string, entry: McpServerEntry): string | undefined {
-  if (same(current(text), entry)) return undefined;
-  return applyEdits(text, modify(text, ['mcpServers', MCP_SERVER_NAME], entry, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } }));
+  if (text.trim() === '') return freshConfig(entry);
+  const { layout, k } = locate(text);
+  const servers = layout.userServers;
+  const top = styleOf(text, layout.top);
+  let edit: Edit;
+  if (servers === undefined) {
+    edit = insertMemberEdit(text, layout.top, 'mcpServers', formatValue({ [MCP_SERVER_NAME]: entry }, top, memberIndentOf(text, layout.top, top)), top);
+  } else {
+    const style = styleOf(text, servers, top);
+    const m = servers.members[k];
+    if (m === undefined) edit = insertMemberEdit(text, servers, MCP_SERVER_NAME, formatValue(entry, style, memberIndentOf(text, servers, style)), style);
+    else if (same(JSON.parse(text.slice(m.valueStart, m.valueEnd)), entry)) return undefined;
+    else edit = replaceValueEdit(m, formatValue(entry, style, lineIndent(text, m.keyStart)));
+  }
+  return applyEdits(text, [edit]);
 }
 
 /** The config text without our entry (undefined: it is not there). Pure. */
 export function withoutMcpServer(text: string): string | undefined {
-  if (current(text) === undefined) return undefined;
-  return applyEdits(text, modify(text, ['mcpServers', MCP_SERVER_NAME], undefined, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } }));
+  let next = text;
+  // Every duplicate goes, so that JSON.parse finds none left (bounded: each round removes one).
+  for (let round = 0; round < 100; round++) {
+    const { layout, k } = next.trim() === '' ? { layout: undefined, k: -1 } : locate(next);
+    if (layout?.userServers === undefined || k === -1) return next === text ? undefined : next;
+    next = applyEdits(next, [removeMemberEdit(next, layout.userServers, k)]);
+  }
+  throw new Error('internal error: too many duplicate entries');
 }
 
 /** Add or update the entry. Returns whether the file changed. A missing config file is created (0600). */
@@ -50,7 +86,7 @@ export async function registerMcpServer(configFile: string, entry: McpServerEntr
     { dryRun },
   );
   if (edited) return edited.result;
-  if (!dryRun) await writeConfigText(configFile, `${JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: entry } }, null, 2)}\n`, false);
+  if (!dryRun) await writeConfigText(configFile, freshConfig(entry), false);
   return true;
 }
 

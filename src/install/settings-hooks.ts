@@ -1,21 +1,31 @@
 // Adds and removes our Claude Code hooks (two session hooks, three guards) in the text of a
 // settings.json. Pure: text in, text out, no disk. The user's other settings, hooks and
-// formatting are kept byte for byte: every change is one small text edit at a position found
-// with jsonc-parser's parseTree.
-//
-// Why not jsonc-parser's `modify` for insertions and removals: with formattingOptions it
-// re-formats the whole line range around the edit (a sibling written as `"allow": ["a", "b"]`
-// comes back exploded over several lines), and without them removing the last element of an
-// array leaves `1 ]` and drops the `\r` of a CRLF file. Our own edits below insert exactly
-// `,<eol><indent><entry>` after the last child and remove exactly that again, so add followed
-// by remove gives back the original bytes.
+// formatting are kept byte for byte: every change is one small edit of the JSON core
+// (src/claude/json/edit.ts), which lays an insertion out in the style of its neighbours, and
+// removing it again gives back the original bytes.
 //
 // Claude Code reads settings.json as strict JSON: with a comment or a trailing comma the whole
 // file is skipped (checked with Claude Code 2.1.197: a SessionStart hook in a settings.json that
 // also holds a `//` comment or a trailing comma did not run). So `addHooks` refuses such a file
 // with its position instead of adding hooks that would never run; `removeHooks` tolerates
-// comments and trailing commas, so that an uninstall always works.
-import { applyEdits, parseTree, printParseErrorCode, type Edit, type Node, type ParseError } from 'jsonc-parser';
+// comments and trailing commas (JsoncScanner), so that an uninstall always works.
+import {
+  appendElementEdit,
+  applyEdits,
+  arrayStyleOf,
+  DEFAULT_STYLE,
+  elementIndentOf,
+  formatValue,
+  insertMemberEdit,
+  memberIndentOf,
+  removeElementEdit,
+  removeMemberEdit,
+  replaceValueEdit,
+  styleOf,
+  type Edit,
+  type Style,
+} from '../claude/json/edit.js';
+import { commentEnd, ConfigParseError, isArrayAt, JsoncScanner, JsonScanner, lastMember, positionOf, readArray, stringAt, type ArrayInfo, type Member, type ObjectInfo } from '../claude/json/scanner.js';
 
 export interface HookCommands {
   /** Full shell command for SessionStart; should end with the marker (see markCommand). */
@@ -66,16 +76,12 @@ export class SettingsFormatError extends Error {
 
 type EventName = keyof typeof HOOK_TIMEOUTS;
 
-interface Fmt {
-  eol: string;
-  /** One level of indentation: spaces or a tab, detected from the file. */
-  unit: string;
-}
-
 interface Doc {
   text: string;
-  root: Node;
-  fmt: Fmt;
+  s: JsonScanner;
+  root: ObjectInfo;
+  /** The file's layout, for what is inserted into an empty object or array. */
+  style: Style;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,19 +97,19 @@ export function addHooks(text: string, commands: HookCommands): { text: string; 
   if (commands.preToolUse !== undefined) wanted.push(['PreToolUse', commands.preToolUse]);
   if (commands.postToolUse !== undefined) wanted.push(['PostToolUse', commands.postToolUse]);
   let current = body.trim() === '' ? `{}${detectEol(body)}` : body;
-  // One edit per round, re-parsed each time; a bounded loop guards against a bug ever spinning.
+  // One edit per round, re-scanned each time; a bounded loop guards against a bug ever spinning.
   for (let round = 0; round < 1000; round++) {
     const doc = load(current, false);
-    let next: string | undefined;
+    let edit: Edit | undefined;
     for (const [event, command] of wanted) {
-      next = ensureEvent(doc, event, command);
-      if (next !== undefined) break;
+      edit = ensureEvent(doc, event, command);
+      if (edit !== undefined) break;
     }
-    if (next === undefined) {
+    if (edit === undefined) {
       const changed = current !== body;
       return { text: changed ? bom + current : text, changed };
     }
-    current = next;
+    current = applyEdits(current, [edit]);
   }
   throw new Error('internal error: settings edit did not converge');
 }
@@ -114,82 +120,105 @@ export function removeHooks(text: string): { text: string; changed: boolean; rem
   let current = body;
   let removed = 0;
   for (let round = 0; round < 10_000; round++) {
-    const doc = load(current, true);
-    const step = removeOne(doc);
+    const step = removeOne(load(current, true));
     if (!step) {
       const changed = removed > 0;
       return { text: changed ? bom + current : text, changed, removed };
     }
-    current = step.text;
+    current = applyEdits(current, [step.edit]);
     removed += step.removed;
   }
   throw new Error('internal error: settings edit did not converge');
+}
+
+/** Our hook commands in a settings.json text (comments and trailing commas tolerated), by event. */
+export function ourHookCommands(text: string): Array<{ event: string; command: string }> {
+  const { body } = splitBom(text);
+  if (body.trim() === '') return [];
+  const doc = load(body, true);
+  const hooks = objectAt(doc, lastMember(doc.root.members, 'hooks'));
+  const found: Array<{ event: string; command: string }> = [];
+  const seen = new Set<string>();
+  for (const { key: event } of hooks?.members ?? []) {
+    if (seen.has(event)) continue;
+    seen.add(event);
+    const groups = arrayAt(doc, lastMember((hooks as ObjectInfo).members, event));
+    for (const f of groups ? ourHandlers(doc, groups) : []) found.push({ event, command: commandOf(doc, f.handler) as string });
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
 // add
 
 /** One edit that brings `event` closer to holding exactly one up-to-date entry of ours, or undefined when it already does. */
-function ensureEvent(doc: Doc, event: EventName, command: string): string | undefined {
+function ensureEvent(doc: Doc, event: EventName, command: string): Edit | undefined {
   const timeout = HOOK_TIMEOUTS[event];
   const handler = { type: 'command', command, timeout };
   const matcher = HOOK_MATCHERS[event];
   const group = matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] };
 
-  const hooksProp = property(doc.root, 'hooks');
-  if (!hooksProp) return insertChild(doc, doc.root, 'hooks', { [event]: [group] });
-  const hooks = valueOf(hooksProp);
-  if (hooks.type !== 'object') throw shapeError(doc, hooks, '"hooks" is not a JSON object');
+  const hooksProp = lastMember(doc.root.members, 'hooks');
+  if (!hooksProp) return insertMember(doc, doc.root, 'hooks', { [event]: [group] });
+  const hooks = objectAt(doc, hooksProp);
+  if (!hooks) throw shapeError(doc.text, hooksProp.valueStart, '"hooks" is not a JSON object');
 
-  const eventProp = property(hooks, event);
-  if (!eventProp) return insertChild(doc, hooks, event, [group]);
-  const groups = valueOf(eventProp);
-  if (groups.type !== 'array') throw shapeError(doc, groups, `"hooks.${event}" is not a JSON array`);
+  const eventProp = lastMember(hooks.members, event);
+  if (!eventProp) return insertMember(doc, hooks, event, [group]);
+  const groups = arrayAt(doc, eventProp);
+  if (!groups) throw shapeError(doc.text, eventProp.valueStart, `"hooks.${event}" is not a JSON array`);
 
-  const ours = ourHandlers(groups);
+  const ours = ourHandlers(doc, groups);
   const first = ours[0];
-  if (!first) return insertChild(doc, groups, undefined, group);
+  if (!first) return appendElement(doc, groups, group);
 
   // Bring the first entry of ours up to date, in place; other keys on it are left alone.
-  const cmdNode = valueOf(property(first.handler, 'command') as Node);
-  if (cmdNode.value !== command) return replaceNode(doc, cmdNode, command);
-  const typeProp = property(first.handler, 'type');
-  if (!typeProp) return insertChild(doc, first.handler, 'type', 'command');
-  if (valueOf(typeProp).value !== 'command') return replaceNode(doc, valueOf(typeProp), 'command');
-  const timeoutProp = property(first.handler, 'timeout');
-  if (!timeoutProp) return insertChild(doc, first.handler, 'timeout', timeout);
-  if (valueOf(timeoutProp).value !== timeout) return replaceNode(doc, valueOf(timeoutProp), timeout);
+  const cmdProp = lastMember(first.handler.members, 'command') as Member;
+  if (commandOf(doc, first.handler) !== command) return replaceValueEdit(cmdProp, JSON.stringify(command));
+  for (const [key, want] of [['type', 'command'], ['timeout', timeout]] as const) {
+    const prop = lastMember(first.handler.members, key);
+    if (!prop) return insertMember(doc, first.handler, key, want);
+    if (scalarAt(doc, prop) !== want) return replaceValueEdit(prop, JSON.stringify(want));
+  }
   // The group's tool matcher, where we want one; only in a group of ours alone (a user's group keeps its matcher).
-  if (matcher !== undefined && (first.list.children ?? []).every(isOurHandler)) {
-    const matcherProp = property(first.group, 'matcher');
-    if (!matcherProp) return insertChild(doc, first.group, 'matcher', matcher);
-    if (valueOf(matcherProp).value !== matcher) return replaceNode(doc, valueOf(matcherProp), matcher);
+  if (matcher !== undefined && first.list.elements.every((e) => isOurHandler(doc, e.start))) {
+    const matcherProp = lastMember(first.group.members, 'matcher');
+    if (!matcherProp) return insertMember(doc, first.group, 'matcher', matcher);
+    if (scalarAt(doc, matcherProp) !== matcher) return replaceValueEdit(matcherProp, JSON.stringify(matcher));
   }
 
   // Any further entry of ours in this event is a duplicate: drop it (and a group it empties).
   const dup = ours[1];
-  if (dup) return removeHandler(doc, groups, dup).text;
+  if (dup) return removeHandler(doc, groups, dup).edit;
   return undefined;
+}
+
+function insertMember(doc: Doc, obj: ObjectInfo, key: string, value: unknown): Edit {
+  const style = styleOf(doc.text, obj, doc.style);
+  return insertMemberEdit(doc.text, obj, key, formatValue(value, style, memberIndentOf(doc.text, obj, style)), style);
+}
+
+function appendElement(doc: Doc, arr: ArrayInfo, value: unknown): Edit {
+  const style = arrayStyleOf(doc.text, arr, doc.style);
+  return appendElementEdit(doc.text, arr, formatValue(value, style, elementIndentOf(doc.text, arr, style)), style);
 }
 
 // ---------------------------------------------------------------------------------------------
 // remove
 
-function removeOne(doc: Doc): { text: string; removed: number } | undefined {
-  const hooksProp = property(doc.root, 'hooks');
-  if (!hooksProp) return undefined;
-  const hooks = valueOf(hooksProp);
-  if (hooks.type !== 'object') return undefined;
-  for (const eventProp of hooks.children ?? []) {
-    const groups = eventProp.children?.[1];
-    if (groups?.type !== 'array') continue;
-    const found = ourHandlers(groups)[0];
-    if (!found) continue;
+function removeOne(doc: Doc): { edit: Edit; removed: number } | undefined {
+  const hooksProp = lastMember(doc.root.members, 'hooks');
+  const hooks = objectAt(doc, hooksProp);
+  if (!hooksProp || !hooks) return undefined;
+  for (const [k, eventProp] of hooks.members.entries()) {
+    const groups = arrayAt(doc, eventProp);
+    const found = groups ? ourHandlers(doc, groups)[0] : undefined;
+    if (!groups || !found) continue;
     const step = removeHandler(doc, groups, found);
-    if (step.groupRemoved && (groups.children?.length ?? 0) === 1) {
+    if (step.groupRemoved && groups.elements.length === 1) {
       // We emptied this event's array: remove the event, and `hooks` too if we emptied it.
-      if ((hooks.children?.length ?? 0) === 1) return { text: removeChild(doc, doc.root, hooksProp), removed: step.removed };
-      return { text: removeChild(doc, hooks, eventProp), removed: step.removed };
+      if (hooks.members.length === 1) return { edit: removeMemberEdit(doc.text, doc.root, doc.root.members.indexOf(hooksProp)), removed: step.removed };
+      return { edit: removeMemberEdit(doc.text, hooks, k), removed: step.removed };
     }
     return step;
   }
@@ -197,206 +226,162 @@ function removeOne(doc: Doc): { text: string; removed: number } | undefined {
 }
 
 interface Found {
-  group: Node;
+  group: ObjectInfo;
+  groupIndex: number;
   /** The group's `hooks` array. */
-  list: Node;
-  handler: Node;
+  list: ArrayInfo;
+  handler: ObjectInfo;
+  handlerIndex: number;
 }
 
 /** Remove one handler of ours; when every handler of its group is ours, remove the whole group. */
-function removeHandler(doc: Doc, groups: Node, found: Found): { text: string; removed: number; groupRemoved: boolean } {
-  const handlers = found.list.children ?? [];
-  const oursInGroup = handlers.filter(isOurHandler).length;
+function removeHandler(doc: Doc, groups: ArrayInfo, found: Found): { edit: Edit; removed: number; groupRemoved: boolean } {
+  const handlers = found.list.elements;
+  const oursInGroup = handlers.filter((e) => isOurHandler(doc, e.start)).length;
   if (oursInGroup === handlers.length) {
-    return { text: removeChild(doc, groups, found.group), removed: oursInGroup, groupRemoved: true };
+    return { edit: removeElementEdit(doc.text, groups, found.groupIndex), removed: oursInGroup, groupRemoved: true };
   }
-  return { text: removeChild(doc, found.list, found.handler), removed: 1, groupRemoved: false };
+  return { edit: removeElementEdit(doc.text, found.list, found.handlerIndex), removed: 1, groupRemoved: false };
 }
 
 // ---------------------------------------------------------------------------------------------
 // finding things
 
-function ourHandlers(groups: Node): Found[] {
+function ourHandlers(doc: Doc, groups: ArrayInfo): Found[] {
   const found: Found[] = [];
-  for (const group of groups.children ?? []) {
-    if (group.type !== 'object') continue;
-    const listProp = property(group, 'hooks');
-    const list = listProp ? valueOf(listProp) : undefined;
-    if (list?.type !== 'array') continue;
-    for (const handler of list.children ?? []) {
-      if (isOurHandler(handler)) found.push({ group, list, handler });
+  for (const [groupIndex, g] of groups.elements.entries()) {
+    if (!doc.s.isObjectAt(g.start)) continue;
+    const group = doc.s.readObject(g.start);
+    const list = arrayAt(doc, lastMember(group.members, 'hooks'));
+    if (!list) continue;
+    for (const [handlerIndex, h] of list.elements.entries()) {
+      if (isOurHandler(doc, h.start)) found.push({ group, groupIndex, list, handler: doc.s.readObject(h.start), handlerIndex });
     }
   }
   return found;
 }
 
-function isOurHandler(handler: Node): boolean {
-  if (handler.type !== 'object') return false;
-  const cmd = property(handler, 'command');
-  return cmd !== undefined && isOurCommand(valueOf(cmd).value);
+function isOurHandler(doc: Doc, at: number): boolean {
+  return doc.s.isObjectAt(at) && isOurCommand(commandOf(doc, doc.s.readObject(at)));
 }
 
-/** The property node for `key` (the last one, as JSON.parse lets a duplicate key win). */
-function property(obj: Node, key: string): Node | undefined {
-  if (obj.type !== 'object') return undefined;
-  let hit: Node | undefined;
-  for (const p of obj.children ?? []) if (p.children?.[0]?.value === key && p.children[1]) hit = p;
-  return hit;
+/** The handler's command, if it is a string (the last `command`, as JSON.parse lets a duplicate key win). */
+function commandOf(doc: Doc, handler: ObjectInfo): string | undefined {
+  const cmd = lastMember(handler.members, 'command');
+  return cmd && stringAt(doc.s, cmd.valueStart, cmd.valueEnd);
 }
 
-function valueOf(prop: Node): Node {
-  return prop.children?.[1] as Node;
+function objectAt(doc: Doc, m: Member | undefined): ObjectInfo | undefined {
+  return m && doc.s.isObjectAt(m.valueStart) ? doc.s.readObject(m.valueStart) : undefined;
+}
+
+function arrayAt(doc: Doc, m: Member | undefined): ArrayInfo | undefined {
+  return m && isArrayAt(doc.s, m.valueStart) ? readArray(doc.s, m.valueStart) : undefined;
+}
+
+/** A string, number or literal member value; undefined for an object or array. */
+function scalarAt(doc: Doc, m: Member): unknown {
+  const c = doc.text.charCodeAt(m.valueStart);
+  return c === 123 || c === 91 ? undefined : JSON.parse(doc.text.slice(m.valueStart, m.valueEnd));
 }
 
 // ---------------------------------------------------------------------------------------------
 // parsing
 
+/** Scans the whole text (strict JSON, or with comments and trailing commas when `lenient`); the top level must be an object. */
 function load(text: string, lenient: boolean): Doc {
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: !lenient, allowTrailingComma: lenient, allowEmptyContent: false });
-  const err = errors[0];
-  if (err) {
-    const { line, column } = position(text, err.offset);
-    const code = printParseErrorCode(err.error);
-    if (!lenient && code === 'InvalidCommentToken') {
-      throw new SettingsFormatError(
-        `comment at line ${line}, column ${column}: Claude Code ignores a settings.json that is not plain JSON, so hooks added there would never run; remove the comments and retry`,
-        line,
-        column,
-      );
+  const s = lenient ? new JsoncScanner(text) : new JsonScanner(text);
+  let root: ObjectInfo | undefined;
+  let start = 0;
+  try {
+    start = s.skipWs(0);
+    if (start >= text.length) s.fail(start, 'empty text');
+    let end: number;
+    if (s.isObjectAt(start)) {
+      root = s.readObject(start);
+      end = root.end;
+    } else {
+      end = s.skipValue(start);
     }
-    throw new SettingsFormatError(
-      `invalid JSON at line ${line}, column ${column} (${code})${lenient ? '' : ': Claude Code ignores a settings.json that is not plain JSON; fix it and retry'}`,
+    end = s.skipWs(end);
+    if (end < text.length) s.fail(end, 'unexpected text after the JSON value');
+  } catch (err) {
+    throw err instanceof ConfigParseError ? syntaxError(text, err, lenient) : err;
+  }
+  if (!root) throw shapeError(text, start, 'the top level is not a JSON object');
+  const base: Style = { ...DEFAULT_STYLE, eol: detectEol(text) };
+  return { text, s, root, style: styleOf(text, root, base) };
+}
+
+function syntaxError(text: string, err: ConfigParseError, lenient: boolean): SettingsFormatError {
+  const { line, column } = err;
+  if (!lenient && commentEnd(text, err.offset) !== -1) {
+    return new SettingsFormatError(
+      `comment at line ${line}, column ${column}: Claude Code ignores a settings.json that is not plain JSON, so hooks added there would never run; remove the comments and retry`,
       line,
       column,
     );
   }
-  if (!root) throw new SettingsFormatError('invalid JSON at line 1, column 1 (ValueExpected)', 1, 1);
-  const doc: Doc = { text, root, fmt: { eol: detectEol(text), unit: detectUnit(text) } };
-  if (root.type !== 'object') throw shapeError(doc, root, 'the top level is not a JSON object');
-  return doc;
+  return new SettingsFormatError(
+    `invalid JSON at line ${line}, column ${column} (${errorName(text, err)})${lenient ? '' : ': Claude Code ignores a settings.json that is not plain JSON; fix it and retry'}`,
+    line,
+    column,
+  );
 }
 
-function shapeError(doc: Doc, node: Node, what: string): SettingsFormatError {
-  const { line, column } = position(doc.text, node.offset);
-  return new SettingsFormatError(`${what} (line ${line}, column ${column}); fix it by hand and retry`, line, column);
-}
-
-function position(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
+/**
+ * The name of a syntax error as these messages have always given it (the names of jsonc-parser's
+ * error codes, which this file used before the JSON core replaced it).
+ */
+function errorName(text: string, err: ConfigParseError): string {
+  const at = err.offset;
+  const eof = at >= text.length;
+  switch (err.reason) {
+    case 'unterminated string':
+      return 'UnexpectedEndOfString';
+    case 'control character in string':
+      return 'InvalidCharacter';
+    case 'bad \\u escape':
+      return 'InvalidUnicode';
+    case 'bad escape':
+      return 'InvalidEscapeCharacter';
+    case 'unterminated comment':
+      return 'UnexpectedEndOfComment';
   }
-  return { line, column: offset - lineStart + 1 };
+  if (!eof && !startsToken(text, at)) return 'InvalidSymbol';
+  switch (err.reason) {
+    case 'expected a property name':
+      return 'PropertyNameExpected';
+    case "expected ':'":
+      return 'ColonExpected';
+    case "expected ',' or '}'":
+      return eof ? 'CloseBraceExpected' : 'CommaExpected';
+    case "expected ',' or ']'":
+      return eof ? 'CloseBracketExpected' : 'CommaExpected';
+    case 'unexpected text after the JSON value':
+      return 'EndOfFileExpected';
+    default:
+      return 'ValueExpected';
+  }
 }
 
-function splitBom(text: string): { bom: string; body: string } {
-  return text.charCodeAt(0) === 0xfeff ? { bom: '\uFEFF', body: text.slice(1) } : { bom: '', body: text };
+/** Whether a JSON token starts at `at` (a character that starts none is an "invalid symbol"). */
+function startsToken(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if ('{}[],:"'.includes(text.charAt(at)) || (c >= 48 && c <= 57)) return true;
+  if (c === 45) return text.charCodeAt(at + 1) >= 48 && text.charCodeAt(at + 1) <= 57;
+  return text.startsWith('true', at) || text.startsWith('false', at) || text.startsWith('null', at);
+}
+
+function shapeError(text: string, offset: number, what: string): SettingsFormatError {
+  const { line, column } = positionOf(text, offset);
+  return new SettingsFormatError(`${what} (line ${line}, column ${column}); fix it by hand and retry`, line, column);
 }
 
 function detectEol(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
-function detectUnit(text: string): string {
-  const m = /\n([ \t]+)["{[\]}]/.exec(text);
-  const ws = m?.[1];
-  if (!ws) return '  ';
-  if (ws.startsWith('\t')) return '\t';
-  return ' '.repeat(Math.min(ws.length, 8));
-}
-
-// ---------------------------------------------------------------------------------------------
-// edits
-
-function apply(doc: Doc, edit: Edit): string {
-  return applyEdits(doc.text, [edit]);
-}
-
-/** The leading whitespace of the line that holds `offset`, and whether only whitespace precedes `offset` on it. */
-function lineIndent(text: string, offset: number): { indent: string; startsLine: boolean } {
-  let start = offset;
-  while (start > 0 && text[start - 1] !== '\n') start--;
-  const before = text.slice(start, offset);
-  const indent = /^[ \t]*/.exec(before)?.[0] ?? '';
-  return { indent, startsLine: indent.length === before.length };
-}
-
-function render(value: unknown, fmt: Fmt, baseIndent: string): string {
-  return JSON.stringify(value, null, fmt.unit).split('\n').join(fmt.eol + baseIndent);
-}
-
-function replaceNode(doc: Doc, node: Node, value: string | number): string {
-  return apply(doc, { offset: node.offset, length: node.length, content: JSON.stringify(value) });
-}
-
-/** Append a child (a property when `key` is given) to an object or array, in the container's own layout. */
-function insertChild(doc: Doc, container: Node, key: string | undefined, value: unknown): string {
-  const { fmt, text } = doc;
-  const prefix = key === undefined ? '' : `${JSON.stringify(key)}: `;
-  const children = container.children ?? [];
-  const last = children[children.length - 1];
-  if (last) {
-    const at = lineIndent(text, last.offset);
-    const end = last.offset + last.length;
-    if (at.startsLine) {
-      return apply(doc, { offset: end, length: 0, content: `,${fmt.eol}${at.indent}${prefix}${render(value, fmt, at.indent)}` });
-    }
-    // Children share a line with something else (`{"a": 1}`): stay on that line.
-    return apply(doc, { offset: end, length: 0, content: `, ${prefix}${JSON.stringify(value)}` });
-  }
-  // Empty container: lay it out over several lines, indented one level deeper than its own line.
-  const outer = lineIndent(text, container.offset).indent;
-  const inner = outer + fmt.unit;
-  return apply(doc, {
-    offset: container.offset + 1,
-    length: container.length - 2,
-    content: `${fmt.eol}${inner}${prefix}${render(value, fmt, inner)}${fmt.eol}${outer}`,
-  });
-}
-
-/** Remove one child (a property node of an object, or an element of an array): the exact inverse of insertChild. */
-function removeChild(doc: Doc, container: Node, child: Node): string {
-  const children = container.children ?? [];
-  const i = children.indexOf(child);
-  if (i < 0) throw new Error('internal error: child not found');
-  if (children.length === 1) {
-    return apply(doc, { offset: container.offset + 1, length: container.length - 2, content: '' });
-  }
-  const prev = children[i - 1];
-  const next = children[i + 1];
-  const { text } = doc;
-  if (!next && prev) {
-    // Last child: from the comma after the previous child (a comment before that comma stays)
-    // to the end of this one.
-    const prevEnd = prev.offset + prev.length;
-    const comma = skipTrivia(text, prevEnd);
-    const from = text[comma] === ',' ? comma : prevEnd;
-    return apply(doc, { offset: from, length: child.offset + child.length - from, content: '' });
-  }
-  // Otherwise: this child, its comma, and the whitespace after it (a comment there stays).
-  const nextNode = next as Node;
-  const comma = skipTrivia(text, child.offset + child.length);
-  let to = text[comma] === ',' ? comma + 1 : nextNode.offset;
-  while (to < nextNode.offset && /[ \t\r\n]/.test(text[to] as string)) to++;
-  return apply(doc, { offset: child.offset, length: to - child.offset, content: '' });
-}
-
-/** The index of the first character at or after `i` that is neither whitespace nor inside a comment. */
-function skipTrivia(text: string, i: number): number {
-  while (i < text.length) {
-    const c = text[i];
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') i++;
-    else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else break;
-  }
-  return i;
+function splitBom(text: string): { bom: string; body: string } {
+  return text.charCodeAt(0) === 0xfeff ? { bom: '\uFEFF', body: text.slice(1) } : { bom: '', body: text };
 }

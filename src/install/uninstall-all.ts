@@ -3,7 +3,9 @@
 // the hooks, the guards and our MCP server, then the files we created, the runtime and our data
 // dir. Keys stay in the keyring unless purgeKeys.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyEdits, modify, parse } from 'jsonc-parser';
+import { applyEdits, removeMemberEdit } from '../claude/json/edit.js';
+import { layoutOf } from '../claude/json/locate.js';
+import { JsoncScanner } from '../claude/json/scanner.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
@@ -45,17 +47,26 @@ function readRecord(dataDir: string): InstallRecord | undefined {
   }
 }
 
-const isEmptyObjectText = (text: string) => {
-  const v = parse(text) as unknown;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
-};
+/** The text is an empty JSON object (a byte-order mark, comments and whitespace allowed). */
+function isEmptyObjectText(text: string): boolean {
+  const s = new JsoncScanner(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  try {
+    const start = s.skipWs(0);
+    const obj = s.isObjectAt(start) ? s.readObject(start) : undefined;
+    return obj !== undefined && obj.members.length === 0 && s.skipWs(obj.end) === s.text.length;
+  } catch {
+    return false;
+  }
+}
 
 /** The config text without an empty "mcpServers" (undefined: nothing to do). */
 function withoutEmptyMcpServers(text: string): string | undefined {
-  const v = parse(text) as { mcpServers?: unknown } | undefined;
-  const servers = v?.mcpServers;
-  if (typeof servers !== 'object' || servers === null || Object.keys(servers).length > 0) return undefined;
-  return applyEdits(text, modify(text, ['mcpServers'], undefined, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } }));
+  const { top } = layoutOf(text, new Set(), { user: false, projectsShape: false });
+  let k = top.members.length - 1;
+  while (k >= 0 && top.members[k]?.key !== 'mcpServers') k--;
+  const m = top.members[k];
+  if (m === undefined || !/^\{\s*\}$/.test(text.slice(m.valueStart, m.valueEnd))) return undefined;
+  return applyEdits(text, [removeMemberEdit(text, top, k)]);
 }
 
 export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean; purgeKeys: boolean }, deps: UninstallAllDeps): Promise<UninstallAllReport> {

@@ -1,11 +1,14 @@
-// The one minimal-edit API for JSON text (~/.claude.json, its copies): insert or remove a member
-// of an object, replace a value, insert or remove a prefix of an array. Every edit touches only
-// the bytes it must and copies the layout around it (indentation, line endings, the colon, key
-// order), so a pretty file stays pretty; each insertion has an exact inverse. Offsets come from
-// the validating scanner (scanner.ts).
+// The one minimal-edit API for JSON text (~/.claude.json, its copies, settings.json): insert or
+// remove a member of an object, replace a value, append or remove an element of an array, insert
+// or remove a prefix of an array. Every edit touches only the bytes it must and copies the layout
+// around it (indentation, line endings, the colon, key order), so a pretty file stays pretty;
+// each insertion has an exact inverse. Offsets come from the validating scanner (scanner.ts).
+// Removals also work on text scanned with JsoncScanner: a comment next to the removed child stays
+// unless it sits inside the removed separator (see removeChildEdit), and a trailing comma after
+// an only child goes with it. Insertions are for strict JSON.
 //
 // Nothing here ever puts file content into an error message: the file may hold secrets.
-import { isJsonWhitespace, type ArrayInfo, type Member, type ObjectInfo } from './scanner.js';
+import { isJsonWhitespace, skipTrivia, type ArrayInfo, type Member, type ObjectInfo } from './scanner.js';
 
 // Whitespace and layout.
 
@@ -88,12 +91,22 @@ export function lineIndent(text: string, pos: number, lineZero?: string): string
 export function styleOf(text: string, obj: ObjectInfo, fallback: Style = DEFAULT_STYLE, lineZero?: string): Style {
   const first = obj.members[0];
   if (first === undefined) return fallback;
-  const ws = wsBefore(text, first.keyStart);
-  const memberIndent = indentAfterBreak(ws);
-  const base = lineIndent(text, obj.start, lineZero);
+  return childStyle(text, obj.start, first.keyStart, text.slice(first.keyEnd, first.valueStart), fallback, lineZero);
+}
+
+/** The layout of `arr`'s elements (falls back to `fallback` for an empty array; the colon is always the fallback's). */
+export function arrayStyleOf(text: string, arr: ArrayInfo, fallback: Style = DEFAULT_STYLE): Style {
+  const first = arr.elements[0];
+  return first === undefined ? fallback : childStyle(text, arr.start, first.start, fallback.colon, fallback);
+}
+
+function childStyle(text: string, open: number, firstChild: number, colon: string, fallback: Style, lineZero?: string): Style {
+  const ws = wsBefore(text, firstChild);
+  const childIndent = indentAfterBreak(ws);
+  const base = lineIndent(text, open, lineZero);
   let unit = fallback.unit;
-  if (memberIndent !== undefined && memberIndent.length > base.length && memberIndent.startsWith(base)) unit = memberIndent.slice(base.length);
-  return { pretty: memberIndent !== undefined, eol: memberIndent !== undefined ? eolOf(ws) : fallback.eol, unit, colon: text.slice(first.keyEnd, first.valueStart) };
+  if (childIndent !== undefined && childIndent.length > base.length && childIndent.startsWith(base)) unit = childIndent.slice(base.length);
+  return { pretty: childIndent !== undefined, eol: childIndent !== undefined ? eolOf(ws) : fallback.eol, unit, colon };
 }
 
 /** JSON text of `value` laid out in `style`, for a value that starts on a line indented by `indent`. */
@@ -126,20 +139,52 @@ export function insertMemberEdit(text: string, obj: ObjectInfo, key: string, val
 
 /** Indentation of a member inserted into `obj` (for formatValue of a multi-line value). */
 export function memberIndentOf(text: string, obj: ObjectInfo, style: Style): string {
-  const last = obj.members[obj.members.length - 1];
-  if (last !== undefined) return indentAfterBreak(wsBefore(text, last.keyStart)) ?? '';
-  return style.pretty ? lineIndent(text, obj.start, style.baseIndent) + style.unit : '';
+  return childIndentOf(text, obj.start, obj.members[obj.members.length - 1]?.keyStart, style);
+}
+
+function childIndentOf(text: string, open: number, lastChild: number | undefined, style: Style): string {
+  if (lastChild !== undefined) return indentAfterBreak(wsBefore(text, lastChild)) ?? '';
+  return style.pretty ? lineIndent(text, open, style.baseIndent) + style.unit : '';
 }
 
 /** The edit that removes member `k` of `obj` with its separator; the inverse of insertMemberEdit. */
 export function removeMemberEdit(text: string, obj: ObjectInfo, k: number): Edit {
   const m = obj.members[k];
   if (m === undefined) throw new Error('internal: no such member');
-  const prev = obj.members[k - 1];
-  const next = obj.members[k + 1];
-  if (next !== undefined) return { start: m.keyStart, end: next.keyStart, text: '' };
-  if (prev !== undefined) return { start: prev.valueEnd, end: m.valueEnd, text: '' };
-  return { start: obj.start + 1, end: obj.end - 1, text: emptied(text.slice(obj.start + 1, m.keyStart), text.slice(m.valueEnd, obj.end - 1)) };
+  return removeChildEdit(text, obj, m.keyStart, m.valueEnd, obj.members[k - 1]?.valueEnd, obj.members[k + 1]?.keyStart);
+}
+
+function hasSlash(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 47) return true;
+  return false;
+}
+
+/**
+ * Remove the child [start, end) of the container [open, close] whose neighbours end at
+ * `prevEnd` and start at `nextStart`. Strict JSON: the child and the separator between it and a
+ * neighbour (the next one's, or for the last child the previous one's: the inverse of an
+ * append). With comments (JsoncScanner), which only ever sit in a separator: a comment after
+ * the comma that follows the child, or before the comma that precedes it, stays; one between
+ * the child and that comma goes with the child.
+ */
+function removeChildEdit(text: string, container: { start: number; end: number }, start: number, end: number, prevEnd: number | undefined, nextStart: number | undefined): Edit {
+  if (nextStart !== undefined) {
+    let to = nextStart;
+    if (hasSlash(text, end, nextStart)) {
+      to = skipTrivia(text, end) + 1; // just after the comma
+      while (to < nextStart && isJsonWhitespace(text.charCodeAt(to))) to++;
+    }
+    return { start, end: to, text: '' };
+  }
+  if (prevEnd !== undefined) {
+    let from = prevEnd;
+    if (hasSlash(text, prevEnd, start)) {
+      const comma = skipTrivia(text, prevEnd);
+      if (hasSlash(text, prevEnd, comma)) from = comma;
+    }
+    return { start: from, end, text: '' };
+  }
+  return { start: container.start + 1, end: container.end - 1, text: emptied(text.slice(container.start + 1, start), text.slice(end, container.end - 1)) };
 }
 
 /**
@@ -161,6 +206,9 @@ function fillEmpty(inner: string, style: Style, indent: string): { open: string;
 
 /** The inner whitespace of a container whose last child goes (the inverse of fillEmpty). */
 function emptied(open: string, close: string): string {
+  // A trailing comma after the only child (JsoncScanner) goes with it.
+  const comma = skipTrivia(close, 0);
+  if (close.charCodeAt(comma) === 44) close = close.slice(0, comma) + close.slice(comma + 1);
   return startsWithBreak(close) && open.startsWith(close) && open.length > close.length ? '' : close;
 }
 
@@ -189,6 +237,31 @@ export function prependElementsEdit(text: string, arr: ArrayInfo, items: readonl
   const { open, close } = fillEmpty(text.slice(arr.start + 1, arr.end - 1), style, indent);
   const sep = style.pretty ? `,${style.eol}${indent}${style.unit}` : ',';
   return { start: arr.start + 1, end: arr.end - 1, text: `${open}${items.join(sep)}${close}` };
+}
+
+/**
+ * The edit that adds `itemText` (JSON text) as the last element of `arr`, copying the separator
+ * before the current last element; removeElementEdit of the result undoes it exactly. An empty
+ * array is laid out as insertMemberEdit lays out an empty object. `itemText` may be built with
+ * formatValue(value, style, elementIndentOf(...)).
+ */
+export function appendElementEdit(text: string, arr: ArrayInfo, itemText: string, style: Style): Edit {
+  const last = arr.elements[arr.elements.length - 1];
+  if (last !== undefined) return { start: last.end, end: last.end, text: `,${wsBefore(text, last.start)}${itemText}` };
+  const { open, close } = fillEmpty(text.slice(arr.start + 1, arr.end - 1), style, lineIndent(text, arr.start, style.baseIndent));
+  return { start: arr.start + 1, end: arr.end - 1, text: `${open}${itemText}${close}` };
+}
+
+/** Indentation of an element appended to `arr` (for formatValue of a multi-line value). */
+export function elementIndentOf(text: string, arr: ArrayInfo, style: Style): string {
+  return childIndentOf(text, arr.start, arr.elements[arr.elements.length - 1]?.start, style);
+}
+
+/** The edit that removes element `k` of `arr` with its separator; the inverse of appendElementEdit. */
+export function removeElementEdit(text: string, arr: ArrayInfo, k: number): Edit {
+  const e = arr.elements[k];
+  if (e === undefined) throw new Error('internal: no such element');
+  return removeChildEdit(text, arr, e.start, e.end, arr.elements[k - 1]?.end, arr.elements[k + 1]?.start);
 }
 
 /** The edit that removes the first `count` elements of `arr` (all of them: its inner whitespace comes back as before prependElementsEdit). */

@@ -1,4 +1,5 @@
-// The one JSON scanner: fast and validating, for strict JSON (RFC 8259, exactly what JSON.parse accepts).
+// The one JSON scanner: fast and validating, for strict JSON (RFC 8259, exactly what JSON.parse
+// accepts), with a comment-tolerant variant (JsoncScanner) for hand-edited settings.json files.
 //
 // Claude Code's ~/.claude.json reaches 5–20 MB, mostly `projects[..].history`. Building a full
 // tree (jsonc-parser parseTree ~830 ms at 20 MB) or even JSON.parse (~80–170 ms) blows the hook
@@ -16,12 +17,15 @@ export class ConfigParseError extends KiError {
   readonly line: number;
   readonly column: number;
   readonly offset: number;
+  /** What was wrong there, e.g. `expected ':'` (never file content). */
+  readonly reason: string;
   constructor(line: number, column: number, offset: number, reason: string) {
     super('config-invalid', `not valid JSON at line ${line}, column ${column}: ${reason}`);
     this.name = 'ConfigParseError';
     this.line = line;
     this.column = column;
     this.offset = offset;
+    this.reason = reason;
   }
 }
 
@@ -65,6 +69,7 @@ const enum Ch {
   Cr = 13,
   Space = 32,
   Quote = 34,
+  Star = 42,
   Plus = 43,
   Comma = 44,
   Minus = 45,
@@ -98,8 +103,8 @@ export function isJsonWhitespace(c: number): boolean {
   return c === Ch.Space || c === Ch.Lf || c === Ch.Cr || c === Ch.Tab;
 }
 
-/** Builds a ConfigParseError for `offset`, computing line and column only now (error path). */
-export function parseErrorAt(text: string, offset: number, reason: string): ConfigParseError {
+/** The 1-based line and column (in UTF-16 code units) of `offset`; only a `\n` starts a line. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   const stop = Math.min(offset, text.length);
@@ -107,7 +112,13 @@ export function parseErrorAt(text: string, offset: number, reason: string): Conf
     line++;
     lineStart = i + 1;
   }
-  return new ConfigParseError(line, stop - lineStart + 1, offset, reason);
+  return { line, column: stop - lineStart + 1 };
+}
+
+/** Builds a ConfigParseError for `offset`, computing line and column only now (error path). */
+export function parseErrorAt(text: string, offset: number, reason: string): ConfigParseError {
+  const { line, column } = positionOf(text, offset);
+  return new ConfigParseError(line, column, offset, reason);
 }
 
 const STACK_OBJECT = 1;
@@ -314,6 +325,63 @@ export class JsonScanner {
 
   isObjectAt(i: number): boolean {
     return this.text.charCodeAt(i) === Ch.OpenBrace;
+  }
+}
+
+/**
+ * If a comment starts at `i`, the offset just after it (a line comment ends before its line
+ * break); -1 if none starts there; past the end of the text (text.length + 1) if a block comment
+ * is never closed.
+ */
+export function commentEnd(text: string, i: number): number {
+  if (text.charCodeAt(i) !== Ch.Slash) return -1;
+  const c = text.charCodeAt(i + 1);
+  if (c === Ch.Slash) {
+    let j = i + 2;
+    for (let d = text.charCodeAt(j); j < text.length && d !== Ch.Lf && d !== Ch.Cr; d = text.charCodeAt(++j));
+    return j;
+  }
+  if (c !== Ch.Star) return -1;
+  const close = text.indexOf('*/', i + 2);
+  return close === -1 ? text.length + 1 : close + 2;
+}
+
+/** The first offset at or after `i` that is neither JSON whitespace nor inside a comment. */
+export function skipTrivia(text: string, i: number): number {
+  for (;;) {
+    while (isJsonWhitespace(text.charCodeAt(i))) i++;
+    const e = commentEnd(text, i);
+    if (e === -1) return i;
+    i = Math.min(e, text.length);
+  }
+}
+
+/**
+ * The scanner for JSON with comments (`//`, `/* *\/`) and trailing commas, as people hand-edit
+ * settings.json: everything else is as strict as JsonScanner. A comment counts as whitespace,
+ * and so does a comma whose next token closes the container. Only whitespace skipping differs,
+ * so JsonScanner itself stays as fast as before for the hooks (they never create one of these).
+ */
+export class JsoncScanner extends JsonScanner {
+  override skipWs(i: number): number {
+    const t = this.text;
+    for (;;) {
+      i = super.skipWs(i);
+      const c = t.charCodeAt(i);
+      if (c === Ch.Slash) {
+        const e = commentEnd(t, i);
+        if (e === -1) return i;
+        if (e > t.length) this.fail(i, 'unterminated comment');
+        i = e;
+      } else if (c === Ch.Comma) {
+        const j = skipTrivia(t, i + 1);
+        const d = t.charCodeAt(j);
+        // A comma before anything else is a separator (an unclosed comment after it fails later).
+        return d === Ch.CloseBrace || d === Ch.CloseBracket ? j : i;
+      } else {
+        return i;
+      }
+    }
   }
 }
 
