@@ -52,8 +52,6 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // jsonc-parser's "main" is a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
-    mainFields: ['module', 'main'],
     external: ['@napi-rs/keyring'],
     // `keyring-inject --version` (src/cli/main.ts).
     define: { KI_VERSION: JSON.stringify(version) },

@@ -74,6 +74,16 @@ export function withoutMcpServer(text: string): string | undefined {
   throw new Error('internal error: too many duplicate entries');
 }
 
+/** The config text without an empty top-level "mcpServers" (undefined: nothing to do). Pure. */
+export function withoutEmptyMcpServers(text: string): string | undefined {
+  const { top } = layoutOf(text, NO_PROJECTS, { user: false, projectsShape: false });
+  let k = top.members.length - 1;
+  while (k >= 0 && top.members[k]?.key !== 'mcpServers') k--;
+  const m = top.members[k];
+  if (m === undefined || !/^\{\s*\}$/.test(text.slice(m.valueStart, m.valueEnd))) return undefined;
+  return applyEdits(text, [removeMemberEdit(text, top, k)]);
+}
+
 /** Add or update the entry. Returns whether the file changed. A missing config file is created (0600). */
 export async function registerMcpServer(configFile: string, entry: McpServerEntry, dryRun = false): Promise<boolean> {
   const edited = await editConfig(

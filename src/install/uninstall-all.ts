@@ -3,8 +3,6 @@
 // the hooks, the guards and our MCP server, then the files we created, the runtime and our data
 // dir. Keys stay in the keyring unless purgeKeys.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyEdits, removeMemberEdit } from '../claude/json/edit.js';
-import { layoutOf } from '../claude/json/locate.js';
 import { JsoncScanner } from '../claude/json/scanner.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
@@ -14,7 +12,7 @@ import { wrappedServersIn } from '../wrap/patch.js';
 import { editConfig } from '../claude/config-edit.js';
 import { readConfigText } from '../claude/config-file.js';
 import { installRecordFile, type InstallRecord } from './install-ops.js';
-import { unregisterMcpServer } from './mcp-registration.js';
+import { unregisterMcpServer, withoutEmptyMcpServers } from './mcp-registration.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
 import { removeHooks } from './settings-hooks.js';
 import { describeServer, type ServerAddress } from '../claude/address.js';
@@ -57,16 +55,6 @@ function isEmptyObjectText(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The config text without an empty "mcpServers" (undefined: nothing to do). */
-function withoutEmptyMcpServers(text: string): string | undefined {
-  const { top } = layoutOf(text, new Set(), { user: false, projectsShape: false });
-  let k = top.members.length - 1;
-  while (k >= 0 && top.members[k]?.key !== 'mcpServers') k--;
-  const m = top.members[k];
-  if (m === undefined || !/^\{\s*\}$/.test(text.slice(m.valueStart, m.valueEnd))) return undefined;
-  return applyEdits(text, [removeMemberEdit(text, top, k)]);
 }
 
 export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean; purgeKeys: boolean }, deps: UninstallAllDeps): Promise<UninstallAllReport> {

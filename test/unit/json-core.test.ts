@@ -1,14 +1,19 @@
 // The one JSON core (src/claude/json) and every user of it, on random layouts: the edit API
 // directly (insert / replace / remove a member: the data is what JSON.parse says it must be, and
 // insert + remove gives back the exact bytes), zero-disk wrap/unwrap (byte-exact round trip),
-// and import's plaintext strip, checked against the engine's strip of the same variables.
+// and import's plaintext strip, checked against the engine's strip of the same variables; the
+// comment-tolerant scanner; our hooks in settings.json (add + remove byte-exact, and remove on
+// files with comments and trailing commas) and our MCP server in ~/.claude.json (register +
+// unregister byte-exact; an insertion looks as if JSON.stringify had written the file).
 // (The engine's own inject/strip round trips are in config-patch.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { applyEdits, formatValue, insertMemberEdit, memberIndentOf, removeMemberEdit, replaceValueEdit, styleOf } from '../../src/claude/json/edit.js';
 import { layoutOf } from '../../src/claude/json/locate.js';
-import { JsonScanner, lastMember, type ObjectInfo } from '../../src/claude/json/scanner.js';
+import { ConfigParseError, JsoncScanner, JsonScanner, lastMember, type ObjectInfo } from '../../src/claude/json/scanner.js';
 import { applyStrips } from '../../src/engine/config-patch.js';
 import { stripPlaintextText, type StripItem } from '../../src/import/plaintext.js';
+import { MCP_SERVER_NAME, mcpServerEntry, withMcpServer, withoutEmptyMcpServers, withoutMcpServer } from '../../src/install/mcp-registration.js';
+import { addHooks, markCommand, removeHooks, type HookCommands } from '../../src/install/settings-hooks.js';
 import type { SelfPaths } from '../../src/wrap/format.js';
 import { unwrapInText, wrapInText } from '../../src/wrap/patch.js';
 import { anyLayout, isObj, rng, type Json, type Obj } from '../helpers/json-layouts.js';
@@ -161,6 +166,254 @@ describe('users of the JSON core on random layouts', () => {
         (t, v) => items.some((i) => i.ref.server === t.server && i.name === t.env && i.raw === v),
       );
       expect(ours.text).toBe(engine.text);
+    }
+  });
+});
+
+/** Offsets between two tokens of a JSON text: outside strings, next to a structural character or whitespace. */
+function tokenGaps(text: string): number[] {
+  const gaps: number[] = [];
+  const sep = (c: string | undefined) => c === undefined || '{}[],: \t\r\n'.includes(c);
+  let inString = false;
+  for (let i = 0; i <= text.length; i++) {
+    if (!inString && (sep(text[i - 1]) || sep(text[i]))) gaps.push(i);
+    const c = text[i];
+    if (inString && c === '\\') i++;
+    else if (c === '"') inString = !inString;
+  }
+  return gaps;
+}
+
+/** `text` with `piece` put into `n` random token gaps. */
+function sprinkle(text: string, rand: () => number, n: number, piece: (at: number) => string | undefined): string {
+  const gaps = tokenGaps(text);
+  const chosen = new Set(Array.from({ length: n }, () => gaps[Math.floor(rand() * gaps.length)] as number));
+  let out = '';
+  let pos = 0;
+  for (const at of [...chosen].sort((a, b) => a - b)) {
+    out += text.slice(pos, at) + (piece(at) ?? '');
+    pos = at;
+  }
+  return out + text.slice(pos);
+}
+
+/** Just after a value, right before the `}` or `]` that closes a non-empty container. */
+function beforeCloser(text: string, at: number): boolean {
+  return (text[at] === '}' || text[at] === ']') && at > 0 && !'{[ \t\r\n'.includes(text[at - 1] as string);
+}
+
+describe('the comment-tolerant scanner', () => {
+  it('reads a text with comments and trailing commas as the strict scanner reads it without them; the strict one refuses them', () => {
+    const rand = rng(4242);
+    for (let iter = 0; iter < 300; iter++) {
+      const text = anyLayout(randomConfig(rand), rand);
+      let n = 0;
+      // Comments only where whitespace may go; a trailing comma only after a container's last value.
+      const withTrivia = sprinkle(text, rand, 1 + Math.floor(rand() * 6), (at) => {
+        if (beforeCloser(text, at) && rand() < 0.5) return ',';
+        return rand() < 0.5 ? `/* c${n++}, "x": [ */` : ` // c${n++} }\n`;
+      });
+      const strict = new JsonScanner(text);
+      const lenient = new JsoncScanner(withTrivia);
+      const a = strict.readObject(strict.skipWs(0));
+      const b = lenient.readObject(lenient.skipWs(0));
+      expect(lenient.skipWs(b.end)).toBe(withTrivia.length);
+      expect(b.members.map((m) => m.key)).toEqual(a.members.map((m) => m.key));
+      // Values without trivia inside read the same.
+      for (const [k, m] of b.members.entries()) {
+        const raw = withTrivia.slice(m.valueStart, m.valueEnd);
+        const am = a.members[k] as (typeof a.members)[number];
+        if (!/\/[/*]|,\s*[}\]]/.test(raw)) expect(JSON.parse(raw)).toEqual(JSON.parse(text.slice(am.valueStart, am.valueEnd)));
+      }
+      // With no trivia added, both scanners lay the text out identically.
+      const same = new JsoncScanner(text);
+      expect(same.readObject(same.skipWs(0))).toEqual(a);
+      if (withTrivia !== text) {
+        const s = new JsonScanner(withTrivia);
+        expect(() => s.skipValue(s.skipWs(0))).toThrow(ConfigParseError);
+      }
+    }
+  });
+
+  it('still refuses what is not JSON with comments, naming the position', () => {
+    for (const [text, at] of [
+      ['{"a": 1 /* open', 8],
+      ['{"a": 1 / 2}', 8],
+      ['{"a": 1,, "b": 2}', 8],
+      ['{"a": [1,,]}', 10],
+      ['{"a" // c\n 1}', 11],
+      ['{"a": 1}, // c\n', 8],
+    ] as const) {
+      const s = new JsoncScanner(text);
+      let err: unknown;
+      try {
+        const end = s.skipWs(s.skipValue(s.skipWs(0)));
+        if (end < text.length) s.fail(end, 'unexpected text after the JSON value');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, text).toBeInstanceOf(ConfigParseError);
+      expect((err as ConfigParseError).offset, text).toBe(at);
+    }
+  });
+});
+
+const HOOKS: HookCommands = {
+  sessionStart: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' hook session-start`),
+  sessionEnd: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' hook session-end`),
+  userPromptSubmit: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' guard user-prompt-submit`),
+  preToolUse: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' guard pre-tool-use`),
+  postToolUse: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' guard post-tool-use`),
+};
+
+/** User settings with user hooks; no empty list or `hooks` object of ours to leave ambiguous after a remove. */
+function randomSettings(rand: () => number): Obj {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const settings: Obj = {};
+  for (const key of ['model', 'env', 'permissions', 'statusLine']) if (rand() < 0.5) settings[key] = pick<Json>(['opus', 1, { allow: ['Bash(ls)', 'Read'], deny: [] }, [], {}]);
+  if (rand() < 0.7) {
+    const hooks: Obj = {};
+    for (const event of ['SessionStart', 'Stop', 'PreToolUse', 'SessionEnd', 'PostToolUse', 'Notification']) {
+      if (rand() < 0.5) continue;
+      const groups: Json[] = [];
+      for (let g = 1 + Math.floor(rand() * 2); g > 0; g--) {
+        groups.push({ ...(rand() < 0.5 ? { matcher: pick(['startup', 'Bash', '']) } : {}), hooks: [{ type: 'command', command: `user-${g}.sh`, ...(rand() < 0.3 ? { timeout: 5 } : {}) }] });
+      }
+      hooks[event] = groups;
+    }
+    if (Object.keys(hooks).length > 0) settings.hooks = hooks;
+  }
+  return settings;
+}
+
+/** What addHooks must make of `settings`: every entry of ours appended where it goes. */
+function withOurHooks(settings: Obj): Obj {
+  const out = structuredClone(settings);
+  const hooks = (out.hooks ?? {}) as Obj;
+  const ours: Array<[string, string, number, string?]> = [
+    ['SessionStart', HOOKS.sessionStart, 30],
+    ['SessionEnd', HOOKS.sessionEnd, 10],
+    ['UserPromptSubmit', HOOKS.userPromptSubmit as string, 10],
+    ['PreToolUse', HOOKS.preToolUse as string, 10, '*'],
+    ['PostToolUse', HOOKS.postToolUse as string, 30, '*'],
+  ];
+  for (const [event, command, timeout, matcher] of ours) {
+    const group = { ...(matcher ? { matcher } : {}), hooks: [{ type: 'command', command, timeout }] };
+    hooks[event] = [...((hooks[event] as Json[] | undefined) ?? []), group];
+  }
+  out.hooks = hooks;
+  return out;
+}
+
+/** JSON.stringify in one of the layouts people and programs write, and which one. */
+function stringifyLayout(x: Json, rand: () => number): string {
+  const indent = [undefined, 1, 2, 4, '\t'][Math.floor(rand() * 5)];
+  const crlf = rand() < 0.3;
+  const eol = crlf ? '\r\n' : '\n';
+  const text = JSON.stringify(x, null, indent).replace(/\n/g, eol);
+  return rand() < 0.5 ? text + eol : text;
+}
+
+/** The same layout (indent, line ending, final line break) applied to other data. */
+function sameLayout(like: string, x: Json): string {
+  const indent = /^\{\r?\n([ \t]+)"/.exec(like)?.[1];
+  const eol = like.includes('\r\n') ? '\r\n' : '\n';
+  const text = JSON.stringify(x, null, indent).replace(/\n/g, eol);
+  return like.endsWith('}') ? text : text + eol;
+}
+
+describe('settings.json hooks through the JSON core, on random layouts', () => {
+  it('add lays our entries out as JSON.stringify would in the file\'s style, and remove gives back the exact bytes', () => {
+    const rand = rng(8080);
+    for (let iter = 0; iter < 300; iter++) {
+      const settings = randomSettings(rand);
+      const text = stringifyLayout(settings, rand);
+      const added = addHooks(text, HOOKS);
+      // (An empty `{}` shows no layout: it gets two-space lines, see settings-hooks.test.ts.)
+      if (Object.keys(settings).length > 0) expect(added.text).toBe(sameLayout(text, withOurHooks(settings)));
+      expect(addHooks(added.text, HOOKS).changed).toBe(false);
+      const removed = removeHooks(added.text);
+      expect(removed.removed).toBe(5);
+      expect(removed.text).toBe(text);
+    }
+  });
+
+  it('add then remove is byte-exact on messy layouts (any whitespace, tabs, CRLF between every token)', () => {
+    const rand = rng(9191);
+    for (let iter = 0; iter < 300; iter++) {
+      const settings = randomSettings(rand);
+      const text = anyLayout(settings, rand);
+      const added = addHooks(text, HOOKS);
+      expect(JSON.parse(added.text)).toEqual(withOurHooks(settings));
+      expect(removeHooks(added.text).text).toBe(text);
+    }
+  });
+
+  it('remove on a file with comments and trailing commas keeps them all and gives back the exact bytes', () => {
+    // Whitespace no layout writes (a lone CR: layouts only write CRLF) marks token gaps; add
+    // copies whitespace it sits next to (separators, indentation) like any other. Turning every
+    // mark into a comment (or, right before a closing bracket, into a trailing comma) in both the
+    // original and the added text gives the file a user commented by hand, with our entries in
+    // it: remove must give back the commented original byte for byte.
+    const MARK = '\r \r';
+    const TRAIL = '\r\r\t\r\r'; // (no run of marks and whitespace forms the other mark)
+    const rand = rng(5150);
+    let commented = 0;
+    for (let iter = 0; iter < 400; iter++) {
+      const settings = randomSettings(rand);
+      const text = anyLayout(settings, rand);
+      const marked = sprinkle(text, rand, 1 + Math.floor(rand() * 8), (at) => (beforeCloser(text, at) && rand() < 0.4 ? TRAIL : MARK));
+      const added = addHooks(marked, HOOKS).text;
+      const comment = rand() < 0.5 ? '/* note, "hooks": [] */' : '// note }\n';
+      const asUser = (t: string) => t.replaceAll(TRAIL, ',').replaceAll(MARK, comment);
+      const original = asUser(marked);
+      if (original.includes(comment)) commented++;
+      const removed = removeHooks(asUser(added));
+      expect(removed.removed).toBe(5);
+      expect(removed.text).toBe(original);
+    }
+    expect(commented).toBeGreaterThan(300);
+  });
+});
+
+describe("our MCP server in ~/.claude.json through the JSON core, on random layouts", () => {
+  const entry = mcpServerEntry('/opt/node/bin/node', '/home/u/.local/share/keyring-inject/runtime/cli.js');
+
+  it('register lays the entry out as JSON.stringify would in the file\'s style; unregister gives back the exact bytes', () => {
+    const rand = rng(3131);
+    for (let iter = 0; iter < 300; iter++) {
+      const data = randomConfig(rand);
+      if (rand() < 0.3) delete data.mcpServers;
+      else if (rand() < 0.2) data.mcpServers = {};
+      const text = stringifyLayout(data, rand);
+      const registered = withMcpServer(text, entry) as string;
+      const expected = structuredClone(data);
+      expected.mcpServers = { ...((expected.mcpServers as Obj | undefined) ?? {}), [MCP_SERVER_NAME]: entry as unknown as Json };
+      expect(registered).toBe(sameLayout(text, expected));
+      expect(withMcpServer(registered, entry)).toBeUndefined();
+      const unregistered = withoutMcpServer(registered) as string;
+      // What install created ("mcpServers" itself) goes in uninstall --all's next step.
+      expect(data.mcpServers === undefined ? withoutEmptyMcpServers(unregistered) : unregistered).toBe(text);
+      expect(withoutMcpServer(text)).toBeUndefined();
+    }
+  });
+
+  it('register + unregister is byte-exact on messy layouts; an outdated entry is replaced in place', () => {
+    const rand = rng(6262);
+    const outdated = { type: 'stdio', command: '/old/node', args: ['/old/cli.js', 'mcp'], env: {} };
+    for (let iter = 0; iter < 300; iter++) {
+      const data = randomConfig(rand);
+      const text = anyLayout(data, rand);
+      const registered = withMcpServer(text, entry) as string;
+      const expected = JSON.parse(text) as Obj;
+      (expected.mcpServers as Obj)[MCP_SERVER_NAME] = entry as unknown as Json;
+      expect(JSON.parse(registered)).toEqual(expected);
+      expect(withoutMcpServer(registered)).toBe(text);
+      const old = withMcpServer(text, outdated as never) as string;
+      const updated = withMcpServer(old, entry) as string;
+      expect(JSON.parse(updated)).toEqual(expected);
+      expect(Object.keys((JSON.parse(updated) as Obj).mcpServers as Obj)).toEqual(Object.keys(expected.mcpServers as Obj));
+      expect(withoutMcpServer(updated)).toBe(text);
     }
   });
 });
