@@ -38,6 +38,6 @@ export async function writeSettingsText(file: string, text: string): Promise<voi
 
 /** Turn a SettingsFormatError (position only, never content) into a user-facing error naming the file. */
 export function settingsError(file: string, err: unknown): unknown {
-  return err instanceof SettingsFormatError ? new KiError(`${file}: ${oneLine(err.message)}`) : err;
+  return err instanceof SettingsFormatError ? new KiError('settings-invalid', `${file}: ${oneLine(err.message)}`, { cause: err }) : err;
 }
 

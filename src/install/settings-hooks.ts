@@ -9,6 +9,7 @@
 // also holds a `//` comment or a trailing comma did not run). So `addHooks` refuses such a file
 // with its position instead of adding hooks that would never run; `removeHooks` tolerates
 // comments and trailing commas (JsoncScanner), so that an uninstall always works.
+import { KiError } from '../core/errors.js';
 import {
   appendElementEdit,
   applyEdits,
@@ -62,12 +63,12 @@ export function isOurCommand(cmd: unknown): boolean {
   return typeof cmd === 'string' && MARKER_RE.test(cmd);
 }
 
-/** The settings text cannot be edited safely. The message names a position, never content. */
-export class SettingsFormatError extends Error {
+/** The settings text cannot be edited safely. The message names a position, never content; settingsError names the file. */
+export class SettingsFormatError extends KiError {
   readonly line: number | undefined;
   readonly column: number | undefined;
   constructor(message: string, line?: number, column?: number) {
-    super(message);
+    super('settings-invalid', message);
     this.name = 'SettingsFormatError';
     this.line = line;
     this.column = column;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SettingsFormatError, addHooks, isOurCommand, markCommand, removeHooks, type HookCommands } from '../../src/install/settings-hooks.js';
+import { KiError } from '../../src/core/errors.js';
+import { checkHooks } from '../../src/install/hook-check.js';
+import { settingsError } from '../../src/install/settings-file.js';
+import { SettingsFormatError, addHooks, isOurCommand, markCommand, ourHookCommands, removeHooks, type HookCommands } from '../../src/install/settings-hooks.js';
 
 const CMDS: HookCommands = {
   sessionStart: markCommand(`'/usr/bin/node' '/opt/ki/dist/cli.js' hook session-start`),
@@ -400,5 +403,49 @@ describe('guard hooks (UserPromptSubmit, PreToolUse, PostToolUse)', () => {
     // In a group shared with a user's handler, the user's matcher is left alone.
     const shared = JSON.stringify({ hooks: { PostToolUse: [{ matcher: 'Bash', hooks: [userHook('u'), post] }] } }, null, 2);
     expect(JSON.parse(addHooks(shared, GUARDS).text).hooks.PostToolUse).toEqual([{ matcher: 'Bash', hooks: [userHook('u'), post] }]);
+  });
+});
+
+describe('errors in the one error model', () => {
+  it('a SettingsFormatError is a KiError coded settings-invalid; settingsError names the file, keeps the message and the cause', () => {
+    let err: unknown;
+    try {
+      addHooks('{\n  "a": 1,\n}\n', CMDS);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SettingsFormatError);
+    expect(err).toBeInstanceOf(KiError);
+    expect([(err as KiError).code, (err as KiError).exitCode]).toEqual(['settings-invalid', 1]);
+    const wrapped = settingsError('/h/.claude/settings.json', err) as KiError;
+    expect(wrapped).toBeInstanceOf(KiError);
+    expect([wrapped.code, wrapped.cause]).toEqual(['settings-invalid', err]);
+    expect(wrapped.message).toBe(
+      '/h/.claude/settings.json: invalid JSON at line 3, column 1 (PropertyNameExpected): Claude Code ignores a settings.json that is not plain JSON; fix it and retry',
+    );
+    const other = new Error('x');
+    expect(settingsError('/f', other)).toBe(other);
+  });
+});
+
+describe("doctor's look at our hooks", () => {
+  it('finds our commands by event, comments and trailing commas tolerated', () => {
+    const added = addHooks('{\n  "model": "opus"\n}\n', CMDS).text;
+    const commented = added.replace('{\n', '{\n  // mine\n').replace('"timeout": 30\n', '"timeout": 30,\n');
+    expect(ourHookCommands(commented)).toEqual([
+      { event: 'SessionStart', command: CMDS.sessionStart },
+      { event: 'SessionEnd', command: CMDS.sessionEnd },
+    ]);
+    expect(ourHookCommands('')).toEqual([]);
+    expect(ourHookCommands('{"hooks": 5}')).toEqual([]);
+  });
+
+  it('reports a settings.json it cannot read as one problem naming the position, never the content', () => {
+    const secret = 'sk-live-DO-NOT-PRINT-4242';
+    const report = checkHooks('/h/.claude/settings.json', `{\n  "env": {"T": "${secret}"}\n  "hooks": {}\n}\n`, '/h/.local/share/ki');
+    expect(report.events).toEqual([]);
+    expect(report.problems).toEqual([
+      '/h/.claude/settings.json: invalid JSON at line 3, column 3 (CommaExpected): Claude Code skips a settings.json it cannot read, hooks included; fix it',
+    ]);
   });
 });
