@@ -13,7 +13,7 @@ import { ConfigParseError, JsoncScanner, JsonScanner, lastMember, type ObjectInf
 import { applyStrips } from '../../src/engine/config-patch.js';
 import { stripPlaintextText, type StripItem } from '../../src/import/plaintext.js';
 import { MCP_SERVER_NAME, mcpServerEntry, withMcpServer, withoutEmptyMcpServers, withoutMcpServer } from '../../src/install/mcp-registration.js';
-import { addHooks, markCommand, removeHooks, type HookCommands } from '../../src/install/settings-hooks.js';
+import { addHooks, markCommand, removeHooks, SettingsFormatError, type HookCommands } from '../../src/install/settings-hooks.js';
 import type { SelfPaths } from '../../src/wrap/format.js';
 import { unwrapInText, wrapInText } from '../../src/wrap/patch.js';
 import { anyLayout, isObj, rng, type Json, type Obj } from '../helpers/json-layouts.js';
@@ -414,6 +414,36 @@ describe("our MCP server in ~/.claude.json through the JSON core, on random layo
       expect(JSON.parse(updated)).toEqual(expected);
       expect(Object.keys((JSON.parse(updated) as Obj).mcpServers as Obj)).toEqual(Object.keys(expected.mcpServers as Obj));
       expect(withoutMcpServer(updated)).toBe(text);
+    }
+  });
+});
+
+describe('broken files: one line naming the position, never content', () => {
+  it('settings.json (add and remove) and ~/.claude.json (register and unregister), cut or corrupted at random', () => {
+    const rand = rng(1717);
+    const secret = 'sk-live-NEVER-PRINT-9f8e7d';
+    const entry = mcpServerEntry('/n', '/c.js');
+    for (let iter = 0; iter < 300; iter++) {
+      const data = randomConfig(rand);
+      (data.mcpServers as Obj).s0 = { command: 'x', env: { TOKEN: secret } };
+      const valid = anyLayout(data, rand);
+      const at = valid.indexOf(secret) + Math.floor(rand() * secret.length);
+      const broken = rand() < 0.5 ? valid.slice(0, at) : `${valid.slice(0, at)}"${valid.slice(at)}`;
+      const messages: string[] = [];
+      for (const f of [() => addHooks(broken, HOOKS), () => removeHooks(broken), () => withMcpServer(broken, entry), () => withoutMcpServer(broken)]) {
+        try {
+          f();
+          messages.push('no error');
+        } catch (e) {
+          expect(e instanceof SettingsFormatError || e instanceof ConfigParseError).toBe(true);
+          messages.push((e as Error).message);
+        }
+      }
+      for (const m of messages) {
+        expect(m).toMatch(/line \d+, column \d+/);
+        expect(m).not.toMatch(/[\r\n]/);
+        expect(m).not.toContain(secret.slice(0, 8));
+      }
     }
   });
 });

@@ -160,8 +160,8 @@ function hasSlash(text: string, from: number, to: number): boolean {
 }
 
 /**
- * Remove the child [start, end) of the container [open, close] whose neighbours end at
- * `prevEnd` and start at `nextStart`. Strict JSON: the child and the separator between it and a
+ * Remove the child [start, end) of `container` (its brackets at start and end - 1) whose
+ * neighbours end at `prevEnd` and start at `nextStart`. Strict JSON: the child and the separator between it and a
  * neighbour (the next one's, or for the last child the previous one's: the inverse of an
  * append). With comments (JsoncScanner), which only ever sit in a separator: a comment after
  * the comma that follows the child, or before the comma that precedes it, stays; one between
