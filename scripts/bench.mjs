@@ -21,7 +21,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const want = (section) => !ONLY || ONLY.includes(section);
 const CLI = join(root, 'dist/cli.js');
-const FAKE = join(root, 'test/helpers/fake-claude.mjs');
+const FAKE = join(root, 'test/helpers/fake-claude/hooks.mjs');
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 
 // Hooks start without NODE_EXTRA_CA_CERTS, as `keyring-inject install` declares them: they do no network I/O.

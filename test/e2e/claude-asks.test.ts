@@ -18,8 +18,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { CLI, runCli } from '../helpers/spawn-cli.js';
-import { CLAUDE_BIN, REPO_ROOT, claudeEnv, findInTree, killAllClaude, makeClaudeHome, runClaude, shellQuote, type ClaudeHome } from '../helpers/claude/home.js';
+import { CLI, runCli, shellQuote } from '../helpers/spawn-cli.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi, type FakeReply, toolResults } from '../helpers/claude/fake-api.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
@@ -219,7 +220,7 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       // THE assertions: no request to the model, and no file of the temp tree, holds the value.
       const received = api.allReceivedText();
       for (const form of [value, JSON.stringify(value).slice(1, -1)]) expect(received.includes(form)).toBe(false);
-      expect(findInTree(home.root, value)).toEqual([]);
+      expect(filesContaining(value, [home.root])).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );

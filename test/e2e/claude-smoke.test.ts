@@ -3,48 +3,37 @@
 // @anthropic-ai/claude-code) runs `claude -p hello` offline in a temp HOME against the fake
 // Messages API, spawns a stdio MCP server configured in ~/.claude.json with its `env`, and
 // fires the SessionStart/SessionEnd hooks declared in ~/.claude/settings.json.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT } from '../helpers/claude/fake-api.js';
 import {
   makeClaudeHome,
   recorderServer,
-  readRecorderReports,
   readJsonLines,
   runClaude,
-  killAllClaude,
   appendStdinHookCommand,
-  sha256Hex,
-  findInTree,
-  type ClaudeHome,
   type HookInput,
+  claudeScratch,
+  expectEveryStartSaw,
 } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 const WATCHED_VAR = 'KI_SMOKE_VALUE';
 
 describe('e2e harness: real Claude Code client, offline', () => {
-  let api: FakeApi | undefined;
-  let home: ClaudeHome | undefined;
-
-  afterEach(async () => {
-    killAllClaude();
-    await api?.close();
-    await home?.cleanup();
-    api = undefined;
-    home = undefined;
-  });
+  const scratch = claudeScratch();
 
   it(
     'claude -p hello: prints the fake reply, gives the MCP server its env, fires SessionStart and SessionEnd',
     async () => {
       // A random test value made now (never a credential-looking literal).
       const value = `ki-smoke-${randomBytes(16).toString('hex')}`;
-      api = await startFakeApi();
+      const api = scratch.add(await startFakeApi());
       let reportFile = '';
       let hookLog = '';
-      home = makeClaudeHome(({ outsideDir }) => {
+      const home = scratch.add(makeClaudeHome(({ outsideDir }) => {
         reportFile = path.join(outsideDir, 'recorder.jsonl');
         hookLog = path.join(outsideDir, 'hooks.jsonl');
         const hook = { type: 'command', command: appendStdinHookCommand(hookLog), timeout: 10 };
@@ -52,7 +41,7 @@ describe('e2e harness: real Claude Code client, offline', () => {
           mcpServers: { recorder: recorderServer(reportFile, [WATCHED_VAR], { [WATCHED_VAR]: value }) },
           settings: { hooks: { SessionStart: [{ hooks: [hook] }], SessionEnd: [{ hooks: [hook] }] } },
         };
-      });
+      }));
 
       const res = await runClaude(home, ['-p', 'hello'], { api, timeoutMs: 50_000 });
 
@@ -66,9 +55,7 @@ describe('e2e harness: real Claude Code client, offline', () => {
       expect(posts[0]?.url).toMatch(/^\/v1\/messages(\?|$)/);
 
       // The MCP server was spawned with the `env` of its config entry.
-      const reports = readRecorderReports(reportFile);
-      expect(reports.length).toBeGreaterThanOrEqual(1);
-      for (const r of reports) expect(r.vars[WATCHED_VAR]).toBe(sha256Hex(value));
+      expectEveryStartSaw(reportFile, WATCHED_VAR, value);
 
       // Both session hooks fired, for the same session.
       const hooks = readJsonLines<HookInput>(hookLog);
@@ -83,9 +70,9 @@ describe('e2e harness: real Claude Code client, offline', () => {
 
       // A server's env is not something the model sees, and the harness files hold only hashes.
       expect(api.allReceivedText()).not.toContain(value);
-      expect(findInTree(home.outsideDir, value)).toEqual([]);
+      expect(filesContaining(value, [home.outsideDir])).toEqual([]);
       // Sanity check of findInTree itself: the value IS in the config we wrote into HOME.
-      expect(findInTree(home.home, value)).toContain(home.configPath);
+      expect(filesContaining(value, [home.home])).toContain(home.configPath);
     },
     TEST_TIMEOUT_MS,
   );

@@ -9,10 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript, type FakeReply, toolResults } from '../helpers/claude/fake-api.js';
-import { CLAUDE_BIN, REPO_ROOT, claudeEnv, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
 import { execFileSync } from 'node:child_process';
 import { HAVE_SECRET_SERVICE, startPrivateSecretService, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
+import { watchdogsFor } from '../helpers/processes.js';
 import { runCli, type SpawnResult } from '../helpers/spawn-cli.js';
 
 const VAR = 'KI_GUARD_TOKEN';
@@ -97,22 +99,6 @@ function valueForms(v: string): string[] {
   return [v, JSON.stringify(v).slice(1, -1)];
 }
 
-/** Pids of `dist/cli.js watchdog` processes whose HOME is this test's HOME (started by our launcher). */
-function watchdogsOf(home: string): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (!argv.some((a) => a.endsWith('dist/cli.js')) || !argv.includes('watchdog')) continue;
-      if (fs.readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`HOME=${home}`)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
 const tool = (id: string, name: string, input: Record<string, unknown>): FakeReply => ({ type: 'tool_use', id, name, input });
 
 describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a real keyring and the built CLI', () => {
@@ -121,7 +107,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
     const e = current;
     current = undefined;
     if (!e) return;
-    for (const pid of watchdogsOf(e.home.home)) {
+    for (const pid of watchdogsFor(e.home.home)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -197,7 +183,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
       // Claude Code's transcript keeps the masked outputs too, and the launcher stripped the config:
       // after the session the value is in no file of the temp tree.
-      expect(findInTree(e.home.root, e.value)).toEqual([]);
+      expect(filesContaining(e.value, [e.home.root])).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
@@ -216,7 +202,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       expect(e.api.allReceivedText().includes(e.value)).toBe(false);
       // Known limit (see SECURITY.md): Claude Code itself has already written the prompt to its
       // session transcript before the hook ran. Nothing else holds it.
-      const files = findInTree(e.home.root, e.value).map((f) => path.relative(e.home.home, f));
+      const files = filesContaining(e.value, [e.home.root]).map((f) => path.relative(e.home.home, f));
       for (const f of files) expect(f).toMatch(/^\.claude\/projects\/[^/]+\/[^/]+\.jsonl$/);
 
       const shaped = `gh${'p'}_${'Xy7'.repeat(12)}`; // GitHub token shape, made up here
@@ -299,7 +285,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
         for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
         expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
         // The strip at session end needs no keyring: nothing under HOME holds the value afterwards.
-        expect(findInTree(e.home.root, e.value)).toEqual([]);
+        expect(filesContaining(e.value, [e.home.root])).toEqual([]);
       } finally {
         await own.stop();
       }
@@ -340,8 +326,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       const received = e.api.allReceivedText();
       for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
       expect(res.stdout.includes(e.value) || res.stderr.includes(e.value)).toBe(false);
-      expect(findInTree(e.home.root, e.value)).toEqual([]);
-      expect(findInTree(e.home.root, shaped).filter((f) => !f.includes(`${path.sep}projects${path.sep}`))).toEqual([]); // only the session transcript (the model's own tool call)
+      expect(filesContaining(e.value, [e.home.root])).toEqual([]);
+      expect(filesContaining(shaped, [e.home.root]).filter((f) => !f.includes(`${path.sep}projects${path.sep}`))).toEqual([]); // only the session transcript (the model's own tool call)
     },
     TEST_TIMEOUT_MS,
   );

@@ -12,14 +12,12 @@ import {
   CLAUDE_BIN,
   ENV_RECORDER_PATH,
   claudeEnv,
-  findInTree,
   killAllClaude,
   makeClaudeHome,
   readRecorderReports,
   recorderServer,
   runClaude,
   sha256Hex,
-  shellQuote,
   spawnClaude,
   waitForClaude,
   type ClaudeHome,
@@ -29,7 +27,8 @@ import {
 import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { CLI, runCli, type SpawnResult } from '../helpers/spawn-cli.js';
+import { watchdogsFor } from '../helpers/processes.js';
+import { CLI, runCli, type SpawnResult, shellQuote } from '../helpers/spawn-cli.js';
 
 const NODE = process.execPath;
 const VAR = 'KI_E2E_TOKEN';
@@ -162,7 +161,7 @@ function startClaude(e: Env, args: readonly string[], api: FakeApi = e.api): Chi
 
 /** Every file under the whole temp tree (HOME, project, outside) that holds the value. */
 function leaks(e: Env): string[] {
-  return [...new Set([...findInTree(e.home.root, e.value), ...filesContaining(e.value, [e.home.root])])].sort();
+  return filesContaining(e.value, [e.home.root]).sort();
 }
 
 let parseFailures = 0;
@@ -189,23 +188,6 @@ async function waitFor(what: string, pred: () => boolean, timeoutMs: number, ste
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Pids of `dist/cli.js watchdog` processes whose HOME is this test's HOME. */
-function watchdogsOf(home: string): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (!argv.some((a) => a.endsWith('dist/cli.js')) || !argv.includes('watchdog')) continue;
-      const environ = fs.readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      if (environ.includes(`HOME=${home}`)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 /** The hook runs recorded by hookCommand: event, exit status, duration, start (epoch ms). */
 function hookTimings(e: Env): { event: string; rc: number; ms: number; startEpochMs: number }[] {
@@ -253,7 +235,7 @@ async function expectAllClean(e: Env, outputs: readonly string[], servers: Recor
   for (const t of hookTimings(e)) expect(t.rc, `${t.event} exit status`).toBe(0);
   // After its last strip the watchdog re-checks for a few seconds (a racing writer may put a value
   // back) before it exits: allow for that, then it must be gone.
-  const wdMs = await waitFor('no watchdog of this HOME left', () => watchdogsOf(e.home.home).length === 0, 8000, 50);
+  const wdMs = await waitFor('no watchdog of this HOME left', () => watchdogsFor(e.home.home).length === 0, 8000, 50);
   measured.watchdogGoneMs.push(Math.round(wdMs));
   const st = await runCli(['status', '--json'], { env: e.cliEnv });
   expect(st.code, st.stderr).toBe(0);
@@ -272,7 +254,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
     if (e) {
       measured.hookMs.push(...hookTimings(e));
       // A watchdog this test started (through our hooks or launcher) must not outlive it.
-      for (const pid of watchdogsOf(e.home.home)) {
+      for (const pid of watchdogsFor(e.home.home)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -392,7 +374,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
       const closed = waitForClaude(child, 80_000);
       await e.api.waitForMessageRequests(1, 20_000);
       await waitFor('the value in the config during the session', () => configValue(e) === e.value, 20_000);
-      await waitFor('a watchdog for this HOME', () => watchdogsOf(e.home.home).length === 1, 5000);
+      await waitFor('a watchdog for this HOME', () => watchdogsFor(e.home.home).length === 1, 5000);
       // Let the session settle (Claude Code writes the config, may make a backup meanwhile).
       await sleep(300);
 

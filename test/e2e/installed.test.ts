@@ -3,29 +3,18 @@
 // wrapped servers keep working from the runtime copy under the data dir.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { REPO_ROOT, findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from '../helpers/claude/home.js';
-import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from '../helpers/claude/fake-api.js';
+import { REPO_ROOT, claudeScratch, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, waitUntil } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
+import { DEFAULT_FAKE_TEXT, startFakeApi } from '../helpers/claude/fake-api.js';
 
 const VAR = 'KI_INSTALLED_TOKEN';
 const TEST_TIMEOUT_MS = 240_000;
 
-let api: FakeApi | undefined;
-let home: ClaudeHome | undefined;
-let work: string | undefined;
-afterEach(async () => {
-  killAllClaude();
-  await api?.close();
-  await home?.cleanup();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-  api = undefined;
-  home = undefined;
-  work = undefined;
-});
+const scratch = claudeScratch();
 
 function run(bin: string, args: string[], env: Record<string, string>, input = ''): { code: number; stdout: string; stderr: string } {
   try {
@@ -41,7 +30,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
   it(
     'npm install -g into a throwaway prefix, install, delete the prefix: SessionStart injects, SessionEnd strips, the guard denies, the wrapped server gets its key; then uninstall --all leaves no trace',
     async () => {
-      work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ki-installed-')));
+      const work = scratch.dir('ki-installed-');
       const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const tarball = path.join(work, packed.trim().split('\n').pop() as string);
       const prefix = path.join(work, 'prefix');
@@ -53,12 +42,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       const service = testService();
       let injectReport = '';
       let wrapReport = '';
-      home = makeClaudeHome(({ outsideDir }) => {
+      const h = scratch.add(makeClaudeHome(({ outsideDir }) => {
         injectReport = path.join(outsideDir, 'inject.jsonl');
         wrapReport = path.join(outsideDir, 'wrap.jsonl');
         return { mcpServers: { recorder: recorderServer(injectReport, [VAR]), zd: recorderServer(wrapReport, [VAR]) } };
-      });
-      const h = home;
+      }));
       const configBefore = JSON.parse(fs.readFileSync(h.configPath, 'utf8')) as Record<string, unknown>;
       expect(fs.existsSync(h.settingsPath)).toBe(false);
       const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
@@ -77,7 +65,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
 
       // The model first reads ~/.claude.json (after a pause, so that the session is alive while we
       // look at the config), then answers.
-      api = await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] });
+      const api = scratch.add(await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] }));
       const configHolds = (v: string) => fs.readFileSync(h.configPath, 'utf8').includes(v);
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service } });
       const done = waitForClaude(child, 90_000);
@@ -97,7 +85,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       // The wrapped server started from the runtime copy, with its key.
       expect(readRecorderReports(wrapReport).map((r) => r.vars[VAR])).toContain(sha256Hex(zeroDisk));
       expect(api.allReceivedText().includes(injected) || api.allReceivedText().includes(zeroDisk)).toBe(false);
-      expect(findInTree(h.root, zeroDisk)).toEqual([]);
+      expect(filesContaining(zeroDisk, [h.root])).toEqual([]);
       expect(readRecorderReports(injectReport).length).toBeGreaterThan(0);
 
       // uninstall --all, through the runtime (the package is gone): as if never installed.

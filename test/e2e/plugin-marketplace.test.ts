@@ -4,36 +4,24 @@
 // runtime into ${CLAUDE_PLUGIN_DATA}; its hooks inject and its guards mask.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { runCli } from '../helpers/spawn-cli.js';
-import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, waitUntil, type ClaudeHome } from '../helpers/claude/home.js';
-import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi } from '../helpers/claude/fake-api.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, claudeScratch, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, waitUntil } from '../helpers/claude/home.js';
+import { DEFAULT_FAKE_TEXT, startFakeApi } from '../helpers/claude/fake-api.js';
 
 const VAR = 'KI_PLUGIN_TOKEN';
 const TEST_TIMEOUT_MS = 240_000;
 
-let api: FakeApi | undefined;
-let home: ClaudeHome | undefined;
-let work: string | undefined;
-afterEach(async () => {
-  killAllClaude();
-  await api?.close();
-  await home?.cleanup();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-  api = undefined;
-  home = undefined;
-  work = undefined;
-});
+const scratch = claudeScratch();
 
 describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the real client', () => {
   it(
     'marketplace add <fresh clone> + plugin install; the first session builds the runtime, then hooks inject and guards mask',
     async () => {
-      work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ki-plugin-')));
+      const work = scratch.dir('ki-plugin-');
       const clone = path.join(work, 'clone');
       execFileSync('git', ['clone', '--quiet', REPO_ROOT, clone]);
       expect(fs.existsSync(path.join(clone, 'dist'))).toBe(false);
@@ -41,8 +29,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the
 
       const value = testSecret('plugin');
       const service = testService();
-      home = makeClaudeHome(({ outsideDir }) => ({ mcpServers: { recorder: recorderServer(path.join(outsideDir, 'rec.jsonl'), [VAR]) } }));
-      const h = home;
+      const h = scratch.add(makeClaudeHome(({ outsideDir }) => ({ mcpServers: { recorder: recorderServer(path.join(outsideDir, 'rec.jsonl'), [VAR]) } })));
       const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
       const extra = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service };
       const env = claudeEnv(h, { api: 'http://127.0.0.1:9', env: extra });
@@ -55,7 +42,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the
       expect(add.code, add.stderr).toBe(0);
 
       // Session 1 builds the runtime in its SessionStart hook (npm install + esbuild: seconds).
-      api = await startFakeApi();
+      let api = scratch.add(await startFakeApi());
       const first = await waitForClaude(spawnClaude(h, ['-p', 'hello'], { api, env: extra }), 120_000);
       expect(first.code, first.stderr).toBe(0);
       const pluginData = path.join(h.configDir, 'plugins', 'data');
@@ -64,7 +51,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the
       await api.close();
 
       // Session 2: the key is in the config while it runs, gone after; reading the config is denied.
-      api = await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] });
+      api = scratch.add(await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] }));
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: extra });
       const done = waitForClaude(child, 90_000);
       await waitUntil('the plugin SessionStart hook to inject the key', () => fs.readFileSync(h.configPath, 'utf8').includes(value), 30_000);

@@ -5,27 +5,19 @@
 // both servers with their keys, no file under HOME holds either value, doctor exits 0. Then a
 // server gets a plaintext key again -> doctor exits 3 and names it.
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { httpMcpServer, type HttpMcpServer } from '../helpers/claude/http-mcp-server.js';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
-import { findInTree, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome } from '../helpers/claude/home.js';
+import { describe, expect, it } from 'vitest';
+import { httpMcpServer } from '../helpers/claude/http-mcp-server.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT } from '../helpers/claude/fake-api.js';
+import { makeClaudeHome, recorderServer, runClaude, sha256Hex, claudeScratch, expectEveryStartSaw } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { DIST_CLI, spawnNode } from '../unit/zerodisk-helpers.js';
+import { CLI, runNode } from '../helpers/spawn-cli.js';
 
 const VAR = 'RECORDER_API_KEY';
 
 describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', () => {
-  let api: FakeApi | undefined;
-  let home: ClaudeHome | undefined;
-  let remote: HttpMcpServer | undefined;
-  afterEach(async () => {
-    killAllClaude();
-    await api?.close();
-    await remote?.close();
-    await home?.cleanup();
-    api = home = remote = undefined;
-  });
+  const scratch = claudeScratch();
 
   it(
     'setup --yes, then plain `claude -p` starts both servers with their keys; no file holds them; doctor 0, and 3 once plaintext is back',
@@ -33,11 +25,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', ()
       const stdioValue = testSecret('stdio');
       const httpValue = testSecret('http');
       const service = testService();
-      api = await startFakeApi();
-      remote = await httpMcpServer();
+      const api = scratch.add(await startFakeApi());
+      const remote = scratch.add(await httpMcpServer());
       const url = remote.url;
       let reportFile = '';
-      home = makeClaudeHome(({ outsideDir }) => {
+      const h = scratch.add(makeClaudeHome(({ outsideDir }) => {
         reportFile = path.join(outsideDir, 'recorder.jsonl');
         return {
           mcpServers: {
@@ -45,11 +37,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', ()
             remote: { type: 'http', url, headers: { Authorization: `Bearer ${httpValue}` } },
           },
         };
-      });
-      const h = home;
+      }));
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h.home, NO_COLOR: '1', DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', KEYRING_INJECT_SERVICE: service };
 
-      const setup = await spawnNode([DIST_CLI, 'setup', '--yes'], { env, cwd: h.projectDir, timeoutMs: 60_000 });
+      const setup = await runNode([CLI, 'setup', '--yes'], { env, cwd: h.projectDir, timeoutMs: 60_000 });
       const setupOut = setup.stdout.toString();
       expect(setup.code, setup.stderr + setupOut).toBe(0);
       expect(setupOut).toMatch(/recorder \(user\) +keyring: recorder\.RECORDER_API_KEY +zero-disk/);
@@ -61,20 +52,18 @@ describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', ()
       expect(res.timedOut, res.stderr).toBe(false);
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
-      const reports = readRecorderReports(reportFile);
-      expect(reports.length).toBeGreaterThanOrEqual(1);
-      for (const r of reports) expect(r.vars[VAR]).toBe(sha256Hex(stdioValue));
+      expectEveryStartSaw(reportFile, VAR, stdioValue);
       expect(remote.authSeen).toContain(sha256Hex(`Bearer ${httpValue}`));
 
       for (const v of [stdioValue, httpValue]) {
-        expect(findInTree(h.home, v)).toEqual([]);
+        expect(filesContaining(v, [h.home])).toEqual([]);
         expect(api.allReceivedText()).not.toContain(v);
         expect(res.stdout + res.stderr + setupOut + setup.stderr).not.toContain(v);
       }
-      const doctor = await spawnNode([DIST_CLI, 'doctor'], { env, cwd: h.projectDir });
+      const doctor = await runNode([CLI, 'doctor'], { env, cwd: h.projectDir });
       expect(doctor.code, doctor.stdout.toString()).toBe(0);
 
-      const again = await spawnNode([DIST_CLI, 'setup', '--yes'], { env, cwd: h.projectDir, timeoutMs: 60_000 });
+      const again = await runNode([CLI, 'setup', '--yes'], { env, cwd: h.projectDir, timeoutMs: 60_000 });
       expect(again.code).toBe(0);
       expect(again.stdout.toString()).toContain('All is well: nothing to change.');
 
@@ -84,7 +73,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('setup with the real Claude Code client', ()
       const pasted = testSecret('pasted');
       servers.recorder = { ...servers.recorder, env: { ...servers.recorder?.env, PASTED_API_KEY: pasted } };
       h.writeConfig(config);
-      const bad = await spawnNode([DIST_CLI, 'doctor'], { env, cwd: h.projectDir });
+      const bad = await runNode([CLI, 'doctor'], { env, cwd: h.projectDir });
       expect(bad.code).toBe(3);
       expect(bad.stdout.toString()).toMatch(/recorder \(user\): .*PASTED_API_KEY/s);
       expect(bad.stdout.toString() + bad.stderr).not.toContain(pasted);

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeApi, type FakeApi } from '../helpers/claude/fake-api.js';
-import { CLAUDE_BIN, findInTree, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, type ClaudeHome } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, type ClaudeHome, expectEveryStartSaw } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { CLI } from '../helpers/spawn-cli.js';
@@ -118,9 +119,7 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('team secret
     await waitReports(1);
     await quitClaude();
     expect(await exitCode(first)).toBe(0);
-    const reports1 = readRecorderReports(report);
-    expect(reports1.length).toBeGreaterThanOrEqual(1);
-    for (const r of reports1) expect(r.vars.DATABASE_URL).toBe(sha256Hex(value));
+    const reports1 = expectEveryStartSaw(report, 'DATABASE_URL', value);
 
     // Second start: nothing asked.
     const asked = (screen().match(/input hidden\):/g) ?? []).length;
@@ -143,7 +142,7 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('team secret
 
     expect(fs.readFileSync(path.join(h.projectDir, '.mcp.json'), 'utf8')).toBe(mcpJson);
     expect(screen()).not.toContain(value.slice(0, 12));
-    expect(findInTree(h.root, value)).toEqual([]);
+    expect(filesContaining(value, [h.root])).toEqual([]);
     expect(api.allReceivedText()).not.toContain(value);
   }, 240_000);
 });

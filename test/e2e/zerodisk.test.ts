@@ -6,52 +6,38 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { httpMcpServer } from '../helpers/claude/http-mcp-server.js';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
 import {
   ENV_RECORDER_PATH,
   killAllClaude,
-  listFilesRecursive,
   makeClaudeHome,
   readRecorderReports,
   recorderServer,
   runClaude,
   sha256Hex,
-  findInTree,
   type ClaudeHome,
+  expectEveryStartSaw,
 } from '../helpers/claude/home.js';
+import { fileHolds, filesContaining, filesUnder } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { spawnNode, zerodiskCli } from '../unit/zerodisk-helpers.js';
+import { CLI, runNode } from '../helpers/spawn-cli.js';
 
 const VAR = 'KI_ZD_TOKEN';
 const TEST_TIMEOUT_MS = 90_000;
 
-let CLI = '';
-beforeAll(async () => {
-  CLI = await zerodiskCli();
-}, 60_000);
-
 /** Reads every regular file under `dir` every `everyMs` until stopped; records files holding `value`. */
 function watchTree(dir: string, value: string, everyMs = 20) {
-  const needles = [Buffer.from(value), Buffer.from(JSON.stringify(value).slice(1, -1))];
   const hits = new Set<string>();
   let polls = 0;
   let filesSeen = 0;
   const poll = () => {
     polls++;
-    const files = listFilesRecursive(dir);
+    const files = filesUnder(dir);
     filesSeen = Math.max(filesSeen, files.length);
-    for (const f of files) {
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(f);
-      } catch {
-        continue; // removed meanwhile (temp files)
-      }
-      if (needles.some((n) => bytes.includes(n))) hits.add(f);
-    }
+    for (const f of files) if (fileHolds(f, value)) hits.add(f);
   };
   poll();
   const timer = setInterval(poll, everyMs);
@@ -121,7 +107,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       const env = cliEnv(h, service);
       const watcher = watchTree(h.home, value);
 
-      const add = await spawnNode([CLI, 'add', 'rec', '--server', 'recorder', '--env', VAR, '--mode', 'wrap', '--stdin'], { env, input: `${value}\n` });
+      const add = await runNode([CLI, 'add', 'rec', '--server', 'recorder', '--env', VAR, '--mode', 'wrap', '--stdin'], { env, input: `${value}\n` });
       expect(add.code, add.stderr).toBe(0);
       const entry = (h.readConfig().mcpServers as Record<string, { command: string; args: string[]; env: Record<string, string> }>).recorder;
       expect(entry?.command).toBe(process.execPath);
@@ -137,9 +123,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       expect(res.timedOut, res.stderr).toBe(false);
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);
-      const reports = readRecorderReports(reportFile);
-      expect(reports.length).toBeGreaterThanOrEqual(1);
-      for (const r of reports) expect(r.vars[VAR]).toBe(sha256Hex(value));
+      const reports = expectEveryStartSaw(reportFile, VAR, value);
       // The server really connected: its tool was offered to the model.
       expect(toolNames(api)).toContain('mcp__recorder__echo');
       // The server and its parent (the wrapper) are both gone once the session ended.
@@ -157,7 +141,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
 
       expect(seen.polls).toBeGreaterThan(5);
       expect(seen.hits).toEqual([]);
-      expect(findInTree(h.root, value)).toEqual([]);
+      expect(filesContaining(value, [h.root])).toEqual([]);
       expect(api.allReceivedText()).not.toContain(value);
       expect(res.stdout + res.stderr + add.stdout.toString() + add.stderr).not.toContain(value);
       console.log(`[zerodisk e2e] session ${res.durationMs} ms; watcher read up to ${seen.filesSeen} files ${seen.polls} times; hits: ${seen.hits.length}`);
@@ -176,7 +160,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       });
       const h = home;
       const env = cliEnv(h, testService());
-      const add = await spawnNode([CLI, 'add', 'rec', '--server', 'recorder', '--env', VAR, '--mode', 'wrap', '--stdin'], { env, input: testSecret() });
+      const add = await runNode([CLI, 'add', 'rec', '--server', 'recorder', '--env', VAR, '--mode', 'wrap', '--stdin'], { env, input: testSecret() });
       expect(add.code, add.stderr).toBe(0);
       // The client looks in another keyring service: the key is missing there.
       const res = await runClaude(h, ['-p', 'hello'], { api, env: { DBUS_SESSION_BUS_ADDRESS: env.DBUS_SESSION_BUS_ADDRESS, KEYRING_INJECT_SERVICE: testService() }, timeoutMs: 60_000 });
@@ -202,7 +186,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       const h = home;
       const env = cliEnv(h, service);
       const mcpJson = fs.readFileSync(path.join(h.projectDir, '.mcp.json'), 'utf8');
-      const add = await spawnNode([CLI, 'add', 'pr', '--server', 'projrec', '--env', VAR, '--scope', 'local', '--mode', 'wrap', '--stdin'], { env, cwd: h.projectDir, input: value });
+      const add = await runNode([CLI, 'add', 'pr', '--server', 'projrec', '--env', VAR, '--scope', 'local', '--mode', 'wrap', '--stdin'], { env, cwd: h.projectDir, input: value });
       expect(add.code, add.stderr).toBe(0);
       expect(add.stdout.toString()).toContain('wrapped: projrec (local:');
       const local = (h.readConfig().projects as Record<string, { mcpServers: Record<string, { args: string[] }> }>)[h.projectDir]?.mcpServers?.projrec;
@@ -212,15 +196,13 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       const res = await runClaude(h, ['-p', 'hello'], { api, env: { DBUS_SESSION_BUS_ADDRESS: env.DBUS_SESSION_BUS_ADDRESS, KEYRING_INJECT_SERVICE: service }, timeoutMs: 60_000 });
       const seen = watcher.stop();
       expect(res.code, res.stderr).toBe(0);
-      const reports = readRecorderReports(reportFile);
-      expect(reports.length).toBeGreaterThanOrEqual(1);
       // Every start of the server was the wrapped local copy (the project one never ran).
-      for (const r of reports) expect(r.vars[VAR]).toBe(sha256Hex(value));
+      expectEveryStartSaw(reportFile, VAR, value);
       expect(fs.readFileSync(path.join(h.projectDir, '.mcp.json'), 'utf8')).toBe(mcpJson);
       expect(seen.hits).toEqual([]);
-      expect(findInTree(h.root, value)).toEqual([]);
+      expect(filesContaining(value, [h.root])).toEqual([]);
 
-      const un = await spawnNode([CLI, 'unwrap', 'projrec', '--scope', 'local'], { env, cwd: h.projectDir });
+      const un = await runNode([CLI, 'unwrap', 'projrec', '--scope', 'local'], { env, cwd: h.projectDir });
       expect(un.code, un.stderr).toBe(0);
       expect((h.readConfig().projects as Record<string, { mcpServers: Record<string, unknown> }>)[h.projectDir]?.mcpServers?.projrec).toBeUndefined();
     },
@@ -239,7 +221,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       home = makeClaudeHome({ mcpServers: { remote: { type: 'http', url } } });
       const h = home;
       const env = cliEnv(h, service);
-      const add = await spawnNode([CLI, 'add', 'remote-key', '--server', 'remote', '--header', 'Authorization: Bearer {value}', '--stdin'], { env, input: value });
+      const add = await runNode([CLI, 'add', 'remote-key', '--server', 'remote', '--header', 'Authorization: Bearer {value}', '--stdin'], { env, input: value });
       expect(add.code, add.stderr).toBe(0);
       const watcher = watchTree(h.home, value);
       const res = await runClaude(h, ['-p', 'hello'], { api, env: { DBUS_SESSION_BUS_ADDRESS: env.DBUS_SESSION_BUS_ADDRESS, KEYRING_INJECT_SERVICE: service }, timeoutMs: 60_000 });
@@ -249,7 +231,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk mode with the real Claude Code cl
       expect(authSeen).toContain(sha256Hex(`Bearer ${value}`));
       expect(toolNames(api)).toContain('mcp__remote__ping_http');
       expect(seen.hits).toEqual([]);
-      expect(findInTree(h.root, value)).toEqual([]);
+      expect(filesContaining(value, [h.root])).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
@@ -270,7 +252,7 @@ describe('MCP traffic passes through the wrapper unchanged', () => {
       ];
       const input = `${requests.map((r) => JSON.stringify(r)).join('\n')}\n`;
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1', KI_TEST_REPORT_FILE: path.join(dir, 'r.jsonl'), KI_TEST_WATCH_VARS: VAR };
-      const direct = await spawnNode([ENV_RECORDER_PATH], { env, input });
+      const direct = await runNode([ENV_RECORDER_PATH], { env, input });
       const wrapped = await new Promise<{ code: number | null; stdout: Buffer }>((resolve) => {
         const p = spawn(process.execPath, [CLI, 'exec', '--server', 'recorder', '--', process.execPath, ENV_RECORDER_PATH], { env, cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
         const out: Buffer[] = [];

@@ -1,5 +1,5 @@
-// A CliContext for calling one command's run() directly (without main()), with a memory
-// keyring and output captured synchronously.
+// The one fake CliContext: a memory keyring, output captured synchronously, a clock that moves
+// one second a call. For calling one command's run() directly; in-process.ts runs main() on it.
 import { Readable, Writable } from 'node:stream';
 import type { CliContext } from '../../src/cli/context.js';
 import { claudePaths } from '../../src/core/paths.js';
@@ -21,10 +21,15 @@ function sink(onChunk: (text: string) => void): Writable {
   });
 }
 
-export function makeContext(env: Record<string, string>, cwd: string, stdinText?: string, backend = new MemoryBackend()): TestContext {
+/** A fixed start (2026-01-02T03:04:05Z) that moves one second at each call. */
+export function testClock(): () => Date {
+  let clock = Date.parse('2026-01-02T03:04:05.000Z');
+  return () => new Date((clock += 1000));
+}
+
+export function makeContext(env: Record<string, string>, cwd: string, stdinText?: string, backend = new MemoryBackend(), now = testClock()): TestContext {
   let out = '';
   let err = '';
-  let clock = Date.parse('2026-01-02T03:04:05.000Z');
   const ctx: CliContext = {
     env,
     cwd,
@@ -33,7 +38,7 @@ export function makeContext(env: Record<string, string>, cwd: string, stdinText?
     stderr: sink((t) => (err += t)),
     paths: claudePaths(env),
     backend: () => backend,
-    now: () => new Date((clock += 1000)),
+    now,
   };
   return { ctx, stdout: () => out, stderr: () => err, backend };
 }

@@ -2,7 +2,6 @@
 // Each is a small node script on PATH that logs the argv, environment and stdin it received to
 // a file whose path is baked into the script (so the log does not depend on the environment we
 // pass), and answers from a table keyed by the exact argv: anything else exits 3.
-import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -62,8 +61,3 @@ if (a.sleepMs) setTimeout(answer, a.sleepMs); else answer();
 
 /** Key of the answer table: the exact argv. */
 export const argvKey = (...args: string[]): string => JSON.stringify(args);
-
-/** The bundle users run, dist/cli.js (built from the current src/ by test/global-setup.ts). */
-export async function sourcesCli(): Promise<string> {
-  return fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-}

@@ -8,29 +8,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withFileLock } from '../../src/core/file-lock.js';
+import { type Bundle, bundleChild } from '../helpers/children/bundle.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HOLDER = fileURLToPath(new URL('../helpers/fake-claude/lock-holder.mjs', import.meta.url));
-let bundleDir: string;
+let bundle: Bundle;
 let driver: string;
 
 beforeAll(async () => {
-  const { build } = await import('esbuild');
-  bundleDir = mkdtempSync(join(tmpdir(), 'ki-lock-driver-'));
-  driver = join(bundleDir, 'driver.mjs');
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: [fileURLToPath(new URL('../helpers/children/lock-driver.ts', import.meta.url))],
-    outfile: driver,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: "import { createRequire as __kiCreateRequire } from 'node:module'; const require = __kiCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  bundle = await bundleChild('lock-driver.ts');
+  driver = bundle.file;
 });
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+afterAll(() => bundle.remove());
 
 let dir: string;
 let file: string;

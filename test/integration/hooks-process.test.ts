@@ -1,74 +1,31 @@
 // The hook commands as real processes under a stand-in Claude Code process (hooks run as
 // `/bin/sh -c CMD`, children of the client): registration by process, the watchdog after a
 // SIGKILL, and bad stdin.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { CLI, runCli } from '../helpers/spawn-cli.js';
+import { CLI, runCli, shellQuote as q } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-
-const FAKE = fileURLToPath(new URL('../helpers/fake-claude.mjs', import.meta.url));
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const HOOK = (event: string) => `${q(process.execPath)} ${q(CLI)} hook ${event}`;
-
-interface HookResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
-class FakeClaude {
-  readonly child: ChildProcessWithoutNullStreams;
-  private readonly results: HookResult[] = [];
-  private waiters: ((r: HookResult) => void)[] = [];
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [FAKE], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    createInterface({ input: this.child.stdout }).on('line', (l) => {
-      const r = JSON.parse(l) as HookResult;
-      const w = this.waiters.shift();
-      if (w) w(r);
-      else this.results.push(r);
-    });
-  }
-  run(event: string, input: unknown): Promise<HookResult> {
-    this.child.stdin.write(`${JSON.stringify({ cmd: HOOK(event), input })}\n`);
-    const ready = this.results.shift();
-    return ready ? Promise.resolve(ready) : new Promise((r) => this.waiters.push(r));
-  }
-  kill() {
-    this.child.kill('SIGKILL');
-  }
-}
-
-/** Watchdogs of this test's HOME (other test files run their own at the same time). */
-function watchdogs(home: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-        const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
-        return cmd.includes(CLI) && cmd.includes('watchdog') && env.includes(`HOME=${home}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+import { type HookResult, StandIn } from '../helpers/fake-claude/hooks.js';
+import { watchdogsFor } from '../helpers/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One hook run under the stand-in, which stays alive throughout these tests. */
+async function hook(c: StandIn, event: 'session-start' | 'session-end', input: unknown): Promise<HookResult> {
+  const r = await c.run(event, input);
+  if (r === undefined) throw new Error('the Claude Code stand-in died');
+  return r;
+}
 
 describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => {
   let t: TempHome;
   let config: string;
   let secret: string;
-  const fakes: FakeClaude[] = [];
+  const fakes: StandIn[] = [];
   const original = `${JSON.stringify({ mcpServers: { gh: { type: 'stdio', command: 'gh-mcp' } } }, null, 2)}\n`;
 
   beforeEach(async () => {
@@ -84,22 +41,22 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     t.cleanup();
   });
   const fake = () => {
-    const f = new FakeClaude(t.env);
+    const f = new StandIn(t.env);
     fakes.push(f);
     return f;
   };
 
   it('start injects and says so without any value; end strips back to the original bytes', async () => {
     const c = fake();
-    const start = await c.run('session-start', { session_id: 'sess-1', hook_event_name: 'SessionStart', source: 'startup' });
+    const start = await hook(c, 'session-start', { session_id: 'sess-1', hook_event_name: 'SessionStart', source: 'startup' });
     expect(start.code).toBe(0);
     expect(JSON.parse(start.out).systemMessage).toMatch(/put 1 key\(s\) into .*reconnect/);
     expect(start.out + start.err).not.toContain(secret);
     expect(JSON.parse(readFileSync(config, 'utf8')).mcpServers.gh.env.GITHUB_TOKEN).toBe(secret);
-    const clear = await c.run('session-end', { session_id: 'sess-1', hook_event_name: 'SessionEnd', reason: 'clear' });
+    const clear = await hook(c, 'session-end', { session_id: 'sess-1', hook_event_name: 'SessionEnd', reason: 'clear' });
     expect(clear.code).toBe(0);
     expect(readFileSync(config, 'utf8')).toContain(secret); // /clear: same process goes on
-    const end = await c.run('session-end', { session_id: 'sess-1', hook_event_name: 'SessionEnd', reason: 'other' });
+    const end = await hook(c, 'session-end', { session_id: 'sess-1', hook_event_name: 'SessionEnd', reason: 'other' });
     expect(end.code).toBe(0);
     expect(readFileSync(config, 'utf8')).toBe(original);
     expect(filesContaining(secret, [t.home])).toEqual([]);
@@ -107,10 +64,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
 
   it('a SIGKILLed client: the watchdog strips within ~2 s and then exits', async () => {
     const c = fake();
-    await c.run('session-start', { session_id: 'sess-k', hook_event_name: 'SessionStart', source: 'startup' });
+    await hook(c, 'session-start', { session_id: 'sess-k', hook_event_name: 'SessionStart', source: 'startup' });
     expect(readFileSync(config, 'utf8')).toContain(secret);
     await sleep(200);
-    expect(watchdogs(t.home).length).toBeGreaterThan(0);
+    expect(watchdogsFor(t.home).length).toBeGreaterThan(0);
     const t0 = performance.now();
     c.kill();
     while (readFileSync(config, 'utf8').includes(secret) && performance.now() - t0 < 5000) await sleep(50);
@@ -119,8 +76,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     expect(ms).toBeLessThan(2500);
     expect(readFileSync(config, 'utf8')).toBe(original);
     // It re-checks for 3 s after the strip (a racing writer could bring a value back), then exits.
-    for (let i = 0; i < 120 && watchdogs(t.home).length > 0; i++) await sleep(50);
-    expect(watchdogs(t.home)).toEqual([]);
+    for (let i = 0; i < 120 && watchdogsFor(t.home).length > 0; i++) await sleep(50);
+    expect(watchdogsFor(t.home)).toEqual([]);
     expect(filesContaining(secret, [t.home])).toEqual([]);
   });
 
@@ -139,11 +96,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
        process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(spyDir)} + '/' + process.pid + '.json', JSON.stringify({ argv: process.argv.slice(2), loaded: [...seen] })));`,
     );
     const env = { ...t.env, NODE_OPTIONS: `--require ${spy}` };
-    const c = new FakeClaude(env);
+    const c = new StandIn(env);
     fakes.push(c);
-    expect((await c.run('session-start', { session_id: 'sess-b', hook_event_name: 'SessionStart', source: 'startup' })).code).toBe(0);
+    expect((await hook(c, 'session-start', { session_id: 'sess-b', hook_event_name: 'SessionStart', source: 'startup' })).code).toBe(0);
     expect(readFileSync(config, 'utf8')).toContain(secret);
-    expect((await c.run('session-end', { session_id: 'sess-b', hook_event_name: 'SessionEnd', reason: 'other' })).code).toBe(0);
+    expect((await hook(c, 'session-end', { session_id: 'sess-b', hook_event_name: 'SessionEnd', reason: 'other' })).code).toBe(0);
     expect(readFileSync(config, 'utf8')).toBe(original);
     const guard = await runCli(['guard', 'pre-tool-use'], { env, input: JSON.stringify({ session_id: 'sess-b', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } }) });
     expect(guard.code).toBe(0);
@@ -178,7 +135,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
   it('garbage, empty and oversized stdin: one clear line, exit 1, nothing written', async () => {
     const c = fake();
     for (const input of ['not json at all', '', '{"hook_event_name":"SessionStart"}', `{"session_id":"x","pad":"${'a'.repeat(300_000)}"}`, '[1,2,3]']) {
-      const r = await c.run('session-start', input);
+      const r = await hook(c, 'session-start', input);
       expect(r.code).toBe(1);
       expect(r.out).toBe('');
       expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -190,7 +147,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
 
   it('status and cleanup report leftovers by name and remove them', async () => {
     const c = fake();
-    await c.run('session-start', { session_id: 'sess-c', hook_event_name: 'SessionStart', source: 'startup' });
+    await hook(c, 'session-start', { session_id: 'sess-c', hook_event_name: 'SessionStart', source: 'startup' });
     const status = await runCli(['status', '--json'], { env: t.env });
     const s = JSON.parse(status.stdout);
     expect(s.sessions).toEqual([{ pid: c.child.pid, sessionId: 'sess-c', alive: true, launcher: false }]);

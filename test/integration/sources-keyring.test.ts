@@ -15,7 +15,7 @@ import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { sourcesCli } from '../helpers/vendor-stub.js';
+import { CLI } from '../helpers/spawn-cli.js';
 
 const service = testService();
 const NOW = new Date('2026-01-02T03:04:05.000Z');
@@ -104,14 +104,13 @@ describe.skipIf(!HAVE_SECRET_SERVICE)('keyring source (real Secret Service)', ()
   });
 
   it('CLI: add --project stores the keyring value under --id, the file only the reference; run resolves keyring, project and env-file keys', async () => {
-    const cliJs = await sourcesCli();
     const proj = join(t.home, 'proj');
     mkdirSync(join(proj, '.git'), { recursive: true });
     writeFileSync(join(proj, '.env'), 'DB_URL=postgres://db.invalid/app\n');
     const v = testSecret('proj');
     const outputs: string[] = [];
     const call = (args: string[], input = '', cwd = t.home) => {
-      const r = spawnSync(process.execPath, [cliJs, ...args], { env: { ...t.env, OUT: join(t.home, 'out.json') }, cwd, input, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...t.env, OUT: join(t.home, 'out.json') }, cwd, input, encoding: 'utf8' });
       outputs.push(r.stdout, r.stderr);
       return r;
     };

@@ -17,8 +17,8 @@ import { resolveRequests, sourceContext, sourceFor } from '../../src/sources/res
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
-import { runCommand } from '../unit/zerodisk-run.js';
-import { sourcesCli } from '../helpers/vendor-stub.js';
+import { runCommand } from '../../src/cli/run-command.js';
+import { CLI } from '../helpers/spawn-cli.js';
 
 const HAVE_PASS = spawnSync('pass', ['version'], { stdio: 'ignore' }).status === 0 && spawnSync('gpg', ['--version'], { stdio: 'ignore' }).status === 0;
 if (process.env.CI && !HAVE_PASS) throw new Error("pass/gpg missing in CI: run 'bash scripts/install-system-deps.sh'");
@@ -117,9 +117,9 @@ describe.skipIf(!HAVE_PASS)('pass (real password-store and gpg)', () => {
     rmSync(join(dir, 'out.json'));
     // exec as Claude Code runs it: a process of its own (exec reads the process environment),
     // from the entry 'wrap' leaves (exec serves only the wrapped command).
-    const wrapped = { command: process.execPath, args: [await sourcesCli(), 'exec', '--server', 'github', '--', process.execPath, child] };
+    const wrapped = { command: process.execPath, args: [CLI, 'exec', '--server', 'github', '--', process.execPath, child] };
     writeFileSync(join(home, '.claude.json'), `${JSON.stringify({ mcpServers: { github: { type: 'stdio', ...wrapped } } }, null, 2)}\n`);
-    const e = spawnSync(process.execPath, [await sourcesCli(), 'exec', '--server', 'github', '--', process.execPath, child], { env: { ...env, OUT: join(dir, 'out.json') }, cwd: home, encoding: 'utf8' });
+    const e = spawnSync(process.execPath, [CLI, 'exec', '--server', 'github', '--', process.execPath, child], { env: { ...env, OUT: join(dir, 'out.json') }, cwd: home, encoding: 'utf8' });
     outputs.push(e.stdout, e.stderr);
     expect(e.status, e.stderr).toBe(0);
     expect(e.stdout).toBe('');

@@ -4,17 +4,12 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { spawnNode, zerodiskCli } from '../unit/zerodisk-helpers.js';
-
-let CLI = '';
-beforeAll(async () => {
-  CLI = await zerodiskCli();
-}, 60_000);
+import { CLI, runNode } from '../helpers/spawn-cli.js';
 
 let t: TempHome;
 beforeEach(() => {
@@ -29,7 +24,7 @@ async function wrapAround(server: string, command: string[]): Promise<void> {
   const cfg = JSON.parse(readFileSync(file, 'utf8'));
   cfg.mcpServers[server] = { command: command[0], args: command.slice(1) };
   writeFileSync(file, JSON.stringify(cfg, null, 2));
-  const r = await spawnNode([CLI, 'wrap', server], { env: { ...t.env, KEYRING_INJECT_CLI: CLI } });
+  const r = await runNode([CLI, 'wrap', server], { env: { ...t.env, KEYRING_INJECT_CLI: CLI } });
   expect(r.code, r.stderr).toBe(0);
 }
 
@@ -44,7 +39,7 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
     const cat = script('cat.cjs', `process.stdin.pipe(process.stdout); process.stderr.write(Buffer.from([0, 255, 10]));`);
     const data = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(1 << 20), Buffer.from('\r\n\u0000{"jsonrpc":"2.0"}\n')]);
     await wrapAround('srv', [process.execPath, cat]);
-    const r = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, cat], { env: t.env, input: data });
+    const r = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, cat], { env: t.env, input: data });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.length).toBe(data.length);
     expect(r.stdout.equals(data)).toBe(true);
@@ -55,17 +50,17 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
   it('exit codes are the command\'s; 128+n when a signal ends it; 127 when it cannot start', async () => {
     for (const code of [0, 3, 255]) {
       await wrapAround('srv', [process.execPath, '-e', `process.exit(${code})`]);
-      const r = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.exit(${code})`], { env: t.env });
+      const r = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.exit(${code})`], { env: t.env });
       expect(r.code).toBe(code);
     }
     await wrapAround('srv', [process.execPath, '-e', `process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)`]);
-    const killed = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)`], { env: t.env });
+    const killed = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)`], { env: t.env });
     expect(killed.code).toBe(143);
     await wrapAround('srv', ['/bin/sh', '-c', 'kill -KILL $$']);
-    const segv = await spawnNode([CLI, 'exec', '--server', 'srv', '--', '/bin/sh', '-c', 'kill -KILL $$'], { env: t.env });
+    const segv = await runNode([CLI, 'exec', '--server', 'srv', '--', '/bin/sh', '-c', 'kill -KILL $$'], { env: t.env });
     expect(segv.code).toBe(137);
     await wrapAround('srv', [join(t.home, 'nope')]);
-    const missing = await spawnNode([CLI, 'exec', '--server', 'srv', '--', join(t.home, 'nope')], { env: t.env });
+    const missing = await runNode([CLI, 'exec', '--server', 'srv', '--', join(t.home, 'nope')], { env: t.env });
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('cannot start "nope"');
   });
@@ -101,11 +96,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
 
   it('exec reads the key from the keyring and gives it to the command only through its environment', async () => {
     const v = testSecret();
-    const add = await spawnNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: `${v}\n` });
+    const add = await runNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: `${v}\n` });
     expect(add.code, add.stderr).toBe(0);
     expect(secretToolLookup(t.env.KEYRING_INJECT_SERVICE as string, 'tok')).toBe(v);
     await wrapAround('srv', [process.execPath, hashChild()]);
-    const r = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, hashChild()], { env: t.env });
+    const r = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, hashChild()], { env: t.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe(createHash('sha256').update(v).digest('hex'));
     expect(r.stderr).toBe('');
@@ -115,15 +110,15 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
   it('a missing key or an unreachable keyring: exit 1, one line on stderr, the command never starts', async () => {
     const marker = join(t.home, 'started');
     const child = script('mark.cjs', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`);
-    await spawnNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: 'value-1234' });
+    await runNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: 'value-1234' });
     await wrapAround('srv', [process.execPath, child]);
-    const noBus = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: { ...t.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(t.home, 'no-bus')}` } });
+    const noBus = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: { ...t.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(t.home, 'no-bus')}` } });
     expect(noBus.code).toBe(1);
     expect(noBus.stderr.trim().split('\n')).toHaveLength(1);
     expect(noBus.stdout.length).toBe(0);
     expect(noBus.ms).toBeLessThan(5000);
     await wrapAround('srv', [process.execPath, child]);
-    const other = await spawnNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: { ...t.env, KEYRING_INJECT_SERVICE: testService() } });
+    const other = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: { ...t.env, KEYRING_INJECT_SERVICE: testService() } });
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('key tok is not in the');
     expect(() => readFileSync(marker)).toThrow();
@@ -131,13 +126,13 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
 
   it('headers prints only the JSON object, and run gives every key to any command', async () => {
     const [a, b] = [testSecret('a'), testSecret('b')];
-    await spawnNode([CLI, 'add', 'apikey', '--server', 'api', '--header', 'Authorization: Bearer {value}', '--stdin'], { env: { ...t.env, KEYRING_INJECT_CLI: CLI }, input: a });
-    const h = await spawnNode([CLI, 'headers', 'api'], { env: { ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://x.example/mcp' } });
+    await runNode([CLI, 'add', 'apikey', '--server', 'api', '--header', 'Authorization: Bearer {value}', '--stdin'], { env: { ...t.env, KEYRING_INJECT_CLI: CLI }, input: a });
+    const h = await runNode([CLI, 'headers', 'api'], { env: { ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://x.example/mcp' } });
     expect(h.code, h.stderr).toBe(0);
     expect(h.stderr).toBe('');
     expect(JSON.parse(h.stdout.toString())).toEqual({ Authorization: `Bearer ${a}` });
-    await spawnNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: b });
-    const r = await spawnNode([CLI, 'run', '--', process.execPath, hashChild()], { env: t.env });
+    await runNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: b });
+    const r = await runNode([CLI, 'run', '--', process.execPath, hashChild()], { env: t.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe(createHash('sha256').update(b).digest('hex'));
     const cfg = JSON.parse(readFileSync(join(t.home, '.claude.json'), 'utf8'));
@@ -147,14 +142,14 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
   });
 
   it('start-up overhead of the wrapper: exec (one key from the Secret Service) vs the command alone', async () => {
-    await spawnNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: testSecret() });
+    await runNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: testSecret() });
     const env = { ...t.env };
     delete env.NODE_EXTRA_CA_CERTS;
     const runs = 9;
     const time = async (args: string[]) => {
       const ms: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const r = await spawnNode(args, { env });
+        const r = await runNode(args, { env });
         expect(r.code, r.stderr).toBe(0);
         ms.push(r.ms);
       }

@@ -2,18 +2,13 @@
 // real Secret Service: byte-exact round trips, the lock Claude Code uses, and timings.
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import lockfile from 'proper-lockfile';
 import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { spawnNode, zerodiskCli } from '../unit/zerodisk-helpers.js';
-
-let CLI = '';
-beforeAll(async () => {
-  CLI = await zerodiskCli();
-}, 60_000);
+import { CLI, runNode } from '../helpers/spawn-cli.js';
 
 /** A Claude Code-like config: JSON.stringify(.., null, 2), many projects with long histories. */
 function bigConfig(project: string, mb: number, extra: Record<string, unknown> = {}): string {
@@ -54,18 +49,18 @@ describe.runIf(HAVE_SECRET_SERVICE)('wrap / unwrap / import / doctor, spawned, r
     const text = bigConfig(P, 20);
     writeFileSync(cfg(), text, { mode: 0o600 });
     const v = testSecret();
-    const add = await spawnNode([CLI, 'add', 'gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--mode', 'wrap', '--stdin'], { env: env(), input: v });
+    const add = await runNode([CLI, 'add', 'gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--mode', 'wrap', '--stdin'], { env: env(), input: v });
     expect(add.code, add.stderr).toBe(0);
     expect(secretToolLookup(t.env.KEYRING_INJECT_SERVICE as string, 'gh')).toBe(v);
-    const wrapLocal = await spawnNode([CLI, 'wrap', 'db', '--scope', 'local', '--project', P], { env: env(), cwd: t.home });
+    const wrapLocal = await runNode([CLI, 'wrap', 'db', '--scope', 'local', '--project', P], { env: env(), cwd: t.home });
     // --project of a directory that does not exist resolves to that path itself.
     expect(wrapLocal.code, wrapLocal.stderr).toBe(0);
     const wrapped = readFileSync(cfg(), 'utf8');
     expect(wrapped).toBe(JSON.stringify(JSON.parse(wrapped), null, 2) + '\n'); // Claude Code's own layout
-    const wrapAgain = await spawnNode([CLI, 'wrap', 'github', '--json'], { env: env() });
+    const wrapAgain = await runNode([CLI, 'wrap', 'github', '--json'], { env: env() });
     expect(JSON.parse(wrapAgain.stdout.toString())[0].outcome).toBe('unchanged');
-    const un = await spawnNode([CLI, 'unwrap', 'github'], { env: env() });
-    const unLocal = await spawnNode([CLI, 'unwrap', 'db', '--scope', 'local', '--project', P], { env: env() });
+    const un = await runNode([CLI, 'unwrap', 'github'], { env: env() });
+    const unLocal = await runNode([CLI, 'unwrap', 'db', '--scope', 'local', '--project', P], { env: env() });
     expect(un.code, un.stderr).toBe(0);
     expect(unLocal.code, unLocal.stderr).toBe(0);
     expect(readFileSync(cfg(), 'utf8') === text).toBe(true);
@@ -79,7 +74,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('wrap / unwrap / import / doctor, spawned, r
     writeFileSync(cfg(), bigConfig(P, 0));
     const release = await lockfile.lock(cfg(), { realpath: false, lockfilePath: `${cfg()}.lock` });
     const started = Date.now();
-    const pending = spawnNode([CLI, 'wrap', 'github'], { env: env() });
+    const pending = runNode([CLI, 'wrap', 'github'], { env: env() });
     await new Promise((r) => setTimeout(r, 300));
     expect(JSON.parse(readFileSync(cfg(), 'utf8')).mcpServers.github.command).toBe('npx');
     await release();
@@ -95,15 +90,15 @@ describe.runIf(HAVE_SECRET_SERVICE)('wrap / unwrap / import / doctor, spawned, r
     writeFileSync(cfg(), text);
     mkdirSync(join(t.home, '.claude', 'backups'), { recursive: true });
     writeFileSync(join(t.home, '.claude', 'backups', '.claude.json.backup.1'), text);
-    const before = await spawnNode([CLI, 'doctor', '--json'], { env: env() });
+    const before = await runNode([CLI, 'doctor', '--json'], { env: env() });
     const rep0 = JSON.parse(before.stdout.toString());
     expect(rep0.servers.find((s: { server: string }) => s.server === 'github').mode).toBe('plaintext');
     expect(rep0.copies).toHaveLength(1);
-    const imp = await spawnNode([CLI, 'import', '--mode', 'wrap'], { env: env() });
+    const imp = await runNode([CLI, 'import', '--mode', 'wrap'], { env: env() });
     expect(imp.code, imp.stderr).toBe(0);
     expect(imp.stdout.toString()).toContain('env GITHUB_TOKEN: moved to key github.GITHUB_TOKEN');
     expect(secretToolLookup(t.env.KEYRING_INJECT_SERVICE as string, 'github.GITHUB_TOKEN')).toBe(v);
-    const after = await spawnNode([CLI, 'doctor', '--values', '--json'], { env: env() });
+    const after = await runNode([CLI, 'doctor', '--values', '--json'], { env: env() });
     const rep = JSON.parse(after.stdout.toString());
     expect(rep.servers.find((s: { server: string }) => s.server === 'github')).toMatchObject({ mode: 'wrapped', keys: ['github.GITHUB_TOKEN'], problems: [] });
     expect(rep.copies).toEqual([]);

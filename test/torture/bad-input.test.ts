@@ -10,7 +10,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { CLI, cli, killStarted, endInput, exists, leakingFiles, leftovers, Outputs, q, quiesce, retireWatchdogs, ROOT, StandIn, startInput, type HookResult } from '../helpers/torture.js';
+import { endInput, StandIn, startInput, type HookResult } from '../helpers/fake-claude/hooks.js';
+import { leakingFiles, Outputs } from '../helpers/leak.js';
+import { killStarted } from '../helpers/processes.js';
+import { CLI, shellQuote as q } from '../helpers/spawn-cli.js';
+import { cli, exists, leftovers, quiesce, retireWatchdogs, ROOT } from '../helpers/torture.js';
 
 const AS_NOBODY = fileURLToPath(new URL('../helpers/children/as-nobody.mjs', import.meta.url));
 const ORIGINAL = `${JSON.stringify({ numStartups: 4, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] } } }, null, 2)}\n`;

@@ -12,7 +12,10 @@ import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
-import { cli, killStarted, endInput, hooksFor, killAll, leakingFiles, Outputs, procState, quiesce, randInt, retireWatchdogs, size, sleep, StandIn, startInput, stats, waitUntil, watchdogsFor, type HookResult } from '../helpers/torture.js';
+import { endInput, StandIn, startInput, type HookResult } from '../helpers/fake-claude/hooks.js';
+import { leakingFiles, Outputs } from '../helpers/leak.js';
+import { killStarted, hooksFor, killAll, procState, watchdogsFor } from '../helpers/processes.js';
+import { cli, quiesce, randInt, retireWatchdogs, size, sleep, stats, waitUntil } from '../helpers/torture.js';
 
 interface HookTally {
   runs: number;

@@ -10,35 +10,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import {
-  bundleDriver,
-  removeDriver,
-  cli,
-  CLI,
-  endInput,
-  hooksFor,
-  killStarted,
-  HOOK,
-  STANDIN,
-  leakingFiles,
-  leftovers,
-  Outputs,
-  procStartOf,
-  quiesce,
-  randInt,
-  retireWatchdogs,
-  runDriver,
-  size,
-  sleep,
-  sleeper,
-  StandIn,
-  startInput,
-  stats,
-  waitUntil,
-  watchdogsFor,
-  type DriverJob,
-  type Leftovers,
-} from '../helpers/torture.js';
+import { endInput, HOOK, STANDIN, StandIn, startInput } from '../helpers/fake-claude/hooks.js';
+import { leakingFiles, Outputs } from '../helpers/leak.js';
+import { hooksFor, killStarted, procStartOf, sleeper, watchdogsFor } from '../helpers/processes.js';
+import { CLI } from '../helpers/spawn-cli.js';
+import { bundleDriver, removeDriver, cli, leftovers, quiesce, randInt, retireWatchdogs, runDriver, size, sleep, stats, waitUntil, type DriverJob, type Leftovers } from '../helpers/torture.js';
 
 // A realistic config: some of Claude Code's own keys, two user-scope servers (one with an env
 // object of its own), a project with history, pretty-printed as Claude Code writes it.

@@ -11,7 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { cli, killStarted, endInput, leakingFiles, Outputs, procStartOf, quiesce, retireWatchdogs, sleep, sleeper, StandIn, startInput, waitUntil, watchdogsFor } from '../helpers/torture.js';
+import { endInput, StandIn, startInput } from '../helpers/fake-claude/hooks.js';
+import { leakingFiles, Outputs } from '../helpers/leak.js';
+import { killStarted, procStartOf, sleeper, watchdogsFor } from '../helpers/processes.js';
+import { cli, quiesce, retireWatchdogs, sleep, waitUntil } from '../helpers/torture.js';
 
 interface StateFile {
   version: 1;

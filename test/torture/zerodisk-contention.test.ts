@@ -14,7 +14,9 @@ import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
-import { cli, killStarted, leftovers, Outputs, quiesce, size, sleep, stats } from '../helpers/torture.js';
+import { Outputs } from '../helpers/leak.js';
+import { killStarted } from '../helpers/processes.js';
+import { cli, leftovers, quiesce, size, sleep, stats } from '../helpers/torture.js';
 
 const WRITERS = 16;
 

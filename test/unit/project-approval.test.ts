@@ -9,7 +9,7 @@ import { allow } from '../../src/cli/commands/allow.js';
 import { run } from '../../src/cli/commands/run.js';
 import { doctor } from '../../src/cli/commands/doctor.js';
 import { status } from '../../src/cli/commands/status.js';
-import { DIST_CLI } from './zerodisk-helpers.js';
+import { CLI } from '../helpers/spawn-cli.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { approvedProjectFileFor, loadApprovedProjectFile } from '../../src/sources/approval.js';
@@ -19,7 +19,7 @@ import { expectNoLeak, filesUnder } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { argvKey, writeStub } from '../helpers/vendor-stub.js';
-import { runCommand } from './zerodisk-run.js';
+import { runCommand } from '../../src/cli/run-command.js';
 
 let t: TempHome;
 let backend: MemoryBackend;
@@ -50,7 +50,7 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 async function cli(cmd: Command, argv: string[], stdin?: string, cwd = proj) {
-  const env = { ...t.env, OUT: out(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KEYRING_INJECT_CLI: DIST_CLI };
+  const env = { ...t.env, OUT: out(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KEYRING_INJECT_CLI: CLI };
   const c = makeContext(env, cwd, stdin, backend);
   const code = await runCommand(cmd, argv, c.ctx);
   outputs.push(c.stdout(), c.stderr());

@@ -15,7 +15,7 @@ import { hashingChild } from '../helpers/env-child.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { runCommand } from './zerodisk-run.js';
+import { runCommand } from '../../src/cli/run-command.js';
 
 let t: TempHome;
 let backend: MemoryBackend;

@@ -13,8 +13,8 @@ import { makeContext } from '../helpers/context.js';
 import { filesUnder } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { DIST_CLI } from './zerodisk-helpers.js';
-import { runCommand } from './zerodisk-run.js';
+import { CLI } from '../helpers/spawn-cli.js';
+import { runCommand } from '../../src/cli/run-command.js';
 
 let t: TempHome;
 let proj: string;
@@ -37,7 +37,7 @@ afterEach(() => t.cleanup());
 
 async function cli(cmd: Command, argv: string[]) {
   // PATH without doppler; stdin is not a terminal.
-  const c = makeContext({ ...t.env, PATH: '/usr/bin:/bin', KEYRING_INJECT_CLI: DIST_CLI, KEYRING_INJECT_CLAUDE_BIN: claudeBin }, proj, undefined, new MemoryBackend());
+  const c = makeContext({ ...t.env, PATH: '/usr/bin:/bin', KEYRING_INJECT_CLI: CLI, KEYRING_INJECT_CLAUDE_BIN: claudeBin }, proj, undefined, new MemoryBackend());
   const code = await runCommand(cmd, argv, c.ctx);
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }

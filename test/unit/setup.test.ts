@@ -13,7 +13,7 @@ import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { DIST_CLI } from './zerodisk-helpers.js';
+import { CLI } from '../helpers/spawn-cli.js';
 
 const user = (server: string) => ({ server, scope: 'user' as const });
 const facts = (over: Partial<ServerFacts> & { ref: ServerFacts['ref'] }): ServerFacts => ({ http: false, wrapped: false, plaintext: [], keys: [], ...over });
@@ -85,7 +85,7 @@ describe('setup command', () => {
   let gh: string;
   let lin: string;
   beforeEach(() => {
-    t = makeTempHome({ KEYRING_INJECT_CLI: DIST_CLI });
+    t = makeTempHome({ KEYRING_INJECT_CLI: CLI });
     gh = testSecret('gh');
     lin = testSecret('lin');
     writeFileSync(

@@ -20,8 +20,8 @@ import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { DIST_CLI } from './zerodisk-helpers.js';
-import { runCommand } from './zerodisk-run.js';
+import { CLI } from '../helpers/spawn-cli.js';
+import { runCommand } from '../../src/cli/run-command.js';
 
 let t: TempHome;
 let backend: MemoryBackend;
@@ -41,7 +41,7 @@ const CONFIG = {
 
 beforeEach(() => {
   // wrap writes the bundle path into the config; the file only has to exist and be named cli.js.
-  t = makeTempHome({ KEYRING_INJECT_CLI: DIST_CLI });
+  t = makeTempHome({ KEYRING_INJECT_CLI: CLI });
   backend = new MemoryBackend();
   outputs = [];
   writeFileSync(cfgPath(), `${JSON.stringify(CONFIG, null, 2)}\n`);
@@ -78,7 +78,7 @@ describe('add --mode wrap, wrap and unwrap', () => {
     expect(res).toMatchObject({ name: 'gh', stored: true, mode: 'wrap', wrapped: ['github (user)'], targets: [{ server: 'github', env: 'GITHUB_TOKEN', scope: 'user', mode: 'wrap' }] });
     const entry = JSON.parse(readFileSync(cfgPath(), 'utf8')).mcpServers.github;
     expect(entry.command).toBe(process.execPath);
-    expect(entry.args).toEqual([DIST_CLI, 'exec', '--server', 'github', '--', 'npx', '-y', '@modelcontextprotocol/server-github']);
+    expect(entry.args).toEqual([CLI, 'exec', '--server', 'github', '--', 'npx', '-y', '@modelcontextprotocol/server-github']);
     expect(entry.env).toEqual({});
     const reg = await loadRegistry(regPath());
     expect((await resolveValues(reg, backend)).known).toEqual([]);
@@ -171,7 +171,7 @@ describe('headers (http servers)', () => {
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout).toContain('api.headers.Authorization (user)  [headersHelper]');
     const entry = JSON.parse(readFileSync(cfgPath(), 'utf8')).mcpServers.api;
-    expect(entry.headersHelper).toBe(`${process.execPath} ${DIST_CLI} headers api`);
+    expect(entry.headersHelper).toBe(`${process.execPath} ${CLI} headers api`);
     const h = await cli(headers, ['api'], undefined, t.home, apiEnv());
     expect(h.code, h.stderr).toBe(0);
     expect(h.stderr).toBe('');

@@ -14,8 +14,8 @@ import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { DIST_CLI } from './zerodisk-helpers.js';
-import { runCommand } from './zerodisk-run.js';
+import { CLI } from '../helpers/spawn-cli.js';
+import { runCommand } from '../../src/cli/run-command.js';
 
 describe('the "is this a secret" rules', () => {
   it.each([
@@ -63,7 +63,7 @@ async function cli(cmd: Command, argv: string[], env = t.env) {
 }
 
 beforeEach(() => {
-  t = makeTempHome({ KEYRING_INJECT_CLI: DIST_CLI });
+  t = makeTempHome({ KEYRING_INJECT_CLI: CLI });
   backend = new MemoryBackend();
   outputs = [];
 });
@@ -147,7 +147,7 @@ describe('import', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('wrapped: github (user)');
     const cfg = JSON.parse(readFileSync(cfgPath(), 'utf8'));
-    expect(cfg.mcpServers.github.args.slice(0, 4)).toEqual([DIST_CLI, 'exec', '--server', 'github']);
+    expect(cfg.mcpServers.github.args.slice(0, 4)).toEqual([CLI, 'exec', '--server', 'github']);
     expect(cfg.projects[P].mcpServers.db.args).toContain('--project');
     const reg = await loadRegistry(join(t.home, '.claude', 'keyring-inject', 'registry.json'));
     expect(reg.keys['github.GITHUB_PERSONAL_ACCESS_TOKEN']?.targets[0]?.mode).toBe('wrap');

@@ -7,6 +7,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, expect } from 'vitest';
+import { shellQuote } from '../spawn-cli.js';
 
 const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Absolute path of the repository root (where package.json and node_modules live). */
@@ -200,14 +202,17 @@ export function readRecorderReports(reportFile: string): RecorderReport[] {
   return readJsonLines<RecorderReport>(reportFile);
 }
 
+/** The recorder started at least once, and every start saw `value` in variable `name` (by its sha256). */
+export function expectEveryStartSaw(reportFile: string, name: string, value: string): RecorderReport[] {
+  const reports = readRecorderReports(reportFile);
+  expect(reports.length).toBeGreaterThanOrEqual(1);
+  for (const r of reports) expect(r.vars[name]).toBe(sha256Hex(value));
+  return reports;
+}
+
 /** sha256 hex of a utf8 string, as the recorder reports it. */
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-/** Single-quote a string for /bin/sh. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A hook command that appends its stdin JSON (plus a newline) to `file`. */
@@ -343,39 +348,32 @@ export function runClaude(home: ClaudeHome, args: readonly string[], opts: RunCl
   return waitForClaude(spawnClaude(home, args, opts), opts.timeoutMs ?? 60_000);
 }
 
-/** Absolute paths of all regular files under `dir` (dot-files included; symlinks not followed). */
-export function listFilesRecursive(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      throw err;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(p);
-      // symlinks, sockets, fifos, devices: skipped
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+type Releasable = { close(): Promise<void> } | { cleanup(): Promise<void> };
 
-/** Regular files under `dir` whose bytes contain `needle` (utf8 when a string). */
-export function findInTree(dir: string, needle: string | Buffer): string[] {
-  const bytes = typeof needle === 'string' ? Buffer.from(needle, 'utf8') : needle;
-  if (bytes.length === 0) throw new Error('findInTree: empty needle');
-  return listFilesRecursive(dir).filter((f) => {
-    try {
-      return fs.readFileSync(f).includes(bytes);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // removed meanwhile
-      throw err;
-    }
+/**
+ * What a real-client test starts, released after each test even when an assertion failed: every
+ * client (killAllClaude), then each resource given to `add` (fake API, MCP server, ClaudeHome),
+ * newest first, then each scratch dir made by `dir`.
+ */
+export function claudeScratch(): { add<T extends Releasable>(r: T): T; dir(prefix: string): string } {
+  let held: Releasable[] = [];
+  let dirs: string[] = [];
+  afterEach(async () => {
+    killAllClaude();
+    for (const r of held.reverse()) await ('close' in r ? r.close() : r.cleanup());
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    held = [];
+    dirs = [];
   });
+  return {
+    add: (r) => {
+      held.push(r);
+      return r;
+    },
+    dir: (prefix) => {
+      const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+      dirs.push(d);
+      return d;
+    },
+  };
 }

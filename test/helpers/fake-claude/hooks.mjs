@@ -1,9 +1,10 @@
-// A stand-in for the Claude Code process in the torture tests. Like test/helpers/fake-claude.mjs
-// it runs hook commands through `/bin/sh -c` (as Claude Code does) with the hook JSON on stdin and
-// stays alive until killed, but it can also SIGKILL a running hook after a given delay (the
-// hook runs in a process group of its own, so the whole `sh` + `node` tree dies at once, and the
-// detached watchdog it may have started does not), and it can die itself right after spawning a
-// hook (`dieAfterSpawn`), the way a crashed client leaves an orphaned hook behind.
+// The stand-in for the Claude Code process in hook tests (driven by hooks.ts; scripts/bench.mjs
+// uses it too): it runs hook commands through `/bin/sh -c` (as Claude Code does) with the hook
+// JSON on stdin, relays each one's result and stays alive until killed. It can also SIGKILL a
+// running hook after a given delay (the hook runs in a process group of its own, so the whole
+// `sh` + `node` tree dies at once, and the detached watchdog it may have started does not), and
+// it can die itself right after spawning a hook (`dieAfterSpawn`), the way a crashed client
+// leaves an orphaned hook behind.
 // Protocol: JSON lines on stdin {"id", "cmd", "input", "killAfterMs"?, "dieAfterSpawn"?};
 // one JSON line per finished hook on stdout {"id", "code", "signal", "out", "err", "ms", "killed"}.
 import { spawn } from 'node:child_process';
