@@ -14,7 +14,7 @@ import { filesContaining } from '../helpers/leak.js';
 import { execFileSync } from 'node:child_process';
 import { HAVE_SECRET_SERVICE, startPrivateSecretService, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { watchdogsFor } from '../helpers/processes.js';
+import { killAll, watchdogsFor } from '../helpers/processes.js';
 import { runCli, type SpawnResult } from '../helpers/spawn-cli.js';
 
 const VAR = 'KI_GUARD_TOKEN';
@@ -107,13 +107,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
     const e = current;
     current = undefined;
     if (!e) return;
-    for (const pid of watchdogsFor(e.home.home)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killAll(watchdogsFor(e.home.home));
     await e.api.close();
     await e.home.cleanup();
   });

@@ -27,7 +27,7 @@ import {
 import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { watchdogsFor } from '../helpers/processes.js';
+import { killAll, watchdogsFor } from '../helpers/processes.js';
 import { CLI, runCli, type SpawnResult, shellQuote } from '../helpers/spawn-cli.js';
 
 const NODE = process.execPath;
@@ -254,13 +254,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
     if (e) {
       measured.hookMs.push(...hookTimings(e));
       // A watchdog this test started (through our hooks or launcher) must not outlive it.
-      for (const pid of watchdogsFor(e.home.home)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      killAll(watchdogsFor(e.home.home));
       await e.api.close();
       await e.home.cleanup();
     }

@@ -13,6 +13,7 @@ import { resolveValues } from '../../src/engine/engine.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { loadRegistry } from '../../src/registry/store.js';
 import { makeContext } from '../helpers/context.js';
+import { hashingChild } from '../helpers/env-child.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
@@ -45,15 +46,7 @@ async function cli(cmd: Command, argv: string[], stdin?: string, cwd = t.home) {
 }
 
 /** A child that records the sha256 of the named variables. */
-function child(...vars: string[]): string {
-  const f = join(t.home, 'child.cjs');
-  writeFileSync(
-    f,
-    `const h=(v)=>v===undefined?null:require('crypto').createHash('sha256').update(v).digest('hex');
-     require('fs').writeFileSync(process.env.OUT, JSON.stringify(Object.fromEntries(${JSON.stringify(vars)}.map((n)=>[n,h(process.env[n])]))));`,
-  );
-  return f;
-}
+const child = (...vars: string[]): string => hashingChild(t.home, vars);
 const got = () => JSON.parse(readFileSync(join(t.home, 'out.json'), 'utf8')) as Record<string, string | null>;
 
 describe('add --source (user registry)', () => {
