@@ -5,8 +5,8 @@
 // So `editConfig` renames only if the file is still the version it read (checked right before
 // the rename), re-reads and verifies afterwards, and starts over from the new text when either
 // check fails.
-import { existsSync, statSync } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { existsSync, lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
@@ -17,12 +17,14 @@ import { KiError, oneLine } from '../core/errors.js';
 
 export class ConfigFileError extends KiError {}
 
+// Synchronous file calls: the hooks have nothing to do meanwhile, and each asynchronous call
+// costs a thread-pool round trip.
 async function resolveTarget(file: string): Promise<string> {
   try {
-    return await realpath(file);
+    return realpathSync.native(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      const isLink = await lstat(file).then((s) => s.isSymbolicLink()).catch(() => false);
+      const isLink = lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
       if (isLink) throw new ConfigFileError('file-refused', `${file} is a symlink to a file that does not exist: fix or remove the link`);
     }
     throw err;
@@ -87,7 +89,12 @@ export async function writeConfigText(file: string, text: string, secret: boolea
     const repo = gitWorkTreeOf(target);
     if (repo) throw new ConfigFileError('file-refused', `${file} lives in the git work tree ${repo}: a key written there could be committed; move the file out of the repository or use zero-disk mode`);
   }
-  const st = await stat(target).catch(() => undefined);
+  let st: Stats | undefined;
+  try {
+    st = statSync(target);
+  } catch {
+    // not there yet
+  }
   if (st && (st.mode & 0o200) === 0) {
     throw new ConfigFileError('file-refused', `${file} is read-only: keyring-inject will not change it; make it writable (chmod u+w) or use zero-disk mode`);
   }

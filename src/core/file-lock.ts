@@ -19,7 +19,7 @@
 // the lock dir away (never rm: see takeOver). proper-lockfile's own stale handling (rm, then
 // mkdir) is switched off, because two waiters could both judge a lock stale and the second
 // remove the first's new lock.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { identify, isAlive, type ProcessId } from './process-info.js';
@@ -193,7 +193,7 @@ function takeOver(lockDir: string, holderlessMs: number): boolean {
         // already gone
       }
     }
-    for (const f of seen.named ?? []) rmSync(f, { force: true });
+    for (const f of seen.named ?? []) removeFile(f);
     rmSync(grave, { recursive: true, force: true });
     return true;
   } finally {
@@ -234,6 +234,15 @@ function writeHolder(lockDir: string, me: Me): number | undefined {
   return lock;
 }
 
+/** unlink, already gone is fine (rmSync would load its recursive-removal module into every hook). */
+function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** Rename our holder back to a name that says who we are, release, then remove it. */
 async function releaseHolder(lockDir: string, me: Me | undefined, lock: number | undefined, release: () => Promise<void>): Promise<void> {
   let named: string | undefined;
@@ -245,10 +254,10 @@ async function releaseHolder(lockDir: string, me: Me | undefined, lock: number |
       named = undefined;
     }
   } else {
-    rmSync(holderFile(lockDir), { force: true });
+    removeFile(holderFile(lockDir));
   }
   await release().catch(() => undefined);
-  if (named) rmSync(named, { force: true });
+  if (named) removeFile(named);
 }
 
 export async function withFileLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
@@ -258,7 +267,9 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
   let release: (() => Promise<void>) | undefined;
   for (;;) {
     try {
-      release = await lockfile.lock(file, {
+      // Synchronous: mkdir and the mtime probe without thread-pool round trips (the refresh
+      // timer still runs between our calls).
+      const releaseSync = lockfile.lockSync(file, {
         realpath: false,
         lockfilePath: lockDir,
         stale: NEVER_STALE_MS,
@@ -267,6 +278,7 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
         // The lock dir was removed under us (by a stale takeover): what we write is verified anyway.
         onCompromised: () => undefined,
       });
+      release = async () => releaseSync();
       break;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -2,7 +2,8 @@
 // copies) and the temp files a killed writer leaves beside it. Values are recognised by their
 // HMAC records (also in files that no longer parse, next to the variable names we inject); where
 // the caller has the keyring values in memory (cleanup, session start) by value too.
-import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync, type Stats, statSync, unlinkSync } from 'node:fs';
+import { rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
 import type { ClaudePaths } from '../core/paths.js';
@@ -28,9 +29,27 @@ export interface FileFinding {
 /** What a value left in a copy becomes when it cannot be removed cleanly (import writes it too). */
 export const REMOVED_PLACEHOLDER = '[removed by keyring-inject]';
 
+// Synchronous file calls on the hooks' path (session-end scrubs under the config lock): each
+// asynchronous call would cost a thread-pool round trip.
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync.native(file);
+  } catch {
+    return file;
+  }
+}
+
 async function listDir(dir: string): Promise<string[]> {
   try {
-    return await readdir(dir);
+    return readdirSync(dir);
   } catch {
     return [];
   }
@@ -136,7 +155,7 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
   const unreadable: string[] = [];
   const seen: Record<string, string> = {};
   const signature = async (f: string) => {
-    const st = await stat(f).catch(() => undefined);
+    const st = statOrUndefined(f);
     return st ? `${st.size}:${st.mtimeMs}` : undefined;
   };
   for (const file of await configCopies(paths)) {
@@ -148,7 +167,7 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
     }
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch {
       unreadable.push(file);
       continue;
@@ -162,8 +181,8 @@ export async function scrubCopies(paths: ClaudePaths, state: State, known: reado
     if (result.found.length > 0) {
       cleaned.push({ file, found: [...new Set(result.found)] });
       if (!dryRun) {
-        const st = await stat(file);
-        const target = await realpath(file).catch(() => file);
+        const st = statSync(file);
+        const target = realpathOr(file);
         writeFileAtomicSync(target, result.text, { mode: st.mode & 0o7777, ...(process.getuid?.() === 0 ? { owner: { uid: st.uid, gid: st.gid } } : {}) });
       }
     }
@@ -183,7 +202,7 @@ const STALE_MS = 30_000;
  * only files older than 30 s count: a fresh one may be a write in progress.
  */
 export async function orphanTempFiles(paths: ClaudePaths, configLockHeld = false, now: number = Date.now()): Promise<string[]> {
-  const targets = new Set([paths.configFile, await realpath(paths.configFile).catch(() => paths.configFile)]);
+  const targets = new Set([paths.configFile, realpathOr(paths.configFile)]);
   const found: string[] = [];
   for (const target of targets) {
     const dir = dirname(target);
@@ -195,7 +214,7 @@ export async function orphanTempFiles(paths: ClaudePaths, configLockHeld = false
       const claude = /^tmp\.(\d+)\.[0-9a-f]{12}$/.exec(rest);
       if (!ours && !claude) continue;
       const file = join(dir, name);
-      const st = await stat(file).catch(() => undefined);
+      const st = statOrUndefined(file);
       if (!st?.isFile()) continue;
       const old = now - st.mtimeMs > STALE_MS;
       const writerDead = claude ? !isPidRunning(Number(claude[1])) : configLockHeld;
@@ -215,7 +234,13 @@ function isPidRunning(pid: number): boolean {
 }
 
 export async function removeFiles(files: readonly string[]): Promise<void> {
-  for (const f of files) await rm(f, { force: true });
+  for (const f of files) {
+    try {
+      unlinkSync(f);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 /** A lock directory left by a dead holder: proper-lockfile refreshes its mtime while held. */
