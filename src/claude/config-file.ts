@@ -5,15 +5,15 @@
 // So `editConfig` renames only if the file is still the version it read (checked right before
 // the rename), re-reads and verifies afterwards, and starts over from the new text when either
 // check fails.
-import { existsSync, lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
+import { existsSync, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
 import { readTextIfExists } from '../core/secure-file.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { KiError, oneLine } from '../core/errors.js';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ConfigFileError extends KiError {}
 
@@ -122,11 +122,19 @@ async function claudeWritesDone(file: string): Promise<void> {
   const target = await resolveTarget(file).catch(() => file);
   const prefix = `${basename(target)}.tmp.`;
   for (let i = 0; i < 40; i++) {
-    const names = (await readdir(dirname(target)).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+    const names = listDir(dirname(target)).filter((n) => n.startsWith(prefix));
     // A temp file a crashed Claude Code left behind is old: only a fresh one is a write in flight.
-    const ages = await Promise.all(names.map((n) => stat(join(dirname(target), n)).then((st) => Date.now() - st.mtimeMs, () => Infinity)));
+    const ages = names.map((n) => Date.now() - (stampOf(join(dirname(target), n))?.mtimeMs ?? -Infinity));
     if (!ages.some((age) => age < 5000)) return;
     await delay(50);
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

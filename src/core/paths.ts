@@ -1,8 +1,8 @@
 // Resolve Claude Code's files exactly as the client does (see shared claude-code-facts.md),
 // so that a temporary HOME or CLAUDE_CONFIG_DIR redirects everything, tests included.
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { requireLazily } from './lazy-load.js';
 
 export interface ClaudePaths {
   /** `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
@@ -22,7 +22,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 function home(env: Env): string {
   // os.homedir() honours $HOME on POSIX; read it directly so callers can pass a test env.
-  return env.HOME || env.USERPROFILE || homedir();
+  // node:os only when neither is set: every hook resolves these paths.
+  return env.HOME || env.USERPROFILE || (requireLazily('node:os') as typeof import('node:os')).homedir();
 }
 
 export function claudePaths(env: Env = process.env): ClaudePaths {

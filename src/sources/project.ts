@@ -15,8 +15,7 @@
 // nor read a keyring item of the user's registry (project-policy.ts), and on a name clash THE
 // USER REGISTRY WINS (the project's entry is ignored, with a warning): a committed file must not
 // redirect a name the user already relies on to another source or to other variables.
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
@@ -144,16 +143,16 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
 export async function loadProjectFile(where: { root: string; file: string }): Promise<ProjectFile> {
   let bytes: Buffer;
   try {
-    const st = await stat(where.file);
+    const st = statSync(where.file);
     // A file someone else owns (a shared /tmp, another user's directory) does not decide which of
     // your secrets a command gets.
     const uid = process.getuid?.();
     if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new KiError('project-refused', `the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
     // Approvals are keyed by the file's real path: a file (or .claude dir) linked to a file
     // approved in another project would borrow that approval for this project's servers.
-    const real = await realpath(where.file);
-    if (real !== join(await realpath(where.root), PROJECT_FILE)) throw new KiError('project-refused', `the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
-    bytes = await readFile(where.file);
+    const real = realpathSync.native(where.file);
+    if (real !== join(realpathSync.native(where.root), PROJECT_FILE)) throw new KiError('project-refused', `the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
+    bytes = readFileSync(where.file);
   } catch (err) {
     if (err instanceof KiError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...where, entries: new Map() };
@@ -209,6 +208,6 @@ function serialize(entries: Map<string, ProjectEntry>): string {
 
 /** Write the file with `entries` (atomically; an existing file keeps its mode). Holds references only. */
 export async function writeProjectFile(project: ProjectFile): Promise<void> {
-  await mkdir(dirname(project.file), { recursive: true });
+  mkdirSync(dirname(project.file), { recursive: true });
   await (await writeFileAtomicLazily())(project.file, serialize(project.entries));
 }

@@ -7,8 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 
-/** Called after each real readFile of a path: lets the test change the file right after a read. */
+/** Called after each real readFile(Sync) of a path: lets the test change the file right after a read. */
 const afterRead: { fn?: (path: string) => void } = {};
+
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const readFileSync = ((...args: Parameters<typeof real.readFileSync>) => {
+    const out = real.readFileSync(...args);
+    afterRead.fn?.(String(args[0]));
+    return out;
+  }) as typeof real.readFileSync;
+  return { ...real, default: { ...real, readFileSync }, readFileSync };
+});
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
