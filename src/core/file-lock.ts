@@ -19,7 +19,7 @@
 // the lock dir away (never rm: see takeOver). proper-lockfile's own stale handling (rm, then
 // mkdir) is switched off, because two waiters could both judge a lock stale and the second
 // remove the first's new lock.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { identify, isAlive, type ProcessId } from './process-info.js';
@@ -260,6 +260,12 @@ async function releaseHolder(lockDir: string, me: Me | undefined, lock: number |
   if (named) removeFile(named);
 }
 
+/**
+ * The calls proper-lockfile's sync API makes (it copies the fs object it is given: a copy of
+ * the whole node:fs would load fs/promises and its streams through their getters).
+ */
+const LOCK_FS = { mkdirSync, realpathSync, statSync, rmdirSync, utimesSync };
+
 export async function withFileLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
   const lockDir = `${file}.lock`;
   const deadline = Date.now() + opts.waitMs;
@@ -277,6 +283,7 @@ export async function withFileLock<T>(file: string, opts: LockOptions, fn: () =>
         retries: 0,
         // The lock dir was removed under us (by a stale takeover): what we write is verified anyway.
         onCompromised: () => undefined,
+        fs: LOCK_FS,
       });
       release = async () => releaseSync();
       break;
