@@ -3,7 +3,8 @@
 // code that goes with it, and, when it wraps a lower error, that error as the standard `cause`.
 // Messages are built from names and paths only: never from a secret value or file content.
 // A `cause` may quote both (V8's JSON.parse messages quote the text), so it is never printed:
-// printers use `message` only, and a KiError hides its cause from util.inspect (below).
+// printers use `message` only, the entry points report an escaped error the same way, and a
+// KiError hides its cause from util.inspect (below).
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
@@ -68,22 +69,18 @@ export class KiError extends Error {
   readonly exitCode: number;
   /** Lines shown after the one-line message (what a refused project file would do...): names only, never a value. */
   readonly details?: readonly string[];
-  constructor(code: ErrorCode, message: string, options?: KiErrorOptions);
-  /** @deprecated Transitional, for the sites not converted yet (settings-file.ts, src/zerodisk): give a code. */
-  constructor(message: string, exitCode?: number);
-  constructor(first: string, second?: string | number, third: KiErrorOptions = {}) {
-    const legacy = typeof second !== 'string';
-    const options: KiErrorOptions = legacy ? (second === undefined ? {} : { exitCode: second }) : third;
-    super(legacy ? first : second, 'cause' in options ? { cause: options.cause } : undefined);
+  constructor(code: ErrorCode, message: string, options: KiErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'KiError';
-    this.code = legacy ? (second === EXIT_USAGE ? 'usage' : 'file-io') : (first as ErrorCode);
-    this.exitCode = options.exitCode ?? ERROR_CODES[this.code];
+    this.code = code;
+    this.exitCode = options.exitCode ?? ERROR_CODES[code];
     if (options.details) this.details = options.details;
   }
 
   /**
-   * What util.inspect (console.log, Node's report of an uncaught error) shows: the stack, the
-   * code, and only the kind of the cause, never its message or content.
+   * What util.inspect (console.log) shows: the stack, the code, and only the kind of the cause,
+   * never its message. (Node's report of an uncaught error ignores this: the entry points catch
+   * those, see cli/run-command.ts.)
    */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     const cause = this.cause === undefined ? '' : ` (cause: ${causeKind(this.cause)})`;

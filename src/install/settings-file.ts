@@ -9,7 +9,7 @@ import { SettingsFormatError } from './settings-hooks.js';
 /** settings.json as text, or undefined when it does not exist. */
 export function readSettingsText(file: string): Promise<string | undefined> {
   return readTextIfExists(file).catch((err: unknown) => {
-    throw new KiError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
+    throw new KiError('file-io', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`, { cause: err });
   });
 }
 
@@ -24,15 +24,15 @@ export async function writeSettingsText(file: string, text: string): Promise<voi
     target = await realpath(file);
     mode = (await stat(target)).mode & 0o7777;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new KiError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new KiError('file-io', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
     const link = await lstat(file).catch(() => undefined);
-    if (link?.isSymbolicLink()) throw new KiError(`${file} is a symbolic link to a missing file: fix or remove the link and retry`);
+    if (link?.isSymbolicLink()) throw new KiError('file-refused', `${file} is a symbolic link to a missing file: fix or remove the link and retry`);
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   }
   try {
     await (await writeFileAtomicLazily())(target, text, { mode });
   } catch (err) {
-    throw new KiError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`);
+    throw new KiError('file-io', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`, { cause: err });
   }
 }
 
