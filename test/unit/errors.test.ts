@@ -2,7 +2,8 @@
 // documented code exists; a KiError carries its code, exit code and cause; and a cause, which may
 // quote file content (V8's JSON.parse messages do), is never printed: not by the CLI's error
 // line, not in hook output (SessionStart stdout goes into the model's context), not in the MCP
-// server's replies, not by util.inspect or Node's report of an uncaught error.
+// server's replies, not by util.inspect, not when an error escapes a command in an entry point.
+// Also: a failing --json run carries the code on stdout.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
