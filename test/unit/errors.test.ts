@@ -29,6 +29,12 @@ import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
+let t: TempHome;
+beforeEach(() => {
+  t = makeTempHome();
+});
+afterEach(() => t.cleanup());
+
 describe('error codes and docs/errors.md', () => {
   const doc = readFileSync(join(root, 'docs', 'errors.md'), 'utf8');
   const rows = [...doc.matchAll(/^\| `([a-z-]+)` \| (\d+) \|/gm)].map((m) => ({ code: m[1] as string, exit: Number(m[2]) }));
@@ -77,12 +83,6 @@ describe('KiError', () => {
 });
 
 describe('codes reach the caller, with the lower error as cause', () => {
-  let t: TempHome;
-  beforeEach(() => {
-    t = makeTempHome();
-  });
-  afterEach(() => t.cleanup());
-
   it('a damaged ~/.claude.json: config-invalid / config-shape, the file named, the scanner error as cause', async () => {
     const file = join(t.home, '.claude.json');
     const scan = (text: string) => ({ text, result: allServers(layoutOf(text, 'all')).length });
@@ -106,12 +106,6 @@ describe('codes reach the caller, with the lower error as cause', () => {
 });
 
 describe('--json carries the code of a failure', () => {
-  let t: TempHome;
-  beforeEach(() => {
-    t = makeTempHome();
-  });
-  afterEach(() => t.cleanup());
-
   it('a failing --json run prints {"error": {code, message}} on stdout; the stderr line and exit code are unchanged', async () => {
     const { run } = inProcessCli(t.env, t.home);
     const gone = await run(['remove', 'nosuch', '--json']);
@@ -148,12 +142,6 @@ function quotingCause(): SyntaxError {
 }
 
 describe('a cause is never printed', () => {
-  let t: TempHome;
-  beforeEach(() => {
-    t = makeTempHome();
-  });
-  afterEach(() => t.cleanup());
-
   it('the canary is really in the cause (else this suite proves nothing)', () => {
     expect(quotingCause().message).toContain(CANARY);
   });
