@@ -6,7 +6,8 @@ import { mkdirSync, rmdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { CLAUDE_BIN } from './claude/home.js';
+import { CLAUDE_BIN, claudeEnv } from './claude/home.js';
+import type { Outputs } from './leak.js';
 import { sleep } from './torture.js';
 
 const WRITER = fileURLToPath(new URL('./fake-claude/config-writer.mjs', import.meta.url));
@@ -84,21 +85,11 @@ export async function withClaudeMutex<T>(dir: string, fn: () => Promise<T>): Pro
   }
 }
 
+/** The real `claude ARGS` (e.g. `mcp add`) in HOME, offline; stdout and stderr as one text. */
 export function runClaudeCli(home: string, args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(CLAUDE_BIN, args, {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        ANTHROPIC_API_KEY: 'test-key',
-        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
-        DISABLE_AUTOUPDATER: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(CLAUDE_BIN, args, { cwd: home, env: claudeEnv({ home }, { api: 'http://127.0.0.1:9' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -108,6 +99,30 @@ export function runClaudeCli(home: string, args: string[]): Promise<{ code: numb
       resolve({ code, out, ms: performance.now() - t0 });
     });
   });
+}
+
+/** What a storm's real `claude` calls did: their count, durations and failures (first line each). */
+export interface ClaudeCallLog {
+  calls: number;
+  ms: number[];
+  failures: string[];
+}
+
+export const claudeCallLog = (): ClaudeCallLog => ({ calls: 0, ms: [], failures: [] });
+
+/** The `claude mcp add` (a stdio server each) and `claude mcp remove` calls for these names. */
+export const mcpCalls = (adds: readonly string[], removes: readonly string[]): string[][] => [
+  ...adds.map((n) => ['mcp', 'add', '-s', 'user', n, '--', 'node', `${n}.js`]),
+  ...removes.map((n) => ['mcp', 'remove', '-s', 'user', n]),
+];
+
+/** One real `claude ARGS` call, taking turns with the Claude-like writers; its output joins `outputs`. */
+export async function claudeCall(home: string, mutex: string, args: string[], outputs: Outputs, log: ClaudeCallLog): Promise<void> {
+  const r = await withClaudeMutex(mutex, () => runClaudeCli(home, args));
+  outputs.add(r.out);
+  log.calls++;
+  log.ms.push(r.ms);
+  if (r.code !== 0) log.failures.push(`claude ${args.slice(0, 2).join(' ')}: exit ${r.code}: ${r.out.trim().split('\n')[0]}`);
 }
 
 /** A Claude-like writer changing its own top-level key every `minPauseMs`..`maxPauseMs` until `durationMs` passed. */

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
+import { claudeCall, claudeCallLog, mcpCalls, Sampler, startWriter, type ClaudeCallLog, type WriterReport } from '../helpers/storm.js';
 import { endInput, StandIn, startInput, type HookResult } from '../helpers/fake-claude/hooks.js';
 import { leakingFiles, Outputs } from '../helpers/leak.js';
 import { killStarted, hooksFor, killAll, procState, watchdogsFor } from '../helpers/processes.js';
@@ -135,16 +135,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: contention', () => {
   }
 
   /** Real `claude mcp add` / `remove` calls spread over the storm. */
-  async function claudeCalls(mutex: string, adds: string[], removes: string[], spanMs: number, log: { calls: number; ms: number[]; failures: string[] }): Promise<void> {
+  async function claudeCalls(mutex: string, adds: string[], removes: string[], spanMs: number, log: ClaudeCallLog): Promise<void> {
     const gap = spanMs / (adds.length + removes.length + 1);
-    const steps: string[][] = [...adds.map((n) => ['mcp', 'add', '-s', 'user', n, '--', 'node', `${n}.js`]), ...removes.map((n) => ['mcp', 'remove', '-s', 'user', n])];
-    for (const args of steps) {
+    for (const args of mcpCalls(adds, removes)) {
       await sleep(gap * (0.5 + Math.random()));
-      const r = await withClaudeMutex(mutex, () => runClaudeCli(t.home, args));
-      outputs.add(r.out);
-      log.calls++;
-      log.ms.push(r.ms);
-      if (r.code !== 0) log.failures.push(`claude ${args.slice(0, 2).join(' ')}: exit ${r.code}: ${r.out.trim().split('\n')[0]}`);
+      await claudeCall(t.home, mutex, args, outputs, log);
     }
   }
 
@@ -158,7 +153,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: contention', () => {
       sampler = new Sampler();
       await sampler.start({ config, values: vals(), anchor: [{ server: 'gh', env: 'GITHUB_TOKEN', value: values.gh }, { server: 'db', env: 'PGPASSWORD', value: values.db }] });
       const t0 = performance.now();
-      const claudeLog = { calls: 0, ms: [] as number[], failures: [] as string[] };
+      const claudeLog = claudeCallLog();
       const writerReports: WriterReport[] = [];
       const added: string[] = [];
       const removed: string[] = [];

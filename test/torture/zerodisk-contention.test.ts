@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { runClaudeCli, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
+import { claudeCall, claudeCallLog, mcpCalls, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
 import { Outputs } from '../helpers/leak.js';
 import { killStarted } from '../helpers/processes.js';
 import { cli, leftovers, quiesce, size, sleep, stats } from '../helpers/torture.js';
@@ -110,19 +110,15 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: zero-disk commands against unlocke
         }
       };
       // The real client: `claude mcp add` / `remove` spread over the storm.
-      const claudeLog = { calls: 0, ms: [] as number[], failures: [] as string[] };
+      const claudeLog = claudeCallLog();
       const adds = Array.from({ length: size(2, 8) }, (_, i) => `real-${i}`);
       const removes = adds.slice(0, size(1, 3));
       const claudeLoop = async () => {
-        const steps = [...adds.map((n) => ['mcp', 'add', '-s', 'user', n, '--', 'node', `${n}.js`]), ...removes.map((n) => ['mcp', 'remove', '-s', 'user', n])];
+        const steps = mcpCalls(adds, removes);
         const gap = stormMs / (steps.length + 1);
         for (const args of steps) {
           await sleep(gap * (0.5 + Math.random() * 0.5));
-          const r = await withClaudeMutex(mutex, () => runClaudeCli(t.home, args));
-          outputs.add(r.out);
-          claudeLog.calls++;
-          claudeLog.ms.push(r.ms);
-          if (r.code !== 0) claudeLog.failures.push(`claude ${args.slice(0, 2).join(' ')}: exit ${r.code}: ${r.out.trim().split('\n')[0]}`);
+          await claudeCall(t.home, mutex, args, outputs, claudeLog);
         }
       };
       await Promise.all([wrapLoop(0), wrapLoop(1), wrapLoop(2), importLoop(), claudeLoop()]);

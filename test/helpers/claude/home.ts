@@ -252,7 +252,7 @@ export interface ClaudeResult {
 }
 
 /** The clean environment the client is started with (no variable of this process leaks in). */
-export function claudeEnv(home: ClaudeHome, opts: RunClaudeOptions): NodeJS.ProcessEnv {
+export function claudeEnv(home: Pick<ClaudeHome, 'home'>, opts: RunClaudeOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: home.home,
