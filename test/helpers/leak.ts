@@ -1,26 +1,30 @@
 // The one leak scanner every secret-handling test uses: a value must appear in no output and in
 // no file under the given directories (registry, state, temp files, lock dirs, config...), raw
 // or JSON-escaped.
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
+/** Calls `visit` for each entry under `dir`, depth first; enters a directory unless `visit` says false. */
+export function walkTree(dir: string, visit: (path: string, entry: Dirent) => boolean | undefined): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return; // gone, or not a directory
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (visit(p, e) !== false && e.isDirectory()) walkTree(p, visit);
+  }
+}
+
 export function filesUnder(dir: string): string[] {
   const found: string[] = [];
-  const walk = (d: string) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() || lstatSync(p).isFile()) found.push(p);
-    }
-  };
-  walk(dir);
+  walkTree(dir, (p, e) => {
+    if (!e.isDirectory() && (e.isFile() || lstatSync(p).isFile())) found.push(p);
+    return true;
+  });
   return found;
 }
 

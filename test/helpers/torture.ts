@@ -2,11 +2,10 @@
 // the CLI with every output kept, watchdog retirement, what a killed writer leaves behind, the
 // engine as a killable process, and the figures each test prints.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleChild, type Bundle } from './children/bundle.js';
-import type { Outputs } from './leak.js';
+import { type Outputs, walkTree } from './leak.js';
 import { hooksFor, killAll, procState, watchdogsFor } from './processes.js';
 import { runCli, type SpawnResult } from './spawn-cli.js';
 
@@ -89,23 +88,13 @@ export interface Leftovers {
 
 export function leftovers(home: string): Leftovers {
   const out: Leftovers = { lockDirs: [], holders: [], tempFiles: [], ownTempFiles: [] };
-  const walk = (d: string) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.name.endsWith('.lock') && e.isDirectory()) out.lockDirs.push(p);
-      else if (e.name.endsWith('.lock.holder') || /\.lock\.holder\.\d+-\d+-/.test(e.name)) out.holders.push(p);
-      else if (/^(state|registry)\.json\.\d+$/.test(e.name)) out.ownTempFiles.push(p);
-      else if (/\.json\.(\d+|tmp\.\d+\.[0-9a-f]{12})$/.test(e.name)) out.tempFiles.push(p);
-      if (e.isDirectory() && e.name !== '.local') walk(p);
-    }
-  };
-  walk(home);
+  walkTree(home, (p, e) => {
+    if (e.name.endsWith('.lock') && e.isDirectory()) out.lockDirs.push(p);
+    else if (e.name.endsWith('.lock.holder') || /\.lock\.holder\.\d+-\d+-/.test(e.name)) out.holders.push(p);
+    else if (/^(state|registry)\.json\.\d+$/.test(e.name)) out.ownTempFiles.push(p);
+    else if (/\.json\.(\d+|tmp\.\d+\.[0-9a-f]{12})$/.test(e.name)) out.tempFiles.push(p);
+    return e.name !== '.local'; // the keyring's files
+  });
   return out;
 }
 
