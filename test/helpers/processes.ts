@@ -75,20 +75,15 @@ export function killAll(pids: readonly number[], signal: NodeJS.Signals = 'SIGKI
   }
 }
 
-export function procState(pid: number): string | undefined {
+/** Field `n` of /proc/PID/stat counted after the command name (0: state), or undefined once it is gone. */
+function statField(pid: number, n: number): string | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[n];
   } catch {
     return undefined;
   }
 }
 
-export function procStartOf(pid: number): string | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+export const procState = (pid: number): string | undefined => statField(pid, 0);
+export const procStartOf = (pid: number): string | undefined => statField(pid, 19);

@@ -52,7 +52,8 @@ export interface ClaudeHomeOptions {
   prefix?: string;
 }
 
-export interface ClaudeHome {
+/** The directories of a ClaudeHome, as given to an options callback. */
+export interface ClaudeHomeDirs {
   /** The mkdtemp directory (realpath) that holds home/, project/ and outside/. */
   root: string;
   /** The temp HOME given to the client. */
@@ -61,6 +62,9 @@ export interface ClaudeHome {
   projectDir: string;
   /** A scratch dir OUTSIDE home for reports and hook logs. */
   outsideDir: string;
+}
+
+export interface ClaudeHome extends ClaudeHomeDirs {
   /** HOME/.claude.json */
   configPath: string;
   /** HOME/.claude */
@@ -80,14 +84,6 @@ export interface ClaudeHome {
 function writeJson(file: string, value: unknown, mode = 0o600): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n', { mode });
-}
-
-/** The directories of a ClaudeHome, as given to an options callback. */
-export interface ClaudeHomeDirs {
-  root: string;
-  home: string;
-  projectDir: string;
-  outsideDir: string;
 }
 
 /**
