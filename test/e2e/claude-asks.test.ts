@@ -22,9 +22,9 @@ import { CLI, runCli, shellQuote } from '../helpers/spawn-cli.js';
 import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
 import { filesContaining } from '../helpers/leak.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi, type FakeReply, toolResults } from '../helpers/claude/fake-api.js';
+import { sleep } from '../helpers/wait.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TEST_TIMEOUT_MS = 180_000;
 const TOOL = 'mcp__keyring-inject__request_secret';
 const LIST = 'mcp__keyring-inject__list_secrets';

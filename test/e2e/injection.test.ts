@@ -28,6 +28,7 @@ import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { killAll, watchdogsFor } from '../helpers/processes.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { CLI, runCli, type SpawnResult, shellQuote } from '../helpers/spawn-cli.js';
 
 const NODE = process.execPath;
@@ -177,17 +178,6 @@ function configValue(e: Env): string | undefined {
   const servers = cfg['mcpServers'] as Record<string, { env?: Record<string, string> }> | undefined;
   return servers?.['recorder']?.env?.[VAR];
 }
-
-async function waitFor(what: string, pred: () => boolean, timeoutMs: number, stepMs = 20): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    if (pred()) return performance.now() - t0;
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The hook runs recorded by hookCommand: event, exit status, duration, start (epoch ms). */
 function hookTimings(e: Env): { event: string; rc: number; ms: number; startEpochMs: number }[] {

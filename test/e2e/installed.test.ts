@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { REPO_ROOT, claudeScratch, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude, waitUntil } from '../helpers/claude/home.js';
+import { REPO_ROOT, claudeScratch, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude } from '../helpers/claude/home.js';
+import { waitFor } from '../helpers/wait.js';
 import { filesContaining } from '../helpers/leak.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi } from '../helpers/claude/fake-api.js';
 
@@ -69,7 +70,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       const configHolds = (v: string) => fs.readFileSync(h.configPath, 'utf8').includes(v);
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service } });
       const done = waitForClaude(child, 90_000);
-      await waitUntil('SessionStart to inject the key', () => configHolds(injected), 30_000);
+      await waitFor('SessionStart to inject the key', () => configHolds(injected), 30_000);
       const res = await done;
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { runCli } from '../helpers/spawn-cli.js';
-import { CLAUDE_BIN, REPO_ROOT, claudeEnv, claudeScratch, makeClaudeHome, recorderServer, spawnClaude, waitForClaude, waitUntil } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeEnv, claudeScratch, makeClaudeHome, recorderServer, spawnClaude, waitForClaude } from '../helpers/claude/home.js';
+import { waitFor } from '../helpers/wait.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi } from '../helpers/claude/fake-api.js';
 
 const VAR = 'KI_PLUGIN_TOKEN';
@@ -54,7 +55,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the
       api = scratch.add(await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] }));
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: extra });
       const done = waitForClaude(child, 90_000);
-      await waitUntil('the plugin SessionStart hook to inject the key', () => fs.readFileSync(h.configPath, 'utf8').includes(value), 30_000);
+      await waitFor('the plugin SessionStart hook to inject the key', () => fs.readFileSync(h.configPath, 'utf8').includes(value), 30_000);
       const res = await done;
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(DEFAULT_FAKE_TEXT);

@@ -15,9 +15,9 @@ import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { CLI } from '../helpers/spawn-cli.js';
+import { sleep } from '../helpers/wait.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux && command -v git'], { stdio: 'ignore' }).status === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('team secrets with the real client in a terminal', () => {
   let home: ClaudeHome | undefined;

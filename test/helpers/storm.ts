@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { CLAUDE_BIN, claudeEnv } from './claude/home.js';
 import type { Outputs } from './leak.js';
-import { sleep } from './torture.js';
+import { sleep } from './wait.js';
 
 const WRITER = fileURLToPath(new URL('./fake-claude/config-writer.mjs', import.meta.url));
 const SAMPLER = fileURLToPath(new URL('./children/sampler.mjs', import.meta.url));

@@ -1,4 +1,4 @@
-// Shared pieces of the torture suite (issue 8): sizes for the quick and the full run, polling,
+// Shared pieces of the torture suite (issue 8): sizes for the quick and the full run,
 // the CLI with every output kept, watchdog retirement, what a killed writer leaves behind, the
 // engine as a killable process, and the figures each test prints.
 import { spawn } from 'node:child_process';
@@ -8,6 +8,7 @@ import { bundleChild, type Bundle } from './children/bundle.js';
 import { type Outputs, walkTree } from './leak.js';
 import { hooksFor, killAll, procState, watchdogsFor } from './processes.js';
 import { runCli, type SpawnResult } from './spawn-cli.js';
+import { sleep, waitUntil } from './wait.js';
 
 /** `KI_TORTURE=full` selects the long run (hundreds of kills, bigger storms). */
 export const FULL = process.env.KI_TORTURE === 'full';
@@ -15,17 +16,7 @@ export const size = <T>(quick: T, full: T): T => (FULL ? full : quick);
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const randInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
-
-export async function waitUntil(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return true;
-    if (performance.now() >= end) return false;
-    await sleep(stepMs);
-  }
-}
 
 /** Runs the CLI and keeps its outputs for the leak check at the end of the test. */
 export async function cli(args: readonly string[], env: Record<string, string>, outputs: Outputs, input?: string): Promise<SpawnResult> {

@@ -11,8 +11,8 @@ import { CLI, runCli, shellQuote as q } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { type HookResult, StandIn } from '../helpers/fake-claude/hooks.js';
 import { watchdogsFor } from '../helpers/processes.js';
+import { sleep } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One hook run under the stand-in, which stays alive throughout these tests. */
 async function hook(c: StandIn, event: 'session-start' | 'session-end', input: unknown): Promise<HookResult> {

@@ -15,11 +15,11 @@ import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { CLI } from '../helpers/spawn-cli.js';
+import { sleep } from '../helpers/wait.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux && command -v git'], { stdio: 'ignore' }).status === 0;
 const WITH_KEYRING = fileURLToPath(new URL('../../scripts/with-secret-service.sh', import.meta.url));
 const SPAWNER = fileURLToPath(new URL('../helpers/fake-claude/mcp-launch.mjs', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha = (v: string) => createHash('sha256').update(v).digest('hex');
 
 const SECRETS = { DATABASE_URL: { source: 'built-in', id: 'db-url-prod', targets: [{ server: 'db', env: 'DATABASE_URL' }] } };

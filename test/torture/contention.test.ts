@@ -15,7 +15,8 @@ import { claudeCall, claudeCallLog, mcpCalls, Sampler, startWriter, type ClaudeC
 import { endInput, StandIn, startInput, type HookResult } from '../helpers/fake-claude/hooks.js';
 import { leakingFiles, Outputs } from '../helpers/leak.js';
 import { killStarted, hooksFor, killAll, procState, watchdogsFor } from '../helpers/processes.js';
-import { cli, quiesce, randInt, retireWatchdogs, size, sleep, stats, waitUntil } from '../helpers/torture.js';
+import { cli, quiesce, randInt, retireWatchdogs, size, stats } from '../helpers/torture.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 interface HookTally {
   runs: number;

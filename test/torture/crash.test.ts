@@ -14,7 +14,8 @@ import { endInput, HOOK, STANDIN, StandIn, startInput } from '../helpers/fake-cl
 import { leakingFiles, Outputs } from '../helpers/leak.js';
 import { hooksFor, killStarted, procStartOf, sleeper, watchdogsFor } from '../helpers/processes.js';
 import { CLI } from '../helpers/spawn-cli.js';
-import { bundleDriver, removeDriver, cli, leftovers, quiesce, randInt, retireWatchdogs, runDriver, size, sleep, stats, waitUntil, type DriverJob, type Leftovers } from '../helpers/torture.js';
+import { bundleDriver, removeDriver, cli, leftovers, quiesce, randInt, retireWatchdogs, runDriver, size, stats, type DriverJob, type Leftovers } from '../helpers/torture.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 // A realistic config: some of Claude Code's own keys, two user-scope servers (one with an env
 // object of its own), a project with history, pretty-printed as Claude Code writes it.

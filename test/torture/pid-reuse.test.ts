@@ -14,7 +14,8 @@ import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { endInput, StandIn, startInput } from '../helpers/fake-claude/hooks.js';
 import { leakingFiles, Outputs } from '../helpers/leak.js';
 import { killStarted, procStartOf, sleeper, watchdogsFor } from '../helpers/processes.js';
-import { cli, quiesce, retireWatchdogs, sleep, waitUntil } from '../helpers/torture.js';
+import { cli, quiesce, retireWatchdogs } from '../helpers/torture.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 interface StateFile {
   version: 1;

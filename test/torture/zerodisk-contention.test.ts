@@ -16,7 +16,8 @@ import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { claudeCall, claudeCallLog, mcpCalls, Sampler, startWriter, withClaudeMutex, type WriterReport } from '../helpers/storm.js';
 import { Outputs } from '../helpers/leak.js';
 import { killStarted } from '../helpers/processes.js';
-import { cli, leftovers, quiesce, size, sleep, stats } from '../helpers/torture.js';
+import { cli, leftovers, quiesce, size, stats } from '../helpers/torture.js';
+import { sleep } from '../helpers/wait.js';
 
 const WRITERS = 16;
 

@@ -330,15 +330,6 @@ export function waitForClaude(child: ChildProcess, timeoutMs = 60_000): Promise<
   });
 }
 
-/** Poll `cond` every 25 ms until it holds; throw naming `what` after timeoutMs. */
-export async function waitUntil(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Run the client to completion. */
 export function runClaude(home: ClaudeHome, args: readonly string[], opts: RunClaudeOptions): Promise<ClaudeResult> {
   return waitForClaude(spawnClaude(home, args, opts), opts.timeoutMs ?? 60_000);
