@@ -80,8 +80,20 @@ const cases = [
   ['pre-tool-use, Bash cat ~/.claude.json (denied)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json' } }), (o) => o.includes('"deny"')],
   ['post-tool-use, 0 keys registered (no keyring)', h0, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(lorem(2000)) }), (o) => o === ''],
   ['post-tool-use, 10 keys, 2 KB output, no match', h10, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(lorem(2000)) }), (o) => o === ''],
-  ['post-tool-use, 10 keys, 2 KB output, 1 match', h10, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(`${lorem(2000)}KEY_3=${h10.values[3]}\n`) }), (o) => o.includes('[keyring-inject:key3]')],
-  ['post-tool-use, 10 keys, 1 MB output, no match', h10, 'post-tool-use', input('PostToolUse', { tool_name: 'Read', tool_response: { type: 'text', file: { filePath: '/x', content: lorem(1_000_000) } } }), (o) => o === ''],
+  [
+    'post-tool-use, 10 keys, 2 KB output, 1 match',
+    h10,
+    'post-tool-use',
+    input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(`${lorem(2000)}KEY_3=${h10.values[3]}\n`) }),
+    (o) => o.includes('[keyring-inject:key3]'),
+  ],
+  [
+    'post-tool-use, 10 keys, 1 MB output, no match',
+    h10,
+    'post-tool-use',
+    input('PostToolUse', { tool_name: 'Read', tool_response: { type: 'text', file: { filePath: '/x', content: lorem(1_000_000) } } }),
+    (o) => o === '',
+  ],
   ['user-prompt-submit, 10 keys, clean prompt', h10, 'user-prompt-submit', input('UserPromptSubmit', { prompt: 'please refactor src/app.ts and run the tests' }), (o) => o === ''],
 ];
 for (const [label, h, event, stdin, check] of cases) {

@@ -70,18 +70,34 @@ function makeHome(sizeMb) {
   let i = 0;
   const config = { numStartups: 12, hasCompletedOnboarding: true, mcpServers, projects };
   while (sizeMb > 0 && JSON.stringify(config).length < sizeMb * 1e6) {
-    for (let k = 0; k < 200; k++, i++) projects[`/home/user/project-${i}`] = { allowedTools: [], history: Array.from({ length: 8 }, (_, h) => ({ display: `prompt ${h} ${pad}`, pastedContents: {} })), hasTrustDialogAccepted: true, lastCost: 0.12 };
+    for (let k = 0; k < 200; k++, i++)
+      projects[`/home/user/project-${i}`] = {
+        allowedTools: [],
+        history: Array.from({ length: 8 }, (_, h) => ({ display: `prompt ${h} ${pad}`, pastedContents: {} })),
+        hasTrustDialogAccepted: true,
+        lastCost: 0.12,
+      };
   }
   writeFileSync(join(home, '.claude.json'), JSON.stringify(config, null, 2));
   for (let k = 0; k < 10; k++) {
-    execFileSync(process.execPath, [CLI, 'add', `key${k}`, '--server', `srv${k % 5}`, '--env', `KEY_${k}`, '--stdin'], { env, input: `bench-value-${k}-${process.pid}`, stdio: ['pipe', 'ignore', 'ignore'] });
+    execFileSync(process.execPath, [CLI, 'add', `key${k}`, '--server', `srv${k % 5}`, '--env', `KEY_${k}`, '--stdin'], {
+      env,
+      input: `bench-value-${k}-${process.pid}`,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
   }
   return { home, env, bytes: readFileSync(join(home, '.claude.json')).length };
 }
 
 const input = (event, extra) => JSON.stringify({ session_id: `bench-${process.pid}`, hook_event_name: event, ...extra });
 const results = {};
-for (const [label, mb] of want('sizes') ? [['small', 0], ['5 MB', 5], ['20 MB', 20]] : []) {
+for (const [label, mb] of want('sizes')
+  ? [
+      ['small', 0],
+      ['5 MB', 5],
+      ['20 MB', 20],
+    ]
+  : []) {
   const h = makeHome(mb);
   const start = [];
   const end = [];
@@ -103,7 +119,10 @@ for (const [label, mb] of want('sizes') ? [['small', 0], ['5 MB', 5], ['20 MB', 
     if (valuesIn() !== 0) throw new Error('session-end did not strip the keys');
   }
   // What any hook pays before its own work: Node, our bundle, reading and checking the input.
-  const idle = label === 'small' ? stats(repeat(RUNS, () => (floorHere.push(timeRun([emptyBundle])), timeRun([CLI, 'hook', 'session-end'], { env: h.env, input: input('SessionEnd', { reason: 'clear' }) })))) : undefined;
+  const idle =
+    label === 'small'
+      ? stats(repeat(RUNS, () => (floorHere.push(timeRun([emptyBundle])), timeRun([CLI, 'hook', 'session-end'], { env: h.env, input: input('SessionEnd', { reason: 'clear' }) }))))
+      : undefined;
   const cfg = readFileSync(join(h.home, '.claude.json'), 'utf8');
   if (cfg.includes('bench-value-')) throw new Error('a value was left in the config');
   results[label] = { start: stats(start), end: stats(end), bytes: h.bytes, floor: stats(floorHere) };
@@ -183,18 +202,20 @@ if (want('concurrent')) {
   // stand-in writes one, and a command that exits first makes that write fail).
   await Promise.all(clients.map((c) => c.run('cat >/dev/null', '')));
   const pairs = await Promise.all(
-      clients.map(async (c, i) => {
-        const start = await c.run(hook('session-start'), { session_id: `c${i}`, hook_event_name: 'SessionStart', source: 'startup' });
-        const end = await c.run(hook('session-end'), { session_id: `c${i}`, hook_event_name: 'SessionEnd', reason: 'other' });
-        return [start, end];
-      }),
+    clients.map(async (c, i) => {
+      const start = await c.run(hook('session-start'), { session_id: `c${i}`, hook_event_name: 'SessionStart', source: 'startup' });
+      const end = await c.run(hook('session-end'), { session_id: `c${i}`, hook_event_name: 'SessionEnd', reason: 'other' });
+      return [start, end];
+    }),
   );
   const all = pairs.flat();
   for (const c of clients) c.kill();
   const st = stats(all);
   const over = all.filter((t) => t > 1500).length;
   const cfg = readFileSync(join(h.home, '.claude.json'), 'utf8');
-  console.log(`\n16 concurrent start+end pairs (32 hook runs): p50 ${st.median.toFixed(1)} ms, p99 ${st.p99.toFixed(1)} ms, max ${st.max.toFixed(1)} ms; over 1.5 s: ${over}; key left in config: ${cfg.includes('bench-value-') ? 'YES' : 'no'}`);
+  console.log(
+    `\n16 concurrent start+end pairs (32 hook runs): p50 ${st.median.toFixed(1)} ms, p99 ${st.p99.toFixed(1)} ms, max ${st.max.toFixed(1)} ms; over 1.5 s: ${over}; key left in config: ${cfg.includes('bench-value-') ? 'YES' : 'no'}`,
+  );
   const part = (k) => stats(pairs.map((p) => p[k]));
   console.log(`  session-start: p50 ${part(0).median.toFixed(1)} ms, max ${part(0).max.toFixed(1)} ms; session-end: p50 ${part(1).median.toFixed(1)} ms, max ${part(1).max.toFixed(1)} ms`);
   results.concurrent = { ...st, over };
@@ -203,6 +224,7 @@ if (want('concurrent')) {
 
 // --- the guard hooks (one process per call, as Claude Code runs them)
 if (want('guards')) console.log('');
-if (want('guards')) execFileSync(process.execPath, [join(root, 'scripts/bench-guards.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1', BENCH_RUNS: String(Math.max(RUNS, 20)) } });
+if (want('guards'))
+  execFileSync(process.execPath, [join(root, 'scripts/bench-guards.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1', BENCH_RUNS: String(Math.max(RUNS, 20)) } });
 rmSync(work, { recursive: true, force: true });
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ floor: { e: floorE, bundle: floorB }, ...results }, null, 2));

@@ -44,24 +44,26 @@ mkdirSync(dist, { recursive: true });
 const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 await publish('package.json', (f) => writeFileSync(f, `{"type": "commonjs", "version": ${JSON.stringify(version)}}\n`));
 for (const [name, entry] of Object.entries(BUNDLES)) {
-  await publish(`${name}.js`, (outfile) => build({
-    absWorkingDir: root,
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['@napi-rs/keyring'],
-    // `keyring-inject --version` (src/cli/main.ts).
-    define: { KI_VERSION: JSON.stringify(version) },
-    alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
-    plugins: [assertShim],
-    // import.meta only appears on the test-runner path (lazy requires), never reached here.
-    logOverride: { 'empty-import-meta': 'silent' },
-    legalComments: 'none',
-    logLevel: 'warning',
-  }));
+  await publish(`${name}.js`, (outfile) =>
+    build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['@napi-rs/keyring'],
+      // `keyring-inject --version` (src/cli/main.ts).
+      define: { KI_VERSION: JSON.stringify(version) },
+      alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },
+      plugins: [assertShim],
+      // import.meta only appears on the test-runner path (lazy requires), never reached here.
+      logOverride: { 'empty-import-meta': 'silent' },
+      legalComments: 'none',
+      logLevel: 'warning',
+    }),
+  );
 }
 await publish('cli.js', (f) => writeFileSync(f, DISPATCH));
 rmSync(`${dist}/chunks`, { recursive: true, force: true });

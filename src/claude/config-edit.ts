@@ -31,6 +31,13 @@ export async function editConfig<T>(
       throw configError(file, err) ?? err;
     }
   };
-  const out = await editConfigFile(file, translated, { verify: (text) => verify(text), settleMs: SETTLE_MS, attempts: 3, rounds: 10, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.secret ? { secret: true } : {}) });
+  const out = await editConfigFile(file, translated, {
+    verify: (text) => verify(text),
+    settleMs: SETTLE_MS,
+    attempts: 3,
+    rounds: 10,
+    ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.secret ? { secret: true } : {}),
+  });
   return out.exists ? { result: out.result, written: out.written } : undefined;
 }

@@ -87,7 +87,8 @@ export async function writeConfigText(file: string, text: string, secret: boolea
   });
   if (secret) {
     const repo = gitWorkTreeOf(target);
-    if (repo) throw new ConfigFileError('file-refused', `${file} lives in the git work tree ${repo}: a key written there could be committed; move the file out of the repository or use zero-disk mode`);
+    if (repo)
+      throw new ConfigFileError('file-refused', `${file} lives in the git work tree ${repo}: a key written there could be committed; move the file out of the repository or use zero-disk mode`);
   }
   let st: Stats | undefined;
   try {
@@ -199,27 +200,31 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
     return outcome;
   };
   for (let round = 0; ; round++) {
-    const outcome = await withConfigLock(file, async (): Promise<EditOutcome<T> | 'again'> => {
-      for (let attempt = 0; attempt < attempts; attempt++) {
-        const before = stampOf(file);
-        const text = await readConfigText(file);
-        if (text === undefined) return done({ exists: false });
-        const step = edit(text);
-        if (step.text === text || opts.dryRun) return done({ exists: true, result: step.result, written });
-        await opts.beforeWrite?.(step.result);
-        let ok = false;
-        try {
-          ok = await writeConfigText(file, step.text, opts.secret === true, before);
-        } finally {
-          if (!ok) await opts.notWritten?.(step.result);
+    const outcome = await withConfigLock(
+      file,
+      async (): Promise<EditOutcome<T> | 'again'> => {
+        for (let attempt = 0; attempt < attempts; attempt++) {
+          const before = stampOf(file);
+          const text = await readConfigText(file);
+          if (text === undefined) return done({ exists: false });
+          const step = edit(text);
+          if (step.text === text || opts.dryRun) return done({ exists: true, result: step.result, written });
+          await opts.beforeWrite?.(step.result);
+          let ok = false;
+          try {
+            ok = await writeConfigText(file, step.text, opts.secret === true, before);
+          } finally {
+            if (!ok) await opts.notWritten?.(step.result);
+          }
+          if (!ok) continue;
+          written = true;
+          const again = await readConfigText(file);
+          if (again !== undefined && (again === step.text || (opts.verify?.(again, step.result) ?? false))) return done({ exists: true, result: step.result, written });
         }
-        if (!ok) continue;
-        written = true;
-        const again = await readConfigText(file);
-        if (again !== undefined && (again === step.text || (opts.verify?.(again, step.result) ?? false))) return done({ exists: true, result: step.result, written });
-      }
-      return 'again';
-    }, opts.lockWaitMs);
+        return 'again';
+      },
+      opts.lockWaitMs,
+    );
     if (outcome === 'again') {
       // While we hold the lock every Claude Code write goes without it and can beat our rename:
       // let go for a moment, so that its writes take the lock and queue with ours.

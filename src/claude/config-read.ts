@@ -52,4 +52,3 @@ export async function readConfigView(file: string): Promise<ConfigView | undefin
 export function serversIn(view: ConfigView, scope: Scope, project: string | undefined): string[] {
   return scope === 'local' && project ? view.localServers(project) : view.userServers;
 }
-

@@ -67,7 +67,7 @@ export function userSourceFromFlags(p: Parsed, name: string, cwd: string): Sourc
   const id = str(p, 'id');
   const metadata = metadataOf(p);
   if (kind === undefined || kind === 'keyring') {
-    if (id !== undefined && id !== name) throw new UsageError("--id with the keyring source goes with --project: a key of your registry is stored under its own NAME");
+    if (id !== undefined && id !== name) throw new UsageError('--id with the keyring source goes with --project: a key of your registry is stored under its own NAME');
     if (metadata) throw new UsageError('--meta goes with --source (the keyring takes none)');
     return undefined;
   }

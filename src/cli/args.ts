@@ -78,9 +78,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const def = spec[name] ?? (name === 'help' ? { type: 'boolean' as const } : undefined);
     if (!def && VALUE_FLAGS.has(name)) {
-      throw new UsageError(
-        `--${name}: a value is never taken from the command line (visible in ps and shell history): leave it out to get a hidden prompt, or pipe it in with --stdin`,
-      );
+      throw new UsageError(`--${name}: a value is never taken from the command line (visible in ps and shell history): leave it out to get a hidden prompt, or pipe it in with --stdin`);
     }
     if (!def || !/^[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option --${safeName(name)}: see --help`);
     if (def.type === 'boolean') {

@@ -32,6 +32,6 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'cleanup', group: 'sessions', summary: 'crash recovery: strip every injected key from the config and its backups', load: async () => (await import('./commands/cleanup.js')).cleanup },
   { name: 'mcp', group: 'plumbing', summary: 'an MCP server that lets Claude ask you for a key without seeing it (run by Claude Code)', load: async () => (await import('./commands/mcp.js')).mcp },
   { name: 'hook', group: 'plumbing', summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)', load: async () => (await import('./commands/hook.js')).hook },
-  { name: 'guard', group: 'plumbing', summary: 'the hooks that keep API keys out of the model\'s context (run by Claude Code)', load: async () => (await import('./commands/guard.js')).guard },
+  { name: 'guard', group: 'plumbing', summary: "the hooks that keep API keys out of the model's context (run by Claude Code)", load: async () => (await import('./commands/guard.js')).guard },
   { name: 'watchdog', group: 'internal', summary: '(internal) strips keys when every session died without SessionEnd', load: async () => (await import('./commands/watchdog.js')).watchdog },
 ];

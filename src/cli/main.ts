@@ -6,7 +6,6 @@ import { output, type CliContext } from './context.js';
 import { helpText, reportError, runCommand } from './run-command.js';
 import { VERSION } from './version.js';
 
-
 // The first example: the main job.
 const START_EXAMPLE = 'setup   # first run: shows the plan, asks, then protects every MCP server';
 

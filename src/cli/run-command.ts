@@ -35,7 +35,10 @@ export function reportError(ctx: CliContext, err: unknown): number {
   const out = output(ctx);
   if (err instanceof KiError) {
     // Run through npx / npm exec / npm run, npm has already logged the whole command line.
-    const npm = err instanceof SecretArgumentError && ctx.env.npm_command !== undefined ? " npm has also written this command line to ~/.npm/_logs/*-debug-0.log: delete those logs, and run 'keyring-inject' itself rather than through npm (docs/npx-and-argv.md)." : '';
+    const npm =
+      err instanceof SecretArgumentError && ctx.env.npm_command !== undefined
+        ? " npm has also written this command line to ~/.npm/_logs/*-debug-0.log: delete those logs, and run 'keyring-inject' itself rather than through npm (docs/npx-and-argv.md)."
+        : '';
     out.error(oneLine(err.message + npm));
     // Lines that explain a refusal (e.g. what an unapproved project file would do); never a value.
     for (const line of err.details ?? []) out.note(`  ${oneLine(line)}`);

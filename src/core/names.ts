@@ -10,18 +10,14 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function checkKeyName(name: string): string {
   if (!KEY_NAME.test(name)) {
-    throw new UsageError(
-      "invalid key name: use letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit); it is not repeated here",
-    );
+    throw new UsageError("invalid key name: use letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit); it is not repeated here");
   }
   return name;
 }
 
 export function checkEnvName(name: string): string {
   if (!ENV_NAME.test(name)) {
-    throw new UsageError(
-      "invalid environment variable name: use letters, digits and '_', not starting with a digit (name only: a value never goes on the command line); it is not repeated here",
-    );
+    throw new UsageError("invalid environment variable name: use letters, digits and '_', not starting with a digit (name only: a value never goes on the command line); it is not repeated here");
   }
   return name;
 }

@@ -35,7 +35,9 @@ function linuxStat(pid: number): StatFields | undefined {
 
 function psField(pid: number, field: string): string | undefined {
   try {
-    const out = childProcess().execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = childProcess()
+      .execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim();
     return out || undefined;
   } catch {
     return undefined;

@@ -55,7 +55,10 @@ function byPackage(facts: ServerFacts): KnownServer | undefined {
 }
 
 function byName(server: string): KnownServer | undefined {
-  const words = server.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = server
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   return KNOWN_SERVERS.find((k) => k.names.some((n) => words.includes(n) || words.join('') === n));
 }
 
@@ -66,7 +69,7 @@ export function suggestEnv(facts: ServerFacts, keyName: string): EnvSuggestion {
   const named = known ?? byName(facts.server);
   if (named && existing.includes(named.env)) return { env: named.env, sure: true, why: `the ${named.label} server reads it and its config entry already names it` };
   const secretLooking = existing.filter((n) => SECRET_WORD.test(n));
-  if (secretLooking.length === 1) return { env: secretLooking[0] as string, sure: true, why: 'the only key-like variable in the server\'s config entry' };
+  if (secretLooking.length === 1) return { env: secretLooking[0] as string, sure: true, why: "the only key-like variable in the server's config entry" };
   if (known) return { env: known.env, sure: true, why: `the variable the ${known.label} MCP server documents` };
   if (named) return { env: named.env, sure: false, why: `what the ${named.label} MCP server reads, if that is what ${JSON.stringify(facts.server)} runs` };
   if (secretLooking.length > 1) return { env: secretLooking[0] as string, sure: false, why: `one of ${secretLooking.join(', ')} in the server's config entry` };

@@ -39,7 +39,8 @@ export async function projectReport(paths: ClaudePaths, reg: Registry, cwd: stri
     return { ...where, approval: 'invalid', servers: [], problems: [oneLine(err instanceof Error ? err.message : String(err))] };
   }
   const problems: string[] = [];
-  if (approval !== 'approved') problems.push(`${where.file} is ${approval === 'changed' ? 'changed since you approved it' : 'not approved'}: nothing uses it until you run '${allowCommand(where.root)}'`);
+  if (approval !== 'approved')
+    problems.push(`${where.file} is ${approval === 'changed' ? 'changed since you approved it' : 'not approved'}: nothing uses it until you run '${allowCommand(where.root)}'`);
   const servers = (await projectServers(paths, project)).map((s) => ({
     server: s.server,
     where: s.where,
@@ -52,7 +53,8 @@ export async function projectReport(paths: ClaudePaths, reg: Registry, cwd: stri
   }));
   for (const s of servers) {
     if (s.where === 'none') problems.push(`MCP server ${s.server} (mapped in ${where.file}) is neither in .mcp.json nor a local-scope server: add it`);
-    else if (!s.wrapped && approval === 'approved') problems.push(`MCP server ${s.server} does not read its project keys at spawn yet: run '${allowCommand(where.root)}' or 'keyring-inject claude' once`);
+    else if (!s.wrapped && approval === 'approved')
+      problems.push(`MCP server ${s.server} does not read its project keys at spawn yet: run '${allowCommand(where.root)}' or 'keyring-inject claude' once`);
   }
   return { ...where, approval, servers, problems };
 }
@@ -61,7 +63,14 @@ export async function projectReport(paths: ClaudePaths, reg: Registry, cwd: stri
 export function projectReportLines(r: ProjectReport): string[] {
   const lines = [`project file: ${r.file} (${r.approval})`];
   for (const s of r.servers) {
-    const how = s.where === 'none' ? 'not configured' : s.wrapped ? `keys at spawn${s.copy ? ', a local copy of .mcp.json' : ''}` : s.where === 'mcp-json' ? '.mcp.json, not wrapped' : 'local scope, not wrapped';
+    const how =
+      s.where === 'none'
+        ? 'not configured'
+        : s.wrapped
+          ? `keys at spawn${s.copy ? ', a local copy of .mcp.json' : ''}`
+          : s.where === 'mcp-json'
+            ? '.mcp.json, not wrapped'
+            : 'local scope, not wrapped';
     const keys = s.keys.map((k) => `${k.env} <- ${k.name} (${k.yours ? 'your registry wins: not from the project file' : k.source})`).join(', ');
     lines.push(`  ${s.server} [${how}]: ${keys}`);
   }

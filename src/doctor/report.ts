@@ -58,7 +58,10 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -88,20 +91,36 @@ function health(ref: ServerAddress, info: ServerInfo, reg: Registry, findings: F
   const http = info.type !== undefined && HTTP_TYPES.has(info.type);
   const envT = envTargetsFor(reg, ref);
   const hdrT = headerTargetsFor(reg, ref);
-  const wrapped = (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value) !== undefined) || (info.command?.value !== undefined && info.args?.values !== undefined && parseWrappedArgs(info.command.value, info.args.values) !== undefined);
+  const wrapped =
+    (info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value) !== undefined) ||
+    (info.command?.value !== undefined && info.args?.values !== undefined && parseWrappedArgs(info.command.value, info.args.values) !== undefined);
   const plaintext = findings.filter((f) => f.secret).map(label);
   const problems: string[] = [];
   if (wrapped) {
     problems.push(...wrapperProblems(info));
     if (http ? hdrT.length === 0 : envT.length === 0) problems.push(`wrapped, but no ${http ? 'header' : 'key'} is mapped to it`);
     const injectMode = envT.filter((t) => targetMode(t.target) === 'inject');
-    if (injectMode.length > 0) problems.push(`${injectMode.map((t) => t.target.env).join(', ')} still in inject mode (written into the config during sessions): run 'keyring-inject wrap ${ref.server}${ref.scope === 'local' ? ' --scope local' : ''}' again`);
+    if (injectMode.length > 0)
+      problems.push(
+        `${injectMode.map((t) => t.target.env).join(', ')} still in inject mode (written into the config during sessions): run 'keyring-inject wrap ${ref.server}${ref.scope === 'local' ? ' --scope local' : ''}' again`,
+      );
   } else {
     const wrapMode = envT.filter((t) => targetMode(t.target) === 'wrap');
-    if (wrapMode.length > 0) problems.push(`keys in wrap mode (${wrapMode.map((t) => t.key).join(', ')}) but the server is not wrapped, so it gets no key: run 'keyring-inject wrap ${ref.server}${ref.scope === 'local' ? ' --scope local' : ''}'`);
-    if (hdrT.length > 0) problems.push(`headers mapped (${hdrT.map((t) => t.target.header).join(', ')}) but no headersHelper of ours: run 'keyring-inject wrap ${ref.server}${ref.scope === 'local' ? ' --scope local' : ''}'`);
+    if (wrapMode.length > 0)
+      problems.push(
+        `keys in wrap mode (${wrapMode.map((t) => t.key).join(', ')}) but the server is not wrapped, so it gets no key: run 'keyring-inject wrap ${ref.server}${ref.scope === 'local' ? ' --scope local' : ''}'`,
+      );
+    if (hdrT.length > 0)
+      problems.push(
+        `headers mapped (${hdrT.map((t) => t.target.header).join(', ')}) but no headersHelper of ours: run 'keyring-inject wrap ${ref.server}${ref.scope === 'local' ? ' --scope local' : ''}'`,
+      );
   }
-  if (plaintext.length > 0) problems.push(source === 'mcp.json' ? `plaintext in .mcp.json (${plaintext.join(', ')}): keyring-inject never edits that file; replace each value with \${VAR} by hand and rotate the key if the file was committed` : `plaintext secret(s) in the config (${plaintext.join(', ')}): run 'keyring-inject import'`);
+  if (plaintext.length > 0)
+    problems.push(
+      source === 'mcp.json'
+        ? `plaintext in .mcp.json (${plaintext.join(', ')}): keyring-inject never edits that file; replace each value with \${VAR} by hand and rotate the key if the file was committed`
+        : `plaintext secret(s) in the config (${plaintext.join(', ')}): run 'keyring-inject import'`,
+    );
   const mode: ServerMode = wrapped ? 'wrapped' : plaintext.length > 0 ? 'plaintext' : envT.length > 0 ? 'inject' : 'none';
   return {
     ...serverAddressJson(ref),
@@ -131,7 +150,15 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
         const info = readServer(text, member);
         if (!info) continue;
         configured.push(ref);
-        servers.push(health(ref, info, reg, findings.filter((f) => sameServer(f.ref, ref)), 'config'));
+        servers.push(
+          health(
+            ref,
+            info,
+            reg,
+            findings.filter((f) => sameServer(f.ref, ref)),
+            'config',
+          ),
+        );
         if (ref.scope === 'local' && isMcpJsonCopy(info)) copies0.set(`${ref.project}\u0000${ref.server}`, copyFromWrapped(text, member, info));
       }
     } catch (err) {
@@ -151,11 +178,21 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
         const info = readServer(t, member);
         const copy = copies0.get(`${project}\u0000${ref.server}`);
         if (copy !== undefined && canonical(copy) !== canonical(JSON.parse(t.slice(member.valueStart, member.valueEnd)))) {
-          servers.find((s) => s.scope === 'local' && s.project === project && s.server === ref.server)?.problems.push(`the wrapped local copy differs from ${file} (edited since?): run 'keyring-inject wrap ${ref.server} --scope local' again`);
+          servers
+            .find((s) => s.scope === 'local' && s.project === project && s.server === ref.server)
+            ?.problems.push(`the wrapped local copy differs from ${file} (edited since?): run 'keyring-inject wrap ${ref.server} --scope local' again`);
         }
         if (!info || configured.some((c) => sameServer(c, local))) continue; // a local copy (e.g. ours) takes precedence
         configured.push(local);
-        servers.push(health(local, info, reg, findings.filter((f) => f.ref.server === ref.server), 'mcp.json'));
+        servers.push(
+          health(
+            local,
+            info,
+            reg,
+            findings.filter((f) => f.ref.server === ref.server),
+            'mcp.json',
+          ),
+        );
       }
     } catch {
       problems.push(`${file} is not valid JSON`);
@@ -168,7 +205,9 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
     if (t === undefined) continue;
     let plaintext: string[] = [];
     try {
-      plaintext = scanPlaintext(t, { injected: state.injected }).filter((f) => f.secret).map((f) => `${f.ref.server}${f.ref.scope === 'local' ? ` (local: ${f.ref.project})` : ''} ${label(f)}`);
+      plaintext = scanPlaintext(t, { injected: state.injected })
+        .filter((f) => f.secret)
+        .map((f) => `${f.ref.server}${f.ref.scope === 'local' ? ` (local: ${f.ref.project})` : ''} ${label(f)}`);
     } catch {
       plaintext = [];
     }
@@ -200,6 +239,19 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
   }
   const tempFiles = await orphanTempFiles(paths);
   const ok = problems.length === 0 && servers.every((s) => s.problems.length === 0) && copies.length === 0 && values.found.length === 0 && tempFiles.length === 0;
-  if (problems.length > 0) servers.push(...problems.map((p) => ({ server: '(config)', scope: 'user' as const, project: null, source: 'config' as const, type: 'unknown', mode: 'none' as const, keys: [], plaintext: [], problems: [p] })));
+  if (problems.length > 0)
+    servers.push(
+      ...problems.map((p) => ({
+        server: '(config)',
+        scope: 'user' as const,
+        project: null,
+        source: 'config' as const,
+        type: 'unknown',
+        mode: 'none' as const,
+        keys: [],
+        plaintext: [],
+        problems: [p],
+      })),
+    );
   return { configFile: paths.configFile, servers, copies, tempFiles, orphanTargets, values, liveSessions, ok };
 }

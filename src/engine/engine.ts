@@ -100,7 +100,14 @@ function register(state: State, who: SessionUpdate, now: Date): void {
     if (who.claude) existing.claude = who.claude;
     return;
   }
-  state.sessions.push({ pid: who.pid, procStart: who.procStart, startedAt: now.toISOString(), ...(who.sessionId ? { sessionId: who.sessionId } : {}), ...(who.launcher ? { launcher: true } : {}), ...(who.claude ? { claude: who.claude } : {}) });
+  state.sessions.push({
+    pid: who.pid,
+    procStart: who.procStart,
+    startedAt: now.toISOString(),
+    ...(who.sessionId ? { sessionId: who.sessionId } : {}),
+    ...(who.launcher ? { launcher: true } : {}),
+    ...(who.claude ? { claude: who.claude } : {}),
+  });
 }
 
 function ensureWatchdog(state: State, ctx: EngineContext): boolean {
@@ -149,7 +156,14 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
           // Taken back by value (no record at all): whether we created the env object is lost;
           // strip removes it only if it ends up empty, which changes nothing for Claude Code.
           const byValue = unrecorded && !isOursIn(ours(), k.target, k.value);
-          fresh.push({ key: k.key, ...envAddressOf(k.target), file, createdEnv: (o.kind === 'injected' && o.createdEnv) || byValue || priorCreatedEnv(ours(), k.target), salt, mac: macOf(k.value, salt) });
+          fresh.push({
+            key: k.key,
+            ...envAddressOf(k.target),
+            file,
+            createdEnv: (o.kind === 'injected' && o.createdEnv) || byValue || priorCreatedEnv(ours(), k.target),
+            salt,
+            mac: macOf(k.value, salt),
+          });
         }
       });
       return { text: out, result: { fresh, changed: out !== text } };
@@ -188,7 +202,6 @@ function labelOf(k: KnownValue): string {
 function priorCreatedEnv(records: readonly InjectionRecord[], t: Target): boolean {
   return records.some((r) => r.createdEnv && sameEnv(r, t));
 }
-
 
 function resetReport(r: InjectReport): void {
   for (const k of ['injected', 'unchanged', 'conflicts', 'missingServers', 'unsupported'] as const) r[k].length = 0;
@@ -264,7 +277,11 @@ export async function recoverState(ctx: EngineContext, known: readonly KnownValu
     if (known === undefined) {
       recoverSessions(ctx, state);
       delete state.recover;
-      if (reason !== 'unrecorded') addNotice(state, `our state file was ${reason} during a session and the keyring could not be read (${keyringError ?? 'unknown error'}): keys injected then may stay in ${ctx.paths.configFile}; run 'keyring-inject cleanup'`);
+      if (reason !== 'unrecorded')
+        addNotice(
+          state,
+          `our state file was ${reason} during a session and the keyring could not be read (${keyringError ?? 'unknown error'}): keys injected then may stay in ${ctx.paths.configFile}; run 'keyring-inject cleanup'`,
+        );
       return;
     }
     const file = ctx.paths.configFile;
@@ -277,7 +294,10 @@ function adoptByValue(state: State, known: readonly KnownValue[], file: string, 
   if (text === undefined || known.length === 0) return 0;
   let values: (string | undefined)[];
   try {
-    values = readEnvValues(text, known.map((k) => envAddressOf(k.target)));
+    values = readEnvValues(
+      text,
+      known.map((k) => envAddressOf(k.target)),
+    );
   } catch {
     return 0;
   }

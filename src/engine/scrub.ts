@@ -253,4 +253,3 @@ export async function staleConfigLock(paths: ClaudePaths, now: number = Date.now
 export async function removeLockDir(dir: string): Promise<void> {
   await rmdir(dir).catch(() => rm(dir, { recursive: true, force: true }));
 }
-

@@ -135,7 +135,5 @@ export function sessionAlive(s: SessionRecord): boolean {
 
 /** Is `value` at `target` one we injected (by any injection record for that target)? */
 export function isOursIn(records: readonly InjectionRecord[], target: EnvAddress, value: string): boolean {
-  return records.some(
-    (r) => sameEnv(r, target) && macMatches(value, r.salt, r.mac),
-  );
+  return records.some((r) => sameEnv(r, target) && macMatches(value, r.salt, r.mac));
 }

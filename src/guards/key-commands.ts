@@ -28,9 +28,7 @@ export function runsKeyPrintingSubcommand(plain: string, c: KeyCommandContext): 
 }
 
 /** Keyring CLIs and libraries; a command that uses one AND names our service reads our items. */
-const KEYRING_CLIENTS = new RegExp(
-  `${B}(?:secret-tool|security|keyctl|keyring|kwallet-query|secretstorage|gdbus|dbus-send|busctl|qdbus|get_password|get_credential)${E}`,
-);
+const KEYRING_CLIENTS = new RegExp(`${B}(?:secret-tool|security|keyctl|keyring|kwallet-query|secretstorage|gdbus|dbus-send|busctl|qdbus|get_password|get_credential)${E}`);
 
 /** `secret-tool lookup|search` that does not restrict itself to another service: it can match our items by their other attributes. */
 function secretToolMayMatchOurs(plain: string, c: KeyCommandContext): boolean {

@@ -20,21 +20,24 @@
 import { basename } from 'node:path';
 import { escapeRegExp } from './mask.js';
 
+// biome-ignore format: one variant a line
 export type ModelRun =
   /** Not a `keyring-inject run|exec|headers` command: the other rules decide. */
   | { kind: 'none' }
   | { kind: 'allowed'; only: string[] }
   | { kind: 'denied'; reason: string };
 
-const SHAPE = "Run the command alone, exactly as: keyring-inject run [--only NAME,...] -- COMMAND ARGS (COMMAND gets the keys in its environment; its output is masked before you see it)";
+const SHAPE = 'Run the command alone, exactly as: keyring-inject run [--only NAME,...] -- COMMAND ARGS (COMMAND gets the keys in its environment; its output is masked before you see it)';
 
 /** Programs whose only job in `run -- X` would be to show the keys. */
+// biome-ignore format: a word list, kept as a block
 const PRINTERS = new Set([
   'env', 'printenv', 'set', 'export', 'declare', 'typeset', 'echo', 'printf', 'cat', 'tac', 'nl', 'head', 'tail', 'less', 'more',
   'od', 'xxd', 'hexdump', 'base64', 'base32', 'basenc', 'strings', 'tee', 'rev', 'tr', 'fold', 'sed', 'awk', 'gawk', 'mawk', 'cut',
   'paste', 'column', 'sort', 'uniq', 'grep', 'egrep', 'fgrep', 'rg', 'jq', 'yq', 'dd', 'cp', 'mv', 'install', 'ln', 'gzip', 'openssl', 'gpg',
 ]);
 /** Programs that run another command or inline code: the real COMMAND would be hidden in their arguments. */
+// biome-ignore format: a word list, kept as a block
 const RUNNERS = new Set([
   'sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'busybox', 'sudo', 'su', 'doas', 'nohup', 'exec', 'eval', 'command',
   'builtin', 'xargs', 'time', 'timeout', 'nice', 'ionice', 'stdbuf', 'script', 'setsid', 'chroot', 'unshare', 'nsenter', 'watch', 'parallel',
@@ -135,7 +138,8 @@ export function checkModelRun(command: string, cliPaths: readonly string[], know
   const viaBundle = cliPaths.some((p) => new RegExp(`${escapeRegExp(p)}['"]?\\s+['"]?run(?![A-Za-z0-9_-])`).test(command));
   if (!MENTIONS_RUN.test(command) && !viaBundle) return { kind: 'none' };
   const parsed = simpleWords(command.trim());
-  if ('problem' in parsed) return { kind: 'denied', reason: `Blocked by keyring-inject: a command that runs with your keys must be a single plain command, and this one has ${parsed.problem}. ${SHAPE}.` };
+  if ('problem' in parsed)
+    return { kind: 'denied', reason: `Blocked by keyring-inject: a command that runs with your keys must be a single plain command, and this one has ${parsed.problem}. ${SHAPE}.` };
   const words = parsed.words;
   const at = ourCli(words, cliPaths);
   if (at === 0) {
@@ -153,7 +157,12 @@ export function checkModelRun(command: string, cliPaths: readonly string[], know
     if (w === '--only' || w.startsWith('--only=')) {
       const v = w === '--only' ? words[++i] : w.slice('--only='.length);
       if (v === undefined) break;
-      only.push(...v.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      only.push(
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      );
       continue;
     }
     return { kind: 'denied', reason: `Blocked by keyring-inject: run takes only --only NAMES and --no-project before '--'. ${SHAPE}.` };
@@ -162,19 +171,28 @@ export function checkModelRun(command: string, cliPaths: readonly string[], know
   if (words[i] !== '--' || cmd.length === 0) return { kind: 'denied', reason: `Blocked by keyring-inject: put the command after '--'. ${SHAPE}.` };
   const unknown = only.filter((n) => !known(n));
   if (unknown.length > 0) {
-    return { kind: 'denied', reason: `Blocked by keyring-inject: no secret named ${unknown.join(', ')} here (neither this project's .claude/secrets.json nor the user's registry has it). Call list_secrets to see the names, or request_secret to ask the user for it.` };
+    return {
+      kind: 'denied',
+      reason: `Blocked by keyring-inject: no secret named ${unknown.join(', ')} here (neither this project's .claude/secrets.json nor the user's registry has it). Call list_secrets to see the names, or request_secret to ask the user for it.`,
+    };
   }
   const name = basename(cmd[0] as string).replace(/\.exe$/i, '');
   const fam = family(name);
   if (PRINTERS.has(name) || RUNNERS.has(name)) {
-    return { kind: 'denied', reason: `Blocked by keyring-inject: '${name}' under keyring-inject run would only show the keys (or run a command hidden in its arguments). Run the program that needs the key directly: keyring-inject run -- node fetch.js, npm test, curl ... The key stays in its environment; you never need its value.` };
+    return {
+      kind: 'denied',
+      reason: `Blocked by keyring-inject: '${name}' under keyring-inject run would only show the keys (or run a command hidden in its arguments). Run the program that needs the key directly: keyring-inject run -- node fetch.js, npm test, curl ... The key stays in its environment; you never need its value.`,
+    };
   }
   const inline = INLINE[fam];
   if (inline) {
     const args = cmd.slice(1);
     // An interpreter with no script reads its program from stdin; one with inline code runs what the model wrote on the command line.
     if (args.length === 0 || args.some((a) => inline.test(a))) {
-      return { kind: 'denied', reason: `Blocked by keyring-inject: '${name}' with inline code (or no script) under keyring-inject run could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- ${name} fetch.js.` };
+      return {
+        kind: 'denied',
+        reason: `Blocked by keyring-inject: '${name}' with inline code (or no script) under keyring-inject run could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- ${name} fetch.js.`,
+      };
     }
   }
   // The same hidden one level down: a program that runs its arguments as a command (find -exec,
@@ -184,7 +202,10 @@ export function checkModelRun(command: string, cliPaths: readonly string[], know
     const n = basename(w).replace(/\.exe$/i, '');
     const inl = INLINE[family(n)];
     if (SHELLS.has(n) || GIT_SHELL_ALIAS.test(w) || (inl && cmd.slice(j + 1).some((a) => inl.test(a)))) {
-      return { kind: 'denied', reason: `Blocked by keyring-inject: '${name}' would run a shell or inline code given in its arguments under keyring-inject run, which could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- node fetch.js.` };
+      return {
+        kind: 'denied',
+        reason: `Blocked by keyring-inject: '${name}' would run a shell or inline code given in its arguments under keyring-inject run, which could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- node fetch.js.`,
+      };
     }
   }
   return { kind: 'allowed', only };

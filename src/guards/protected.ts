@@ -64,8 +64,7 @@ interface Area {
   shown: string;
 }
 
-const ASK =
-  "Do not try to read it another way. If you need to know which MCP servers or keys are configured, ask the user, or run 'keyring-inject list' (names only, never values).";
+const ASK = "Do not try to read it another way. If you need to know which MCP servers or keys are configured, ask the user, or run 'keyring-inject list' (names only, never values).";
 
 function reasonFor(rule: GuardRule, shown: string): string {
   const head = 'Blocked by keyring-inject:';

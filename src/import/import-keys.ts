@@ -145,7 +145,8 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
   for (const [flag, ids] of [['--include', opts.include] as const, ['--exclude', opts.exclude] as const]) {
     for (const [n, id] of [...ids].entries()) {
       // Named by position, not repeated: a value typed in the wrong place must not be echoed.
-      if (!findings.some((f) => findingId(f) === id)) throw new KiError('server-not-found', `${flag}: the ${ordinal(n + 1)} SERVER.NAME given is not a plaintext entry of ${file} (see 'keyring-inject doctor')`);
+      if (!findings.some((f) => findingId(f) === id))
+        throw new KiError('server-not-found', `${flag}: the ${ordinal(n + 1)} SERVER.NAME given is not a plaintext entry of ${file} (see 'keyring-inject doctor')`);
     }
   }
   const backend = ctx.backend();
@@ -212,9 +213,7 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
 
   // 4. Claude Code's copies: env values by target (the engine's scrubber), then headers and
   //    any other occurrence of the same values.
-  const known: KnownValue[] = moving
-    .filter((i) => i.finding.kind === 'env')
-    .map((i) => ({ key: i.key as string, target: envTarget(i.finding.ref, i.finding.name, 'inject'), value: i.finding.raw }));
+  const known: KnownValue[] = moving.filter((i) => i.finding.kind === 'env').map((i) => ({ key: i.key as string, target: envTarget(i.finding.ref, i.finding.name, 'inject'), value: i.finding.raw }));
   const values = [...new Set(moving.flatMap((i) => [i.finding.raw, i.finding.value]))];
   await withConfigLock(file, async () => {
     // A throw-away state: no records of ours are involved, and every copy is read (full).

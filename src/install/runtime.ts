@@ -78,8 +78,16 @@ export function runtimeSourceDir(): string | undefined {
 /** The runtime's id: `<version>-<12 hex of the bundles' and the keyring binding's bytes>`. */
 function runtimeId(sourceDir: string, keyringDirs: readonly string[]): string {
   const hash = createHash('sha256');
-  for (const f of BUNDLE_FILES) hash.update(f).update('\0').update(readFileSync(join(sourceDir, f)));
-  for (const d of keyringDirs) hash.update(d.slice(d.lastIndexOf('@napi-rs'))).update('\0').update(readFileSync(join(d, 'package.json')));
+  for (const f of BUNDLE_FILES)
+    hash
+      .update(f)
+      .update('\0')
+      .update(readFileSync(join(sourceDir, f)));
+  for (const d of keyringDirs)
+    hash
+      .update(d.slice(d.lastIndexOf('@napi-rs')))
+      .update('\0')
+      .update(readFileSync(join(d, 'package.json')));
   let version = '0.0.0';
   try {
     const v = (JSON.parse(readFileSync(join(sourceDir, 'package.json'), 'utf8')) as { version?: unknown }).version;

@@ -40,4 +40,3 @@ export async function writeSettingsText(file: string, text: string): Promise<voi
 export function settingsError(file: string, err: unknown): unknown {
   return err instanceof SettingsFormatError ? new KiError('settings-invalid', `${file}: ${oneLine(err.message)}`, { cause: err }) : err;
 }
-

@@ -26,7 +26,20 @@ import {
   type Edit,
   type Style,
 } from '../claude/json/edit.js';
-import { commentEnd, ConfigParseError, isArrayAt, JsoncScanner, JsonScanner, lastMember, positionOf, readArray, stringAt, type ArrayInfo, type Member, type ObjectInfo } from '../claude/json/scanner.js';
+import {
+  commentEnd,
+  ConfigParseError,
+  isArrayAt,
+  JsoncScanner,
+  JsonScanner,
+  lastMember,
+  positionOf,
+  readArray,
+  stringAt,
+  type ArrayInfo,
+  type Member,
+  type ObjectInfo,
+} from '../claude/json/scanner.js';
 
 export interface HookCommands {
   /** Full shell command for SessionStart; should end with the marker (see markCommand). */
@@ -176,7 +189,10 @@ function ensureEvent(doc: Doc, event: EventName, command: string): Edit | undefi
   // Bring the first entry of ours up to date, in place; other keys on it are left alone.
   const cmdProp = lastMember(first.handler.members, 'command') as Member;
   if (commandOf(doc, first.handler) !== command) return replaceValueEdit(cmdProp, JSON.stringify(command));
-  for (const [key, want] of [['type', 'command'], ['timeout', timeout]] as const) {
+  for (const [key, want] of [
+    ['type', 'command'],
+    ['timeout', timeout],
+  ] as const) {
     const prop = lastMember(first.handler.members, key);
     if (!prop) return insertMember(doc, first.handler, key, want);
     if (scalarAt(doc, prop) !== want) return replaceValueEdit(prop, JSON.stringify(want));

@@ -148,10 +148,7 @@ export class OsKeyringBackend implements SecretBackend {
       wincred: ['win32'],
     };
     if (!wanted[this.id].includes(process.platform)) {
-      throw new KeyringUnavailableError(
-        `the ${this.id} keyring does not exist on ${process.platform}`,
-        'Unset KEYRING_INJECT_BACKEND to use this platform\'s keyring',
-      );
+      throw new KeyringUnavailableError(`the ${this.id} keyring does not exist on ${process.platform}`, "Unset KEYRING_INJECT_BACKEND to use this platform's keyring");
     }
     if (this.id === 'secret-service' && !this.env.DBUS_SESSION_BUS_ADDRESS && !defaultBusExists(this.env)) {
       throw new KeyringUnavailableError('no D-Bus session bus, so no Secret Service (DBUS_SESSION_BUS_ADDRESS is not set)', HEADLESS_FIX);
@@ -163,11 +160,7 @@ export class OsKeyringBackend implements SecretBackend {
     try {
       return await this.budget.run(
         call,
-        () =>
-          new KeyringUnavailableError(
-            `the ${this.label} did not answer within ${this.timeoutMs} ms`,
-            this.id === 'secret-service' ? HEADLESS_FIX : 'Unlock the keyring and try again',
-          ),
+        () => new KeyringUnavailableError(`the ${this.label} did not answer within ${this.timeoutMs} ms`, this.id === 'secret-service' ? HEADLESS_FIX : 'Unlock the keyring and try again'),
       );
     } catch (err) {
       if (err instanceof KeyringUnavailableError) throw err;
@@ -187,7 +180,9 @@ export class OsKeyringBackend implements SecretBackend {
       if (/prompt was dismissed|locked/i.test(raw)) {
         return new KeyringUnavailableError(
           what,
-          `The login collection is locked: unlock it (desktop: log in; headless: ${GNOME_KEYRING_STEPS.slice(1).map((x) => `\`${x.command}\``).join(', then ')}), or set KEYRING_INJECT_BACKEND=keyutils`,
+          `The login collection is locked: unlock it (desktop: log in; headless: ${GNOME_KEYRING_STEPS.slice(1)
+            .map((x) => `\`${x.command}\``)
+            .join(', then ')}), or set KEYRING_INJECT_BACKEND=keyutils`,
           cause,
         );
       }

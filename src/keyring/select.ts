@@ -24,10 +24,5 @@ export function chooseBackendId(env: Readonly<Record<string, string | undefined>
 
 export function openBackend(env: Readonly<Record<string, string | undefined>> = process.env): SecretBackend {
   const timeout = Number(env.KEYRING_INJECT_KEYRING_TIMEOUT_MS);
-  return new OsKeyringBackend(
-    chooseBackendId(env),
-    env.KEYRING_INJECT_SERVICE || DEFAULT_SERVICE,
-    env,
-    Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
-  );
+  return new OsKeyringBackend(chooseBackendId(env), env.KEYRING_INJECT_SERVICE || DEFAULT_SERVICE, env, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS);
 }

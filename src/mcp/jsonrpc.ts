@@ -38,7 +38,6 @@ export interface Peer {
   closed: Promise<void>;
 }
 
-
 /**
  * Serve `handlers` (method -> handler) on `input`/`output`. Requests are answered in any order;
  * a handler's thrown RpcError becomes a JSON-RPC error, anything else an internal error whose

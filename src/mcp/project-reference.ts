@@ -15,7 +15,6 @@ import { approvalState, approve } from '../sources/approval.js';
 import { loadProjectFile } from '../sources/project.js';
 import { isRecord } from '../core/is-record.js';
 
-
 /** The file's text with the reference added (undefined: it is there already). Pure. */
 export function withReference(text: string | undefined, name: string, id: string): string | undefined {
   let data: Record<string, unknown> = {};
@@ -46,8 +45,7 @@ export async function writeProjectReference(target: { file: string; root: string
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   // Judged on the bytes we edit: a change landing between the check and our read stays unapproved.
-  const wasApproved =
-    before.state === 'none' ? text === undefined : before.state === 'approved' && text !== undefined && createHash('sha256').update(text).digest('hex') === before.project.sha256;
+  const wasApproved = before.state === 'none' ? text === undefined : before.state === 'approved' && text !== undefined && createHash('sha256').update(text).digest('hex') === before.project.sha256;
   const next = withReference(text, target.name, target.id);
   if (next !== undefined) {
     await mkdir(dirname(target.file), { recursive: true });
@@ -57,7 +55,9 @@ export async function writeProjectReference(target: { file: string; root: string
   if (!wasApproved) return false;
   // Approve exactly the bytes we wrote: if anything else changed the file meanwhile, it stays unapproved.
   const project = await loadProjectFile(where);
-  const ours = createHash('sha256').update(next ?? text ?? '').digest('hex');
+  const ours = createHash('sha256')
+    .update(next ?? text ?? '')
+    .digest('hex');
   if (project.sha256 !== ours) return false;
   await approve(paths, project, now);
   return true;

@@ -122,7 +122,8 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
       reply(res, 404, renderRefusal('Not found.'));
       return;
     }
-    if (!sameToken(path.slice(3), token)) return refuse(res, 403, 'a request with a wrong token reached the page (another program on this machine probing it?)', 'Wrong or expired link. Nothing was stored.');
+    if (!sameToken(path.slice(3), token))
+      return refuse(res, 403, 'a request with a wrong token reached the page (another program on this machine probing it?)', 'Wrong or expired link. Nothing was stored.');
     if (done || consumed) {
       // Whatever ended the page (or the submission under way) decides the outcome.
       reply(res, 410, renderRefusal('This link was used already or has expired. Nothing was stored from this request.'));
@@ -133,7 +134,13 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
     const ownOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
     const ownSite = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
     if (request.method === 'GET') {
-      if (q >= 0) return refuse(res, 400, 'the value came in the page address (a GET query), which browsers keep in their history; use the form', 'The value was put in the address, where the browser keeps it in its history. Nothing was stored: close this tab and ask Claude again.');
+      if (q >= 0)
+        return refuse(
+          res,
+          400,
+          'the value came in the page address (a GET query), which browsers keep in their history; use the form',
+          'The value was put in the address, where the browser keeps it in its history. Nothing was stored: close this tab and ask Claude again.',
+        );
       reply(res, 200, renderForm(req, path));
       return;
     }

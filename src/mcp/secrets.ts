@@ -31,7 +31,10 @@ const KEYRING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** CRM_API_KEY -> crm-api-key: the proposal's id style. */
 export function idFor(name: string): string {
-  const id = name.toLowerCase().replace(/_+/g, '-').replace(/^-+|-+$/g, '');
+  const id = name
+    .toLowerCase()
+    .replace(/_+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return KEYRING_ID.test(id) ? id : 'secret';
 }
 
@@ -45,7 +48,8 @@ export function nameProblem(name: unknown): string | undefined {
 export function projectTarget(deps: SecretsDeps): { root: string; file: string } | { problem: string } {
   const dir = resolve(deps.projectDir);
   const home = resolve(deps.env.HOME || deps.env.USERPROFILE || homedir());
-  if (dir === home || dir === resolve('/')) return { problem: `Claude Code runs in ${dir}, not in a project: start it in the project's directory, or store the key in a terminal with 'keyring-inject add'` };
+  if (dir === home || dir === resolve('/'))
+    return { problem: `Claude Code runs in ${dir}, not in a project: start it in the project's directory, or store the key in a terminal with 'keyring-inject add'` };
   return projectFileFor(dir, deps.paths.configDir);
 }
 
@@ -75,7 +79,11 @@ export async function planRequest(deps: SecretsDeps, name: string, replace: bool
   } catch (err) {
     return { answer: `not stored: ${oneLine((err as Error).message)}`, isError: true };
   }
-  if (registry.keys[name]) return { answer: `not asked: ${name} is a key of the user's own registry already ('keyring-inject list'); run commands that need it with 'keyring-inject run --only ${name} -- COMMAND'`, isError: false };
+  if (registry.keys[name])
+    return {
+      answer: `not asked: ${name} is a key of the user's own registry already ('keyring-inject list'); run commands that need it with 'keyring-inject run --only ${name} -- COMMAND'`,
+      isError: false,
+    };
   let project;
   try {
     project = await loadProjectFile(where);
@@ -100,7 +108,10 @@ export async function planRequest(deps: SecretsDeps, name: string, replace: bool
     return { answer: `not stored: ${oneLine((err as Error).message)}`, isError: true };
   }
   if (stored && entry && !replace) {
-    return { answer: `already stored: ${name} is in the OS keyring as ${id} and listed in ${where.file}. Use it without asking: keyring-inject run --only ${name} -- COMMAND (COMMAND gets it as $${name}; you never see the value). Call request_secret with replace: true only if the user wants to change it.`, isError: false };
+    return {
+      answer: `already stored: ${name} is in the OS keyring as ${id} and listed in ${where.file}. Use it without asking: keyring-inject run --only ${name} -- COMMAND (COMMAND gets it as $${name}; you never see the value). Call request_secret with replace: true only if the user wants to change it.`,
+      isError: false,
+    };
   }
   return { plan: { name, id, file: where.file, root: where.root, stored } };
 }
@@ -151,8 +162,17 @@ export async function listSecrets(deps: SecretsDeps): Promise<SecretListing> {
       const st = await approvalState(deps.paths, where);
       if (st.state !== 'none') {
         const secrets = [];
-        for (const [name, e] of st.project.entries) secrets.push({ name, source: e.ref.source === 'keyring' ? 'built-in' : e.ref.source, id: e.ref.id, stored: e.ref.source === 'keyring' ? await storedIn(e.ref.id) : null });
-        out.project = { file: where.file, secrets, ...(st.state === 'approved' ? {} : { unapproved: `not approved on this machine${st.state === 'changed' ? ' since it changed' : ''}: nothing uses it until the user reads it and runs '${allowCommand(where.root)}' in a terminal` }) };
+        for (const [name, e] of st.project.entries)
+          secrets.push({ name, source: e.ref.source === 'keyring' ? 'built-in' : e.ref.source, id: e.ref.id, stored: e.ref.source === 'keyring' ? await storedIn(e.ref.id) : null });
+        out.project = {
+          file: where.file,
+          secrets,
+          ...(st.state === 'approved'
+            ? {}
+            : {
+                unapproved: `not approved on this machine${st.state === 'changed' ? ' since it changed' : ''}: nothing uses it until the user reads it and runs '${allowCommand(where.root)}' in a terminal`,
+              }),
+        };
       }
     } catch (err) {
       out.project = { file: where.file, secrets: [], problem: oneLine((err as Error).message) };

@@ -61,9 +61,7 @@ export function answerFor(o: PageOutcome, plan: PlannedRequest): ToolResult {
     case 'stored':
       return text(
         `stored: ${plan.name} is in the OS keyring as ${plan.id}, and ${plan.file} lists it as {"${plan.name}": {"source": "built-in", "id": "${plan.id}"}} (a reference, never the value). ${
-          plan.approved === false
-            ? `That file has changes the user has not approved yet, so it is not used until they run '${allowCommand(plan.root)}' in a terminal. Then run`
-            : 'Run'
+          plan.approved === false ? `That file has changes the user has not approved yet, so it is not used until they run '${allowCommand(plan.root)}' in a terminal. Then run` : 'Run'
         } commands that need it with: keyring-inject run --only ${plan.name} -- COMMAND (COMMAND gets it as $${plan.name}; you never see the value).`,
       );
     case 'refused':
@@ -94,9 +92,8 @@ export function startMcpServer(input: Readable, output: Writable, deps: McpServe
     if ('answer' in decided) return text(decided.answer, decided.isError);
     const plan = decided.plan;
     const purpose = purposeOf(args.purpose);
-    const page = await openSecretPage(
-      { name: plan.name, id: plan.id, purpose, recordedIn: plan.file, replaces: plan.stored, ...(deps.pageTtlMs ? { ttlMs: deps.pageTtlMs } : {}) },
-      (value) => storeSecret(deps, plan, value),
+    const page = await openSecretPage({ name: plan.name, id: plan.id, purpose, recordedIn: plan.file, replaces: plan.stored, ...(deps.pageTtlMs ? { ttlMs: deps.pageTtlMs } : {}) }, (value) =>
+      storeSecret(deps, plan, value),
     );
     pages.add(page);
     void page.outcome.then(() => pages.delete(page));

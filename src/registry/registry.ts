@@ -7,7 +7,6 @@ import { sameEnv, sameHeader, sameServer, serverAddressOf, type EnvAddress, type
 import { KiError } from '../core/errors.js';
 import { parseJson } from '../core/parse-json.js';
 
-
 /**
  * How a target gets its value: 'inject' (default, written into the server's `env` in
  * ~/.claude.json while a session needs it) or 'wrap' (zero-disk: the server is started through
@@ -69,7 +68,9 @@ export function wrappedServersOnlyFedBy(reg: Registry, name: string): ServerAddr
   const rec = reg.keys[name];
   if (!rec) return [];
   const mine = [...rec.targets.filter((t) => targetMode(t) === 'wrap'), ...(rec.headers ?? [])];
-  const others = Object.entries(reg.keys).filter(([n]) => n !== name).flatMap(([, r]) => [...r.targets, ...(r.headers ?? [])]);
+  const others = Object.entries(reg.keys)
+    .filter(([n]) => n !== name)
+    .flatMap(([, r]) => [...r.targets, ...(r.headers ?? [])]);
   const out: ServerAddress[] = [];
   for (const t of mine) {
     if (others.some((o) => sameServer(o, t)) || out.some((o) => sameServer(o, t))) continue;
@@ -141,9 +142,7 @@ export function withKey(reg: Registry, name: string, targets: readonly Target[],
   const existing = reg.keys[name];
   const merged = existing ? [...existing.targets] : [];
   for (const t of targets) if (!merged.some((m) => sameEnv(m, t))) merged.push({ ...t });
-  const record: KeyRecord = existing
-    ? { ...existing, targets: merged, backend }
-    : { targets: merged, backend, createdAt: now.toISOString() };
+  const record: KeyRecord = existing ? { ...existing, targets: merged, backend } : { targets: merged, backend, createdAt: now.toISOString() };
   return { ...reg, keys: { ...reg.keys, [name]: record } };
 }
 
@@ -192,9 +191,7 @@ export function parseRegistry(text: string, file: string): Registry {
         throw new RegistryFormatError(file, `a target of key ${JSON.stringify(name)} has an unknown mode`);
       }
       const mode = t.mode === 'wrap' ? { mode: 'wrap' as const } : {};
-      return t.scope === 'local'
-        ? { server: t.server, env: t.env, scope: 'local', project: t.project as string, ...mode }
-        : { server: t.server, env: t.env, scope: 'user', ...mode };
+      return t.scope === 'local' ? { server: t.server, env: t.env, scope: 'local', project: t.project as string, ...mode } : { server: t.server, env: t.env, scope: 'user', ...mode };
     });
     if (rec.headers !== undefined && !Array.isArray(rec.headers)) throw new RegistryFormatError(file, `the headers of key ${JSON.stringify(name)} are malformed`);
     const headers: HeaderTarget[] | undefined = rec.headers?.map((t: unknown) => {
@@ -232,4 +229,3 @@ export class RegistryFormatError extends KiError {
     this.name = 'RegistryFormatError';
   }
 }
-

@@ -52,10 +52,7 @@ export async function serverFacts(ctx: ZeroDiskContext): Promise<ServerFacts[] |
       plaintext: plan.items
         .filter((i) => i.action !== 'skip' && i.key !== undefined && sameServer(i.finding.ref, ref))
         .map((i) => ({ label: `${i.finding.kind} ${i.finding.name}`, key: i.key as string, id: findingId(i.finding) })),
-      keys: [
-        ...envTargetsFor(reg, ref).map((t) => ({ key: t.key, from: from(t.key), header: false })),
-        ...headerTargetsFor(reg, ref).map((t) => ({ key: t.key, from: from(t.key), header: true })),
-      ],
+      keys: [...envTargetsFor(reg, ref).map((t) => ({ key: t.key, from: from(t.key), header: false })), ...headerTargetsFor(reg, ref).map((t) => ({ key: t.key, from: from(t.key), header: true }))],
     });
   }
   return facts;

@@ -11,7 +11,7 @@ export interface ServerFacts {
   /** Why wrap would refuse this entry (e.g. a headersHelper of its own); undefined: it can be wrapped. */
   wrapBlocker?: string | undefined;
   /** Plaintext secrets import would move (labels such as "env GITHUB_TOKEN"), and the key each becomes. */
-  plaintext: { label: string; key: string; /** SERVER.NAME, as import's --include/--exclude take it. */ id: string }[];
+  plaintext: { label: string; key: string /** SERVER.NAME, as import's --include/--exclude take it. */; id: string }[];
   /** Keys already registered for the server, with where each value lives ("keyring", "pass github/token"). */
   keys: { key: string; from: string; header: boolean }[];
 }
@@ -24,9 +24,7 @@ export interface SetupFacts {
 
 export type Step =
   /** Move plaintext into the keyring; `wrap`: and make the servers zero-disk. `exclude`: ids left for another pass. */
-  | { kind: 'import'; mode: 'wrap' | 'inject'; count: number; exclude: string[] }
-  | { kind: 'wrap'; ref: ServerAddress }
-  | { kind: 'install-hooks' };
+  { kind: 'import'; mode: 'wrap' | 'inject'; count: number; exclude: string[] } | { kind: 'wrap'; ref: ServerAddress } | { kind: 'install-hooks' };
 
 export type Protection = 'zero-disk' | 'headers-helper' | 'inject' | 'none';
 

@@ -26,9 +26,7 @@ export interface VendorCli {
   envPrefixes: readonly string[];
 }
 
-export type CliResult =
-  | { ok: true; stdout: string }
-  | { ok: false; kind: 'not-found' | 'not-executable' | 'timeout' | 'too-large' | 'exit'; reason: string; code?: number; stderr: string };
+export type CliResult = { ok: true; stdout: string } | { ok: false; kind: 'not-found' | 'not-executable' | 'timeout' | 'too-large' | 'exit'; reason: string; code?: number; stderr: string };
 
 const BASE_ENV = ['PATH', 'HOME'];
 // Windows needs these to start any program and reach the network.
@@ -72,7 +70,12 @@ export function findOnPath(bin: string, env: Env): string | undefined {
 /** One line of stderr that cannot carry the value: no stdout content, no control characters, short. */
 export function safeStderr(stderr: string, stdout: string): string {
   // eslint-disable-next-line no-control-regex
-  let line = stderr.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '') ?? '';
+  let line =
+    stderr
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
   // eslint-disable-next-line no-control-regex
   line = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
   const pieces = [stdout.trim(), ...stdout.split(/\r?\n/).map((l) => l.trim())].filter((p) => p.length >= 4).sort((a, b) => b.length - a.length);
@@ -103,10 +106,17 @@ export function runCli(cli: VendorCli, args: readonly string[], env: Env, timeou
           const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string | null };
           const errLine = safeStderr(stderr ?? '', stdout ?? '');
           if (e.code === 'ENOENT') return resolve({ ok: false, kind: 'not-found', reason: `${cli.what} is not installed or not on PATH: ${cli.install}`, stderr: '' });
-          if (e.code === 'EACCES') return resolve({ ok: false, kind: 'not-executable', reason: `${cli.what} was found on PATH but cannot be run (permission denied): fix its permissions or PATH`, stderr: '' });
-          if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ ok: false, kind: 'too-large', reason: `\`${command}\` printed more than ${MAX_OUTPUT} bytes: check the reference`, stderr: '' });
+          if (e.code === 'EACCES')
+            return resolve({ ok: false, kind: 'not-executable', reason: `${cli.what} was found on PATH but cannot be run (permission denied): fix its permissions or PATH`, stderr: '' });
+          if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+            return resolve({ ok: false, kind: 'too-large', reason: `\`${command}\` printed more than ${MAX_OUTPUT} bytes: check the reference`, stderr: '' });
           if (e.killed) {
-            return resolve({ ok: false, kind: 'timeout', reason: `\`${command}\` did not finish within ${timeoutMs} ms (stopped): check that it can run without a prompt, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS`, stderr: errLine });
+            return resolve({
+              ok: false,
+              kind: 'timeout',
+              reason: `\`${command}\` did not finish within ${timeoutMs} ms (stopped): check that it can run without a prompt, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS`,
+              stderr: errLine,
+            });
           }
           if (e.signal && typeof e.code !== 'number') {
             return resolve({ ok: false, kind: 'exit', reason: `\`${command}\` was ended by ${e.signal}${errLine ? `: ${errLine}` : ''}`, stderr: errLine });

@@ -107,7 +107,8 @@ function readQuoted(src: string, start: number, quote: "'" | '"'): { value: stri
 export function envFilePath(ref: SourceRef): { file: string } | { problem: string } {
   const p = ref.metadata?.path ?? '.env';
   if (ref.root === undefined) {
-    if (!isAbsolute(p)) return { problem: `metadata.path of an env-file reference in the user registry must be absolute: re-add the key with 'keyring-inject add NAME --source env-file --meta path=FILE'` };
+    if (!isAbsolute(p))
+      return { problem: `metadata.path of an env-file reference in the user registry must be absolute: re-add the key with 'keyring-inject add NAME --source env-file --meta path=FILE'` };
     return { file: resolve(p) };
   }
   if (isAbsolute(p) || /^[A-Za-z]:/.test(p)) return { problem: `metadata.path must be relative to the project root ${ref.root}: an absolute path is refused in a project file` };
@@ -130,7 +131,9 @@ export function readEnvFile(ref: SourceRef): { text: string } | { problem: strin
     real = realpathSync(where.file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { problem: `the env file ${where.file} does not exist: create it or fix metadata.path`, missing: true } : { problem: `cannot read the env file ${where.file} (${code ?? 'error'}): fix its permissions` };
+    return code === 'ENOENT'
+      ? { problem: `the env file ${where.file} does not exist: create it or fix metadata.path`, missing: true }
+      : { problem: `cannot read the env file ${where.file} (${code ?? 'error'}): fix its permissions` };
   }
   if (ref.root !== undefined) {
     let realRoot: string;

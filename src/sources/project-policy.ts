@@ -10,6 +10,7 @@
 //    picks. A name clash is already settled (your registry wins); this closes the same hole by id.
 import type { Registry } from '../registry/registry.js';
 
+// biome-ignore format: a word list, kept as a block
 const EXACT = new Set([
   'PATH', 'BASH_ENV', 'ENV', 'SHELL', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'PROMPT_COMMAND', 'IFS', 'CDPATH', 'GLOBIGNORE',
   'HOME', 'ZDOTDIR', 'TMPDIR', 'TMP', 'TEMP', 'CLASSPATH', 'EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'BROWSER', 'LESSOPEN',
@@ -19,6 +20,7 @@ const EXACT = new Set([
   'PHP_INI_SCAN_DIR', 'GOFLAGS', 'GOPATH', 'GOROOT', 'GOENV', 'GOPROXY', 'RUSTC_WRAPPER', 'RUSTFLAGS', 'CC', 'CXX',
   'LD', 'MAKEFLAGS', 'TERMINFO', 'CLAUDECODE', 'ANTHROPIC_BASE_URL', 'R_PROFILE', 'R_PROFILE_USER', 'R_LIBS', 'R_LIBS_USER',
 ]);
+// biome-ignore format: a word list, kept as a block
 const PREFIXES = [
   'LD_', 'DYLD_', 'PYTHON', 'NODE_', 'NPM_CONFIG_', 'YARN_', 'GIT_', 'PERL', 'RUBY', 'GEM_', 'BUNDLE_', 'JAVA_', '_JAVA_',
   'JDK_', 'DENO_', 'BUN_', 'DOTNET_', 'COR_', 'CORECLR_', 'LUA_', 'MALLOC_', 'CLAUDE_', 'KEYRING_INJECT_', 'XDG_', 'BASH_FUNC_',

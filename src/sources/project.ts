@@ -120,7 +120,8 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
       const p = envFilePath({ ...ref, root });
       if ('problem' in p) fail(file, `${where}: ${p.problem}`);
     }
-    if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0)) fail(file, `${where}: "targets" must be a non-empty list [{"server": "S", "env": "VAR"}], or left out (then ${name} is the variable 'keyring-inject run' sets)`);
+    if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0))
+      fail(file, `${where}: "targets" must be a non-empty list [{"server": "S", "env": "VAR"}], or left out (then ${name} is the variable 'keyring-inject run' sets)`);
     const targets: ProjectTarget[] = ((raw.targets ?? []) as unknown[]).map((t: unknown) => {
       if (!isRecord(t) || typeof t.server !== 'string' || typeof t.env !== 'string') fail(file, `a target of ${where} must be {"server": "S", "env": "VAR"}`);
       if (Object.keys(t).some((k) => k !== 'server' && k !== 'env')) fail(file, `a target of ${where} has a field other than server and env`);
@@ -131,7 +132,11 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
       return { server: t.server, env: t.env };
     });
     if (targets.length === 0) {
-      if (!ENV_NAME.test(name)) fail(file, `${where} has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one: use letters, digits and '_', not starting with a digit (or add "targets")`);
+      if (!ENV_NAME.test(name))
+        fail(
+          file,
+          `${where} has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one: use letters, digits and '_', not starting with a digit (or add "targets")`,
+        );
       const refused = refusedVariable(name);
       if (refused) fail(file, `${where}: ${refused}`);
     }
@@ -147,11 +152,13 @@ export async function loadProjectFile(where: { root: string; file: string }): Pr
     // A file someone else owns (a shared /tmp, another user's directory) does not decide which of
     // your secrets a command gets.
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new KiError('project-refused', `the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
+    if (uid !== undefined && st.uid !== uid && st.uid !== 0)
+      throw new KiError('project-refused', `the project file ${where.file} belongs to another user: refused (move it away, or run without it: --no-project)`);
     // Approvals are keyed by the file's real path: a file (or .claude dir) linked to a file
     // approved in another project would borrow that approval for this project's servers.
     const real = realpathSync.native(where.file);
-    if (real !== join(realpathSync.native(where.root), PROJECT_FILE)) throw new KiError('project-refused', `the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
+    if (real !== join(realpathSync.native(where.root), PROJECT_FILE))
+      throw new KiError('project-refused', `the project file ${where.file} is a link to ${real}: refused (replace the link with a copy of the file, or run without it: --no-project)`);
     bytes = readFileSync(where.file);
   } catch (err) {
     if (err instanceof KiError) throw err;
@@ -179,7 +186,10 @@ export function mergeProject(reg: Registry, project: ProjectFile, backend: Backe
       continue;
     }
     if (entry.ref.source === 'keyring' && mine.has(entry.ref.id)) {
-      throw new KiError('project-refused', `the project file ${project.file}: entry "${name}" reads the keyring item ${entry.ref.id}, which holds a key of your registry: refused (a project may only read keyring items of its own; give the entry another id)`);
+      throw new KiError(
+        'project-refused',
+        `the project file ${project.file}: entry "${name}" reads the keyring item ${entry.ref.id}, which holds a key of your registry: refused (a project may only read keyring items of its own; give the entry another id)`,
+      );
     }
     keys[name] = {
       targets: entry.targets.map((t) => ({ server: t.server, env: t.env, scope: 'local', project: projectKey })),

@@ -102,7 +102,6 @@ export function parseExecOptions(argv: readonly string[]): ExecOptions | undefin
   return undefined;
 }
 
-
 /** `<node> <cli> headers S [--scope local --project P] [--mcp-json]`, shell-quoted. */
 export function headersHelperCommand(node: string, cli: string, ref: ServerAddress, mcpJson = false): string {
   const scope = scopeArgs(ref);

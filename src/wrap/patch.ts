@@ -7,7 +7,19 @@
 // A server that only exists in the project's `.mcp.json` gets a wrapped local-scope copy in
 // `projects[P].mcpServers` (marked `--mcp-json`); unwrap deletes that copy. `.mcp.json` itself
 // is never written.
-import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, prependElementsEdit, removeArrayPrefixEdit, removeMemberEdit, styleOf, type Edit, type Style } from '../claude/json/edit.js';
+import {
+  applyEdits,
+  formatValue,
+  insertMemberEdit,
+  lineIndent,
+  memberIndentOf,
+  prependElementsEdit,
+  removeArrayPrefixEdit,
+  removeMemberEdit,
+  styleOf,
+  type Edit,
+  type Style,
+} from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '../claude/json/locate.js';
 import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
 import { HTTP_TYPES, allServers, readServer, type ServerInfo } from '../claude/config-servers.js';

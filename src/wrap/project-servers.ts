@@ -67,11 +67,15 @@ export async function wrapProjectServers(ctx: ZeroDiskContext, project: ProjectF
   for (const s of await projectServers(ctx.paths, project)) {
     const ref = { server: s.server, scope: 'local' as const, project: projectKey };
     if (s.where === 'none') {
-      warnings.push(`${project.file} maps keys to MCP server ${JSON.stringify(s.server)}, which is neither in ${project.root}/.mcp.json nor a local-scope server of ${projectKey}: add it ('claude mcp add --scope project ...')`);
+      warnings.push(
+        `${project.file} maps keys to MCP server ${JSON.stringify(s.server)}, which is neither in ${project.root}/.mcp.json nor a local-scope server of ${projectKey}: add it ('claude mcp add --scope project ...')`,
+      );
       continue;
     }
     if (s.http) {
-      warnings.push(`MCP server ${describeServer(ref)} is an http server: a project file feeds environment variables of stdio servers only (map a header with 'keyring-inject add NAME --server ${s.server} --header ... --scope local')`);
+      warnings.push(
+        `MCP server ${describeServer(ref)} is an http server: a project file feeds environment variables of stdio servers only (map a header with 'keyring-inject add NAME --server ${s.server} --header ... --scope local')`,
+      );
       continue;
     }
     try {

@@ -89,5 +89,8 @@ export async function checkHeadersUrl(paths: ClaudePaths, ref: ServerAddress, en
   const rec = await recordFor(paths, ref);
   if (rec?.kind === 'http' && url !== undefined && url === expand(rec.url, env)) return;
   const why = rec?.kind !== 'http' ? 'this is no wrapped http server' : url === undefined ? 'CLAUDE_CODE_MCP_SERVER_URL is not set (Claude Code sets it)' : 'CLAUDE_CODE_MCP_SERVER_URL is another URL';
-  throw new KiError('wrap-mismatch', `headers refuses: this server's headers go only to the URL 'keyring-inject wrap' wrapped for it, and ${why}; if it is your server, run 'keyring-inject wrap' for it again`);
+  throw new KiError(
+    'wrap-mismatch',
+    `headers refuses: this server's headers go only to the URL 'keyring-inject wrap' wrapped for it, and ${why}; if it is your server, run 'keyring-inject wrap' for it again`,
+  );
 }

@@ -21,7 +21,9 @@ async function valuesOf(reg: Registry, backend: SecretBackend, keys: readonly st
   // A key of ours missing from the keyring: the message (and its fix) it always had.
   const missing = res.missing.filter((m) => m.request.ref.source === 'keyring' && m.request.ref.root === undefined).map((m) => m.request.name);
   if (missing.length > 0) {
-    problems.push(`${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the ${backend.label}: store ${missing.length === 1 ? 'it' : 'them'} with 'keyring-inject rotate NAME --stdin' (or remove the mapping with 'keyring-inject remove NAME')`);
+    problems.push(
+      `${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the ${backend.label}: store ${missing.length === 1 ? 'it' : 'them'} with 'keyring-inject rotate NAME --stdin' (or remove the mapping with 'keyring-inject remove NAME')`,
+    );
   }
   for (const m of res.missing) {
     if (m.request.ref.source !== 'keyring') problems.push(describeProblem(m.request, m.reason));
@@ -68,7 +70,11 @@ export function fillTemplate(template: string, value: string): string {
 /** The headers for http server `ref`, as headersHelper prints them. */
 export async function headersForServer(reg: Registry, backend: SecretBackend, ref: ServerAddress, env: Env = process.env): Promise<Record<string, string>> {
   const targets = headerTargetsFor(reg, ref);
-  if (targets.length === 0) throw new KiError('key-not-found', `no header is mapped to the MCP server given (${ref.scope} scope; not repeated here): add one with 'keyring-inject add NAME --server SERVER --header "Authorization: Bearer {value}"'`);
+  if (targets.length === 0)
+    throw new KiError(
+      'key-not-found',
+      `no header is mapped to the MCP server given (${ref.scope} scope; not repeated here): add one with 'keyring-inject add NAME --server SERVER --header "Authorization: Bearer {value}"'`,
+    );
   const values = await valuesOf(reg, backend, [...new Set(targets.map((t) => t.key))], env);
   const headers: Record<string, string> = {};
   for (const { key, target } of targets) {

@@ -61,7 +61,9 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
     warnings.push(`no header is mapped to ${describeServer(ref)} yet: add one with 'keyring-inject add NAME --server ${ref.server} --header "Authorization: Bearer {value}"${scopeFlags(ref)}'`);
   }
   if (!isHttp && envTargetsFor(reg, ref).length === 0) {
-    warnings.push(`no key is mapped to ${describeServer(ref)} yet: add one with 'keyring-inject add NAME --server ${ref.server} --env VAR${scopeFlags(ref)}'; until then the server starts without keys`);
+    warnings.push(
+      `no key is mapped to ${describeServer(ref)} yet: add one with 'keyring-inject add NAME --server ${ref.server} --env VAR${scopeFlags(ref)}'; until then the server starts without keys`,
+    );
   }
   return {
     ...serverAddressJson(ref),
@@ -74,7 +76,9 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
 }
 
 function scopeFlags(ref: ServerAddress): string {
-  return scopeArgs(ref).map((a) => ` ${a}`).join('');
+  return scopeArgs(ref)
+    .map((a) => ` ${a}`)
+    .join('');
 }
 
 async function missingMessage(ctx: ZeroDiskContext, ref: ServerAddress): Promise<string> {

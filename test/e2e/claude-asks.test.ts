@@ -53,7 +53,13 @@ function submitAsBrowser(url: string, value: string): Promise<number> {
   const body = `value=${encodeURIComponent(value)}`;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), origin: u.origin, 'sec-fetch-site': 'same-origin' } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), origin: u.origin, 'sec-fetch-site': 'same-origin' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -214,7 +220,7 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       expect(crm.seen).toEqual([`Bearer ${value}`, `Bearer ${value}`]);
       // SessionStart named the project's secret for the model (never its value).
       const firstOfSession2 = api.messageRequests().find((r) => r.body.includes('fetch the CRM contacts again'));
-      const named = firstOfSession2?.body.includes("names these secrets (values are never shown): CRM_API_KEY (built-in crm-api-key)") ?? false;
+      const named = firstOfSession2?.body.includes('names these secrets (values are never shown): CRM_API_KEY (built-in crm-api-key)') ?? false;
       expect(named, 'the SessionStart context names CRM_API_KEY').toBe(true);
 
       // THE assertions: no request to the model, and no file of the temp tree, holds the value.

@@ -7,16 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startFakeApi, DEFAULT_FAKE_TEXT } from '../helpers/claude/fake-api.js';
-import {
-  makeClaudeHome,
-  recorderServer,
-  readJsonLines,
-  runClaude,
-  appendStdinHookCommand,
-  type HookInput,
-  claudeScratch,
-  expectEveryStartSaw,
-} from '../helpers/claude/home.js';
+import { makeClaudeHome, recorderServer, readJsonLines, runClaude, appendStdinHookCommand, type HookInput, claudeScratch, expectEveryStartSaw } from '../helpers/claude/home.js';
 import { filesContaining } from '../helpers/leak.js';
 
 const TEST_TIMEOUT_MS = 60_000;
@@ -33,15 +24,17 @@ describe('e2e harness: real Claude Code client, offline', () => {
       const api = scratch.add(await startFakeApi());
       let reportFile = '';
       let hookLog = '';
-      const home = scratch.add(makeClaudeHome(({ outsideDir }) => {
-        reportFile = path.join(outsideDir, 'recorder.jsonl');
-        hookLog = path.join(outsideDir, 'hooks.jsonl');
-        const hook = { type: 'command', command: appendStdinHookCommand(hookLog), timeout: 10 };
-        return {
-          mcpServers: { recorder: recorderServer(reportFile, [WATCHED_VAR], { [WATCHED_VAR]: value }) },
-          settings: { hooks: { SessionStart: [{ hooks: [hook] }], SessionEnd: [{ hooks: [hook] }] } },
-        };
-      }));
+      const home = scratch.add(
+        makeClaudeHome(({ outsideDir }) => {
+          reportFile = path.join(outsideDir, 'recorder.jsonl');
+          hookLog = path.join(outsideDir, 'hooks.jsonl');
+          const hook = { type: 'command', command: appendStdinHookCommand(hookLog), timeout: 10 };
+          return {
+            mcpServers: { recorder: recorderServer(reportFile, [WATCHED_VAR], { [WATCHED_VAR]: value }) },
+            settings: { hooks: { SessionStart: [{ hooks: [hook] }], SessionEnd: [{ hooks: [hook] }] } },
+          };
+        }),
+      );
 
       const res = await runClaude(home, ['-p', 'hello'], { api, timeoutMs: 50_000 });
 

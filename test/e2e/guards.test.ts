@@ -236,7 +236,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
             replies: [
               tool('toolu_lock', 'Bash', { command: 'secret-tool lock --collection=login', description: 'lock' }),
               tool('toolu_dbus_lock', 'Bash', {
-                command: 'dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login',
+                command:
+                  'dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login',
                 description: 'lock',
               }),
               // A spelling no text match foresees: the keyring really is locked after this one.
@@ -288,7 +289,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
   );
 
   it(
-    "a model that runs add with a key-shaped argument, or smuggles the injected key into one, gets a refusal that never repeats it (issue 14.3)",
+    'a model that runs add with a key-shaped argument, or smuggles the injected key into one, gets a refusal that never repeats it (issue 14.3)',
     async () => {
       const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
       const shaped = `sk-proj-${'Zx9'.repeat(10)}`; // OpenAI key shape, made up here
@@ -351,4 +352,3 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
     TEST_TIMEOUT_MS,
   );
 });
-

@@ -278,7 +278,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
       expect(reports.length).toBeGreaterThanOrEqual(1);
       expect(reports[0]?.vars[VAR], 'first spawn of the recorder').toBe(sha256Hex(e.value));
       // Under the launcher, our SessionStart hook only notes the session: it printed nothing.
-      expect(hookTimings(e).map((t) => t.event).sort()).toEqual(['session-end', 'session-start']);
+      expect(
+        hookTimings(e)
+          .map((t) => t.event)
+          .sort(),
+      ).toEqual(['session-end', 'session-start']);
       expect(readText(e.hookOutFile)).toBe('');
 
       // We created the env object, so stripping removed it again: no `env` key at all.
@@ -438,7 +442,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
       const epoch0 = Date.now();
       const trace: { at: number; what: string }[] = [];
       const mark = (what: string) => trace.push({ at: Math.round(performance.now() - t0), what });
-      const timed = async <T,>(label: string, run: () => Promise<T>): Promise<T> => {
+      const timed = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
         mark(`${label} begins`);
         try {
           return await run();
@@ -447,7 +451,13 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
         }
       };
       const traceText = () =>
-        [...trace, ...hookTimings(e).flatMap((h) => [{ at: h.startEpochMs - epoch0, what: `hook ${h.event} begins` }, { at: h.startEpochMs - epoch0 + h.ms, what: `hook ${h.event} ends (rc ${h.rc})` }])]
+        [
+          ...trace,
+          ...hookTimings(e).flatMap((h) => [
+            { at: h.startEpochMs - epoch0, what: `hook ${h.event} begins` },
+            { at: h.startEpochMs - epoch0 + h.ms, what: `hook ${h.event} ends (rc ${h.rc})` },
+          ]),
+        ]
           .sort((a, b) => a.at - b.at)
           .map((t) => `${t.at} ms: ${t.what}`)
           .join('\n');
@@ -457,7 +467,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
           const v = configValue(e);
           let names = '?';
           try {
-            names = Object.keys((e.home.readConfig()['mcpServers'] ?? {}) as object).sort().join(',');
+            names = Object.keys((e.home.readConfig()['mcpServers'] ?? {}) as object)
+              .sort()
+              .join(',');
           } catch {
             names = 'UNPARSEABLE';
           }

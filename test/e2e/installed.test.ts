@@ -43,11 +43,13 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       const service = testService();
       let injectReport = '';
       let wrapReport = '';
-      const h = scratch.add(makeClaudeHome(({ outsideDir }) => {
-        injectReport = path.join(outsideDir, 'inject.jsonl');
-        wrapReport = path.join(outsideDir, 'wrap.jsonl');
-        return { mcpServers: { recorder: recorderServer(injectReport, [VAR]), zd: recorderServer(wrapReport, [VAR]) } };
-      }));
+      const h = scratch.add(
+        makeClaudeHome(({ outsideDir }) => {
+          injectReport = path.join(outsideDir, 'inject.jsonl');
+          wrapReport = path.join(outsideDir, 'wrap.jsonl');
+          return { mcpServers: { recorder: recorderServer(injectReport, [VAR]), zd: recorderServer(wrapReport, [VAR]) } };
+        }),
+      );
       const configBefore = JSON.parse(fs.readFileSync(h.configPath, 'utf8')) as Record<string, unknown>;
       expect(fs.existsSync(h.settingsPath)).toBe(false);
       const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
@@ -66,7 +68,14 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
 
       // The model first reads ~/.claude.json (after a pause, so that the session is alive while we
       // look at the config), then answers.
-      const api = scratch.add(await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] }));
+      const api = scratch.add(
+        await startFakeApi({
+          replies: [
+            { type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 },
+            { type: 'text', text: DEFAULT_FAKE_TEXT },
+          ],
+        }),
+      );
       const configHolds = (v: string) => fs.readFileSync(h.configPath, 'utf8').includes(v);
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service } });
       const done = waitForClaude(child, 90_000);

@@ -47,12 +47,24 @@ describe.runIf(HAVE_SECRET_SERVICE)('the plugin from a git marketplace, with the
       const first = await waitForClaude(spawnClaude(h, ['-p', 'hello'], { api, env: extra }), 120_000);
       expect(first.code, first.stderr).toBe(0);
       const pluginData = path.join(h.configDir, 'plugins', 'data');
-      const built = fs.existsSync(pluginData) ? fs.readdirSync(pluginData, { recursive: true }).map(String).filter((f) => f.endsWith(path.join('dist', 'cli.js'))) : [];
+      const built = fs.existsSync(pluginData)
+        ? fs
+            .readdirSync(pluginData, { recursive: true })
+            .map(String)
+            .filter((f) => f.endsWith(path.join('dist', 'cli.js')))
+        : [];
       expect(built.length, `runtime under ${pluginData}`).toBe(1);
       await api.close();
 
       // Session 2: the key is in the config while it runs, gone after; reading the config is denied.
-      api = scratch.add(await startFakeApi({ replies: [{ type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 }, { type: 'text', text: DEFAULT_FAKE_TEXT }] }));
+      api = scratch.add(
+        await startFakeApi({
+          replies: [
+            { type: 'tool_use', id: 'toolu_read', name: 'Read', input: { file_path: h.configPath }, delayMs: 1500 },
+            { type: 'text', text: DEFAULT_FAKE_TEXT },
+          ],
+        }),
+      );
       const child = spawnClaude(h, ['-p', 'hello', '--allowedTools', 'Read'], { api, env: extra });
       const done = waitForClaude(child, 90_000);
       await waitFor('the plugin SessionStart hook to inject the key', () => fs.readFileSync(h.configPath, 'utf8').includes(value), 30_000);

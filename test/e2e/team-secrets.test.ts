@@ -99,7 +99,9 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('team secret
       KEYRING_INJECT_SERVICE: service,
       KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN,
     };
-    const envFlags = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const envFlags = Object.entries(env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `env -i ${envFlags} bash --norc --noprofile`);
     tmux('send-keys', '-t', session, '-l', `PS1='$ '; cd ${h.projectDir}; echo READY`);
     tmux('send-keys', '-t', session, 'Enter');

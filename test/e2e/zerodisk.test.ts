@@ -9,17 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpMcpServer } from '../helpers/claude/http-mcp-server.js';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
-import {
-  ENV_RECORDER_PATH,
-  killAllClaude,
-  makeClaudeHome,
-  readRecorderReports,
-  recorderServer,
-  runClaude,
-  sha256Hex,
-  type ClaudeHome,
-  expectEveryStartSaw,
-} from '../helpers/claude/home.js';
+import { ENV_RECORDER_PATH, killAllClaude, makeClaudeHome, readRecorderReports, recorderServer, runClaude, sha256Hex, type ClaudeHome, expectEveryStartSaw } from '../helpers/claude/home.js';
 import { fileHolds, filesContaining, filesUnder } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
@@ -242,7 +232,10 @@ describe('MCP traffic passes through the wrapper unchanged', () => {
     const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'ki-zd-mcp-'));
     try {
       // The entry 'wrap' leaves (exec serves only the wrapped command).
-      fs.writeFileSync(path.join(dir, '.claude.json'), JSON.stringify({ mcpServers: { recorder: { command: process.execPath, args: [CLI, 'exec', '--server', 'recorder', '--', process.execPath, ENV_RECORDER_PATH] } } }));
+      fs.writeFileSync(
+        path.join(dir, '.claude.json'),
+        JSON.stringify({ mcpServers: { recorder: { command: process.execPath, args: [CLI, 'exec', '--server', 'recorder', '--', process.execPath, ENV_RECORDER_PATH] } } }),
+      );
       const requests = [
         { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } },
         { jsonrpc: '2.0', method: 'notifications/initialized' },

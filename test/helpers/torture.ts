@@ -89,7 +89,6 @@ export function leftovers(home: string): Leftovers {
   return out;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // The engine as a killable process (children/engine-driver.ts, bundled with the same esbuild
 // settings as scripts/build.mjs).

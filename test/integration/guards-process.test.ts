@@ -52,7 +52,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${value}\n` });
     expect(add.code, add.stderr).toBe(0);
 
-    const post = await sh(hooks.PostToolUse as string, { session_id: SID, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: `GITHUB_TOKEN=${value}`, stderr: '', interrupted: false, isImage: false } }, t.env);
+    const post = await sh(
+      hooks.PostToolUse as string,
+      { session_id: SID, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_response: { stdout: `GITHUB_TOKEN=${value}`, stderr: '', interrupted: false, isImage: false } },
+      t.env,
+    );
     expect(post.code, post.stderr).toBe(0);
     expect(JSON.parse(post.stdout).hookSpecificOutput.updatedToolOutput.stdout).toBe('GITHUB_TOKEN=[keyring-inject:github]');
 

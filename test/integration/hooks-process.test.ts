@@ -13,7 +13,6 @@ import { type HookResult, StandIn } from '../helpers/fake-claude/hooks.js';
 import { watchdogsFor } from '../helpers/processes.js';
 import { sleep } from '../helpers/wait.js';
 
-
 /** One hook run under the stand-in, which stays alive throughout these tests. */
 async function hook(c: StandIn, event: 'session-start' | 'session-end', input: unknown): Promise<HookResult> {
   const r = await c.run(event, input);
@@ -106,7 +105,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     expect(guard.code).toBe(0);
     // The full-CLI bundle beside the binary can be run directly: the guard knows it as ours.
     const mainJs = join(dirname(CLI), 'main.js');
-    const viaMain = await runCli(['guard', 'pre-tool-use'], { env, input: JSON.stringify({ session_id: 'sess-b', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: `node ${q(mainJs)} run -- env` } }) });
+    const viaMain = await runCli(['guard', 'pre-tool-use'], {
+      env,
+      input: JSON.stringify({ session_id: 'sess-b', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: `node ${q(mainJs)} run -- env` } }),
+    });
     expect(JSON.parse(viaMain.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
     expect((await runCli(['list'], { env })).code).toBe(0);
     const runs = readdirSync(spyDir)

@@ -57,7 +57,14 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('two develop
     const m = new RegExp(`${mark}=(\\d+)`).exec(s);
     return { code: Number(m?.[1] ?? -1), screen: s };
   }
-  const reports = (d: Dev) => (existsSync(d.report) ? readFileSync(d.report, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { DATABASE_URL: string | null }) : []);
+  const reports = (d: Dev) =>
+    existsSync(d.report)
+      ? readFileSync(d.report, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { DATABASE_URL: string | null })
+      : [];
 
   beforeAll(async () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'ki-team-')));
@@ -66,8 +73,11 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('two develop
     const origin = join(root, 'origin');
     mkdirSync(join(origin, '.claude'), { recursive: true });
     mkdirSync(join(origin, 'tools'));
-    writeFileSync(join(origin, 'tools', 'record.cjs'), `const v = process.env.DATABASE_URL;
-require('fs').appendFileSync(process.env.KI_REPORT, JSON.stringify({ DATABASE_URL: v === undefined ? null : require('crypto').createHash('sha256').update(v).digest('hex') }) + '\\n');\n`);
+    writeFileSync(
+      join(origin, 'tools', 'record.cjs'),
+      `const v = process.env.DATABASE_URL;
+require('fs').appendFileSync(process.env.KI_REPORT, JSON.stringify({ DATABASE_URL: v === undefined ? null : require('crypto').createHash('sha256').update(v).digest('hex') }) + '\\n');\n`,
+    );
     writeFileSync(join(origin, '.mcp.json'), `${JSON.stringify({ mcpServers: { db: { command: process.execPath, args: ['tools/record.cjs'] } } }, null, 2)}\n`);
     writeFileSync(join(origin, '.claude', 'secrets.json'), `${JSON.stringify(SECRETS, null, 2)}\n`);
     const git = (cwd: string, ...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { cwd, stdio: 'ignore' });
@@ -90,7 +100,13 @@ require('fs').appendFileSync(process.env.KI_REPORT, JSON.stringify({ DATABASE_UR
       // Each developer's terminal: a shell inside a D-Bus session with a keyring of its own.
       const env = `env -i PATH=${JSON.stringify(process.env.PATH ?? '/usr/bin:/bin')} TERM=xterm HOME=${home}`;
       tmux('new-session', '-d', '-s', d.session, '-x', '250', '-y', '50', `${env} ${WITH_KEYRING} bash --norc --noprofile`);
-      tmux('send-keys', '-t', d.session, '-l', `export HOME=${home} NO_COLOR=1 KEYRING_INJECT_CLAUDE_BIN=${claudeBin} KI_REPORT=${d.report} PS1='$ '; unset XDG_CONFIG_HOME XDG_CACHE_HOME; cd ${clone}; echo READY`);
+      tmux(
+        'send-keys',
+        '-t',
+        d.session,
+        '-l',
+        `export HOME=${home} NO_COLOR=1 KEYRING_INJECT_CLAUDE_BIN=${claudeBin} KI_REPORT=${d.report} PS1='$ '; unset XDG_CONFIG_HOME XDG_CACHE_HOME; cd ${clone}; echo READY`,
+      );
       tmux('send-keys', '-t', d.session, 'Enter');
       await waitFor(d, 'READY\n');
     }
@@ -102,7 +118,7 @@ require('fs').appendFileSync(process.env.KI_REPORT, JSON.stringify({ DATABASE_UR
 
   const ki = `${process.execPath} ${CLI}`;
 
-  it('each is refused before approving, asked once on the terminal, and each one\'s server gets their own value at its first spawn', async () => {
+  it("each is refused before approving, asked once on the terminal, and each one's server gets their own value at its first spawn", async () => {
     for (const d of devs) {
       const configBefore = readFileSync(join(d.home, '.claude.json'), 'utf8');
       const refused = await type(d, `${ki} claude`);

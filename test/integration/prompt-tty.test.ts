@@ -27,7 +27,9 @@ describe.runIf(HAVE_SECRET_SERVICE && (HAVE_TMUX || process.env.CI))('hidden pro
 
   it('asks for server and env, reads the value without echo, and stores it', async () => {
     const secret = testSecret();
-    const envFlags = Object.entries(t.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const envFlags = Object.entries(t.env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     term.start(`env -i ${envFlags} ${process.execPath} ${CLI} add gh; echo "EXIT=$?"; sleep 30`);
     await term.waitFor('MCP server (github) [github]:');
     term.keys(['Enter']);
@@ -47,7 +49,9 @@ describe.runIf(HAVE_SECRET_SERVICE && (HAVE_TMUX || process.env.CI))('hidden pro
   });
 
   it('asks before storing an empty value and stores nothing on "no"', async () => {
-    const envFlags = Object.entries(t.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const envFlags = Object.entries(t.env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     term.start(`env -i ${envFlags} ${process.execPath} ${CLI} add empty --server github --env E; echo "EXIT=$?"; sleep 30`);
     await term.waitFor('(input hidden):');
     term.keys(['Enter']);

@@ -29,8 +29,13 @@ describe.runIf(HAVE_SECRET_SERVICE && (HAVE_TMUX || process.env.CI))('setup on a
     const gh = testSecret('gh');
     const odd = testSecret('odd');
     // "odd" has no command: it cannot be wrapped, so its key is injected and the launcher is needed.
-    writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { command: 'gh-mcp', env: { GITHUB_PERSONAL_ACCESS_TOKEN: gh } }, odd: { type: 'stdio', env: { ODD_API_KEY: odd } } } }, null, 2));
-    const envFlags = Object.entries(t.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    writeFileSync(
+      join(t.home, '.claude.json'),
+      JSON.stringify({ mcpServers: { github: { command: 'gh-mcp', env: { GITHUB_PERSONAL_ACCESS_TOKEN: gh } }, odd: { type: 'stdio', env: { ODD_API_KEY: odd } } } }, null, 2),
+    );
+    const envFlags = Object.entries(t.env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     term.start(`env -i ${envFlags} ${process.execPath} ${CLI} setup; echo "EXIT=$?"; sleep 30`, { width: 250, height: 60 });
     const plan = await term.waitFor('Go ahead? [Y/n]');
     expect(plan).toContain('Setup will:');

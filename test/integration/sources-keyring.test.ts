@@ -63,7 +63,11 @@ describe.skipIf(!HAVE_SECRET_SERVICE)('keyring source (real Secret Service)', ()
   it('10 keyring keys plus env-file keys: one getMany round trip, no single reads', async () => {
     writeFileSync(join(t.home, 'a.env'), 'A=from-file\n');
     let reg = tenKeys();
-    reg = withSource(withKey(reg, 'filekey', [{ server: 'srv0', env: 'FILE', scope: 'user' }], 'secret-service', NOW), 'filekey', { source: 'env-file', id: 'A', metadata: { path: join(t.home, 'a.env') } });
+    reg = withSource(withKey(reg, 'filekey', [{ server: 'srv0', env: 'FILE', scope: 'user' }], 'secret-service', NOW), 'filekey', {
+      source: 'env-file',
+      id: 'A',
+      metadata: { path: join(t.home, 'a.env') },
+    });
     const calls: string[] = [];
     const counting: SecretBackend = {
       id: backend.id,
@@ -124,7 +128,10 @@ describe.skipIf(!HAVE_SECRET_SERVICE)('keyring source (real Secret Service)', ()
       DB: { source: 'env-file', id: 'DB_URL', targets: [{ server: 'db', env: 'DATABASE_URL' }] },
     });
     const childJs = join(t.home, 'child.cjs');
-    writeFileSync(childJs, `const h=(v)=>v===undefined?null:require('crypto').createHash('sha256').update(v).digest('hex');require('fs').writeFileSync(process.env.OUT, JSON.stringify({S:h(process.env.SHOP_TOKEN),D:process.env.DATABASE_URL,K:h(process.env.KEY_3)}));`);
+    writeFileSync(
+      childJs,
+      `const h=(v)=>v===undefined?null:require('crypto').createHash('sha256').update(v).digest('hex');require('fs').writeFileSync(process.env.OUT, JSON.stringify({S:h(process.env.SHOP_TOKEN),D:process.env.DATABASE_URL,K:h(process.env.KEY_3)}));`,
+    );
     const ran = call(['run', '--', process.execPath, childJs], '', proj);
     expect(ran.status, ran.stderr).toBe(0);
     const sha = (x: string) => createHash('sha256').update(x).digest('hex');

@@ -44,7 +44,18 @@ beforeAll(() => {
   const params = join(dir, 'key-params');
   writeFileSync(
     params,
-    ['%no-protection', 'Key-Type: EDDSA', 'Key-Curve: ed25519', 'Subkey-Type: ECDH', 'Subkey-Curve: cv25519', 'Name-Real: keyring-inject test', 'Name-Email: ki-test@example.invalid', 'Expire-Date: 0', '%commit', ''].join('\n'),
+    [
+      '%no-protection',
+      'Key-Type: EDDSA',
+      'Key-Curve: ed25519',
+      'Subkey-Type: ECDH',
+      'Subkey-Curve: cv25519',
+      'Name-Real: keyring-inject test',
+      'Name-Email: ki-test@example.invalid',
+      'Expire-Date: 0',
+      '%commit',
+      '',
+    ].join('\n'),
   );
   sh('gpg', ['--batch', '--quiet', '--gen-key', params]);
   sh('pass', ['init', 'ki-test@example.invalid']);
@@ -78,7 +89,10 @@ describe.skipIf(!HAVE_PASS)('pass (real password-store and gpg)', () => {
     expect(missing.missing[0]?.reason).toBe("pass (password-store) has no nope/none: add it with 'pass insert nope/none'");
 
     const noStore = { ...env, PASSWORD_STORE_DIR: join(dir, 'no-store') };
-    expect(await (await sourceFor('pass')).available(sourceContext(new MemoryBackend(), noStore))).toMatchObject({ ok: false, reason: expect.stringContaining("create one with 'pass init <gpg-key-id>'") });
+    expect(await (await sourceFor('pass')).available(sourceContext(new MemoryBackend(), noStore))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("create one with 'pass init <gpg-key-id>'"),
+    });
 
     // Another GNUPGHOME without the secret key: gpg cannot decrypt.
     const emptyGpg = join(dir, 'e');
@@ -134,7 +148,10 @@ describe.skipIf(!HAVE_PASS)('pass (real password-store and gpg)', () => {
     expect(JSON.parse(readFileSync(join(proj, '.claude', 'secrets.json'), 'utf8'))).toEqual({
       OTHER: { source: 'pass', id: 'work/other key', targets: [{ server: 'api', env: 'OTHER_TOKEN' }] },
     });
-    writeFileSync(child, `require('fs').writeFileSync(process.env.OUT, JSON.stringify({ A: process.env.GITHUB_TOKEN && require('crypto').createHash('sha256').update(process.env.GITHUB_TOKEN).digest('hex'), B: process.env.OTHER_TOKEN && require('crypto').createHash('sha256').update(process.env.OTHER_TOKEN).digest('hex') }));`);
+    writeFileSync(
+      child,
+      `require('fs').writeFileSync(process.env.OUT, JSON.stringify({ A: process.env.GITHUB_TOKEN && require('crypto').createHash('sha256').update(process.env.GITHUB_TOKEN).digest('hex'), B: process.env.OTHER_TOKEN && require('crypto').createHash('sha256').update(process.env.OTHER_TOKEN).digest('hex') }));`,
+    );
     const inProj = await cli(run, ['--', process.execPath, child], undefined, join(proj));
     expect(inProj.code, inProj.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual({ A: sha(values.token), B: sha(values.other) });

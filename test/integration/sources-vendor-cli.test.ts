@@ -173,7 +173,9 @@ describe('vendor CLIs: failures name the CLI and the fix, never the output', () 
     });
     const r = await resolveOne({ source: 'doppler', id: 'TOKEN' });
     expect(r.value).toBeUndefined();
-    expect(r.failed).toBe("`doppler secrets` failed (exit 1: Doppler Error: you must log in (token [redacted] rejected)): log in with 'doppler login' (or set DOPPLER_TOKEN) and check metadata.project / metadata.config ('doppler setup')");
+    expect(r.failed).toBe(
+      "`doppler secrets` failed (exit 1: Doppler Error: you must log in (token [redacted] rejected)): log in with 'doppler login' (or set DOPPLER_TOKEN) and check metadata.project / metadata.config ('doppler setup')",
+    );
     expect(r.failed).not.toContain(v);
     expect(safeStderr(`x${'y'.repeat(300)}`, '')).toHaveLength(160);
   });
@@ -182,14 +184,16 @@ describe('vendor CLIs: failures name the CLI and the fix, never the output', () 
     writeStub(bin, 'doppler', { [argvKey('secrets', 'get', 'NOPE', '--plain')]: { stderr: 'Doppler Error: Could not find requested secret: NOPE\n', code: 1 } });
     writeStub(bin, 'aws', {
       [argvKey('secretsmanager', 'get-secret-value', '--secret-id', 'nope', '--query', 'SecretString', '--output', 'text')]: {
-        stderr: '\nAn error occurred (ResourceNotFoundException) when calling the GetSecretValue operation: Secrets Manager can\'t find the specified secret.\n',
+        stderr: "\nAn error occurred (ResourceNotFoundException) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret.\n",
         code: 254,
       },
       [argvKey('secretsmanager', 'get-secret-value', '--secret-id', 'bin', '--query', 'SecretString', '--output', 'text')]: { stdout: 'None\n' },
       [argvKey('secretsmanager', 'get-secret-value', '--secret-id', 'empty', '--query', 'SecretString', '--output', 'text')]: { stdout: '\n' },
     });
     expect((await resolveOne({ source: 'doppler', id: 'NOPE' })).missing).toBe('Doppler has no NOPE: add secret NOPE in Doppler, or fix metadata.project / metadata.config');
-    expect((await resolveOne({ source: 'aws', id: 'nope' })).missing).toBe("AWS Secrets Manager has no nope: create it ('aws secretsmanager create-secret --name nope') or fix the id / metadata.region");
+    expect((await resolveOne({ source: 'aws', id: 'nope' })).missing).toBe(
+      "AWS Secrets Manager has no nope: create it ('aws secretsmanager create-secret --name nope') or fix the id / metadata.region",
+    );
     expect((await resolveOne({ source: 'aws', id: 'bin' })).failed).toContain('has no SecretString');
     expect((await resolveOne({ source: 'aws', id: 'empty' })).missing).toBe('AWS returned an empty value for empty');
   });

@@ -4,7 +4,6 @@
 // SIGKILLed client's keys with no one to strip them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { identify } from '../../src/core/process-info.js';
 import { claudePaths } from '../../src/core/paths.js';

@@ -47,7 +47,7 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
     expect(r.stderr).toContain('no key is mapped to MCP server srv (user)');
   });
 
-  it('exit codes are the command\'s; 128+n when a signal ends it; 127 when it cannot start', async () => {
+  it("exit codes are the command's; 128+n when a signal ends it; 127 when it cannot start", async () => {
     for (const code of [0, 3, 255]) {
       await wrapAround('srv', [process.execPath, '-e', `process.exit(${code})`]);
       const r = await runNode([CLI, 'exec', '--server', 'srv', '--', process.execPath, '-e', `process.exit(${code})`], { env: t.env });
@@ -67,7 +67,10 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
 
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('forwards %s to the command and exits with its code', async (sig) => {
     const marker = join(t.home, `got-${sig}`);
-    const child = script('trap.cjs', `process.on(${JSON.stringify(sig)}, () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(42); }); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`);
+    const child = script(
+      'trap.cjs',
+      `process.on(${JSON.stringify(sig)}, () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(42); }); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`,
+    );
     await wrapAround('srv', [process.execPath, child]);
     const p = spawn(process.execPath, [CLI, 'exec', '--server', 'srv', '--', process.execPath, child], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
@@ -162,7 +165,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
     await wrapAround('api', [process.execPath, '-e', '']);
     const noKey = await time([CLI, 'exec', '--server', 'api', '--', process.execPath, '-e', '']);
     const overhead = wrapped - direct;
-    console.log(`[zerodisk timing] median of ${runs}: node -e '' ${direct.toFixed(0)} ms; exec (1 key) ${wrapped.toFixed(0)} ms; exec (no key) ${noKey.toFixed(0)} ms; overhead ${overhead.toFixed(0)} ms`);
+    console.log(
+      `[zerodisk timing] median of ${runs}: node -e '' ${direct.toFixed(0)} ms; exec (1 key) ${wrapped.toFixed(0)} ms; exec (no key) ${noKey.toFixed(0)} ms; overhead ${overhead.toFixed(0)} ms`,
+    );
     expect(overhead).toBeLessThan(1500);
   }, 60_000);
 });

@@ -102,7 +102,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: bad input', () => {
     it('a 20 MB config: inject and strip work, byte-exact, within the SessionEnd budget', async () => {
       const projects: Record<string, unknown> = {};
       const line = 'x'.repeat(180);
-      for (let p = 0; p < 1100; p++) projects[`/home/user/project-${p}`] = { allowedTools: [], history: Array.from({ length: 80 }, (_, i) => ({ display: `${line} ${i}`, pastedContents: {} })), hasTrustDialogAccepted: true };
+      for (let p = 0; p < 1100; p++)
+        projects[`/home/user/project-${p}`] = { allowedTools: [], history: Array.from({ length: 80 }, (_, i) => ({ display: `${line} ${i}`, pastedContents: {} })), hasTrustDialogAccepted: true };
       // mcpServers last: the worst place for a scan from the top.
       const big = `${JSON.stringify({ numStartups: 900, projects, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] } } }, null, 2)}\n`;
       expect(big.length).toBeGreaterThan(20_000_000);

@@ -49,7 +49,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: contention', () => {
     );
     outputs = new Outputs();
     values = { gh: testSecret('gh'), db: testSecret('db') };
-    for (const [key, server, env, value] of [['gh', 'gh', 'GITHUB_TOKEN', values.gh], ['db', 'db', 'PGPASSWORD', values.db]] as const) {
+    for (const [key, server, env, value] of [
+      ['gh', 'gh', 'GITHUB_TOKEN', values.gh],
+      ['db', 'db', 'PGPASSWORD', values.db],
+    ] as const) {
       const r = await cli(['add', key, '--server', server, '--env', env, '--stdin'], t.env, outputs, value);
       expect(r.code, r.stderr).toBe(0);
     }
@@ -152,7 +155,14 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: contention', () => {
       const writersPerPhase = size(4, 8);
       const mutex = join(dirname(t.home), `${t.home.split('/').pop()}-claude-mutex`);
       sampler = new Sampler();
-      await sampler.start({ config, values: vals(), anchor: [{ server: 'gh', env: 'GITHUB_TOKEN', value: values.gh }, { server: 'db', env: 'PGPASSWORD', value: values.db }] });
+      await sampler.start({
+        config,
+        values: vals(),
+        anchor: [
+          { server: 'gh', env: 'GITHUB_TOKEN', value: values.gh },
+          { server: 'db', env: 'PGPASSWORD', value: values.db },
+        ],
+      });
       const t0 = performance.now();
       const claudeLog = claudeCallLog();
       const writerReports: WriterReport[] = [];
@@ -246,7 +256,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: contention', () => {
         const unlockedWrite = w?.unlockedWrites.find(([i]) => i === ev.from);
         console.log(
           `  LOST UPDATE: ${ev.writer} went from ${ev.from} back to ${ev.to}` +
-            (unlockedWrite ? `; write ${ev.from} had been made WITHOUT the lock ${ev.at - unlockedWrite[1]} ms before the regression was seen, because ${unlockedWrite[2]} held it` : '; write was made under the lock'),
+            (unlockedWrite
+              ? `; write ${ev.from} had been made WITHOUT the lock ${ev.at - unlockedWrite[1]} ms before the regression was seen, because ${unlockedWrite[2]} held it`
+              : '; write was made under the lock'),
         );
       }
 
@@ -257,7 +269,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: contention', () => {
       expect(report.anchoredReads).toBeGreaterThan(10);
       expect(report.absentWhileAnchored, 'keys stripped while the anchor session was alive').toEqual([]);
       expect(lostEvents, 'lost writer updates (a counter went down)').toEqual([]);
-      expect(lostFinal.map((w) => w.name), 'writers whose final value is not in the file').toEqual([]);
+      expect(
+        lostFinal.map((w) => w.name),
+        'writers whose final value is not in the file',
+      ).toEqual([]);
       expect(missingServers, "servers added by 'claude mcp add' that are gone").toEqual([]);
       expect(resurrected, "servers removed by 'claude mcp remove' that came back").toEqual([]);
       expect(claudeLog.failures).toEqual([]);

@@ -54,7 +54,24 @@ interface Tally {
   leaks: number;
 }
 
-const tally = (): Tally => ({ trials: 0, kills: 0, midOp: 0, before: 0, after: 0, partial: 0, lockDirsLeft: 0, holderlessLocks: 0, holdersLeft: 0, emptyHolders: 0, tempFilesLeft: 0, tempFilesWithValue: 0, ownTempDebris: 0, backupsSeeded: 0, orphanedLocks: 0, leaks: 0 });
+const tally = (): Tally => ({
+  trials: 0,
+  kills: 0,
+  midOp: 0,
+  before: 0,
+  after: 0,
+  partial: 0,
+  lockDirsLeft: 0,
+  holderlessLocks: 0,
+  holdersLeft: 0,
+  emptyHolders: 0,
+  tempFilesLeft: 0,
+  tempFilesWithValue: 0,
+  ownTempDebris: 0,
+  backupsSeeded: 0,
+  orphanedLocks: 0,
+  leaks: 0,
+});
 
 describe.runIf(HAVE_SECRET_SERVICE)('torture: crash at any instant', () => {
   let t: TempHome;
@@ -376,35 +393,39 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: crash at any instant', () => {
   // for the Claude Code process (it would be a "session" that never ends: the keys would stay
   // injected until `keyring-inject cleanup`).
   const python = spawnSync('python3', ['-c', 'import ctypes; ctypes.CDLL(None).prctl'], { stdio: 'ignore' }).status === 0;
-  it.runIf(python && process.platform === 'linux')('a Claude Code that dies right after spawning SessionStart, under a subreaper: the keys do not stay behind', async () => {
-    // A python3 subreaper (PR_SET_CHILD_SUBREAPER, as systemd --user) runs the stand-in, which
-    // spawns the hook and is SIGKILLed as soon as the hook has its input.
-    const code = [
-      'import ctypes, os, subprocess, sys, time',
-      'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)',
-      'p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)',
-      'p.stdin.write((os.environ["KI_HOOK_LINE"] + "\\n").encode()); p.stdin.flush()',
-      'p.wait()',
-      'print("standin-dead", flush=True)',
-      'while True:',
-      '    try: os.wait()',
-      '    except ChildProcessError: time.sleep(0.05)',
-    ].join('\n');
-    const line = JSON.stringify({ id: 1, cmd: HOOK('session-start'), input: startInput('orphan'), dieAfterSpawn: true });
-    const reaper = spawn('python3', ['-c', code, process.execPath, STANDIN], { env: { ...t.env, KI_HOOK_LINE: line }, stdio: ['ignore', 'pipe', 'inherit'] });
-    try {
-      await waitUntil(() => hooksFor(t.home).length > 0, 3000, 5);
-      await waitUntil(() => hooksFor(t.home).length === 0, 5000);
-      const injectedNow = readFileSync(config, 'utf8') !== ORIGINAL;
-      const state = JSON.parse(readFileSync(join(t.home, '.claude', 'keyring-inject', 'state.json'), 'utf8')) as { sessions: { pid: number }[] };
-      const registeredReaper = state.sessions.some((s) => s.pid === reaper.pid);
-      // The watchdog, if any, had 2.5 s to notice that no Claude Code process is alive.
-      const clean = await waitUntil(() => readFileSync(config, 'utf8') === ORIGINAL, 2500, 20);
-      console.log(`  orphaned SessionStart under a subreaper: injected=${injectedNow}, subreaper registered as the session=${registeredReaper}, clean 2.5 s later=${clean}`);
-      expect(registeredReaper, 'the hook registered the subreaper (python3 here, systemd --user on a desktop) as the Claude Code process').toBe(false);
-      expect(clean, 'the keys stayed in the config after the Claude Code process died').toBe(true);
-    } finally {
-      reaper.kill('SIGKILL');
-    }
-  }, 20_000);
+  it.runIf(python && process.platform === 'linux')(
+    'a Claude Code that dies right after spawning SessionStart, under a subreaper: the keys do not stay behind',
+    async () => {
+      // A python3 subreaper (PR_SET_CHILD_SUBREAPER, as systemd --user) runs the stand-in, which
+      // spawns the hook and is SIGKILLed as soon as the hook has its input.
+      const code = [
+        'import ctypes, os, subprocess, sys, time',
+        'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)',
+        'p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)',
+        'p.stdin.write((os.environ["KI_HOOK_LINE"] + "\\n").encode()); p.stdin.flush()',
+        'p.wait()',
+        'print("standin-dead", flush=True)',
+        'while True:',
+        '    try: os.wait()',
+        '    except ChildProcessError: time.sleep(0.05)',
+      ].join('\n');
+      const line = JSON.stringify({ id: 1, cmd: HOOK('session-start'), input: startInput('orphan'), dieAfterSpawn: true });
+      const reaper = spawn('python3', ['-c', code, process.execPath, STANDIN], { env: { ...t.env, KI_HOOK_LINE: line }, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        await waitUntil(() => hooksFor(t.home).length > 0, 3000, 5);
+        await waitUntil(() => hooksFor(t.home).length === 0, 5000);
+        const injectedNow = readFileSync(config, 'utf8') !== ORIGINAL;
+        const state = JSON.parse(readFileSync(join(t.home, '.claude', 'keyring-inject', 'state.json'), 'utf8')) as { sessions: { pid: number }[] };
+        const registeredReaper = state.sessions.some((s) => s.pid === reaper.pid);
+        // The watchdog, if any, had 2.5 s to notice that no Claude Code process is alive.
+        const clean = await waitUntil(() => readFileSync(config, 'utf8') === ORIGINAL, 2500, 20);
+        console.log(`  orphaned SessionStart under a subreaper: injected=${injectedNow}, subreaper registered as the session=${registeredReaper}, clean 2.5 s later=${clean}`);
+        expect(registeredReaper, 'the hook registered the subreaper (python3 here, systemd --user on a desktop) as the Claude Code process').toBe(false);
+        expect(clean, 'the keys stayed in the config after the Claude Code process died').toBe(true);
+      } finally {
+        reaper.kill('SIGKILL');
+      }
+    },
+    20_000,
+  );
 });

@@ -128,7 +128,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: pid reuse', () => {
     cleanups.push(() => c.kill());
     expect((await c.run('session-start', startInput('reuse-c')))?.code).toBe(0);
     const after = JSON.parse(readFileSync(stateFile, 'utf8')) as StateFile;
-    expect(after.sessions.map((x) => x.pid), 'SessionStart must sweep the dead record').toEqual([c.pid]);
+    expect(
+      after.sessions.map((x) => x.pid),
+      'SessionStart must sweep the dead record',
+    ).toEqual([c.pid]);
     expect((await c.run('session-end', endInput('reuse-c')))?.code).toBe(0);
     expect(readFileSync(config, 'utf8'), 'the last SessionEnd must strip').toBe(original);
     expect(procStartOf(s.pid)).toBe(start);

@@ -161,8 +161,14 @@ describe.runIf(HAVE_SECRET_SERVICE)('torture: zero-disk commands against unlocke
       }
 
       expect(invalid, 'config failed to parse').toBe(0);
-      expect(lostEvents.map((e) => `${e.writer}:${e.from}->${e.to}`), 'lost writer updates (a counter went down)').toEqual([]);
-      expect(lostFinal.map((w) => w.name), 'writers whose final value is not in the file').toEqual([]);
+      expect(
+        lostEvents.map((e) => `${e.writer}:${e.from}->${e.to}`),
+        'lost writer updates (a counter went down)',
+      ).toEqual([]);
+      expect(
+        lostFinal.map((w) => w.name),
+        'writers whose final value is not in the file',
+      ).toEqual([]);
       expect(missingServers, "servers added by 'claude mcp add' that are gone").toEqual([]);
       expect(resurrected, "servers removed by 'claude mcp remove' that came back").toEqual([]);
       expect(notRestored, 'entries unwrap did not restore').toEqual([]);

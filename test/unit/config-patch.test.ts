@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigParseError, ConfigShapeError, applyInjections, applyStrips, readEnvValues, type InjectOutcome, type InjectRequest, type IsOurs, type StripRequest } from '../../src/engine/config-patch.js';
+import {
+  ConfigParseError,
+  ConfigShapeError,
+  applyInjections,
+  applyStrips,
+  readEnvValues,
+  type InjectOutcome,
+  type InjectRequest,
+  type IsOurs,
+  type StripRequest,
+} from '../../src/engine/config-patch.js';
 import { isObj, messy, rng, type Json, type Obj } from '../helpers/json-layouts.js';
 import type { EnvAddress } from '../../src/claude/address.js';
 
@@ -233,13 +243,7 @@ describe('applyInjections / applyStrips round trip', () => {
     for (const { fmt } of FORMATS) {
       const cfg = baseConfig();
       const original = fmt(cfg);
-      const reqs = [
-        user('noenv', 'A', 'sk-a'),
-        user('noenv', 'B', 'sk-b'),
-        user('emptyenv', 'A', 'sk-c'),
-        user('withenv', 'A', 'sk-d'),
-        local('/home/u/proj', 'loc', 'T', 'tok'),
-      ];
+      const reqs = [user('noenv', 'A', 'sk-a'), user('noenv', 'B', 'sk-b'), user('emptyenv', 'A', 'sk-c'), user('withenv', 'A', 'sk-d'), local('/home/u/proj', 'loc', 'T', 'tok')];
       const ours = oursOf(reqs.map((r) => r.value));
       const inj = applyInjections(original, reqs, ours);
       // Claude Code parses, changes its own keys and writes JSON.stringify(config, null, 2).
@@ -284,7 +288,7 @@ describe('applyInjections / applyStrips round trip', () => {
         ];
         const envChoice = rand();
         if (envChoice < 0.3) props.splice(Math.floor(rand() * (props.length + 1)), 0, ['env', {}]);
-        else if (envChoice < 0.6) props.splice(Math.floor(rand() * (props.length + 1)), 0, ['env', { PRE: 'p', 'K0': 'foreign' }]);
+        else if (envChoice < 0.6) props.splice(Math.floor(rand() * (props.length + 1)), 0, ['env', { PRE: 'p', K0: 'foreign' }]);
         for (const [k, v] of props) entry[k] = v;
         servers[`s${s}`] = entry;
       }
@@ -321,7 +325,10 @@ describe('randomised whitespace between every token', () => {
         local('/home/u/proj', 'loc', 'T', 'e'),
         local('/home/u/other', 'x', 'T', 'f'),
       ];
-      roundTrip(original, all.filter(() => rand() < 0.6));
+      roundTrip(
+        original,
+        all.filter(() => rand() < 0.6),
+      );
     }
   });
 });
@@ -330,19 +337,11 @@ describe('applyInjections outcomes', () => {
   const original = JSON.stringify(baseConfig(), null, 2);
 
   it('reports missing servers, missing scopes and projects without failing', () => {
-    const reqs = [
-      user('nope', 'K', 'v'),
-      local('/home/u/other', 'nope', 'K', 'v'),
-      local('/not/a/project', 'loc', 'K', 'v'),
-      local('/home/u/proj', 'noenv', 'K', 'v'),
-    ];
+    const reqs = [user('nope', 'K', 'v'), local('/home/u/other', 'nope', 'K', 'v'), local('/not/a/project', 'loc', 'K', 'v'), local('/home/u/proj', 'noenv', 'K', 'v')];
     const r = applyInjections(original, reqs, oursOf([]));
     expect(r.outcomes.map((o) => o.kind)).toEqual(['missing-server', 'missing-server', 'missing-server', 'missing-server']);
     expect(r.text).toBe(original);
-    expect(applyInjections('{}', [user('a', 'K', 'v'), local('/p', 'a', 'K', 'v')], oursOf([])).outcomes.map((o) => o.kind)).toEqual([
-      'missing-server',
-      'missing-server',
-    ]);
+    expect(applyInjections('{}', [user('a', 'K', 'v'), local('/p', 'a', 'K', 'v')], oursOf([])).outcomes.map((o) => o.kind)).toEqual(['missing-server', 'missing-server']);
   });
 
   it('refuses servers that cannot take env values', () => {
@@ -361,7 +360,11 @@ describe('applyInjections outcomes', () => {
       },
     });
     const names = ['remote', 'sse', 'odd', 'numtype', 'envarr', 'envnull', 'envstr', 'notobj', 'nul', 'stdio'];
-    const r = applyInjections(text, names.map((n) => user(n, 'K', 'v')), oursOf([]));
+    const r = applyInjections(
+      text,
+      names.map((n) => user(n, 'K', 'v')),
+      oursOf([]),
+    );
     expect(r.outcomes.map((o) => o.kind)).toEqual([...Array<string>(9).fill('unsupported-server'), 'injected']);
     for (const o of r.outcomes) if (o.kind === 'unsupported-server') expect(o.reason).not.toContain('SECRET');
     expect(r.outcomes[0]).toMatchObject({ reason: 'server type "http" has no env block' });
@@ -497,7 +500,16 @@ describe('readEnvValues', () => {
     });
     const t = (server: string, env: string): EnvAddress => ({ scope: 'user', server, env });
     expect(
-      readEnvValues(text, [t('s', 'A'), t('s', 'N'), t('s', 'X'), t('r', 'A'), t('noenv', 'A'), t('gone', 'A'), { scope: 'local', project: '/p', server: 's', env: 'A' }, { scope: 'local', project: '/q', server: 's', env: 'A' }]),
+      readEnvValues(text, [
+        t('s', 'A'),
+        t('s', 'N'),
+        t('s', 'X'),
+        t('r', 'A'),
+        t('noenv', 'A'),
+        t('gone', 'A'),
+        { scope: 'local', project: '/p', server: 's', env: 'A' },
+        { scope: 'local', project: '/q', server: 's', env: 'A' },
+      ]),
     ).toEqual(['a', undefined, undefined, 'in-http', undefined, undefined, 'local', undefined]);
   });
 });
@@ -599,7 +611,8 @@ describe('scanner agrees with JSON.parse', () => {
     const inj = applyInjections(deep, [user('s', 'K', 'v')], oursOf(['v']));
     expect(inj.text).toBe(deep.replace('"s":{}', '"s":{"env":{"K":"v"}}'));
     expect(applyStrips(inj.text, [{ scope: 'user', server: 's', env: 'K', removeEnvIfEmpty: true }], oursOf(['v'])).text).toBe(deep);
-    const scalars = '{"n":[0,-0,1,-1,0.5,-0.5e+10,1E-7,123456789012345678901234567890,1e400],"l":[true,false,null],"s":["","\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\\ud800","\u007f\u2028"],"o":{"":{},"a":[{}]},"mcpServers":{"s":{}}}';
+    const scalars =
+      '{"n":[0,-0,1,-1,0.5,-0.5e+10,1E-7,123456789012345678901234567890,1e400],"l":[true,false,null],"s":["","\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\\ud800","\u007f\u2028"],"o":{"":{},"a":[{}]},"mcpServers":{"s":{}}}';
     roundTrip(scalars, [user('s', 'K', 'v')]);
     roundTrip(' \t\r\n{ \t\r\n"mcpServers" \t\r\n: \t\r\n{ \t\r\n"s" \t\r\n: \t\r\n{ \t\r\n} \t\r\n} \t\r\n} \t\r\n', [user('s', 'K', 'v')]);
   });

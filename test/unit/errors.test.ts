@@ -94,14 +94,22 @@ describe('codes reach the caller, with the lower error as cause', () => {
     expect((parse as KiError).message).toContain('line 1, column 24');
     writeFileSync(file, '{"mcpServers": []}');
     const shape = await editConfig(file, scan, () => true).catch((e: unknown) => e as KiError);
-    expect([(shape as KiError).code, (shape as KiError).cause instanceof ConfigShapeError, (shape as KiError).message]).toEqual(['config-shape', true, `${file}: mcpServers is not an object: fix it by hand and try again`]);
+    expect([(shape as KiError).code, (shape as KiError).cause instanceof ConfigShapeError, (shape as KiError).message]).toEqual([
+      'config-shape',
+      true,
+      `${file}: mcpServers is not an object: fix it by hand and try again`,
+    ]);
   });
 
   it('a damaged registry: registry-invalid, straight from the parser', async () => {
     const file = join(t.home, 'registry.json');
     writeFileSync(file, '{"version": 2}');
     const err = (await loadRegistry(file).catch((e: unknown) => e)) as KiError;
-    expect([err.code, err.exitCode, err.message]).toEqual(['registry-invalid', 1, `the registry ${file} is damaged (expected {"version": 1, "keys": {...}}): fix it by hand, or move it away and re-add your keys`]);
+    expect([err.code, err.exitCode, err.message]).toEqual([
+      'registry-invalid',
+      1,
+      `the registry ${file} is damaged (expected {"version": 1, "keys": {...}}): fix it by hand, or move it away and re-add your keys`,
+    ]);
   });
 });
 
@@ -171,7 +179,17 @@ runAsProcess(ctx, () => new Promise(() => setTimeout(() => {
   if (!cause.message.includes(${JSON.stringify(CANARY)})) process.exit(9);
   throw new KiError('config-invalid', 'f is not valid JSON', { cause });
 }, 1)));`;
-    const bundle = buildSync({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', write: false, mainFields: ['module', 'main'], external: ['@napi-rs/keyring'], define: { KI_VERSION: '"0"' }, logLevel: 'silent' });
+    const bundle = buildSync({
+      stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      mainFields: ['module', 'main'],
+      external: ['@napi-rs/keyring'],
+      define: { KI_VERSION: '"0"' },
+      logLevel: 'silent',
+    });
     const r = spawnSync(process.execPath, ['-e', bundle.outputFiles[0]?.text ?? ''], { encoding: 'utf8', env: { PATH: t.env.PATH, NO_COLOR: '1' } });
     expect(r.stderr).toBe('keyring-inject: f is not valid JSON\n');
     expect(r.status).toBe(1);

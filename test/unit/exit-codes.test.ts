@@ -134,4 +134,3 @@ describe('add', () => {
     expect(JSON.parse(r.stdout).targets).toEqual([{ server: 'stripe', env: 'STRIPE_SECRET_KEY', scope: 'local', project: here }]);
   });
 });
-

@@ -23,7 +23,12 @@ describe('injectedValues', () => {
     const text = `{"mcpServers":{"gh":{"env":{"TOKEN":"old-value-1","TOKEN":"user-value-1"}}},"projects":{"/p":{"mcpServers":{"gh":{"env":{"TOKEN":"local-value-2"}}}}}}`;
     writeFileSync(file, text);
     const r = await injectedValues([record(file, 'a', 'user-value-1'), record(file, 'b', 'local-value-2', { scope: 'local', project: '/p' })]);
-    expect(r).toEqual({ values: [{ name: 'a', value: 'user-value-1' }, { name: 'b', value: 'local-value-2' }] });
+    expect(r).toEqual({
+      values: [
+        { name: 'a', value: 'user-value-1' },
+        { name: 'b', value: 'local-value-2' },
+      ],
+    });
   });
 
   it('says why a value cannot be confirmed, never the value', async () => {

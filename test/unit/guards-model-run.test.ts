@@ -34,7 +34,7 @@ describe('keyring-inject run by the model', () => {
       "keyring-inject run -- bash -c 'env'",
       'keyring-inject run -- cat /proc/self/environ',
       "keyring-inject run -- node -e 'console.log(process.env)'",
-      "keyring-inject run -- node -p process.env.CRM_API_KEY",
+      'keyring-inject run -- node -p process.env.CRM_API_KEY',
       "keyring-inject run -- python3 -c 'import os; print(os.environ)'",
       "keyring-inject run -- perl -E 'say %ENV'",
       'keyring-inject run -- node',

@@ -87,7 +87,8 @@ describe('Bash', () => {
       "cat ~/'.claude'.json",
       'cat ~/.claude.json.backup',
       'python3 -c "print(open(\'/x/.claude.json\').read())"',
-    ]) expect(bash(cmd), cmd).toBe('config-file');
+    ])
+      expect(bash(cmd), cmd).toBe('config-file');
     for (const cmd of ['ls ~/.claude/backups', `cat ${home}/.claude/backups/*`, 'tail $CLAUDE_CONFIG_DIR/backups/x']) {
       expect(bash(cmd, ctx({ paths: claudePaths({ HOME: home }) })), cmd).toBe('config-backups');
     }
@@ -117,7 +118,17 @@ describe('Bash', () => {
     const own = ctx({ injected: false, cliPaths: ['/opt/ki/dist/cli.js'] });
     expect(bash("node '/opt/ki/dist/cli.js' exec --server s -- env", own)).toBe('keyring-read');
     expect(bash('node ./dist/cli.js run build', own)).toBeUndefined();
-    for (const cmd of ['ps aux', 'ps -ef', 'ps -C node -o pid', 'python -c "import os; print(os.environ)"', 'keyring-inject list', 'keyring-inject status', 'secret-tool lookup service other username x', 'ls -la', 'cat README.md']) {
+    for (const cmd of [
+      'ps aux',
+      'ps -ef',
+      'ps -C node -o pid',
+      'python -c "import os; print(os.environ)"',
+      'keyring-inject list',
+      'keyring-inject status',
+      'secret-tool lookup service other username x',
+      'ls -la',
+      'cat README.md',
+    ]) {
       expect(bash(cmd, c), cmd).toBeUndefined();
     }
     expect(bash('ps eww', ctx({ injected: false, hasKeys: false }))).toBeUndefined();
@@ -174,7 +185,17 @@ describe('locking, replacing or stopping the secret store (issue 14.1)', () => {
   });
 
   it('lets ordinary keyring and process commands through, and everything without keys', () => {
-    for (const cmd of ['secret-tool store --label x service other username y', 'gnome-keyring-daemon --version', 'pgrep gnome-keyring', 'ps aux | grep keyring', 'kill 1234', 'systemctl --user status gnome-keyring-daemon', 'security list-keychains', 'keyctl show @u', 'git log --grep lock']) {
+    for (const cmd of [
+      'secret-tool store --label x service other username y',
+      'gnome-keyring-daemon --version',
+      'pgrep gnome-keyring',
+      'ps aux | grep keyring',
+      'kill 1234',
+      'systemctl --user status gnome-keyring-daemon',
+      'security list-keychains',
+      'keyctl show @u',
+      'git log --grep lock',
+    ]) {
       expect(bash(cmd), cmd).toBeUndefined();
     }
     expect(bash('secret-tool lock', ctx({ injected: false, hasKeys: false }))).toBeUndefined();
@@ -188,14 +209,15 @@ describe('keyring CLIs that print a stored key (issue 14.9)', () => {
     for (const cmd of [
       'keyring get keyring-inject github',
       'python3 -m keyring get keyring-inject github',
-      'python3 -c "import keyring; print(keyring.get_password(\'keyring-inject\', \'gh\'))"',
+      "python3 -c \"import keyring; print(keyring.get_password('keyring-inject', 'gh'))\"",
       'secret-tool search --all username github',
       'secret-tool search --all --unlock xdg:schema org.freedesktop.Secret.Generic',
       'secret-tool lookup username github',
       'kwallet-query -r github kdewallet -f keyring-inject',
       'security dump-keychain -d login.keychain',
       'security find-generic-password -s keyring-inject -w',
-    ]) expect(bash(cmd), cmd).toBe('keyring-read');
+    ])
+      expect(bash(cmd), cmd).toBe('keyring-read');
     for (const cmd of ['keyring get other-service x', 'secret-tool lookup service other username x', 'secret-tool search service other-app user x', 'pip install keyring']) {
       expect(bash(cmd), cmd).toBeUndefined();
     }

@@ -38,7 +38,10 @@ describe('key shapes', () => {
       expect(shape.why.length).toBeGreaterThan(20);
       expect(shape.kind).toMatch(/^an? /);
       const found = findKeyShapes(`please use ${ex[shape.id]} for the server`);
-      expect(found.map((s) => s.id), shape.id).toEqual([shape.id]);
+      expect(
+        found.map((s) => s.id),
+        shape.id,
+      ).toEqual([shape.id]);
     }
   });
 
@@ -120,7 +123,10 @@ describe('masker', () => {
   });
 
   it('ignores values shorter than the minimum', () => {
-    const m = makeMasker([{ name: 'tiny', value: 'abc' }, { name: 'empty', value: '' }]);
+    const m = makeMasker([
+      { name: 'tiny', value: 'abc' },
+      { name: 'empty', value: '' },
+    ]);
     expect(MIN_VALUE_LENGTH).toBeGreaterThan(3);
     expect(m.empty).toBe(true);
     expect(m.maskText('abc abc').text).toBe('abc abc');
@@ -139,8 +145,14 @@ describe('masker', () => {
     expect(r.changed).toBe(true);
     expect(r.value).toEqual({ ...bash, stdout: 'TOKEN=[keyring-inject:k]\n' });
     expect(JSON.stringify(r.value)).not.toContain(v);
-    const mcp = [{ type: 'text', text: v }, { type: 'image', data: 'AAAA' }];
-    expect(m.maskDeep(mcp).value).toEqual([{ type: 'text', text: '[keyring-inject:k]' }, { type: 'image', data: 'AAAA' }]);
+    const mcp = [
+      { type: 'text', text: v },
+      { type: 'image', data: 'AAAA' },
+    ];
+    expect(m.maskDeep(mcp).value).toEqual([
+      { type: 'text', text: '[keyring-inject:k]' },
+      { type: 'image', data: 'AAAA' },
+    ]);
     expect(m.maskDeep({ [v]: 1, n: 5, b: true, z: null }).value).toEqual({ '[keyring-inject:k]': 1, n: 5, b: true, z: null });
     const clean = { stdout: 'nothing', n: 1 };
     const same = m.maskDeep(clean);

@@ -45,7 +45,7 @@ describe('ensurePrivateDir', () => {
     expect(statSync(data).mode & 0o777).toBe(0o700);
   });
 
-  it.runIf(process.getuid?.() === 0)("refuses a dir that belongs to another user, with one line that names the fix", async () => {
+  it.runIf(process.getuid?.() === 0)('refuses a dir that belongs to another user, with one line that names the fix', async () => {
     const data = join(dir, 'keyring-inject');
     mkdirSync(data, { mode: 0o700 });
     chownSync(data, 4242, 4242);

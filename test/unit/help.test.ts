@@ -19,8 +19,11 @@ describe('top-level --help', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    const at = HEADINGS.map((h) => lines.findIndex((l) => l.startsWith(`${h}`) && l.trimEnd().endsWith(':') || l.startsWith(`${h} (`)));
-    expect(at.every((i) => i > 0), r.stdout).toBe(true);
+    const at = HEADINGS.map((h) => lines.findIndex((l) => (l.startsWith(`${h}`) && l.trimEnd().endsWith(':')) || l.startsWith(`${h} (`)));
+    expect(
+      at.every((i) => i > 0),
+      r.stdout,
+    ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     for (const c of COMMAND_TABLE.filter((x) => x.group !== 'internal')) {
       const rows = lines.filter((l) => new RegExp(`^  ${c.name} +\\S`).test(l));

@@ -48,7 +48,11 @@ describe('hookCommands', () => {
     expect(c.sessionStart).toBe(`${prefix} hook session-start # keyring-inject`);
     expect(c.sessionEnd).toBe(`${prefix} hook session-end # keyring-inject`);
     expect(isOurCommand(c.sessionStart) && isOurCommand(c.sessionEnd)).toBe(true);
-    for (const [cmd, event] of [[c.userPromptSubmit, 'user-prompt-submit'], [c.preToolUse, 'pre-tool-use'], [c.postToolUse, 'post-tool-use']] as const) {
+    for (const [cmd, event] of [
+      [c.userPromptSubmit, 'user-prompt-submit'],
+      [c.preToolUse, 'pre-tool-use'],
+      [c.postToolUse, 'post-tool-use'],
+    ] as const) {
       expect(cmd).toBe(`${prefix} guard ${event} # keyring-inject`);
     }
     expect(hookScriptOf(c.sessionStart)).toBe(script);
@@ -305,7 +309,9 @@ describe('install', () => {
   it('replaces an outdated command (an install that pointed into a clone) in place', async () => {
     mkdirSync(join(t.home, '.claude'));
     const old = `'${process.execPath}' '${join(t.home, 'old', 'dist', 'cli.js')}'`;
-    const cmds = ['hook session-start', 'hook session-end', 'guard user-prompt-submit', 'guard pre-tool-use', 'guard post-tool-use'].map((a) => `env -u NODE_EXTRA_CA_CERTS ${old} ${a} # keyring-inject`);
+    const cmds = ['hook session-start', 'hook session-end', 'guard user-prompt-submit', 'guard pre-tool-use', 'guard post-tool-use'].map(
+      (a) => `env -u NODE_EXTRA_CA_CERTS ${old} ${a} # keyring-inject`,
+    );
     const events = ['SessionStart', 'SessionEnd', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse'];
     const oldText = `${JSON.stringify({ hooks: Object.fromEntries(events.map((e, i) => [e, [{ hooks: [{ type: 'command', command: cmds[i], timeout: [30, 10, 10, 10, 30][i] }], ...(e === 'PreToolUse' ? { matcher: 'Read|Grep|Glob|Bash' } : e === 'PostToolUse' ? { matcher: '*' } : {}) }]])) }, null, 2)}\n`;
     writeFileSync(settingsPath(), oldText);

@@ -130,7 +130,16 @@ describe('users of the JSON core on random layouts', () => {
       const parsed = JSON.parse(w.text) as Obj;
       const after = at(parsed, [...base, ref.server]);
       expect(after.command).toBe(self.node);
-      expect(after.args).toEqual([self.cli, 'exec', '--server', ref.server, ...(ref.scope === 'local' ? ['--scope', 'local', '--project', '/p'] : []), '--', before.command, ...(before.args as Json[])]);
+      expect(after.args).toEqual([
+        self.cli,
+        'exec',
+        '--server',
+        ref.server,
+        ...(ref.scope === 'local' ? ['--scope', 'local', '--project', '/p'] : []),
+        '--',
+        before.command,
+        ...(before.args as Json[]),
+      ]);
       // Everything else is untouched.
       at(parsed, base)[ref.server] = before;
       expect(parsed).toEqual(data);
@@ -146,7 +155,10 @@ describe('users of the JSON core on random layouts', () => {
       const text = anyLayout(data, rand);
       const items: StripItem[] = [];
       const expected = JSON.parse(text) as Obj;
-      for (const [base, scope] of [[['mcpServers'], { scope: 'user' as const }], [['projects', '/p', 'mcpServers'], { scope: 'local' as const, project: '/p' }]] as const) {
+      for (const [base, scope] of [
+        [['mcpServers'], { scope: 'user' as const }],
+        [['projects', '/p', 'mcpServers'], { scope: 'local' as const, project: '/p' }],
+      ] as const) {
         for (const [server, entry] of Object.entries(at(data, base))) {
           const env = (entry as Obj).env;
           if (!isObj(env)) continue;
@@ -323,7 +335,7 @@ function sameLayout(like: string, x: Json): string {
 }
 
 describe('settings.json hooks through the JSON core, on random layouts', () => {
-  it('add lays our entries out as JSON.stringify would in the file\'s style, and remove gives back the exact bytes', () => {
+  it("add lays our entries out as JSON.stringify would in the file's style, and remove gives back the exact bytes", () => {
     const rand = rng(8080);
     for (let iter = 0; iter < 300; iter++) {
       const settings = randomSettings(rand);
@@ -376,10 +388,10 @@ describe('settings.json hooks through the JSON core, on random layouts', () => {
   });
 });
 
-describe("our MCP server in ~/.claude.json through the JSON core, on random layouts", () => {
+describe('our MCP server in ~/.claude.json through the JSON core, on random layouts', () => {
   const entry = mcpServerEntry('/opt/node/bin/node', '/home/u/.local/share/keyring-inject/runtime/cli.js');
 
-  it('register lays the entry out as JSON.stringify would in the file\'s style; unregister gives back the exact bytes', () => {
+  it("register lays the entry out as JSON.stringify would in the file's style; unregister gives back the exact bytes", () => {
     const rand = rng(3131);
     for (let iter = 0; iter < 300; iter++) {
       const data = randomConfig(rand);

@@ -92,7 +92,7 @@ describe('approval before use', () => {
     expect(existsSync(out())).toBe(false);
     expect(changed.stderr.trim().split('\n')).toEqual([
       `keyring-inject: the project file ${projFile()} changed since you approved it: read the change (below), then run 'keyring-inject allow ${proj}'`,
-      '  + NEW <- built-in shop.new -> $NEW for \'keyring-inject run\'',
+      "  + NEW <- built-in shop.new -> $NEW for 'keyring-inject run'",
       '  - SHOP <- keyring shop.token -> shop.env.SHOP_TOKEN',
       '  + SHOP <- keyring shop.token -> shop.env.OTHER',
     ]);
@@ -186,14 +186,25 @@ describe('status and doctor: per project server, where its key comes from and wh
       projFile(),
       JSON.stringify({
         DATABASE_URL: { source: 'built-in', id: 'db-url-prod', targets: [{ server: 'db', env: 'DATABASE_URL' }] },
-        CACHE: { source: 'doppler', id: 'CACHE', targets: [{ server: 'cache', env: 'CACHE_TOKEN' }, { server: 'ghost', env: 'X' }] },
+        CACHE: {
+          source: 'doppler',
+          id: 'CACHE',
+          targets: [
+            { server: 'cache', env: 'CACHE_TOKEN' },
+            { server: 'ghost', env: 'X' },
+          ],
+        },
       }),
     );
     const before = await cli(doctor, ['--json']);
     expect(before.code).toBe(3);
     const b = JSON.parse(before.stdout).project;
     expect(b).toMatchObject({ file: projFile(), approval: 'not approved' });
-    expect(b.servers.map((x: { server: string; where: string; wrapped: boolean }) => [x.server, x.where, x.wrapped])).toEqual([['db', 'mcp-json', false], ['cache', 'local', false], ['ghost', 'none', false]]);
+    expect(b.servers.map((x: { server: string; where: string; wrapped: boolean }) => [x.server, x.where, x.wrapped])).toEqual([
+      ['db', 'mcp-json', false],
+      ['cache', 'local', false],
+      ['ghost', 'none', false],
+    ]);
     expect(b.problems[0]).toContain(`is not approved: nothing uses it until you run 'keyring-inject allow ${proj}'`);
 
     const allowed = await cli(allow, []);

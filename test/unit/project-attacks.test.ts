@@ -82,10 +82,7 @@ describe('a repository file cannot run code in what you run', () => {
 
   it.each(loaderVars)('%s: refused as a target and as a run variable', async (name, value) => {
     writeFileSync(join(proj, '.env'), `X=${value(join(proj, 'evil'))}\n`);
-    for (const file of [
-      { K: { source: 'env-file', id: 'X', targets: [{ server: 'app', env: name }] } },
-      { [name]: { source: 'env-file', id: 'X' } },
-    ]) {
+    for (const file of [{ K: { source: 'env-file', id: 'X', targets: [{ server: 'app', env: name }] } }, { [name]: { source: 'env-file', id: 'X' } }]) {
       writeFileSync(projFile(), JSON.stringify(file));
       await allowIfPossible();
       const r = await cli(run, ['--', process.execPath, child(name)]);

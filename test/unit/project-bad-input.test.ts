@@ -50,14 +50,22 @@ const cases: [string, string, RegExp][] = [
   ['a secret field', JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db', secret } }), /has a "secret" field/],
   ['a token field', JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db', token: secret } }), /has a "token" field/],
   ['an unknown source', JSON.stringify({ DATABASE_URL: { source: 'vault', id: 'db' } }), /entry "DATABASE_URL": "source" must be one of built-in, keyring, pass/],
-  ['a NAME that is not a variable', JSON.stringify({ 'database-url': { source: 'built-in', id: 'db' } }), /entry "database-url" has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one/],
+  [
+    'a NAME that is not a variable',
+    JSON.stringify({ 'database-url': { source: 'built-in', id: 'db' } }),
+    /entry "database-url" has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one/,
+  ],
 ];
 
 describe('bad project files: one line, nothing started, nothing written', () => {
   it.each(cases)('%s', async (_what, text, re) => {
     writeFileSync(join(proj, '.claude', 'secrets.json'), text);
     const before = snapshot();
-    for (const [cmd, argv] of [[allow, []], [run, ['--', 'sh', '-c', `touch ${started}`]], [claude, []]] as const) {
+    for (const [cmd, argv] of [
+      [allow, []],
+      [run, ['--', 'sh', '-c', `touch ${started}`]],
+      [claude, []],
+    ] as const) {
       const r = await cli(cmd, [...argv]);
       expect(r.code, `${cmd.name}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toMatch(re);
@@ -72,7 +80,10 @@ describe('bad project files: one line, nothing started, nothing written', () => 
     writeFileSync(join(proj, '.claude', 'secrets.json'), JSON.stringify({ OPENAI_API_KEY: { source: 'doppler', id: 'OPENAI_API_KEY', targets: [{ server: 'db', env: 'OPENAI_API_KEY' }] } }));
     expect((await cli(allow, [])).code).toBe(0);
     const before = snapshot();
-    for (const [cmd, argv] of [[run, ['--', 'sh', '-c', `touch ${started}`]], [claude, []]] as const) {
+    for (const [cmd, argv] of [
+      [run, ['--', 'sh', '-c', `touch ${started}`]],
+      [claude, []],
+    ] as const) {
       const r = await cli(cmd, [...argv]);
       expect(r.code, `${cmd.name}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toMatch(/OPENAI_API_KEY \(doppler OPENAI_API_KEY\): the Doppler CLI \(doppler\) is not installed or not on PATH: install it/);

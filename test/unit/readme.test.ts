@@ -10,7 +10,12 @@ const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to '-'. */
-const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+const anchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 
 describe('README.md', () => {
   it('is short: the user path, with the depth in docs/', () => {
@@ -20,16 +25,27 @@ describe('README.md', () => {
   it('starts with exactly two set-up commands: install + setup, and the tests CI runs', () => {
     const section = readme.slice(readme.indexOf('## Set-up (two commands)'));
     const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-    const commands = block.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    const commands = block
+      .split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').trim())
+      .filter(Boolean);
     expect(commands).toHaveLength(2);
     expect(commands[0]).toMatch(/^npm install .*npm install -g \. && keyring-inject setup$/);
     expect(commands[1]).toBe('npm test');
-    const ci = readFileSync(join(root, '.ci', 'run'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !/^(set|cd) /.test(l));
+    const ci = readFileSync(join(root, '.ci', 'run'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#') && !/^(set|cd) /.test(l));
     expect(ci).toEqual(['npm test']);
   });
 
   it('every relative link (README and docs/) points to a file that exists, and every anchor to a heading', () => {
-    const files = ['README.md', 'SECURITY.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const files = [
+      'README.md',
+      'SECURITY.md',
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     const broken: string[] = [];
     for (const f of files) {
       const text = readFileSync(join(root, f), 'utf8');
@@ -53,4 +69,3 @@ describe('README.md', () => {
     for (const step of GNOME_KEYRING_STEPS) expect(readme).toMatch(new RegExp(`^ *${step.command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( +#.*)?$`, 'm'));
   });
 });
-

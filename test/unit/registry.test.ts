@@ -7,7 +7,16 @@ const now = new Date('2026-01-01T00:00:00Z');
 describe('registry operations', () => {
   it('adds keys, merges targets without duplicates, rotates and removes', () => {
     let reg = withKey(emptyRegistry(), 'gh', [{ server: 's', env: 'A', scope: 'user' }], 'memory', now);
-    reg = withKey(reg, 'gh', [{ server: 's', env: 'A', scope: 'user' }, { server: 't', env: 'A', scope: 'local', project: '/p' }], 'memory', now);
+    reg = withKey(
+      reg,
+      'gh',
+      [
+        { server: 's', env: 'A', scope: 'user' },
+        { server: 't', env: 'A', scope: 'local', project: '/p' },
+      ],
+      'memory',
+      now,
+    );
     expect(reg.keys.gh?.targets).toHaveLength(2);
     expect(ownerOf(reg, { server: 't', env: 'A', scope: 'local', project: '/p' })).toBe('gh');
     expect(ownerOf(reg, { server: 't', env: 'A', scope: 'local', project: '/q' })).toBeUndefined();

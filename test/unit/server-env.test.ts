@@ -9,7 +9,11 @@ import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 
 describe('suggestEnv', () => {
   it('knows the documented variable of the official GitHub server, by package or image', () => {
-    for (const args of [['-y', '@modelcontextprotocol/server-github'], ['-y', '@modelcontextprotocol/server-github@2025.4.8'], ['run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server:latest']]) {
+    for (const args of [
+      ['-y', '@modelcontextprotocol/server-github'],
+      ['-y', '@modelcontextprotocol/server-github@2025.4.8'],
+      ['run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server:latest'],
+    ]) {
       expect(suggestEnv({ server: 'gh', command: 'npx', args }, 'gh')).toMatchObject({ env: 'GITHUB_PERSONAL_ACCESS_TOKEN', sure: true });
     }
     expect(suggestEnv({ server: 'pay', command: 'npx', args: ['-y', '@stripe/mcp', '--tools=all'] }, 'k')).toMatchObject({ env: 'STRIPE_SECRET_KEY', sure: true });

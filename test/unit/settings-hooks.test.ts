@@ -137,7 +137,8 @@ describe('addHooks', () => {
   });
 
   it('keeps CRLF line endings', () => {
-    const text = '{\r\n  "model": "opus",\r\n  "hooks": {\r\n    "Stop": [\r\n      {\r\n        "hooks": [\r\n          {\r\n            "type": "command",\r\n            "command": "x"\r\n          }\r\n        ]\r\n      }\r\n    ]\r\n  }\r\n}\r\n';
+    const text =
+      '{\r\n  "model": "opus",\r\n  "hooks": {\r\n    "Stop": [\r\n      {\r\n        "hooks": [\r\n          {\r\n            "type": "command",\r\n            "command": "x"\r\n          }\r\n        ]\r\n      }\r\n    ]\r\n  }\r\n}\r\n';
     const { added, restored } = roundTrip(text);
     expect(added.replace(/\r\n/g, '')).not.toContain('\n');
     expect(restored).toBe(text);
@@ -381,7 +382,10 @@ describe('guard hooks (UserPromptSubmit, PreToolUse, PostToolUse)', () => {
     const parsed = JSON.parse(added.text);
     expect(ours(parsed)).toEqual({ SessionStart: [ourStart], SessionEnd: [ourEnd], UserPromptSubmit: [ups], PreToolUse: [pre], PostToolUse: [post] });
     expect(parsed.hooks.UserPromptSubmit).toEqual([{ hooks: [ups] }]);
-    expect(parsed.hooks.PreToolUse).toEqual([{ matcher: 'Edit', hooks: [userHook('lint')] }, { matcher: '*', hooks: [pre] }]);
+    expect(parsed.hooks.PreToolUse).toEqual([
+      { matcher: 'Edit', hooks: [userHook('lint')] },
+      { matcher: '*', hooks: [pre] },
+    ]);
     expect(parsed.hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [post] }]);
     expect(addHooks(added.text, GUARDS)).toEqual({ text: added.text, changed: false });
     const removed = removeHooks(added.text);
@@ -420,9 +424,7 @@ describe('errors in the one error model', () => {
     const wrapped = settingsError('/h/.claude/settings.json', err) as KiError;
     expect(wrapped).toBeInstanceOf(KiError);
     expect([wrapped.code, wrapped.cause]).toEqual(['settings-invalid', err]);
-    expect(wrapped.message).toBe(
-      '/h/.claude/settings.json: invalid JSON at line 3, column 1 (PropertyNameExpected): Claude Code ignores a settings.json that is not plain JSON; fix it and retry',
-    );
+    expect(wrapped.message).toBe('/h/.claude/settings.json: invalid JSON at line 3, column 1 (PropertyNameExpected): Claude Code ignores a settings.json that is not plain JSON; fix it and retry');
     const other = new Error('x');
     expect(settingsError('/f', other)).toBe(other);
   });
@@ -444,8 +446,6 @@ describe("doctor's look at our hooks", () => {
     const secret = 'sk-live-DO-NOT-PRINT-4242';
     const report = checkHooks('/h/.claude/settings.json', `{\n  "env": {"T": "${secret}"}\n  "hooks": {}\n}\n`, '/h/.local/share/ki');
     expect(report.events).toEqual([]);
-    expect(report.problems).toEqual([
-      '/h/.claude/settings.json: invalid JSON at line 3, column 3 (CommaExpected): Claude Code skips a settings.json it cannot read, hooks included; fix it',
-    ]);
+    expect(report.problems).toEqual(['/h/.claude/settings.json: invalid JSON at line 3, column 3 (CommaExpected): Claude Code skips a settings.json it cannot read, hooks included; fix it']);
   });
 });

@@ -30,11 +30,7 @@ describe('planSetup', () => {
         facts({ ref: user('fs') }),
       ],
     });
-    expect(plan.steps).toEqual([
-      { kind: 'import', mode: 'wrap', count: 2, exclude: [] },
-      { kind: 'wrap', ref: user('stripe') },
-      { kind: 'install-hooks' },
-    ]);
+    expect(plan.steps).toEqual([{ kind: 'import', mode: 'wrap', count: 2, exclude: [] }, { kind: 'wrap', ref: user('stripe') }, { kind: 'install-hooks' }]);
     expect(plan.rows.map((r) => [r.ref.server, r.from, r.how])).toEqual([
       ['github', 'keyring: github.GITHUB_TOKEN', 'zero-disk'],
       ['linear', 'keyring: linear.Authorization', 'headers-helper'],
@@ -190,4 +186,3 @@ describe('setup command', () => {
     expect(readFileSync(cfg(), 'utf8')).not.toContain(odd);
   });
 });
-

@@ -67,7 +67,7 @@ describe('add --source (user registry)', () => {
     expect((await cli(add, ['gh', '--server', 'other', '--env', 'GITHUB_TOKEN'])).code).toBe(0);
     const other = await cli(add, ['gh', '--source', 'pass', '--id', 'x/y', '--server', 'x', '--env', 'X']);
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain("key gh already takes its value from env-file GH (path=");
+    expect(other.stderr).toContain('key gh already takes its value from env-file GH (path=');
     expectNoLeak(v, outputs, [join(t.home, '.claude'), join(t.home, '.claude.json')]);
   });
 
@@ -156,7 +156,7 @@ describe('add --project: references in .claude/secrets.json', () => {
     expectNoLeak(v, outputs, [join(t.home, '.claude'), join(proj, '.claude')]);
   });
 
-  it('without --server and --env: the proposal\'s run-only entry, given to run as NAME (what request_secret tells a -p user to type)', async () => {
+  it("without --server and --env: the proposal's run-only entry, given to run as NAME (what request_secret tells a -p user to type)", async () => {
     const v = testSecret();
     const r = await cli(add, ['CRM_API_KEY', '--project', proj, '--source', 'keyring', '--id', 'crm-api-key', '--stdin'], `${v}\n`);
     expect(r.code, r.stderr).toBe(0);

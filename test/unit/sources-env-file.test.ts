@@ -116,7 +116,10 @@ describe('env-file paths and reading', () => {
     expect(noVar).toMatchObject({ kind: 'missing', reason: expect.stringMatching(/TOKEN is not set in .*\.env \(lines 3 could not be parsed\): add it there/) });
     expect(JSON.stringify(noVar)).not.toContain(v);
     expect(await resolveOne({ source: 'env-file', id: 'EMPTY', root })).toMatchObject({ kind: 'missing' });
-    expect(await envFileSource.available(sourceContext(new MemoryBackend(), {}), { source: 'env-file', id: 'X', metadata: { path: 'nope.env' }, root })).toMatchObject({ ok: false, reason: expect.stringContaining('create it or fix metadata.path') });
+    expect(await envFileSource.available(sourceContext(new MemoryBackend(), {}), { source: 'env-file', id: 'X', metadata: { path: 'nope.env' }, root })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('create it or fix metadata.path'),
+    });
   });
 
   it('a directory or a file over 1 MiB is refused', async () => {

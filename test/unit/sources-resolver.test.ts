@@ -94,7 +94,9 @@ describe('references', () => {
         expect(p, `${source} ${id}`).toBeDefined();
         expect(p).not.toContain(id);
       }
-      expect(refProblem({ source: 'aws', id })).toMatch(/^the aws id has a scheme \(such as file:\/\/ or https:\/\/\), which the AWS CLI would read as a file or URL: give a Secrets Manager secret name or ARN$/);
+      expect(refProblem({ source: 'aws', id })).toMatch(
+        /^the aws id has a scheme \(such as file:\/\/ or https:\/\/\), which the AWS CLI would read as a file or URL: give a Secrets Manager secret name or ARN$/,
+      );
       expect(parseSourceRef({ source: 'aws', id }, 'n')).toMatch(/has a scheme/);
     }
     // 1Password references are op:// URLs by design; any other scheme is not one.
@@ -157,7 +159,12 @@ describe('the resolver', () => {
       sourceContext(backend, {}),
     );
     expect(backend.getManyCalls).toEqual([['key0', 'gone']]);
-    expect(res.values).toEqual(new Map([['key0', 'value-0'], ['ALIAS', 'value-0']]));
+    expect(res.values).toEqual(
+      new Map([
+        ['key0', 'value-0'],
+        ['ALIAS', 'value-0'],
+      ]),
+    );
     expect(res.missing.map((m) => m.request.name)).toEqual(['GONE']);
   });
 
@@ -203,7 +210,7 @@ describe('the resolver', () => {
     await expect(resolveValues(reg, backend, new Set(['f']))).resolves.toMatchObject({ missing: [] });
   });
 
-  it('zero-disk: exec/headers/run take values from each key\'s source; missing keys are named with their fix', async () => {
+  it("zero-disk: exec/headers/run take values from each key's source; missing keys are named with their fix", async () => {
     const v = testSecret();
     const backend = new MemoryBackend();
     await backend.set('gh', v);
@@ -292,7 +299,7 @@ describe('project files', () => {
     expect(findProjectFile(loose, join(dir, '.claude'))).toBeUndefined();
   });
 
-  it.skipIf(process.getuid?.() !== 0)('a project file owned by another user is refused (shared /tmp, someone else\'s directory)', async () => {
+  it.skipIf(process.getuid?.() !== 0)("a project file owned by another user is refused (shared /tmp, someone else's directory)", async () => {
     const root = join(dir, 'shared');
     mkdirSync(join(root, '.claude'), { recursive: true });
     const file = join(root, '.claude', 'secrets.json');

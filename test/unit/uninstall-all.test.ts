@@ -81,7 +81,13 @@ describe('uninstall --all', () => {
     expect(existsSync(settings())).toBe(true);
 
     const dry = await run(uninstall, ['--all', '--dry-run', '--json']);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, unwrapped: expect.arrayContaining(['db (user)', 'remote (user)', `loc (local: ${project})`]), hooksRemoved: 5, mcpServerRemoved: true, dataDirRemoved: true });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      dryRun: true,
+      unwrapped: expect.arrayContaining(['db (user)', 'remote (user)', `loc (local: ${project})`]),
+      hooksRemoved: 5,
+      mcpServerRemoved: true,
+      dataDirRemoved: true,
+    });
     expect(readFileSync(config(), 'utf8')).toBe(during);
 
     const r = await run(uninstall, ['--all', '--json']);

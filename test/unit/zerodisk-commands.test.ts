@@ -119,7 +119,7 @@ describe('add --mode wrap, wrap and unwrap', () => {
     const none = await cli(wrap, ['nope']);
     expect(none.code).toBe(1);
     expect(none.stderr.trim().split('\n')).toHaveLength(1);
-    expect(none.stderr).toContain("is not in");
+    expect(none.stderr).toContain('is not in');
     const proj = join(t.home, 'proj');
     mkdirSync(proj);
     writeFileSync(join(proj, '.mcp.json'), JSON.stringify({ mcpServers: { db: { command: 'db-mcp' } } }));

@@ -130,7 +130,11 @@ describe('import', () => {
     expect(reg.keys['github.GITHUB_PERSONAL_ACCESS_TOKEN']?.targets).toEqual([{ server: 'github', env: 'GITHUB_PERSONAL_ACCESS_TOKEN', scope: 'user' }]);
     expect(reg.keys['api.Authorization']?.headers).toEqual([{ server: 'api', header: 'Authorization', template: 'Bearer {value}', scope: 'user' }]);
     expect(reg.keys['db.DB_PASSWORD']?.targets).toEqual([{ server: 'db', env: 'DB_PASSWORD', scope: 'local', project: P }]);
-    expect(res.scrubbed.map((s: { file: string }) => s.file).sort()).toEqual(readdirSync(backupsDir()).map((f) => join(backupsDir(), f)).sort());
+    expect(res.scrubbed.map((s: { file: string }) => s.file).sort()).toEqual(
+      readdirSync(backupsDir())
+        .map((f) => join(backupsDir(), f))
+        .sort(),
+    );
     // The header comes back through headersHelper.
     const h = await cli(headers, ['api'], { ...t.env, CLAUDE_CODE_MCP_SERVER_URL: 'https://mcp.example.com/mcp' });
     expect(JSON.parse(h.stdout)).toEqual({ Authorization: `Bearer ${bearer}` });

@@ -20,7 +20,16 @@ describe('registry: mode and header targets', () => {
   });
 
   it('the engine view drops wrap targets; header owners are found case-insensitively', () => {
-    let reg = withKey(emptyRegistry(), 'a', [{ server: 's', env: 'A', scope: 'user', mode: 'wrap' }, { server: 't', env: 'A', scope: 'user' }], 'memory', now);
+    let reg = withKey(
+      emptyRegistry(),
+      'a',
+      [
+        { server: 's', env: 'A', scope: 'user', mode: 'wrap' },
+        { server: 't', env: 'A', scope: 'user' },
+      ],
+      'memory',
+      now,
+    );
     reg = withHeaderTargets(reg, 'a', [{ server: 'api', header: 'X-Key', template: '{value}', scope: 'user' }]);
     expect(injectionRegistry(reg).keys.a?.targets).toEqual([{ server: 't', env: 'A', scope: 'user' }]);
     expect(headerOwnerOf(reg, { server: 'api', header: 'x-key', template: '{value}', scope: 'user' })).toBe('a');

@@ -20,7 +20,11 @@ function roundTrip(text: string, ref: { server: string; scope: 'user' | 'local';
 
 describe('wrap / unwrap a stdio server', () => {
   it('pretty (JSON.stringify 2) layout: round trip is byte-exact and the wrapped entry is what Claude Code would write', () => {
-    const cfg = { numStartups: 3, mcpServers: { github: { type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'], env: { LOG: 'x' } }, other: { command: 'o' } }, projects: {} };
+    const cfg = {
+      numStartups: 3,
+      mcpServers: { github: { type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'], env: { LOG: 'x' } }, other: { command: 'o' } },
+      projects: {},
+    };
     const text = JSON.stringify(cfg, null, 2);
     const wrapped = roundTrip(text);
     const parsed = JSON.parse(wrapped);
@@ -62,7 +66,11 @@ describe('wrap / unwrap a stdio server', () => {
 
   it('local scope writes --scope local --project P and touches only that project', () => {
     const P = '/home/u/proj';
-    const text = JSON.stringify({ mcpServers: { github: { command: 'u' } }, projects: { [P]: { mcpServers: { github: { command: 'l', args: ['x'] } } }, '/other': { mcpServers: { github: { command: 'o' } } } } }, null, 2);
+    const text = JSON.stringify(
+      { mcpServers: { github: { command: 'u' } }, projects: { [P]: { mcpServers: { github: { command: 'l', args: ['x'] } } }, '/other': { mcpServers: { github: { command: 'o' } } } } },
+      null,
+      2,
+    );
     const ref = { server: 'github', scope: 'local' as const, project: P };
     const w = roundTrip(text, ref);
     const c = JSON.parse(w);
@@ -112,7 +120,7 @@ describe('wrap / unwrap an http server (headersHelper)', () => {
   });
 
   it('quotes paths with spaces for the shell, and leaves a foreign headersHelper alone', () => {
-    const odd: SelfPaths = { node: "/opt/my node/node", cli: "/it's/dist/cli.js" };
+    const odd: SelfPaths = { node: '/opt/my node/node', cli: "/it's/dist/cli.js" };
     const P = '/p q';
     const text = JSON.stringify({ projects: { [P]: { mcpServers: { api: { type: 'sse', url: 'u' } } } } });
     const ref = { server: 'api', scope: 'local' as const, project: P };

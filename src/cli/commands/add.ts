@@ -141,7 +141,10 @@ ${SOURCE_HELP}
     const current = await loadRegistry(file);
     const before = current.keys[name];
     if (before && str(p, 'source') !== undefined && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
-      throw new KiError('key-external', `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
+      throw new KiError(
+        'key-external',
+        `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`,
+      );
     }
     for (const t of targets) {
       const owner = ownerOf(current, t);
@@ -158,7 +161,9 @@ ${SOURCE_HELP}
       }
       const type = view?.server(t.scope, t.project, t.server)?.type;
       if (envVar !== undefined && type !== undefined && HTTP_TYPES.has(type)) {
-        out.warn(`MCP server ${JSON.stringify(t.server)} is an ${type} server: Claude Code gives it no environment, so ${envVar} reaches nothing; use --header 'Authorization: Bearer {value}' (or the header its docs name) instead`);
+        out.warn(
+          `MCP server ${JSON.stringify(t.server)} is an ${type} server: Claude Code gives it no environment, so ${envVar} reaches nothing; use --header 'Authorization: Bearer {value}' (or the header its docs name) instead`,
+        );
       }
     }
 
@@ -179,7 +184,10 @@ ${SOURCE_HELP}
       if (ref.source !== 'keyring') refuseStdinFor(p, ref);
       const value = await readSecret(ctx, { fromStdin: true, label: '' });
       if ((await backend.get(ref.id)) !== value) {
-        throw new KiError('key-conflict', `key ${name} is already stored with a different value: nothing changed; 'keyring-inject rotate ${name}' replaces the value, then add the targets without --stdin`);
+        throw new KiError(
+          'key-conflict',
+          `key ${name} is already stored with a different value: nothing changed; 'keyring-inject rotate ${name}' replaces the value, then add the targets without --stdin`,
+        );
       }
     }
 
@@ -204,7 +212,16 @@ ${SOURCE_HELP}
 
     if (bool(p, 'json')) {
       const src = sourceOrKeyring(name, record?.source);
-      out.json({ name, stored: isNew && !source, backend: backend.id, targets: record?.targets ?? [], headers: record?.headers ?? [], mode, wrapped, source: { source: src.source, id: src.id, ...(src.metadata ? { metadata: src.metadata } : {}) } });
+      out.json({
+        name,
+        stored: isNew && !source,
+        backend: backend.id,
+        targets: record?.targets ?? [],
+        headers: record?.headers ?? [],
+        mode,
+        wrapped,
+        source: { source: src.source, id: src.id, ...(src.metadata ? { metadata: src.metadata } : {}) },
+      });
     } else {
       if (isNew && source) out.line(`added ${name}: its value is read from ${describeRef(source)} whenever it is needed (keyring-inject stores no copy)`);
       else out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
@@ -216,4 +233,3 @@ ${SOURCE_HELP}
     return 0;
   },
 };
-

@@ -61,7 +61,10 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     out.line(`${st.state === 'approved' ? 'already approved' : 'approved'}: ${where.file} (this exact content, on this machine)`);
     for (const [name, e] of Object.entries(entries)) out.line(`  ${describeEntry(name, e)}`);
     for (const r of reports) {
-      if (r.outcome !== 'unchanged') out.line(`MCP server ${r.server} reads its keys at spawn${r.mcpJson ? ` (a local-scope copy of ${r.mcpJson}: Claude Code runs it without its own .mcp.json prompt; ${r.mcpJson} is not changed)` : ''}`);
+      if (r.outcome !== 'unchanged')
+        out.line(
+          `MCP server ${r.server} reads its keys at spawn${r.mcpJson ? ` (a local-scope copy of ${r.mcpJson}: Claude Code runs it without its own .mcp.json prompt; ${r.mcpJson} is not changed)` : ''}`,
+        );
     }
     for (const w of warnings) out.warn(w);
     return 0;

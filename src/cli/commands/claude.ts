@@ -14,7 +14,7 @@ import { LAUNCHER_ENV } from '../launcher-env.js';
 export const claude: Command = {
   name: 'claude',
   passThrough: true,
-  example: 'keyring-inject claude --continue   # or once: alias claude=\'keyring-inject claude\'',
+  example: "keyring-inject claude --continue   # or once: alias claude='keyring-inject claude'",
   help: `Usage: keyring-inject claude [CLAUDE ARGUMENTS...]
 
 Claude Code starts its MCP servers before SessionStart hooks run, so keys injected by the hook

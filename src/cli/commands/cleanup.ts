@@ -40,7 +40,8 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
     ];
     for (const l of lines) out.line(l);
     if (lines.length === 0) out.line('nothing to clean up');
-    if (report.liveSessions > 0 && report.stripped.length > 0) out.warn(`${report.liveSessions} live session(s): their servers keep the keys they have, but restarted servers will not get them until the next session start`);
+    if (report.liveSessions > 0 && report.stripped.length > 0)
+      out.warn(`${report.liveSessions} live session(s): their servers keep the keys they have, but restarted servers will not get them until the next session start`);
     return 0;
   },
 };

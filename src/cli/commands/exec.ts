@@ -18,7 +18,7 @@ const USAGE = 'keyring-inject exec --server S [--scope user|local] [--project PA
 export const exec: Command = {
   name: 'exec',
   passThrough: true,
-  example: 'keyring-inject exec --server github -- npx -y @modelcontextprotocol/server-github   # what \'wrap\' writes',
+  example: "keyring-inject exec --server github -- npx -y @modelcontextprotocol/server-github   # what 'wrap' writes",
   help: `Usage: ${USAGE}
 
 Zero-disk mode for stdio MCP servers (what 'keyring-inject wrap S' puts into ~/.claude.json).

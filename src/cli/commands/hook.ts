@@ -134,7 +134,10 @@ async function alreadyInjected(ctx: CliContext, registry: Registry): Promise<boo
   if (text === undefined) return false;
   let values: (string | undefined)[];
   try {
-    values = readEnvValues(text, targets.map(({ t }) => t));
+    values = readEnvValues(
+      text,
+      targets.map(({ t }) => t),
+    );
   } catch {
     return false;
   }
@@ -168,4 +171,3 @@ async function sessionEnd(ctx: CliContext): Promise<number> {
   await endSession(engineContext(ctx), claude);
   return 0;
 }
-

@@ -94,7 +94,8 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
         });
         return 0;
       }
-      if (r.mcpServer?.changed) out.line(`${dryRun ? 'would register' : 'registered'} the MCP server '${MCP_SERVER_NAME}' (user scope, ${r.mcpServer.configFile}): ${r.mcpServer.command.map(shQuote).join(' ')}`);
+      if (r.mcpServer?.changed)
+        out.line(`${dryRun ? 'would register' : 'registered'} the MCP server '${MCP_SERVER_NAME}' (user scope, ${r.mcpServer.configFile}): ${r.mcpServer.command.map(shQuote).join(' ')}`);
       if (!r.changed) {
         out.line(`runtime and hooks already installed in ${file}; nothing ${dryRun ? 'would change' : 'changed'}`);
         return 0;

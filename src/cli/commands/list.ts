@@ -52,7 +52,9 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
     for (const k of keys) {
       out.line(`${k.name}  (stored ${k.createdAt}${k.rotatedAt ? `, rotated ${k.rotatedAt}` : ''})`);
       for (const t of k.targets) {
-        out.line(`  -> ${describeEnv({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.mode === 'wrap' ? '  [zero-disk]' : ''}${t.injected ? '  [injected now]' : ''}`);
+        out.line(
+          `  -> ${describeEnv({ server: t.server, env: t.env, scope: t.scope, ...(t.project ? { project: t.project } : {}) })}${t.mode === 'wrap' ? '  [zero-disk]' : ''}${t.injected ? '  [injected now]' : ''}`,
+        );
       }
       for (const h of k.headers) out.line(`  -> ${h.server} header ${h.header} (${h.scope}${h.project ? `: ${h.project}` : ''})  [zero-disk]`);
     }

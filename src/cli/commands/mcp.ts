@@ -24,7 +24,7 @@ A stdio MCP server for Claude Code ('keyring-inject install' registers it). Its 
 Claude then uses the key with 'keyring-inject run --only NAME -- COMMAND'. See docs/claude-asks.md.`,
 
   async run(argv, ctx) {
-    if (argv.length > 0) throw new UsageError("usage: keyring-inject mcp (it takes no arguments; Claude Code starts it)");
+    if (argv.length > 0) throw new UsageError('usage: keyring-inject mcp (it takes no arguments; Claude Code starts it)');
     output(ctx); // stdout is the MCP channel from here on: nothing else may write to it
     const peer = startMcpServer(ctx.stdin, ctx.stdout, {
       paths: ctx.paths,

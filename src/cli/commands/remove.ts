@@ -33,7 +33,9 @@ Deletes the value from the OS keyring and the key's targets from the registry.`,
     // Warned, not undone: the user may add another key for the server next.
     for (const s of stillWrapped) {
       const where = describeServer(s);
-      out.warn(`${where} is still wrapped and no key is mapped to it any more: it starts without one. 'keyring-inject unwrap ${shellQuote(s.server)}${s.scope === 'local' ? ` --scope local --project ${shellQuote(s.project ?? '')}` : ''}' restores its original entry, or add another key for it`);
+      out.warn(
+        `${where} is still wrapped and no key is mapped to it any more: it starts without one. 'keyring-inject unwrap ${shellQuote(s.server)}${s.scope === 'local' ? ` --scope local --project ${shellQuote(s.project ?? '')}` : ''}' restores its original entry, or add another key for it`,
+      );
     }
     if (bool(p, 'json')) out.json({ name, removed: true, keyringDeleted: deleted, registryDeleted: registered });
     else out.line(`removed ${name}${deleted ? '' : ' (it was not in the keyring)'}`);

@@ -36,7 +36,10 @@ already running keep the old value until they restart (/mcp reconnect).`,
       return { registry, result: registry.keys[name]?.rotatedAt };
     });
     const targets = (await loadRegistry(file)).keys[name]?.targets ?? [];
-    const refreshed = await refreshInjected(engineContext(ctx), targets.map((target) => ({ key: name, target, value })));
+    const refreshed = await refreshInjected(
+      engineContext(ctx),
+      targets.map((target) => ({ key: name, target, value })),
+    );
     const out = output(ctx);
     if (bool(p, 'json')) out.json({ name, rotated: true, rotatedAt: rotatedAt ?? null, reinjected: refreshed.injected.length });
     else out.line(`rotated ${name} in the ${backend.label}${refreshed.injected.length ? `; replaced ${refreshed.injected.length} injected copy(ies)` : ''}`);

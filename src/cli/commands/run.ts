@@ -44,7 +44,10 @@ unapproved or changed file and shows what it would do. On a name clash your own 
     const { head, command, args } = splitCommand(argv, USAGE);
     const p = parseArgs(head, { only: { type: 'string', multiple: true }, 'no-project': { type: 'boolean' } });
     positionals(p, [], "put the command after '--'");
-    const only = list(p, 'only').flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+    const only = list(p, 'only')
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     let reg = await loadRegistry(registryFile(ctx.paths));
     const project = bool(p, 'no-project') ? undefined : await loadApprovedProjectFile(ctx.paths, ctx.cwd);
     if (project) {

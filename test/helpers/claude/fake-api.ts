@@ -91,9 +91,7 @@ function parseMessagesRequest(body: string): MessagesRequest {
     // keep {}
   }
   const tools = Array.isArray(json['tools']) ? (json['tools'] as unknown[]) : [];
-  const toolNames = tools
-    .map((t) => (isRecord(t) && typeof t['name'] === 'string' ? t['name'] : undefined))
-    .filter((n): n is string => n !== undefined);
+  const toolNames = tools.map((t) => (isRecord(t) && typeof t['name'] === 'string' ? t['name'] : undefined)).filter((n): n is string => n !== undefined);
   return {
     model: typeof json['model'] === 'string' ? json['model'] : 'claude-fake',
     stream: json['stream'] === true,
@@ -106,9 +104,7 @@ function randomId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
-type ContentBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+type ContentBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 function blocksFor(reply: FakeReply): ContentBlock[] {
   if (reply.type === 'text') return [{ type: 'text', text: reply.text }];
@@ -209,8 +205,7 @@ export async function startFakeApi(script?: FakeApiScript | ReplyProducer[]): Pr
   let seq = 0;
   const timers = new Set<NodeJS.Timeout>();
   const waiters = new Set<() => void>();
-  const messageRequests = (): RecordedRequest[] =>
-    requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages');
+  const messageRequests = (): RecordedRequest[] => requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages');
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -294,10 +289,7 @@ export async function startFakeApi(script?: FakeApiScript | ReplyProducer[]): Pr
     port,
     requests,
     messageRequests,
-    allReceivedText: () =>
-      requests
-        .map((r) => `${r.method} ${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`)
-        .join('\n'),
+    allReceivedText: () => requests.map((r) => `${r.method} ${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`).join('\n'),
     waitForMessageRequests: (count = 1, timeoutMs = 30_000) =>
       new Promise<RecordedRequest[]>((resolve, reject) => {
         const check = (): boolean => {

@@ -92,9 +92,7 @@ function writeJson(file: string, value: unknown, mode = 0o600): void {
  * `settings` is given, HOME/.claude/settings.json. `opts` may be a callback that receives the
  * directories, e.g. to put a report file in `outsideDir`.
  */
-export function makeClaudeHome(
-  opts: ClaudeHomeOptions | ((dirs: ClaudeHomeDirs) => ClaudeHomeOptions) = {},
-): ClaudeHome {
+export function makeClaudeHome(opts: ClaudeHomeOptions | ((dirs: ClaudeHomeDirs) => ClaudeHomeOptions) = {}): ClaudeHome {
   const prefix = typeof opts === 'function' ? 'ki-e2e-' : (opts.prefix ?? 'ki-e2e-');
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
   const home = path.join(root, 'home');
@@ -150,11 +148,7 @@ export function makeClaudeHome(
  * @param watchVars env var names whose sha256 the server reports
  * @param extraEnv more `env` entries for the server config (e.g. the secret under test)
  */
-export function recorderServer(
-  reportFile: string,
-  watchVars: readonly string[],
-  extraEnv: Record<string, string> = {},
-): StdioServerConfig {
+export function recorderServer(reportFile: string, watchVars: readonly string[], extraEnv: Record<string, string> = {}): StdioServerConfig {
   return {
     type: 'stdio',
     command: process.execPath,

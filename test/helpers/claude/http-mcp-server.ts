@@ -17,7 +17,11 @@ export async function httpMcpServer(): Promise<HttpMcpServer> {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      authSeen.push(createHash('sha256').update(String(req.headers.authorization ?? '')).digest('hex'));
+      authSeen.push(
+        createHash('sha256')
+          .update(String(req.headers.authorization ?? ''))
+          .digest('hex'),
+      );
       if (req.method !== 'POST') {
         res.writeHead(405).end();
         return;
