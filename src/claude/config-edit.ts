@@ -1,4 +1,4 @@
-// Zero-disk commands edit ~/.claude.json through the one locked edit loop of
+// Commands (wrap, unwrap, import, install) edit ~/.claude.json through the one locked edit loop of
 // src/claude/config-file.ts; this adds what they share: a parse or shape error becomes one line
 // that names the fix, and the edit is checked once more after the lock is released.
 import { editConfig as editConfigFile } from './config-file.js';
@@ -10,7 +10,7 @@ export interface EditResult<T> {
   written: boolean;
 }
 
-/** How long after our write a Claude Code write that raced it could still land (see editConfig there). */
+/** How long after our write a Claude Code write that raced it could still land (see editConfig in config-file.ts). */
 const SETTLE_MS = 100;
 
 /**
@@ -18,7 +18,7 @@ const SETTLE_MS = 100;
  * string for no change) and a result; `verify` checks a re-read text (e.g. "the server is
  * wrapped"). Returns undefined when the file does not exist. `dryRun` computes without writing.
  */
-export async function editConfig<T>(
+export async function editConfigForCommand<T>(
   file: string,
   edit: (text: string) => { text: string; result: T },
   verify: (text: string) => boolean,

@@ -15,7 +15,7 @@ import { headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, typ
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { configError } from '../claude/config-servers.js';
-import { editConfig } from '../claude/config-edit.js';
+import { editConfigForCommand } from '../claude/config-edit.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
 import { selfPaths } from '../wrap/format.js';
 import { wrapInText, wrapStateIn } from '../wrap/patch.js';
@@ -193,7 +193,7 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
   // 3. The config: strip (only where the value is still the same), then wrap.
   const strip: StripItem[] = moving.map((i) => ({ ref: i.finding.ref, kind: i.finding.kind, name: i.finding.name, raw: i.finding.raw }));
   const self = wrapServers.length > 0 ? selfPaths(ctx.env) : undefined;
-  const done = await editConfig(
+  const done = await editConfigForCommand(
     file,
     (t) => {
       let out = stripPlaintextText(t, strip).text;

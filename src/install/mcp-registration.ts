@@ -5,7 +5,7 @@
 import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, removeMemberEdit, replaceValueEdit, styleOf, type Edit } from '../claude/json/edit.js';
 import { layoutOf, type ConfigLayout } from '../claude/json/locate.js';
 import { writeConfigText } from '../claude/config-file.js';
-import { editConfig } from '../claude/config-edit.js';
+import { editConfigForCommand } from '../claude/config-edit.js';
 
 export const MCP_SERVER_NAME = 'keyring-inject';
 
@@ -86,7 +86,7 @@ export function withoutEmptyMcpServers(text: string): string | undefined {
 
 /** Add or update the entry. Returns whether the file changed. A missing config file is created (0600). */
 export async function registerMcpServer(configFile: string, entry: McpServerEntry, dryRun = false): Promise<boolean> {
-  const edited = await editConfig(
+  const edited = await editConfigForCommand(
     configFile,
     (text) => {
       const next = withMcpServer(text, entry);
@@ -102,7 +102,7 @@ export async function registerMcpServer(configFile: string, entry: McpServerEntr
 
 /** Remove the entry. Returns whether the file changed. */
 export async function unregisterMcpServer(configFile: string, dryRun = false): Promise<boolean> {
-  const edited = await editConfig(
+  const edited = await editConfigForCommand(
     configFile,
     (text) => {
       const next = withoutMcpServer(text);

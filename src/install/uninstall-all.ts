@@ -9,7 +9,7 @@ import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
 import { unwrapServer } from '../wrap/wrap-server.js';
 import { wrappedServersIn } from '../wrap/patch.js';
-import { editConfig } from '../claude/config-edit.js';
+import { editConfigForCommand } from '../claude/config-edit.js';
 import { readConfigText } from '../claude/config-file.js';
 import { installRecordFile, type InstallRecord } from './install-ops.js';
 import { unregisterMcpServer, withoutEmptyMcpServers } from './mcp-registration.js';
@@ -95,7 +95,7 @@ export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean
 
   // 4. What install created in ~/.claude.json: an "mcpServers" object, or the whole file.
   if (!dryRun && record?.createdMcpServers) {
-    await editConfig(
+    await editConfigForCommand(
       paths.configFile,
       (text) => ({ text: withoutEmptyMcpServers(text) ?? text, result: undefined }),
       (text) => withoutEmptyMcpServers(text) === undefined,

@@ -8,7 +8,7 @@ import { registryFile } from '../core/paths.js';
 import { withServerMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from './context.js';
-import { editConfig } from '../claude/config-edit.js';
+import { editConfigForCommand } from '../claude/config-edit.js';
 import { mcpJsonEntry } from '../claude/mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './values.js';
@@ -32,7 +32,7 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
   const self = selfPaths(ctx.env);
   const file = ctx.paths.configFile;
   const found = ref.scope === 'local' ? await mcpJsonEntry(opts.projectDir ?? ctx.cwd, ref.project as string, ref.server) : undefined;
-  const done = await editConfig(
+  const done = await editConfigForCommand(
     file,
     (text) => {
       const r = wrapInText(text, ref, self, found?.entry);
@@ -134,7 +134,7 @@ export async function unwrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opt
     await updateRegistry(registryFile(ctx.paths), (reg) => ({ registry: withServerMode(reg, ref, 'inject'), result: undefined }));
     await forgetWrapped(ctx.paths, ref);
   }
-  const done = await editConfig(
+  const done = await editConfigForCommand(
     file,
     (text) => {
       const r = unwrapInText(text, ref);

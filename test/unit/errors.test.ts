@@ -20,7 +20,7 @@ import { serveJsonRpc } from '../../src/mcp/jsonrpc.js';
 import { startMcpServer } from '../../src/mcp/server.js';
 import { parseRegistry, RegistryFormatError } from '../../src/registry/registry.js';
 import { loadRegistry } from '../../src/registry/store.js';
-import { editConfig } from '../../src/claude/config-edit.js';
+import { editConfigForCommand } from '../../src/claude/config-edit.js';
 import { allServers } from '../../src/claude/config-servers.js';
 import { layoutOf } from '../../src/claude/json/locate.js';
 import { makeContext } from '../helpers/context.js';
@@ -87,13 +87,13 @@ describe('codes reach the caller, with the lower error as cause', () => {
     const file = join(t.home, '.claude.json');
     const scan = (text: string) => ({ text, result: allServers(layoutOf(text, 'all')).length });
     writeFileSync(file, '{"mcpServers": {"a": 1,}}');
-    const parse = await editConfig(file, scan, () => true).catch((e: unknown) => e as KiError);
+    const parse = await editConfigForCommand(file, scan, () => true).catch((e: unknown) => e as KiError);
     expect(parse).toBeInstanceOf(KiError);
     expect([(parse as KiError).code, (parse as KiError).cause instanceof ConfigParseError]).toEqual(['config-invalid', true]);
     expect((parse as KiError).message).toBe(`${file} is ${((parse as KiError).cause as Error).message}: fix it (Claude Code keeps copies in its backups directory) and try again`);
     expect((parse as KiError).message).toContain('line 1, column 24');
     writeFileSync(file, '{"mcpServers": []}');
-    const shape = await editConfig(file, scan, () => true).catch((e: unknown) => e as KiError);
+    const shape = await editConfigForCommand(file, scan, () => true).catch((e: unknown) => e as KiError);
     expect([(shape as KiError).code, (shape as KiError).cause instanceof ConfigShapeError, (shape as KiError).message]).toEqual([
       'config-shape',
       true,
