@@ -106,8 +106,10 @@ export async function writeConfigText(file: string, text: string, secret: boolea
     return writeFileAtomicSync(target, text, {
       mode,
       ...(owner ? { owner } : {}),
-      // The stamp check and the rename back to back: no event-loop turn between them.
-      ...(expected ? { beforeRename: () => sameStamp(expected, stampOf(target)) } : {}),
+      // The checks and the rename back to back: no event-loop turn between them. A Claude Code
+      // write already in flight would otherwise land in the gap between the stamp check and
+      // our rename and be lost (seen once in 773 unlocked writes under load).
+      ...(expected ? { beforeRename: () => !claudeWriteInFlight(target) && sameStamp(expected, stampOf(target)) } : {}),
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -128,6 +130,30 @@ async function claudeWritesDone(file: string): Promise<void> {
     const ages = names.map((n) => Date.now() - (stampOf(join(dirname(target), n))?.mtimeMs ?? -Infinity));
     if (!ages.some((age) => age < 5000)) return;
     await delay(50);
+  }
+}
+
+/**
+ * A Claude Code write of `target` is under way: its temp file `<target>.tmp.<pid>.<hex>` exists
+ * and its process is alive (one a killed client left behind does not count). Microseconds: one
+ * directory listing and, only when such a file exists, a signal-0 probe.
+ */
+function claudeWriteInFlight(target: string): boolean {
+  const prefix = `${basename(target)}.tmp.`;
+  for (const name of listDir(dirname(target))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)\./.exec(name.slice(prefix.length))?.[1]);
+    if (pid > 0 && pidAlive(pid)) return true;
+  }
+  return false;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
