@@ -119,6 +119,8 @@ function ensureWatchdog(state: State, ctx: EngineContext): boolean {
 }
 
 const MAX_ATTEMPTS = 6;
+/** Lock holds per edit (see editConfig's rounds). */
+const MAX_ROUNDS = 3;
 
 /** Apply `known` to the config text under the config lock, recording what we inject first. */
 async function injectLocked(ctx: EngineContext, state: State, persist: () => Promise<void>, known: readonly KnownValue[], report: InjectReport): Promise<void> {
@@ -184,6 +186,10 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
       // Someone wrote on top of our text: fine if there is nothing left to inject.
       verify: (text) => patch(text).text === text,
       attempts: MAX_ATTEMPTS,
+      // While we hold the lock Claude Code writes without it and can beat each of our renames:
+      // a few holds, let go in between, before telling the user (2 of 2,925 hook runs failed in
+      // the contention torture with one hold).
+      rounds: MAX_ROUNDS,
       busy: `${file} kept changing while we tried to update it: start the session again (nothing was written)`,
     },
   );
@@ -387,6 +393,7 @@ export async function stripAllLocked(ctx: EngineContext, state: State, known: re
     dryRun,
     verify: (text) => strip(text).found.length === 0,
     attempts: MAX_ATTEMPTS,
+    rounds: MAX_ROUNDS,
     busy: `${file} kept changing while we tried to strip it: run 'keyring-inject cleanup'`,
     ...(ctx.configLockWaitMs === undefined ? {} : { lockWaitMs: ctx.configLockWaitMs }),
     // Claude Code's copies of the file, under the same lock hold.
