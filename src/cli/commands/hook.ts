@@ -52,12 +52,13 @@ function claudeProcess(ctx: CliContext, sessionId: string): ProcessId {
 }
 
 async function sessionStart(ctx: CliContext): Promise<number> {
-  // The keyring's answer (tens of ms over D-Bus, on the thread pool) is on its way while we read
-  // stdin and find the client. Not for a terminal (run by hand: refused below) or under the
-  // launcher (no keyring read at all).
-  const values = ctx.stdin.isTTY || launcherOf(ctx) ? undefined : valuesForSession(ctx);
-  values?.catch(() => undefined);
+  // Input first: a refused run (garbage, another event, a terminal) must not ask any secret
+  // store for a value (an unlock prompt, a vendor CLI). Then the keyring's answer (tens of ms over
+  // D-Bus, on the thread pool) is on its way while we find the client. Not under the launcher
+  // (no keyring read at all).
   const input = await readHookInput(ctx, 'SessionStart');
+  const values = launcherOf(ctx) ? undefined : valuesForSession(ctx);
+  values?.catch(() => undefined);
   // Names (never values) of the project's secrets, for the model: read beside the injection.
   const context = projectSecretsContext(ctx.paths, input.cwd ?? ctx.env.CLAUDE_PROJECT_DIR ?? ctx.cwd).catch(() => undefined);
   const message = await injectForSession(ctx, input, values);
