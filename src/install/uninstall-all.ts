@@ -3,7 +3,7 @@
 // the hooks, the guards and our MCP server, then the files we created, the runtime and our data
 // dir. Keys stay in the keyring unless purgeKeys.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { JsoncScanner } from '../claude/json/scanner.js';
+import { JsonScanner } from '../claude/json/scanner.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
@@ -45,9 +45,12 @@ function readRecord(dataDir: string): InstallRecord | undefined {
   }
 }
 
-/** The text is an empty JSON object (a byte-order mark, comments and whitespace allowed). */
+/**
+ * The text is an empty JSON object (a byte-order mark and whitespace allowed). Strict JSON, as
+ * Claude Code reads it: `{,}` or a comment is not "empty", so such a file is never deleted.
+ */
 function isEmptyObjectText(text: string): boolean {
-  const s = new JsoncScanner(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const s = new JsonScanner(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   try {
     const start = s.skipWs(0);
     const obj = s.isObjectAt(start) ? s.readObject(start) : undefined;
