@@ -8,6 +8,7 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
+import { isPidRunning } from '../core/process-info.js';
 import { readTextIfExists } from '../core/secure-file.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
@@ -143,18 +144,9 @@ function claudeWriteInFlight(target: string): boolean {
   for (const name of listDir(dirname(target))) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)\./.exec(name.slice(prefix.length))?.[1]);
-    if (pid > 0 && pidAlive(pid)) return true;
+    if (pid > 0 && isPidRunning(pid)) return true;
   }
   return false;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function listDir(dir: string): string[] {

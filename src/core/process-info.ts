@@ -67,6 +67,20 @@ export function identify(pid: number): ProcessId | undefined {
   return procStart === undefined ? undefined : { pid, procStart };
 }
 
+/**
+ * A process with this pid exists (signal 0; EPERM: it does, as another user's). Only where the
+ * pid names a process of the moment, e.g. a temp file's writer: a stored pid wants isAlive.
+ */
+export function isPidRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Alive and the same process (not a reused pid); a zombie counts as dead. */
 export function isAlive(p: ProcessId): boolean {
   if (!Number.isInteger(p.pid) || p.pid <= 0) return false;

@@ -7,6 +7,7 @@ import { rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
 import type { ClaudePaths } from '../core/paths.js';
+import { isPidRunning } from '../core/process-info.js';
 import type { Target } from '../registry/registry.js';
 import { applyStrips, type StripRequest } from './config-patch.js';
 import { macMatches } from './value-mac.js';
@@ -222,15 +223,6 @@ export async function orphanTempFiles(paths: ClaudePaths, configLockHeld = false
     }
   }
   return found;
-}
-
-function isPidRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function removeFiles(files: readonly string[]): Promise<void> {
