@@ -57,7 +57,8 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('team secret
 
     socket = path.join(h.outsideDir, 'tmux.sock');
     const session = `team${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+    // No shell history: the shell killed with the server would write it into the run's HOME (see helpers/tmux.ts).
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8', env: { ...process.env, HISTFILE: '/dev/null' } });
     const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-500');
     const waitFor = async (re: RegExp, ms = 60_000) => {
       for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(150)) {

@@ -17,7 +17,10 @@ export interface Terminal {
 }
 
 export function terminal(socket: string, session: string, env: Record<string, string>): Terminal {
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8', env });
+  // No shell history: a shell killed with the server writes it to its HOME on the way out, after
+  // the test (or the run's wrapper) may already have removed that HOME, and leaves it behind.
+  const tmuxEnv = { ...env, HISTFILE: '/dev/null' };
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8', env: tmuxEnv });
   const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200');
   return {
     start: (command, size = { width: 200, height: 50 }) => void tmux('new-session', '-d', '-s', session, '-x', String(size.width), '-y', String(size.height), command),
