@@ -9,11 +9,11 @@ import { loadRegistry } from '../registry/store.js';
 import { bool, list, str, type Parsed } from './args.js';
 import { output, type CliContext } from './context.js';
 import { askLine, readSecret } from './secret-input.js';
-import { envFilePath } from '../sources/env-file.js';
+import { refPathProblem } from '../sources/source-path.js';
 import { approvalState, approve } from '../sources/approval.js';
 import { refusedVariable, userKeyringItems } from '../sources/project-policy.js';
 import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from '../sources/project.js';
-import { describeRef, keyringRef, refProblem, sameRef, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from '../registry/source-ref.js';
+import { describeRef, keyringRef, PATH_METADATA, refProblem, sameRef, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from '../registry/source-ref.js';
 import { sourceContext, sourceFor } from '../sources/resolver.js';
 
 /** The flags `add` gains. */
@@ -24,14 +24,20 @@ export const SOURCE_FLAGS = {
 } as const;
 
 export const SOURCE_HELP = `  --source KIND  where the value lives: keyring (default: stored by add, in the OS keyring),
-                 pass, env-file, 1password, doppler, aws or gcp (add stores no value then: it
-                 records the reference and the source is asked whenever the key is needed)
+                 pass, env-file, 1password, doppler, aws, gcp, keepassxc, age, vault,
+                 bitwarden, azure or infisical (add stores no value then: it records the
+                 reference and the source is asked whenever the key is needed; keepassxc:
+                 the database password is asked once and kept in the keyring; age: the value
+                 is written encrypted into the file, from --stdin or the prompt)
   --id ID        the source's name for the secret: pass path (github/token), variable in the
-                 env file, op://vault/item/field, Doppler/AWS/GCP secret name (default: NAME;
-                 for --source keyring only with --project)
+                 env or age file, op://vault/item/field, Doppler/AWS/GCP/Azure/Infisical secret
+                 name, KeePassXC entry (Group/Title), Vault MOUNT/PATH#FIELD, Bitwarden secret
+                 id (default: NAME; for --source keyring only with --project)
   --meta K=V     source settings (repeat): env-file path=FILE; 1password account=A;
                  doppler project=P, config=C; aws region=R, profile=P, key=JSON_FIELD;
-                 gcp project=P, version=N, key=JSON_FIELD`;
+                 gcp project=P, version=N, key=JSON_FIELD; keepassxc database=FILE,
+                 keyFile=FILE; age file=FILE, identity=FILE; vault namespace=NS, version=N;
+                 azure vault=V, version=ID; infisical project=ID, env=SLUG, path=/FOLDER`;
 
 function kindOf(p: Parsed): SourceKind | undefined {
   const v = str(p, 'source');
@@ -46,7 +52,7 @@ function metadataOf(p: Parsed): Record<string, string> | undefined {
   for (const item of list(p, 'meta')) {
     const eq = item.indexOf('=');
     const k = eq === -1 ? '' : item.slice(0, eq);
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(k)) throw new UsageError('--meta takes KEY=VALUE, e.g. --meta region=eu-west-1');
+    if (!/^[a-z][A-Za-z0-9_-]{0,31}$/.test(k)) throw new UsageError('--meta takes KEY=VALUE, e.g. --meta region=eu-west-1');
     out[k] = item.slice(eq + 1);
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -71,11 +77,10 @@ export function userSourceFromFlags(p: Parsed, name: string, cwd: string): Sourc
     if (metadata) throw new UsageError('--meta goes with --source (the keyring takes none)');
     return undefined;
   }
-  if (kind === 'env-file') {
-    const path = resolve(cwd, metadata?.path ?? '.env');
-    return checked({ source: kind, id: id ?? name, metadata: { ...metadata, path } });
-  }
-  return checked({ source: kind, id: id ?? name, ...(metadata ? { metadata } : {}) });
+  // Files named on the command line are relative to the current directory; the registry keeps them absolute.
+  const meta = kind === 'env-file' ? { path: '.env', ...metadata } : metadata;
+  for (const k of PATH_METADATA[kind] ?? []) if (meta?.[k] !== undefined && !meta[k].startsWith('-')) meta[k] = resolve(cwd, meta[k]);
+  return checked({ source: kind, id: id ?? name, ...(meta ? { metadata: meta } : {}) });
 }
 
 /** Warn (not fail) when the source cannot be used on this machine right now. */
@@ -83,6 +88,50 @@ export async function warnIfUnavailable(ctx: CliContext, ref: SourceRef): Promis
   if (ref.source === 'keyring') return;
   const a = await (await sourceFor(ref.source)).available(sourceContext(ctx.backend, ctx.env), ref);
   if (!a.ok) output(ctx).warn(`${a.reason} (the reference is recorded anyway)`);
+}
+
+/** Whether `add` has work to do for this source besides recording the reference (a password to keep, a value to write). */
+export async function sourceNeedsAdd(ref: SourceRef): Promise<boolean> {
+  if (ref.source === 'keyring') return false;
+  const source = await sourceFor(ref.source);
+  return source.prepare !== undefined || source.store !== undefined;
+}
+
+/**
+ * What `add` does for a reference to another source: a source keyring-inject can write (age)
+ * gets the value (--stdin, or the hidden prompt when the file does not have it yet); a source
+ * that needs a secret of its own (a KeePassXC database password) asks for it once; the others
+ * refuse --stdin and only warn when they cannot be used here.
+ */
+export async function addForSource(p: Parsed, ctx: CliContext, ref: SourceRef, name: string): Promise<void> {
+  const source = await sourceFor(ref.source);
+  const sctx = sourceContext(ctx.backend, ctx.env);
+  const interactive = ctx.stdin.isTTY === true && !bool(p, 'stdin');
+  const out = output(ctx);
+  if (source.store) {
+    let wanted = bool(p, 'stdin');
+    if (!wanted && interactive) {
+      const now = (await source.resolve([{ name, ref }], sctx)).get(name);
+      wanted = now?.kind === 'missing';
+    }
+    if (wanted) {
+      const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden; written encrypted into ${ref.metadata?.file ?? 'the file'})` });
+      await source.store(ref, value, sctx);
+      out.line(`wrote ${ref.id} into ${ref.metadata?.file ?? 'the file'} (encrypted)`);
+    } else {
+      await warnIfUnavailable(ctx, ref);
+    }
+    return;
+  }
+  if (source.prepare) {
+    await source.prepare(ref, sctx, {
+      askHidden: async (label) => (bool(p, 'stdin') || interactive ? readSecret(ctx, { fromStdin: bool(p, 'stdin'), label }) : undefined),
+      note: (line) => out.note(line),
+    });
+    return;
+  }
+  refuseStdinFor(p, ref);
+  await warnIfUnavailable(ctx, ref);
 }
 
 /** Refuse --stdin for a source whose value we do not store. */
@@ -105,10 +154,8 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
   let ref: SourceRef;
   if (kind === undefined && str(p, 'id') === undefined && !metadata && existing) ref = existing.ref;
   else ref = checked({ source: kind ?? 'keyring', id: str(p, 'id') ?? name, ...(metadata ? { metadata } : {}) });
-  if (ref.source === 'env-file') {
-    const path = envFilePath({ ...ref, root: where.root });
-    if ('problem' in path) throw new UsageError(path.problem);
-  }
+  const pathProblem = refPathProblem({ ...ref, root: where.root });
+  if (pathProblem) throw new UsageError(pathProblem);
   if (existing && !sameRef(existing.ref, ref)) {
     throw new KiError('key-conflict', `${where.file}: ${name} already refers to ${describeRef(existing.ref)}: edit the file, or choose another NAME`);
   }
@@ -163,8 +210,7 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
       throw new UsageError(`a value is already stored in the keyring under ${ref.id}: leave out --stdin to only write the reference, or choose another --id`);
     }
   } else {
-    refuseStdinFor(p, ref);
-    await warnIfUnavailable(ctx, { ...ref, root: where.root });
+    await addForSource(p, ctx, { ...ref, root: where.root }, name);
   }
 
   const targets = [...(existing?.targets ?? [])];

@@ -7,7 +7,7 @@
 // (a CLI would read it as an option). Error messages never repeat an invalid id or value: a
 // user who pasted a secret in the wrong place must not see it in a log.
 
-export const SOURCE_KINDS = ['keyring', 'pass', 'env-file', '1password', 'doppler', 'aws', 'gcp'] as const;
+export const SOURCE_KINDS = ['keyring', 'pass', 'env-file', '1password', 'doppler', 'aws', 'gcp', 'keepassxc', 'age', 'vault', 'bitwarden', 'azure', 'infisical'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SourceRef {
@@ -55,6 +55,18 @@ const GCP_SECRET = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
 const GCP_PROJECT = /^[a-z0-9][a-z0-9.:-]{0,127}$/;
 const GCP_VERSION = /^(latest|[1-9][0-9]{0,9})$/;
 const OP_ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,253}$/;
+// KeePassXC entry paths ('Group/Entry' or '/Group/Entry'): any printable text, no leading '-'.
+const KEEPASSXC_ENTRY = /^[^\u0000-\u001f\u007f-][^\u0000-\u001f\u007f]{0,511}$/;
+// Vault KV v2: MOUNT/PATH#FIELD. Every segment starts with a letter, digit or '_' (no '.', '..', no empty segment).
+const VAULT_SEGMENT = '[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,127}';
+const VAULT_ID = new RegExp(`^${VAULT_SEGMENT}(/${VAULT_SEGMENT}){1,31}#[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,255}$`);
+const VAULT_NAMESPACE = new RegExp(`^${VAULT_SEGMENT}(/${VAULT_SEGMENT}){0,15}$`);
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const AZURE_SECRET = /^[0-9A-Za-z][0-9A-Za-z-]{0,126}$/;
+const AZURE_VAULT = /^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/;
+const AZURE_VERSION = /^[0-9a-fA-F]{32}$/;
+const INFISICAL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}$/;
+const INFISICAL_PATH = /^\/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}){0,31})?$/;
 
 /** Metadata keys each source takes; anything else is refused (a typo would otherwise be silently ignored). */
 export const METADATA: Record<SourceKind, readonly string[]> = {
@@ -65,6 +77,26 @@ export const METADATA: Record<SourceKind, readonly string[]> = {
   doppler: ['project', 'config'],
   aws: ['region', 'profile', 'key'],
   gcp: ['project', 'version', 'key'],
+  keepassxc: ['database', 'keyFile'],
+  age: ['file', 'identity'],
+  vault: ['namespace', 'version'],
+  bitwarden: [],
+  azure: ['vault', 'version'],
+  infisical: ['project', 'env', 'path'],
+};
+
+/** Metadata that names a file: relative to the project root in a project file (and kept inside it), absolute in the user registry. */
+export const PATH_METADATA: Partial<Record<SourceKind, readonly string[]>> = {
+  'env-file': ['path'],
+  keepassxc: ['database', 'keyFile'],
+  age: ['file', 'identity'],
+};
+
+/** Metadata a reference of this source cannot do without. */
+const REQUIRED_METADATA: Partial<Record<SourceKind, readonly string[]>> = {
+  keepassxc: ['database'],
+  age: ['file'],
+  azure: ['vault'],
 };
 
 /**
@@ -84,6 +116,12 @@ const ID_HINT: Record<SourceKind, string> = {
   doppler: 'a Doppler secret name such as STRIPE_API_KEY',
   aws: 'a Secrets Manager secret name or ARN',
   gcp: 'a Secret Manager secret id (letters, digits, - and _)',
+  keepassxc: "a KeePassXC entry path such as 'Dev/GitHub token' (not starting with '-')",
+  age: 'a variable name in the encrypted dotenv file, such as GITHUB_TOKEN',
+  vault: "MOUNT/PATH#FIELD, e.g. 'secret/myapp/github#token' (no '.' or '..' segments)",
+  bitwarden: 'a Bitwarden Secrets Manager secret id (a UUID)',
+  azure: 'a Key Vault secret name (letters, digits and -)',
+  infisical: 'an Infisical secret name such as STRIPE_API_KEY',
 };
 
 /** Why `ref` is not usable, or undefined. Names keys and sources only, never a given id or value. */
@@ -105,6 +143,9 @@ export function refProblem(ref: SourceRef): string | undefined {
     const bad = metadataProblem(source, k, v);
     if (bad) return bad;
   }
+  for (const k of REQUIRED_METADATA[source] ?? []) {
+    if (ref.metadata?.[k] === undefined) return `a ${source} reference needs metadata.${k} (--meta ${k}=...)`;
+  }
   return undefined;
 }
 
@@ -124,18 +165,37 @@ function idOk(source: SourceKind, id: string): boolean {
       return AWS_ID.test(id);
     case 'gcp':
       return GCP_SECRET.test(id);
+    case 'keepassxc':
+      return KEEPASSXC_ENTRY.test(id);
+    case 'age':
+      return ENV_VAR.test(id);
+    case 'vault':
+      return VAULT_ID.test(id);
+    case 'bitwarden':
+      return UUID.test(id);
+    case 'azure':
+      return AZURE_SECRET.test(id);
+    case 'infisical':
+      return INFISICAL_NAME.test(id);
   }
 }
 
 function metadataProblem(source: SourceKind, key: string, v: string): string | undefined {
   const bad = (hint: string) => `metadata.${key} of the ${source} reference is not valid: ${hint}`;
-  // env-file paths are checked where the project root is known (envFilePath in env-file.ts).
   if (source === '1password' && key === 'account' && !OP_ACCOUNT.test(v)) return bad('give the account shorthand, sign-in address or id');
   if (source === 'doppler' && !SLUG.test(v)) return bad(`give the Doppler ${key} name`);
   if (source === 'aws' && key === 'region' && !AWS_REGION.test(v)) return bad('give a region such as eu-west-1');
   if (source === 'aws' && key === 'profile' && !SLUG.test(v)) return bad('give a profile name from ~/.aws/config');
   if (source === 'gcp' && key === 'project' && !GCP_PROJECT.test(v)) return bad('give a project id such as my-project');
   if (source === 'gcp' && key === 'version' && !GCP_VERSION.test(v)) return bad("give 'latest' or a version number");
+  // Paths (env-file, keepassxc, age) are checked where the project root is known (source-path.ts); here only: no option.
+  if (PATH_METADATA[source]?.includes(key) && v.startsWith('-')) return bad('give a file path (not starting with -)');
+  if (source === 'vault' && key === 'namespace' && !VAULT_NAMESPACE.test(v)) return bad('give a namespace such as admin/team');
+  if (source === 'vault' && key === 'version' && !/^[1-9][0-9]{0,9}$/.test(v)) return bad('give a version number');
+  if (source === 'azure' && key === 'vault' && !AZURE_VAULT.test(v)) return bad('give the Key Vault name (3-24 letters, digits and -)');
+  if (source === 'azure' && key === 'version' && !AZURE_VERSION.test(v)) return bad('give a secret version id (32 hex digits)');
+  if (source === 'infisical' && (key === 'project' || key === 'env') && !SLUG.test(v)) return bad(`give the Infisical ${key === 'project' ? 'project id' : 'environment slug'}`);
+  if (source === 'infisical' && key === 'path' && !INFISICAL_PATH.test(v)) return bad("give a folder path such as '/' or '/backend'");
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 // Runs a vendor CLI (pass, op, doppler, aws, gcloud) to read one secret:
 // - argv array through execFile: no shell, so ids and metadata are never interpreted;
-// - stdin closed (a hook's stdin is the hook JSON, exec's is the MCP channel: a CLI must not read them);
+// - stdin closed (a hook's stdin is the hook JSON, exec's is the MCP channel: a CLI must not read
+//   them), or given only what the source writes to it (a database password);
 // - a deadline (10 s unless KEYRING_INJECT_SOURCE_TIMEOUT_MS), then SIGKILL;
 // - a minimal environment: PATH, HOME and the vendor's own variables, nothing else (Claude
 //   Code's environment may hold other API keys that are none of the CLI's business);
@@ -24,6 +25,8 @@ export interface VendorCli {
   envNames: readonly string[];
   /** Variable name prefixes passed on, e.g. "AWS_". */
   envPrefixes: readonly string[];
+  /** What on a stderr line is not the error (a prompt the CLI prints before it): removed before quoting stderr. */
+  stderrSkip?: RegExp;
 }
 
 export type CliResult = { ok: true; stdout: string } | { ok: false; kind: 'not-found' | 'not-executable' | 'timeout' | 'too-large' | 'exit'; reason: string; code?: number; stderr: string };
@@ -68,13 +71,13 @@ export function findOnPath(bin: string, env: Env): string | undefined {
 }
 
 /** One line of stderr that cannot carry the value: no stdout content, no control characters, short. */
-export function safeStderr(stderr: string, stdout: string): string {
+export function safeStderr(stderr: string, stdout: string, skip?: RegExp): string {
   // eslint-disable-next-line no-control-regex
   let line =
     stderr
       .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
       .split(/\r?\n/)
-      .map((l) => l.trim())
+      .map((l) => (skip ? l.replace(skip, '') : l).trim())
       .find((l) => l !== '') ?? '';
   // eslint-disable-next-line no-control-regex
   line = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
@@ -88,7 +91,7 @@ export function safeStderr(stderr: string, stdout: string): string {
  * looked up in the absolute directories of PATH only: a relative entry ('.', '') would run
  * whatever a checked-out repository puts in the current directory under that name.
  */
-export function runCli(cli: VendorCli, args: readonly string[], env: Env, timeoutMs: number): Promise<CliResult> {
+export function runCli(cli: VendorCli, args: readonly string[], env: Env, timeoutMs: number, input?: string): Promise<CliResult> {
   const command = `${cli.bin} ${args[0] ?? ''}`.trim();
   const exe = findOnPath(cli.bin, env);
   if (!exe) return Promise.resolve({ ok: false, kind: 'not-found', reason: `${cli.what} is not installed or not on PATH: ${cli.install}`, stderr: '' });
@@ -104,7 +107,7 @@ export function runCli(cli: VendorCli, args: readonly string[], env: Env, timeou
           clearTimeout(grace);
           if (!err) return resolve({ ok: true, stdout });
           const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string | null };
-          const errLine = safeStderr(stderr ?? '', stdout ?? '');
+          const errLine = safeStderr(stderr ?? '', input === undefined ? (stdout ?? '') : `${stdout ?? ''}\n${input}`, cli.stderrSkip);
           if (e.code === 'ENOENT') return resolve({ ok: false, kind: 'not-found', reason: `${cli.what} is not installed or not on PATH: ${cli.install}`, stderr: '' });
           if (e.code === 'EACCES')
             return resolve({ ok: false, kind: 'not-executable', reason: `${cli.what} was found on PATH but cannot be run (permission denied): fix its permissions or PATH`, stderr: '' });
@@ -129,7 +132,9 @@ export function runCli(cli: VendorCli, args: readonly string[], env: Env, timeou
       resolve({ ok: false, kind: 'exit', reason: `could not start ${cli.what}: ${oneLine(err instanceof Error ? err.message : String(err)).slice(0, 160)}`, stderr: '' });
       return;
     }
-    child.stdin?.end();
+    // A CLI that reads a secret (a database password) gets it on stdin, never in argv or the environment.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(input);
     // A daemon the CLI started (gpg-agent, a credential helper) may inherit the output pipes and
     // keep them open: once the CLI itself has exited, stop waiting for them.
     child.once('exit', () => {

@@ -1,5 +1,5 @@
 // Sources read through a vendor CLI: pass, 1Password (op), Doppler, AWS Secrets Manager (aws),
-// Google Secret Manager (gcloud). Each builds an argv array from the reference (validated by
+// Google Secret Manager (gcloud), Bitwarden Secrets Manager (bws), Azure Key Vault (az), Infisical. Each builds an argv array from the reference (validated by
 // ref.ts: nothing starts with '-'), runs it through runCli, and picks the value from stdout.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -163,6 +163,94 @@ const GCP: CliSourceSpec = {
   loginFix: "log in with 'gcloud auth login' (or set GOOGLE_APPLICATION_CREDENTIALS) and check metadata.project",
 };
 
+const BITWARDEN: CliSourceSpec = {
+  kind: 'bitwarden',
+  label: 'Bitwarden Secrets Manager',
+  cli: {
+    bin: 'bws',
+    what: 'the Bitwarden Secrets Manager CLI (bws)',
+    install: 'install it (https://bitwarden.com/help/secrets-manager-cli/) and set BWS_ACCESS_TOKEN',
+    envNames: ['XDG_CONFIG_HOME', ...NETWORK_ENV],
+    envPrefixes: ['BWS_'],
+  },
+  // Prints the secret as a JSON object; its "value" is the secret.
+  argv: (ref) => ['secret', 'get', ref.id, '--output', 'json'],
+  pick(stdout, ref) {
+    let data: unknown;
+    try {
+      data = JSON.parse(stdout);
+    } catch {
+      return { kind: 'failed', reason: `\`bws secret get\` did not print a JSON secret for ${ref.id}: update bws` };
+    }
+    const v = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).value : undefined;
+    if (typeof v !== 'string') return { kind: 'failed', reason: `\`bws secret get\` printed no "value" for ${ref.id}: update bws` };
+    return nonEmpty(v, ref, 'Bitwarden');
+  },
+  notFound: /404|not found|Resource not found/i,
+  missingFix: () => 'check the secret id (bws secret list) and that the machine account can read its project',
+  loginFix: 'set BWS_ACCESS_TOKEN to a machine account access token (and BWS_SERVER_URL for a self-hosted server)',
+};
+
+const AZURE: CliSourceSpec = {
+  kind: 'azure',
+  label: 'Azure Key Vault',
+  cli: {
+    bin: 'az',
+    what: 'the Azure CLI (az)',
+    install: "install it (https://learn.microsoft.com/cli/azure/install-azure-cli) and run 'az login'",
+    envNames: ['REQUESTS_CA_BUNDLE', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'MSI_ENDPOINT', 'MSI_SECRET', ...NETWORK_ENV],
+    envPrefixes: ['AZURE_'],
+  },
+  argv: (ref) => [
+    'keyvault',
+    'secret',
+    'show',
+    '--vault-name',
+    ref.metadata?.vault ?? '',
+    '--name',
+    ref.id,
+    ...(ref.metadata?.version ? ['--version', ref.metadata.version] : []),
+    '--query',
+    'value',
+    '--output',
+    'tsv',
+  ],
+  pick: (stdout, ref) => nonEmpty(chompOne(stdout), ref, 'Azure Key Vault'),
+  notFound: /SecretNotFound|was not found in this key vault/i,
+  missingFix: (ref) => `create it ('az keyvault secret set --vault-name ${ref.metadata?.vault ?? 'V'} --name ${ref.id}') or fix the id / metadata.vault`,
+  loginFix: "log in with 'az login' (or a service principal / managed identity) and check metadata.vault and your access to it",
+};
+
+const INFISICAL: CliSourceSpec = {
+  kind: 'infisical',
+  label: 'Infisical',
+  cli: {
+    bin: 'infisical',
+    what: 'the Infisical CLI (infisical)',
+    install: "install it (https://infisical.com/docs/cli/overview) and run 'infisical login' (or set INFISICAL_TOKEN)",
+    envNames: ['XDG_CONFIG_HOME', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', ...NETWORK_ENV],
+    envPrefixes: ['INFISICAL_'],
+  },
+  argv: (ref) => [
+    'secrets',
+    'get',
+    ref.id,
+    '--plain',
+    ...(ref.metadata?.project ? [`--projectId=${ref.metadata.project}`] : []),
+    ...(ref.metadata?.env ? [`--env=${ref.metadata.env}`] : []),
+    ...(ref.metadata?.path ? [`--path=${ref.metadata.path}`] : []),
+  ],
+  // A name the project does not have is printed as the placeholder "*not found*" (exit 0).
+  pick: (stdout, ref) => {
+    const v = chompOne(stdout);
+    if (v === '*not found*') return { kind: 'missing', reason: `Infisical has no ${ref.id}: add it in Infisical, or fix metadata.project / metadata.env / metadata.path` };
+    return nonEmpty(v, ref, 'Infisical');
+  },
+  notFound: /not found|does not exist/i,
+  missingFix: () => 'add it in Infisical, or fix metadata.project / metadata.env / metadata.path',
+  loginFix: "log in with 'infisical login' (or set INFISICAL_TOKEN) and check metadata.project / metadata.env",
+};
+
 function cliSource(spec: CliSourceSpec): SecretSource {
   return {
     kind: spec.kind,
@@ -207,7 +295,7 @@ function cliSource(spec: CliSourceSpec): SecretSource {
 const MAX_PARALLEL = 4;
 let running = 0;
 const waiting: (() => void)[] = [];
-async function limit<T>(fn: () => Promise<T>): Promise<T> {
+export async function limit<T>(fn: () => Promise<T>): Promise<T> {
   // A finished call hands its slot straight to the next waiter, so there are never more than MAX_PARALLEL.
   if (running >= MAX_PARALLEL) await new Promise<void>((r) => waiting.push(r));
   else running++;
@@ -225,9 +313,14 @@ export const onePasswordSource = cliSource(ONEPASSWORD);
 export const dopplerSource = cliSource(DOPPLER);
 export const awsSource = cliSource(AWS);
 export const gcpSource = cliSource(GCP);
+export const bitwardenSource = cliSource(BITWARDEN);
+export const azureSource = cliSource(AZURE);
+export const infisicalSource = cliSource(INFISICAL);
+
+const SPECS = { pass: PASS, '1password': ONEPASSWORD, doppler: DOPPLER, aws: AWS, gcp: GCP, bitwarden: BITWARDEN, azure: AZURE, infisical: INFISICAL };
 
 /** The argv a source sends for a reference (for documentation and tests). */
-export function vendorArgv(kind: Exclude<SourceKind, 'keyring' | 'env-file'>, ref: SourceRef): { bin: string; args: string[] } {
-  const spec = { pass: PASS, '1password': ONEPASSWORD, doppler: DOPPLER, aws: AWS, gcp: GCP }[kind];
+export function vendorArgv(kind: keyof typeof SPECS, ref: SourceRef): { bin: string; args: string[] } {
+  const spec = SPECS[kind];
   return { bin: spec.cli.bin, args: spec.argv(ref) };
 }

@@ -9,12 +9,10 @@
 // No variable expansion (${OTHER} stays as written). A repeated KEY: the last one wins. Lines
 // that do not parse are skipped; a miss names their line numbers (never their content).
 //
-// Paths: a reference from a project's `.claude/secrets.json` names the file relative to the
-// project root and may not leave it (`..`, absolute paths and symlinks pointing outside are
-// refused); a reference in the user registry holds an absolute path.
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+// Paths: see source-path.ts (relative to the project root and inside it, or absolute).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { SourceRef } from '../registry/source-ref.js';
+import { type PathResult, realRefPath, refFilePath } from './source-path.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
 
 export interface ParsedEnvFile {
@@ -105,45 +103,16 @@ function readQuoted(src: string, start: number, quote: "'" | '"'): { value: stri
 
 /** The absolute file a reference points at, or why it may not be read. Lexical check only; see readEnvFile. */
 export function envFilePath(ref: SourceRef): { file: string } | { problem: string } {
-  const p = ref.metadata?.path ?? '.env';
-  if (ref.root === undefined) {
-    if (!isAbsolute(p))
-      return { problem: `metadata.path of an env-file reference in the user registry must be absolute: re-add the key with 'keyring-inject add NAME --source env-file --meta path=FILE'` };
-    return { file: resolve(p) };
-  }
-  if (isAbsolute(p) || /^[A-Za-z]:/.test(p)) return { problem: `metadata.path must be relative to the project root ${ref.root}: an absolute path is refused in a project file` };
-  const file = resolve(ref.root, p);
-  if (!inside(ref.root, file)) return { problem: `metadata.path leaves the project root ${ref.root}: give a path inside the project` };
-  return { file };
-}
-
-function inside(root: string, file: string): boolean {
-  const rel = relative(root, file);
-  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+  return refFilePath(ref, 'path', '.env') as PathResult;
 }
 
 /** Read the file (at most 1 MiB, a regular file); for a project reference, its real path must stay inside the real project root. */
 export function readEnvFile(ref: SourceRef): { text: string } | { problem: string; missing?: boolean } {
   const where = envFilePath(ref);
   if ('problem' in where) return where;
-  let real: string;
-  try {
-    real = realpathSync(where.file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? { problem: `the env file ${where.file} does not exist: create it or fix metadata.path`, missing: true }
-      : { problem: `cannot read the env file ${where.file} (${code ?? 'error'}): fix its permissions` };
-  }
-  if (ref.root !== undefined) {
-    let realRoot: string;
-    try {
-      realRoot = realpathSync(ref.root);
-    } catch {
-      realRoot = ref.root;
-    }
-    if (!inside(realRoot, real)) return { problem: `the env file ${where.file} is a link that leaves the project root ${ref.root}: refused` };
-  }
+  const realPath = realRefPath(ref, 'path', 'env file', '.env') as PathResult;
+  if ('problem' in realPath) return realPath;
+  const real = realPath.file;
   let fd: number | undefined;
   try {
     fd = openSync(real, 'r');

@@ -22,7 +22,7 @@ import { KiError } from '../core/errors.js';
 import { nodeCrypto, writeFileAtomicLazily } from '../core/lazy-load.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
-import { envFilePath } from './env-file.js';
+import { refPathProblem } from './source-path.js';
 import { refusedVariable, userKeyringItems } from './project-policy.js';
 import { parseSourceRef, type SourceRef } from '../registry/source-ref.js';
 import { isRecord } from '../core/is-record.js';
@@ -116,10 +116,8 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
     }
     const ref = parseSourceRef(raw, name);
     if (typeof ref === 'string') fail(file, `${where}: ${ref}`);
-    if (ref.source === 'env-file') {
-      const p = envFilePath({ ...ref, root });
-      if ('problem' in p) fail(file, `${where}: ${p.problem}`);
-    }
+    const pathProblem = refPathProblem({ ...ref, root });
+    if (pathProblem) fail(file, `${where}: ${pathProblem}`);
     if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0))
       fail(file, `${where}: "targets" must be a non-empty list [{"server": "S", "env": "VAR"}], or left out (then ${name} is the variable 'keyring-inject run' sets)`);
     const targets: ProjectTarget[] = ((raw.targets ?? []) as unknown[]).map((t: unknown) => {

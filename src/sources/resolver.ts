@@ -36,6 +36,18 @@ export async function sourceFor(kind: SourceKind): Promise<SecretSource> {
       return (await import('./cli-sources.js')).awsSource;
     case 'gcp':
       return (await import('./cli-sources.js')).gcpSource;
+    case 'bitwarden':
+      return (await import('./cli-sources.js')).bitwardenSource;
+    case 'azure':
+      return (await import('./cli-sources.js')).azureSource;
+    case 'infisical':
+      return (await import('./cli-sources.js')).infisicalSource;
+    case 'keepassxc':
+      return (await import('./keepassxc.js')).keepassxcSource;
+    case 'age':
+      return (await import('./age.js')).ageSource;
+    case 'vault':
+      return (await import('./vault.js')).vaultSource;
   }
 }
 

@@ -45,6 +45,21 @@ export interface SecretSource {
    * that carry the original error.
    */
   resolve(requests: readonly SourceRequest[], ctx: SourceContext): Promise<Map<string, Outcome>>;
+  /**
+   * Run by `add` for a reference of this source, so that it can be read later without a prompt:
+   * e.g. ask once (hidden) for a database password and keep it in the keyring. Throws a KiError
+   * with the fix when it cannot.
+   */
+  prepare?(ref: SourceRef, ctx: SourceContext, io: SourceIo): Promise<void>;
+  /** For a source keyring-inject can write (an age-encrypted file): put `value` under the reference. */
+  store?(ref: SourceRef, value: string, ctx: SourceContext): Promise<void>;
+}
+
+/** How a source asks the user for a secret of its own (hidden prompt, or --stdin). */
+export interface SourceIo {
+  /** Undefined when there is no way to ask (no terminal, no --stdin). */
+  askHidden(label: string): Promise<string | undefined>;
+  note(line: string): void;
 }
 
 /** Default deadline of a vendor CLI call (KEYRING_INJECT_SOURCE_TIMEOUT_MS overrides it). */

@@ -9,7 +9,7 @@ import { headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, wit
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../wrap/add.js';
 import { HTTP_TYPES } from '../../claude/config-servers.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
-import { addToProject, refuseStdinFor, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags, warnIfUnavailable } from '../add-source.js';
+import { addForSource, addToProject, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-source.js';
 import { describeRef, sameRef } from '../../registry/source-ref.js';
 import { bool, list, parseArgs, positionals, refuseStoredValues, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -170,10 +170,9 @@ ${SOURCE_HELP}
     const alreadyWrapped = str(p, 'mode') === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
     const backend = ctx.backend();
     const isNew = current.keys[name] === undefined;
-    if (isNew && source) {
-      // Another source holds the value: nothing to read or store, only the reference to record.
-      refuseStdinFor(p, source);
-      await warnIfUnavailable(ctx, source);
+    if (source && (isNew || (await sourceNeedsAdd(source)))) {
+      // Another source holds the value: only the reference to record (and what that source needs: see addForSource).
+      await addForSource(p, ctx, source, name);
     } else if (isNew) {
       const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden)` });
       await backend.set(name, value);
