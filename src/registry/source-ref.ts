@@ -144,7 +144,7 @@ export function refProblem(ref: SourceRef): string | undefined {
     if (bad) return bad;
   }
   for (const k of REQUIRED_METADATA[source] ?? []) {
-    if (ref.metadata?.[k] === undefined) return `a ${source} reference needs metadata.${k} (--meta ${k}=...)`;
+    if (ref.metadata?.[k] === undefined) return `the ${source} reference needs metadata.${k} (--meta ${k}=...)`;
   }
   return undefined;
 }

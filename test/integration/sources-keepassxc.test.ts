@@ -58,7 +58,7 @@ afterAll(() => {
 describe('keepassxc references: checked before any process starts', () => {
   it('an entry that starts with "-", a missing database, a path with a control character are refused', () => {
     expect(refProblem({ source: 'keepassxc', id: '--help', metadata: { database: '/x.kdbx' } })).toContain('the keepassxc id is not valid');
-    expect(refProblem({ source: 'keepassxc', id: 'Dev/x' })).toBe('a keepassxc reference needs metadata.database (--meta database=...)');
+    expect(refProblem({ source: 'keepassxc', id: 'Dev/x' })).toBe('the keepassxc reference needs metadata.database (--meta database=...)');
     expect(refProblem({ source: 'keepassxc', id: 'Dev/x', metadata: { database: '--key-file=/etc/shadow' } })).toContain('metadata.database of the keepassxc reference is not valid');
     expect(refProblem({ source: 'keepassxc', id: 'Dev/x', metadata: { database: 'a.kdbx', password: 'x' } })).toBe('keepassxc takes no metadata by the key given (it takes: database, keyFile)');
   });
