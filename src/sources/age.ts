@@ -38,7 +38,7 @@ function decrypt(file: string, identity: string, ctx: SourceContext): Promise<Cl
 }
 
 function decryptFailure(r: Exclude<CliResult, { ok: true }>, file: string): string {
-  if (r.kind === 'exit' && /no identity matched/i.test(r.stderr))
+  if (r.kind === 'exit' && /no identity matched/i.test(r.allStderr ?? r.stderr))
     return `none of your age identities can decrypt ${file}: ask a holder of the file to add your public key ('age-keygen -y') and encrypt it again`;
   return r.reason;
 }

@@ -29,7 +29,18 @@ export interface VendorCli {
   stderrSkip?: RegExp;
 }
 
-export type CliResult = { ok: true; stdout: string } | { ok: false; kind: 'not-found' | 'not-executable' | 'timeout' | 'too-large' | 'exit'; reason: string; code?: number; stderr: string };
+export type CliResult =
+  | { ok: true; stdout: string }
+  | {
+      ok: false;
+      kind: 'not-found' | 'not-executable' | 'timeout' | 'too-large' | 'exit';
+      reason: string;
+      code?: number;
+      /** The one quotable line (see safeStderr). */
+      stderr: string;
+      /** All of stderr, to classify the failure with a pattern; never quoted anywhere. */
+      allStderr?: string;
+    };
 
 const BASE_ENV = ['PATH', 'HOME'];
 // Windows needs these to start any program and reach the network.
@@ -125,7 +136,7 @@ export function runCli(cli: VendorCli, args: readonly string[], env: Env, timeou
             return resolve({ ok: false, kind: 'exit', reason: `\`${command}\` was ended by ${e.signal}${errLine ? `: ${errLine}` : ''}`, stderr: errLine });
           }
           const code = typeof e.code === 'number' ? e.code : 1;
-          resolve({ ok: false, kind: 'exit', code, reason: `\`${command}\` failed (exit ${code}${errLine ? `: ${errLine}` : ''})`, stderr: errLine });
+          resolve({ ok: false, kind: 'exit', code, reason: `\`${command}\` failed (exit ${code}${errLine ? `: ${errLine}` : ''})`, stderr: errLine, allStderr: stderr ?? '' });
         },
       );
     } catch (err) {

@@ -272,7 +272,7 @@ function cliSource(spec: CliSourceSpec): SecretSource {
           call = limit(async () => {
             const r = await runCli(spec.cli, spec.argv(ref), ctx.env, ctx.timeoutMs);
             if (r.ok) return r;
-            if (r.kind === 'exit' && spec.notFound.test(r.stderr)) return { ok: false, outcome: { kind: 'missing', reason: `${spec.label} has no ${ref.id}: ${spec.missingFix(ref)}` } };
+            if (r.kind === 'exit' && spec.notFound.test(r.allStderr ?? r.stderr)) return { ok: false, outcome: { kind: 'missing', reason: `${spec.label} has no ${ref.id}: ${spec.missingFix(ref)}` } };
             return { ok: false, outcome: { kind: 'failed', reason: r.kind === 'exit' ? `${r.reason}: ${spec.loginFix}` : r.reason } };
           });
           calls.set(id, call);

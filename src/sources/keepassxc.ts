@@ -51,8 +51,9 @@ function outcomeOf(r: CliResult, ref: SourceRef, o: Opened, hadPassword: boolean
     const v = chompOne(r.stdout);
     return v === '' ? { kind: 'missing', reason: `the KeePassXC entry ${ref.id} has an empty password` } : { kind: 'value', value: v };
   }
-  if (r.kind === 'exit' && /Could not find entry/i.test(r.stderr)) return { kind: 'missing', reason: `the KeePassXC database ${o.db} has no entry ${ref.id}: check the entry path (Group/Title)` };
-  if (r.kind === 'exit' && LOCKED.test(r.stderr)) {
+  if (r.kind === 'exit' && /Could not find entry/i.test(r.allStderr ?? r.stderr))
+    return { kind: 'missing', reason: `the KeePassXC database ${o.db} has no entry ${ref.id}: check the entry path (Group/Title)` };
+  if (r.kind === 'exit' && LOCKED.test(r.allStderr ?? r.stderr)) {
     return {
       kind: 'failed',
       reason: `the KeePassXC database ${o.db} did not open with ${hadPassword ? 'the password kept in the keyring' : 'no password'}${o.keyFile ? ' and the key file' : ''}: run the 'keyring-inject add ... --source keepassxc' command of this key again on a terminal to store the right password`,
@@ -120,7 +121,7 @@ export const keepassxcSource: SecretSource = {
     const stored = await ctx.keyring().get(item);
     // Already opens (with the stored password, or with the key file only): nothing to ask.
     const first = await show(o, ref.id, stored, ctx);
-    if (first.ok || first.kind !== 'exit' || !LOCKED.test(first.stderr)) {
+    if (first.ok || first.kind !== 'exit' || !LOCKED.test(first.allStderr ?? first.stderr)) {
       const outcome = outcomeOf(first, ref, o, stored !== undefined);
       if (outcome.kind === 'failed') throw new KiError('source-failed', outcome.reason);
       if (outcome.kind === 'missing') io.note(outcome.reason);
@@ -131,7 +132,8 @@ export const keepassxcSource: SecretSource = {
       throw new KiError('source-failed', `the KeePassXC database ${o.db} needs its password once: run this command on a terminal (or pipe the password in with --stdin)`);
     }
     const r = await show(o, ref.id, password, ctx);
-    if (!r.ok && r.kind === 'exit' && LOCKED.test(r.stderr)) throw new KiError('source-failed', `the KeePassXC database ${o.db} did not open with that password: nothing stored, try again`);
+    if (!r.ok && r.kind === 'exit' && LOCKED.test(r.allStderr ?? r.stderr))
+      throw new KiError('source-failed', `the KeePassXC database ${o.db} did not open with that password: nothing stored, try again`);
     const second = outcomeOf(r, ref, o, true);
     if (second.kind === 'failed') throw new KiError('source-failed', second.reason);
     if (second.kind === 'missing') io.note(second.reason);

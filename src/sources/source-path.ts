@@ -19,7 +19,10 @@ export function refFilePath(ref: SourceRef, key: string, fallback?: string): Pat
   const p = ref.metadata?.[key] ?? fallback;
   if (p === undefined) return undefined;
   if (ref.root === undefined) {
-    if (!isAbsolute(p)) return { problem: `metadata.${key} of a ${ref.source} reference in the user registry must be an absolute path: re-add the key with --meta ${key}=FILE` };
+    if (!isAbsolute(p))
+      return {
+        problem: `metadata.${key} of the ${ref.source} reference in the user registry must be absolute: re-add the key with 'keyring-inject add NAME --source ${ref.source} --meta ${key}=FILE'`,
+      };
     return { file: resolve(p) };
   }
   if (isAbsolute(p) || /^[A-Za-z]:/.test(p)) return { problem: `metadata.${key} must be relative to the project root ${ref.root}: an absolute path is refused in a project file` };

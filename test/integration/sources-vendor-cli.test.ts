@@ -39,6 +39,9 @@ function callerEnv(extra: Record<string, string> = {}): Record<string, string> {
     AWS_REGION: 'eu-central-1',
     CLOUDSDK_CONFIG: join(dir, 'gcloud'),
     GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'sa.json'),
+    BWS_ACCESS_TOKEN: 'bws-fake-token',
+    AZURE_CONFIG_DIR: join(dir, '.azure'),
+    INFISICAL_TOKEN: 'inf-fake-token',
     HTTPS_PROXY: 'http://proxy.invalid:3128',
     XDG_CONFIG_HOME: join(dir, '.config'),
     DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
@@ -81,12 +84,53 @@ describe('vendor CLIs: exact argv, minimal environment, closed stdin', () => {
       argv: ['secrets', 'versions', 'access', 'latest', '--secret=stripe-key', '--project=my-proj'],
       env: ['PATH', 'HOME', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'HTTPS_PROXY'],
     },
+    {
+      name: 'bitwarden',
+      bin: 'bws',
+      ref: { source: 'bitwarden', id: 'be8e0ad8-d545-4017-a55a-b02f014d4158' },
+      argv: ['secret', 'get', 'be8e0ad8-d545-4017-a55a-b02f014d4158', '--output', 'json'],
+      env: ['PATH', 'HOME', 'BWS_ACCESS_TOKEN', 'XDG_CONFIG_HOME', 'HTTPS_PROXY'],
+    },
+    {
+      name: 'azure',
+      bin: 'az',
+      ref: { source: 'azure', id: 'stripe-key', metadata: { vault: 'team-kv' } },
+      argv: ['keyvault', 'secret', 'show', '--vault-name', 'team-kv', '--name', 'stripe-key', '--query', 'value', '--output', 'tsv'],
+      env: ['PATH', 'HOME', 'AZURE_CONFIG_DIR', 'HTTPS_PROXY'],
+    },
+    {
+      name: 'infisical',
+      bin: 'infisical',
+      ref: { source: 'infisical', id: 'STRIPE_KEY', metadata: { project: '6f3c1c2e-0b7a-4a53-9f5e-3c2b1a0d9e8f', env: 'dev', path: '/backend' } },
+      argv: ['secrets', 'get', 'STRIPE_KEY', '--plain', '--projectId=6f3c1c2e-0b7a-4a53-9f5e-3c2b1a0d9e8f', '--env=dev', '--path=/backend'],
+      env: ['PATH', 'HOME', 'INFISICAL_TOKEN', 'XDG_CONFIG_HOME', 'DBUS_SESSION_BUS_ADDRESS', 'HTTPS_PROXY'],
+    },
   ];
+  // What each CLI prints for the value, as its documentation shows: bws a JSON object whose
+  // "value" is the secret, az (--query value -o tsv) and infisical (--plain) the bare value.
+  const printed = (name: string, v: string) =>
+    name === 'bitwarden'
+      ? `${JSON.stringify(
+          {
+            object: 'secret',
+            id: 'be8e0ad8-d545-4017-a55a-b02f014d4158',
+            organizationId: '10e8a0a4-7c3d-4b1a-9f2e-b02f014d4158',
+            projectId: 'e325ea69-a3ab-4dff-836f-b02e013fe530',
+            key: 'STRIPE_KEY',
+            value: v,
+            note: '',
+            creationDate: '2026-01-01T00:00:00.000000Z',
+            revisionDate: '2026-01-01T00:00:00.000000Z',
+          },
+          null,
+          2,
+        )}\n`
+      : `${v}\n`;
 
   for (const c of cases) {
     it(`${c.name}: runs \`${c.bin} ${c.argv.slice(0, 2).join(' ')} ...\` with only PATH, HOME and its own variables; one trailing newline removed`, async () => {
       const v = testSecret(c.name);
-      const stub = writeStub(bin, c.bin, { [argvKey(...c.argv)]: { stdout: `${v}\n` } });
+      const stub = writeStub(bin, c.bin, { [argvKey(...c.argv)]: { stdout: printed(c.name, v) } });
       expect(vendorArgv(c.ref.source as 'doppler', c.ref)).toEqual({ bin: c.bin, args: c.argv });
       const r = await resolveOne(c.ref);
       expect(r).toEqual({ value: v, missing: undefined, failed: undefined });
@@ -239,5 +283,50 @@ describe('vendor CLIs: failures name the CLI and the fix, never the output', () 
     expect(res.values.size).toBe(10);
     // 10 calls of >=150 ms each, 4 at a time: at least 3 rounds.
     expect(performance.now() - t0).toBeGreaterThan(450);
+  });
+
+  it('bitwarden, azure, infisical: not found, not logged in, ids that would be options', async () => {
+    const id = 'be8e0ad8-d545-4017-a55a-b02f014d4158';
+    writeStub(bin, 'bws', {
+      [argvKey('secret', 'get', id, '--output', 'json')]: { stderr: 'Error: \n   0: Received error message from server: [404 Not Found] {"message":"Resource not found."}\n', code: 1 },
+    });
+    writeStub(bin, 'az', {
+      [argvKey('keyvault', 'secret', 'show', '--vault-name', 'team-kv', '--name', 'nope', '--query', 'value', '--output', 'tsv')]: {
+        stderr: '(SecretNotFound) A secret with (name/id) nope was not found in this key vault.\nCode: SecretNotFound\n',
+        code: 3,
+      },
+      [argvKey('keyvault', 'secret', 'show', '--vault-name', 'team-kv', '--name', 'tok', '--query', 'value', '--output', 'tsv')]: {
+        stderr: "ERROR: Please run 'az login' to setup account.\n",
+        code: 1,
+      },
+    });
+    writeStub(bin, 'infisical', { [argvKey('secrets', 'get', 'NOPE', '--plain')]: { stdout: '*not found*\n' } });
+    expect((await resolveOne({ source: 'bitwarden', id })).missing).toBe(
+      `Bitwarden Secrets Manager has no ${id}: check the secret id (bws secret list) and that the machine account can read its project`,
+    );
+    expect((await resolveOne({ source: 'azure', id: 'nope', metadata: { vault: 'team-kv' } })).missing).toBe(
+      "Azure Key Vault has no nope: create it ('az keyvault secret set --vault-name team-kv --name nope') or fix the id / metadata.vault",
+    );
+    expect((await resolveOne({ source: 'azure', id: 'tok', metadata: { vault: 'team-kv' } })).failed).toBe(
+      "`az keyvault` failed (exit 1: ERROR: Please run 'az login' to setup account.): log in with 'az login' (or a service principal / managed identity) and check metadata.vault and your access to it",
+    );
+    expect((await resolveOne({ source: 'infisical', id: 'NOPE' })).missing).toBe('Infisical has no NOPE: add it in Infisical, or fix metadata.project / metadata.env / metadata.path');
+    // Ids and metadata that a CLI would read as options never reach it.
+    for (const ref of [
+      { source: 'bitwarden', id: '--access-token' },
+      { source: 'azure', id: '-x', metadata: { vault: 'team-kv' } },
+      { source: 'azure', id: 'x', metadata: { vault: '--debug' } },
+      { source: 'azure', id: 'x' },
+      { source: 'infisical', id: '--token=x' },
+      { source: 'infisical', id: 'X', metadata: { path: '/../x' } },
+    ] as SourceRef[]) {
+      const r = await resolveOne(ref);
+      expect(r.failed, JSON.stringify(ref)).toMatch(/is not valid|needs metadata/);
+    }
+    const a = await (await sourceFor('bitwarden')).available(sourceContext(new MemoryBackend(), callerEnv({ PATH: join(dir, 'none') })));
+    expect(a).toEqual({
+      ok: false,
+      reason: 'the Bitwarden Secrets Manager CLI (bws) is not installed or not on PATH: install it (https://bitwarden.com/help/secrets-manager-cli/) and set BWS_ACCESS_TOKEN',
+    });
   });
 });

@@ -49,7 +49,7 @@ const cases: [string, string, RegExp][] = [
   ['a value field', JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db', value: secret } }), /entry "DATABASE_URL" has a "value" field: this file is committed and must never hold a value/],
   ['a secret field', JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db', secret } }), /has a "secret" field/],
   ['a token field', JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db', token: secret } }), /has a "token" field/],
-  ['an unknown source', JSON.stringify({ DATABASE_URL: { source: 'vault', id: 'db' } }), /entry "DATABASE_URL": "source" must be one of built-in, keyring, pass/],
+  ['an unknown source', JSON.stringify({ DATABASE_URL: { source: 'lastpass', id: 'db' } }), /entry "DATABASE_URL": "source" must be one of built-in, keyring, pass/],
   [
     'a NAME that is not a variable',
     JSON.stringify({ 'database-url': { source: 'built-in', id: 'db' } }),

@@ -77,7 +77,11 @@ describe('add --source (user registry)', () => {
       [['k', '--source', 'doppler', '--server', 'github', '--env', 'K', '--stdin'], 2, /stores no value for a doppler key/],
       [['k', '--id', 'other', '--server', 'github', '--env', 'K', '--stdin'], 2, /--id with the keyring source goes with --project/],
       [['k', '--meta', 'path=x', '--server', 'github', '--env', 'K', '--stdin'], 2, /--meta goes with --source/],
-      [['k', '--source', 'vault', '--server', 'github', '--env', 'K'], 2, /--source must be one of keyring, pass, env-file, 1password, doppler, aws, gcp/],
+      [
+        ['k', '--source', 'lastpass', '--server', 'github', '--env', 'K'],
+        2,
+        /--source must be one of keyring, pass, env-file, 1password, doppler, aws, gcp, keepassxc, age, vault, bitwarden, azure, infisical/,
+      ],
       [['k', '--source', '1password', '--id', secretish, '--server', 'github', '--env', 'K'], 2, /1password id is not valid: give a secret reference 'op:\/\/vault\/item\/field'/],
       [['k', '--source', 'aws', '--id', 'x', '--meta', `region=${secretish}`, '--server', 'github', '--env', 'K'], 2, /metadata.region of the aws reference is not valid/],
       [['k', '--source', 'aws', '--id', 'x', '--meta', secretish, '--server', 'github', '--env', 'K'], 2, /--meta takes KEY=VALUE/],

@@ -108,7 +108,7 @@ describe('references', () => {
 
   it('parse from JSON: id defaults to the name, metadata must hold strings', () => {
     expect(parseSourceRef({ source: 'doppler' }, 'STRIPE_KEY')).toEqual({ source: 'doppler', id: 'STRIPE_KEY' });
-    expect(parseSourceRef({ source: 'vault', id: 'x' }, 'n')).toMatch(/must be one of/);
+    expect(parseSourceRef({ source: 'lastpass', id: 'x' }, 'n')).toMatch(/must be one of/);
     expect(parseSourceRef({ source: 'aws', id: 'x', metadata: { region: 1 } }, 'n')).toMatch(/object of strings/);
     expect(parseSourceRef({ source: 'aws', id: 'x', metadata: {} }, 'n')).toEqual({ source: 'aws', id: 'x' });
   });
@@ -254,7 +254,7 @@ describe('project files', () => {
       [{ GH: entry({ extra: 1 }) }, /unknown field "extra"/],
       [{ GH: entry({ targets: [] }) }, /"targets" must be a non-empty list/],
       [{ 'gh-token': entry({ targets: undefined }) }, /its name is the variable 'keyring-inject run' sets, and it is not a valid one/],
-      [{ GH: entry({ source: 'vault' }) }, /"source" must be one of built-in, keyring/],
+      [{ GH: entry({ source: 'lastpass' }) }, /"source" must be one of built-in, keyring/],
       [{ GH: entry({ targets: [{ server: 'g', env: 'LD_PRELOAD' }] }) }, /LD_PRELOAD makes programs load code/],
       [{ GH: entry({ targets: [{ server: 'g', env: '1X' }] }) }, /invalid env variable name/],
       [{ GH: entry({ targets: [{ server: 'g', env: 'X', scope: 'user' }] }) }, /other than server and env/],

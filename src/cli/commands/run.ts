@@ -25,7 +25,8 @@ the exit code is COMMAND's (128+n for signal n). A key missing from the keyring,
 keyring, stops run before COMMAND starts (exit 1, one line on stderr).
 
 Each key comes from its source: the keyring, or the reference it was added with (--source:
-pass, env-file, 1password, doppler, aws, gcp). Inside a project with a .claude/secrets.json (the
+pass, env-file, 1password, doppler, aws, gcp, keepassxc, age, vault, bitwarden, azure,
+infisical). Inside a project with a .claude/secrets.json (the
 nearest one up to the top of the git work tree), every name in that file is resolved too and
 given to COMMAND under the env names of its targets, or under its own name when it has none.
 The file is used only once you approved it as it is ('keyring-inject allow'); run refuses an
