@@ -154,6 +154,7 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
   let ref: SourceRef;
   if (kind === undefined && str(p, 'id') === undefined && !metadata && existing) ref = existing.ref;
   else ref = checked({ source: kind ?? 'keyring', id: str(p, 'id') ?? name, ...(metadata ? { metadata } : {}) });
+  if (ref.source === 'os-keyring') throw new UsageError("a project file may not read other programs' keyring items (--source os-keyring): use the keyring or another source");
   const pathProblem = refPathProblem({ ...ref, root: where.root });
   if (pathProblem) throw new UsageError(pathProblem);
   if (existing && !sameRef(existing.ref, ref)) {

@@ -16,6 +16,8 @@ export interface SecretBackend {
   list(): Promise<string[]>;
   /** The values of several names at once (absent names are left out): one keyring round trip where the store allows it. */
   getMany(names: readonly string[]): Promise<Map<string, string>>;
+  /** The same store, under another service name: items other programs keep there (read by the os-keyring source). */
+  forService?(service: string): SecretBackend;
 }
 
 /** All values live under one service name; tests use their own to stay apart. */

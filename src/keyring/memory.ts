@@ -6,6 +6,13 @@ export class MemoryBackend implements SecretBackend {
   readonly id = 'memory' as const;
   readonly label = 'in-memory store (tests only)';
   private readonly values = new Map<string, string>();
+  private readonly services = new Map<string, MemoryBackend>();
+
+  forService(service: string): MemoryBackend {
+    let b = this.services.get(service);
+    if (!b) this.services.set(service, (b = new MemoryBackend()));
+    return b;
+  }
 
   async get(name: string): Promise<string | undefined> {
     return this.values.get(name);

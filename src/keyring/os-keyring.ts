@@ -74,6 +74,10 @@ export class OsKeyringBackend implements SecretBackend {
     this.budget = new KeyringBudget(timeoutMs);
   }
 
+  forService(service: string): OsKeyringBackend {
+    return new OsKeyringBackend(this.id, service, this.env, this.timeoutMs);
+  }
+
   // Creating an entry opens the D-Bus connection and can fail too: it belongs inside the guard.
   async get(name: string): Promise<string | undefined> {
     const value = await this.guard('read from', async () => (await this.entry(name)).getPassword());

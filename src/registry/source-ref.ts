@@ -7,7 +7,7 @@
 // (a CLI would read it as an option). Error messages never repeat an invalid id or value: a
 // user who pasted a secret in the wrong place must not see it in a log.
 
-export const SOURCE_KINDS = ['keyring', 'pass', 'env-file', '1password', 'doppler', 'aws', 'gcp', 'keepassxc', 'age', 'vault', 'bitwarden', 'azure', 'infisical'] as const;
+export const SOURCE_KINDS = ['keyring', 'pass', 'env-file', '1password', 'doppler', 'aws', 'gcp', 'keepassxc', 'age', 'vault', 'bitwarden', 'azure', 'infisical', 'os-keyring'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SourceRef {
@@ -65,6 +65,8 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const AZURE_SECRET = /^[0-9A-Za-z][0-9A-Za-z-]{0,126}$/;
 const AZURE_VAULT = /^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/;
 const AZURE_VERSION = /^[0-9a-fA-F]{32}$/;
+// Another program's keyring item (service, account): printable, not starting with '-'.
+const KEYRING_ITEM = /^[^\u0000-\u001f\u007f-][^\u0000-\u001f\u007f]{0,255}$/;
 const INFISICAL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}$/;
 const INFISICAL_PATH = /^\/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}){0,31})?$/;
 
@@ -83,6 +85,7 @@ export const METADATA: Record<SourceKind, readonly string[]> = {
   bitwarden: [],
   azure: ['vault', 'version'],
   infisical: ['project', 'env', 'path'],
+  'os-keyring': ['service'],
 };
 
 /** Metadata that names a file: relative to the project root in a project file (and kept inside it), absolute in the user registry. */
@@ -97,6 +100,7 @@ const REQUIRED_METADATA: Partial<Record<SourceKind, readonly string[]>> = {
   keepassxc: ['database'],
   age: ['file'],
   azure: ['vault'],
+  'os-keyring': ['service'],
 };
 
 /**
@@ -122,6 +126,7 @@ const ID_HINT: Record<SourceKind, string> = {
   bitwarden: 'a Bitwarden Secrets Manager secret id (a UUID)',
   azure: 'a Key Vault secret name (letters, digits and -)',
   infisical: 'an Infisical secret name such as STRIPE_API_KEY',
+  'os-keyring': 'the account of an item another program keeps in the OS keyring',
 };
 
 /** Why `ref` is not usable, or undefined. Names keys and sources only, never a given id or value. */
@@ -177,6 +182,8 @@ function idOk(source: SourceKind, id: string): boolean {
       return AZURE_SECRET.test(id);
     case 'infisical':
       return INFISICAL_NAME.test(id);
+    case 'os-keyring':
+      return KEYRING_ITEM.test(id);
   }
 }
 
@@ -195,6 +202,7 @@ function metadataProblem(source: SourceKind, key: string, v: string): string | u
   if (source === 'azure' && key === 'vault' && !AZURE_VAULT.test(v)) return bad('give the Key Vault name (3-24 letters, digits and -)');
   if (source === 'azure' && key === 'version' && !AZURE_VERSION.test(v)) return bad('give a secret version id (32 hex digits)');
   if (source === 'infisical' && (key === 'project' || key === 'env') && !SLUG.test(v)) return bad(`give the Infisical ${key === 'project' ? 'project id' : 'environment slug'}`);
+  if (source === 'os-keyring' && !KEYRING_ITEM.test(v)) return bad('give the service name of the item');
   if (source === 'infisical' && key === 'path' && !INFISICAL_PATH.test(v)) return bad("give a folder path such as '/' or '/backend'");
   return undefined;
 }

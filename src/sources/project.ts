@@ -116,6 +116,7 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
     }
     const ref = parseSourceRef(raw, name);
     if (typeof ref === 'string') fail(file, `${where}: ${ref}`);
+    if (ref.source === 'os-keyring') fail(file, `${where}: a project file may not read other programs' keyring items (source os-keyring): use built-in, or another source`);
     const pathProblem = refPathProblem({ ...ref, root });
     if (pathProblem) fail(file, `${where}: ${pathProblem}`);
     if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0))

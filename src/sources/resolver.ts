@@ -48,6 +48,8 @@ export async function sourceFor(kind: SourceKind): Promise<SecretSource> {
       return (await import('./age.js')).ageSource;
     case 'vault':
       return (await import('./vault.js')).vaultSource;
+    case 'os-keyring':
+      return (await import('./os-keyring.js')).osKeyringSource;
   }
 }
 

@@ -1,5 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { runImport, planRow } from '../../import/import-keys.js';
+import { importLegacyPlugin, type LegacyResult } from '../../import/legacy-plugin.js';
+import type { CliContext } from '../context.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -9,6 +11,7 @@ export const importCommand: Command = {
   name: 'import',
   example: 'keyring-inject import --dry-run   # the plan: which plaintext values would move, and why the rest stays',
   help: `Usage: keyring-inject import [--dry-run] [--mode inject|wrap] [--include S.NAME] [--exclude S.NAME] [--json]
+       keyring-inject import --from mcp-keyring-injector [--dry-run] [--json]
 
 Finds plaintext values already in ~/.claude.json - the "env" of every MCP server (user scope and
 every project's local scope) and the "headers" of http/sse servers - and moves each secret into
@@ -32,7 +35,15 @@ running session are not plaintext of yours and are left to the session hooks.
                   "reason","key","template"}],"wrapped":[...],"scrubbed":[{"file","found"}],
                   "warnings":[...]}; action: import | strip (already in the keyring) | skip
 
-.mcp.json files are never edited: run 'keyring-inject doctor' to see plaintext there.`,
+.mcp.json files are never edited: run 'keyring-inject doctor' to see plaintext there.
+
+--from mcp-keyring-injector: the move from the older plugin. Each entry of its
+~/.claude/config/mcp-credentials.json becomes a key that reads the plugin's own keyring item
+(service/account; nothing is copied, no value is written) for its server's variable, and each
+stdio server is made zero-disk ('wrap'). Then remove the older plugin (shown how): its hooks
+would keep writing the keys into ~/.claude.json. --json: {"dryRun","file","items":[{"entry",
+"server","env","service","account","action","key","reason"}],"problems","wrapped","removedFromConfig","warnings"};
+action: register | already | skip.`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, {
@@ -41,8 +52,16 @@ running session are not plaintext of yours and are left to the session hooks.
       include: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      from: { type: 'string' },
     });
     positionals(p, []);
+    const from = str(p, 'from');
+    if (from !== undefined) {
+      if (from !== 'mcp-keyring-injector') throw new UsageError('--from takes mcp-keyring-injector (the older keyring plugin)');
+      for (const f of ['mode', 'include', 'exclude'] as const)
+        if (p.flags[f] !== undefined && !(Array.isArray(p.flags[f]) && (p.flags[f] as string[]).length === 0)) throw new UsageError(`--${f} does not go with --from`);
+      return reportLegacy(ctx, await importLegacyPlugin(ctx, { dryRun: bool(p, 'dry-run') }), bool(p, 'dry-run'), bool(p, 'json'));
+    }
     const modeFlag = str(p, 'mode') ?? 'inject';
     if (modeFlag !== 'inject' && modeFlag !== 'wrap') throw new UsageError('--mode must be inject or wrap');
     const dryRun = bool(p, 'dry-run');
@@ -80,3 +99,43 @@ running session are not plaintext of yours and are left to the session hooks.
     return 0;
   },
 };
+
+function reportLegacy(ctx: CliContext, r: LegacyResult, dryRun: boolean, json: boolean): number {
+  const out = output(ctx);
+  if (json) {
+    out.json({
+      dryRun,
+      file: r.file,
+      items: r.items.map((i) => ({
+        entry: i.entry.name,
+        server: i.entry.server,
+        env: i.entry.envVar,
+        service: i.entry.service,
+        account: i.entry.account,
+        action: i.action,
+        key: i.key ?? null,
+        reason: i.reason,
+      })),
+      problems: r.problems,
+      wrapped: r.wrapped,
+      removedFromConfig: r.leftovers,
+      warnings: r.warnings,
+    });
+    return 0;
+  }
+  out.line(`mcp-keyring-injector (${r.file}):`);
+  for (const i of r.items) {
+    const what = `  ${i.entry.server}.env.${i.entry.envVar}`;
+    if (i.action === 'register') out.line(`${what}: ${dryRun ? 'would become' : 'now'} key ${i.key} (${i.reason}; zero-disk)`);
+    else if (i.action === 'already') out.line(`${what}: already key ${i.key}`);
+    else out.line(`${what}: skip (${i.reason})`);
+  }
+  for (const pr of r.problems) out.warn(pr);
+  for (const l of r.leftovers) out.line(`${dryRun ? 'would remove' : 'removed'} the value the older plugin left in ${l} of ${ctx.paths.configFile}`);
+  for (const w of r.wrapped) out.line(`wrapped: ${w} (zero-disk)`);
+  for (const w of r.warnings) out.warn(w);
+  if (dryRun) out.note('nothing changed: run without --dry-run to move them');
+  if (r.items.some((i) => i.action !== 'skip') && !dryRun) for (const line of r.removal) out.line(line);
+  else if (dryRun) out.note(r.removal[0] as string);
+  return 0;
+}
