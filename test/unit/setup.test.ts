@@ -1,7 +1,7 @@
 // `keyring-inject setup` (issue 18, item 1): the pure plan, and the command in-process with the
 // memory keyring: plaintext moved, servers zero-disk, hooks installed, a second run changes
 // nothing; no terminal without --yes changes nothing; an unreachable store stops everything.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
@@ -184,5 +184,37 @@ describe('setup command', () => {
     expect(r.stdout).toMatch(/odd \(user\) +keyring: odd\.ODD_API_KEY +injected: .*\(cannot be zero-disk: the entry has no command\)/);
     expect(r.stdout).toContain("alias claude='keyring-inject claude'");
     expect(readFileSync(cfg(), 'utf8')).not.toContain(odd);
+  });
+});
+
+describe('setup offers the move from mcp-keyring-injector', () => {
+  let t: TempHome;
+  afterEach(() => t.cleanup());
+
+  it('when its list is there: in the plan (--dry-run changes nothing), then done first with --yes; the key reads the same item', async () => {
+    t = makeTempHome({ KEYRING_INJECT_CLI: CLI });
+    const v = testSecret('legacy');
+    const backend = new MemoryBackend();
+    await backend.forService('github').set('api-key', v);
+    writeFileSync(join(t.home, '.claude.json'), `${JSON.stringify({ mcpServers: { 'github-mcp': { command: 'gh-mcp' } } }, null, 2)}\n`);
+    mkdirSync(join(t.home, '.claude', 'config'), { recursive: true });
+    writeFileSync(
+      join(t.home, '.claude', 'config', 'mcp-credentials.json'),
+      JSON.stringify({ github: { env_var: 'GITHUB_TOKEN', service: 'github', account: 'api-key', label: 'GitHub API Token', mcp_server: 'github-mcp' } }),
+    );
+    const { run } = inProcessCli(t.env, t.home, backend);
+    const before = readFileSync(join(t.home, '.claude.json'), 'utf8');
+    const dry = await run(['setup', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`move 1 key(s) of mcp-keyring-injector (${join(t.home, '.claude', 'config', 'mcp-credentials.json')})`);
+    expect(readFileSync(join(t.home, '.claude.json'), 'utf8')).toBe(before);
+    const r = await run(['setup', '--yes']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('done: moved 1 key(s) of mcp-keyring-injector (github-mcp (user) zero-disk)');
+    expect(r.stdout).toContain('/plugin uninstall mcp-keyring-injector');
+    expect(r.stdout).toMatch(/github-mcp \(user\) +os-keyring api-key \(service=github\): github +zero-disk/);
+    expect(JSON.parse(readFileSync(join(t.home, '.claude.json'), 'utf8')).mcpServers['github-mcp'].args.slice(1, 4)).toEqual(['exec', '--server', 'github-mcp']);
+    expect(await backend.list()).toEqual([]);
+    expectNoLeak(v, [dry.stdout, dry.stderr, r.stdout, r.stderr], [t.home]);
   });
 });

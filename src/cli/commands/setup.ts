@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
+import { importLegacyPlugin, legacyConfigFile } from '../../import/legacy-plugin.js';
 import { basename, join } from 'node:path';
 import { registryFile } from '../../core/paths.js';
 import { KiError, UsageError } from '../../core/errors.js';
@@ -72,7 +74,8 @@ The main job, in one command. It
   1. checks the secret store (on a machine without a desktop session it explains the choices
      that work, and stops: it never falls back to another store on its own);
   2. finds the MCP servers in ~/.claude.json and the plaintext keys in them, and moves each key
-     into the keyring ('keyring-inject import');
+     into the keyring ('keyring-inject import'); when the older plugin mcp-keyring-injector's
+     list is there, moves its keys too ('keyring-inject import --from mcp-keyring-injector');
   3. puts every server with a key in the best mode it supports: zero-disk ('wrap': the key is
      read from the keyring when the server starts, never written to a file) wherever possible,
      injection (in the config only while a session runs) where not;
@@ -107,10 +110,19 @@ store), 2 usage error.`,
 
     const facts = await serverFacts(ctx);
     if (facts === undefined) out.line(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add your MCP servers ('claude mcp add'), then run setup again`);
-    const plan = planSetup({ servers: facts ?? [], hooksInstalled: !(await installHooks(ctx, true)).changed });
+    let plan = planSetup({ servers: facts ?? [], hooksInstalled: !(await installHooks(ctx, true)).changed });
+    // The older plugin's keys, when its list is there: moved first (import --from mcp-keyring-injector).
+    const legacyFile = legacyConfigFile(ctx.env);
+    const legacy = legacyFile && existsSync(legacyFile) && facts !== undefined ? await importLegacyPlugin(ctx, { dryRun: true }).catch(() => undefined) : undefined;
+    const legacyCount = legacy?.items.filter((i) => i.action === 'register').length ?? 0;
 
-    if (plan.steps.length > 0) {
+    const planned = plan.steps.length > 0 || legacyCount > 0;
+    if (planned) {
       out.line(dryRun ? 'Setup would:' : 'Setup will:');
+      if (legacyCount > 0)
+        out.line(
+          `  - move ${legacyCount} key(s) of mcp-keyring-injector (${legacyFile}): each is read from its keyring item where it is, its server made zero-disk ('keyring-inject import --from mcp-keyring-injector')`,
+        );
       for (const s of plan.steps) out.line(`  - ${describeStep(s, backend.label)}`);
       if (dryRun) {
         out.line('\nAfterwards:');
@@ -124,6 +136,14 @@ store), 2 usage error.`,
           out.line('nothing changed');
           return 0;
         }
+      }
+      if (legacyCount > 0) {
+        const moved = await importLegacyPlugin(ctx, { dryRun: false });
+        out.line(`  done: moved ${moved.items.filter((i) => i.action === 'register').length} key(s) of mcp-keyring-injector (${moved.wrapped.join(', ') || 'no server'} zero-disk)`);
+        for (const w of moved.warnings) out.warn(w);
+        for (const line of moved.removal) out.line(`  ${line}`);
+        // What is left to do is planned again: those servers are wrapped now.
+        plan = planSetup({ servers: (await serverFacts(ctx)) ?? [], hooksInstalled: !(await installHooks(ctx, true)).changed });
       }
       const applied = await applySetup(ctx, plan.steps, installHooks);
       for (const d of applied.done) out.line(`  done: ${d}`);
@@ -143,8 +163,8 @@ store), 2 usage error.`,
     const left = report.servers.flatMap((s) => s.problems.map((pr) => `${s.server === '(config)' ? s.server : describeServer(s)}: ${pr}`));
     left.push(...report.copies.map((c) => `plaintext or injected values left in ${c.file}`), ...report.tempFiles.map((f) => `leftover temp file ${f}`));
     if (now.steps.length === 0 && left.length === 0) {
-      out.line(plan.steps.length === 0 ? 'All is well: nothing to change.' : 'All is well.');
-      if (plan.steps.length > 0) out.note('Claude Code sessions already running keep their old servers: restart them (or /mcp -> Reconnect).');
+      out.line(planned ? 'All is well.' : 'All is well: nothing to change.');
+      if (planned) out.note('Claude Code sessions already running keep their old servers: restart them (or /mcp -> Reconnect).');
       return 0;
     }
     for (const l of left) out.line(`! ${l}`);
