@@ -51,10 +51,10 @@ export type HookOutput = Record<string, unknown>;
 
 /**
  * Every registered key (inject, zero-disk and header keys alike: all of them are secrets) whose
- * source can be read locally and fast: the keyring (one round trip), pass and env files. Keys of
- * networked sources (1password, doppler, aws, gcp) are not read on every prompt and tool call.
+ * source can be read locally and fast: the keyring (one round trip; also items of other programs),
+ * pass and env files. Keys of networked sources (1password, doppler, aws, gcp...) are not read on every prompt and tool call.
  */
-const LOCAL_SOURCES = new Set(['keyring', 'pass', 'env-file']);
+const LOCAL_SOURCES = new Set(['keyring', 'os-keyring', 'pass', 'env-file']);
 
 async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<SourceRequest[]> {
   const registry = await loadRegistry(registryFile(paths));
