@@ -323,6 +323,10 @@ describe('vendor CLIs: failures name the CLI and the fix, never the output', () 
       const r = await resolveOne(ref);
       expect(r.failed, JSON.stringify(ref)).toMatch(/is not valid|needs metadata/);
     }
+    // A hanging CLI is stopped at the deadline, as for every CLI source.
+    writeStub(bin, 'bws', { [argvKey('secret', 'get', id, '--output', 'json')]: { stdout: '{}', sleepMs: 20_000 } });
+    const hung = await resolveOne({ source: 'bitwarden', id }, callerEnv({ KEYRING_INJECT_SOURCE_TIMEOUT_MS: '400' }));
+    expect(hung.failed).toBe('`bws secret` did not finish within 400 ms (stopped): check that it can run without a prompt, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS');
     const a = await (await sourceFor('bitwarden')).available(sourceContext(new MemoryBackend(), callerEnv({ PATH: join(dir, 'none') })));
     expect(a).toEqual({
       ok: false,

@@ -51,6 +51,22 @@ const cases: [string, string, RegExp][] = [
   ['a token field', JSON.stringify({ DATABASE_URL: { source: 'built-in', id: 'db', token: secret } }), /has a "token" field/],
   ['an unknown source', JSON.stringify({ DATABASE_URL: { source: 'lastpass', id: 'db' } }), /entry "DATABASE_URL": "source" must be one of built-in, keyring, pass/],
   [
+    "another program's keyring item",
+    JSON.stringify({ DATABASE_URL: { source: 'os-keyring', id: 'api-key', metadata: { service: 'github' } } }),
+    /entry "DATABASE_URL": a project file may not read other programs' keyring items/,
+  ],
+  [
+    'a KeePassXC database outside the project',
+    JSON.stringify({ DATABASE_URL: { source: 'keepassxc', id: 'Dev/db', metadata: { database: '../team.kdbx' } } }),
+    /metadata\.database leaves the project root/,
+  ],
+  [
+    'an age identity given absolute',
+    JSON.stringify({ DATABASE_URL: { source: 'age', id: 'DB', metadata: { file: 's.env.age', identity: '/home/me/.ssh/id_ed25519' } } }),
+    /metadata\.identity must be relative to the project root/,
+  ],
+  ['a Vault id that climbs the path', JSON.stringify({ DATABASE_URL: { source: 'vault', id: 'secret/../sys/x#f' } }), /the vault id is not valid/],
+  [
     'a NAME that is not a variable',
     JSON.stringify({ 'database-url': { source: 'built-in', id: 'db' } }),
     /entry "database-url" has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one/,

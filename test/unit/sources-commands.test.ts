@@ -87,6 +87,14 @@ describe('add --source (user registry)', () => {
       [['k', '--source', 'aws', '--id', 'x', '--meta', secretish, '--server', 'github', '--env', 'K'], 2, /--meta takes KEY=VALUE/],
       [['k', '--scope', 'user', '--project', proj, '--server', 'github', '--env', 'K'], 2, /--project goes with --scope local/],
       [['k', '--source', 'aws', '--id', `file://../.ssh/${secretish}`, '--server', 'github', '--env', 'K'], 2, /the aws id has a scheme .*: give a Secrets Manager secret name or ARN/],
+      // Ids and settings a CLI would read as options, for the new sources too.
+      [['k', '--source', 'keepassxc', '--id=-x', '--meta', 'database=t.kdbx', '--server', 'github', '--env', 'K'], 2, /the keepassxc id is not valid/],
+      [['k', '--source', 'keepassxc', '--id', 'e', '--meta', 'database=--no-password', '--server', 'github', '--env', 'K'], 2, /metadata.database of the keepassxc reference is not valid/],
+      [['k', '--source', 'age', '--id', 'K', '--server', 'github', '--env', 'K'], 2, /the age reference needs metadata.file/],
+      [['k', '--source', 'azure', '--id', 'x', '--meta', 'vault=-debug', '--server', 'github', '--env', 'K'], 2, /metadata.vault of the azure reference is not valid/],
+      [['k', '--source', 'bitwarden', '--id', secretish, '--server', 'github', '--env', 'K'], 2, /the bitwarden id is not valid: give a Bitwarden Secrets Manager secret id/],
+      [['k', '--source', 'vault', '--id', 'secret/../sys/raw#x', '--server', 'github', '--env', 'K'], 2, /the vault id is not valid/],
+      [['K', '--project', proj, '--source', 'os-keyring', '--id', 'api-key', '--meta', 'service=github'], 2, /a project file may not read other programs' keyring items/],
     ];
     for (const [argv, code, re] of cases) {
       const r = await cli(add, argv, 'value-from-stdin');
