@@ -19,6 +19,9 @@ import { resolveRequests, sourceContext, sourceFor } from '../../src/sources/res
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
+import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
+import { CLI, runCli } from '../helpers/spawn-cli.js';
+import { HAVE_TMUX, terminal } from '../helpers/tmux.js';
 import { writeStub } from '../helpers/vendor-stub.js';
 
 const HAVE_KPXC = spawnSync('keepassxc-cli', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -177,5 +180,47 @@ describe.skipIf(!HAVE_KPXC)('keepassxc (real keepassxc-cli)', () => {
     const r = await resolveRequests([{ name: 'k', ref }], sourceContext(new MemoryBackend(), { ...env, PATH: `${bin}:${env.PATH}`, KEYRING_INJECT_SOURCE_TIMEOUT_MS: '400' }));
     expect(r.failed[0]?.reason).toBe('`keepassxc-cli show` did not finish within 400 ms (stopped): check that it can run without a prompt, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS');
     expect(performance.now() - t0).toBeLessThan(3000);
+  });
+});
+
+describe.runIf(HAVE_KPXC && HAVE_SECRET_SERVICE && (HAVE_TMUX || process.env.CI))('keepassxc on a real terminal and the real keyring', () => {
+  it('add asks once, hidden, keeps the password in the OS keyring; run then opens the database without asking', async () => {
+    const service = testService();
+    const home = join(dir, 'tty-home');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.claude.json'), `${JSON.stringify({ mcpServers: { github: { command: 'x' } } })}\n`);
+    const tenv: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      TERM: 'xterm',
+      KEYRING_INJECT_SERVICE: service,
+      DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '',
+    };
+    const term = terminal(join(home, 'tmux.sock'), `kpxc${process.pid}`, tenv);
+    try {
+      const envFlags = Object.entries(tenv)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ');
+      const db = join(dir, 'team.kdbx');
+      term.start(`env -i ${envFlags} ${process.execPath} ${CLI} add gh --source keepassxc --id 'Dev/GitHub token' --meta database=${db} --server github --env GITHUB_TOKEN; echo "EXIT=$?"; sleep 30`);
+      await term.waitFor('(input hidden; kept in the OS keyring):');
+      term.keys([dbPassword], true);
+      term.keys(['Enter']);
+      const final = await term.waitFor('EXIT=');
+      expect(final).toContain('EXIT=0');
+      expect(final).toContain(`kept the password of ${db} in the keyring`);
+      expect(final).not.toContain(dbPassword.slice(0, 12));
+      expect(secretToolLookup(service, databasePasswordItem(db))).toBe(dbPassword);
+      const child = join(home, 'child.cjs');
+      writeFileSync(child, `process.stdout.write(require('crypto').createHash('sha256').update(process.env.GITHUB_TOKEN || '').digest('hex'))`);
+      const r = await runCli(['run', '--', process.execPath, child], { env: tenv, cwd: home });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(sha(values.token));
+      expectNoLeak(values.token, [final, r.stdout, r.stderr], [home]);
+      expectNoLeak(dbPassword, [final, r.stdout, r.stderr], [home]);
+    } finally {
+      term.kill();
+      spawnSync('secret-tool', ['clear', 'service', service, 'username', databasePasswordItem(join(dir, 'team.kdbx'))], { stdio: 'ignore' });
+    }
   });
 });
