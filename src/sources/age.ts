@@ -13,7 +13,7 @@ import type { SourceRef } from '../registry/source-ref.js';
 import { findOnPath, runCli, type CliResult, type VendorCli } from './cli-run.js';
 import { limit } from './cli-sources.js';
 import { parseEnvFile } from './env-file.js';
-import { realRefPath, refFilePath } from './source-path.js';
+import { newFileProblem, realRefPath, refFilePath } from './source-path.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
 
 const CLI: VendorCli = {
@@ -107,6 +107,9 @@ export const ageSource: SecretSource = {
       armored = readFileSync(real.file).subarray(0, 34).toString('latin1').startsWith('-----BEGIN AGE ENCRYPTED FILE-----');
     } else if (real && !real.missing) {
       throw new KiError('source-failed', real.problem);
+    } else {
+      const problem = newFileProblem(ref, where.file);
+      if (problem) throw new KiError('source-failed', problem);
     }
     text = withVariable(text, ref.id, value, target);
     const recipients = `${target}.recipients`;

@@ -4,7 +4,7 @@
 // refused: the file comes with a repository, i.e. from other people); a reference of the user
 // registry holds absolute paths.
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PATH_METADATA, type SourceRef } from '../registry/source-ref.js';
 
 export type PathResult = { file: string } | { problem: string; missing?: boolean };
@@ -36,6 +36,17 @@ export function refPathProblem(ref: SourceRef): string | undefined {
   for (const key of PATH_METADATA[ref.source] ?? []) {
     const r = refFilePath(ref, key);
     if (r && 'problem' in r) return r.problem;
+  }
+  return undefined;
+}
+
+/** For a file about to be created: its directory's real path must stay inside the real project root too. */
+export function newFileProblem(ref: SourceRef, file: string): string | undefined {
+  if (ref.root === undefined) return undefined;
+  try {
+    if (!inside(realpathSync(ref.root), join(realpathSync(dirname(file)), basename(file)))) return `${file} is in a directory that links outside the project root ${ref.root}: refused`;
+  } catch (err) {
+    return `cannot create ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): does its directory exist?`;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
 // only ever in pipes: no plaintext file appears, before or after); a project file may not point
 // outside the project; bad input fails with the fix.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,12 @@ describe.skipIf(!HAVE_AGE)('age (real age and age-keygen)', () => {
   it('project files: the age file stays inside the project; missing tool and a hanging age fail with the fix', async () => {
     const proj = join(dir, 'proj');
     mkdirSync(join(proj, '.git'), { recursive: true });
+    // Creating a file through a directory that links outside the project is refused too.
+    symlinkSync(dir, join(proj, 'out'));
+    await expect((await sourceFor('age')).store?.({ source: 'age', id: 'X', metadata: { file: 'out/planted.env.age' }, root: proj }, 'v', sourceContext(new MemoryBackend(), env))).rejects.toThrow(
+      `${join(proj, 'out', 'planted.env.age')} is in a directory that links outside the project root ${proj}: refused`,
+    );
+    expect(existsSync(join(dir, 'planted.env.age'))).toBe(false);
     const up = await resolveRequests([{ name: 'a', ref: { source: 'age', id: 'A_TOKEN', metadata: { file: '../secrets.env.age' }, root: proj } }], sourceContext(new MemoryBackend(), env));
     expect(up.failed[0]?.reason).toBe(`metadata.file leaves the project root ${proj}: give a path inside the project`);
     const bin = join(dir, 'bin');
