@@ -116,8 +116,7 @@ export async function addForSource(p: Parsed, ctx: CliContext, ref: SourceRef, n
     }
     if (wanted) {
       const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden; written encrypted into ${ref.metadata?.file ?? 'the file'})` });
-      await source.store(ref, value, sctx);
-      out.line(`wrote ${ref.id} into ${ref.metadata?.file ?? 'the file'} (encrypted)`);
+      out.line(await source.store(ref, value, sctx));
     } else {
       await warnIfUnavailable(ctx, ref);
     }

@@ -88,7 +88,7 @@ export const ageSource: SecretSource = {
     return out;
   },
 
-  async store(ref: SourceRef, value: string, ctx: SourceContext): Promise<void> {
+  async store(ref: SourceRef, value: string, ctx: SourceContext): Promise<string> {
     if (!findOnPath(CLI.bin, ctx.env)) throw new KiError('source-failed', `${CLI.what} is not installed or not on PATH: ${CLI.install}`);
     const where = refFilePath(ref, 'file');
     if (!where) throw new UsageError('an age reference needs metadata.file (--meta file=FILE)');
@@ -113,6 +113,11 @@ export const ageSource: SecretSource = {
     }
     text = withVariable(text, ref.id, value, target);
     const recipients = `${target}.recipients`;
+    const others = existsSync(recipients)
+      ? readFileSync(recipients, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).length
+      : 0;
     const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
     const args = ['--encrypt', '-i', identity.file, ...(existsSync(recipients) ? ['-R', recipients] : []), ...(armored ? ['--armor'] : []), '-o', tmp];
     try {
@@ -123,6 +128,8 @@ export const ageSource: SecretSource = {
     } finally {
       rmSync(tmp, { force: true });
     }
+    // Who can read the file now: a recipients file that came with a repository names its readers.
+    return `wrote ${ref.id} into ${target}, encrypted to your identity${others > 0 ? ` and the ${others} recipient(s) listed in ${recipients} (check that list: each of them can read it)` : ''}`;
   },
 };
 

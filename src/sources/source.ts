@@ -51,8 +51,8 @@ export interface SecretSource {
    * with the fix when it cannot.
    */
   prepare?(ref: SourceRef, ctx: SourceContext, io: SourceIo): Promise<void>;
-  /** For a source keyring-inject can write (an age-encrypted file): put `value` under the reference. */
-  store?(ref: SourceRef, value: string, ctx: SourceContext): Promise<void>;
+  /** For a source keyring-inject can write (an age-encrypted file): put `value` under the reference; returns what was done, for the user (never the value). */
+  store?(ref: SourceRef, value: string, ctx: SourceContext): Promise<string>;
 }
 
 /** How a source asks the user for a secret of its own (hidden prompt, or --stdin). */

@@ -108,6 +108,9 @@ describe.skipIf(!HAVE_AGE)('age (real age and age-keygen)', () => {
     const argv = ['C_TOKEN', '--source', 'age', '--meta', 'file=new.env.age', '--server', 'api', '--env', 'C_TOKEN', '--stdin'];
     const created = await cli(add, argv, `${values.c}\n`);
     expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(
+      `wrote C_TOKEN into ${join(dir, 'new.env.age')}, encrypted to your identity and the 1 recipient(s) listed in ${join(dir, 'new.env.age.recipients')} (check that list: each of them can read it)`,
+    );
     expect(readFileSync(join(dir, 'new.env.age'), 'utf8')).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----/);
     // The teammate can read it too.
     expect(execFileSync('age', ['-d', '-i', teammate, join(dir, 'new.env.age')], { encoding: 'utf8' })).toBe(`C_TOKEN="${values.c}"\n`);
