@@ -134,6 +134,17 @@ describe('guard post-tool-use', () => {
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
   });
 
+  it("masks a key read from another program's keyring item (moved from mcp-keyring-injector), as it masks keyring keys", async () => {
+    const v = testSecret('legacy');
+    await backend.forService('github').set('api-key', v);
+    const add = await cli.run(['add', 'gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--source', 'os-keyring', '--id', 'api-key', '--meta', 'service=github']);
+    expect(add.code, add.stderr).toBe(0);
+    const response = { stdout: `key is ${v}`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'cat x' }, tool_response: response });
+    expect(r.json?.hookSpecificOutput?.updatedToolOutput?.stdout).toBe('key is [keyring-inject:gh]');
+    expectNoLeak(v, [r.stdout, r.stderr, add.stdout, add.stderr], [join(t.home, '.claude')]);
+  });
+
   it('masks a value with quotes and backslashes as it appears in JSON text (cat ~/.claude.json)', async () => {
     const v = `${testSecret('q')}"and\\back`;
     await addKey('github', v);
