@@ -26,6 +26,7 @@ import { wrapAfterAdd } from '../wrap/add.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { deriveKeyName } from './import-keys.js';
 import { HTTP_TYPES } from '../claude/config-servers.js';
+import { describeServer } from '../claude/address.js';
 
 /** Where the older plugin keeps its list (it reads Path.home() itself, not CLAUDE_CONFIG_DIR). */
 export function legacyConfigFile(env: Env): string | undefined {
@@ -130,7 +131,7 @@ export async function importLegacyPlugin(ctx: ZeroDiskContext, opts: { dryRun: b
   const itemValues = new Map<LegacyEntry, string>();
   const taken = new Set(Object.keys(reg.keys));
   for (const e of read.entries) {
-    const target: Target = { server: e.server, env: e.envVar, scope: 'user', mode: 'wrap' };
+    const target: Target = { server: e.server, env: e.envVar, scope: 'user' };
     const owner = ownerOf(reg, target);
     if (owner) {
       const src = reg.keys[owner]?.source;
@@ -202,7 +203,9 @@ export async function importLegacyPlugin(ctx: ZeroDiskContext, opts: { dryRun: b
   await updateRegistry(registryFile(ctx.paths), (r) => {
     let next = r;
     for (const i of moving) {
-      const target: Target = { server: i.entry.server, env: i.entry.envVar, scope: 'user', mode: 'wrap' };
+      // Injected until wrapServer makes the server zero-disk (it switches the targets to 'wrap'):
+      // a server that cannot be wrapped keeps its key by injection, as setup does.
+      const target: Target = { server: i.entry.server, env: i.entry.envVar, scope: 'user' };
       const owner = ownerOf(next, target);
       if (owner && owner !== i.key) throw new KiError('key-conflict', `${i.entry.server}.env.${i.entry.envVar} was mapped to key ${owner} meanwhile: run the import again`);
       if (next.keys[i.key as string]) throw new KiError('key-conflict', `key ${i.key} was added meanwhile: run the import again`);
@@ -232,6 +235,8 @@ export async function importLegacyPlugin(ctx: ZeroDiskContext, opts: { dryRun: b
     servers.map((server) => ({ server, scope: 'user' as const })),
     (w) => result.warnings.push(w),
   );
+  const injected = servers.filter((server) => !result.wrapped.includes(describeServer({ server, scope: 'user' })));
+  if (injected.length > 0) result.warnings.push(`${injected.join(', ')}: not zero-disk, so the key is injected while a session runs: start Claude Code with 'keyring-inject claude'`);
   return result;
 }
 

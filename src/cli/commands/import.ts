@@ -126,7 +126,7 @@ function reportLegacy(ctx: CliContext, r: LegacyResult, dryRun: boolean, json: b
   out.line(`mcp-keyring-injector (${r.file}):`);
   for (const i of r.items) {
     const what = `  ${i.entry.server}.env.${i.entry.envVar}`;
-    if (i.action === 'register') out.line(`${what}: ${dryRun ? 'would become' : 'now'} key ${i.key} (${i.reason}; zero-disk)`);
+    if (i.action === 'register') out.line(`${what}: ${dryRun ? 'would become' : 'now'} key ${i.key} (${i.reason})`);
     else if (i.action === 'already') out.line(`${what}: already key ${i.key}`);
     else out.line(`${what}: skip (${i.reason})`);
   }
