@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { JsonScanner } from '../claude/json/scanner.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
+import { isDatabasePasswordItem } from '../sources/keepassxc.js';
 import { loadRegistry } from '../registry/store.js';
 import { unwrapServer } from '../wrap/wrap-server.js';
 import { wrappedServersIn } from '../wrap/patch.js';
@@ -120,6 +121,14 @@ export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean
     }
     if (!dryRun) await ctx.backend().delete(rec.source?.id ?? name);
     report.keysPurged.push(name);
+  }
+  // The KeePassXC database passwords 'add --source keepassxc' kept: secrets of ours too.
+  if (opts.purgeKeys) {
+    for (const item of await ctx.backend().list()) {
+      if (!isDatabasePasswordItem(item)) continue;
+      if (!dryRun) await ctx.backend().delete(item);
+      report.keysPurged.push(item);
+    }
   }
 
   // 6. The runtime copy, the registry, the state: our whole data dir.

@@ -20,9 +20,15 @@ const CLI: VendorCli = {
   stderrSkip: /^Enter password to unlock .*?:\s*/,
 };
 
+const ITEM_PREFIX = '.keepassxc-db.';
+
 /** The keyring item holding the password of the database at real path `db`. */
 export function databasePasswordItem(db: string): string {
-  return `.keepassxc-db.${nodeCrypto().createHash('sha256').update(db).digest('hex').slice(0, 32)}`;
+  return `${ITEM_PREFIX}${nodeCrypto().createHash('sha256').update(db).digest('hex').slice(0, 32)}`;
+}
+
+export function isDatabasePasswordItem(name: string): boolean {
+  return name.startsWith(ITEM_PREFIX);
 }
 
 interface Opened {

@@ -14,6 +14,7 @@ import { claudePaths } from '../../src/core/paths.js';
 import { identify } from '../../src/core/process-info.js';
 import { startSession } from '../../src/engine/engine.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
+import { databasePasswordItem } from '../../src/sources/keepassxc.js';
 import { makeContext } from '../helpers/context.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
@@ -114,12 +115,16 @@ describe('uninstall --all', () => {
     const gh = testSecret('gh');
     expect((await run(add, ['gh', '--server', 'gh', '--env', 'GITHUB_TOKEN', '--stdin'], `${gh}\n`)).code).toBe(0);
     expect((await run(install, [])).code).toBe(0);
+    // A KeePassXC database password kept by 'add --source keepassxc' goes too.
+    const item = databasePasswordItem('/home/me/team.kdbx');
+    await backend.set(item, testSecret('kdbx'));
     const text = await run(uninstall, ['--all', '--purge-keys']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('deleted from the keyring: gh');
     expect(readFileSync(settings(), 'utf8')).toBe(userSettings);
     expect(readFileSync(config(), 'utf8')).toBe(before);
     expect(await backend.get('gh')).toBeUndefined();
+    expect(await backend.get(item)).toBeUndefined();
   });
 
   it('--purge-keys needs --all', async () => {
