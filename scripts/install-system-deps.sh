@@ -2,10 +2,12 @@
 # Installs the Debian/Ubuntu packages the test suite needs (a real Secret Service in a private
 # D-Bus session, secret-tool to check it from outside, tmux for the hidden-prompt test, pass and
 # gnupg for the pass source's tests, keepassxc (keepassxc-cli) and age for the keepassxc and age
-# sources', python3-keyring for the move from mcp-keyring-injector, openssl for the vault TLS test).
+# sources', python3-keyring for the move from mcp-keyring-injector, openssl for the vault TLS test,
+# Chromium and Firefox ESR for the secret page's browser tests, driven by playwright-core /
+# puppeteer-core, which never download a browser of their own).
 # Does nothing when they are all present.
 set -euo pipefail
-pkgs=(gnome-keyring dbus-daemon dbus-bin libsecret-tools tmux pass gnupg keepassxc age python3-keyring openssl)
+pkgs=(gnome-keyring dbus-daemon dbus-bin libsecret-tools tmux pass gnupg keepassxc age python3-keyring openssl chromium firefox-esr)
 need=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p"); done
 [ ${#need[@]} -eq 0 ] && exit 0

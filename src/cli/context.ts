@@ -1,6 +1,7 @@
 // What a command needs from the outside world, passed in so that tests can run commands
 // in-process with a memory keyring, a temporary HOME and captured output.
 import type { Readable, Writable } from 'node:stream';
+import { KiError } from '../core/errors.js';
 import { childProcess } from '../core/lazy-load.js';
 import { realpathSync } from 'node:fs';
 import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
@@ -37,13 +38,28 @@ function spawnWatchdogProcess(env: Env): ProcessId | undefined {
   return child.pid === undefined ? undefined : identify(child.pid);
 }
 
+/** process.cwd(), or one line naming the fix when the directory was deleted under the shell (Node throws uv_cwd ENOENT). */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    throw new KiError('file-io', 'the current directory no longer exists (deleted?): cd to an existing directory and run the command again', { cause: err });
+  }
+}
+
 export function processContext(): CliContext {
   let backend: SecretBackend | undefined;
+  let cwd: string | undefined;
   const opened = new Set<NodeJS.WriteStream>();
   const open = (s: NodeJS.WriteStream) => (opened.add(s), s);
   return {
     env: process.env,
-    cwd: process.cwd(),
+    // Read when a command needs it: a deleted directory is then that command's one-line error,
+    // and commands that need no directory (--version, help) still work.
+    get cwd() {
+      cwd ??= currentDirectory();
+      return cwd;
+    },
     // Getters: Node builds a stdio stream (and loads its modules) on first access, which a
     // hook that prints nothing need never pay for.
     get stdin() {

@@ -41,6 +41,30 @@ Environment: KEYRING_INJECT_BACKEND (os | secret-service | keychain | wincred | 
   CLAUDE_CONFIG_DIR (as Claude Code), NO_COLOR.`;
 }
 
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps), for "did you mean". */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/** The command a typo most likely meant: within 2 edits (1 for short names), else none. */
+function closestCommand(name: string): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const c of COMMAND_TABLE) {
+    const d = distance(name, c.name);
+    if (d <= (c.name.length <= 4 ? 1 : 2) && (!best || d < best.d)) best = { name: c.name, d };
+  }
+  return best?.name;
+}
+
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
   const out = output(ctx);
   const [name, ...rest] = argv;
@@ -50,13 +74,15 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       out.line(topic ? helpText(await topic.load()) : mainHelp());
       return name === undefined ? EXIT_USAGE : 0;
     }
-    if (name === '--version' || name === '-V') {
+    if (name === '--version' || name === '-V' || name === '-v') {
       out.line(VERSION);
       return 0;
     }
     const entry = COMMAND_TABLE.find((c) => c.name === name);
     if (!entry) {
-      out.error(`unknown command ${/^[a-z-]{1,32}$/.test(name) ? name : '…'}: run 'keyring-inject --help'`);
+      const shown = /^[a-z-]{1,32}$/.test(name);
+      const near = shown ? closestCommand(name) : undefined;
+      out.error(`unknown command ${shown ? name : '…'}: ${near ? `did you mean 'keyring-inject ${near}'? ` : ''}run 'keyring-inject --help' for the list`);
       return EXIT_USAGE;
     }
     // A misspelt backend must stop every command, not only those that happen to open the

@@ -104,9 +104,14 @@ export class UsageError extends KiError {
 
 /** Keyring could not be reached or refused; `fix` says what the user should do. */
 export class KeyringUnavailableError extends KiError {
+  /** What went wrong, short (for a screen that shows the fix its own way). */
+  readonly what: string;
+  readonly fix: string;
   constructor(what: string, fix: string, options: KiErrorOptions = {}) {
     super('keyring-unavailable', `${what}. ${fix}`, options);
     this.name = 'KeyringUnavailableError';
+    this.what = what;
+    this.fix = fix;
   }
 }
 

@@ -15,6 +15,21 @@ export function checkKeyName(name: string): string {
   return name;
 }
 
+/**
+ * A valid key name that reads like a name (words of at most 16 characters between '-', '_' or
+ * '.'), quoted in a "no key named ..." message; undefined for one that could be a value typed in
+ * the wrong place (a long unbroken run, as tokens have), which is then not repeated.
+ */
+export function nameToShow(name: string): string | undefined {
+  return KEY_NAME.test(name) && name.length <= 64 && name.split(/[-_.]/).every((w) => w.length <= 16) ? name : undefined;
+}
+
+/** "no key named NAME", or the same without the name when it might be a value. */
+export function noKeyNamed(name: string): string {
+  const shown = nameToShow(name);
+  return shown ? `no key named ${shown}` : 'no key by the NAME given (not repeated here: it could be a value)';
+}
+
 export function checkEnvName(name: string): string {
   if (!ENV_NAME.test(name)) {
     throw new UsageError("invalid environment variable name: use letters, digits and '_', not starting with a digit (name only: a value never goes on the command line); it is not repeated here");

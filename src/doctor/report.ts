@@ -119,7 +119,7 @@ function health(ref: ServerAddress, info: ServerInfo, reg: Registry, findings: F
     problems.push(
       source === 'mcp.json'
         ? `plaintext in .mcp.json (${plaintext.join(', ')}): keyring-inject never edits that file; replace each value with \${VAR} by hand and rotate the key if the file was committed`
-        : `plaintext secret(s) in the config (${plaintext.join(', ')}): run 'keyring-inject import'`,
+        : `plaintext secret(s) in the config (${plaintext.join(', ')}): run 'keyring-inject setup'`,
     );
   const mode: ServerMode = wrapped ? 'wrapped' : plaintext.length > 0 ? 'plaintext' : envT.length > 0 ? 'inject' : 'none';
   return {

@@ -6,7 +6,6 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { JsonScanner } from '../claude/json/scanner.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
-import { isDatabasePasswordItem } from '../sources/keepassxc.js';
 import { loadRegistry } from '../registry/store.js';
 import { unwrapServer } from '../wrap/wrap-server.js';
 import { wrappedServersIn } from '../wrap/patch.js';
@@ -16,7 +15,10 @@ import { installRecordFile, type InstallRecord } from './install-ops.js';
 import { unregisterMcpServer, withoutEmptyMcpServers } from './mcp-registration.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
 import { removeHooks } from './settings-hooks.js';
-import { describeServer, type ServerAddress } from '../claude/address.js';
+import { describeServer, sameServer, type ServerAddress } from '../claude/address.js';
+import { allServers } from '../claude/config-servers.js';
+import { layoutOf } from '../claude/json/locate.js';
+import type { Registry } from '../registry/registry.js';
 
 export interface UninstallAllReport {
   dryRun: boolean;
@@ -31,6 +33,8 @@ export interface UninstallAllReport {
   keysPurged: string[];
   /** Keys left in the keyring, by name. */
   keysKept: string[];
+  /** Servers still configured that had keys mapped: they start without them now. */
+  keyless: { server: string; vars: string[]; keys: string[] }[];
 }
 
 export interface UninstallAllDeps {
@@ -61,14 +65,53 @@ function isEmptyObjectText(text: string): boolean {
   }
 }
 
+/** The configured servers that have keys mapped to them (variables or headers), per server. */
+function keylessServers(configText: string | undefined, reg: Registry): UninstallAllReport['keyless'] {
+  if (configText === undefined) return [];
+  let configured: ServerAddress[];
+  try {
+    configured = allServers(layoutOf(configText, 'all')).map((s) => s.ref);
+  } catch {
+    return [];
+  }
+  const out: UninstallAllReport['keyless'] = [];
+  for (const ref of configured) {
+    const vars: string[] = [];
+    const keys: string[] = [];
+    for (const [name, rec] of Object.entries(reg.keys)) {
+      const mine = [...rec.targets.filter((t) => sameServer(t, ref)).map((t) => t.env), ...(rec.headers ?? []).filter((h) => sameServer(h, ref)).map((h) => `header ${h.header}`)];
+      if (mine.length === 0) continue;
+      vars.push(...mine);
+      keys.push(rec.source?.source === 'keyring' || rec.source === undefined ? (rec.source?.id ?? name) : name);
+    }
+    if (vars.length > 0) out.push({ server: describeServer(ref), vars, keys });
+  }
+  return out;
+}
+
 export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean; purgeKeys: boolean }, deps: UninstallAllDeps): Promise<UninstallAllReport> {
   const { dryRun } = opts;
   const paths = ctx.paths;
   const record = readRecord(paths.dataDir);
-  const report: UninstallAllReport = { dryRun, unwrapped: [], stripped: [], hooksRemoved: 0, mcpServerRemoved: false, filesRemoved: [], dataDirRemoved: false, keysPurged: [], keysKept: [] };
+  const report: UninstallAllReport = {
+    dryRun,
+    unwrapped: [],
+    stripped: [],
+    hooksRemoved: 0,
+    mcpServerRemoved: false,
+    filesRemoved: [],
+    dataDirRemoved: false,
+    keysPurged: [],
+    keysKept: [],
+    keyless: [],
+  };
+  // Our own steps may create lock or state files in it: only a data dir that was there is reported.
+  const hadDataDir = existsSync(paths.dataDir);
+  const registry = await loadRegistry(registryFile(paths));
 
   // 1. Wrapped servers get their original entries back.
   const configText = await readConfigText(paths.configFile);
+  report.keyless = keylessServers(configText, registry);
   const wrapped: ServerAddress[] = configText === undefined ? [] : wrappedServersIn(configText).map((w) => w.ref);
   for (const ref of wrapped) {
     await unwrapServer(ctx, ref, { dryRun });
@@ -111,29 +154,33 @@ export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean
     if (!dryRun) rmSync(paths.configFile, { force: true });
   }
 
-  // 5. Keys: kept in the keyring unless asked; the registry goes with the data dir.
-  const registry = await loadRegistry(registryFile(paths));
+  // 5. Keys: kept in the keyring unless asked; the registry goes with the data dir. Purging also
+  // takes every other value under our keyring service (kept by an earlier 'uninstall --all',
+  // whose registry is gone, or stored for a project file): all of them are ours.
+  const purged = new Set<string>();
   for (const [name, rec] of Object.entries(registry.keys)) {
     const inKeyring = rec.source === undefined || rec.source.source === 'keyring';
     if (!opts.purgeKeys || !inKeyring) {
       report.keysKept.push(name);
       continue;
     }
-    if (!dryRun) await ctx.backend().delete(rec.source?.id ?? name);
+    const id = rec.source?.id ?? name;
+    if (!dryRun) await ctx.backend().delete(id);
+    purged.add(id);
     report.keysPurged.push(name);
   }
-  // The KeePassXC database passwords 'add --source keepassxc' kept: secrets of ours too.
   if (opts.purgeKeys) {
-    for (const item of await ctx.backend().list()) {
-      if (!isDatabasePasswordItem(item)) continue;
-      if (!dryRun) await ctx.backend().delete(item);
-      report.keysPurged.push(item);
+    for (const id of await ctx.backend().list()) {
+      if (purged.has(id)) continue;
+      if (!dryRun) await ctx.backend().delete(id);
+      report.keysPurged.push(id);
     }
+    report.keysPurged.sort();
   }
 
   // 6. The runtime copy, the registry, the state: our whole data dir.
   if (existsSync(paths.dataDir)) {
-    report.dataDirRemoved = true;
+    report.dataDirRemoved = hadDataDir;
     if (!dryRun) rmSync(paths.dataDir, { recursive: true, force: true });
   }
   return report;

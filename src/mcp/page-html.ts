@@ -1,6 +1,6 @@
 // The HTML of the one-time secret page: a plain form, no script, no external resource (the
 // Content-Security-Policy of secret-page.ts forbids both). Pure.
-import type { PageRequest } from './secret-page.js';
+import type { PageRequest } from './page-request.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -14,7 +14,7 @@ button{font:inherit;padding:.4em 1.2em;margin-top:1em}.note{color:#555;font-size
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<meta name="referrer" content="same-origin"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>${body}</body></html>
 `;
 }

@@ -8,33 +8,26 @@
 //   - the value only in a POST body (application/x-www-form-urlencoded, at most 32 KiB); a value
 //     in a GET query is refused (the browser keeps URLs in its history);
 //   - Host must be 127.0.0.1:P or localhost:P (a DNS-rebinding page on another name is refused),
-//     and a browser's Origin / Sec-Fetch-Site must be this page's own;
-//   - a plain HTML form, no script, no external resource; no-store, no referrer, no framing.
+//     and a browser's POST must come from this page itself (page-origin.ts);
+//   - a plain HTML form, no script, no external resource; no-store, no framing, a referrer only
+//     to this origin (so that the browser's Origin header names it).
 //
-// Anything hostile (a wrong token, another origin, a value in a URL, an oversized body) ends the
-// request: nothing is stored and the tool call answers why. Nothing here logs; error texts never
-// hold the body.
+// A request without the token is answered and forgotten: any local program can connect, and it
+// must not be able to end a page that is waiting for its user. Anything hostile that holds the
+// token (another origin, a value in a URL, an oversized body) means the link got out: it ends
+// the page, nothing is stored and the tool call answers why. Nothing here logs; error texts
+// never hold the body.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderDone, renderForm, renderRefusal } from './page-html.js';
+import { submittedFromOwnPage } from './page-origin.js';
+import type { PageRequest } from './page-request.js';
 
 export const DEFAULT_PAGE_TTL_MS = 5 * 60_000;
 export const MAX_BODY_BYTES = 32 * 1024;
-
-export interface PageRequest {
-  /** The variable name the secret is for, e.g. CRM_API_KEY. */
-  name: string;
-  /** The keyring item it is stored as, e.g. crm-api-key. */
-  id: string;
-  /** Claude's one-line reason, shown as Claude's words. */
-  purpose: string;
-  /** Where the reference is recorded (a project file), for the page. */
-  recordedIn?: string;
-  /** A value is stored already and will be replaced. */
-  replaces?: boolean;
-  ttlMs?: number;
-}
+/** How long the "Stored" page stays readable after the value was stored. */
+export const DONE_PAGE_LINGER_MS = 30_000;
 
 export type PageOutcome =
   | { kind: 'stored' }
@@ -69,6 +62,7 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
   const outcome = new Promise<PageOutcome>((resolve) => (settle = resolve));
   let done = false;
   let consumed = false;
+  let stored = false;
   let port = 0;
 
   const server = createServer((request, response) => {
@@ -82,7 +76,16 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
     done = true;
     clearTimeout(timer);
     settle(o);
-    // Stop listening now; the answer to the request that ended it still goes out.
+    if (o.kind === 'stored') {
+      // The browser follows the redirect to the "Stored" page, and a reload or the back button
+      // re-reads that page (a GET) for a little while, instead of offering to post the form
+      // again; then the port closes. It never keeps the process alive.
+      server.unref();
+      setTimeout(stopListening, DONE_PAGE_LINGER_MS).unref();
+    } else stopListening();
+  };
+  // Stop listening; the answer to the request that ended the page still goes out.
+  const stopListening = () => {
     server.close();
     setImmediate(() => server.closeIdleConnections());
     setTimeout(() => server.closeAllConnections(), 1000).unref();
@@ -95,7 +98,7 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'content-security-policy': CONTENT_SECURITY_POLICY,
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
       connection: 'close',
@@ -109,30 +112,28 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
   };
 
   async function handle(request: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = request.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (!path.startsWith('/s/') || !sameToken(path.slice(3), token)) {
+      // /favicon.ico, a stale link, or another program probing the port: it ends nothing.
+      reply(res, 404, renderRefusal('Wrong or expired link. Nothing was stored.'));
+      return;
+    }
     const host = request.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       // Another host name pointing at 127.0.0.1: a web page trying DNS rebinding.
       return refuse(res, 421, 'a request for another host name reached the page (a web page trying to reach it through DNS rebinding?)', 'Wrong host. Nothing was stored.');
     }
-    const url = request.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    if (!path.startsWith('/s/')) {
-      // /favicon.ico and the like: not an attack, nothing to see.
-      reply(res, 404, renderRefusal('Not found.'));
+    if (stored && request.method === 'GET' && q < 0) {
+      reply(res, 200, renderDone(req));
       return;
     }
-    if (!sameToken(path.slice(3), token))
-      return refuse(res, 403, 'a request with a wrong token reached the page (another program on this machine probing it?)', 'Wrong or expired link. Nothing was stored.');
     if (done || consumed) {
       // Whatever ended the page (or the submission under way) decides the outcome.
       reply(res, 410, renderRefusal('This link was used already or has expired. Nothing was stored from this request.'));
       return;
     }
-    const fetchSite = request.headers['sec-fetch-site'];
-    const origin = request.headers.origin;
-    const ownOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    const ownSite = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
     if (request.method === 'GET') {
       if (q >= 0)
         return refuse(
@@ -148,7 +149,7 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
       reply(res, 405, renderRefusal('Use the form.'), { allow: 'GET, POST' });
       return;
     }
-    if (!ownOrigin || !ownSite) return refuse(res, 403, 'a form on another web site tried to submit to the page', 'Submitted from another site. Nothing was stored.');
+    if (!submittedFromOwnPage(request.headers, port)) return refuse(res, 403, 'a form on another web site tried to submit to the page', 'Submitted from another site. Nothing was stored.');
     if (q >= 0) return refuse(res, 400, 'the value came in the page address (a query), which browsers keep in their history; use the form', 'The value was put in the address. Nothing was stored.');
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded') return refuse(res, 415, 'the submission was not a form post (application/x-www-form-urlencoded)', 'Not a form submission. Nothing was stored.');
@@ -179,7 +180,9 @@ export async function openSecretPage(req: PageRequest, store: (value: string) =>
       finish({ kind: 'failed', reason });
       return;
     }
-    reply(res, 200, renderDone(req));
+    stored = true;
+    // Post/Redirect/Get: the "Stored" page is a GET, so reloading it never posts again.
+    reply(res, 303, renderDone(req), { location: path });
     finish({ kind: 'stored' });
   }
 

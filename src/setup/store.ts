@@ -1,24 +1,30 @@
 // setup's first question: can we reach the secret store? If not, one screen with the choices
 // that work (never a silent fallback to another store: a key that quietly lands in kernel memory
 // and vanishes at reboot is worse than being asked).
-import { oneLine } from '../core/errors.js';
+import { KeyringUnavailableError, oneLine } from '../core/errors.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import { GNOME_KEYRING_PACKAGES, GNOME_KEYRING_STEPS } from '../keyring/headless-advice.js';
+import { GNOME_KEYRING_PACKAGES, GNOME_KEYRING_STEPS, headlessFixLine } from '../keyring/headless-advice.js';
 
-export type StoreCheck = { ok: true } | { ok: false; reason: string };
+/** `reason`: what went wrong, short; `fix`: the error's own advice when it is not the headless choices the screen lists. */
+export type StoreCheck = { ok: true } | { ok: false; reason: string; fix?: string };
 
 export async function checkStore(backend: SecretBackend): Promise<StoreCheck> {
   try {
     await backend.list();
     return { ok: true };
   } catch (err) {
+    if (err instanceof KeyringUnavailableError) {
+      const generic = err.fix === headlessFixLine() || err.fix.endsWith(headlessFixLine());
+      return { ok: false, reason: oneLine(err.what), ...(generic ? {} : { fix: oneLine(err.fix) }) };
+    }
     return { ok: false, reason: oneLine(err instanceof Error ? err.message : String(err)) };
   }
 }
 
 /** The screen shown when the store cannot be reached. `reason` is our own one-line error (no value). */
-export function storeScreen(backendId: string, reason: string, platform: NodeJS.Platform = process.platform): string {
-  const head = `The secret store cannot be reached:\n  ${reason}\n`;
+export function storeScreen(backendId: string, reason: string, platform: NodeJS.Platform = process.platform, fix?: string): string {
+  // One short line; the choices follow once, as a list.
+  const head = `The secret store cannot be reached: ${reason}${fix ? `\n  ${fix}` : ''}\n`;
   if (platform !== 'linux' || backendId !== 'secret-service') {
     return `${head}\nUnlock it (log in to the desktop session, or unlock the keychain), then run 'keyring-inject setup' again.`;
   }

@@ -27,10 +27,6 @@ export function databasePasswordItem(db: string): string {
   return `${ITEM_PREFIX}${nodeCrypto().createHash('sha256').update(db).digest('hex').slice(0, 32)}`;
 }
 
-export function isDatabasePasswordItem(name: string): boolean {
-  return name.startsWith(ITEM_PREFIX);
-}
-
 interface Opened {
   db: string;
   keyFile?: string;

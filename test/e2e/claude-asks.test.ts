@@ -3,8 +3,9 @@
 //   "I need to connect to our CRM API. I have an API key."
 // The fake model calls request_secret (our `keyring-inject mcp` server, registered by
 // `keyring-inject install`); Claude Code shows its "wants to open a URL" dialog in an interactive
-// session driven with tmux; the test plays the user: reads the link off the screen, accepts, and
-// submits the value as a browser would (a plain form POST). The value lands in a real
+// session driven with tmux; the test plays the user: accepts; the client hands the link to the
+// "browser" ($BROWSER, which records it), and real Chromium opens it, a person's keystrokes type
+// the value and the browser submits the form. The value lands in a real
 // gnome-keyring, the reference in .claude/secrets.json. Then the model runs
 // `keyring-inject run -- node fetch.js`; fetch.js calls a loopback stub "CRM API" with the key.
 // A second session (-p) lists the secrets and runs the same command without asking.
@@ -22,7 +23,8 @@ import { CLI, runCli, shellQuote } from '../helpers/spawn-cli.js';
 import { CLAUDE_BIN, REPO_ROOT, claudeEnv, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
 import { filesContaining } from '../helpers/leak.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi, type FakeApi, type FakeReply, toolResults } from '../helpers/claude/fake-api.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
+import { launchBrowser, type TestBrowser } from '../helpers/browsers.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
 const TEST_TIMEOUT_MS = 180_000;
@@ -47,31 +49,9 @@ async function startCrm(): Promise<{ url: string; seen: string[]; close(): Promi
   };
 }
 
-/** Submit the value as a browser would: GET the form, then POST it from the page's own origin. */
-function submitAsBrowser(url: string, value: string): Promise<number> {
-  const u = new URL(url);
-  const body = `value=${encodeURIComponent(value)}`;
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), origin: u.origin, 'sec-fetch-site': 'same-origin' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 interface Scene {
   api?: FakeApi;
+  browser?: TestBrowser;
   crm?: { close(): Promise<void> };
   home?: ClaudeHome;
   tmuxSocket?: string;
@@ -102,6 +82,7 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('Claude asks
       spawnSync('tmux', ['-S', scene.tmuxSocket, 'kill-server'], { stdio: 'ignore' });
     }
     killAllClaude();
+    await scene.browser?.close();
     await scene.api?.close();
     await scene.crm?.close();
     await scene.home?.cleanup();
@@ -149,6 +130,10 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       const PATH = `${bin}:${path.dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
       const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
       const cliEnv = { HOME: home.home, PATH, DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
+      // The client opens a link with $BROWSER: this one records it for the test's real browser.
+      const opened = path.join(home.outsideDir, 'opened-urls');
+      const openUrl = path.join(bin, 'open-url');
+      fs.writeFileSync(openUrl, `#!/bin/sh\nprintf '%s\\n' "$1" >> ${shellQuote(opened)}\n`, { mode: 0o755 });
 
       // Hooks, guards and the MCP server exactly as a user gets them.
       const inst = await runCli(['install', '--json'], { env: cliEnv });
@@ -157,7 +142,7 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       expect(Object.keys(config.mcpServers ?? {})).toContain('keyring-inject');
 
       // ---- Session 1: interactive, in tmux. The test is the user.
-      const env = claudeEnv(home, { api, env: { ...cliEnv, TERM: 'xterm-256color' } });
+      const env = claudeEnv(home, { api, env: { ...cliEnv, TERM: 'xterm-256color', BROWSER: openUrl } });
       const socket = path.join(home.outsideDir, 'tmux.sock');
       scene.tmuxSocket = socket;
       const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
@@ -182,14 +167,22 @@ fetch(${JSON.stringify(crm.url)} + '/contacts', { headers: { authorization: 'Bea
       const url = /http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]{43}/.exec(dialog)?.[0];
       expect(url, dialog).toBeDefined();
       // Accept (the first choice). The dialog takes keys only once it is drawn completely: retry
-      // until it turns into the "waiting for completion" state (the client tried to open a
-      // browser; there is none here, the test is the browser).
+      // until it turns into the "waiting for completion" state (the client has opened the link).
       for (let i = 0; !/waiting for completion/.test(screen()); i++) {
         if (i === 20) throw new Error(`the dialog did not take Enter:\n${screen()}`);
         tmux('send-keys', '-t', 'ki', 'Enter');
         await sleep(500);
       }
-      expect(await submitAsBrowser(url as string, value)).toBe(200);
+      // The client handed the link to the browser; a person types the value there and submits.
+      await waitUntil(() => fs.existsSync(opened), 10_000);
+      expect(fs.readFileSync(opened, 'utf8').trim().split('\n')).toEqual([url]);
+      scene.browser = await launchBrowser('chromium');
+      const tab = await scene.browser.newPage();
+      expect(await tab.goto(url as string)).toBe(200);
+      await tab.type('#value', value);
+      await tab.clickAndWait('button[type=submit]');
+      expect(await tab.text()).toMatch(/Stored\s+CRM_API_KEY is in your OS keyring/);
+      expect(await tab.dom()).not.toContain(value);
       // Our server tells the client the page is done: the waiting dialog goes away by itself.
       await waitFor((s) => !/waiting for completion/.test(s), 'the waiting dialog closing', 20_000);
 

@@ -1,5 +1,5 @@
 // e2e
-// Smoke test of the e2e harness (test/helpers/claude/): the REAL Claude Code client (devDependency
+// Smoke test of the e2e harness (test/helpers/claude/): the REAL Claude Code client (installed on demand by scripts/install-test-client.mjs,
 // @anthropic-ai/claude-code) runs `claude -p hello` offline in a temp HOME against the fake
 // Messages API, spawns a stdio MCP server configured in ~/.claude.json with its `env`, and
 // fires the SessionStart/SessionEnd hooks declared in ~/.claude/settings.json.

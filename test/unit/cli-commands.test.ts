@@ -101,8 +101,9 @@ describe('add', () => {
       ['add', 'gh', '--server', 'github', '--env', odd, '--stdin'],
       ['add', odd, '--server', 'github', '--env', 'X', '--stdin'],
       ['add', 'gh', '--server', `bad\u0001${odd}`, '--env', 'X', '--stdin'],
-      ['remove', 'no-such-key-0042'],
-      ['rotate', 'no-such-key-0042', '--stdin'],
+      // A missing key's name is shown when it reads like a name ('no key named gh'), never when it could be a value.
+      ['remove', 'nosuchkey0042a8f3c9d1e7b6'],
+      ['rotate', 'nosuchkey0042a8f3c9d1e7b6', '--stdin'],
       ['run', '--only', 'no-such-key-0042', '--', 'true'],
       ['wrap', 'no-such-server-0042'],
       ['unwrap', 'no-such-server-0042'],
@@ -225,8 +226,7 @@ describe('list, rotate, remove', () => {
     expect(JSON.parse(r.stdout)).toEqual({ name: 'gh', rotated: true, rotatedAt: expect.any(String), reinjected: 0 });
     const missing = await run(['rotate', 'nope', '--stdin'], v2);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no key by the NAME given (not repeated here)');
-    expect(missing.stderr).not.toContain('nope');
+    expect(missing.stderr).toContain('no key named nope');
     expectNoLeak(v1, [r.stdout, r.stderr, missing.stderr], [t.home]);
     expectNoLeak(v2, [r.stdout, r.stderr, missing.stderr], [t.home]);
   });

@@ -117,7 +117,7 @@ describe('--json carries the code of a failure', () => {
   it('a failing --json run prints {"error": {code, message}} on stdout; the stderr line and exit code are unchanged', async () => {
     const { run } = inProcessCli(t.env, t.home);
     const gone = await run(['remove', 'nosuch', '--json']);
-    const line = "no key by the NAME given (not repeated here): see 'keyring-inject list'";
+    const line = "no key named nosuch: see 'keyring-inject list'";
     expect([gone.code, gone.stderr, JSON.parse(gone.stdout)]).toEqual([1, `keyring-inject: ${line}\n`, { error: { code: 'key-not-found', message: line } }]);
     const plain = await run(['remove', 'nosuch']);
     expect([plain.code, plain.stderr, plain.stdout]).toEqual([1, gone.stderr, '']);

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claudePaths } from '../../src/core/paths.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { startMcpServer } from '../../src/mcp/server.js';
+import { submittedFromOwnPage } from '../../src/mcp/page-origin.js';
 import { withReference } from '../../src/mcp/project-reference.js';
 import { idFor } from '../../src/mcp/secrets.js';
 import { projectSecretsContext } from '../../src/mcp/session-context.js';
@@ -76,6 +77,7 @@ const textOf = (m: Msg) => ((m.result?.content as { text: string }[] | undefined
 interface HttpAnswer {
   status: number;
   body: string;
+  location?: string;
 }
 function http(url: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
   const u = new URL(url);
@@ -83,7 +85,7 @@ function http(url: string, opts: { method?: string; body?: string; headers?: Rec
     const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? 'GET', headers: { host: u.host, ...opts.headers } }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
     });
     req.on('error', reject);
     req.end(opts.body);
@@ -147,16 +149,22 @@ describe('keyring-inject mcp', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<form method="post"');
     expect(page.body).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/);
-    const posted = await http(url, { method: 'POST', body: form(value), headers: { ...FORM, origin: new URL(url).origin } });
-    expect(posted.status).toBe(200);
+    const posted = await http(url, { method: 'POST', body: form(value), headers: { ...FORM, origin: new URL(url).origin, 'sec-fetch-site': 'same-origin' } });
+    // Post/Redirect/Get: the browser then GETs the "Stored" page, so a reload never posts again.
+    expect(posted.status).toBe(303);
+    expect(posted.location).toBe(new URL(url).pathname);
+    const done = await http(url);
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('Stored');
+    expect(done.body).not.toContain('<form');
     const answer = await result;
     expect(textOf(answer)).toMatch(/^stored: CRM_API_KEY is in the OS keyring as crm-api-key/);
     expect(JSON.stringify(answer)).not.toContain(value);
     expect(await backend.get('crm-api-key')).toBe(value);
     expect(JSON.parse(readFileSync(projectFile(), 'utf8'))).toEqual({ CRM_API_KEY: { source: 'built-in', id: 'crm-api-key' } });
     expect(c.notifications.map((n) => n.method)).toContain('notifications/elicitation/complete');
-    // Single use: the link is dead now, and the value stays what was submitted first.
-    await expect(http(url, { method: 'POST', body: form('other'), headers: FORM })).rejects.toThrow();
+    // Single use: the link takes nothing more, and the value stays what was submitted first.
+    expect((await http(url, { method: 'POST', body: form('other'), headers: FORM })).status).toBe(410);
     expect(await backend.get('crm-api-key')).toBe(value);
   });
 
@@ -187,15 +195,25 @@ describe('keyring-inject mcp', () => {
     const url = /http:\/\/127\.0\.0\.1:\d+\/s\/\S+/.exec(answer)?.[0] as string;
     expect(answer).toMatch(/^waiting for the user: /);
     const value = testSecret();
-    expect((await http(url, { method: 'POST', body: form(value), headers: FORM })).status).toBe(200);
+    expect((await http(url, { method: 'POST', body: form(value), headers: FORM })).status).toBe(303);
     expect(await backend.get('crm-api-key')).toBe(value);
   });
 
   const BAD: [string, (url: string) => Promise<HttpAnswer>, RegExp][] = [
-    ['a wrong token', (url) => http(url.replace(/\/s\/.{8}/, '/s/AAAAAAAA'), { method: 'POST', body: form('x'), headers: FORM }), /wrong token/],
     ['a GET with the value in the query', (url) => http(`${url}?value=${encodeURIComponent('kitest-query-value')}`), /address/],
     ['an oversized body', (url) => http(url, { method: 'POST', body: form('x'.repeat(40_000)), headers: FORM }), /larger than 32 KiB/],
     ['a form on another origin', (url) => http(url, { method: 'POST', body: form('x'), headers: { ...FORM, origin: 'http://evil.example' } }), /another web site/],
+    [
+      'a form whose Origin is null (a sandboxed iframe, a file:// page)',
+      (url) => http(url, { method: 'POST', body: form('x'), headers: { ...FORM, origin: 'null', 'sec-fetch-site': 'cross-site' } }),
+      /another web site/,
+    ],
+    ['a form on another loopback port', (url) => http(url, { method: 'POST', body: form('x'), headers: { ...FORM, origin: 'http://127.0.0.1:1', 'sec-fetch-site': 'same-site' } }), /another web site/],
+    [
+      'a null Origin even when Sec-Fetch-Site says same-origin',
+      (url) => http(url, { method: 'POST', body: form('x'), headers: { ...FORM, origin: 'null', 'sec-fetch-site': 'same-origin' } }),
+      /another web site/,
+    ],
     ['a cross-site fetch', (url) => http(url, { method: 'POST', body: form('x'), headers: { ...FORM, 'sec-fetch-site': 'cross-site' } }), /another web site/],
     ['another Host (DNS rebinding)', (url) => http(url, { method: 'POST', body: form('x'), headers: { ...FORM, host: `evil.example:${new URL(url).port}` } }), /another host name/],
     ['a non-form body', (url) => http(url, { method: 'POST', body: '{"value":"x"}', headers: { 'content-type': 'application/json' } }), /not a form post/],
@@ -218,6 +236,23 @@ describe('keyring-inject mcp', () => {
     });
   }
 
+  it('a request with a wrong token (another program on this machine) does not end the page waiting for its user', async () => {
+    const c = await start();
+    const { result, el, url } = await ask(c);
+    el.answer('accept');
+    const wrong = url.replace(/\/s\/.{8}/, '/s/AAAAAAAA');
+    expect((await http(wrong, { method: 'POST', body: form('x'), headers: FORM })).status).toBe(404);
+    expect((await http(wrong)).status).toBe(404);
+    expect((await http(`${new URL(url).origin}/s/`, { method: 'POST', body: form('x'), headers: { ...FORM, host: 'evil.example' } })).status).toBe(404);
+    expect(await backend.list()).toEqual([]);
+    // The page still takes the user's value.
+    expect((await http(url)).status).toBe(200);
+    const value = testSecret();
+    expect((await http(url, { method: 'POST', body: form(value), headers: { ...FORM, origin: new URL(url).origin, 'sec-fetch-site': 'same-origin' } })).status).toBe(303);
+    expect(textOf(await result)).toMatch(/^stored: /);
+    expect(await backend.get('crm-api-key')).toBe(value);
+  });
+
   it('expires: nothing stored, "not stored" with the reason', async () => {
     deps.pageTtlMs = 300;
     const c = await start();
@@ -236,7 +271,7 @@ describe('keyring-inject mcp', () => {
     expect((await http(`${new URL(url).origin}/favicon.ico`)).status).toBe(404);
     expect((await http(url, { method: 'POST', body: form(''), headers: FORM })).status).toBe(400);
     const value = testSecret();
-    expect((await http(url, { method: 'POST', body: form(value), headers: FORM })).status).toBe(200);
+    expect((await http(url, { method: 'POST', body: form(value), headers: FORM })).status).toBe(303);
     expect(textOf(await result)).toMatch(/^stored: /);
   });
 
@@ -286,6 +321,25 @@ describe('keyring-inject mcp', () => {
     deps.projectDir = deps.env.HOME as string;
     const home = await c.call('tools/call', { name: 'request_secret', arguments: { name: 'X_KEY', purpose: 'x' } });
     expect(textOf(home)).toMatch(/^not stored: Claude Code runs in .*, not in a project/);
+  });
+});
+
+describe('which POSTs come from the page itself (headers measured in Chromium 156 and Firefox ESR 153)', () => {
+  const port = 41234;
+  const own = `http://127.0.0.1:${port}`;
+  it.each([
+    ['its own form (Referrer-Policy same-origin)', { origin: own, 'sec-fetch-site': 'same-origin' }, true],
+    ['its own form opened as localhost', { origin: `http://localhost:${port}`, 'sec-fetch-site': 'same-origin' }, true],
+    ['a program that is not a browser (curl)', {}, true],
+    ['its own form under Referrer-Policy no-referrer (Origin null)', { origin: 'null', 'sec-fetch-site': 'same-origin' }, false],
+    ['another loopback port', { origin: 'http://127.0.0.1:1', 'sec-fetch-site': 'same-site' }, false],
+    ['localhost on another port', { origin: 'http://localhost:1', 'sec-fetch-site': 'cross-site' }, false],
+    ['a sandboxed iframe', { origin: 'null', 'sec-fetch-site': 'cross-site' }, false],
+    ['a file:// page', { origin: 'null', 'sec-fetch-site': 'cross-site' }, false],
+    ['another site, Origin stripped by a proxy', { 'sec-fetch-site': 'cross-site' }, false],
+    ['an old browser without Sec-Fetch-Site on another site', { origin: 'http://evil.example' }, false],
+  ])('%s', (_what, headers, ok) => {
+    expect(submittedFromOwnPage(headers, port)).toBe(ok);
   });
 });
 

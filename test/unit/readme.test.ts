@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GNOME_KEYRING_PACKAGES, GNOME_KEYRING_STEPS } from '../../src/keyring/headless-advice.js';
+import { readmeSetupCommands } from '../helpers/readme.js';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -23,14 +24,10 @@ describe('README.md', () => {
   });
 
   it('starts with exactly two set-up commands: install + setup, and the tests CI runs', () => {
-    const section = readme.slice(readme.indexOf('## Set-up (two commands)'));
-    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-    const commands = block
-      .split('\n')
-      .map((l) => l.replace(/\s+#.*$/, '').trim())
-      .filter(Boolean);
+    const commands = readmeSetupCommands(readme);
     expect(commands).toHaveLength(2);
-    expect(commands[0]).toMatch(/^npm install .*npm install -g \. && keyring-inject setup$/);
+    // A copy, not npm's symlink to the clone (test/integration/install-copy.test.ts runs this line).
+    expect(commands[0]).toMatch(/^npm install .*npm install -g --install-links \. && keyring-inject setup$/);
     expect(commands[1]).toBe('npm test');
     const ci = readFileSync(join(root, '.ci', 'run'), 'utf8')
       .split('\n')

@@ -120,7 +120,8 @@ describe('uninstall --all', () => {
     await backend.set(item, testSecret('kdbx'));
     const text = await run(uninstall, ['--all', '--purge-keys']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain('deleted from the keyring: gh');
+    expect(text.stdout).toMatch(/^deleted from the keyring: (.+, )?gh(, .+)?$/m);
+    expect(text.stdout).toContain('note: gh (user) starts without its key now: GITHUB_TOKEN (its key gh was deleted from the keyring)');
     expect(readFileSync(settings(), 'utf8')).toBe(userSettings);
     expect(readFileSync(config(), 'utf8')).toBe(before);
     expect(await backend.get('gh')).toBeUndefined();

@@ -5,7 +5,7 @@ import { loadRegistry } from '../../registry/store.js';
 import { approvalState, approve, describeEntry, diffEntries, revoke, summarizeAll } from '../../sources/approval.js';
 import { findProjectFile, mergeProject } from '../../sources/project.js';
 import { wrapProjectServers } from '../../wrap/project-servers.js';
-import { bool, parseArgs, positionals } from '../args.js';
+import { bool, optionalPositional, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 
@@ -32,7 +32,7 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
   async run(argv, ctx) {
     const out = output(ctx);
     const p = parseArgs(argv, { revoke: { type: 'boolean' }, json: { type: 'boolean' } });
-    const [dir] = positionals(p, [], '');
+    const dir = optionalPositional(p);
     const where = findProjectFile(resolve(ctx.cwd, dir ?? '.'), ctx.paths.configDir);
     if (!where) throw new KiError('project-missing', `no .claude/secrets.json in ${resolve(ctx.cwd, dir ?? '.')} or above it (up to the top of the git work tree): nothing to approve`);
     if (bool(p, 'revoke')) {

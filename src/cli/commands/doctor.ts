@@ -9,15 +9,22 @@ import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 import { describeServer } from '../../claude/address.js';
+import { HTTP_TYPES } from '../../claude/config-servers.js';
+import { checkStore, NEEDS_KEYS } from '../../doctor/key-check.js';
 
 /** Distinct from 1 (could not run), so a script can tell "found problems" from "broken". */
 
 const MODE_TEXT = {
-  wrapped: 'wrapped (zero-disk: keys read from the keyring at spawn)',
+  wrapped: 'wrapped (zero-disk: keys read from the keyring when the server starts)',
   inject: 'inject (keys written into the config while a session needs them)',
   plaintext: 'PLAINTEXT',
   none: 'no keys',
 } as const;
+const HTTP_WRAPPED = 'wrapped (zero-disk: the key is sent as a header when Claude Code connects, printed by our headersHelper from the keyring)';
+
+function modeText(s: { mode: keyof typeof MODE_TEXT; type: string }): string {
+  return s.mode === 'wrapped' && HTTP_TYPES.has(s.type) ? HTTP_WRAPPED : MODE_TEXT[s.mode];
+}
 
 export const doctor: Command = {
   name: 'doctor',
@@ -29,7 +36,8 @@ scope) and of the current project's .mcp.json: which mode each server is in - wr
 inject, PLAINTEXT (a secret-looking value sits in its env or headers) or no keys - and what is
 wrong (a wrapper whose node or cli.js moved, keys in wrap mode on a server that is not wrapped,
 headers mapped without our headersHelper). Checks our hooks in <config dir>/settings.json too:
-all five there, and the runtime they run still in place. Also lists plaintext secrets and
+all five there, and the runtime they run still in place. Checks that the secret store answers
+and that every key a wrapped or injected server needs resolves (read, never printed). Also lists plaintext secrets and
 not-yet-scrubbed injected values in Claude Code's backups of the config, and orphaned temp files.
 In a project with a .claude/secrets.json: whether it is approved as it is ('keyring-inject
 allow'), and per project server it maps keys to, where each key comes from and whether the
@@ -42,7 +50,8 @@ server reads it at spawn. Never prints a value; never changes anything.
              "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions",
              "project":{"file","root","approval","servers":[{"server","where","wrapped","copy",
              "keys":[{"name","env","source","yours"}]}],"problems"}|null,
-             "hooks":{"settingsFile","events","runtime","problems"},"ok"}
+             "hooks":{"settingsFile","events","runtime","problems"},
+             "store":{"store","needed","unreachable":{"reason","fix","servers"}?,"keys":[{"key","problem"}]},"ok"}
 
 Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in --json),
 1 when it could not run, 2 usage error.`,
@@ -55,7 +64,10 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     const base = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
     const project = await projectReport(ctx.paths, reg, ctx.cwd);
     const hooks = checkHooks(ctx.paths.settingsFile, await readSettingsText(ctx.paths.settingsFile), ctx.paths.dataDir);
-    const report = { ...base, project, hooks, ok: base.ok && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 };
+    const store = await checkStore(reg, base.servers, ctx.backend(), ctx.env);
+    for (const k of store.keys) for (const s of base.servers) if (NEEDS_KEYS.has(s.mode) && s.keys.includes(k.key)) s.problems.push(k.problem);
+    const storeOk = store.unreachable === undefined && store.keys.length === 0;
+    const report = { ...base, project, hooks, store, ok: base.ok && storeOk && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 };
     const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
@@ -66,11 +78,11 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     for (const s of report.servers) {
       const where = s.server === '(config)' ? s.server : describeServer(s);
       const src = s.source === 'mcp.json' ? ' [.mcp.json]' : '';
-      out.line(`${where}${src}: ${MODE_TEXT[s.mode]}${s.keys.length ? `; keys: ${s.keys.join(', ')}` : ''}`);
+      out.line(`${where}${src}: ${modeText(s)}${s.keys.length ? `; keys: ${s.keys.join(', ')}` : ''}`);
       for (const problem of s.problems) out.line(`  ! ${oneLine(problem)}`);
     }
     for (const c of report.copies) {
-      if (c.plaintext.length) out.line(`! plaintext in ${c.file}: ${c.plaintext.join(', ')} ('keyring-inject import' moves and scrubs them)`);
+      if (c.plaintext.length) out.line(`! plaintext in ${c.file}: ${c.plaintext.join(', ')} ('keyring-inject setup' moves and scrubs them)`);
       if (c.injected.length) out.line(`! injected values in ${c.file}: ${c.injected.join(', ')} ('keyring-inject cleanup' removes them)`);
     }
     for (const f of report.tempFiles) out.line(`! leftover temp file: ${f} ('keyring-inject cleanup' removes it)`);
@@ -82,6 +94,14 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     if (project) for (const l of projectReportLines(project)) out.line(l);
     if (hooks.events.length > 0) out.line(`hooks: ${hooks.events.join(', ')} in ${hooks.settingsFile}${hooks.runtime ? ` (runtime ${hooks.runtime})` : ''}`);
     for (const problem of hooks.problems) out.line(`  ! ${oneLine(problem)}`);
+    if (store.unreachable) {
+      const u = store.unreachable;
+      out.line(`! secret store ${store.store} does not answer: ${u.reason}; ${u.servers.length} server(s) cannot get their keys: ${u.servers.join(', ')}`);
+      out.line(`  fix: ${u.fix}`);
+    } else if (store.needed > 0) {
+      const bad = store.keys.length;
+      out.line(`secret store: ${store.store} answers; ${store.needed - bad} of ${store.needed} keys that servers need resolve`);
+    }
     out.line(report.ok ? 'ok: no plaintext secret and no problem found' : 'problems found (see "!" lines above)');
     return code;
   },

@@ -12,7 +12,8 @@ export const list: Command = {
   help: `Usage: keyring-inject list [--json]
 
 Lists every registered key: its targets, when it was stored and last rotated, and whether it
-is injected into the Claude Code config right now. Reads no value and needs no unlocked keyring.
+is injected into the Claude Code config right now. Reads no value and needs no unlocked keyring
+(with no key registered it lists, if it can, the values left in the keyring under our service).
 
 JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null,
   "targets": [{"server", "env", "scope", "project"|null, "mode": "inject"|"wrap", "injected": boolean}],
@@ -46,6 +47,16 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
       return 0;
     }
     if (keys.length === 0) {
+      // The registry can be gone while values stay (after 'uninstall --all'): say so, best effort.
+      const left = await ctx
+        .backend()
+        .list()
+        .catch(() => []);
+      if (left.length > 0) {
+        out.line(`no keys registered, but the keyring still holds values keyring-inject stored: ${left.join(', ')}`);
+        out.line("  'keyring-inject add NAME --server S --env VAR' maps one again; 'keyring-inject uninstall --all --purge-keys' deletes them");
+        return 0;
+      }
       out.line("no keys yet: add one with 'keyring-inject add NAME --server S --env VAR'");
       return 0;
     }

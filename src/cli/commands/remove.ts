@@ -1,5 +1,5 @@
 import { KiError } from '../../core/errors.js';
-import { checkKeyName } from '../../core/names.js';
+import { checkKeyName, noKeyNamed } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { withoutKey, wrappedServersOnlyFedBy } from '../../registry/registry.js';
 import { shellQuote } from '../../core/shell.js';
@@ -27,7 +27,7 @@ Deletes the value from the OS keyring and the key's targets from the registry.`,
     const backend = ctx.backend();
     // Keyring first: if it is locked we fail before forgetting where the key went.
     const deleted = await backend.delete(name);
-    if (!registered && !deleted) throw new KiError('key-not-found', "no key by the NAME given (not repeated here): see 'keyring-inject list'");
+    if (!registered && !deleted) throw new KiError('key-not-found', `${noKeyNamed(name)}: see 'keyring-inject list'`);
     await updateRegistry(file, (reg) => ({ registry: reg.keys[name] ? withoutKey(reg, name) : reg, result: undefined }));
     const out = output(ctx);
     // Warned, not undone: the user may add another key for the server next.

@@ -1,5 +1,5 @@
 import { KiError } from '../../core/errors.js';
-import { checkKeyName } from '../../core/names.js';
+import { checkKeyName, noKeyNamed } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { refreshInjected } from '../../engine/engine.js';
 import { withRotated } from '../../registry/registry.js';
@@ -24,7 +24,7 @@ already running keep the old value until they restart (/mcp reconnect).`,
     const name = checkKeyName(rawName as string);
     const file = registryFile(ctx.paths);
     const record = (await loadRegistry(file)).keys[name];
-    if (!record) throw new KiError('key-not-found', "no key by the NAME given (not repeated here): see 'keyring-inject list', or add it with 'keyring-inject add'");
+    if (!record) throw new KiError('key-not-found', `${noKeyNamed(name)}: see 'keyring-inject list', or add it with 'keyring-inject add'`);
     if (record.source && record.source.source !== 'keyring') {
       throw new KiError('key-external', `${name} is read from ${record.source.source}, not the keyring: rotate it there; keyring-inject reads the new value at the next session start`);
     }

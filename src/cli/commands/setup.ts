@@ -103,7 +103,7 @@ store), 2 usage error.`,
     const backend = ctx.backend();
     const store = await checkStore(backend);
     if (!store.ok) {
-      out.note(storeScreen(backend.id, store.reason));
+      out.note(storeScreen(backend.id, store.reason, process.platform, store.fix));
       return 1;
     }
     out.line(`secret store: ${backend.label}: ok`);

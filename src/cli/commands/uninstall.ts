@@ -39,7 +39,7 @@ Options:
 JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "removed": number,
   "mcpServerRemoved": boolean}; with --all: {"dryRun", "unwrapped": [server], "stripped": [...],
   "hooksRemoved": number, "mcpServerRemoved", "filesRemoved": [file], "dataDirRemoved",
-  "keysPurged": [name], "keysKept": [name]}`,
+  "keysPurged": [name], "keysKept": [name], "keyless": [{"server", "vars", "keys"}]}`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' }, 'purge-keys': { type: 'boolean' } });
@@ -91,7 +91,12 @@ async function runAll(ctx: CliContext, dryRun: boolean, purgeKeys: boolean, json
   for (const f of r.filesRemoved) out.line(`${verb}${dryRun ? 'delete' : 'deleted'} ${f} (install had created it)`);
   if (r.dataDirRemoved) out.line(`${verb}${dryRun ? 'delete' : 'deleted'} ${ctx.paths.dataDir} (runtime, registry, state)`);
   if (r.keysPurged.length > 0) out.line(`${verb}${dryRun ? 'delete' : 'deleted'} from the keyring: ${r.keysPurged.join(', ')}`);
-  if (r.keysKept.length > 0) out.line(`kept in the keyring or their source: ${r.keysKept.join(', ')} (--purge-keys deletes the keyring ones)`);
+  for (const k of r.keyless) {
+    const where = purgeKeys ? `its key ${k.keys.join(', ')} ${dryRun ? 'would be' : 'was'} deleted from the keyring` : `kept in the keyring as ${k.keys.join(', ')}`;
+    out.line(`note: ${k.server} starts without its key now: ${k.vars.join(', ')} (${where})`);
+  }
+  if (r.keysKept.length > 0)
+    out.line(`kept in the keyring or their source: ${r.keysKept.join(', ')}; 'keyring-inject uninstall --all --purge-keys' deletes the keyring ones, now or later (it finds them in the keyring)`);
   if (dryRun) out.line('dry run: nothing changed');
   return 0;
 }

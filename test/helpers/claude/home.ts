@@ -15,9 +15,11 @@ const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HARNESS_DIR, '..', '..', '..');
 /**
  * Absolute path of the client binary: $KI_E2E_CLAUDE_BIN when set (`npm run test:client-latest`
- * points it at the newest published client), else the pinned devDependency @anthropic-ai/claude-code.
+ * points it at the newest published client), else the pinned client that test/global-setup.ts
+ * installs on demand (scripts/install-test-client.mjs) and passes on as $KI_TEST_CLIENT_BIN.
  */
-export const CLAUDE_BIN = process.env['KI_E2E_CLAUDE_BIN'] || path.join(REPO_ROOT, 'node_modules', '.bin', 'claude');
+export const CLAUDE_BIN =
+  process.env['KI_E2E_CLAUDE_BIN'] || process.env['KI_TEST_CLIENT_BIN'] || path.join(REPO_ROOT, 'node_modules', '.cache', 'keyring-inject-test-client', 'node_modules', '.bin', 'claude');
 /** Absolute path of the stdio MCP server that records (hashes of) its environment. */
 export const ENV_RECORDER_PATH = path.join(HARNESS_DIR, 'env-recorder-mcp.mjs');
 
