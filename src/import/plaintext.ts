@@ -10,6 +10,7 @@ import type { Member } from '../claude/json/scanner.js';
 import { allServers, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
 import { isWrapped } from '../wrap/patch.js';
 import type { ServerAddress } from '../claude/address.js';
+import { withoutBom } from '../core/bom.js';
 
 export type FindingKind = 'env' | 'header';
 
@@ -179,7 +180,7 @@ export function replaceRaw(text: string, values: readonly string[]): { text: str
 
 function parses(t: string): boolean {
   try {
-    JSON.parse(t);
+    JSON.parse(withoutBom(t));
     return true;
   } catch {
     return false;
