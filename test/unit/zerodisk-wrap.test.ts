@@ -99,6 +99,14 @@ describe('wrap / unwrap a stdio server', () => {
     }
   });
 
+  it('unwrap leaves the args it added, emptied, when they hide an earlier "args" (deleting them would bring that one back)', () => {
+    const wrapped = wrapInText('{"mcpServers":{"github":{"command":"npx"}}}', user, self).text;
+    const edited = wrapped.replace('{"command"', '{"args":["--old"],"command"');
+    const back = unwrapInText(edited, user);
+    expect(back.outcome.kind).toBe('unwrapped');
+    expect(back.text).toBe('{"mcpServers":{"github":{"args":["--old"],"command":"npx","args":[]}}}');
+  });
+
   it('after Claude Code re-formats the wrapped file, unwrap still restores the original entry', () => {
     const text = JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'pkg'] } } });
     const wrapped = wrapInText(text, user, self).text;
