@@ -217,7 +217,7 @@ function beforeCloser(text: string, at: number): boolean {
 describe('the comment-tolerant scanner', () => {
   it('reads a text with comments and trailing commas as the strict scanner reads it without them; the strict one refuses them', () => {
     const rand = rng(4242);
-    for (let iter = 0; iter < 300; iter++) {
+    for (let iter = 0; iter < 150; iter++) {
       const text = anyLayout(randomConfig(rand), rand);
       let n = 0;
       // Comments only where whitespace may go; a trailing comma only after a container's last value.
@@ -504,7 +504,7 @@ describe('edit round trips with shadowed duplicate keys and a leading BOM (seede
     };
     let exact = 0;
     let filled = 0;
-    for (let iter = 0; iter < 600; iter++) {
+    for (let iter = 0; iter < 300; iter++) {
       const settings = randomSettings(rand);
       // Empty containers our entries go into.
       if (rand() < 0.3) settings.hooks = {};
@@ -527,8 +527,8 @@ describe('edit round trips with shadowed duplicate keys and a leading BOM (seede
         expect(removed.text).toBe(text);
       }
     }
-    expect(exact).toBeGreaterThan(150);
-    expect(filled).toBeGreaterThan(150);
+    expect(exact).toBeGreaterThan(75);
+    expect(filled).toBeGreaterThan(75);
   });
 
   it('~/.claude.json: wrap/unwrap, inject/strip, import, register/unregister keep the BOM and give back the exact bytes', () => {
@@ -603,6 +603,6 @@ describe('edit round trips with shadowed duplicate keys and a leading BOM (seede
       keepsBom(registered);
       expect(withoutMcpServer(registered)).toBe(text);
     }
-    expect(boms).toBeGreaterThan(60);
+    expect(boms).toBeGreaterThan(30);
   });
 });
