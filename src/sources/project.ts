@@ -19,7 +19,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
-import { nodeCrypto, writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { nodeCrypto } from '../core/lazy-load.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
 import { envFilePath } from './env-file.js';
@@ -219,5 +220,5 @@ function serialize(entries: Map<string, ProjectEntry>): string {
 /** Write the file with `entries` (atomically; an existing file keeps its mode). Holds references only. */
 export async function writeProjectFile(project: ProjectFile): Promise<void> {
   mkdirSync(dirname(project.file), { recursive: true });
-  await (await writeFileAtomicLazily())(project.file, serialize(project.entries));
+  await writeFileAtomic(project.file, serialize(project.entries));
 }
