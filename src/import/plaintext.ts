@@ -11,6 +11,7 @@ import { allServers, HTTP_TYPES, readServer, type ServerInfo } from '../claude/c
 import { isWrapped } from '../wrap/patch.js';
 import type { ServerAddress } from '../claude/address.js';
 import { withoutBom } from '../core/bom.js';
+import { jsonNeedle } from '../core/value-in-text.js';
 
 export type FindingKind = 'env' | 'header';
 
@@ -164,8 +165,8 @@ export function replaceRaw(text: string, values: readonly string[]): { text: str
   let out = text;
   let count = 0;
   for (const v of values) {
-    if (v.length < 4) continue;
-    const needle = JSON.stringify(v).slice(1, -1);
+    const needle = jsonNeedle(v);
+    if (needle === undefined) continue;
     const parts = out.split(needle);
     if (parts.length > 1) {
       count += parts.length - 1;
