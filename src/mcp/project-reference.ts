@@ -10,6 +10,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { withoutBom } from '../core/bom.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { approvalState, approve } from '../sources/approval.js';
 import { loadProjectFile } from '../sources/project.js';
@@ -21,7 +22,7 @@ export function withReference(text: string | undefined, name: string, id: string
   if (text !== undefined && text.trim() !== '') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+      parsed = JSON.parse(withoutBom(text));
     } catch {
       throw new KiError('project-invalid', 'the project file is not valid JSON: fix it first');
     }

@@ -14,6 +14,7 @@
 // refused); a reference in the user registry holds an absolute path.
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { withoutBom } from '../core/bom.js';
 import type { SourceRef } from '../registry/source-ref.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
 
@@ -27,7 +28,7 @@ const ASSIGN = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/
 const MAX_BYTES = 1024 * 1024;
 
 export function parseEnvFile(text: string): ParsedEnvFile {
-  const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const src = withoutBom(text).replace(/\r\n?/g, '\n');
   const values = new Map<string, string>();
   const badLines: number[] = [];
   let pos = 0;

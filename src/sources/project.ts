@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { withoutBom } from '../core/bom.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
@@ -101,7 +102,7 @@ function fail(file: string, why: string): never {
 export function parseProjectFile(text: string, file: string, root: string): ProjectFile {
   let data: unknown;
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(withoutBom(text));
   } catch {
     fail(file, 'it is not valid JSON');
   }
