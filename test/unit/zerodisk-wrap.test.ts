@@ -1,6 +1,10 @@
 // Pure wrap/unwrap of server entries: byte-exact round trips in every layout Claude Code (or a
 // human) writes, http headersHelper, local scope, and local copies of .mcp.json servers.
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mcpJsonEntry } from '../../src/claude/mcp-json.js';
+import { makeTempHome } from '../helpers/temp-home.js';
 import { parseHeadersHelper, parseWrappedArgs, shellWords, type SelfPaths } from '../../src/wrap/format.js';
 import { unwrapInText, wrapInText, wrapStateIn } from '../../src/wrap/patch.js';
 
@@ -175,5 +179,17 @@ describe('servers from a project .mcp.json', () => {
       expect(JSON.parse(c.text).projects[P].mcpServers.db.args).toContain('--mcp-json');
     }
     expect(wrapInText(JSON.stringify({ projects: { [P]: 5 } }), ref, self, mcpEntry).outcome.kind).toBe('unsupported');
+  });
+});
+
+describe('reading a project .mcp.json', () => {
+  it('reads one with a leading BOM, as Claude Code does (checked with 2.1.332: claude mcp get lists its servers)', async () => {
+    const t = makeTempHome();
+    try {
+      writeFileSync(join(t.home, '.mcp.json'), '\uFEFF{"mcpServers":{"pj":{"command":"pj-mcp"}}}');
+      expect(await mcpJsonEntry(t.home, t.home, 'pj')).toEqual({ file: join(t.home, '.mcp.json'), entry: { command: 'pj-mcp' } });
+    } finally {
+      t.cleanup();
+    }
   });
 });
