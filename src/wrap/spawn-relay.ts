@@ -32,8 +32,8 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 /** A relay whose signal handlers are in place: start the child with `run`, remove them with `close`. */
 export interface Relay {
   /**
-   * Spawn `command args` with `env` and wait for it. Signals that arrived since the relay opened
-   * go to the child as soon as it exists. `onStart` runs once the child has a pid (e.g. to record
+   * Spawn `command args` with `env` and wait for it. After a signal that would end it (any but
+   * SIGWINCH) arrived since the relay opened, the child is not started and the result is 128 + n. `onStart` runs once the child has a pid (e.g. to record
    * it); the result waits for it too. Rejects (before anything runs) only when the command cannot
    * be started: 127 not found, 126 not executable, as shells do.
    */
@@ -60,7 +60,10 @@ export function openRelay(opts: RelayOptions): Relay {
     process.on(sig, h);
   }
   for (const sig of opts.ignore ?? []) {
-    const h = () => undefined;
+    // Ignored because the child gets it from the terminal itself: before there is a child, nobody would.
+    const h = () => {
+      if (child === undefined) pending.push(sig);
+    };
     handlers.push([sig, h]);
     process.on(sig, h);
   }
@@ -71,6 +74,12 @@ export function openRelay(opts: RelayOptions): Relay {
   const run: Relay['run'] = (command, args, env, cwd, onStart) =>
     new Promise<number>((resolve, reject) => {
       if (child !== undefined) throw new Error('internal: a relay runs one child');
+      // Asked to stop before the child started (e.g. Ctrl-C while the launcher injects): it never starts.
+      const stop = pending.find((s) => s !== 'SIGWINCH');
+      if (stop !== undefined) {
+        resolve(signalExitCode(stop));
+        return;
+      }
       try {
         child = spawn(command, [...args], { stdio: 'inherit', env, cwd });
       } catch (err) {

@@ -2,8 +2,9 @@
 // moment after keys were injected goes to Claude Code, and the launcher strips and exits with
 // the code a shell reports (128 + n); it never dies leaving Claude Code running with the keys.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killAll, killStarted, track, watchdogsFor } from '../helpers/processes.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
@@ -11,6 +12,8 @@ import { testSecret } from '../helpers/secret.js';
 import { CLI, runNode } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { waitUntil } from '../helpers/wait.js';
+
+const LOCK_HOLDER = fileURLToPath(new URL('../helpers/fake-claude/lock-holder.mjs', import.meta.url));
 
 let t: TempHome;
 beforeEach(() => {
@@ -33,12 +36,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Run the launcher around a stand-in claude (a shell script); resolves with how it ended. */
-function launch(claudeScript: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/** Run the launcher around a stand-in claude (a shell script); resolves with how it ended. `started` gets the launcher's pid. */
+function launch(claudeScript: string, started?: (pid: number) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const bin = join(t.home, 'claude');
   writeFileSync(bin, claudeScript);
   chmodSync(bin, 0o755);
   const p = spawn(process.execPath, [CLI, 'claude'], { env: { ...t.env, KEYRING_INJECT_CLAUDE_BIN: bin }, cwd: t.home, stdio: ['ignore', 'ignore', 'pipe'] });
+  started?.(p.pid as number);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -72,6 +76,31 @@ describe.runIf(HAVE_SECRET_SERVICE)('the launcher as a process', () => {
       expect({ trial, code: r.code, signal: r.signal, claudeLeft }, r.stderr).toEqual({ trial, code: 143, signal: null, claudeLeft: false });
       expect(readFileSync(join(t.home, '.claude.json'), 'utf8')).not.toContain(v);
     }
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('a %s before Claude Code starts (here: while the launcher waits for the config lock to inject): it never starts, exit %i', async (sig, code) => {
+    const v = testSecret('launcher');
+    const add = await runNode([CLI, 'add', 'tok', '--server', 'srv', '--env', 'SRV_TOKEN', '--stdin'], { env: t.env, input: v });
+    expect(add.code, add.stderr).toBe(0);
+    const config = join(t.home, '.claude.json');
+    // Claude Code's side of the config lock, held for a while.
+    const holder = spawn(process.execPath, [LOCK_HOLDER, config, join(t.home, 'lock.log'), '1500'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const holderGone = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+    track(() => holder.kill('SIGKILL'), holderGone);
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const pidFile = join(t.home, 'claude.pid');
+    let launcher = 0;
+    const ended = launch(`#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 30\n`, (pid) => (launcher = pid));
+    // Our state lock taken: the launcher is in its session start, waiting for the config lock.
+    expect(await waitUntil(() => existsSync(join(t.home, '.claude', 'keyring-inject', 'state.json.lock')), 10_000, 5)).toBe(true);
+    process.kill(launcher, sig);
+    const r = await ended;
+    await holderGone;
+    expect({ code: r.code, signal: r.signal, claudeStarted: existsSync(pidFile) }, r.stderr).toEqual({ code, signal: null, claudeStarted: false });
+    expect(readFileSync(config, 'utf8')).not.toContain(v);
   });
 
   it('exits with the code a shell reports for the signal that ended Claude Code (SIGUSR1: 138)', async () => {
