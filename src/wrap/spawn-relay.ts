@@ -33,9 +33,10 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 export interface Relay {
   /**
    * Spawn `command args` with `env` and wait for it. After a signal that would end it (any but
-   * SIGWINCH) arrived since the relay opened, the child is not started and the result is 128 + n. `onStart` runs once the child has a pid (e.g. to record
-   * it); the result waits for it too. Rejects (before anything runs) only when the command cannot
-   * be started: 127 not found, 126 not executable, as shells do.
+   * SIGWINCH) arrived since the relay opened, the child is not started and the result is
+   * 128 + n. `onStart` runs once the child has a pid (e.g. to record it); the result waits for
+   * it too. Rejects (before anything runs) only when the command cannot be started: 127 not
+   * found, 126 not executable, as shells do.
    */
   run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, onStart?: (pid: number) => Promise<void>): Promise<number>;
   /** Remove the signal handlers (idempotent). */

@@ -36,9 +36,9 @@ export interface LayoutOptions {
 }
 
 /**
- * Validates the whole text (after a leading byte-order mark) and lays out the top level, the user servers and the requested
- * projects (`'all'`: every project). Throws ConfigParseError for invalid JSON, ConfigShapeError
- * when the top level, `mcpServers` or `projects` is not an object.
+ * Validates the whole text (after a leading byte-order mark) and lays out the top level, the
+ * user servers and the requested projects (`'all'`: every project). Throws ConfigParseError for
+ * invalid JSON, ConfigShapeError when the top level, `mcpServers` or `projects` is not an object.
  */
 export function layoutOf(text: string, want: 'all' | ReadonlySet<string>, opts: LayoutOptions = {}): ConfigLayout {
   const wantUser = opts.user !== false;
