@@ -5,7 +5,8 @@
 // So `editConfig` renames only if the file is still the version it read (checked right before
 // the rename), re-reads and verifies afterwards, and starts over from the new text when either
 // check fails.
-import { existsSync, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { listDir } from '../core/list-dir.js';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../core/file-lock.js';
 import { isPidRunning } from '../core/process-info.js';
@@ -147,14 +148,6 @@ function claudeWriteInFlight(target: string): boolean {
     if (pid > 0 && isPidRunning(pid)) return true;
   }
   return false;
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /** The git work tree containing `file` (e.g. a dotfiles repository the config is linked into). */

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Scope } from './scope.js';
 import { isRecord } from '../core/is-record.js';
+import { withoutBom } from '../core/bom.js';
 import { parseJson } from '../core/parse-json.js';
 
 export interface ConfigView {
@@ -28,7 +29,7 @@ export async function readConfigView(file: string): Promise<ConfigView | undefin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const data = parseJson(text, () => new Error(`${file} is not valid JSON: fix it, or restore it from ${'~/.claude/backups/'}`));
+  const data = parseJson(withoutBom(text), () => new Error(`${file} is not valid JSON: fix it, or restore it from ${'~/.claude/backups/'}`));
   const root = isRecord(data) ? data : {};
   const servers = (v: unknown) => (isRecord(v) && isRecord(v.mcpServers) ? Object.keys(v.mcpServers) : []);
   const holder = (scope: Scope, project: string | undefined): unknown => (scope === 'local' && project ? (isRecord(root.projects) ? root.projects[project] : undefined) : root);

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { withoutBom } from '../core/bom.js';
 import { KiError } from '../core/errors.js';
 import { isRecord } from '../core/is-record.js';
 import { parseJson } from '../core/parse-json.js';
@@ -23,7 +24,7 @@ export async function mcpJsonEntry(start: string, projectRoot: string, server: s
   for (const file of await mcpJsonFiles(start, projectRoot)) {
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    const data = parseJson(text, () => new KiError('config-invalid', `${file} is not valid JSON: fix it first`));
+    const data = parseJson(withoutBom(text), () => new KiError('config-invalid', `${file} is not valid JSON: fix it first`));
     const servers = isRecord(data) && isRecord(data.mcpServers) ? data.mcpServers : {};
     if (Object.hasOwn(servers, server)) return { file, entry: servers[server] };
   }

@@ -1,13 +1,22 @@
 // The one atomic replace of a file: a temp file beside the target (created exclusively, with
-// its final mode), written, fsynced, renamed over the target. Used for our own files
-// (secure-file.ts) and Claude Code's config (claude/config-file.ts, which checks the file's
-// stamp right before the rename).
+// its final mode), written, fsynced, renamed over the target. Every file we own or edit is
+// written here: our own files (secure-file.ts), Claude Code's config (claude/config-file.ts,
+// which checks the file's stamp right before the rename) and its copies, settings.json, a
+// project's .claude/secrets.json, the runtime copy.
 //
-// Synchronous calls on purpose: the hooks are one-shot processes with nothing to do meanwhile,
-// and each asynchronous call costs a thread-pool round trip; write-file-atomic, used before,
-// also loaded node:worker_threads and signal-exit into every hook.
+// writeFileAtomicSync is synchronous on purpose: the hooks are one-shot processes with nothing
+// to do meanwhile, and each asynchronous call costs a thread-pool round trip. writeFileAtomic is
+// the same for callers that must not block (the MCP server) or await anyway. write-file-atomic,
+// used before, loaded node:worker_threads and signal-exit, and its sync form swallowed a SIGTERM
+// that arrived mid-write (docs/performance.md).
 import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { nodeCrypto } from './lazy-load.js';
+
+/** The temp file beside `target`. Digits only: the orphan sweep (engine/scrub.ts) recognises `<file>.<digits>` beside the config. */
+function tempName(target: string): string {
+  return `${target}.${process.pid}${nodeCrypto().randomInt(1e9)}`;
+}
 
 export interface AtomicWriteOptions {
   /** The file's mode (set on the temp file, whatever the umask). */
@@ -26,8 +35,7 @@ export interface AtomicWriteOptions {
  * removed and the error thrown.
  */
 export function writeFileAtomicSync(target: string, text: string, opts: AtomicWriteOptions): boolean {
-  // Digits only: the orphan sweep (engine/scrub.ts) recognises `<file>.<digits>` beside the config.
-  const tmp = `${target}.${process.pid}${nodeCrypto().randomInt(1e9)}`;
+  const tmp = tempName(target);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', opts.mode);
@@ -56,6 +64,40 @@ export function writeFileAtomicSync(target: string, text: string, opts: AtomicWr
     } catch {
       // never created, or renamed already
     }
+    throw err;
+  }
+}
+
+/**
+ * Replace `file` with `text`, asynchronously. Through a symlink to its target (the link stays a
+ * link). An existing file keeps its mode unless `mode` is given, and, written by root, its owner;
+ * a new file gets `mode`, or 0666 less the umask. On any error the temp file is removed and the
+ * error thrown; the target is then as it was.
+ */
+export async function writeFileAtomic(file: string, text: string, opts: { mode?: number } = {}): Promise<void> {
+  let target = file;
+  let existing: { mode: number; uid: number; gid: number } | undefined;
+  try {
+    target = await realpath(file);
+    existing = await stat(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const mode = opts.mode ?? (existing ? existing.mode & 0o7777 : undefined);
+  const tmp = tempName(target);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(tmp, 'wx', mode ?? 0o666);
+    await fh.writeFile(text);
+    if (mode !== undefined) await fh.chmod(mode);
+    if (existing && process.getuid?.() === 0) await fh.chown(existing.uid, existing.gid);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, target);
+  } catch (err) {
+    await fh?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
     throw err;
   }
 }

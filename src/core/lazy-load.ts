@@ -22,10 +22,3 @@ export function nodeCrypto(): typeof import('node:crypto') {
   crypto ??= requireLazily('node:crypto') as typeof import('node:crypto');
   return crypto;
 }
-
-type WriteFileAtomic = typeof import('write-file-atomic');
-
-/** write-file-atomic, on the first write: it loads node:crypto and node:worker_threads at once. */
-export async function writeFileAtomicLazily(): Promise<WriteFileAtomic> {
-  return (await import('write-file-atomic')).default;
-}

@@ -8,12 +8,14 @@
 //
 // JSON semantics (same as JSON.parse, which is what Claude Code uses to read the file):
 // - duplicate keys: the last occurrence wins, at every level; edits go to that occurrence;
-// - input must be strict JSON (no comments, no trailing commas, no BOM).
+// - input must be strict JSON (no comments, no trailing commas); a leading BOM is skipped, as
+//   Claude Code skips it, and kept;
+// - a member we emptied is deleted only when no earlier duplicate would become the value again.
 
 import { envAddressOf, type EnvAddress } from '../claude/address.js';
 import { applyEdits, eolOf, indentAfterBreak, insertMemberEdit, lineIndent, removeMemberEdit, replaceValueEdit, styleOf, wsBefore, type Style } from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf, type ConfigLayout } from '../claude/json/locate.js';
-import { ConfigParseError, ConfigShapeError, JsonScanner, lastMember, stringAt, type Member, type ObjectInfo } from '../claude/json/scanner.js';
+import { ConfigParseError, ConfigShapeError, JsonScanner, lastMember, shadowsEarlier, stringAt, type Member, type ObjectInfo } from '../claude/json/scanner.js';
 
 export { ConfigParseError, ConfigShapeError };
 
@@ -241,8 +243,9 @@ function stripFromServer(text: string, g: ServerGroup<StripRequest>, isOurs: IsO
     const s = new JsonScanner(w);
     const server = s.readObject(0);
     const envM = lastMember(server.members, 'env');
-    if (envM !== undefined && s.isObjectAt(envM.valueStart) && s.readObject(envM.valueStart).members.length === 0) {
-      w = removeMember(w, server, server.members.lastIndexOf(envM));
+    const k = envM === undefined ? -1 : server.members.lastIndexOf(envM);
+    if (envM !== undefined && !shadowsEarlier(server.members, k) && s.isObjectAt(envM.valueStart) && s.readObject(envM.valueStart).members.length === 0) {
+      w = removeMember(w, server, k);
       for (const i of stripped) {
         const o = outcomes[i];
         if (o !== undefined && o.kind === 'stripped') o.removedEnv = true;

@@ -2,7 +2,8 @@
 // copies) and the temp files a killed writer leaves beside it. Values are recognised by their
 // HMAC records (also in files that no longer parse, next to the variable names we inject); where
 // the caller has the keyring values in memory (cleanup, session start) by value too.
-import { readdirSync, readFileSync, realpathSync, type Stats, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, realpathSync, type Stats, statSync, unlinkSync } from 'node:fs';
+import { listDir } from '../core/list-dir.js';
 import { rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
@@ -48,21 +49,13 @@ function realpathOr(file: string): string {
   }
 }
 
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 /** Every copy of the config Claude Code may have made. */
 export async function configCopies(paths: ClaudePaths): Promise<string[]> {
   const base = basename(paths.configFile);
   const dirs = [...new Set([paths.backupsDir, dirname(paths.configFile)])];
   const out: string[] = [];
   for (const dir of dirs) {
-    for (const name of await listDir(dir)) {
+    for (const name of listDir(dir)) {
       if (name === `${base}.backup` || name.startsWith(`${base}.backup.`) || name.startsWith(`${base}.corrupted.`)) out.push(join(dir, name));
     }
   }
@@ -208,7 +201,7 @@ export async function orphanTempFiles(paths: ClaudePaths, configLockHeld = false
   for (const target of targets) {
     const dir = dirname(target);
     const base = basename(target);
-    for (const name of await listDir(dir)) {
+    for (const name of listDir(dir)) {
       if (!name.startsWith(`${base}.`)) continue;
       const rest = name.slice(base.length + 1);
       const ours = /^\d+$/.test(rest);

@@ -11,6 +11,7 @@ import { macMatches } from '../engine/value-mac.js';
 import type { InjectionRecord } from '../engine/state.js';
 import type { NamedValue } from './mask.js';
 import { describeEnv } from '../claude/address.js';
+import { withoutBom } from '../core/bom.js';
 
 export interface InjectedValues {
   values: NamedValue[];
@@ -37,7 +38,7 @@ export async function injectedValues(records: readonly InjectionRecord[]): Promi
   for (const [file, recs] of byFile) {
     let current: (string | undefined)[];
     try {
-      const config: unknown = JSON.parse(await readFile(file, 'utf8'));
+      const config: unknown = JSON.parse(withoutBom(await readFile(file, 'utf8')));
       current = recs.map((r) => envValueAt(config, r));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

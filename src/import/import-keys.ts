@@ -4,7 +4,8 @@
 // registry -> config (under the lock, only where the value is still exactly the same) -> copies.
 import { readFile, stat } from 'node:fs/promises';
 import { KiError } from '../core/errors.js';
-import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { appearsInJson } from '../core/value-in-text.js';
 import { checkKeyName, ordinal } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { readConfigText, withConfigLock } from '../claude/config-file.js';
@@ -235,8 +236,8 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
       const raw = replaceRaw(t, values);
       t = raw.text;
       if (raw.count > 0) labels.add(`${raw.count} other occurrence(s)`);
-      if (values.some((v) => v.length >= 4 && t.includes(JSON.stringify(v).slice(1, -1)))) result.warnings.push(`a moved value is still in ${copy}: remove that copy by hand`);
-      if (t !== before) await (await writeFileAtomicLazily())(copy, t, { mode: (await stat(copy)).mode & 0o7777 });
+      if (values.some((v) => appearsInJson(t, v))) result.warnings.push(`a moved value is still in ${copy}: remove that copy by hand`);
+      if (t !== before) await writeFileAtomic(copy, t, { mode: (await stat(copy)).mode & 0o7777 });
       if (labels.size > 0) found.set(copy, labels);
     }
     result.scrubbed = [...found].map(([f, l]) => ({ file: f, found: [...l].sort() }));
@@ -244,7 +245,7 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
 
   // 5. Anything left in the config itself (outside server entries, e.g. a pasted prompt)?
   const after = (await readConfigText(file)) ?? '';
-  if (values.some((v) => v.length >= 4 && after.includes(JSON.stringify(v).slice(1, -1)))) {
+  if (values.some((v) => appearsInJson(after, v))) {
     result.warnings.push(`a moved value still appears elsewhere in ${file} (outside the server entries, e.g. in a project's history): remove it by hand; 'keyring-inject doctor --values' finds it`);
   }
   return result;

@@ -10,7 +10,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { readConfigText, withConfigLock } from '../claude/config-file.js';
 import { editConfigForCommand } from '../claude/config-edit.js';
-import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { configCopies } from '../engine/scrub.js';
 import { replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
 import { join } from 'node:path';
@@ -225,7 +225,7 @@ export async function importLegacyPlugin(ctx: ZeroDiskContext, opts: { dryRun: b
         const before = await readFile(copy, 'utf8').catch(() => undefined);
         if (before === undefined) continue;
         const after = replaceRaw(before, values);
-        if (after.count > 0) await (await writeFileAtomicLazily())(copy, after.text, { mode: (await stat(copy)).mode & 0o7777 });
+        if (after.count > 0) await writeFileAtomic(copy, after.text, { mode: (await stat(copy)).mode & 0o7777 });
       }
     });
   }

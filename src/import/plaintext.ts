@@ -10,6 +10,8 @@ import type { Member } from '../claude/json/scanner.js';
 import { allServers, HTTP_TYPES, readServer, type ServerInfo } from '../claude/config-servers.js';
 import { isWrapped } from '../wrap/patch.js';
 import type { ServerAddress } from '../claude/address.js';
+import { withoutBom } from '../core/bom.js';
+import { jsonNeedle } from '../core/value-in-text.js';
 
 export type FindingKind = 'env' | 'header';
 
@@ -163,8 +165,8 @@ export function replaceRaw(text: string, values: readonly string[]): { text: str
   let out = text;
   let count = 0;
   for (const v of values) {
-    if (v.length < 4) continue;
-    const needle = JSON.stringify(v).slice(1, -1);
+    const needle = jsonNeedle(v);
+    if (needle === undefined) continue;
     const parts = out.split(needle);
     if (parts.length > 1) {
       count += parts.length - 1;
@@ -179,7 +181,7 @@ export function replaceRaw(text: string, values: readonly string[]): { text: str
 
 function parses(t: string): boolean {
   try {
-    JSON.parse(t);
+    JSON.parse(withoutBom(t));
     return true;
   } catch {
     return false;

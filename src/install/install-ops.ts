@@ -2,7 +2,8 @@
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
 import type { ZeroDiskContext } from '../wrap/context.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { layoutOf } from '../claude/json/locate.js';
@@ -121,7 +122,7 @@ export function installRecordFile(dataDir: string): string {
 
 function recordFirstInstall(dataDir: string, record: InstallRecord): void {
   const file = installRecordFile(dataDir);
-  if (!existsSync(file)) writeFileSync(file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  if (!existsSync(file)) writeFileAtomicSync(file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
 function hasMcpServers(configText: string | undefined): boolean {

@@ -4,6 +4,7 @@
 // (claude/config-edit.ts), and is one minimal edit of the JSON core in the file's own layout.
 import { applyEdits, formatValue, insertMemberEdit, lineIndent, memberIndentOf, removeMemberEdit, replaceValueEdit, styleOf, type Edit } from '../claude/json/edit.js';
 import { layoutOf, type ConfigLayout } from '../claude/json/locate.js';
+import { shadowsEarlier } from '../claude/json/scanner.js';
 import { writeConfigText } from '../claude/config-file.js';
 import { editConfigForCommand } from '../claude/config-edit.js';
 
@@ -80,7 +81,8 @@ export function withoutEmptyMcpServers(text: string): string | undefined {
   let k = top.members.length - 1;
   while (k >= 0 && top.members[k]?.key !== 'mcpServers') k--;
   const m = top.members[k];
-  if (m === undefined || !/^\{\s*\}$/.test(text.slice(m.valueStart, m.valueEnd))) return undefined;
+  // An empty one that hides an earlier duplicate stays: deleting it would bring those servers back.
+  if (m === undefined || shadowsEarlier(top.members, k) || !/^\{\s*\}$/.test(text.slice(m.valueStart, m.valueEnd))) return undefined;
   return applyEdits(text, [removeMemberEdit(text, top, k)]);
 }
 

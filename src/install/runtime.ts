@@ -16,10 +16,11 @@
 // The previous copy stays (a hook started just before the switch may still load its keyring
 // binding lazily from it); older ones are removed.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { KiError, oneLine } from '../core/errors.js';
 import { runtimeLauncher } from '../core/paths.js';
 
@@ -137,16 +138,9 @@ if (require('fs').existsSync(cli)) {
 `;
 }
 
-/** Write `text` to `file` through a temp file and one rename (atomic on POSIX and Windows). */
+/** Write `text` to `file` (0644) through the one atomic writer. */
 function replaceFile(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomicSync(file, text, { mode: 0o644 });
 }
 
 /** The id the launcher currently points to, or undefined. */

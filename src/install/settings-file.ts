@@ -2,7 +2,7 @@
 import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KiError, oneLine } from '../core/errors.js';
-import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { readTextIfExists } from '../core/secure-file.js';
 import { SettingsFormatError } from './settings-hooks.js';
 
@@ -30,7 +30,7 @@ export async function writeSettingsText(file: string, text: string): Promise<voi
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   }
   try {
-    await (await writeFileAtomicLazily())(target, text, { mode });
+    await writeFileAtomic(target, text, { mode });
   } catch (err) {
     throw new KiError('file-io', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)})`, { cause: err });
   }

@@ -9,6 +9,7 @@
 // also holds a `//` comment or a trailing comma did not run). So `addHooks` refuses such a file
 // with its position instead of adding hooks that would never run; `removeHooks` tolerates
 // comments and trailing commas (JsoncScanner), so that an uninstall always works.
+import { bomLength } from '../core/bom.js';
 import { KiError } from '../core/errors.js';
 import {
   appendElementEdit,
@@ -35,6 +36,7 @@ import {
   lastMember,
   positionOf,
   readArray,
+  shadowsEarlier,
   stringAt,
   type ArrayInfo,
   type Member,
@@ -232,9 +234,12 @@ function removeOne(doc: Doc): { edit: Edit; removed: number } | undefined {
     const found = groups ? ourHandlers(doc, groups)[0] : undefined;
     if (!groups || !found) continue;
     const step = removeHandler(doc, groups, found);
-    if (step.groupRemoved && groups.elements.length === 1) {
-      // We emptied this event's array: remove the event, and `hooks` too if we emptied it.
-      if (hooks.members.length === 1) return { edit: removeMemberEdit(doc.text, doc.root, doc.root.members.indexOf(hooksProp)), removed: step.removed };
+    // We emptied this event's array: remove the event, and `hooks` too if we emptied it, but never
+    // a member that hides an earlier duplicate (that one, e.g. an old hook, would be back).
+    if (step.groupRemoved && groups.elements.length === 1 && !shadowsEarlier(hooks.members, k)) {
+      const root = doc.root.members;
+      const hooksAt = root.indexOf(hooksProp);
+      if (hooks.members.length === 1 && !shadowsEarlier(root, hooksAt)) return { edit: removeMemberEdit(doc.text, doc.root, hooksAt), removed: step.removed };
       return { edit: removeMemberEdit(doc.text, hooks, k), removed: step.removed };
     }
     return step;
@@ -400,5 +405,6 @@ function detectEol(text: string): string {
 }
 
 function splitBom(text: string): { bom: string; body: string } {
-  return text.charCodeAt(0) === 0xfeff ? { bom: '\uFEFF', body: text.slice(1) } : { bom: '', body: text };
+  const n = bomLength(text);
+  return { bom: text.slice(0, n), body: text.slice(n) };
 }

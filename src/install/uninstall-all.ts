@@ -4,6 +4,7 @@
 // dir. Keys stay in the keyring unless purgeKeys.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { JsonScanner } from '../claude/json/scanner.js';
+import { withoutBom } from '../core/bom.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
@@ -55,7 +56,7 @@ function readRecord(dataDir: string): InstallRecord | undefined {
  * Claude Code reads it: `{,}` or a comment is not "empty", so such a file is never deleted.
  */
 function isEmptyObjectText(text: string): boolean {
-  const s = new JsonScanner(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const s = new JsonScanner(withoutBom(text));
   try {
     const start = s.skipWs(0);
     const obj = s.isObjectAt(start) ? s.readObject(start) : undefined;

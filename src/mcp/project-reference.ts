@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KiError } from '../core/errors.js';
-import { writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { withoutBom } from '../core/bom.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { approvalState, approve } from '../sources/approval.js';
 import { loadProjectFile } from '../sources/project.js';
@@ -21,7 +22,7 @@ export function withReference(text: string | undefined, name: string, id: string
   if (text !== undefined && text.trim() !== '') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+      parsed = JSON.parse(withoutBom(text));
     } catch {
       throw new KiError('project-invalid', 'the project file is not valid JSON: fix it first');
     }
@@ -50,7 +51,7 @@ export async function writeProjectReference(target: { file: string; root: string
   if (next !== undefined) {
     await mkdir(dirname(target.file), { recursive: true });
     // A new file is meant to be committed: 0644 like any other; an existing one keeps its mode.
-    await (await writeFileAtomicLazily())(target.file, next, text === undefined ? { mode: 0o644 } : {});
+    await writeFileAtomic(target.file, next, text === undefined ? { mode: 0o644 } : {});
   }
   if (!wasApproved) return false;
   // Approve exactly the bytes we wrote: if anything else changed the file meanwhile, it stays unapproved.

@@ -11,6 +11,7 @@
 //
 // Paths: see source-path.ts (relative to the project root and inside it, or absolute).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { withoutBom } from '../core/bom.js';
 import type { SourceRef } from '../registry/source-ref.js';
 import { type PathResult, realRefPath, refFilePath } from './source-path.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
@@ -25,7 +26,7 @@ const ASSIGN = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/
 const MAX_BYTES = 1024 * 1024;
 
 export function parseEnvFile(text: string): ParsedEnvFile {
-  const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const src = withoutBom(text).replace(/\r\n?/g, '\n');
   const values = new Map<string, string>();
   const badLines: number[] = [];
   let pos = 0;

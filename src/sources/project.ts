@@ -19,7 +19,9 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
-import { nodeCrypto, writeFileAtomicLazily } from '../core/lazy-load.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { withoutBom } from '../core/bom.js';
+import { nodeCrypto } from '../core/lazy-load.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
 import { refPathProblem } from './source-path.js';
@@ -100,7 +102,7 @@ function fail(file: string, why: string): never {
 export function parseProjectFile(text: string, file: string, root: string): ProjectFile {
   let data: unknown;
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(withoutBom(text));
   } catch {
     fail(file, 'it is not valid JSON');
   }
@@ -218,5 +220,5 @@ function serialize(entries: Map<string, ProjectEntry>): string {
 /** Write the file with `entries` (atomically; an existing file keeps its mode). Holds references only. */
 export async function writeProjectFile(project: ProjectFile): Promise<void> {
   mkdirSync(dirname(project.file), { recursive: true });
-  await (await writeFileAtomicLazily())(project.file, serialize(project.entries));
+  await writeFileAtomic(project.file, serialize(project.entries));
 }

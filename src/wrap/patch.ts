@@ -21,7 +21,7 @@ import {
   type Style,
 } from '../claude/json/edit.js';
 import { layoutOf, serverMemberOf, serversObjectOf, type ConfigLayout } from '../claude/json/locate.js';
-import { JsonScanner, readArray, type Member } from '../claude/json/scanner.js';
+import { JsonScanner, readArray, shadowsEarlier, type Member } from '../claude/json/scanner.js';
 import { HTTP_TYPES, allServers, readServer, type ServerInfo } from '../claude/config-servers.js';
 import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs, type SelfPaths } from './format.js';
 import { isRecord } from '../core/is-record.js';
@@ -233,7 +233,9 @@ export function unwrapInText(text: string, ref: ServerAddress): { text: string; 
   if (original === undefined) return { text, outcome: { kind: 'not-wrapped' } };
   const edits: Edit[] = [{ start: cmd.member.valueStart, end: cmd.member.valueEnd, text: text.slice(original.start, original.end) }];
   const rest = arr.elements.length - (parsed.commandIndex + 1);
-  if (rest === 0 && parsed.noArgsKey) edits.push(removeMemberEdit(text, info.obj, info.obj.members.indexOf(args.member)));
+  const argsAt = info.obj.members.indexOf(args.member);
+  // The `args` we added goes again, unless it hides an earlier one (that would become the args).
+  if (rest === 0 && parsed.noArgsKey && !shadowsEarlier(info.obj.members, argsAt)) edits.push(removeMemberEdit(text, info.obj, argsAt));
   else edits.push(removeArrayPrefixEdit(text, arr, parsed.commandIndex + 1));
   return { text: applyEdits(text, edits), outcome: { kind: 'unwrapped', how: 'stdio' } };
 }

@@ -295,6 +295,21 @@ describe.runIf(HAVE_SECRET_SERVICE)('injection with the real Claude Code client,
   );
 
   it(
+    'a ~/.claude.json that starts with a byte-order mark (the client strips one): the launcher injects, the server gets the key, nothing is left',
+    async () => {
+      const e = await setup({ recorderHasEnv: false });
+      fs.writeFileSync(e.home.configPath, `\uFEFF${fs.readFileSync(e.home.configPath, 'utf8')}`);
+      const res = await runLauncher(e, ['-p', 'hello']);
+      expectClaudeOk(res, 'keyring-inject claude -p hello (BOM)');
+      expect(readRecorderReports(e.reportFile)[0]?.vars[VAR], 'first spawn of the recorder').toBe(sha256Hex(e.value));
+      // The client may have rewritten the file (it drops the mark); ours kept it: either way it parses without it.
+      if (fs.readFileSync(e.home.configPath, 'utf8').startsWith('\uFEFF')) fs.writeFileSync(e.home.configPath, fs.readFileSync(e.home.configPath, 'utf8').slice(1));
+      await expectAllClean(e, [res.stdout, res.stderr]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'hooks only: plain `claude -p hello` has the value in the config during the session, none after; SessionStart says what it did',
     async () => {
       // The main conversation request waits 2 s: the session is alive while we look at the config.

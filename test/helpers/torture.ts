@@ -71,7 +71,7 @@ export async function quiesce(home: string, timeoutMs = 4000): Promise<boolean> 
 export interface Leftovers {
   lockDirs: string[];
   holders: string[];
-  /** Temp files beside the config: write-file-atomic's `<config>.<digits>`, Claude Code's `<config>.tmp.<pid>.<hex>`. */
+  /** Temp files beside the config: our atomic writer's `<config>.<digits>`, Claude Code's `<config>.tmp.<pid>.<hex>`. */
   tempFiles: string[];
   /** Temp files of our own state/registry writes (`state.json.<digits>`): no values, only debris. */
   ownTempFiles: string[];

@@ -439,6 +439,13 @@ describe('applyStrips outcomes', () => {
     expect(r2.text).toBe('{"mcpServers":{"s":{"command":"x"}}}');
   });
 
+  it('keeps an emptied env object that shadows an earlier duplicate (deleting it would bring that one back)', () => {
+    const text = '{"mcpServers":{"s":{"command":"x","env":{"OLD":"plain"},"env":{"K":"ours"}}}}';
+    const r = applyStrips(text, [strip('s', 'K', true)], oursOf(['ours']));
+    expect(r.outcomes[0]).toMatchObject({ kind: 'stripped', removedEnv: false });
+    expect(r.text).toBe('{"mcpServers":{"s":{"command":"x","env":{"OLD":"plain"},"env":{}}}}');
+  });
+
   it('removes env only when something of ours was stripped', () => {
     const text = '{"mcpServers":{"s":{"command":"x","env":{}}}}';
     expect(applyStrips(text, [strip('s', 'K', true)], oursOf(['ours'])).text).toBe(text);
@@ -552,7 +559,10 @@ describe('invalid input', () => {
       `{"a":"${SECRET}`,
       `{"a":1} {"b":2}`,
       `{"a":1}x`,
-      '\uFEFF{}',
+      // A leading BOM is skipped as Claude Code skips it (json-core.test.ts); anywhere else it is an error.
+      '\uFEFF\uFEFF{}',
+      ' \uFEFF{}',
+      '{"a":\uFEFF1}',
       '{"a" 1}',
       '{"a":1 "b":2}',
       '{,}',

@@ -31,6 +31,12 @@ describe('injectedValues', () => {
     });
   });
 
+  it('reads a config with a leading BOM, as Claude Code does', async () => {
+    const file = join(t.home, '.claude.json');
+    writeFileSync(file, `\uFEFF{"mcpServers":{"gh":{"env":{"TOKEN":"user-value-1"}}}}`);
+    expect(await injectedValues([record(file, 'a', 'user-value-1')])).toEqual({ values: [{ name: 'a', value: 'user-value-1' }] });
+  });
+
   it('says why a value cannot be confirmed, never the value', async () => {
     const file = join(t.home, '.claude.json');
     writeFileSync(file, JSON.stringify({ mcpServers: { gh: { env: { TOKEN: 'edited-by-someone' } } } }));

@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { applyEdits, formatValue, insertMemberEdit, memberIndentOf, removeMemberEdit, replaceValueEdit, styleOf } from '../../src/claude/json/edit.js';
 import { layoutOf } from '../../src/claude/json/locate.js';
 import { ConfigParseError, JsoncScanner, JsonScanner, lastMember, type ObjectInfo } from '../../src/claude/json/scanner.js';
-import { applyStrips } from '../../src/engine/config-patch.js';
-import { stripPlaintextText, type StripItem } from '../../src/import/plaintext.js';
+import { applyInjections, applyStrips, type InjectRequest } from '../../src/engine/config-patch.js';
+import { scanPlaintext, stripPlaintextText, type StripItem } from '../../src/import/plaintext.js';
 import { MCP_SERVER_NAME, mcpServerEntry, withMcpServer, withoutEmptyMcpServers, withoutMcpServer } from '../../src/install/mcp-registration.js';
 import { addHooks, markCommand, removeHooks, SettingsFormatError, type HookCommands } from '../../src/install/settings-hooks.js';
 import type { SelfPaths } from '../../src/wrap/format.js';
 import { unwrapInText, wrapInText } from '../../src/wrap/patch.js';
-import { anyLayout, isObj, rng, type Json, type Obj } from '../helpers/json-layouts.js';
+import { anyLayout, isObj, maybeBom, messy, rng, type Json, type Obj } from '../helpers/json-layouts.js';
 
 function randomConfig(rand: () => number): Obj {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -217,7 +217,7 @@ function beforeCloser(text: string, at: number): boolean {
 describe('the comment-tolerant scanner', () => {
   it('reads a text with comments and trailing commas as the strict scanner reads it without them; the strict one refuses them', () => {
     const rand = rng(4242);
-    for (let iter = 0; iter < 300; iter++) {
+    for (let iter = 0; iter < 150; iter++) {
       const text = anyLayout(randomConfig(rand), rand);
       let n = 0;
       // Comments only where whitespace may go; a trailing comma only after a container's last value.
@@ -410,6 +410,11 @@ describe('our MCP server in ~/.claude.json through the JSON core, on random layo
     }
   });
 
+  it('leaves an empty "mcpServers" that shadows an earlier duplicate (deleting it would bring those servers back)', () => {
+    expect(withoutEmptyMcpServers('{"mcpServers":{"old":{"command":"x"}},"mcpServers":{}}')).toBeUndefined();
+    expect(withoutEmptyMcpServers('{"a":1,"mcpServers":{}}')).toBe('{"a":1}');
+  });
+
   it('register + unregister is byte-exact on messy layouts; an outdated entry is replaced in place', () => {
     const rand = rng(6262);
     const outdated = { type: 'stdio', command: '/old/node', args: ['/old/cli.js', 'mcp'], env: {} };
@@ -457,5 +462,147 @@ describe('broken files: one line naming the position, never content', () => {
         expect(m).not.toContain(secret.slice(0, 8));
       }
     }
+  });
+});
+
+/** The hook commands Claude Code would run for a parsed settings object, as `event command` lines. */
+function effectiveHooks(settings: Obj): string[] {
+  const out: string[] = [];
+  if (!isObj(settings.hooks)) return out;
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    if (!Array.isArray(groups)) continue;
+    for (const g of groups) {
+      if (!isObj(g) || !Array.isArray(g.hooks)) continue;
+      for (const h of g.hooks) if (isObj(h) && typeof h.command === 'string') out.push(`${event} ${h.command}`);
+    }
+  }
+  return out.sort();
+}
+
+/** An empty `hooks` object or event list, which our entries fill and removal does not give back (docs/install.md). */
+function hasEmptyHookContainer(settings: Obj): boolean {
+  const h = settings.hooks;
+  return isObj(h) && (Object.keys(h).length === 0 || Object.values(h).some((v) => Array.isArray(v) && v.length === 0));
+}
+
+const BOM = '\uFEFF';
+const unBom = (t: string) => (t.startsWith(BOM) ? t.slice(1) : t);
+
+describe('edit round trips with shadowed duplicate keys and a leading BOM (seeded property test)', () => {
+  const self: SelfPaths = { node: '/opt/node/bin/node', cli: '/opt/ki/dist/cli.js' };
+  const shadowGroup = { hooks: [{ type: 'command', command: 'shadowed.sh' }] };
+  const EVENTS = ['SessionStart', 'SessionEnd', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop'];
+
+  it('settings.json: add + remove never brings back a shadowed hook, keeps the BOM, and is byte-exact unless it filled an empty list', () => {
+    const rand = rng(2929);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const shadow = (key: string): Json | undefined => {
+      if (rand() > 0.3) return undefined;
+      if (key === 'hooks') return pick<Json>([null, {}, { Stop: [shadowGroup] }, { SessionStart: [shadowGroup], UserPromptSubmit: [] }]);
+      if (EVENTS.includes(key)) return pick<Json>([null, [], [shadowGroup]]);
+      return pick<Json>([null, 'shadowed', 0, {}]);
+    };
+    let exact = 0;
+    let filled = 0;
+    for (let iter = 0; iter < 300; iter++) {
+      const settings = randomSettings(rand);
+      // Empty containers our entries go into.
+      if (rand() < 0.3) settings.hooks = {};
+      if (rand() < 0.3) settings.hooks = { ...(isObj(settings.hooks) ? settings.hooks : {}), [pick(EVENTS)]: [] };
+      const text = maybeBom(messy(settings, rand, shadow), rand);
+      const added = addHooks(text, HOOKS);
+      expect(added.text.startsWith(BOM)).toBe(text.startsWith(BOM));
+      expect(effectiveHooks(JSON.parse(unBom(added.text)))).toEqual(effectiveHooks(withOurHooks(settings)));
+      const removed = removeHooks(added.text);
+      expect(removed.removed).toBe(5);
+      expect(removed.text.startsWith(BOM)).toBe(text.startsWith(BOM));
+      const after = JSON.parse(unBom(removed.text)) as Obj;
+      expect(effectiveHooks(after), text).toEqual(effectiveHooks(settings));
+      const { hooks: _a, ...restAfter } = after;
+      const { hooks: _b, ...restBefore } = settings;
+      expect(restAfter).toEqual(restBefore);
+      if (hasEmptyHookContainer(settings)) filled++;
+      else {
+        exact++;
+        expect(removed.text).toBe(text);
+      }
+    }
+    expect(exact).toBeGreaterThan(75);
+    expect(filled).toBeGreaterThan(75);
+  });
+
+  it('~/.claude.json: wrap/unwrap, inject/strip, import, register/unregister keep the BOM and give back the exact bytes', () => {
+    const rand = rng(4242);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const shadow = (key: string): Json | undefined => {
+      if (rand() > 0.2) return undefined;
+      if (key === 'mcpServers') return { ghost: { command: 'ghost', env: { TOKEN_G: 'shadowed' } } };
+      if (key === 'env') return { OLD: 'shadowed' };
+      if (key === 'args') return ['shadowed'];
+      return pick<Json>([null, 'shadowed', 1, {}, []]);
+    };
+    const entry = mcpServerEntry('/opt/node/bin/node', '/opt/ki/runtime/cli.js');
+    let boms = 0;
+    for (let iter = 0; iter < 300; iter++) {
+      const data = randomConfig(rand);
+      const plain = messy(data, rand, shadow);
+      const text = maybeBom(plain, rand);
+      if (text.startsWith(BOM)) boms++;
+      const keepsBom = (t: string) => expect(t.startsWith(BOM)).toBe(text.startsWith(BOM));
+      const locals = Object.keys(at(data, ['projects', '/p', 'mcpServers']));
+
+      // Wrap / unwrap.
+      const ref = rand() < 0.5 || locals.length === 0 ? { scope: 'user' as const, server: 's0' } : { scope: 'local' as const, project: '/p', server: locals[0] as string };
+      const w = wrapInText(text, ref, self);
+      if (w.outcome.kind === 'wrapped') {
+        keepsBom(w.text);
+        expect(JSON.parse(unBom(w.text))).not.toEqual(data);
+        expect(unwrapInText(w.text, ref).text).toBe(text);
+      } else {
+        expect(w.text).toBe(text);
+      }
+
+      // Inject / strip (the engine).
+      const reqs: InjectRequest[] = [];
+      for (const s of Object.keys(at(data, ['mcpServers']))) if (rand() < 0.6) reqs.push({ scope: 'user', server: s, env: 'KI_TOKEN', value: `v-${s}` });
+      for (const s of locals) if (rand() < 0.6) reqs.push({ scope: 'local', project: '/p', server: s, env: 'KI_TOKEN', value: `v-${s}` });
+      const values = new Set(reqs.map((r) => r.value));
+      const isOurs = (_t: unknown, v: string) => values.has(v);
+      const inj = applyInjections(text, reqs, isOurs);
+      keepsBom(inj.text);
+      const expected = structuredClone(data);
+      for (const r of reqs) {
+        const server = at(expected, r.scope === 'user' ? ['mcpServers', r.server] : ['projects', '/p', 'mcpServers', r.server]);
+        server.env = { ...(isObj(server.env) ? server.env : {}), KI_TOKEN: r.value };
+      }
+      expect(JSON.parse(unBom(inj.text))).toEqual(expected);
+      const strips = reqs.map((r, i) => {
+        const o = inj.outcomes[i];
+        const { value: _v, ...t } = r;
+        return { ...t, removeEnvIfEmpty: o?.kind === 'injected' && o.createdEnv };
+      });
+      expect(applyStrips(inj.text, strips, isOurs).text).toBe(text);
+
+      // Import reads the same findings with or without the BOM, and strips like the engine.
+      expect(scanPlaintext(text)).toEqual(scanPlaintext(plain));
+      const items: StripItem[] = scanPlaintext(text)
+        .filter((f) => f.kind === 'env' && rand() < 0.5)
+        .map((f) => ({ ref: f.ref, kind: f.kind, name: f.name, raw: f.raw }));
+      const ours = stripPlaintextText(text, items);
+      keepsBom(ours.text);
+      expect(ours.text).toBe(
+        applyStrips(
+          text,
+          items.map((i) => ({ ...i.ref, env: i.name, removeEnvIfEmpty: false })),
+          (t, v) => items.some((i) => i.ref.server === t.server && i.name === t.env && i.raw === v),
+        ).text,
+      );
+
+      // Our MCP server entry.
+      const registered = withMcpServer(text, entry) as string;
+      keepsBom(registered);
+      expect(withoutMcpServer(registered)).toBe(text);
+    }
+    expect(boms).toBeGreaterThan(30);
   });
 });

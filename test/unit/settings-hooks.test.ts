@@ -293,6 +293,24 @@ describe('removeHooks', () => {
     expect(JSON.parse(r.text)).toEqual({ a: 1, hooks: { SessionStart: [{ hooks: [] }] } });
   });
 
+  it('never deletes an emptied member that would bring back an earlier duplicate (the last duplicate wins)', () => {
+    // A `hooks` object shadowed an old Stop hook: uninstall must not make old.sh run again.
+    const shadowedHooks = '{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "old.sh"}]}]}, "hooks": {}}';
+    const r1 = removeHooks(addHooks(shadowedHooks, CMDS).text);
+    expect(r1.removed).toBe(2);
+    expect(r1.text).toBe(shadowedHooks);
+    // The same for an event list, and for both at once (the minimal case the fuzz found).
+    const shadowedEvent = '{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "old.sh"}]}], "SessionStart": []}}';
+    const r2 = removeHooks(addHooks(shadowedEvent, CMDS).text);
+    expect(JSON.parse(r2.text)).toEqual({ hooks: { SessionStart: [] } });
+    expect(r2.text).toBe(shadowedEvent);
+    const minimal = '{"":"","hooks":null,"hooks":{"UserPromptSubmit":[]},"":null}';
+    const r3 = removeHooks(addHooks(minimal, { ...CMDS, userPromptSubmit: markCommand('guard # x') }).text);
+    expect(r3.removed).toBe(3);
+    // The emptied list goes (as without duplicates), the `hooks` object that shadows `null` stays.
+    expect(r3.text).toBe('{"":"","hooks":null,"hooks":{},"":null}');
+  });
+
   it('tolerates and keeps comments and trailing commas', () => {
     const added = addHooks('{\n  "model": "opus"\n}\n', CMDS).text;
     const commented = added.replace('{\n', '{\n  // keep me\n').replace('"model": "opus"', '"model": "opus" /* and me */');

@@ -92,6 +92,19 @@ describe('add --mode wrap, wrap and unwrap', () => {
     expectNoLeak(v, outputs, [t.home]);
   });
 
+  it('wrap and unwrap a config that starts with a byte-order mark: the mark stays, unwrap gives back the bytes', async () => {
+    const original = `\uFEFF${readFileSync(cfgPath(), 'utf8')}`;
+    writeFileSync(cfgPath(), original);
+    const w = await cli(wrap, ['github']);
+    expect(w.code, w.stderr).toBe(0);
+    const wrapped = readFileSync(cfgPath(), 'utf8');
+    expect(wrapped.startsWith('\uFEFF{')).toBe(true);
+    expect(JSON.parse(wrapped.slice(1)).mcpServers.github.args).toContain('exec');
+    const u = await cli(unwrap, ['github']);
+    expect(u.code, u.stderr).toBe(0);
+    expect(readFileSync(cfgPath(), 'utf8')).toBe(original);
+  });
+
   it('wrap is idempotent, keeps the file mode, and warns when no key is mapped yet', async () => {
     const { chmodSync, statSync } = await import('node:fs');
     chmodSync(cfgPath(), 0o644);

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importCommand } from '../../src/cli/commands/import.js';
+import { doctor } from '../../src/cli/commands/doctor.js';
 import { headers } from '../../src/cli/commands/headers.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
@@ -89,6 +90,22 @@ describe('import', () => {
     writeFileSync(join(backupsDir(), '.claude.json.backup.2000'), `${JSON.stringify({ ...cfg, extra: `pasted ${gh} here` })}`, { mode: 0o600 });
     return { gh, db, bearer, cfg };
   };
+
+  it('reads a config with a leading BOM as Claude Code does (it strips one), and keeps the BOM', async () => {
+    const { gh, db, bearer } = setup();
+    writeFileSync(cfgPath(), `\uFEFF${readFileSync(cfgPath(), 'utf8')}`);
+    const before = JSON.parse(await cli(doctor, ['--json']).then((r) => r.stdout));
+    expect(before.servers.map((x: { server: string; mode: string }) => `${x.server} ${x.mode}`).sort()).toEqual(['api plaintext', 'db plaintext', 'github plaintext']);
+    const r = await cli(importCommand, ['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await backend.get('github.GITHUB_PERSONAL_ACCESS_TOKEN')).toBe(gh);
+    const text = readFileSync(cfgPath(), 'utf8');
+    expect(text.startsWith('\uFEFF{')).toBe(true);
+    expect(JSON.parse(text.slice(1)).mcpServers.github.env).toEqual({ LOG_LEVEL: 'info', HOME_DIR: '/tmp/x', REF: '${OTHER}' });
+    const after = await cli(doctor, ['--json']);
+    expect(after.stdout).not.toContain('not valid JSON');
+    for (const v of [gh, db, bearer]) expectNoLeak(v, outputs, [t.home]);
+  });
 
   it('--dry-run shows the plan (names only) and changes nothing', async () => {
     const { gh, db, bearer } = setup();

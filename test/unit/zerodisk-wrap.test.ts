@@ -1,6 +1,10 @@
 // Pure wrap/unwrap of server entries: byte-exact round trips in every layout Claude Code (or a
 // human) writes, http headersHelper, local scope, and local copies of .mcp.json servers.
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mcpJsonEntry } from '../../src/claude/mcp-json.js';
+import { makeTempHome } from '../helpers/temp-home.js';
 import { parseHeadersHelper, parseWrappedArgs, shellWords, type SelfPaths } from '../../src/wrap/format.js';
 import { unwrapInText, wrapInText, wrapStateIn } from '../../src/wrap/patch.js';
 
@@ -99,6 +103,14 @@ describe('wrap / unwrap a stdio server', () => {
     }
   });
 
+  it('unwrap leaves the args it added, emptied, when they hide an earlier "args" (deleting them would bring that one back)', () => {
+    const wrapped = wrapInText('{"mcpServers":{"github":{"command":"npx"}}}', user, self).text;
+    const edited = wrapped.replace('{"command"', '{"args":["--old"],"command"');
+    const back = unwrapInText(edited, user);
+    expect(back.outcome.kind).toBe('unwrapped');
+    expect(back.text).toBe('{"mcpServers":{"github":{"args":["--old"],"command":"npx","args":[]}}}');
+  });
+
   it('after Claude Code re-formats the wrapped file, unwrap still restores the original entry', () => {
     const text = JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'pkg'] } } });
     const wrapped = wrapInText(text, user, self).text;
@@ -167,5 +179,17 @@ describe('servers from a project .mcp.json', () => {
       expect(JSON.parse(c.text).projects[P].mcpServers.db.args).toContain('--mcp-json');
     }
     expect(wrapInText(JSON.stringify({ projects: { [P]: 5 } }), ref, self, mcpEntry).outcome.kind).toBe('unsupported');
+  });
+});
+
+describe('reading a project .mcp.json', () => {
+  it('reads one with a leading BOM, as Claude Code does (checked with 2.1.332: claude mcp get lists its servers)', async () => {
+    const t = makeTempHome();
+    try {
+      writeFileSync(join(t.home, '.mcp.json'), '\uFEFF{"mcpServers":{"pj":{"command":"pj-mcp"}}}');
+      expect(await mcpJsonEntry(t.home, t.home, 'pj')).toEqual({ file: join(t.home, '.mcp.json'), entry: { command: 'pj-mcp' } });
+    } finally {
+      t.cleanup();
+    }
   });
 });

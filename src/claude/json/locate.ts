@@ -3,6 +3,7 @@
 // plus the objects an edit may insert into (the project entry, `projects`, the top level).
 // Only these objects get their members listed; everything else is validated and skipped.
 // Duplicate keys follow JSON.parse: the last occurrence wins, at every level.
+import { bomLength } from '../../core/bom.js';
 import { ConfigShapeError, JsonScanner, lastMember, type Member, type ObjectInfo } from './scanner.js';
 
 export interface ProjectLayout {
@@ -35,14 +36,15 @@ export interface LayoutOptions {
 }
 
 /**
- * Validates the whole text and lays out the top level, the user servers and the requested
- * projects (`'all'`: every project). Throws ConfigParseError for invalid JSON, ConfigShapeError
- * when the top level, `mcpServers` or `projects` is not an object.
+ * Validates the whole text (after a leading byte-order mark) and lays out the top level, the
+ * user servers and the requested projects (`'all'`: every project). Throws ConfigParseError for
+ * invalid JSON, ConfigShapeError when the top level, `mcpServers` or `projects` is not an object.
  */
 export function layoutOf(text: string, want: 'all' | ReadonlySet<string>, opts: LayoutOptions = {}): ConfigLayout {
   const wantUser = opts.user !== false;
   const s = new JsonScanner(text);
-  const start = s.skipWs(0);
+  // A leading BOM is skipped as Claude Code skips it; offsets still index `text`, so edits keep it.
+  const start = s.skipWs(bomLength(text));
   if (start >= text.length) s.fail(start, 'empty text');
   if (!s.isObjectAt(start)) {
     const end = s.skipWs(s.skipValue(start));

@@ -394,6 +394,16 @@ export function lastMember(members: readonly Member[], key: string): Member | un
   return undefined;
 }
 
+/**
+ * Member `k` hides an earlier member with the same key. Deleting it would make that one the value
+ * again (JSON.parse: the last duplicate wins), so a member we emptied is then left empty instead.
+ */
+export function shadowsEarlier(members: readonly Member[], k: number): boolean {
+  const key = members[k]?.key;
+  for (let i = 0; i < k; i++) if (members[i]?.key === key) return true;
+  return false;
+}
+
 export interface ArrayInfo {
   /** Offset of `[`. */
   start: number;

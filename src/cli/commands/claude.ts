@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { KiError } from '../../core/errors.js';
@@ -10,6 +9,7 @@ import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
 import { prepareProject } from '../project-setup.js';
 import { LAUNCHER_ENV } from '../launcher-env.js';
+import { openRelay, relaySignals, type RelayOptions } from '../../wrap/spawn-relay.js';
 
 export const claude: Command = {
   name: 'claude',
@@ -38,39 +38,38 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
     // A project's .claude/secrets.json: approved? anything to ask for? its servers wrapped? (before anything starts)
     await prepareProject(ctx, registry);
     const { known, missing, failures = [] } = await resolveValues(registry, ctx.backend());
-    const engine = engineContext(ctx);
-    const report = await startSession(engine, { ...me, launcher: true }, known);
-    const out = output(ctx);
-    const notInKeyring = missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
-    if (notInKeyring.length > 0) out.warn(`not in the keyring: ${notInKeyring.join(', ')}`);
-    for (const f of failures) out.warn(`could not read ${f}`);
-    for (const n of report.notices) out.warn(n);
-    if (report.conflicts.length > 0) out.warn(`left alone (already set by someone else): ${report.conflicts.join(', ')}`);
-
-    const child = spawn(bin, argv, { stdio: 'inherit', env: { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: `${me.pid}:${me.procStart}` } });
-    const childId = child.pid === undefined ? undefined : identify(child.pid);
-    if (childId) await startSession(engine, { ...me, launcher: true, claude: childId }, []).catch(() => undefined);
-
-    // The terminal sends Ctrl-C / Ctrl-\ to the whole foreground group: claude gets them itself.
-    const ignore = () => undefined;
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-    process.on('SIGINT', ignore);
-    process.on('SIGQUIT', ignore);
-    const forwards = (['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const).map((s) => [s, forward(s)] as const);
-    for (const [s, f] of forwards) process.on(s, f);
-
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('error', () => resolve({ code: 127, signal: null }));
-      child.on('exit', (c, s) => resolve({ code: c, signal: s }));
-    });
-    await endSession(engine, me).catch((err: Error) => out.error(`could not strip after exit: ${err.message}; run 'keyring-inject cleanup'`));
-    if (signal) {
-      const num = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 }[signal as string] ?? 1;
-      return 128 + num;
+    // Signal handlers before the keys go in: from here a signal reaches Claude Code (or, before it
+    // starts, the moment it does), and the keys are stripped after; never a launcher that dies
+    // and leaves Claude Code running with the keys injected.
+    const relay = openRelay(LAUNCHER_SIGNALS);
+    try {
+      const engine = engineContext(ctx);
+      const report = await startSession(engine, { ...me, launcher: true }, known);
+      const out = output(ctx);
+      const notInKeyring = missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
+      if (notInKeyring.length > 0) out.warn(`not in the keyring: ${notInKeyring.join(', ')}`);
+      for (const f of failures) out.warn(`could not read ${f}`);
+      for (const n of report.notices) out.warn(n);
+      if (report.conflicts.length > 0) out.warn(`left alone (already set by someone else): ${report.conflicts.join(', ')}`);
+      try {
+        return await relay.run(bin, argv, { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: `${me.pid}:${me.procStart}` }, ctx.cwd, async (pid) => {
+          const childId = identify(pid);
+          if (childId) await startSession(engine, { ...me, launcher: true, claude: childId }, []);
+        });
+      } finally {
+        await endSession(engine, me).catch((err: Error) => out.error(`could not strip after exit: ${err.message}; run 'keyring-inject cleanup'`));
+      }
+    } finally {
+      relay.close();
     }
-    return code ?? 1;
   },
 };
+
+/**
+ * The terminal sends Ctrl-C / Ctrl-\ to the whole foreground group: claude gets them itself.
+ * The rest is passed on, a window resize too.
+ */
+const LAUNCHER_SIGNALS: RelayOptions = { forward: [...relaySignals(true).forward, 'SIGWINCH'], ignore: relaySignals(true).ignore ?? [] };
 
 function findClaude(ctx: CliContext): string {
   const explicit = ctx.env.KEYRING_INJECT_CLAUDE_BIN;

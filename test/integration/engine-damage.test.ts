@@ -1,4 +1,4 @@
-// Issue 14 items 4 and 5: our state file damaged or deleted during a session, and the corrupted
+// Our state file damaged or deleted during a session, and the corrupted
 // copies Claude Code makes of its config. Real files in a temp HOME, real processes as sessions,
 // a memory keyring.
 import { spawn, type ChildProcess } from 'node:child_process';
