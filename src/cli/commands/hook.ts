@@ -1,4 +1,6 @@
+import { audit } from '../../core/audit.js';
 import { KiError, oneLine, UsageError } from '../../core/errors.js';
+import { returnPendingScrubs, takePendingScrubs } from '../../claude/pending-scrub.js';
 import { nodeCrypto } from '../../core/lazy-load.js';
 import { registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
@@ -110,6 +112,7 @@ async function injectForSession(ctx: CliContext, input: HookInput, early: Promis
     return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
   }
   const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
+  if (report.injected.length > 0) audit(ctx.paths, { event: 'inject', keys: keysOf(report.injected) }, ctx.env);
   // Keys of other sources that failed are described by `failures`; "missing" is for the keyring.
   const missing = resolved.missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
   return startMessage(ctx, report, missing, [...(resolved.failures ?? [])], keyringError, input.source);
@@ -164,11 +167,38 @@ function startMessage(ctx: CliContext, r: InjectReport, missing: string[], failu
 
 async function sessionEnd(ctx: CliContext): Promise<number> {
   const input = await readHookInput(ctx, 'SessionEnd');
+  await scrubAfterBlock(ctx, input);
   // /clear and /resume end a session inside a process that goes on: the keys stay for it.
   if (input.reason === 'clear' || input.reason === 'resume') return 0;
   // Under the launcher, the launcher strips once Claude Code has exited.
   if (launcherOf(ctx)) return 0;
   const claude = claudeProcess(ctx, input.session_id);
-  await endSession(engineContext(ctx), claude);
+  const stripped = await endSession(engineContext(ctx), claude);
+  if (stripped.stripped.length > 0) audit(ctx.paths, { event: 'strip', keys: keysOf(stripped.stripped) }, ctx.env);
   return 0;
+}
+
+/** Key names of the engine's "KEY -> server.env.VAR" labels. */
+function keysOf(labels: readonly string[]): string[] {
+  return [...new Set(labels.map((l) => l.split(' -> ')[0] as string))];
+}
+
+/**
+ * A prompt the guard blocked for holding a stored key was written by the client to its files:
+ * scrub them now that the session is over. A failure keeps the note for the next session end.
+ */
+async function scrubAfterBlock(ctx: CliContext, input: HookInput): Promise<void> {
+  const notes = takePendingScrubs(ctx.paths);
+  if (notes.length === 0) return;
+  try {
+    const { scrubBlockedPrompts } = await import('../../doctor/leaks.js');
+    const left = await scrubBlockedPrompts(ctx.paths, ctx.env, input.cwd ?? ctx.cwd, ctx.backend, notes);
+    if (left.length > 0) returnPendingScrubs(ctx.paths, left);
+  } catch {
+    try {
+      returnPendingScrubs(ctx.paths, notes);
+    } catch {
+      // our data dir is not writable: 'keyring-inject scan' still finds the copy
+    }
+  }
 }
