@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
-import { CLAUDE_BIN, claudeEnv, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
 import { expectNoLeak, filesUnder } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
