@@ -29,26 +29,23 @@ const CHUNK = 4 * 1024 * 1024;
 /** A longer line is not rewritten (a JSON check would need it whole in memory). */
 export const MAX_SCRUB_LINE = 64 * 1024 * 1024;
 
-/**
- * The secrets prepared once for many searches: the forms' texts for a cheap first test of a
- * line (most lines hold none), and the longest one (how much a chunked search must carry over).
- */
+/** The secrets prepared once for many searches (files, chunks, lines). */
 export interface Matcher {
-  readonly longest: number;
+  /** The longest form, in UTF-8 bytes: how much a chunked search must carry over. */
+  readonly longestBytes: number;
+  /** Could these bytes hold a form? A byte search: most chunks and lines hold none and are never decoded. */
+  mayHold(bytes: Buffer): boolean;
   find(text: string): Occurrence[];
 }
 
 export function makeMatcher(secrets: readonly Secret[]): Matcher {
   const compiled = compileSecrets(secrets);
-  const texts = [...new Set(compiled.forms.map((f) => f.text))];
+  const forms = [...new Set(compiled.forms.map((f) => f.text))].map((t) => Buffer.from(t));
   return {
-    longest: compiled.longest,
-    find(text) {
-      // Most lines hold no form: one pass of includes() first. An escape sequence may sit inside
-      // an occurrence (coloured output): the full search finds those.
-      if (texts.length === 0 || (!texts.some((t) => text.includes(t)) && !text.includes('\x1b'))) return [];
-      return compiled.find(text);
-    },
+    longestBytes: forms.reduce((n, b) => Math.max(n, b.length), 0),
+    // An escape sequence may sit inside an occurrence (coloured output): the full search finds those.
+    mayHold: (bytes) => forms.length > 0 && (forms.some((b) => bytes.includes(b)) || bytes.includes(0x1b)),
+    find: (text) => compiled.find(text),
   };
 }
 
@@ -58,42 +55,38 @@ function openNoFollow(file: string): number {
 
 /** Every occurrence in `file`, by line (one hit per line, name and form). Reads it in chunks. */
 export function scanFile(file: string, m: Matcher): LeakHit[] {
-  const longest = m.longest;
-  if (longest === 0) return [];
+  if (m.longestBytes === 0) return [];
   const fd = openNoFollow(file);
   try {
     if (!fstatSync(fd).isFile()) return [];
     const hits: LeakHit[] = [];
     const seen = new Set<string>();
-    const decoder = new StringDecoder('utf8');
     const buf = Buffer.allocUnsafe(CHUNK);
-    let carry = '';
+    let carry = Buffer.alloc(0);
     let carryLine = 1; // line number at the start of `carry`
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      const text = n > 0 ? decoder.write(buf.subarray(0, n)) : decoder.end();
-      const window = carry + text;
-      if (window.length > 0) {
-        const occ = m.find(window).filter((o) => o.end > carry.length);
-        if (occ.length > 0) {
-          let line = carryLine;
-          let at = 0;
-          for (const o of occ) {
-            line += countNewlines(window, at, o.start);
-            at = o.start;
-            const key = `${line}\0${o.name}\0${o.form}`;
-            if (!seen.has(key)) {
-              seen.add(key);
-              hits.push({ line, name: o.name, form: o.form });
-            }
+    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null)) {
+      const window = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      if (m.mayHold(window)) {
+        // Decoded only here; a character cut at either edge cannot be part of an occurrence
+        // that the carry-over does not hold whole.
+        const text = window.toString('utf8');
+        let line = carryLine;
+        let at = 0;
+        for (const o of m.find(text)) {
+          line += countNewlines(text, at, o.start);
+          at = o.start;
+          // An occurrence inside the carry-over was found in the previous window already.
+          const key = `${line}\0${o.name}\0${o.form}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            hits.push({ line, name: o.name, form: o.form });
           }
         }
       }
-      if (n === 0) break;
-      // Keep what a split occurrence could start in: the last `longest - 1` characters.
-      const keepFrom = Math.max(0, window.length - (longest - 1));
-      carryLine += countNewlines(window, 0, keepFrom);
-      carry = window.slice(keepFrom);
+      // Keep what a split occurrence could start in: the last `longestBytes - 1` bytes.
+      const keepFrom = Math.max(0, window.length - (m.longestBytes - 1));
+      for (let i = window.indexOf(10); i !== -1 && i < keepFrom; i = window.indexOf(10, i + 1)) carryLine++;
+      carry = Buffer.from(window.subarray(keepFrom));
     }
     return hits;
   } finally {
@@ -198,8 +191,13 @@ export function scrubFile(file: string, m: Matcher, opts: ScrubOptions): ScrubRe
     let lineNo = 0;
     const processLine = (bytes: Buffer, write: (b: Buffer | string) => void): void => {
       lineNo++;
+      const mayHold = m.mayHold(bytes);
+      if (!mayHold && !opts.jsonLines) {
+        write(bytes);
+        return;
+      }
       const text = bytes.toString('utf8');
-      const occ = m.find(text);
+      const occ = mayHold ? m.find(text) : [];
       const seen = new Set<string>();
       for (const o of occ) {
         const key = `${o.name}\0${o.form}`;
@@ -274,6 +272,9 @@ class LineReader {
   tooLong = false;
   private pos = 0;
   private buf: Buffer = Buffer.alloc(0);
+  /** The start of a line that spans chunks. */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
   private readonly chunk = Buffer.allocUnsafe(CHUNK);
   constructor(private readonly fd: number) {}
 
@@ -281,6 +282,8 @@ class LineReader {
     this.consumed = 0;
     this.pos = 0;
     this.buf = Buffer.alloc(0);
+    this.parts = [];
+    this.partsLength = 0;
     this.tooLong = false;
   }
 
@@ -288,22 +291,32 @@ class LineReader {
   next(): Buffer | undefined {
     for (;;) {
       const nl = this.buf.indexOf(10);
-      if (nl !== -1) return this.take(nl + 1);
-      if (this.buf.length > MAX_SCRUB_LINE) {
+      if (nl !== -1) {
+        const piece = this.buf.subarray(0, nl + 1);
+        this.buf = this.buf.subarray(nl + 1);
+        return this.take(piece);
+      }
+      if (this.buf.length > 0) {
+        this.parts.push(this.buf);
+        this.partsLength += this.buf.length;
+        this.buf = Buffer.alloc(0);
+      }
+      if (this.partsLength > MAX_SCRUB_LINE) {
         this.tooLong = true;
         return undefined;
       }
       const n = readSync(this.fd, this.chunk, 0, CHUNK, this.pos);
-      if (n === 0) return this.buf.length > 0 ? this.take(this.buf.length) : undefined;
+      if (n === 0) return this.partsLength > 0 ? this.take(Buffer.alloc(0)) : undefined;
       this.pos += n;
-      this.buf = this.buf.length === 0 ? Buffer.from(this.chunk.subarray(0, n)) : Buffer.concat([this.buf, this.chunk.subarray(0, n)]);
+      this.buf = Buffer.from(this.chunk.subarray(0, n));
     }
   }
 
-  private take(n: number): Buffer {
-    const line = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    this.consumed += n;
+  private take(piece: Buffer): Buffer {
+    const line = this.parts.length > 0 ? Buffer.concat([...this.parts, piece]) : piece;
+    this.parts = [];
+    this.partsLength = 0;
+    this.consumed += line.length;
     return line;
   }
 }

@@ -69,7 +69,7 @@ function errCode(err: unknown): string {
 export function scanStores(paths: ClaudePaths, env: Env, secrets: readonly Secret[]): ScanReport {
   const report: ScanReport = { findings: [], files: 0, bytes: 0, skipped: [], unreadable: [] };
   const m = makeMatcher(secrets);
-  if (m.longest === 0) return report;
+  if (m.longestBytes === 0) return report;
   for (const f of storeFiles(paths, env, report.skipped)) {
     try {
       for (const h of scanFile(f.file, m)) report.findings.push({ file: f.file, store: f.store, line: h.line, key: h.name, form: h.form });
