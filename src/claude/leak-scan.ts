@@ -9,7 +9,6 @@
 // copies (scrubbed) whatever was appended to the original meanwhile. Claude Code opens its
 // transcript for each append (it holds no descriptor on it), so later appends land in the new file.
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { writeFileAtomicStreamSync } from '../core/atomic-write.js';
 import { compileSecrets, coveredSpans, type FormName, type Occurrence } from '../core/secret-forms.js';
 
