@@ -37,13 +37,20 @@ export interface Matcher {
   find(text: string): Occurrence[];
 }
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
+
 export function makeMatcher(secrets: readonly Secret[]): Matcher {
   const compiled = compileSecrets(secrets);
   const forms = [...new Set(compiled.forms.map((f) => f.text))].map((t) => Buffer.from(t));
+  // One pass of one regular expression over the bytes seen as latin1 (one character per byte), an
+  // alternation of every form's bytes and ESC (an escape sequence may sit inside an occurrence:
+  // the full search finds those): about twice as fast here as a Buffer search per form.
+  const re = forms.length > 0 ? new RegExp([...forms.map((b) => escapeRegExp(b.toString('latin1'))), '\\x1b'].join('|')) : undefined;
   return {
     longestBytes: forms.reduce((n, b) => Math.max(n, b.length), 0),
-    // An escape sequence may sit inside an occurrence (coloured output): the full search finds those.
-    mayHold: (bytes) => forms.length > 0 && (forms.some((b) => bytes.includes(b)) || bytes.includes(0x1b)),
+    mayHold: (bytes) => re !== undefined && re.test(bytes.toString('latin1')),
     find: (text) => compiled.find(text),
   };
 }
