@@ -50,7 +50,7 @@ export function makeMatcher(secrets: readonly Secret[]): Matcher {
   const re = forms.length > 0 ? new RegExp([...forms.map((b) => escapeRegExp(b.toString('latin1'))), '\\x1b'].join('|')) : undefined;
   return {
     longestBytes: forms.reduce((n, b) => Math.max(n, b.length), 0),
-    mayHold: (bytes) => re !== undefined && re.test(bytes.toString('latin1')),
+    mayHold: (bytes) => re?.test(bytes.toString('latin1')) === true,
     find: (text) => compiled.find(text),
   };
 }
