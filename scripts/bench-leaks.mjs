@@ -4,8 +4,10 @@
 // stored keys (env-file source: no keyring round trip in the figure) and a few planted in several
 // forms. Generated in a temp HOME and removed afterwards. The files are in the page cache after
 // they are written, so this measures the scan, not the disk. Prints MB/s. BENCH_LEAKS_KEEP=1
-// keeps the tree (to profile a scan of it).
+// keeps the tree (to profile a scan of it). Also: the cost of one audit-trail write.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +71,17 @@ try {
   console.log(
     `leak scan: median ${(median / 1000).toFixed(2)} s over ${RUNS} runs (min ${(times[0] / 1000).toFixed(2)} s) = ${(bytes / 1e6 / (median / 1000)).toFixed(0)} MB/s (warm page cache, node start-up included)`,
   );
+
+  // The audit trail's write, as the hooks make it (one line per use of a key): in-process, per call.
+  const bundle = join(home, 'audit.cjs');
+  await build({ entryPoints: [join(root, 'src/core/audit.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  const { audit } = createRequire(import.meta.url)(bundle);
+  const paths = { dataDir: join(home, 'audit-data') };
+  const N = 2000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) audit(paths, { event: 'exec', keys: ['key1', 'key2'], server: 'svc', program: 'node' }, {});
+  const us = Number(process.hrtime.bigint() - t0) / 1e3 / N;
+  console.log(`audit write: ${us.toFixed(1)} µs per line (${N} lines, settings read and rotation check included)`);
 } finally {
   if (process.env.BENCH_LEAKS_KEEP) console.log(`kept ${home}`);
   else rmSync(home, { recursive: true, force: true });
