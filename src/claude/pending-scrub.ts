@@ -2,7 +2,7 @@
 // guard notes them (it runs before the client has finished writing, so it cannot scrub them
 // itself), the session-end hook takes and scrubs them. One JSONL file in our data directory;
 // names and paths only, never a value.
-import { closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
 
@@ -16,6 +16,11 @@ export interface PendingScrub {
 
 function pendingFile(paths: Pick<ClaudePaths, 'dataDir'>): string {
   return join(paths.dataDir, 'pending-scrub.jsonl');
+}
+
+/** Is there a note? One stat: the session-end hook asks every time. */
+export function hasPendingScrubs(paths: Pick<ClaudePaths, 'dataDir'>): boolean {
+  return existsSync(pendingFile(paths));
 }
 
 /** Append a note (0600, our data dir). Throws on failure: the caller says so to the user. */

@@ -1,8 +1,9 @@
 import { audit } from '../../core/audit.js';
 import { KiError, oneLine, UsageError } from '../../core/errors.js';
-import { returnPendingScrubs, takePendingScrubs } from '../../claude/pending-scrub.js';
-import { nodeCrypto } from '../../core/lazy-load.js';
-import { registryFile } from '../../core/paths.js';
+import { realpathSync } from 'node:fs';
+import { hasPendingScrubs } from '../../claude/pending-scrub.js';
+import { childProcess, nodeCrypto } from '../../core/lazy-load.js';
+import { isCliFileName, registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
 import { findClaudeProcess, isAlive, type ProcessId } from '../../core/process-info.js';
 import type { Registry } from '../../registry/registry.js';
@@ -167,7 +168,7 @@ function startMessage(ctx: CliContext, r: InjectReport, missing: string[], failu
 
 async function sessionEnd(ctx: CliContext): Promise<number> {
   const input = await readHookInput(ctx, 'SessionEnd');
-  await scrubAfterBlock(ctx, input);
+  scrubAfterBlock(ctx, input);
   // /clear and /resume end a session inside a process that goes on: the keys stay for it.
   if (input.reason === 'clear' || input.reason === 'resume') return 0;
   // Under the launcher, the launcher strips once Claude Code has exited.
@@ -185,20 +186,18 @@ function keysOf(labels: readonly string[]): string[] {
 
 /**
  * A prompt the guard blocked for holding a stored key was written by the client to its files:
- * scrub them now that the session is over. A failure keeps the note for the next session end.
+ * scrub them now that the session is over, with `scrub --pending` in a child process (the
+ * matcher and the stores' code live in the main bundle, so this one, which every session pays
+ * for, stays small). Waited for; its failure leaves the note for the next session end.
  */
-async function scrubAfterBlock(ctx: CliContext, input: HookInput): Promise<void> {
-  const notes = takePendingScrubs(ctx.paths);
-  if (notes.length === 0) return;
-  try {
-    const { scrubBlockedPrompts } = await import('../../doctor/leaks.js');
-    const left = await scrubBlockedPrompts(ctx.paths, ctx.env, input.cwd ?? ctx.cwd, ctx.backend, notes);
-    if (left.length > 0) returnPendingScrubs(ctx.paths, left);
-  } catch {
-    try {
-      returnPendingScrubs(ctx.paths, notes);
-    } catch {
-      // our data dir is not writable: 'keyring-inject scan' still finds the copy
-    }
-  }
+function scrubAfterBlock(ctx: CliContext, input: HookInput): void {
+  if (!hasPendingScrubs(ctx.paths)) return;
+  const script = process.argv[1];
+  if (!script || !isCliFileName(script)) return; // not our CLI (in-process tests): nothing to start
+  childProcess().spawnSync(process.execPath, [realpathSync(script), 'scrub', '--pending'], {
+    env: ctx.env as NodeJS.ProcessEnv,
+    cwd: input.cwd ?? ctx.cwd,
+    stdio: 'ignore',
+    timeout: 8000,
+  });
 }

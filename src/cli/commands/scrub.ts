@@ -1,6 +1,7 @@
 import { audit } from '../../core/audit.js';
 import { EXIT_PROBLEMS } from '../../core/errors.js';
-import { scrubStores, storedSecrets } from '../../doctor/leaks.js';
+import { returnPendingScrubs, takePendingScrubs } from '../../claude/pending-scrub.js';
+import { scrubBlockedPrompts, scrubStores, storedSecrets } from '../../doctor/leaks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -19,6 +20,7 @@ reported and left as it is, but for the values in it. Then it names the keys tha
 rotate them ('keyring-inject rotate NAME'): a copy may have left this machine already.
 
   --dry-run  only say what would be replaced
+  --pending  (run by the SessionEnd hook) only the files a blocked prompt was written to
   --json     {"dryRun","files":[{"file","keys","occurrences","written","notJson","appendedDuring",
               "refused"}],"exposed","problems"}
 
@@ -26,8 +28,18 @@ Exit status: 0 nothing left (or nothing found), 3 a value could not be removed (
 --dry-run, values were found), 1 when it could not run.`,
 
   async run(argv, ctx) {
-    const p = parseArgs(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
+    const p = parseArgs(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, pending: { type: 'boolean' } });
     positionals(p, []);
+    if (bool(p, 'pending')) {
+      const notes = takePendingScrubs(ctx.paths);
+      let left = notes;
+      try {
+        if (notes.length > 0) left = await scrubBlockedPrompts(ctx.paths, ctx.env, ctx.cwd, ctx.backend, notes);
+      } finally {
+        if (left.length > 0) returnPendingScrubs(ctx.paths, left);
+      }
+      return 0;
+    }
     const out = output(ctx);
     const dryRun = bool(p, 'dry-run');
     const { secrets, problems } = await storedSecrets(ctx.paths, ctx.cwd, ctx.backend, ctx.env);
