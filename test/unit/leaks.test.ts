@@ -13,6 +13,7 @@ import { claudePaths } from '../../src/core/paths.js';
 import { makeMatcher, scanFile, scrubFile } from '../../src/claude/leak-scan.js';
 import { scanStores, scrubStores } from '../../src/doctor/leaks.js';
 import { formsOf } from '../../src/core/secret-forms.js';
+import { hasPendingScrubs, notePendingScrub } from '../../src/claude/pending-scrub.js';
 
 let t: TempHome;
 afterEach(() => t?.cleanup());
@@ -194,5 +195,32 @@ describe('the scan and scrub commands', () => {
     for (const r of [s1, j, dry, sc, s2]) expect(r.stdout + r.stderr).not.toContain(value);
     for (const f of filesUnder(t.home)) expect(anyForm(readFileSync(f, 'latin1'), value), f).toBe(false);
     expect(existsSync(join(t.home, '.claude', 'keyring-inject', 'audit.jsonl'))).toBe(true);
+  });
+
+  it('doctor --values reports the same findings; scrub --pending scrubs only the noted transcript under ~/.claude/projects, the debug log and the history', async () => {
+    t = makeTempHome();
+    writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp' } } }, null, 2));
+    const { run } = inProcessCli(t.env, t.home);
+    const value = testSecret('pending');
+    expect((await run(['add', 'gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], `${value}\n`)).code).toBe(0);
+    const file = plantSession(t.home, value);
+    const doctor = await run(['doctor', '--values']);
+    expect(doctor.code).toBe(3);
+    expect(doctor.stdout).toContain(`! the value of key gh is in ${file}:3 (base64, transcripts)`);
+    expect(doctor.stdout + doctor.stderr).not.toContain(value);
+
+    const history = join(t.home, '.claude', 'history.jsonl');
+    writeFileSync(history, `${JSON.stringify({ display: value })}\n`);
+    const outside = join(t.home, 'elsewhere.jsonl');
+    writeFileSync(outside, `${JSON.stringify({ mine: value })}\n`);
+    const paths = claudePaths(t.env);
+    notePendingScrub(paths, { session: 's1', file, keys: ['gh'] });
+    notePendingScrub(paths, { session: 's2', file: outside, keys: ['gh'] });
+    const r = await run(['scrub', '--pending']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(anyForm(readFileSync(file, 'utf8'), value)).toBe(false);
+    expect(readFileSync(history, 'utf8')).toBe('{"display":"[keyring-inject:gh]"}\n');
+    expect(readFileSync(outside, 'utf8')).toContain(value); // not Claude Code's: a hook input cannot point the scrub at it
+    expect(hasPendingScrubs(paths)).toBe(false);
   });
 });
