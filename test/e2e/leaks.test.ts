@@ -15,7 +15,10 @@ import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { killAll, watchdogsFor } from '../helpers/processes.js';
 import { runCli } from '../helpers/spawn-cli.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { HAVE_TMUX, terminal } from '../helpers/tmux.js';
+import { claudeEnv } from '../helpers/claude/home.js';
+import { shellQuote } from '../helpers/spawn-cli.js';
 import { formsOf } from '../../src/core/secret-forms.js';
 
 const KEY = 'leakkey';
@@ -30,12 +33,12 @@ interface Env {
 }
 let current: Env | undefined;
 
-async function setup(): Promise<Env> {
+async function setup(extraConfig: Record<string, unknown> = {}): Promise<Env> {
   // A backslash: the JSON lines of the transcript hold the value escaped, not as it is.
   const value = `${testSecret('leak')}\\x`;
   const service = testService();
   const api = await startFakeApi({ replies: [] });
-  const home = makeClaudeHome({ mcpServers: { svc: { type: 'stdio', command: 'true' } } });
+  const home = makeClaudeHome({ mcpServers: { svc: { type: 'stdio', command: 'true' } }, extraConfig });
   const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
   const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
   const claudeExtraEnv = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN };
@@ -139,10 +142,46 @@ describe.runIf(HAVE_SECRET_SERVICE)('scan and scrub with the real Claude Code cl
       // The audit trail recorded the block and the scrub, by name; the data dir holds no value.
       const audit = await runCli(['audit', '--json'], { env: e.cliEnv });
       const events = JSON.parse(audit.stdout).lines.map((l: { event: string; keys: string[] }) => `${l.event}:${l.keys.join(',')}`);
-      expect(events).toEqual(expect.arrayContaining([`guard-block:${KEY}`, `scrub:${KEY}`]));
+      expect(events).toEqual(expect.arrayContaining([`inject:${KEY}`, `guard-block:${KEY}`, `scrub:${KEY}`, `strip:${KEY}`]));
       const dataDir = path.join(e.home.configDir, 'keyring-inject');
       expect(fs.statSync(path.join(dataDir, 'audit.jsonl')).mode & 0o777).toBe(0o600);
       expectNoLeak(e.value, [res.stdout, res.stderr, audit.stdout], [dataDir]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it.runIf(HAVE_TMUX)(
+    'interactive: after a blocked prompt and a clean exit (Ctrl-C twice), no form of the key is in any file and the scrub note is used up',
+    async () => {
+      const e = await setup({ customApiKeyResponses: { approved: ['test-key'], rejected: [] } });
+      const socket = path.join(e.home.outsideDir, 'tmux.sock');
+      const term = terminal(socket, 'ki', { PATH: process.env.PATH ?? '/usr/bin:/bin' });
+      try {
+        const env = claudeEnv(e.home, { api: e.api, env: e.claudeExtraEnv });
+        const envArgs = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${shellQuote(v)}`]));
+        term.start(`cd ${shellQuote(e.home.projectDir)} && env -i ${envArgs.join(' ')} ${shellQuote(CLAUDE_BIN)} --permission-mode default; sleep 30`, { width: 200, height: 50 });
+        await term.waitFor('for shortcuts', 60_000);
+        term.keys([`use this key: ${e.value} for the service`], true);
+        await sleep(300);
+        term.keys(['Enter']);
+        const shown = await term.waitFor('keyring-inject blocked this prompt', 30_000);
+        expect(shown.replace(/\s+/g, ' ')).toMatch(/removes your stored key from them when this session\s?ends/);
+        // A clean exit, as a user does: Ctrl-C twice fires SessionEnd.
+        term.keys(['C-c']);
+        await sleep(300);
+        term.keys(['C-c']);
+        // 2.1.332 interactive writes the block notice to the transcript, not the prompt (neither
+        // to history.jsonl): after the exit no form of the key is in any file, and the note the
+        // guard left for the SessionEnd scrub is used up.
+        await waitFor('the session transcript', () => transcripts(e.home).length > 0, 20_000);
+        const pending = path.join(e.home.configDir, 'keyring-inject', 'pending-scrub.jsonl');
+        await waitFor('the SessionEnd scrub ran', () => !fs.existsSync(pending), 20_000);
+        // The same hook strips the injected key from ~/.claude.json right after.
+        await waitFor('no form of the key in any file', () => filesWithAnyForm(e.home.root, e.value).length === 0, 20_000);
+        for (const f of transcripts(e.home)) for (const l of fs.readFileSync(f, 'utf8').split('\n').filter(Boolean)) JSON.parse(l);
+      } finally {
+        term.kill();
+      }
     },
     TEST_TIMEOUT_MS,
   );

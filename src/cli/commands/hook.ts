@@ -179,9 +179,9 @@ async function sessionEnd(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-/** Key names of the engine's "KEY -> server.env.VAR" labels. */
+/** Key names of the engine's labels: "KEY -> server.env.VAR" (inject), "KEY: server.env.VAR" (strip). */
 function keysOf(labels: readonly string[]): string[] {
-  return [...new Set(labels.map((l) => l.split(' -> ')[0] as string))];
+  return [...new Set(labels.map((l) => l.split(/ -> |: /)[0] as string))];
 }
 
 /**
