@@ -8,8 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi } from '../helpers/claude/fake-api.js';
-import { CLAUDE_BIN, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
+import { startFakeApi, DEFAULT_FAKE_TEXT, type FakeApi, type FakeApiScript } from '../helpers/claude/fake-api.js';
+import { CLAUDE_BIN, killAllClaude, makeClaudeHome, runClaude, spawnClaude, waitForClaude, type ClaudeHome } from '../helpers/claude/home.js';
 import { expectNoLeak, filesUnder } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
@@ -33,11 +33,11 @@ interface Env {
 }
 let current: Env | undefined;
 
-async function setup(extraConfig: Record<string, unknown> = {}): Promise<Env> {
+async function setup(extraConfig: Record<string, unknown> = {}, script: FakeApiScript = { replies: [] }): Promise<Env> {
   // A backslash: the JSON lines of the transcript hold the value escaped, not as it is.
   const value = `${testSecret('leak')}\\x`;
   const service = testService();
-  const api = await startFakeApi({ replies: [] });
+  const api = await startFakeApi(script);
   const home = makeClaudeHome({ mcpServers: { svc: { type: 'stdio', command: 'true' } }, extraConfig });
   const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
   const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
@@ -182,6 +182,53 @@ describe.runIf(HAVE_SECRET_SERVICE)('scan and scrub with the real Claude Code cl
       } finally {
         term.kill();
       }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a LIVE session: scrub rewrites its transcript while the client runs a tool, and nothing the client appends afterwards is lost',
+    async () => {
+      let value = '';
+      const e = await setup(
+        {},
+        {
+          replies: [
+            // The model's own tool call holds the key (in the transcript as the assistant's tool_use), then runs a while.
+            () => ({ type: 'tool_use', id: 'toolu_live', name: 'Bash', input: { command: `printf %s ${value} >/dev/null; sleep 4; echo slept`, description: 'wait' } }),
+            { type: 'text', text: 'live session done' },
+          ],
+        },
+      );
+      value = e.value;
+      const child = spawnClaude(e.home, ['-p', 'go', '--allowedTools', 'Bash'], { api: e.api, env: e.claudeExtraEnv });
+      const done = waitForClaude(child, 90_000);
+      await waitFor('the tool call in the transcript', () => transcripts(e.home).some((f) => filesWithAnyForm(path.dirname(f), e.value).includes(f)), 30_000);
+      const [transcript] = transcripts(e.home);
+      const before = fs
+        .readFileSync(transcript as string, 'utf8')
+        .split('\n')
+        .filter(Boolean).length;
+      const scrub = await runCli(['scrub'], { env: e.cliEnv, cwd: e.home.projectDir });
+      expect(scrub.code, scrub.stdout + scrub.stderr).toBe(0);
+      expect(scrub.stdout).toContain(`scrubbed ${transcript}`);
+      const res = await done;
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('live session done');
+      // What the client appended after the scrub is there: the tool's result and the final answer.
+      const lines = fs
+        .readFileSync(transcript as string, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      expect(lines.length).toBeGreaterThan(before);
+      const text = JSON.stringify(lines);
+      expect(text).toContain('slept');
+      expect(text).toContain('live session done');
+      expect(text).toContain(`[keyring-inject:${KEY}]`);
+      expect(fs.readFileSync(transcript as string, 'utf8').includes(e.value)).toBe(false);
+      const resumed = await claude(e, ['--resume', path.basename(transcript as string, '.jsonl'), '-p', 'again']);
+      expect(resumed.code, resumed.stderr).toBe(0);
     },
     TEST_TIMEOUT_MS,
   );
