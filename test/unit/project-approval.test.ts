@@ -172,8 +172,9 @@ describe("the proposal's shape, verbatim", () => {
     expect(doppler.calls()).toHaveLength(1);
     expect(op.calls()).toHaveLength(1);
     for (const v of [db, openai, stripe]) expectNoLeak(v, outputs, [join(t.home, '.claude'), proj]);
-    // The stand-ins' call logs live in bin/ (they log their environment by design); nothing else of ours does.
-    expect(readdirSync(dataDir()).sort()).toEqual(['approvals.json']);
+    // The stand-ins' call logs live in bin/ (they log their environment by design); nothing else
+    // of ours does but the approval and the audit trail (names only: checked above with the rest).
+    expect(readdirSync(dataDir()).sort()).toEqual(['approvals.json', 'audit.jsonl']);
   });
 });
 
