@@ -132,7 +132,30 @@ export function scrubFiles(files: readonly string[], secrets: readonly Secret[],
 export function scrubStores(paths: ClaudePaths, env: Env, secrets: readonly Secret[], dryRun: boolean): { scan: ScanReport; files: ScrubFileReport[] } {
   const scan = scanStores(paths, env, secrets);
   const files = [...new Set(scan.findings.map((f) => f.file))];
-  return { scan, files: scrubFiles(files, secrets, dryRun) };
+  const reports = scrubFiles(files, secrets, dryRun);
+  if (!dryRun) checkScrubbed(files, secrets, reports);
+  return { scan, files: reports };
+}
+
+/**
+ * Scan each scrubbed file again: what the line-wise replacement could not reach (an occurrence
+ * that the matcher finds across a line break) is reported as left, never as done.
+ */
+function checkScrubbed(files: readonly string[], secrets: readonly Secret[], reports: ScrubFileReport[]): void {
+  const m = makeMatcher(secrets);
+  for (const file of files) {
+    let left: string[];
+    try {
+      left = [...new Set(scanFile(file, m).map((h) => h.name))];
+    } catch {
+      continue; // gone, or unreadable: reported by the scrub already
+    }
+    if (left.length === 0) continue;
+    const r = reports.find((x) => x.file === file);
+    const refused = 'a value in it spans lines (wrapped base64?): remove it by hand';
+    if (!r) reports.push({ file, keys: left, occurrences: 0, written: false, notJson: [], appendedDuring: 0, refused });
+    else if (!r.refused) Object.assign(r, { refused, keys: [...new Set([...r.keys, ...left])] });
+  }
 }
 
 /**

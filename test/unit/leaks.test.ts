@@ -110,6 +110,21 @@ describe('scan and scrub of Claude Code files', () => {
     expect(() => scrubFile(join(t.home, '.claude', 'debug', 'link.txt'), m, { jsonLines: false })).toThrow(/ELOOP/);
   });
 
+  it('reports a value that spans lines (which a line-wise rewrite cannot reach) as left, never as scrubbed', () => {
+    t = makeTempHome();
+    // A value with a line break, each of its lines too short to be looked for on its own: only
+    // the whole value, across two lines of the file, is found.
+    const value = `${testSecret('w').slice(-5)}\n${testSecret('x').slice(-5)}`;
+    const dir = join(t.home, '.claude', 'debug');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'wrapped.txt');
+    writeFileSync(file, `start\n${value}\nend\n`);
+    const secrets = [{ name: 'k', value }];
+    expect(scanStores(claudePaths(t.env), t.env, secrets).findings.map((f) => f.file)).toEqual([file]);
+    const res = scrubStores(claudePaths(t.env), t.env, secrets, false);
+    expect(res.files).toEqual([expect.objectContaining({ file, keys: ['k'], refused: expect.stringContaining('spans lines') })]);
+  });
+
   it('finds a value split over the chunk boundary, and counts lines across chunks', () => {
     t = makeTempHome();
     const value = testSecret('chunk');
