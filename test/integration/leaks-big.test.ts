@@ -1,5 +1,6 @@
 // scan and scrub stream a 2 GiB file (sparse: 64 lines of 32 MiB, holding the key on two of
-// them) in bounded memory: the built CLI runs with a 256 MB V8 heap and its peak RSS is checked.
+// them) in bounded memory: the built CLI runs with a 256 MB V8 heap and its peak RSS is checked
+// (a few 32 MiB lines in buffers and strings at once; the file read whole would be 2 GiB).
 // The key comes from an env file (no keyring needed).
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -51,11 +52,11 @@ describe('a 2 GiB file in a store', () => {
       [6, 'plain'],
       [64, 'base64'],
     ]);
-    expect(peakMb(scan.stderr)).toBeLessThan(400);
+    expect(peakMb(scan.stderr)).toBeLessThan(640);
 
     const scrub = await runNode([PEAK, '--max-old-space-size=256', CLI, 'scrub'], { env: t.env, timeoutMs: 300_000 });
     expect(scrub.code, scrub.stderr).toBe(0);
-    expect(peakMb(scrub.stderr)).toBeLessThan(400);
+    expect(peakMb(scrub.stderr)).toBeLessThan(640);
     expect(statSync(file).size).toBeGreaterThan(2 * GIB - 100);
     // The key's lines hold the marker now; everything else is as it was.
     const check = openSync(file, 'r');
@@ -66,6 +67,7 @@ describe('a 2 GiB file in a store', () => {
     } finally {
       closeSync(check);
     }
+    console.log(`[leaks-big] peak RSS: scan ${peakMb(scan.stderr).toFixed(0)} MB, scrub ${peakMb(scrub.stderr).toFixed(0)} MB; ${(scan.ms / 1000).toFixed(1)} s / ${(scrub.ms / 1000).toFixed(1)} s`);
     const again = await runNode([CLI, 'scan'], { env: t.env, timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
   }, 600_000);
