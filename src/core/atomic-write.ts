@@ -35,11 +35,20 @@ export interface AtomicWriteOptions {
  * removed and the error thrown.
  */
 export function writeFileAtomicSync(target: string, text: string, opts: AtomicWriteOptions): boolean {
+  return writeFileAtomicStreamSync(target, (write) => write(text), opts);
+}
+
+/**
+ * The same replace, with the content written piece by piece by `produce` (a file too large to
+ * hold in memory: the leak scrub rewrites transcripts of any size).
+ */
+export function writeFileAtomicStreamSync(target: string, produce: (write: (chunk: string | Uint8Array) => void) => void, opts: AtomicWriteOptions): boolean {
   const tmp = tempName(target);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', opts.mode);
-    writeFileSync(fd, text);
+    const out = fd;
+    produce((chunk) => writeFileSync(out, chunk));
     fchmodSync(fd, opts.mode);
     if (opts.owner) fchownSync(fd, opts.owner.uid, opts.owner.gid);
     if (opts.durable !== false) fsyncSync(fd);

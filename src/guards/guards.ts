@@ -21,7 +21,9 @@
 // not switch masking off; when neither can tell what to hide, PostToolUse withholds the output.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { audit } from '../core/audit.js';
 import { oneLine } from '../core/errors.js';
+import { notePendingScrub } from '../claude/pending-scrub.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
 import { readStateForReport } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
@@ -154,15 +156,34 @@ export async function userPromptSubmit(input: GuardInput, deps: GuardDeps): Prom
     );
   }
   if (stored.length > 0) lines.push(`That key is already in the OS keyring; refer to it by its name (${stored.map((n) => `'${n}'`).join(', ')}) instead of pasting it.`);
-  lines.push(
-    'Edit the prompt to leave the key out and send it again.',
-    'Claude Code itself keeps a copy of what you typed on this machine (its prompt history ~/.claude/history.jsonl, or the session transcript under ~/.claude/projects/ in -p mode): if that matters, rotate the key.',
-  );
+  lines.push('Edit the prompt to leave the key out and send it again.');
+  audit(deps.paths, { event: 'guard-block', keys: stored, ...(shapes.length > 0 ? { outcome: 'key-shape' } : {}) }, deps.env);
+  // The client writes the prompt to its files around this hook: the copy of a stored key is
+  // scrubbed at SessionEnd, once the client is done with it.
+  if (stored.length > 0 && noteScrub(deps, input, stored)) {
+    lines.push(
+      "Claude Code itself keeps a copy of what you typed on this machine (its prompt history ~/.claude/history.jsonl and the session transcript under ~/.claude/projects/): keyring-inject removes your stored key from them when this session ends ('keyring-inject scrub' does it now). A key that reached a file may have been copied elsewhere: if that matters, rotate it.",
+    );
+  } else {
+    lines.push(
+      "Claude Code itself keeps a copy of what you typed on this machine (its prompt history ~/.claude/history.jsonl, or the session transcript under ~/.claude/projects/ in -p mode): if that matters, rotate the key ('keyring-inject scan' finds stored keys in those files, 'keyring-inject scrub' removes them).",
+    );
+  }
   return {
     decision: 'block',
     reason: lines.join('\n'),
     hookSpecificOutput: { hookEventName: 'UserPromptSubmit', suppressOriginalPrompt: true },
   };
+}
+
+/** Note the blocked prompt's files for the scrub at SessionEnd; false when that could not be noted. */
+function noteScrub(deps: GuardDeps, input: GuardInput, keys: string[]): boolean {
+  try {
+    notePendingScrub(deps.paths, { session: input.session_id, ...(input.transcript_path ? { file: input.transcript_path } : {}), keys });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +240,7 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
     if (!result.changed) return undefined;
     note = `keyring-inject: hid the value of ${result.names.map((n) => `'${n}'`).join(', ')} in the output of ${tool} before the model saw it.`;
   }
+  if (result.names.length > 0) audit(deps.paths, { event: 'guard-mask', keys: result.names, where: tool }, deps.env);
   const specific: Record<string, unknown> = { hookEventName: 'PostToolUse', updatedToolOutput: result.value };
   // Older clients know only updatedMCPToolOutput for MCP tools; newer ones prefer updatedToolOutput.
   if (tool.startsWith('mcp__')) specific.updatedMCPToolOutput = result.value;

@@ -12,6 +12,8 @@ export interface GuardInput {
   session_id: string;
   hook_event_name: GuardEvent;
   cwd?: string;
+  /** The session's transcript (where the client writes the prompt, blocked or not). */
+  transcript_path?: string;
   /** UserPromptSubmit */
   prompt?: string;
   /** PreToolUse / PostToolUse */
@@ -37,6 +39,7 @@ export function parseGuardInput(text: string, expected: GuardEvent): GuardInput 
   }
   const input: GuardInput = { session_id: data.session_id, hook_event_name: expected };
   if (typeof data.cwd === 'string') input.cwd = data.cwd;
+  if (typeof data.transcript_path === 'string') input.transcript_path = data.transcript_path;
   if (typeof data.prompt === 'string') input.prompt = data.prompt;
   if (typeof data.tool_name === 'string') input.tool_name = data.tool_name;
   if (isRecord(data.tool_input)) input.tool_input = data.tool_input;

@@ -14,6 +14,7 @@
 // result instead, for the user to open (see docs/claude-asks.md for why that is acceptable).
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { audit } from '../core/audit.js';
 import { shellQuote } from '../core/shell.js';
 import { allowCommand } from '../sources/approval.js';
 import { INVALID_PARAMS, RpcError, serveJsonRpc, type Peer } from './jsonrpc.js';
@@ -151,7 +152,13 @@ export function startMcpServer(input: Readable, output: Writable, deps: McpServe
     'tools/call': async (params) => {
       const args = (typeof params.arguments === 'object' && params.arguments !== null ? params.arguments : {}) as Record<string, unknown>;
       if (params.name === 'list_secrets') return text(formatListing(await listSecrets(deps)));
-      if (params.name === 'request_secret') return requestSecret(args);
+      if (params.name === 'request_secret') {
+        const r = await requestSecret(args);
+        // The answer's first words say what happened (stored, not stored, cancelled, waiting...).
+        const outcome = (/^[a-z ]+/.exec(r.content[0]?.text ?? '')?.[0] ?? 'error').trim().replace(/ /g, '-');
+        audit(deps.paths, { event: 'request_secret', keys: [String(args.name)], outcome }, deps.env);
+        return r;
+      }
       throw new RpcError(INVALID_PARAMS, `unknown tool: ${String(params.name).slice(0, 64)}`);
     },
   });

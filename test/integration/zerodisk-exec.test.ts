@@ -9,6 +9,8 @@ import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { readAudit } from '../../src/core/audit.js';
+import { claudePaths } from '../../src/core/paths.js';
 import { CLI, runNode } from '../helpers/spawn-cli.js';
 
 let t: TempHome;
@@ -45,6 +47,7 @@ describe('exec as a process (no key mapped: it warns and runs)', () => {
     expect(r.stdout.equals(data)).toBe(true);
     expect(r.stderr.endsWith('\u0000\ufffd\n')).toBe(true);
     expect(r.stderr).toContain('no key is mapped to MCP server srv (user)');
+    expect(readAudit(claudePaths(t.env)).map((l) => [l.event, l.keys, l.server, l.program])).toEqual([['exec', [], 'srv', 'node']]);
   });
 
   it("exit codes are the command's; 128+n when a signal ends it; 127 when it cannot start", async () => {
@@ -142,6 +145,12 @@ describe.runIf(HAVE_SECRET_SERVICE)('zero-disk with the real Secret Service', ()
     expect(cfg.mcpServers.api.headersHelper).toBe(`${process.execPath} ${CLI} headers api`);
     expectNoLeak(a, [h.stderr, r.stdout.toString(), r.stderr], [t.home]);
     expectNoLeak(b, [h.stdout.toString(), h.stderr, r.stdout.toString(), r.stderr], [t.home]);
+    // The audit trail (scanned above with the rest of HOME) names the uses.
+    const trail = readAudit(claudePaths(t.env)).map((l) => [l.event, l.keys, l.server ?? l.program]);
+    expect(trail).toEqual([
+      ['headers', ['apikey'], 'api'],
+      ['run', ['tok'], 'node'],
+    ]);
   });
 
   it('start-up overhead of the wrapper: exec (one key from the Secret Service) vs the command alone', async () => {

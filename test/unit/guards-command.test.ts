@@ -3,6 +3,9 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
+import { readAudit } from '../../src/core/audit.js';
+import { claudePaths } from '../../src/core/paths.js';
+import { takePendingScrubs } from '../../src/claude/pending-scrub.js';
 import { macOf, newSalt } from '../../src/engine/value-mac.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { inProcessCli } from '../helpers/in-process.js';
@@ -49,7 +52,7 @@ describe('guard user-prompt-submit', () => {
   it("blocks a prompt with a stored key's value, names the key, never the value", async () => {
     const v = testSecret('ups');
     await addKey('github', v);
-    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `use this: ${v} ok?` });
+    const r = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', prompt: `use this: ${v} ok?`, transcript_path: join(t.home, 't.jsonl') });
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ decision: 'block', hookSpecificOutput: { hookEventName: 'UserPromptSubmit', suppressOriginalPrompt: true } });
     expect(r.json?.reason).toContain("the value of your stored key 'github'");
@@ -57,6 +60,11 @@ describe('guard user-prompt-submit', () => {
     expect(backend.calls).toBe(1);
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
     for (let i = 0; i + 6 <= v.length; i++) expect(r.stdout).not.toContain(v.slice(i, i + 6)); // not even partially
+    // The client's copy of the prompt is noted for the SessionEnd scrub, and the message says so.
+    expect(r.json?.reason).toContain('keyring-inject removes your stored key from them when this session ends');
+    const paths = claudePaths(t.env);
+    expect(takePendingScrubs(paths)).toEqual([{ session: SID, file: join(t.home, 't.jsonl'), keys: ['github'] }]);
+    expect(readAudit(paths).map((l) => [l.event, l.keys])).toEqual([['guard-block', ['github']]]);
   });
 
   it('blocks a well-known key shape without any key registered, and says how to store it', async () => {
@@ -120,6 +128,7 @@ describe('guard post-tool-use', () => {
     });
     expect(r.json?.systemMessage).toContain("hid the value of 'github' in the output of Bash");
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+    expect(readAudit(claudePaths(t.env)).map((l) => [l.event, l.keys, l.where])).toEqual([['guard-mask', ['github'], 'Bash']]);
   });
 
   it('masks a key that lives in an env file (another source), not only keyring keys', async () => {

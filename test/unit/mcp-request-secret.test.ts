@@ -12,6 +12,7 @@ import { claudePaths } from '../../src/core/paths.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { startMcpServer } from '../../src/mcp/server.js';
 import { submittedFromOwnPage } from '../../src/mcp/page-origin.js';
+import { readAudit } from '../../src/core/audit.js';
 import { withReference } from '../../src/mcp/project-reference.js';
 import { idFor } from '../../src/mcp/secrets.js';
 import { projectSecretsContext } from '../../src/mcp/session-context.js';
@@ -177,6 +178,8 @@ describe('keyring-inject mcp', () => {
     expect(listed).toContain('CRM_API_KEY: built-in crm-api-key, stored');
     const again = textOf(await c.call('tools/call', { name: 'request_secret', arguments: { name: 'CRM_API_KEY', purpose: 'x' } }));
     expect(again).toMatch(/^already stored: /);
+    // The audit trail records the outcome by name.
+    expect(readAudit(deps.paths).map((l) => [l.event, l.keys, l.outcome])).toEqual([['request_secret', ['CRM_API_KEY'], 'already-stored']]);
   });
 
   it('cancelled when the client declines (claude -p cancels every elicitation): nothing stored, the link dead', async () => {
@@ -187,6 +190,7 @@ describe('keyring-inject mcp', () => {
     await expect(http(url, { method: 'POST', body: form('late'), headers: FORM })).rejects.toThrow();
     expect(await backend.list()).toEqual([]);
     expect(existsSync(projectFile())).toBe(false);
+    expect(readAudit(deps.paths).map((l) => [l.event, l.keys, l.outcome])).toEqual([['request_secret', ['CRM_API_KEY'], 'cancelled']]);
   });
 
   it('a client without URL elicitation gets the link in the result; the page still works once', async () => {

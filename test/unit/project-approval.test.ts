@@ -20,6 +20,8 @@ import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { argvKey, writeStub } from '../helpers/vendor-stub.js';
 import { runCommand } from '../../src/cli/run-command.js';
+import { readAudit } from '../../src/core/audit.js';
+import { claudePaths } from '../../src/core/paths.js';
 
 let t: TempHome;
 let backend: MemoryBackend;
@@ -166,14 +168,16 @@ describe("the proposal's shape, verbatim", () => {
     const op = writeStub(bin, 'op', { [argvKey('read', 'op://Vault/Stripe/secret-key', '--account', 'my-team.1password.com')]: { stdout: `${stripe}\n` } });
     writeFileSync(projFile(), JSON.stringify(PROPOSAL, null, 2));
     expect((await cli(allow, [])).stdout).toContain('DATABASE_URL <- built-in db-url-prod -> $DATABASE_URL');
+    expect(readAudit(claudePaths(t.env)).map((l) => [l.event, l.keys])).toEqual([['approval', ['DATABASE_URL', 'OPENAI_API_KEY', 'STRIPE_SK']]]);
     const r = await cli(run, ['--', process.execPath, child('DATABASE_URL', 'OPENAI_API_KEY', 'STRIPE_SK')]);
     expect(r.code, r.stderr).toBe(0);
     expect(got()).toEqual({ DATABASE_URL: sha(db), OPENAI_API_KEY: sha(openai), STRIPE_SK: sha(stripe) });
     expect(doppler.calls()).toHaveLength(1);
     expect(op.calls()).toHaveLength(1);
     for (const v of [db, openai, stripe]) expectNoLeak(v, outputs, [join(t.home, '.claude'), proj]);
-    // The stand-ins' call logs live in bin/ (they log their environment by design); nothing else of ours does.
-    expect(readdirSync(dataDir()).sort()).toEqual(['approvals.json']);
+    // The stand-ins' call logs live in bin/ (they log their environment by design); nothing else
+    // of ours does but the approval and the audit trail (names only: checked above with the rest).
+    expect(readdirSync(dataDir()).sort()).toEqual(['approvals.json', 'audit.jsonl']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { audit } from '../../core/audit.js';
 import { KiError } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
@@ -46,7 +47,10 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     // The checks that do not depend on approval are made now, so that a file no command would use is not approved.
     mergeProject(await loadRegistry(registryFile(ctx.paths)), st.project, ctx.backend().id);
     const entries = summarizeAll(st.project);
-    if (st.state !== 'approved') await approve(ctx.paths, st.project, ctx.now());
+    if (st.state !== 'approved') {
+      await approve(ctx.paths, st.project, ctx.now());
+      audit(ctx.paths, { event: 'approval', keys: Object.keys(entries), where: st.project.root }, ctx.env);
+    }
     // The servers the file maps keys to read them at spawn from now on, also under plain 'claude'.
     const { reports, warnings } = await wrapProjectServers(ctx, st.project);
     const servers = reports.map((r) => ({ server: r.server, outcome: r.outcome, mcpJson: r.mcpJson }));

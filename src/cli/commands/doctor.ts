@@ -4,6 +4,7 @@ import { readSettingsText } from '../../install/settings-file.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { doctorReport } from '../../doctor/report.js';
+import { scanStores, storedSecrets } from '../../doctor/leaks.js';
 import { projectReport, projectReportLines } from '../../doctor/project-report.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
@@ -44,10 +45,12 @@ allow'), and per project server it maps keys to, where each key comes from and w
 server reads it at spawn. Never prints a value; never changes anything.
 
   --values  also read every stored key from the keyring and look for it verbatim in the config,
-            its backups and temp files (a value that is injected for a running session is fine)
+            its backups and temp files (a value that is injected for a running session is fine),
+            and in every form in Claude Code's transcripts, logs and caches ('keyring-inject scan')
   --json    {"configFile","servers":[{"server","scope","project","source","type","mode","keys",
              "plaintext","problems"}],"copies":[{"file","plaintext","injected"}],"tempFiles",
              "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions",
+             "leaks":{"findings":[{"file","store","line","key","form"}],"problems"}|null,
              "project":{"file","root","approval","servers":[{"server","where","wrapped","copy",
              "keys":[{"name","env","source","yours"}]}],"problems"}|null,
              "hooks":{"settingsFile","events","runtime","problems"},
@@ -67,7 +70,15 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     const store = await checkStore(reg, base.servers, ctx.backend(), ctx.env);
     for (const k of store.keys) for (const s of base.servers) if (NEEDS_KEYS.has(s.mode) && s.keys.includes(k.key)) s.problems.push(k.problem);
     const storeOk = store.unreachable === undefined && store.keys.length === 0;
-    const report = { ...base, project, hooks, store, ok: base.ok && storeOk && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 };
+    const leaks = bool(p, 'values') ? await leakScan(ctx) : null;
+    const report = {
+      ...base,
+      project,
+      hooks,
+      store,
+      leaks,
+      ok: base.ok && storeOk && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 && (leaks?.findings.length ?? 0) === 0,
+    };
     const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
@@ -91,6 +102,10 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
       for (const v of report.values.found) out.line(`! the value of key ${v.key} is in ${v.file}`);
       if (report.values.found.length === 0) out.line('values: no stored value found in the config, its backups or temp files');
     }
+    if (leaks) {
+      for (const pr of leaks.problems) out.line(`note: ${pr}`);
+      for (const f of leaks.findings) out.line(`! the value of key ${f.key} is in ${f.file}:${f.line} (${f.form}, ${f.store}): 'keyring-inject scrub' removes it; then rotate the key`);
+    }
     if (project) for (const l of projectReportLines(project)) out.line(l);
     if (hooks.events.length > 0) out.line(`hooks: ${hooks.events.join(', ')} in ${hooks.settingsFile}${hooks.runtime ? ` (runtime ${hooks.runtime})` : ''}`);
     for (const problem of hooks.problems) out.line(`  ! ${oneLine(problem)}`);
@@ -106,3 +121,9 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     return code;
   },
 };
+
+/** The leak scan of `scan`, over the same stored values. */
+async function leakScan(ctx: Parameters<Command['run']>[1]) {
+  const { secrets, problems } = await storedSecrets(ctx.paths, ctx.cwd, ctx.backend, ctx.env);
+  return { findings: scanStores(ctx.paths, ctx.env, secrets).findings, problems };
+}

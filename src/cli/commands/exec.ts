@@ -1,3 +1,4 @@
+import { audit } from '../../core/audit.js';
 import { UsageError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
@@ -67,6 +68,7 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
     const project = ref.scope === 'local' ? await approvedProjectFileFor(ctx.paths, ref.project as string, ref.server) : undefined;
     if (project) reg = mergeProject(reg, project, ctx.backend().id).registry;
     const { env, keys } = await envForServer(reg, ctx.backend(), ref, ctx.env);
+    audit(ctx.paths, { event: 'exec', keys, server: ref.server, program: command }, ctx.env);
     if (keys.length === 0) out.warn(`no key is mapped to MCP server ${describeServer(ref)}: starting it without keys (map one with 'keyring-inject add NAME --server ${ref.server} --env VAR')`);
     return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
   },

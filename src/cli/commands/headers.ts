@@ -1,8 +1,9 @@
+import { audit } from '../../core/audit.js';
 import { UsageError } from '../../core/errors.js';
 import { checkServerName } from '../../core/names.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
-import { headersForServer } from '../../wrap/values.js';
+import { headersForServer, headerTargetsFor } from '../../wrap/values.js';
 import { checkHeadersUrl } from '../../wrap/record.js';
 import { parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -35,6 +36,7 @@ exit 1, nothing on stdout.
     await checkHeadersUrl(ctx.paths, ref, ctx.env);
     const reg = await loadRegistry(registryFile(ctx.paths));
     const result = await headersForServer(reg, ctx.backend(), ref);
+    audit(ctx.paths, { event: 'headers', keys: headerTargetsFor(reg, ref).map((t) => t.key), server: ref.server }, ctx.env);
     ctx.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   },

@@ -1,6 +1,9 @@
+import { audit } from '../../core/audit.js';
 import { KiError, oneLine, UsageError } from '../../core/errors.js';
-import { nodeCrypto } from '../../core/lazy-load.js';
-import { registryFile } from '../../core/paths.js';
+import { realpathSync } from 'node:fs';
+import { hasPendingScrubs } from '../../claude/pending-scrub.js';
+import { childProcess, nodeCrypto } from '../../core/lazy-load.js';
+import { isCliFileName, registryFile } from '../../core/paths.js';
 import { endSession, resolveValues, startSession, type InjectReport } from '../../engine/engine.js';
 import { findClaudeProcess, isAlive, type ProcessId } from '../../core/process-info.js';
 import type { Registry } from '../../registry/registry.js';
@@ -110,6 +113,7 @@ async function injectForSession(ctx: CliContext, input: HookInput, early: Promis
     return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
   }
   const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
+  if (report.injected.length > 0) audit(ctx.paths, { event: 'inject', keys: keysOf(report.injected) }, ctx.env);
   // Keys of other sources that failed are described by `failures`; "missing" is for the keyring.
   const missing = resolved.missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
   return startMessage(ctx, report, missing, [...(resolved.failures ?? [])], keyringError, input.source);
@@ -164,11 +168,36 @@ function startMessage(ctx: CliContext, r: InjectReport, missing: string[], failu
 
 async function sessionEnd(ctx: CliContext): Promise<number> {
   const input = await readHookInput(ctx, 'SessionEnd');
+  scrubAfterBlock(ctx, input);
   // /clear and /resume end a session inside a process that goes on: the keys stay for it.
   if (input.reason === 'clear' || input.reason === 'resume') return 0;
   // Under the launcher, the launcher strips once Claude Code has exited.
   if (launcherOf(ctx)) return 0;
   const claude = claudeProcess(ctx, input.session_id);
-  await endSession(engineContext(ctx), claude);
+  const stripped = await endSession(engineContext(ctx), claude);
+  if (stripped.stripped.length > 0) audit(ctx.paths, { event: 'strip', keys: keysOf(stripped.stripped) }, ctx.env);
   return 0;
+}
+
+/** Key names of the engine's labels: "KEY -> server.env.VAR" (inject), "KEY: server.env.VAR" (strip). */
+function keysOf(labels: readonly string[]): string[] {
+  return [...new Set(labels.map((l) => l.split(/ -> |: /)[0] as string))];
+}
+
+/**
+ * A prompt the guard blocked for holding a stored key was written by the client to its files:
+ * scrub them now that the session is over, with `scrub --pending` in a child process (the
+ * matcher and the stores' code live in the main bundle, so this one, which every session pays
+ * for, stays small). Waited for; its failure leaves the note for the next session end.
+ */
+function scrubAfterBlock(ctx: CliContext, input: HookInput): void {
+  if (!hasPendingScrubs(ctx.paths)) return;
+  const script = process.argv[1];
+  if (!script || !isCliFileName(script)) return; // not our CLI (in-process tests): nothing to start
+  childProcess().spawnSync(process.execPath, [realpathSync(script), 'scrub', '--pending'], {
+    env: ctx.env as NodeJS.ProcessEnv,
+    cwd: input.cwd ?? ctx.cwd,
+    stdio: 'ignore',
+    timeout: 8000,
+  });
 }

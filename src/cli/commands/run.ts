@@ -1,3 +1,4 @@
+import { audit } from '../../core/audit.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
 import { loadApprovedProjectFile } from '../../sources/approval.js';
@@ -56,7 +57,8 @@ unapproved or changed file and shows what it would do. On a name clash your own 
       for (const name of merged.shadowed) out.warn(`${project.file}: entry ${name} is ignored because your registry has a key of that name (your registry wins; rename one of them)`);
       reg = merged.registry;
     }
-    const { env } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
+    const { env, keys } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
+    audit(ctx.paths, { event: 'run', keys, program: command }, ctx.env);
     return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
   },
 };
