@@ -2,7 +2,7 @@
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
 import type { ZeroDiskContext } from '../wrap/context.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { layoutOf } from '../claude/json/locate.js';
@@ -12,7 +12,9 @@ import { hookRunPrefix } from './hook-command.js';
 import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-registration.js';
 import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
-import { addHooks, markCommand, type HookCommands } from './settings-hooks.js';
+import { addHooks, HOOK_TIMEOUTS, markCommand, type HookCommands, type HttpGuardHook } from './settings-hooks.js';
+import { guardServiceFile, guardUrl, newToken, pickFreePort, readGuardServiceConfig, TOKEN_HEADER, type GuardServiceConfig } from '../guard-service/config.js';
+import { writePrivateFile } from '../core/secure-file.js';
 import { describeServer } from '../claude/address.js';
 
 export interface HookCommandOptions {
@@ -23,8 +25,11 @@ export interface HookCommandOptions {
   platform?: NodeJS.Platform;
 }
 
+/** Every hook as a command. */
+export type CommandHooks = { [K in keyof HookCommands]-?: string };
+
 /** The five hook commands, each `<run prefix> hook|guard <event> # keyring-inject`. */
-export function hookCommands(opts: HookCommandOptions): HookCommands {
+export function hookCommands(opts: HookCommandOptions): CommandHooks {
   const run = hookRunPrefix({ node: opts.node ?? process.execPath, script: opts.script, platform: opts.platform ?? process.platform });
   return {
     sessionStart: markCommand(`${run} hook session-start`),
@@ -43,6 +48,25 @@ export interface InstallOptions {
   sourceDir: string;
   dryRun?: boolean;
   node?: string;
+  /** How the three guards run: 'command' (a process per call) or 'http' (the guard service). Default 'command'. */
+  guards?: GuardTransport;
+}
+
+export type GuardTransport = 'command' | 'http';
+
+/** The three guards as http hooks to the guard service of this install record. */
+export function httpGuards(config: GuardServiceConfig): Pick<HookCommands, 'userPromptSubmit' | 'preToolUse' | 'postToolUse'> {
+  const hook = (event: string, timeout: number): HttpGuardHook => ({ type: 'http', url: guardUrl(config.port, event), headers: { [TOKEN_HEADER]: config.token }, timeout, onFailure: 'block' });
+  return {
+    userPromptSubmit: hook('user-prompt-submit', HOOK_TIMEOUTS.UserPromptSubmit),
+    preToolUse: hook('pre-tool-use', HOOK_TIMEOUTS.PreToolUse),
+    postToolUse: hook('post-tool-use', HOOK_TIMEOUTS.PostToolUse),
+  };
+}
+
+/** The install record of the guard service: the one there is (a re-install keeps port and token), or a new one. */
+async function serviceConfigFor(paths: ClaudePaths): Promise<GuardServiceConfig> {
+  return readGuardServiceConfig(paths) ?? { port: await pickFreePort(), token: newToken() };
 }
 
 export interface InstallResult {
@@ -62,7 +86,9 @@ export interface InstallResult {
 export async function installRuntimeAndHooks(opts: InstallOptions): Promise<InstallResult> {
   const file = opts.paths.settingsFile;
   const launcher = runtimePaths(opts.paths.dataDir).launcher;
-  const commands = hookCommands({ script: launcher, ...(opts.node !== undefined ? { node: opts.node } : {}) });
+  const cmds = hookCommands({ script: launcher, ...(opts.node !== undefined ? { node: opts.node } : {}) });
+  const service = opts.guards === 'http' ? await serviceConfigFor(opts.paths) : undefined;
+  const commands: HookCommands = service ? { ...cmds, ...httpGuards(service) } : cmds;
   const before = await readSettingsText(file);
   let result: { text: string; changed: boolean };
   try {
@@ -84,6 +110,9 @@ export async function installRuntimeAndHooks(opts: InstallOptions): Promise<Inst
     createdConfig: configBefore === undefined,
     createdMcpServers: entry !== undefined && !hasMcpServers(configBefore),
   });
+  // The service's record before the hooks that name it; gone with command guards, so that no session starts a service.
+  if (service) await writePrivateFile(guardServiceFile(opts.paths), `${JSON.stringify(service)}\n`);
+  else rmSync(guardServiceFile(opts.paths), { force: true });
   if (result.changed) await writeSettingsText(file, result.text);
   const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry) : false;
   return { settingsFile: file, changed: result.changed || runtime.changed, commands, runtime, launcher, mcpServer: mcp(mcpChanged) };
