@@ -25,7 +25,7 @@ const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps:
 };
 
 /** A freshly started service waits this long for the session that started it to be recorded. */
-const GRACE_MS = 15_000;
+const GRACE_MS = 5000;
 const CHECK_MS = 1000;
 
 export interface ServiceOptions {
