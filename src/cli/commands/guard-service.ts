@@ -1,5 +1,6 @@
 // `keyring-inject guard-service`: the long-lived guard service (src/guard-service/server.ts).
 import { writeSync, closeSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { cachingBackend } from '../../guard-service/cached-backend.js';
 import { startGuardService } from '../../guard-service/server.js';
@@ -31,7 +32,7 @@ Exit status: 0 after the last session ended; 3 when the port is taken; 2 when th
 not installed as http hooks.`,
 
   async run(argv, ctx) {
-    if (argv.length > 0) throw new Error('usage: keyring-inject guard-service');
+    if (argv.length > 0) throw new UsageError('usage: keyring-inject guard-service');
     const backend = cachingBackend(ctx.backend, registryFile(ctx.paths));
     const started = await startGuardService({ paths: ctx.paths, deps: { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend, cliPaths: ownCliPaths() } });
     if (started.kind !== 'listening') {
