@@ -9,9 +9,11 @@
 //   node       an empty `node -e ''` command hook on PreToolUse and PostToolUse (the floor of any Node hook)
 //   true       an empty `true` command hook pair (the floor of any command hook)
 //   http       an http hook pair to a loopback server answering {} (the floor of an http hook)
-// Each round gives paired differences against base of the same round: per session start (the
-// run without tool calls) and per tool call ((difference with the script − difference without)
-// / TOOL_CALLS). Medians over the rounds, with the load average printed before and after.
+// Each round gives paired differences against base of the same round, timed by the fake API's
+// clock inside each run: per session start (spawn to the first request, in the run without tool
+// calls: SessionStart, UserPromptSubmit) and per tool call (first request to the last, divided
+// by the calls: PreToolUse, the tool, PostToolUse). The whole runs' wall times are printed too.
+// Medians over the rounds, with the load average printed before and after.
 // BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-http,node,http),
 // BENCH_CLIENT_CALLS (default 20), BENCH_JSON=<file>. Runs inside scripts/with-secret-service.sh
 // and throwaway HOMEs; never touches your own config or keyring.
@@ -118,14 +120,20 @@ async function runOnce(h, calls) {
   const code = await new Promise((r) => child.on('close', r));
   clearTimeout(timer);
   const ms = performance.now() - t0;
-  const results = api.messageRequests().length;
+  const reqs = api.messageRequests();
+  const results = reqs.length;
+  // Inside the run, from the fake API's clock: the start (spawn to the first request: SessionStart,
+  // UserPromptSubmit, the client's own start-up) and the tool calls (first request to the last:
+  // each call's PreToolUse, the tool, PostToolUse, and the next request).
+  const start = (reqs[0]?.at ?? t0) - t0;
+  const tools = calls > 0 ? ((reqs[reqs.length - 1]?.at ?? 0) - (reqs[0]?.at ?? 0)) / calls : 0;
   await api.close();
   if (code !== 0) throw new Error(`${h.name}: claude exited ${code}: ${err.slice(0, 500)}`);
   // Every scripted call was answered (one request per call plus the first), and none was denied.
   if (results < calls + 1) throw new Error(`${h.name}: only ${results} requests for ${calls} tool calls`);
   const denied = api.allReceivedText().includes('"is_error":true');
   if (denied) throw new Error(`${h.name}: a tool call failed or was denied`);
-  return { ms, out };
+  return { ms, start, tools };
 }
 
 const median = (xs) => {
@@ -145,25 +153,44 @@ console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
 // Warm-up: one run of each (first starts of the client and of our runtime are slower).
 for (const c of CONFIGS) await runOnce(homes[c], 1);
 
-const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [] }]));
+const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], tools: [] }]));
 for (let r = 0; r < ROUNDS; r++) {
   const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
   for (const c of order) {
-    times[c].full.push((await runOnce(homes[c], CALLS)).ms);
-    times[c].empty.push((await runOnce(homes[c], 0)).ms);
+    const full = await runOnce(homes[c], CALLS);
+    const empty = await runOnce(homes[c], 0);
+    times[c].full.push(full.ms);
+    times[c].empty.push(empty.ms);
+    times[c].tools.push(full.tools);
+    times[c].start.push(empty.start);
   }
   process.stdout.write(`  round ${r + 1}/${ROUNDS} done (load ${loadavg()[0].toFixed(2)})\n`);
 }
 const load1 = loadavg();
 
 const results = {};
-console.log(`\nbase: a session with ${CALLS} tool calls ${median(times.base.full).toFixed(0)} ms, without ${median(times.base.empty).toFixed(0)} ms (medians)`);
+console.log(
+  `\nbase: a session with ${CALLS} tool calls ${median(times.base.full).toFixed(0)} ms, without ${median(times.base.empty).toFixed(0)} ms; ${median(times.base.tools).toFixed(1)} ms per tool call, ${median(times.base.start).toFixed(0)} ms to the first request (medians)`,
+);
 console.log(`added by each configuration, medians of the per-round paired differences with base (range over rounds):`);
 for (const c of CONFIGS.filter((x) => x !== 'base')) {
-  const start = times[c].empty.map((t, i) => t - times.base.empty[i]);
-  const perCall = times[c].full.map((t, i) => (t - times.base.full[i] - start[i]) / CALLS);
-  results[c] = { perCall: median(perCall), perCallRange: [Math.min(...perCall), Math.max(...perCall)], sessionStart: median(start), sessionStartRange: [Math.min(...start), Math.max(...start)] };
-  console.log(`  ${c.padEnd(10)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)})`);
+  // Per tool call and per session start from the API's clock inside each run (steadier: the
+  // client's exit and SessionEnd are left out); the whole runs' wall times as a cross-check.
+  const perCall = times[c].tools.map((t, i) => t - times.base.tools[i]);
+  const start = times[c].start.map((t, i) => t - times.base.start[i]);
+  const wallStart = times[c].empty.map((t, i) => t - times.base.empty[i]);
+  const wallPerCall = times[c].full.map((t, i) => (t - times.base.full[i] - wallStart[i]) / CALLS);
+  results[c] = {
+    perCall: median(perCall),
+    perCallRange: [Math.min(...perCall), Math.max(...perCall)],
+    sessionStart: median(start),
+    sessionStartRange: [Math.min(...start), Math.max(...start)],
+    wallPerCall: median(wallPerCall),
+    wallSession: median(wallStart),
+  };
+  console.log(
+    `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)})   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
+  );
 }
 console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rounds: ROUNDS, calls: CALLS, load: [load0, load1], times, results }, null, 2));
