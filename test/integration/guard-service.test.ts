@@ -111,6 +111,16 @@ describe('the guard service', () => {
     expect(curl('-H', `X-Keyring-Inject-Token: ${svc.token}`, '-H', 'Origin: http://evil.example')).toBe('403');
     expect(curl('-H', `X-Keyring-Inject-Token: ${svc.token}`, '-H', 'Host: evil.example')).toBe('403');
     expect(curl('-H', `X-Keyring-Inject-Token: ${svc.token}`)).toBe('200');
+    // Another local user's process (nobody, via setpriv, where we are root): it cannot read the
+    // token (the record is 0600 in our 0700 data dir) and gets 403 without it.
+    if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0) {
+      const asNobody = (...args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args], { encoding: 'utf8' });
+      expect(asNobody('cat', guardServiceFile(claudePaths(t.env))).status).not.toBe(0);
+      expect(
+        asNobody('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${svc.port}/keyring-inject/guard/pre-tool-use`, '--data-binary', '{}', '-H', 'content-type: application/json')
+          .stdout,
+      ).toBe('403');
+    }
     // Garbage is refused (the hook's onFailure then blocks the call), never answered with an empty allow.
     const garbage = await post(svc.port, '/keyring-inject/guard/pre-tool-use', 'not an object', auth(svc));
     expect(garbage.status).toBe(400);
@@ -188,6 +198,7 @@ describe('the guard service', () => {
     const un = await runCli(['uninstall'], { env: t.env });
     expect(un.code, un.stderr).toBe(0);
     expect(readFileSync(join(t.home, '.claude/settings.json'), 'utf8')).not.toContain('keyring-inject');
+    expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
   }, 60_000);
 });
 
