@@ -24,8 +24,12 @@ const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps:
   'post-tool-use': { event: 'PostToolUse', run: postToolUse },
 };
 
-/** A freshly started service waits this long for the session that started it to be recorded. */
-const GRACE_MS = 5000;
+/**
+ * It stays this long after it started, and after the last request or ping, even with no live
+ * session recorded: a session hook that found it answering (a ping) records its session only
+ * afterwards, and must not find it gone at its first prompt.
+ */
+const LINGER_MS = 10_000;
 const CHECK_MS = 1000;
 
 export interface ServiceOptions {
@@ -66,8 +70,9 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function handler(config: GuardServiceConfig, deps: GuardDeps) {
+export function handler(config: GuardServiceConfig, deps: GuardDeps, used: () => void = () => undefined) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    used();
     try {
       const why = refusal(req, config);
       if (why) {
@@ -116,15 +121,18 @@ export type ServiceStart = { kind: 'listening'; server: Server; done: Promise<vo
 export async function startGuardService(opts: ServiceOptions): Promise<ServiceStart> {
   const config = readGuardServiceConfig(opts.paths);
   if (!config) return { kind: 'not-installed' };
+  const now = opts.now ?? Date.now;
+  let lastUse = now();
   const http = await import('node:http');
-  const server = http.createServer({ keepAlive: true }, handler(config, opts.deps));
+  const server = http.createServer(
+    { keepAlive: true },
+    handler(config, opts.deps, () => (lastUse = now())),
+  );
   const listening = await new Promise<boolean>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(err)));
     server.listen(config.port, '127.0.0.1', () => resolve(true));
   });
   if (!listening) return { kind: 'busy' };
-  const now = opts.now ?? Date.now;
-  const started = now();
   const done = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(timer);
@@ -136,7 +144,8 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
       if (!current || current.port !== config.port || current.token !== config.token) return stop();
       anySessionAlive(opts.paths).then(
         (alive) => {
-          if (!alive && now() - started >= GRACE_MS) stop();
+          // lastUse is read now, after the state was: a ping that came meanwhile keeps it.
+          if (!alive && now() - lastUse >= LINGER_MS) stop();
         },
         () => undefined,
       );

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claudePaths } from '../../src/core/paths.js';
 import { guardServiceFile } from '../../src/guard-service/config.js';
+import { withLock } from '../../src/core/secure-file.js';
+import { stateFile } from '../../src/engine/state.js';
 import { startInput, StandIn } from '../helpers/fake-claude/hooks.js';
 import { guardServicesFor, killAll, killStarted, watchdogsFor } from '../helpers/processes.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
@@ -148,7 +150,7 @@ describe('the guard service', () => {
     process.kill(pid as number, 'SIGKILL');
     await waitFor('the service to be gone', () => guardServicesFor(t.home).length === 0, 5000);
     // What Claude Code then meets: a refused connection (its onFailure "block" blocks the call).
-    await expect(post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc))).rejects.toThrow(/ECONNREFUSED/);
+    await expect(post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc))).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
     await waitFor('the watchdog to start the service again', () => guardServicesFor(t.home).length === 1, 10_000);
     await sleep(300);
     const again = await post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc));
@@ -157,6 +159,25 @@ describe('the guard service', () => {
     client.kill();
     await client.exited;
     await waitFor('the service to exit after the last session', () => guardServicesFor(t.home).length === 0, 30_000);
+  }, 60_000);
+
+  it('a session that starts while the last one just ended finds the service answering at its first call (it does not exit under it)', async () => {
+    const { t, svc } = await installHttp();
+    const a = await startSession(t.env, 'a');
+    await sleep(5500); // the service is past any start-up grace
+    a.client.kill();
+    await a.client.exited;
+    // B's hook finds the service up (its ping answers) and records B only when it gets the state
+    // lock; we hold that lock meanwhile, so the service sees no live session for seconds.
+    const b = new StandIn(t.env);
+    let started: Promise<unknown> = Promise.resolve();
+    await withLock(stateFile(claudePaths(t.env)), async () => {
+      started = b.run('session-start', startInput('b'));
+      await sleep(3000);
+    });
+    await started;
+    const r = await post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc)).catch((err: Error) => ({ status: 0, body: err.message }));
+    expect(r.status, r.body).toBe(200);
   }, 60_000);
 
   it('a stale port in the record: a dead port is taken again; a port another program holds gives one line naming the fix', async () => {
