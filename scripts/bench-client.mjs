@@ -11,7 +11,9 @@
 //   http       an http hook pair to a loopback server answering {} (the floor of an http hook)
 // Each round gives paired differences against base of the same round, timed by the fake API's
 // clock inside each run: per session start (spawn to the first request, in the run without tool
-// calls: SessionStart, UserPromptSubmit) and per tool call (first request to the last, divided
+// calls: SessionStart, UserPromptSubmit; it follows the run with tool calls of the same
+// configuration, so a guard service is still up: "first of a pair" is the run with tool calls,
+// where it had exited and starts cold) and per tool call (first request to the last, divided
 // by the calls: PreToolUse, the tool, PostToolUse). The whole runs' wall times are printed too.
 // Medians over the rounds, with the load average printed before and after.
 // BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-http,node,http),
@@ -153,7 +155,7 @@ console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
 // Warm-up: one run of each (first starts of the client and of our runtime are slower).
 for (const c of CONFIGS) await runOnce(homes[c], 1);
 
-const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], tools: [] }]));
+const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [] }]));
 for (let r = 0; r < ROUNDS; r++) {
   const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
   for (const c of order) {
@@ -163,6 +165,7 @@ for (let r = 0; r < ROUNDS; r++) {
     times[c].empty.push(empty.ms);
     times[c].tools.push(full.tools);
     times[c].start.push(empty.start);
+    times[c].startFirst.push(full.start);
   }
   process.stdout.write(`  round ${r + 1}/${ROUNDS} done (load ${loadavg()[0].toFixed(2)})\n`);
 }
@@ -178,6 +181,7 @@ for (const c of CONFIGS.filter((x) => x !== 'base')) {
   // client's exit and SessionEnd are left out); the whole runs' wall times as a cross-check.
   const perCall = times[c].tools.map((t, i) => t - times.base.tools[i]);
   const start = times[c].start.map((t, i) => t - times.base.start[i]);
+  const startFirst = times[c].startFirst.map((t, i) => t - times.base.startFirst[i]);
   const wallStart = times[c].empty.map((t, i) => t - times.base.empty[i]);
   const wallPerCall = times[c].full.map((t, i) => (t - times.base.full[i] - wallStart[i]) / CALLS);
   results[c] = {
@@ -189,7 +193,7 @@ for (const c of CONFIGS.filter((x) => x !== 'base')) {
     wallSession: median(wallStart),
   };
   console.log(
-    `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)})   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
+    `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)}; first of a pair ${median(startFirst).toFixed(0)} ms)   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
   );
 }
 console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
