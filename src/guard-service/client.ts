@@ -70,12 +70,12 @@ export async function ensureGuardService(paths: ClaudePaths, start: () => Starte
   if (!config) return undefined;
   if (await pingGuardService(config)) return undefined;
   const started = start();
-  if (!started) return `keyring-inject: could not start the guard service; every tool call is blocked until it runs: run 'keyring-inject install' again`;
+  if (!started) return `keyring-inject: could not start the guard service; every tool call is blocked until it runs: run 'keyring-inject install --guards http' again`;
   const line = await firstLine(started.ready, READY_TIMEOUT_MS);
   started.release();
   if (line === 'ready') return undefined;
   // Another session's service may have won the race for the port.
   if (await pingGuardService(config)) return undefined;
   const why = line === 'busy' ? `another program holds port ${config.port}` : 'it did not start';
-  return `keyring-inject: the guard service cannot listen on 127.0.0.1:${config.port} (${why}); every tool call is blocked until you run 'keyring-inject install' again (it picks a new port)`;
+  return `keyring-inject: the guard service cannot listen on 127.0.0.1:${config.port} (${why}); run 'keyring-inject install --guards http' again (it picks a new port), then start a new session`;
 }

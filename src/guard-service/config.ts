@@ -69,3 +69,13 @@ export async function pickFreePort(): Promise<number> {
     });
   });
 }
+
+/** Can we listen on this loopback port now? */
+export async function portIsFree(port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}

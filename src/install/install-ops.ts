@@ -13,7 +13,8 @@ import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-regist
 import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
 import { addHooks, HOOK_TIMEOUTS, markCommand, type HookCommands, type HttpGuardHook } from './settings-hooks.js';
-import { guardServiceFile, guardUrl, newToken, pickFreePort, readGuardServiceConfig, TOKEN_HEADER, type GuardServiceConfig } from '../guard-service/config.js';
+import { guardServiceFile, guardUrl, newToken, pickFreePort, portIsFree, readGuardServiceConfig, TOKEN_HEADER, type GuardServiceConfig } from '../guard-service/config.js';
+import { pingGuardService } from '../guard-service/client.js';
 import { writePrivateFile } from '../core/secure-file.js';
 import { describeServer } from '../claude/address.js';
 
@@ -64,9 +65,15 @@ export function httpGuards(config: GuardServiceConfig): Pick<HookCommands, 'user
   };
 }
 
-/** The install record of the guard service: the one there is (a re-install keeps port and token), or a new one. */
+/**
+ * The install record of the guard service: the one there is (a re-install keeps port and token,
+ * so running sessions keep working), but a new port when another program holds the recorded one.
+ */
 async function serviceConfigFor(paths: ClaudePaths): Promise<GuardServiceConfig> {
-  return readGuardServiceConfig(paths) ?? { port: await pickFreePort(), token: newToken() };
+  const current = readGuardServiceConfig(paths);
+  if (!current) return { port: await pickFreePort(), token: newToken() };
+  if ((await portIsFree(current.port)) || (await pingGuardService(current))) return current;
+  return { port: await pickFreePort(), token: current.token };
 }
 
 export interface InstallResult {

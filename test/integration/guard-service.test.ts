@@ -180,7 +180,7 @@ describe('the guard service', () => {
     expect(r.status, r.body).toBe(200);
   }, 60_000);
 
-  it('a stale port in the record: a dead port is taken again; a port another program holds gives one line naming the fix', async () => {
+  it('a stale port in the record: a port another program holds gives one line naming the fix, and that fix (install again) moves to a new port', async () => {
     const { t, svc } = await installHttp();
     // Someone else listens on the installed port.
     const squatter = http.createServer((_req, res) => res.end('{}'));
@@ -188,22 +188,28 @@ describe('the guard service', () => {
     try {
       const { out, client } = await startSession(t.env, 's1');
       expect(out).toContain(`cannot listen on 127.0.0.1:${svc.port}`);
-      expect(out).toContain("run 'keyring-inject install' again");
+      expect(out).toContain("run 'keyring-inject install --guards http' again");
       expect(out.trim().split('\n')).toHaveLength(1);
       client.kill();
+      // install again, as the line says, while the other program still holds the port: a new
+      // port in the record and in settings.json; the next session's service listens there.
+      killAll(watchdogsFor(t.home));
+      const r = await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env });
+      expect(r.code, r.stderr).toBe(0);
+      const next = JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service;
+      expect(next.port).not.toBe(svc.port);
+      expect(readFileSync(join(t.home, '.claude/settings.json'), 'utf8')).toContain(`127.0.0.1:${next.port}/keyring-inject/guard/`);
+      const second = await startSession(t.env, 's2');
+      expect(second.out).not.toContain('guard service');
+      const ok = await post(next.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(next));
+      expect(ok.status).toBe(200);
     } finally {
       await new Promise((r) => squatter.close(r));
     }
-    // install again: a new port; the next session's service listens there.
-    killAll(watchdogsFor(t.home));
-    writeFileSync(guardServiceFile(claudePaths(t.env)), 'not json');
-    const r = await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env });
-    expect(r.code, r.stderr).toBe(0);
-    const next = JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service;
-    const { out } = await startSession(t.env, 's2');
-    expect(out).not.toContain('guard service');
-    const ok = await post(next.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(next));
-    expect(ok.status).toBe(200);
+    // A re-install while our own service runs keeps its port (running sessions keep working).
+    const port = (JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port;
+    expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
+    expect((JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port).toBe(port);
   }, 60_000);
 
   it('install --guards command removes the http hooks and the record', async () => {
