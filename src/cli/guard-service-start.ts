@@ -20,7 +20,24 @@ function spawnService(env: Env): StartedService | undefined {
   return { ready: child.stdio[3] as Readable | null, release: () => child.unref() };
 }
 
-/** Our guard service answers, or one line for the user naming the fix (undefined also when the guards are command hooks). */
-export function ensureGuardServiceProcess(paths: ClaudePaths, env: Env): Promise<string | undefined> {
-  return ensureGuardService(paths, () => spawnService(env)).catch((err: unknown) => `keyring-inject: the guard service: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+/** Claude Code re-reads changed hooks within this time (seen: under 1.5 s with 2.1.332). */
+const RELOAD_WAIT_MS = 2000;
+
+/**
+ * Our guard service answers, or one line for the user naming the fix (undefined also when the
+ * guards are command hooks). At a session start (`atStart`), a port held by another program puts
+ * the guards back as command hooks, and waits for Claude Code to pick that up before the first
+ * prompt.
+ */
+export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, atStart = false): Promise<string | undefined> {
+  try {
+    const check = await ensureGuardService(paths, () => spawnService(env));
+    if (!check.foreign || !atStart || !process.argv[1]) return check.problem;
+    const { guardsBackToCommands } = await import('../install/guard-fallback.js');
+    if (!(await guardsBackToCommands(paths, process.execPath, process.argv[1]))) return check.problem;
+    await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
+    return `keyring-inject: another program holds port ${check.port} of the guard service, so the guards are command hooks again (slower; they take effect within a few seconds); 'keyring-inject install --guards http' moves the service to a new port`;
+  } catch (err) {
+    return `keyring-inject: the guard service: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  }
 }

@@ -60,22 +60,31 @@ function firstLine(stream: Readable | null | undefined, timeoutMs: number): Prom
   });
 }
 
-/**
- * Make sure our service answers on the installed port, starting it if needed. Undefined when it
- * does (or when the guards are command hooks: no record); else one line for the user that names
- * the fix (never a value).
- */
-export async function ensureGuardService(paths: ClaudePaths, start: () => StartedService | undefined): Promise<string | undefined> {
+export interface ServiceCheck {
+  /** One line for the user that names the fix (never a value); undefined when our service answers, or the guards are command hooks. */
+  problem?: string;
+  /** Another program holds the port (it would get the hooks' inputs and decide for the guards). */
+  foreign?: boolean;
+  port?: number;
+}
+
+/** Make sure our service answers on the installed port, starting it if needed. */
+export async function ensureGuardService(paths: ClaudePaths, start: () => StartedService | undefined): Promise<ServiceCheck> {
   const config = readGuardServiceConfig(paths);
-  if (!config) return undefined;
-  if (await pingGuardService(config)) return undefined;
+  if (!config) return {};
+  if (await pingGuardService(config)) return {};
   const started = start();
-  if (!started) return `keyring-inject: could not start the guard service; every tool call is blocked until it runs: run 'keyring-inject install --guards http' again`;
+  if (!started) return { problem: `keyring-inject: could not start the guard service; every tool call is blocked until it runs: run 'keyring-inject install --guards http' again` };
   const line = await firstLine(started.ready, READY_TIMEOUT_MS);
   started.release();
-  if (line === 'ready') return undefined;
+  if (line === 'ready') return {};
   // Another session's service may have won the race for the port.
-  if (await pingGuardService(config)) return undefined;
-  const why = line === 'busy' ? `another program holds port ${config.port}` : 'it did not start';
-  return `keyring-inject: the guard service cannot listen on 127.0.0.1:${config.port} (${why}); run 'keyring-inject install --guards http' again (it picks a new port), then start a new session`;
+  if (await pingGuardService(config)) return {};
+  const foreign = line === 'busy';
+  const why = foreign ? `another program holds port ${config.port}` : 'it did not start';
+  return {
+    problem: `keyring-inject: the guard service cannot listen on 127.0.0.1:${config.port} (${why}); run 'keyring-inject install --guards http' again (it picks a new port), then start a new session`,
+    foreign,
+    port: config.port,
+  };
 }

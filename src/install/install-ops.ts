@@ -8,38 +8,17 @@ import { join } from 'node:path';
 import { layoutOf } from '../claude/json/locate.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { repointWrapped } from '../wrap/wrap-server.js';
-import { hookRunPrefix } from './hook-command.js';
+import { hookCommands } from './hook-command.js';
+
+export { hookCommands } from './hook-command.js';
 import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-registration.js';
 import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
-import { addHooks, HOOK_TIMEOUTS, markCommand, type HookCommands, type HttpGuardHook } from './settings-hooks.js';
+import { addHooks, HOOK_TIMEOUTS, type HookCommands, type HttpGuardHook } from './settings-hooks.js';
 import { guardServiceFile, guardUrl, newToken, pickFreePort, portIsFree, readGuardServiceConfig, TOKEN_HEADER, type GuardServiceConfig } from '../guard-service/config.js';
 import { pingGuardService } from '../guard-service/client.js';
 import { writePrivateFile } from '../core/secure-file.js';
 import { describeServer } from '../claude/address.js';
-
-export interface HookCommandOptions {
-  /** The node binary the hooks run; default process.execPath. */
-  node?: string;
-  /** The script the hooks run: the runtime launcher. */
-  script: string;
-  platform?: NodeJS.Platform;
-}
-
-/** Every hook as a command. */
-export type CommandHooks = { [K in keyof HookCommands]-?: string };
-
-/** The five hook commands, each `<run prefix> hook|guard <event> # keyring-inject`. */
-export function hookCommands(opts: HookCommandOptions): CommandHooks {
-  const run = hookRunPrefix({ node: opts.node ?? process.execPath, script: opts.script, platform: opts.platform ?? process.platform });
-  return {
-    sessionStart: markCommand(`${run} hook session-start`),
-    sessionEnd: markCommand(`${run} hook session-end`),
-    userPromptSubmit: markCommand(`${run} guard user-prompt-submit`),
-    preToolUse: markCommand(`${run} guard pre-tool-use`),
-    postToolUse: markCommand(`${run} guard post-tool-use`),
-  };
-}
 
 export interface InstallOptions {
   paths: ClaudePaths;

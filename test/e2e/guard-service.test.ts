@@ -6,6 +6,7 @@
 // instead of letting its output through.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FAKE_TEXT, startFakeApi, toolResults, type FakeApi, type FakeApiScript, type FakeReply } from '../helpers/claude/fake-api.js';
@@ -95,6 +96,45 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards as http hooks to the guard service, 
       // After the sessions: no value in any file but the transcript of the blocked prompt (a known limit).
       const files = filesContaining(e.value, [e.home.root]).map((f) => path.relative(e?.home.home ?? '', f));
       for (const f of files) expect(f).toMatch(/^(\.claude\/projects\/[^/]+\/[^/]+\.jsonl|\.\.\/project\/\.env)$/);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'another program on the port: SessionStart puts the guards back as command hooks, and the client uses them in that same session',
+    async () => {
+      let e: Env | undefined;
+      e = await setup({
+        replies: [
+          tool('toolu_cat', 'Bash', { command: 'cat ~/.claude.json', description: 'show config' }),
+          () => tool('toolu_read_env', 'Read', { file_path: path.join(e?.home.projectDir ?? '', '.env') }),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const port = (JSON.parse(fs.readFileSync(path.join(e.home.home, '.claude/keyring-inject/guard-service.json'), 'utf8')) as { port: number }).port;
+      // It answers every hook with {}: were its answers taken, every call would go through.
+      const seen: string[] = [];
+      const squatter = http.createServer((req, res) => {
+        let b = '';
+        req.on('data', (d: Buffer) => (b += d));
+        req.on('end', () => {
+          seen.push(b);
+          res.end('{}');
+        });
+      });
+      await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+      try {
+        const res = await runClaude(e.home, ['-p', 'find the key', '--allowedTools', 'Bash', 'Read'], { api: e.api, env: clientEnv(e) });
+        expect(res.code, res.stderr).toBe(0);
+        const results = toolResults(e.api);
+        expect(results.get('toolu_cat')?.text).toContain('Blocked by keyring-inject: ');
+        expect(results.get('toolu_read_env')?.text).toContain(`SVC_TOKEN=${MASK}`);
+        expect(e.api.allReceivedText().includes(e.value)).toBe(false);
+        // The other program got no tool call's input or output.
+        expect(seen.filter((b) => b.includes('"PreToolUse"') || b.includes('"PostToolUse"'))).toEqual([]);
+      } finally {
+        await new Promise((r) => squatter.close(r));
+      }
     },
     TIMEOUT_MS,
   );

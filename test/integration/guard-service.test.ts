@@ -180,34 +180,38 @@ describe('the guard service', () => {
     expect(r.status, r.body).toBe(200);
   }, 60_000);
 
-  it('a stale port in the record: a port another program holds gives one line naming the fix, and that fix (install again) moves to a new port', async () => {
+  it('a stale port: install moves off a port another program holds; a session that finds one puts the guards back as command hooks', async () => {
     const { t, svc } = await installHttp();
-    // Someone else listens on the installed port.
-    const squatter = http.createServer((_req, res) => res.end('{}'));
-    await new Promise<void>((r) => squatter.listen(svc.port, '127.0.0.1', () => r()));
+    const squat = async (port: number) => {
+      const server = http.createServer((_req, res) => res.end('{}'));
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+      return server;
+    };
+    const squatters: http.Server[] = [];
     try {
-      const { out, client } = await startSession(t.env, 's1');
-      expect(out).toContain(`cannot listen on 127.0.0.1:${svc.port}`);
-      expect(out).toContain("run 'keyring-inject install --guards http' again");
-      expect(out.trim().split('\n')).toHaveLength(1);
-      client.kill();
-      // install again, as the line says, while the other program still holds the port: a new
-      // port in the record and in settings.json; the next session's service listens there.
-      killAll(watchdogsFor(t.home));
-      const r = await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env });
-      expect(r.code, r.stderr).toBe(0);
+      // install again while another program holds the recorded port: a new port.
+      squatters.push(await squat(svc.port));
+      expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
       const next = JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service;
       expect(next.port).not.toBe(svc.port);
       expect(readFileSync(join(t.home, '.claude/settings.json'), 'utf8')).toContain(`127.0.0.1:${next.port}/keyring-inject/guard/`);
-      const second = await startSession(t.env, 's2');
-      expect(second.out).not.toContain('guard service');
-      const ok = await post(next.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(next));
-      expect(ok.status).toBe(200);
+
+      // A session that starts while another program holds that port: one line, command guards.
+      squatters.push(await squat(next.port));
+      const { out } = await startSession(t.env, 's1');
+      expect(out.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(out).systemMessage).toContain(`another program holds port ${next.port} of the guard service, so the guards are command hooks again`);
+      const settings = readFileSync(join(t.home, '.claude/settings.json'), 'utf8');
+      expect(settings).not.toContain('"http"');
+      for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse']) expect(JSON.parse(settings).hooks[e][0].hooks[0].command).toMatch(/ guard [a-z-]+ # keyring-inject$/);
+      expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
     } finally {
-      await new Promise((r) => squatter.close(r));
+      for (const q of squatters) await new Promise((r) => q.close(r));
     }
     // A re-install while our own service runs keeps its port (running sessions keep working).
+    expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
     const port = (JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port;
+    await startSession(t.env, 's2');
     expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
     expect((JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port).toBe(port);
   }, 60_000);
