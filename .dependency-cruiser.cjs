@@ -8,7 +8,7 @@ const LAYERS = [
   ['sources'],
   ['engine'],
   ['wrap'],
-  ['import', 'guards', 'mcp', 'install'],
+  ['import', 'guards', 'guard-service', 'mcp', 'install'],
   ['doctor', 'setup'],
   ['cli'],
   ['entries', 'cli\\.ts$'],

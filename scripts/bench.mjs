@@ -17,7 +17,7 @@ if (process.env.KI_SECRET_SERVICE !== '1') {
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-// BENCH_ONLY=sizes,keyring,concurrent,guards,leaks runs some sections (the floor always runs).
+// BENCH_ONLY=sizes,keyring,concurrent,guards,leaks,client runs some sections (the floor always runs).
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const want = (section) => !ONLY || ONLY.includes(section);
 const CLI = join(root, 'dist/cli.js');
@@ -229,5 +229,10 @@ if (want('guards'))
 // --- scan: a synthetic 1 GB ~/.claude (scripts/bench-leaks.mjs)
 if (want('leaks')) console.log('');
 if (want('leaks')) execFileSync(process.execPath, [join(root, 'scripts/bench-leaks.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1' } });
+// --- the real client: what the hooks cost inside a `claude -p` session (scripts/bench-client.mjs)
+if (want('client')) {
+  console.log('');
+  execFileSync(process.execPath, [join(root, 'scripts/bench-client.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1', BENCH_JSON: '' } });
+}
 rmSync(work, { recursive: true, force: true });
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ floor: { e: floorE, bundle: floorB }, ...results }, null, 2));

@@ -3,6 +3,7 @@
 //   cli.js    the binary: a few lines that pick one of the bundles below by the command
 //   hook.js   `hook session-start|session-end`: every session pays for it
 //   guard.js  `guard ...`: every prompt and tool call pays for it
+//   guard-service.js  `guard-service`: the guards as one long-lived loopback service
 //   main.js   every other command
 // A hook compiles only its own code: start-up time grows with the bytes Node has to parse.
 // The native keyring binding stays external: a platform-specific .node file, loaded only by the
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
-const BUNDLES = { main: 'src/cli.ts', hook: 'src/entries/hook.ts', guard: 'src/entries/guard.ts' };
+const BUNDLES = { main: 'src/cli.ts', hook: 'src/entries/hook.ts', guard: 'src/entries/guard.ts', 'guard-service': 'src/entries/guard-service.ts' };
 
 // signal-exit 3 (required by proper-lockfile) gets a two-line assert instead of node:assert; see the shim.
 const assertShim = {
@@ -28,7 +29,7 @@ const DISPATCH = `#!/usr/bin/env node
 // its own; see scripts/build.mjs.
 'use strict';
 const command = process.argv[2];
-require(command === 'hook' ? './hook.js' : command === 'guard' ? './guard.js' : './main.js');
+require(command === 'hook' ? './hook.js' : command === 'guard' ? './guard.js' : command === 'guard-service' ? './guard-service.js' : './main.js');
 `;
 
 // Written beside and renamed into place: a test run using dist/ never sees half a file.

@@ -36,5 +36,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'mcp', group: 'plumbing', summary: 'an MCP server that lets Claude ask you for a key without seeing it (run by Claude Code)', load: async () => (await import('./commands/mcp.js')).mcp },
   { name: 'hook', group: 'plumbing', summary: 'the SessionStart / SessionEnd hooks (run by Claude Code)', load: async () => (await import('./commands/hook.js')).hook },
   { name: 'guard', group: 'plumbing', summary: "the hooks that keep API keys out of the model's context (run by Claude Code)", load: async () => (await import('./commands/guard.js')).guard },
+  {
+    name: 'guard-service',
+    group: 'internal',
+    summary: '(internal) the guards as one loopback service while sessions live',
+    load: async () => (await import('./commands/guard-service.js')).guardService,
+  },
   { name: 'watchdog', group: 'internal', summary: '(internal) strips keys when every session died without SessionEnd', load: async () => (await import('./commands/watchdog.js')).watchdog },
 ];

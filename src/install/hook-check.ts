@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hookScriptOf } from './hook-command.js';
+import { isGuardUrl } from '../guard-service/config.js';
 import { currentRuntimeId, runtimePaths } from './runtime.js';
 import { HOOK_TIMEOUTS, ourHookCommands, SettingsFormatError } from './settings-hooks.js';
 
@@ -29,7 +30,8 @@ export function checkHooks(settingsFile: string, text: string | undefined, dataD
   const missing = Object.keys(HOOK_TIMEOUTS).filter((e) => !report.events.includes(e));
   if (missing.length > 0) report.problems.push(`no keyring-inject hook for ${missing.join(', ')}: run 'keyring-inject install'`);
   const launcher = runtimePaths(dataDir).launcher;
-  for (const script of new Set(found.map((f) => hookScriptOf(f.command)))) {
+  // An http guard (the guard service) names a URL, not a script: the session hooks name the runtime that serves it.
+  for (const script of new Set(found.filter((f) => !isGuardUrl(f.command)).map((f) => hookScriptOf(f.command)))) {
     if (script === undefined) {
       report.problems.push(`a keyring-inject hook in ${settingsFile} has a command doctor cannot read: run 'keyring-inject install'`);
     } else if (!existsSync(script)) {

@@ -14,6 +14,7 @@
 // Node ignores an empty value). On Windows the command may run in PowerShell, which has no such
 // syntax: there the variable is left alone.
 import { shQuote } from '../core/shell.js';
+import { markCommand, type HookCommands } from './settings-hooks.js';
 
 /** Where to point users when the script is gone. */
 export type MissingHint = 'install' | 'plugin';
@@ -58,4 +59,27 @@ export function hookScriptOf(command: string): string | undefined {
   // Older installs: `'<node>' '<cli.js>' hook ...` (optionally after `env -u NODE_EXTRA_CA_CERTS`).
   const old = /'((?:[^']|'\\'')*)'\s+'((?:[^']|'\\'')*)'\s+(?:hook|guard)\s/.exec(command);
   return old?.[2]?.replace(/'\\''/g, "'");
+}
+
+export interface HookCommandOptions {
+  /** The node binary the hooks run; default process.execPath. */
+  node?: string;
+  /** The script the hooks run: the runtime launcher. */
+  script: string;
+  platform?: NodeJS.Platform;
+}
+
+/** Every hook as a command. */
+export type CommandHooks = { [K in keyof HookCommands]-?: string };
+
+/** The five hook commands, each `<run prefix> hook|guard <event> # keyring-inject`. */
+export function hookCommands(opts: HookCommandOptions): CommandHooks {
+  const run = hookRunPrefix({ node: opts.node ?? process.execPath, script: opts.script, platform: opts.platform ?? process.platform });
+  return {
+    sessionStart: markCommand(`${run} hook session-start`),
+    sessionEnd: markCommand(`${run} hook session-end`),
+    userPromptSubmit: markCommand(`${run} guard user-prompt-submit`),
+    preToolUse: markCommand(`${run} guard pre-tool-use`),
+    postToolUse: markCommand(`${run} guard post-tool-use`),
+  };
 }

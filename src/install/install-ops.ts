@@ -2,39 +2,24 @@
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
 import type { ZeroDiskContext } from '../wrap/context.js';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { layoutOf } from '../claude/json/locate.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { repointWrapped } from '../wrap/wrap-server.js';
-import { hookRunPrefix } from './hook-command.js';
+import { hookCommands } from './hook-command.js';
+
+export { hookCommands } from './hook-command.js';
 import { MCP_SERVER_NAME, mcpServerEntry, registerMcpServer } from './mcp-registration.js';
 import { installRuntime, runtimePaths, type InstalledRuntime } from './runtime.js';
 import { readSettingsText, settingsError, writeSettingsText } from './settings-file.js';
-import { addHooks, markCommand, type HookCommands } from './settings-hooks.js';
+import { addHooks, HOOK_TIMEOUTS, type HookCommands, type HttpGuardHook } from './settings-hooks.js';
+import { guardServiceFile, guardUrl, newToken, pickFreePort, portIsFree, readGuardServiceConfig, TOKEN_HEADER, type GuardServiceConfig } from '../guard-service/config.js';
+import { pingGuardService } from '../guard-service/client.js';
+import { writePrivateFile } from '../core/secure-file.js';
 import { describeServer } from '../claude/address.js';
-
-export interface HookCommandOptions {
-  /** The node binary the hooks run; default process.execPath. */
-  node?: string;
-  /** The script the hooks run: the runtime launcher. */
-  script: string;
-  platform?: NodeJS.Platform;
-}
-
-/** The five hook commands, each `<run prefix> hook|guard <event> # keyring-inject`. */
-export function hookCommands(opts: HookCommandOptions): HookCommands {
-  const run = hookRunPrefix({ node: opts.node ?? process.execPath, script: opts.script, platform: opts.platform ?? process.platform });
-  return {
-    sessionStart: markCommand(`${run} hook session-start`),
-    sessionEnd: markCommand(`${run} hook session-end`),
-    userPromptSubmit: markCommand(`${run} guard user-prompt-submit`),
-    preToolUse: markCommand(`${run} guard pre-tool-use`),
-    postToolUse: markCommand(`${run} guard post-tool-use`),
-  };
-}
 
 export interface InstallOptions {
   paths: ClaudePaths;
@@ -44,6 +29,31 @@ export interface InstallOptions {
   sourceDir: string;
   dryRun?: boolean;
   node?: string;
+  /** How the three guards run: 'command' (a process per call) or 'http' (the guard service). Default 'command'. */
+  guards?: GuardTransport;
+}
+
+export type GuardTransport = 'command' | 'http';
+
+/** The three guards as http hooks to the guard service of this install record. */
+export function httpGuards(config: GuardServiceConfig): Pick<HookCommands, 'userPromptSubmit' | 'preToolUse' | 'postToolUse'> {
+  const hook = (event: string, timeout: number): HttpGuardHook => ({ type: 'http', url: guardUrl(config.port, event), headers: { [TOKEN_HEADER]: config.token }, timeout, onFailure: 'block' });
+  return {
+    userPromptSubmit: hook('user-prompt-submit', HOOK_TIMEOUTS.UserPromptSubmit),
+    preToolUse: hook('pre-tool-use', HOOK_TIMEOUTS.PreToolUse),
+    postToolUse: hook('post-tool-use', HOOK_TIMEOUTS.PostToolUse),
+  };
+}
+
+/**
+ * The install record of the guard service: the one there is (a re-install keeps port and token,
+ * so running sessions keep working), but a new port when another program holds the recorded one.
+ */
+async function serviceConfigFor(paths: ClaudePaths): Promise<GuardServiceConfig> {
+  const current = readGuardServiceConfig(paths);
+  if (!current) return { port: await pickFreePort(), token: newToken() };
+  if ((await portIsFree(current.port)) || (await pingGuardService(current))) return current;
+  return { port: await pickFreePort(), token: current.token };
 }
 
 export interface InstallResult {
@@ -63,7 +73,9 @@ export interface InstallResult {
 export async function installRuntimeAndHooks(opts: InstallOptions): Promise<InstallResult> {
   const file = opts.paths.settingsFile;
   const launcher = runtimePaths(opts.paths.dataDir).launcher;
-  const commands = hookCommands({ script: launcher, ...(opts.node !== undefined ? { node: opts.node } : {}) });
+  const cmds = hookCommands({ script: launcher, ...(opts.node !== undefined ? { node: opts.node } : {}) });
+  const service = opts.guards === 'http' ? await serviceConfigFor(opts.paths) : undefined;
+  const commands: HookCommands = service ? { ...cmds, ...httpGuards(service) } : cmds;
   const before = await readSettingsText(file);
   let result: { text: string; changed: boolean };
   try {
@@ -85,6 +97,9 @@ export async function installRuntimeAndHooks(opts: InstallOptions): Promise<Inst
     createdConfig: configBefore === undefined,
     createdMcpServers: entry !== undefined && !hasMcpServers(configBefore),
   });
+  // The service's record before the hooks that name it; gone with command guards, so that no session starts a service.
+  if (service) await writePrivateFile(guardServiceFile(opts.paths), `${JSON.stringify(service)}\n`);
+  else rmSync(guardServiceFile(opts.paths), { force: true });
   if (result.changed) await writeSettingsText(file, result.text);
   const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry) : false;
   return { settingsFile: file, changed: result.changed || runtime.changed, commands, runtime, launcher, mcpServer: mcp(mcpChanged) };

@@ -11,6 +11,7 @@
 // comments and trailing commas (JsoncScanner), so that an uninstall always works.
 import { bomLength } from '../core/bom.js';
 import { KiError } from '../core/errors.js';
+import { isGuardUrl } from '../guard-service/config.js';
 import {
   appendElementEdit,
   applyEdits,
@@ -43,15 +44,30 @@ import {
   type ObjectInfo,
 } from '../claude/json/scanner.js';
 
+/**
+ * A guard as an http hook (the guard service, src/guard-service): Claude Code POSTs the hook
+ * input to `url`; with onFailure "block" a failed request blocks the prompt or tool call.
+ */
+export interface HttpGuardHook {
+  type: 'http';
+  url: string;
+  headers: Record<string, string>;
+  timeout: number;
+  onFailure: 'block';
+}
+
+/** A guard's handler: a shell command (marked), or an http hook to our service. */
+export type GuardHandler = string | HttpGuardHook;
+
 export interface HookCommands {
   /** Full shell command for SessionStart; should end with the marker (see markCommand). */
   sessionStart: string;
   /** Full shell command for SessionEnd; should end with the marker (see markCommand). */
   sessionEnd: string;
   /** The guards (optional): UserPromptSubmit, PreToolUse and PostToolUse commands, also marked. */
-  userPromptSubmit?: string;
-  preToolUse?: string;
-  postToolUse?: string;
+  userPromptSubmit?: GuardHandler;
+  preToolUse?: GuardHandler;
+  postToolUse?: GuardHandler;
 }
 
 /** Every command of ours ends with this shell comment; it is how we recognise our entries. */
@@ -105,7 +121,7 @@ interface Doc {
 
 export function addHooks(text: string, commands: HookCommands): { text: string; changed: boolean } {
   const { bom, body } = splitBom(text);
-  const wanted: Array<[EventName, string]> = [
+  const wanted: Array<[EventName, GuardHandler]> = [
     ['SessionStart', commands.sessionStart],
     ['SessionEnd', commands.sessionEnd],
   ];
@@ -159,7 +175,10 @@ export function ourHookCommands(text: string): Array<{ event: string; command: s
     if (seen.has(event)) continue;
     seen.add(event);
     const groups = arrayAt(doc, lastMember((hooks as ObjectInfo).members, event));
-    for (const f of groups ? ourHandlers(doc, groups) : []) found.push({ event, command: commandOf(doc, f.handler) as string });
+    for (const f of groups ? ourHandlers(doc, groups) : []) {
+      const url = lastMember(f.handler.members, 'url');
+      found.push({ event, command: commandOf(doc, f.handler) ?? (url ? (stringAt(doc.s, url.valueStart, url.valueEnd) ?? '') : '') });
+    }
   }
   return found;
 }
@@ -168,9 +187,9 @@ export function ourHookCommands(text: string): Array<{ event: string; command: s
 // add
 
 /** One edit that brings `event` closer to holding exactly one up-to-date entry of ours, or undefined when it already does. */
-function ensureEvent(doc: Doc, event: EventName, command: string): Edit | undefined {
+function ensureEvent(doc: Doc, event: EventName, spec: GuardHandler): Edit | undefined {
   const timeout = HOOK_TIMEOUTS[event];
-  const handler = { type: 'command', command, timeout };
+  const handler = typeof spec === 'string' ? { type: 'command', command: spec, timeout } : spec;
   const matcher = HOOK_MATCHERS[event];
   const group = matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] };
 
@@ -188,7 +207,18 @@ function ensureEvent(doc: Doc, event: EventName, command: string): Edit | undefi
   const first = ours[0];
   if (!first) return appendElement(doc, groups, group);
 
+  if (typeof spec !== 'string' || commandOf(doc, first.handler) === undefined) {
+    // An http hook, or a command where an http hook of ours was: the entry is ours alone and
+    // small, so one that differs is replaced whole (removed now, appended in the next round).
+    const current: unknown = JSON.parse(doc.text.slice(first.handler.start, first.handler.end));
+    if (JSON.stringify(current) !== JSON.stringify(handler)) return removeHandler(doc, groups, first).edit;
+    const dupHttp = ours[1];
+    if (dupHttp) return removeHandler(doc, groups, dupHttp).edit;
+    return matcherEdit(doc, first, matcher);
+  }
+
   // Bring the first entry of ours up to date, in place; other keys on it are left alone.
+  const command = spec;
   const cmdProp = lastMember(first.handler.members, 'command') as Member;
   if (commandOf(doc, first.handler) !== command) return replaceValueEdit(cmdProp, JSON.stringify(command));
   for (const [key, want] of [
@@ -199,16 +229,21 @@ function ensureEvent(doc: Doc, event: EventName, command: string): Edit | undefi
     if (!prop) return insertMember(doc, first.handler, key, want);
     if (scalarAt(doc, prop) !== want) return replaceValueEdit(prop, JSON.stringify(want));
   }
-  // The group's tool matcher, where we want one; only in a group of ours alone (a user's group keeps its matcher).
-  if (matcher !== undefined && first.list.elements.every((e) => isOurHandler(doc, e.start))) {
-    const matcherProp = lastMember(first.group.members, 'matcher');
-    if (!matcherProp) return insertMember(doc, first.group, 'matcher', matcher);
-    if (scalarAt(doc, matcherProp) !== matcher) return replaceValueEdit(matcherProp, JSON.stringify(matcher));
-  }
+  const m = matcherEdit(doc, first, matcher);
+  if (m) return m;
 
   // Any further entry of ours in this event is a duplicate: drop it (and a group it empties).
   const dup = ours[1];
   if (dup) return removeHandler(doc, groups, dup).edit;
+  return undefined;
+}
+
+/** The group's tool matcher, where we want one; only in a group of ours alone (a user's group keeps its matcher). */
+function matcherEdit(doc: Doc, first: Found, matcher: string | undefined): Edit | undefined {
+  if (matcher === undefined || !first.list.elements.every((e) => isOurHandler(doc, e.start))) return undefined;
+  const matcherProp = lastMember(first.group.members, 'matcher');
+  if (!matcherProp) return insertMember(doc, first.group, 'matcher', matcher);
+  if (scalarAt(doc, matcherProp) !== matcher) return replaceValueEdit(matcherProp, JSON.stringify(matcher));
   return undefined;
 }
 
@@ -284,7 +319,11 @@ function ourHandlers(doc: Doc, groups: ArrayInfo): Found[] {
 }
 
 function isOurHandler(doc: Doc, at: number): boolean {
-  return doc.s.isObjectAt(at) && isOurCommand(commandOf(doc, doc.s.readObject(at)));
+  if (!doc.s.isObjectAt(at)) return false;
+  const h = doc.s.readObject(at);
+  if (isOurCommand(commandOf(doc, h))) return true;
+  const url = lastMember(h.members, 'url');
+  return url !== undefined && isGuardUrl(stringAt(doc.s, url.valueStart, url.valueEnd));
 }
 
 /** The handler's command, if it is a string (the last `command`, as JSON.parse lets a duplicate key win). */

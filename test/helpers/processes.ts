@@ -52,18 +52,19 @@ function procText(pid: number, what: 'cmdline' | 'environ'): string | undefined 
 
 /**
  * Our CLI processes (`args` in their argv) whose environment has HOME=home: run from this
- * checkout's dist/cli.js or from a runtime copy `install` made (also a `dist/cli.js`).
+ * checkout's dist/cli.js or from the runtime launcher `install` made (`<data dir>/runtime/cli.js`).
  */
 export function cliProcsFor(home: string, ...args: string[]): number[] {
   return allPids().filter((pid) => {
     const argv = procText(pid, 'cmdline')?.split('\0') ?? [];
-    if (!argv.some((a) => a === CLI || a.endsWith('dist/cli.js')) || !args.every((a) => argv.includes(a))) return false;
+    if (!argv.some((a) => a === CLI || a.endsWith('dist/cli.js') || a.endsWith('/runtime/cli.js')) || !args.every((a) => argv.includes(a))) return false;
     return procText(pid, 'environ')?.split('\0').includes(`HOME=${home}`) ?? false;
   });
 }
 
 export const watchdogsFor = (home: string) => cliProcsFor(home, 'watchdog');
 export const hooksFor = (home: string) => cliProcsFor(home, 'hook');
+export const guardServicesFor = (home: string) => cliProcsFor(home, 'guard-service');
 
 export function killAll(pids: readonly number[], signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const p of pids) {

@@ -1,12 +1,10 @@
 // `keyring-inject guard EVENT`: the hooks that keep API keys out of the model's context.
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { isCliFileName } from '../../core/paths.js';
 import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
 import { readGuardInput, type GuardEvent, type GuardInput } from '../../guards/input.js';
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
+import { ownCliPaths } from '../own-paths.js';
 
 const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps: GuardDeps) => Promise<HookOutput | undefined> }> = {
   'user-prompt-submit': { event: 'UserPromptSubmit', run: userPromptSubmit },
@@ -56,23 +54,5 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
 };
 
 function deps(ctx: CliContext): GuardDeps {
-  return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownPaths() };
-}
-
-/**
- * This process's CLI, as given and resolved, and the full-CLI bundle beside it (dist/main.js,
- * where `run`, `exec` and `headers` live, can be run directly too). Only when it is ours: in
- * tests argv[1] is the test runner.
- */
-function ownPaths(): string[] {
-  const script = process.argv[1];
-  if (!script || !isCliFileName(script)) return [];
-  const paths = [script];
-  try {
-    paths.push(realpathSync(script));
-  } catch {
-    // a path we cannot resolve: the given one still counts
-  }
-  for (const p of [...paths]) if (basename(p) === 'cli.js') paths.push(join(dirname(p), 'main.js'));
-  return [...new Set(paths)];
+  return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownCliPaths() };
 }

@@ -15,6 +15,7 @@ import type { Command } from '../command.js';
 import { engineContext, output, type CliContext } from '../context.js';
 import { readHookInput, type HookInput } from '../hook-input.js';
 import { LAUNCHER_ENV } from '../launcher-env.js';
+import { ensureGuardServiceProcess } from '../guard-service-start.js';
 import { projectSecretsContext } from '../../mcp/session-context.js';
 import { sameEnv } from '../../claude/address.js';
 
@@ -60,14 +61,18 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   // D-Bus, on the thread pool) is on its way while we find the client. Not under the launcher
   // (no keyring read at all).
   const input = await readHookInput(ctx, 'SessionStart');
+  // The guard service (http guards only) starts beside the injection: up before the first prompt or tool call.
+  const service = ctx.spawnWatchdog ? ensureGuardServiceProcess(ctx.paths, ctx.env, true) : Promise.resolve(undefined);
   const values = launcherOf(ctx) ? undefined : valuesForSession(ctx);
   values?.catch(() => undefined);
   // Names (never values) of the project's secrets, for the model: read beside the injection.
   const context = projectSecretsContext(ctx.paths, input.cwd ?? ctx.env.CLAUDE_PROJECT_DIR ?? ctx.cwd).catch(() => undefined);
   const message = await injectForSession(ctx, input, values);
   const additionalContext = await context;
+  const serviceProblem = await service;
   const out: Record<string, unknown> = {};
-  if (message) out.systemMessage = message;
+  const lines = [message, serviceProblem].filter((l) => l !== undefined);
+  if (lines.length > 0) out.systemMessage = lines.join('\n');
   if (additionalContext) out.hookSpecificOutput = { hookEventName: 'SessionStart', additionalContext };
   if (Object.keys(out).length > 0) output(ctx).line(JSON.stringify(out));
   return 0;

@@ -1,10 +1,10 @@
-import { KiError } from '../../core/errors.js';
+import { KiError, UsageError } from '../../core/errors.js';
 import { shQuote } from '../../core/shell.js';
 import { installForUser } from '../../install/install-ops.js';
 import { MCP_SERVER_NAME } from '../../install/mcp-registration.js';
 import { runtimeSourceDir } from '../../install/runtime.js';
-import { HOOK_MATCHERS, HOOK_TIMEOUTS } from '../../install/settings-hooks.js';
-import { bool, parseArgs, positionals } from '../args.js';
+import { HOOK_MATCHERS, HOOK_TIMEOUTS, type GuardHandler } from '../../install/settings-hooks.js';
+import { bool, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 
@@ -55,8 +55,15 @@ It registers the MCP server 'keyring-inject' (user scope, in ~/.claude.json, lik
 add --scope user'): its tools let Claude ask you for a key on a one-time local page and list the
 keys it may use, never their values ('keyring-inject mcp --help'). --no-mcp leaves it out.
 
+With --guards http the three guards are http hooks instead: Claude Code POSTs each prompt and
+tool call to the guard service, one process per user on 127.0.0.1 (a port chosen now, a token in
+a header; both kept in <data dir>/guard-service.json), started by SessionStart and gone with the
+last session. A failed request blocks the prompt or tool call (onFailure "block"); see
+docs/guards.md. It needs Claude Code 2.1.332 or later.
+
 Options:
   --no-mcp   do not register the MCP server
+  --guards command|http  how the guards run (default command)
   --dry-run  show what would change; write nothing
   --json     machine-readable output on stdout
 
@@ -67,12 +74,14 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
   "command": [argv...]}}`,
 
     async run(argv, ctx) {
-      const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'no-mcp': { type: 'boolean' } });
+      const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'no-mcp': { type: 'boolean' }, guards: { type: 'string' } });
       positionals(p, []);
       const dryRun = bool(p, 'dry-run');
+      const guards = str(p, 'guards') ?? 'command';
+      if (guards !== 'command' && guards !== 'http') throw new UsageError("--guards takes 'command' or 'http'");
       const sourceDir = opts.sourceDir ?? runtimeSourceDir();
       if (sourceDir === undefined) throw new KiError('install-broken', 'cannot tell where the keyring-inject bundles are: run install through the keyring-inject command');
-      const r = await installForUser(ctx, { sourceDir, dryRun, mcp: !bool(p, 'no-mcp'), ...(opts.node !== undefined ? { node: opts.node } : {}) });
+      const r = await installForUser(ctx, { sourceDir, dryRun, guards, mcp: !bool(p, 'no-mcp'), ...(opts.node !== undefined ? { node: opts.node } : {}) });
       const { commands, settingsFile: file } = r;
 
       const out = output(ctx);
@@ -86,9 +95,9 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
           hooks: {
             SessionStart: commands.sessionStart,
             SessionEnd: commands.sessionEnd,
-            UserPromptSubmit: commands.userPromptSubmit,
-            PreToolUse: commands.preToolUse,
-            PostToolUse: commands.postToolUse,
+            UserPromptSubmit: shown(commands.userPromptSubmit),
+            PreToolUse: shown(commands.preToolUse),
+            PostToolUse: shown(commands.postToolUse),
           },
           ...(r.mcpServer ? { mcpServer: r.mcpServer } : {}),
         });
@@ -104,14 +113,19 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
       out.line(dryRun ? `would write these hooks to ${file} (dry run, nothing written):` : `installed hooks in ${file}:`);
       out.line(`  SessionStart: ${commands.sessionStart}`);
       out.line(`  SessionEnd:   ${commands.sessionEnd}`);
-      out.line(`  UserPromptSubmit: ${commands.userPromptSubmit ?? ''}`);
-      out.line(`  PreToolUse (${HOOK_MATCHERS.PreToolUse ?? ''}): ${commands.preToolUse ?? ''}`);
-      out.line(`  PostToolUse (${HOOK_MATCHERS.PostToolUse ?? ''}): ${commands.postToolUse ?? ''}`);
+      out.line(`  UserPromptSubmit: ${shown(commands.userPromptSubmit)}`);
+      out.line(`  PreToolUse (${HOOK_MATCHERS.PreToolUse ?? ''}): ${shown(commands.preToolUse)}`);
+      out.line(`  PostToolUse (${HOOK_MATCHERS.PostToolUse ?? ''}): ${shown(commands.postToolUse)}`);
       if (r.rewrapped.length > 0) out.line(`wrapped servers now run the runtime: ${r.rewrapped.join(', ')}`);
       if (!dryRun) out.line('They take effect in Claude Code sessions started from now on.');
       return 0;
     },
   };
+}
+
+/** A guard as the output shows it: its command, or an http hook's URL (never its token). */
+function shown(h: GuardHandler | undefined): string {
+  return h === undefined ? '' : typeof h === 'string' ? h : `POST ${h.url}`;
 }
 
 export const install: Command = makeInstallCommand();

@@ -2,6 +2,8 @@ import { MCP_SERVER_NAME, unregisterMcpServer } from '../../install/mcp-registra
 import { uninstallAll } from '../../install/uninstall-all.js';
 import { cleanupAll } from '../cleanup-all.js';
 import { removeHooks } from '../../install/settings-hooks.js';
+import { guardServiceFile } from '../../guard-service/config.js';
+import { rmSync } from 'node:fs';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
@@ -58,6 +60,8 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "re
       }
     }
     if (result.changed && !dryRun) await writeSettingsText(file, result.text);
+    // The guard service's record (its token) goes with its hooks; a running service sees it gone and exits.
+    if (!dryRun) rmSync(guardServiceFile(ctx.paths), { force: true });
     const mcpRemoved = await unregisterMcpServer(ctx.paths.configFile, dryRun);
 
     const out = output(ctx);

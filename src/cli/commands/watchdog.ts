@@ -9,6 +9,7 @@ import { addNotice, readStateForReport, stateFile, withState } from '../../engin
 import { loadRegistry } from '../../registry/store.js';
 import type { Command } from '../command.js';
 import { engineContext, type CliContext } from '../context.js';
+import { ensureGuardServiceProcess } from '../guard-service-start.js';
 
 const TICK_MS = 500;
 /** A watchdog that keeps failing (a vanished HOME, a broken disk) must not live on forever. */
@@ -63,6 +64,9 @@ notice that 'status' and the next SessionStart message show.`,
         const more = await watchTick(engine, tick % 4 === 0, me);
         failed = 0;
         if (!more) return 0;
+        // A guard service that died (killed, crashed) while sessions live is started again; until
+        // then its http hooks block every prompt and tool call (onFailure "block").
+        if (tick % 2 === 1) await ensureGuardServiceProcess(ctx.paths, ctx.env);
       } catch (err) {
         lastError = oneLine(err instanceof Error ? err.message : String(err));
         if (++failed >= MAX_FAILED_TICKS) {

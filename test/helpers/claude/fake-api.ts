@@ -59,6 +59,8 @@ export interface RecordedRequest {
   body: string;
   /** For POST /v1/messages: the reply that was sent. */
   reply?: FakeReply;
+  /** When the whole request had arrived (performance.now() of this process): the bench times sessions by it. */
+  at: number;
 }
 
 export interface FakeApi {
@@ -215,7 +217,7 @@ export async function startFakeApi(script?: FakeApiScript | ReplyProducer[]): Pr
       const url = req.url ?? '/';
       const path = url.split('?')[0] ?? '/';
       const method = req.method ?? 'GET';
-      const rec: RecordedRequest = { seq: seq++, method, url, path, headers: req.headers, body };
+      const rec: RecordedRequest = { seq: seq++, method, url, path, headers: req.headers, body, at: performance.now() };
       requests.push(rec);
       for (const w of [...waiters]) w();
 

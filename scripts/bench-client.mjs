@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// The guards' cost as the real Claude Code client feels it: `claude -p` offline (fake Messages
+// API on loopback, test/helpers/claude/), a scripted session of TOOL_CALLS tool calls (Read, Grep,
+// Bash in turn), once with that script and once with no tool call, in configurations that are
+// interleaved run by run (the order rotates every round):
+//   base       no hooks at all
+//   installed  `keyring-inject install` with 10 keys in a private gnome-keyring (guards as command hooks)
+//   installed-http  the same with `install --guards http` (the guard service)
+//   node       an empty `node -e ''` command hook on PreToolUse and PostToolUse (the floor of any Node hook)
+//   true       an empty `true` command hook pair (the floor of any command hook)
+//   http       an http hook pair to a loopback server answering {} (the floor of an http hook)
+// Each round gives paired differences against base of the same round, timed by the fake API's
+// clock inside each run: per session start (spawn to the first request, in the run without tool
+// calls: SessionStart, UserPromptSubmit; it follows the run with tool calls of the same
+// configuration, so a guard service is still up: "first of a pair" is the run with tool calls,
+// where it had exited and starts cold) and per tool call (first request to the last, divided
+// by the calls: PreToolUse, the tool, PostToolUse). The whole runs' wall times are printed too.
+// Medians over the rounds, with the load average printed before and after.
+// BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-http,node,http),
+// BENCH_CLIENT_CALLS (default 20), BENCH_JSON=<file>. Runs inside scripts/with-secret-service.sh
+// and throwaway HOMEs; never touches your own config or keyring.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+if (process.env.KI_SECRET_SERVICE !== '1') {
+  const r = spawnSync(join(root, 'scripts/with-secret-service.sh'), [process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const ROUNDS = Number(process.env.BENCH_CLIENT_ROUNDS ?? 5);
+const CALLS = Number(process.env.BENCH_CLIENT_CALLS ?? 20);
+const CONFIGS = (process.env.BENCH_CLIENT_CONFIGS ?? 'base,installed,installed-http,node,http').split(',');
+if (!CONFIGS.includes('base')) CONFIGS.unshift('base');
+const CLI = join(root, 'dist/cli.js');
+const CLAUDE = process.env.KI_E2E_CLAUDE_BIN || join(root, 'node_modules/.bin/claude');
+if (!process.env.BENCH_NO_BUILD) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+
+const work = realpathSync(mkdtempSync(join(tmpdir(), 'ki-bench-client-')));
+const cleanup = [];
+const done = () => {
+  for (const f of cleanup.reverse()) f();
+  rmSync(work, { recursive: true, force: true });
+};
+process.on('exit', done);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+// The fake API is TypeScript: bundle it once for this run.
+const fakeApiFile = join(work, 'fake-api.mjs');
+await build({ entryPoints: [join(root, 'test/helpers/claude/fake-api.ts')], outfile: fakeApiFile, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+const { startFakeApi } = await import(pathToFileURL(fakeApiFile).href);
+
+// One project for every configuration: a few files to Read and Grep.
+const project = join(work, 'project');
+mkdirSync(project);
+for (let i = 0; i < 5; i++) writeFileSync(join(project, `notes-${i}.txt`), `${Array.from({ length: 40 }, (_, l) => `line ${l} of notes ${i}: lorem ipsum dolor sit amet`).join('\n')}\n`);
+const script = Array.from({ length: CALLS }, (_, i) => {
+  const k = i % 3;
+  if (k === 0) return { type: 'tool_use', name: 'Read', input: { file_path: join(project, `notes-${i % 5}.txt`) } };
+  if (k === 1) return { type: 'tool_use', name: 'Grep', input: { pattern: `line ${i}`, path: project } };
+  return { type: 'tool_use', name: 'Bash', input: { command: `echo step ${i} && ls ${project} | head -3` } };
+});
+
+// A loopback server answering {} to every hook (the http floor).
+const emptyServer = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+});
+await new Promise((r) => emptyServer.listen(0, '127.0.0.1', r));
+cleanup.push(() => emptyServer.close());
+const emptyUrl = `http://127.0.0.1:${emptyServer.address().port}/`;
+
+const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', NO_COLOR: '1' };
+const pair = (handler) => ({ PreToolUse: [{ matcher: '*', hooks: [handler] }], PostToolUse: [{ matcher: '*', hooks: [handler] }] });
+
+function makeHome(name) {
+  const home = join(work, `home-${name}`);
+  mkdirSync(join(home, '.claude'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects: { [project]: { hasTrustDialogAccepted: true } } }, null, 2), { mode: 0o600 });
+  const env = { ...baseEnv, HOME: home, KEYRING_INJECT_SERVICE: `ki-bench-client-${process.pid}-${name}` };
+  const settings = (s) => writeFileSync(join(home, '.claude/settings.json'), JSON.stringify(s, null, 2));
+  if (name === 'node') settings({ hooks: pair({ type: 'command', command: `${process.execPath} -e ''`, timeout: 10 }) });
+  if (name === 'true') settings({ hooks: pair({ type: 'command', command: 'true', timeout: 10 }) });
+  if (name === 'http') settings({ hooks: pair({ type: 'http', url: emptyUrl, timeout: 10 }) });
+  if (name.startsWith('installed')) {
+    // As a user gets it: 10 keys over 5 servers, then install.
+    const servers = {};
+    for (let s = 0; s < 5; s++) servers[`srv${s}`] = { type: 'stdio', command: 'true', args: [], env: { LOG_LEVEL: 'info' } };
+    const cfg = JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8'));
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ ...cfg, mcpServers: servers }, null, 2), { mode: 0o600 });
+    for (let k = 0; k < 10; k++) {
+      execFileSync(process.execPath, [CLI, 'add', `key${k}`, '--server', `srv${k % 5}`, '--env', `KEY_${k}`, '--stdin'], {
+        env,
+        input: `bench-client-value-${k}-${process.pid}`,
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
+    }
+    execFileSync(process.execPath, [CLI, 'install', '--no-mcp', ...(name === 'installed-http' ? ['--guards', 'http'] : [])], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    cleanup.push(() => spawnSync(process.execPath, [CLI, 'cleanup'], { env, stdio: 'ignore' }));
+  }
+  return { name, home, env };
+}
+
+async function runOnce(h, calls) {
+  const api = await startFakeApi(script.slice(0, calls));
+  const env = { ...h.env, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'bench', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+  const t0 = performance.now();
+  const child = spawn(CLAUDE, ['-p', 'work through the notes', '--allowedTools', 'Bash', 'Read', 'Grep'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const code = await new Promise((r) => child.on('close', r));
+  clearTimeout(timer);
+  const ms = performance.now() - t0;
+  const reqs = api.messageRequests();
+  const results = reqs.length;
+  // Inside the run, from the fake API's clock: the start (spawn to the first request: SessionStart,
+  // UserPromptSubmit, the client's own start-up) and the tool calls (first request to the last:
+  // each call's PreToolUse, the tool, PostToolUse, and the next request).
+  const start = (reqs[0]?.at ?? t0) - t0;
+  const tools = calls > 0 ? ((reqs[reqs.length - 1]?.at ?? 0) - (reqs[0]?.at ?? 0)) / calls : 0;
+  await api.close();
+  if (code !== 0) throw new Error(`${h.name}: claude exited ${code}: ${err.slice(0, 500)}`);
+  // Every scripted call was answered (one request per call plus the first), and none was denied.
+  if (results < calls + 1) throw new Error(`${h.name}: only ${results} requests for ${calls} tool calls`);
+  const denied = api.allReceivedText().includes('"is_error":true');
+  if (denied) throw new Error(`${h.name}: a tool call failed or was denied`);
+  return { ms, start, tools };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const range = (xs) => `${Math.min(...xs).toFixed(1)}…${Math.max(...xs).toFixed(1)}`;
+
+const homes = Object.fromEntries(CONFIGS.map((c) => [c, makeHome(c)]));
+const load0 = loadavg();
+console.log(
+  `keyring-inject client bench: ${CLAUDE.includes('node_modules') ? 'Claude Code ' : ''}${execFileSync(CLAUDE, ['--version'], { encoding: 'utf8' }).trim()}; ${ROUNDS} rounds × ${CONFIGS.length} configurations × (${CALLS} and 0 tool calls); node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+);
+console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
+
+// Warm-up: one run of each (first starts of the client and of our runtime are slower).
+for (const c of CONFIGS) await runOnce(homes[c], 1);
+
+const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [] }]));
+for (let r = 0; r < ROUNDS; r++) {
+  const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
+  for (const c of order) {
+    const full = await runOnce(homes[c], CALLS);
+    const empty = await runOnce(homes[c], 0);
+    times[c].full.push(full.ms);
+    times[c].empty.push(empty.ms);
+    times[c].tools.push(full.tools);
+    times[c].start.push(empty.start);
+    times[c].startFirst.push(full.start);
+  }
+  process.stdout.write(`  round ${r + 1}/${ROUNDS} done (load ${loadavg()[0].toFixed(2)})\n`);
+}
+const load1 = loadavg();
+
+const results = {};
+console.log(
+  `\nbase: a session with ${CALLS} tool calls ${median(times.base.full).toFixed(0)} ms, without ${median(times.base.empty).toFixed(0)} ms; ${median(times.base.tools).toFixed(1)} ms per tool call, ${median(times.base.start).toFixed(0)} ms to the first request (medians)`,
+);
+console.log(`added by each configuration, medians of the per-round paired differences with base (range over rounds):`);
+for (const c of CONFIGS.filter((x) => x !== 'base')) {
+  // Per tool call and per session start from the API's clock inside each run (steadier: the
+  // client's exit and SessionEnd are left out); the whole runs' wall times as a cross-check.
+  const perCall = times[c].tools.map((t, i) => t - times.base.tools[i]);
+  const start = times[c].start.map((t, i) => t - times.base.start[i]);
+  const startFirst = times[c].startFirst.map((t, i) => t - times.base.startFirst[i]);
+  const wallStart = times[c].empty.map((t, i) => t - times.base.empty[i]);
+  const wallPerCall = times[c].full.map((t, i) => (t - times.base.full[i] - wallStart[i]) / CALLS);
+  results[c] = {
+    perCall: median(perCall),
+    perCallRange: [Math.min(...perCall), Math.max(...perCall)],
+    sessionStart: median(start),
+    sessionStartRange: [Math.min(...start), Math.max(...start)],
+    wallPerCall: median(wallPerCall),
+    wallSession: median(wallStart),
+  };
+  console.log(
+    `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)}; first of a pair ${median(startFirst).toFixed(0)} ms)   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
+  );
+}
+console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rounds: ROUNDS, calls: CALLS, load: [load0, load1], times, results }, null, 2));
+process.exit(0);

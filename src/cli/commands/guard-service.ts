@@ -1,0 +1,46 @@
+// `keyring-inject guard-service`: the long-lived guard service (src/guard-service/server.ts).
+import { writeSync, closeSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { registryFile } from '../../core/paths.js';
+import { cachingBackend } from '../../guard-service/cached-backend.js';
+import { startGuardService } from '../../guard-service/server.js';
+import type { Command } from '../command.js';
+import { ownCliPaths } from '../own-paths.js';
+
+/** The readiness line for the session hook that started us, on descriptor 3 when it gave one. */
+function tell(line: string): void {
+  try {
+    writeSync(3, `${line}\n`);
+    closeSync(3);
+  } catch {
+    // started by hand, or the hook is gone: nobody to tell
+  }
+}
+
+export const guardService: Command = {
+  name: 'guard-service',
+  example: 'keyring-inject install --guards http   # then SessionStart starts the guard service',
+  help: `Usage: keyring-inject guard-service
+
+Started detached by the SessionStart hook (and restarted by the watchdog) when the guards are
+installed as http hooks ('keyring-inject install --guards http'); you do not run it yourself.
+It answers Claude Code's UserPromptSubmit, PreToolUse and PostToolUse hooks on 127.0.0.1 at the
+port in <data dir>/guard-service.json, only to requests that carry that file's token, with the
+same decisions as 'keyring-inject guard'. It exits when no Claude Code session is left.
+
+Exit status: 0 after the last session ended; 3 when the port is taken; 2 when the guards are
+not installed as http hooks.`,
+
+  async run(argv, ctx) {
+    if (argv.length > 0) throw new UsageError('usage: keyring-inject guard-service');
+    const backend = cachingBackend(ctx.backend, registryFile(ctx.paths));
+    const started = await startGuardService({ paths: ctx.paths, deps: { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend, cliPaths: ownCliPaths() } });
+    if (started.kind !== 'listening') {
+      tell(started.kind);
+      return started.kind === 'busy' ? 3 : 2;
+    }
+    tell('ready');
+    await started.done;
+    return 0;
+  },
+};

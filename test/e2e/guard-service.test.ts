@@ -1,0 +1,175 @@
+// e2e
+// The guards as http hooks to the guard service (`install --guards http`) with the REAL Claude
+// Code client offline: a key in a real gnome-keyring, injected by the SessionStart hook, a fake
+// model that goes looking for it. The same promises as test/e2e/guards.test.ts: denied reads,
+// masked outputs, a blocked prompt; and a service killed mid-session blocks the next tool call
+// instead of letting its output through.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_FAKE_TEXT, startFakeApi, toolResults, type FakeApi, type FakeApiScript, type FakeReply } from '../helpers/claude/fake-api.js';
+import { killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
+import { filesContaining } from '../helpers/leak.js';
+import { guardServicesFor, killAll, watchdogsFor } from '../helpers/processes.js';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { runCli } from '../helpers/spawn-cli.js';
+
+const KEY = 'svckey';
+const MASK = `[keyring-inject:${KEY}]`;
+const TIMEOUT_MS = 120_000;
+
+interface Env {
+  api: FakeApi;
+  home: ClaudeHome;
+  value: string;
+  env: Record<string, string>;
+}
+let current: Env | undefined;
+
+async function setup(script: FakeApiScript): Promise<Env> {
+  const value = testSecret('svc');
+  const api = await startFakeApi(script);
+  const home = makeClaudeHome({ mcpServers: { srv: { type: 'stdio', command: 'true', env: {} } } });
+  const env = {
+    HOME: home.home,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '',
+    KEYRING_INJECT_SERVICE: testService(),
+    NO_COLOR: '1',
+  };
+  current = { api, home, value, env };
+  const inst = await runCli(['install', '--no-mcp', '--guards', 'http'], { env });
+  expect(inst.code, inst.stderr).toBe(0);
+  const add = await runCli(['add', KEY, '--server', 'srv', '--env', 'SVC_TOKEN', '--stdin'], { env, input: `${value}\n` });
+  expect(add.code, add.stderr).toBe(0);
+  // A file of the user's that holds the value: what a Read must not hand the model.
+  fs.writeFileSync(path.join(home.projectDir, '.env'), `SVC_TOKEN=${value}\n`);
+  return current;
+}
+
+const tool = (id: string, name: string, input: Record<string, unknown>): FakeReply => ({ type: 'tool_use', id, name, input });
+const clientEnv = (e: Env) => ({ DBUS_SESSION_BUS_ADDRESS: e.env.DBUS_SESSION_BUS_ADDRESS, KEYRING_INJECT_SERVICE: e.env.KEYRING_INJECT_SERVICE, NO_COLOR: '1' });
+
+describe.runIf(HAVE_SECRET_SERVICE)('guards as http hooks to the guard service, with the real Claude Code client', () => {
+  afterEach(async () => {
+    killAllClaude();
+    const e = current;
+    current = undefined;
+    if (!e) return;
+    killAll(guardServicesFor(e.home.home));
+    killAll(watchdogsFor(e.home.home));
+    await e.api.close();
+    await e.home.cleanup();
+  });
+
+  it(
+    'denied reads, masked outputs, a blocked prompt: the value reaches the model nowhere',
+    async () => {
+      let e: Env | undefined;
+      e = await setup({
+        replies: [
+          tool('toolu_cat', 'Bash', { command: 'cat ~/.claude.json', description: 'show config' }),
+          () => tool('toolu_read_env', 'Read', { file_path: path.join(e?.home.projectDir ?? '', '.env') }),
+          tool('toolu_glob', 'Bash', { command: 'cat ~/.cl*.json', description: 'show config' }),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const res = await runClaude(e.home, ['-p', 'find the key', '--allowedTools', 'Bash', 'Read'], { api: e.api, env: clientEnv(e) });
+      expect(res.code, res.stderr).toBe(0);
+      const results = toolResults(e.api);
+      expect(results.get('toolu_cat')?.isError).toBe(true);
+      expect(results.get('toolu_cat')?.text).toContain('Blocked by keyring-inject: ');
+      expect(results.get('toolu_read_env')?.text).toContain(`SVC_TOKEN=${MASK}`);
+      expect(results.get('toolu_glob')?.text).toContain(MASK);
+      expect(e.api.allReceivedText().includes(e.value)).toBe(false);
+
+      // A prompt holding the value is blocked before any request.
+      const before = e.api.messageRequests().length;
+      const blocked = await runClaude(e.home, ['-p', `use ${e.value}`], { api: e.api, env: clientEnv(e) });
+      expect(blocked.stdout).toContain('UserPromptSubmit operation blocked by hook');
+      expect(blocked.stdout).toContain(`the value of your stored key '${KEY}'`);
+      expect(blocked.stdout.includes(e.value)).toBe(false);
+      expect(e.api.messageRequests().length).toBe(before);
+      // After the sessions: no value in any file but the transcript of the blocked prompt (a known limit).
+      const files = filesContaining(e.value, [e.home.root]).map((f) => path.relative(e?.home.home ?? '', f));
+      for (const f of files) expect(f).toMatch(/^(\.claude\/projects\/[^/]+\/[^/]+\.jsonl|\.\.\/project\/\.env)$/);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'another program on the port: SessionStart puts the guards back as command hooks, and the client uses them in that same session',
+    async () => {
+      let e: Env | undefined;
+      e = await setup({
+        replies: [
+          tool('toolu_cat', 'Bash', { command: 'cat ~/.claude.json', description: 'show config' }),
+          () => tool('toolu_read_env', 'Read', { file_path: path.join(e?.home.projectDir ?? '', '.env') }),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const port = (JSON.parse(fs.readFileSync(path.join(e.home.home, '.claude/keyring-inject/guard-service.json'), 'utf8')) as { port: number }).port;
+      // It answers every hook with {}: were its answers taken, every call would go through.
+      const seen: string[] = [];
+      const squatter = http.createServer((req, res) => {
+        let b = '';
+        req.on('data', (d: Buffer) => (b += d));
+        req.on('end', () => {
+          seen.push(b);
+          res.end('{}');
+        });
+      });
+      await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+      try {
+        const res = await runClaude(e.home, ['-p', 'find the key', '--allowedTools', 'Bash', 'Read'], { api: e.api, env: clientEnv(e) });
+        expect(res.code, res.stderr).toBe(0);
+        const results = toolResults(e.api);
+        expect(results.get('toolu_cat')?.text).toContain('Blocked by keyring-inject: ');
+        expect(results.get('toolu_read_env')?.text).toContain(`SVC_TOKEN=${MASK}`);
+        expect(e.api.allReceivedText().includes(e.value)).toBe(false);
+        // The other program got no tool call's input or output.
+        expect(seen.filter((b) => b.includes('"PreToolUse"') || b.includes('"PostToolUse"'))).toEqual([]);
+      } finally {
+        await new Promise((r) => squatter.close(r));
+      }
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'the service killed mid-session (and nobody to restart it): the next tool call is blocked, its output never sent',
+    async () => {
+      let e: Env | undefined;
+      const killService = () => {
+        if (!e) return;
+        // The watchdog would start it again within a second: take it away first.
+        killAll(watchdogsFor(e.home.home));
+        killAll(guardServicesFor(e.home.home));
+        execFileSync('sleep', ['0.3']);
+      };
+      e = await setup({
+        replies: [
+          tool('toolu_ls', 'Bash', { command: 'ls', description: 'list' }),
+          () => {
+            killService();
+            return tool('toolu_read_env', 'Read', { file_path: path.join(e?.home.projectDir ?? '', '.env') });
+          },
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const res = await runClaude(e.home, ['-p', 'go', '--allowedTools', 'Bash', 'Read'], { api: e.api, env: clientEnv(e) });
+      expect(res.code, res.stderr).toBe(0);
+      const results = toolResults(e.api);
+      expect(results.get('toolu_ls')?.isError).toBe(false);
+      const r = results.get('toolu_read_env');
+      expect(r?.isError).toBe(true);
+      expect(r?.text).toContain('/keyring-inject/guard/pre-tool-use');
+      expect(r?.text).toContain('blocking because onFailure is "block"');
+      expect(e.api.allReceivedText().includes(e.value)).toBe(false);
+    },
+    TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,266 @@
+// The guard service as real processes: `install --guards http`, the SessionStart hook run by the
+// Claude Code stand-in (which starts the service), real HTTP requests, real SIGKILLs.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { claudePaths } from '../../src/core/paths.js';
+import { guardServiceFile } from '../../src/guard-service/config.js';
+import { withLock } from '../../src/core/secure-file.js';
+import { stateFile } from '../../src/engine/state.js';
+import { startInput, StandIn } from '../helpers/fake-claude/hooks.js';
+import { guardServicesFor, killAll, killStarted, watchdogsFor } from '../helpers/processes.js';
+import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
+import { testSecret } from '../helpers/secret.js';
+import { runCli } from '../helpers/spawn-cli.js';
+import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+
+let t: TempHome | undefined;
+afterEach(() => {
+  killStarted();
+  if (t) {
+    killAll(guardServicesFor(t.home));
+    killAll(watchdogsFor(t.home));
+    t.cleanup();
+  }
+  t = undefined;
+});
+
+interface Service {
+  port: number;
+  token: string;
+}
+
+async function installHttp(extraEnv: Record<string, string> = {}): Promise<{ t: TempHome; svc: Service }> {
+  t = makeTempHome({ KEYRING_INJECT_SERVICE: testService(), ...extraEnv });
+  writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { srv: { type: 'stdio', command: 'true', env: {} } } }));
+  const r = await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env });
+  expect(r.code, r.stderr).toBe(0);
+  const svc = JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service;
+  const settings = JSON.parse(readFileSync(join(t.home, '.claude/settings.json'), 'utf8'));
+  const pre = settings.hooks.PreToolUse[0].hooks[0];
+  expect(pre).toEqual({ type: 'http', url: `http://127.0.0.1:${svc.port}/keyring-inject/guard/pre-tool-use`, headers: { 'X-Keyring-Inject-Token': svc.token }, timeout: 10, onFailure: 'block' });
+  return { t, svc };
+}
+
+function post(port: number, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const text = JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers } }, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (b += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+const auth = (svc: Service) => ({ 'X-Keyring-Inject-Token': svc.token });
+/** A Bash call the guards always deny: writing our data directory. */
+const writeData = (home: string) => ({
+  session_id: 's1',
+  hook_event_name: 'PreToolUse',
+  cwd: home,
+  tool_name: 'Bash',
+  tool_input: { command: `echo x > ${home}/.claude/keyring-inject/registry.json` },
+});
+
+async function startSession(env: Record<string, string>, sid: string): Promise<{ client: StandIn; out: string }> {
+  const client = new StandIn(env);
+  const r = await client.run('session-start', startInput(sid));
+  expect(r?.code, r?.err).toBe(0);
+  return { client, out: r?.out ?? '' };
+}
+
+describe('the guard service', () => {
+  it('SessionStart starts it before it returns; it answers with the guards decisions, and only to Claude Code', async () => {
+    const { t, svc } = await installHttp();
+    const { out } = await startSession(t.env, 's1');
+    expect(out).not.toContain('guard service');
+    expect(guardServicesFor(t.home)).toHaveLength(1);
+
+    const denied = await post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc));
+    expect(denied.status).toBe(200);
+    expect(JSON.parse(denied.body).hookSpecificOutput.permissionDecision).toBe('deny');
+    const allowed = await post(svc.port, '/keyring-inject/guard/pre-tool-use', { ...writeData(t.home), tool_input: { command: 'ls' } }, auth(svc));
+    expect(JSON.parse(allowed.body)).toEqual({});
+
+    // A plain curl without the token, or with a wrong one; a web page (Origin); DNS rebinding (Host).
+    const curl = (...args: string[]) =>
+      spawnSync(
+        'curl',
+        [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          ...args,
+          `http://127.0.0.1:${svc.port}/keyring-inject/guard/pre-tool-use`,
+          '--data-binary',
+          JSON.stringify(writeData(t.home)),
+          '-H',
+          'content-type: application/json',
+        ],
+        { encoding: 'utf8' },
+      ).stdout;
+    expect(curl()).toBe('403');
+    expect(curl('-H', `X-Keyring-Inject-Token: ${'0'.repeat(64)}`)).toBe('403');
+    expect(curl('-H', `X-Keyring-Inject-Token: ${svc.token}`, '-H', 'Origin: http://evil.example')).toBe('403');
+    expect(curl('-H', `X-Keyring-Inject-Token: ${svc.token}`, '-H', 'Host: evil.example')).toBe('403');
+    expect(curl('-H', `X-Keyring-Inject-Token: ${svc.token}`)).toBe('200');
+    // Another local user's process (nobody, via setpriv, where we are root): it cannot read the
+    // token (the record is 0600 in our 0700 data dir) and gets 403 without it.
+    if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0) {
+      const asNobody = (...args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args], { encoding: 'utf8' });
+      expect(asNobody('cat', guardServiceFile(claudePaths(t.env))).status).not.toBe(0);
+      expect(
+        asNobody('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${svc.port}/keyring-inject/guard/pre-tool-use`, '--data-binary', '{}', '-H', 'content-type: application/json')
+          .stdout,
+      ).toBe('403');
+    }
+    // Garbage is refused (the hook's onFailure then blocks the call), never answered with an empty allow.
+    const garbage = await post(svc.port, '/keyring-inject/guard/pre-tool-use', 'not an object', auth(svc));
+    expect(garbage.status).toBe(400);
+  }, 60_000);
+
+  it('answers parallel hooks of two sessions that started at once, from one service', async () => {
+    const { t, svc } = await installHttp();
+    const [a, b] = await Promise.all([startSession(t.env, 'a'), startSession(t.env, 'b')]);
+    expect(a.out + b.out).not.toContain('guard service');
+    expect(guardServicesFor(t.home)).toHaveLength(1);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post(svc.port, '/keyring-inject/guard/pre-tool-use', i % 2 ? writeData(t.home) : { ...writeData(t.home), tool_input: { command: `echo ${i}` } }, auth(svc))),
+    );
+    answers.forEach((r, i) => {
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body).hookSpecificOutput?.permissionDecision).toBe(i % 2 ? 'deny' : undefined);
+    });
+  }, 60_000);
+
+  it('killed mid-session (SIGKILL): refused connections until the watchdog starts it again; gone after the last session', async () => {
+    const { t, svc } = await installHttp();
+    const { client } = await startSession(t.env, 's1');
+    const [pid] = guardServicesFor(t.home);
+    expect(pid).toBeDefined();
+    process.kill(pid as number, 'SIGKILL');
+    await waitFor('the service to be gone', () => guardServicesFor(t.home).length === 0, 5000);
+    // What Claude Code then meets: a refused connection (its onFailure "block" blocks the call).
+    await expect(post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc))).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
+    await waitFor('the watchdog to start the service again', () => guardServicesFor(t.home).length === 1, 10_000);
+    await sleep(300);
+    const again = await post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc));
+    expect(JSON.parse(again.body).hookSpecificOutput.permissionDecision).toBe('deny');
+
+    client.kill();
+    await client.exited;
+    await waitFor('the service to exit after the last session', () => guardServicesFor(t.home).length === 0, 30_000);
+  }, 60_000);
+
+  it('a session that starts while the last one just ended finds the service answering at its first call (it does not exit under it)', async () => {
+    const { t, svc } = await installHttp();
+    const a = await startSession(t.env, 'a');
+    await sleep(5500); // the service is past any start-up grace
+    a.client.kill();
+    await a.client.exited;
+    // B's hook finds the service up (its ping answers) and records B only when it gets the state
+    // lock; we hold that lock meanwhile, so the service sees no live session for seconds.
+    const b = new StandIn(t.env);
+    let started: Promise<unknown> = Promise.resolve();
+    await withLock(stateFile(claudePaths(t.env)), async () => {
+      started = b.run('session-start', startInput('b'));
+      await sleep(3000);
+    });
+    await started;
+    const r = await post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc)).catch((err: Error) => ({ status: 0, body: err.message }));
+    expect(r.status, r.body).toBe(200);
+  }, 60_000);
+
+  it('a stale port: install moves off a port another program holds; a session that finds one puts the guards back as command hooks', async () => {
+    const { t, svc } = await installHttp();
+    const squat = async (port: number) => {
+      const server = http.createServer((_req, res) => res.end('{}'));
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+      return server;
+    };
+    const squatters: http.Server[] = [];
+    try {
+      // install again while another program holds the recorded port: a new port.
+      squatters.push(await squat(svc.port));
+      expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
+      const next = JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service;
+      expect(next.port).not.toBe(svc.port);
+      expect(readFileSync(join(t.home, '.claude/settings.json'), 'utf8')).toContain(`127.0.0.1:${next.port}/keyring-inject/guard/`);
+
+      // A session that starts while another program holds that port: one line, command guards.
+      squatters.push(await squat(next.port));
+      const { out } = await startSession(t.env, 's1');
+      expect(out.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(out).systemMessage).toContain(`another program holds port ${next.port} of the guard service, so the guards are command hooks again`);
+      const settings = readFileSync(join(t.home, '.claude/settings.json'), 'utf8');
+      expect(settings).not.toContain('"http"');
+      for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse']) expect(JSON.parse(settings).hooks[e][0].hooks[0].command).toMatch(/ guard [a-z-]+ # keyring-inject$/);
+      expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
+    } finally {
+      for (const q of squatters) await new Promise((r) => q.close(r));
+    }
+    // A re-install while our own service runs keeps its port (running sessions keep working).
+    expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
+    const port = (JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port;
+    await startSession(t.env, 's2');
+    expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
+    expect((JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port).toBe(port);
+  }, 60_000);
+
+  it('install --guards command removes the http hooks and the record', async () => {
+    const { t } = await installHttp();
+    const r = await runCli(['install', '--no-mcp'], { env: t.env });
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(join(t.home, '.claude/settings.json'), 'utf8');
+    expect(text).not.toContain('"http"');
+    expect(JSON.parse(text).hooks.PreToolUse).toHaveLength(1);
+    expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
+    const u = await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env });
+    expect(u.code).toBe(0);
+    const un = await runCli(['uninstall'], { env: t.env });
+    expect(un.code, un.stderr).toBe(0);
+    expect(readFileSync(join(t.home, '.claude/settings.json'), 'utf8')).not.toContain('keyring-inject');
+    expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
+  }, 60_000);
+});
+
+describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real keyring', () => {
+  it('masks a stored value in a tool output, and a rotated value right after the rotate', async () => {
+    const { t, svc } = await installHttp();
+    const value = testSecret('svc');
+    const add = await runCli(['add', 'k1', '--server', 'srv', '--env', 'K1', '--stdin'], { env: t.env, input: `${value}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    await startSession(t.env, 's1');
+    const postTool = (v: string) =>
+      post(
+        svc.port,
+        '/keyring-inject/guard/post-tool-use',
+        {
+          session_id: 's1',
+          hook_event_name: 'PostToolUse',
+          cwd: t?.home,
+          tool_name: 'Bash',
+          tool_input: { command: 'env' },
+          tool_response: { stdout: `K1=${v}\n`, stderr: '', interrupted: false, isImage: false },
+        },
+        auth(svc),
+      );
+    const masked = await postTool(value);
+    expect(masked.body).not.toContain(value);
+    expect(JSON.parse(masked.body).hookSpecificOutput.updatedToolOutput.stdout).toBe('K1=[keyring-inject:k1]\n');
+    const rotated = testSecret('svc2');
+    execFileSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'rotate', 'k1', '--stdin'], { env: t.env, input: `${rotated}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+    await sleep(20);
+    const again = await postTool(rotated);
+    expect(again.body).not.toContain(rotated);
+  }, 60_000);
+});

@@ -1,0 +1,106 @@
+// The guards as http hooks in settings.json (install --guards http), and the guard service's
+// keyring cache. Pure: text in, text out; a fake backend.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cachingBackend, MAX_AGE_MS } from '../../src/guard-service/cached-backend.js';
+import { checkHooks } from '../../src/install/hook-check.js';
+import { hookCommands, httpGuards } from '../../src/install/install-ops.js';
+import { addHooks, ourHookCommands, removeHooks } from '../../src/install/settings-hooks.js';
+import type { SecretBackend } from '../../src/keyring/backend.js';
+
+const commands = hookCommands({ script: '/opt/ki/runtime/cli.js', node: '/usr/bin/node', platform: 'linux' });
+const svc = { port: 45678, token: 'a'.repeat(64) };
+const http = { ...commands, ...httpGuards(svc) };
+const USER = `{\n  "theme": "dark",\n  "hooks": {\n    "PreToolUse": [\n      { "matcher": "Bash", "hooks": [{ "type": "command", "command": "my-check" }] }\n    ]\n  }\n}\n`;
+
+describe('http guards in settings.json', () => {
+  it('are added with onFailure "block" and the token header; a second run changes nothing', () => {
+    const a = addHooks(USER, http);
+    const s = JSON.parse(a.text);
+    const pre = s.hooks.PreToolUse.find((g: any) => g.matcher === '*').hooks[0];
+    expect(pre).toEqual({ type: 'http', url: 'http://127.0.0.1:45678/keyring-inject/guard/pre-tool-use', headers: { 'X-Keyring-Inject-Token': svc.token }, timeout: 10, onFailure: 'block' });
+    expect(s.hooks.PreToolUse[0].hooks[0].command).toBe('my-check');
+    expect(s.hooks.SessionStart[0].hooks[0].type).toBe('command');
+    expect(addHooks(a.text, http)).toEqual({ text: a.text, changed: false });
+    expect(
+      ourHookCommands(a.text)
+        .map((h) => h.event)
+        .sort(),
+    ).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
+  });
+
+  it('switch from command to http and back (one entry of ours per event), a new port replaces the URL, and uninstall gives back the original bytes', () => {
+    const cmd = addHooks(USER, commands).text;
+    const toHttp = addHooks(cmd, http).text;
+    const moved = addHooks(toHttp, { ...commands, ...httpGuards({ ...svc, port: 45999 }) }).text;
+    expect(moved).toContain('127.0.0.1:45999');
+    expect(moved).not.toContain('127.0.0.1:45678');
+    const back = addHooks(moved, commands).text;
+    for (const text of [toHttp, moved, back]) {
+      const s = JSON.parse(text);
+      for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse'])
+        expect(s.hooks[e].flatMap((g: any) => g.hooks).filter((h: any) => h.url || h.command?.includes('keyring-inject'))).toHaveLength(1);
+    }
+    expect(back).not.toContain('"http"');
+    expect(removeHooks(moved).text).toBe(USER);
+  });
+
+  it('doctor reads http guards without a problem', () => {
+    const text = addHooks('{}', http).text;
+    const report = checkHooks('/x/settings.json', text, '/nonexistent-data-dir');
+    expect(report.events.sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'UserPromptSubmit']);
+    expect(report.problems.filter((p) => p.includes('cannot read'))).toEqual([]);
+  });
+});
+
+describe("the guard service's keyring cache", () => {
+  function fake(): { backend: SecretBackend; calls: () => number; fail: (f: boolean) => void } {
+    let n = 0;
+    let failing = false;
+    const backend: SecretBackend = {
+      id: 'memory',
+      label: 'memory',
+      get: async () => undefined,
+      set: async () => undefined,
+      delete: async () => false,
+      list: async () => [],
+      getMany: async (names) => {
+        n++;
+        if (failing) throw new Error('locked');
+        return new Map(names.map((x) => [x, `value-of-${x}-${n}`]));
+      },
+    };
+    return { backend, calls: () => n, fail: (f) => (failing = f) };
+  }
+
+  it('reuses one answer while the registry is unchanged and young; asks again after a registry write, after MAX_AGE_MS, and after a failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
+    try {
+      const reg = join(dir, 'registry.json');
+      writeFileSync(reg, '{"keys":{}}');
+      let now = 1000;
+      const f = fake();
+      const open = cachingBackend(
+        () => f.backend,
+        reg,
+        () => now,
+      );
+      expect((await open().getMany(['a', 'b'])).get('a')).toBe('value-of-a-1');
+      expect((await open().getMany(['b', 'a'])).get('a')).toBe('value-of-a-1');
+      expect(f.calls()).toBe(1);
+      writeFileSync(reg, '{"keys":{"c":{}}}');
+      expect((await open().getMany(['a', 'b'])).get('a')).toBe('value-of-a-2');
+      now += MAX_AGE_MS;
+      expect((await open().getMany(['a', 'b'])).get('a')).toBe('value-of-a-3');
+      f.fail(true);
+      now += MAX_AGE_MS;
+      await expect(open().getMany(['a'])).rejects.toThrow('locked');
+      await expect(open().getMany(['a'])).rejects.toThrow('locked');
+      expect(f.calls()).toBe(5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
