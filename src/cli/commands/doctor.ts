@@ -42,7 +42,8 @@ server reads it at spawn. Never prints a value; never changes anything.
              "orphanTargets","values":{"checked","found":[{"key","file"}]},"liveSessions",
              "project":{"file","root","approval","servers":[{"server","where","wrapped","copy",
              "keys":[{"name","env","source","yours"}]}],"problems"}|null,
-             "hooks":{"settingsFile","events","runtime","problems"},"ok"}
+             "hooks":{"settingsFile","events","runtime","problems"},
+             "placeholderKeys":[{"name","hosts"}],"ok"}
 
 Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in --json),
 1 when it could not run, 2 usage error.`,
@@ -55,7 +56,12 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     const base = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
     const project = await projectReport(ctx.paths, reg, ctx.cwd);
     const hooks = checkHooks(ctx.paths.settingsFile, await readSettingsText(ctx.paths.settingsFile), ctx.paths.dataDir);
-    const report = { ...base, project, hooks, ok: base.ok && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 };
+    // Placeholder keys (with hosts) of the registry and the approved-or-not project file alike.
+    const placeholderKeys = Object.entries(reg.keys)
+      .filter(([, r]) => (r.hosts?.length ?? 0) > 0)
+      .map(([name, r]) => ({ name, hosts: r.hosts as string[] }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const report = { ...base, project, hooks, placeholderKeys, ok: base.ok && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 };
     const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
@@ -79,6 +85,7 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
       for (const v of report.values.found) out.line(`! the value of key ${v.key} is in ${v.file}`);
       if (report.values.found.length === 0) out.line('values: no stored value found in the config, its backups or temp files');
     }
+    for (const k of placeholderKeys) out.line(`placeholder key ${k.name}: 'keyring-inject run' sends its value only to ${k.hosts.join(', ')}`);
     if (project) for (const l of projectReportLines(project)) out.line(l);
     if (hooks.events.length > 0) out.line(`hooks: ${hooks.events.join(', ')} in ${hooks.settingsFile}${hooks.runtime ? ` (runtime ${hooks.runtime})` : ''}`);
     for (const problem of hooks.problems) out.line(`  ! ${oneLine(problem)}`);
