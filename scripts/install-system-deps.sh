@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the test suite needs (a real Secret Service in a private
 # D-Bus session, secret-tool to check it from outside, tmux for the hidden-prompt test, pass and
-# gnupg for the pass source's tests).
+# gnupg for the pass source's tests; curl, python3 with requests, git and openssl for the
+# placeholder-key proxy's tests with real clients).
 # Does nothing when they are all present.
 set -euo pipefail
-pkgs=(gnome-keyring dbus-daemon dbus-bin libsecret-tools tmux pass gnupg)
+pkgs=(gnome-keyring dbus-daemon dbus-bin libsecret-tools tmux pass gnupg curl python3 python3-requests git openssl ca-certificates)
 need=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p"); done
 [ ${#need[@]} -eq 0 ] && exit 0

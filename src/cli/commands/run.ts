@@ -3,7 +3,11 @@ import { loadRegistry } from '../../registry/store.js';
 import { loadApprovedProjectFile } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
-import { envForRun } from '../../wrap/values.js';
+import { envForRun, runVariables } from '../../wrap/values.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runtimeSourceDir } from '../../install/runtime.js';
+import { startPlaceholderRun } from '../../proxy/run-proxy.js';
 import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
@@ -32,6 +36,11 @@ The file is used only once you approved it as it is ('keyring-inject allow'); ru
 unapproved or changed file and shows what it would do. On a name clash your own registry wins
 (the project entry is ignored, with a warning).
 
+A placeholder key (one with hosts: 'add --host', or "hosts" in the project file) reaches COMMAND
+as a placeholder, never as its value: run starts a proxy on 127.0.0.1 that only COMMAND can use
+(HTTP_PROXY/HTTPS_PROXY) and that puts the value into HTTP(S) requests to the key's hosts only
+(docs/placeholder-keys.md).
+
   --only NAMES   only these keys (comma-separated, or repeat the option)
   --no-project   ignore the project's .claude/secrets.json`,
 
@@ -55,7 +64,25 @@ unapproved or changed file and shows what it would do. On a name clash your own 
       for (const name of merged.shadowed) out.warn(`${project.file}: entry ${name} is ignored because your registry has a key of that name (your registry wins; rename one of them)`);
       reg = merged.registry;
     }
-    const { env } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
-    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
+    const { env, keys } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
+    const placeholderVars: Record<string, string> = {};
+    const hosts: Record<string, readonly string[]> = {};
+    for (const key of keys) {
+      const h = reg.keys[key]?.hosts ?? [];
+      if (h.length === 0) continue;
+      hosts[key] = h;
+      for (const v of runVariables(reg.keys[key])) placeholderVars[v] = key;
+    }
+    if (Object.keys(placeholderVars).length === 0) return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
+    // Placeholder keys: COMMAND gets placeholders and a proxy of its own that puts the values
+    // into requests to each key's hosts only.
+    const dir = runtimeSourceDir();
+    const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
+    const session = await startPlaceholderRun({ base: ctx.env, values: env, placeholderVars, hosts, ...(preload ? { preload } : {}) });
+    try {
+      return await spawnRelay(command, args, session.env, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
+    } finally {
+      await session.close();
+    }
   },
 };
