@@ -4,7 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import { join } from 'node:path';
 import type { Env } from '../core/paths.js';
+import { writePrivateFile } from '../core/secure-file.js';
+import type { SecretBackend } from '../keyring/backend.js';
+import { bundleId, leafInterceptor, loadOrCreateCa } from './ca.js';
 import { childEnv } from './child-env.js';
 import { makePlaceholder } from './rewrite.js';
 import { startProxy, type Interceptor, type ProxyKey, type Substitution } from './server.js';
@@ -47,6 +51,25 @@ export function upstreamRoots(base: Env): string[] {
   const system = SYSTEM_BUNDLES.map((f) => readIf(f)).find((t) => t !== undefined);
   const extra = readIf(base.NODE_EXTRA_CA_CERTS);
   return [...rootCertificates, ...(system ? [system] : []), ...(extra ? [extra] : [])];
+}
+
+/**
+ * HTTPS interception for a run: the local CA (from the keyring, created at first use), its leaf
+ * certificates, and the bundle the child trusts: the system roots, the NODE_EXTRA_CA_CERTS and
+ * SSL_CERT_FILE of `base` (a corporate proxy's CA keeps working for tunnelled hosts) and our CA.
+ * The bundle holds certificates only (public), in our data directory, named by its content.
+ */
+export async function interceptionFor(backend: SecretBackend, dataDir: string, base: Env, now: () => Date): Promise<{ interceptor: Interceptor; caBundle: string }> {
+  const ca = await loadOrCreateCa(backend, now());
+  const system = SYSTEM_BUNDLES.map((f) => readIf(f)).find((t) => t !== undefined) ?? rootCertificates.join('\n');
+  const parts = [system, readIf(base.NODE_EXTRA_CA_CERTS), base.SSL_CERT_FILE !== base.NODE_EXTRA_CA_CERTS ? readIf(base.SSL_CERT_FILE) : undefined, ca.certPem];
+  const pem = `${parts
+    .filter((p): p is string => p !== undefined)
+    .map((p) => p.trim())
+    .join('\n')}\n`;
+  const file = join(dataDir, 'proxy', `ca-bundle-${bundleId(pem)}.pem`);
+  if (readIf(file) !== pem) await writePrivateFile(file, pem, false);
+  return { interceptor: leafInterceptor(ca, now), caBundle: file };
 }
 
 export async function startPlaceholderRun(i: PlaceholderRunInput): Promise<PlaceholderRun> {

@@ -7,7 +7,7 @@ import { envForRun, runVariables } from '../../wrap/values.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimeSourceDir } from '../../install/runtime.js';
-import { startPlaceholderRun } from '../../proxy/run-proxy.js';
+import { interceptionFor, startPlaceholderRun } from '../../proxy/run-proxy.js';
 import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
@@ -78,7 +78,8 @@ as a placeholder, never as its value: run starts a proxy on 127.0.0.1 that only 
     // into requests to each key's hosts only.
     const dir = runtimeSourceDir();
     const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
-    const session = await startPlaceholderRun({ base: ctx.env, values: env, placeholderVars, hosts, ...(preload ? { preload } : {}) });
+    const tls = await interceptionFor(ctx.backend(), ctx.paths.dataDir, ctx.env, ctx.now);
+    const session = await startPlaceholderRun({ base: ctx.env, values: env, placeholderVars, hosts, tls, ...(preload ? { preload } : {}) });
     try {
       return await spawnRelay(command, args, session.env, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
     } finally {
