@@ -249,9 +249,15 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       client.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (upHead.length > 0) client.write(upHead);
       if (head.length > 0) server.write(head);
+      for (const x of [server, client]) {
+        sockets.add(x);
+        x.on('close', () => sockets.delete(x));
+      }
       server.pipe(client).pipe(server);
       server.on('error', () => client.destroy());
       client.on('error', () => server.destroy());
+      server.on('close', () => client.destroy());
+      client.on('close', () => server.destroy());
     });
     out.on('response', (up) => {
       client.end(`HTTP/1.1 ${up.statusCode} ${up.statusMessage}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -91,6 +91,21 @@ describe.runIf(HAVE_SECRET_SERVICE)('run with a placeholder key, real clients', 
     expectNoLeak(value, [stdout, r.stderr], [t.home]);
   });
 
+  it('a client that ignores the proxy fails cleanly: the host gets the placeholder, nothing holds the value', async () => {
+    const script = `curl -sS --noproxy '*' -H "Authorization: Bearer $CRM_KEY" http://localhost:${allowed.port}/direct; echo; curl -sS --noproxy '*' --cacert ${stubCa} -H "Authorization: Bearer $CRM_KEY" https://localhost:${tlsAllowed.port}/direct`;
+    const r = await runNode([CLI, 'run', '--', 'sh', '-c', script], { env: t.env });
+    expect(r.code, r.stderr).toBe(0);
+    const got = r.stdout
+      .toString()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l).got);
+    expect(got[0]).toMatch(/^Bearer kiph_/);
+    expect(got).toEqual([got[0], got[0]]);
+    expect([...allowed.requests, ...tlsAllowed.requests].map((q) => q.headers.authorization)).toEqual([got[0], got[0]]);
+    expectNoLeak(value, [r.stdout.toString(), r.stderr], [t.home]);
+  });
+
   it('git over HTTPS (http.extraHeader) sends the value to the allowed host only', async () => {
     const script = `for p in ${tlsAllowed.port} ${tlsOther.port}; do git -c http.extraHeader="Authorization: Bearer $CRM_KEY" ls-remote https://localhost:$p/repo.git >/dev/null 2>&1; done; echo "$CRM_KEY"`;
     const r = await runNode([CLI, 'run', '--', 'sh', '-c', script], { env: t.env });
