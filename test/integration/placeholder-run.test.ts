@@ -106,6 +106,25 @@ describe.runIf(HAVE_SECRET_SERVICE)('run with a placeholder key, real clients', 
     expectNoLeak(value, [r.stdout.toString(), r.stderr], [t.home]);
   });
 
+  it("a wrapped MCP server (exec) gets the placeholder too, and the value goes only to its key's hosts", async () => {
+    const [shell, script] = httpClients(t.home).curl as [string, string];
+    const server = [shell, script, `https://localhost:${tlsAllowed.port}/mcp`, `https://localhost:${tlsOther.port}/mcp`];
+    writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { crm: { command: server[0], args: server.slice(1) } } }));
+    const w = await runNode([CLI, 'wrap', 'crm'], { env: { ...t.env, KEYRING_INJECT_CLI: CLI } });
+    expect(w.code, w.stderr).toBe(0);
+    const dump = join(t.home, 'environ-exec');
+    const r = await runNode([CLI, 'exec', '--server', 'crm', '--', ...server], { env: { ...t.env, ENV_DUMP: dump } });
+    expect(r.code, r.stderr).toBe(0);
+    const placeholder = readFileSync(dump, 'latin1')
+      .split('\0')
+      .find((l) => l.startsWith('CRM_KEY='))
+      ?.slice('CRM_KEY='.length);
+    expect(placeholder).toMatch(/^kiph_/);
+    expect(tlsAllowed.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${value}`]);
+    expect(tlsOther.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${placeholder}`]);
+    expectNoLeak(value, [r.stdout.toString(), r.stderr], [t.home]);
+  });
+
   it('git over HTTPS (http.extraHeader) sends the value to the allowed host only', async () => {
     const script = `for p in ${tlsAllowed.port} ${tlsOther.port}; do git -c http.extraHeader="Authorization: Bearer $CRM_KEY" ls-remote https://localhost:$p/repo.git >/dev/null 2>&1; done; echo "$CRM_KEY"`;
     const r = await runNode([CLI, 'run', '--', 'sh', '-c', script], { env: t.env });

@@ -4,11 +4,7 @@ import { loadApprovedProjectFile } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
 import { envForRun, runVariables } from '../../wrap/values.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { runtimeSourceDir } from '../../install/runtime.js';
-import { interceptionFor, startPlaceholderRun } from '../../proxy/run-proxy.js';
-import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
+import { spawnWithPlaceholders } from '../placeholder-spawn.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -65,25 +61,9 @@ as a placeholder, never as its value: run starts a proxy on 127.0.0.1 that only 
       reg = merged.registry;
     }
     const { env, keys } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
-    const placeholderVars: Record<string, string> = {};
-    const hosts: Record<string, readonly string[]> = {};
-    for (const key of keys) {
-      const h = reg.keys[key]?.hosts ?? [];
-      if (h.length === 0) continue;
-      hosts[key] = h;
-      for (const v of runVariables(reg.keys[key])) placeholderVars[v] = key;
-    }
-    if (Object.keys(placeholderVars).length === 0) return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
-    // Placeholder keys: COMMAND gets placeholders and a proxy of its own that puts the values
-    // into requests to each key's hosts only.
-    const dir = runtimeSourceDir();
-    const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
-    const tls = await interceptionFor(ctx.backend(), ctx.paths.dataDir, ctx.env, ctx.now);
-    const session = await startPlaceholderRun({ base: ctx.env, values: env, placeholderVars, hosts, tls, ...(preload ? { preload } : {}) });
-    try {
-      return await spawnRelay(command, args, session.env, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
-    } finally {
-      await session.close();
-    }
+    // A placeholder key's variables get placeholders, and COMMAND a proxy of its own (docs/placeholder-keys.md).
+    const keyOf: Record<string, string> = {};
+    for (const key of keys) for (const v of runVariables(reg.keys[key])) keyOf[v] ??= key;
+    return spawnWithPlaceholders(ctx, reg, { command, args, values: env, keyOf });
   },
 };
