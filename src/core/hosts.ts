@@ -89,3 +89,12 @@ export function splitAuthority(authority: string, defaultPort: number): { host: 
   if (port < 1 || port > 65535) return undefined;
   return { host: (m[1] as string).toLowerCase(), port };
 }
+
+/**
+ * A host on this machine: "localhost", 127.0.0.0/8, [::1]. Only to these does a key go over
+ * plain HTTP; to any other host only inside TLS (the network would see it otherwise).
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === 'localhost' || h === '[::1]' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

@@ -2,6 +2,7 @@
 // working at each step: unwrap (the original entries come back), strip injected values, remove
 // the hooks, the guards and our MCP server, then the files we created, the runtime and our data
 // dir. Keys stay in the keyring unless purgeKeys.
+import { CA_ITEM } from '../proxy/ca.js';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { JsonScanner } from '../claude/json/scanner.js';
 import type { ZeroDiskContext } from '../wrap/context.js';
@@ -120,6 +121,11 @@ export async function uninstallAll(ctx: ZeroDiskContext, opts: { dryRun: boolean
     }
     if (!dryRun) await ctx.backend().delete(rec.source?.id ?? name);
     report.keysPurged.push(name);
+  }
+  // The placeholder proxy's CA: its private key is a keyring item of ours too.
+  if (opts.purgeKeys && (await ctx.backend().get(CA_ITEM)) !== undefined) {
+    if (!dryRun) await ctx.backend().delete(CA_ITEM);
+    report.keysPurged.push(CA_ITEM);
   }
 
   // 6. The runtime copy, the registry, the state: our whole data dir.

@@ -14,7 +14,7 @@ import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, TLSSocket, type SecureContext } from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
 import { Duplex } from 'node:stream';
-import { matchesAny, splitAuthority } from '../core/hosts.js';
+import { isLoopbackHost, matchesAny, splitAuthority } from '../core/hosts.js';
 import { StreamRewriter, swapAll, type Swap } from './rewrite.js';
 import { bareHost, openTunnel, proxyAuthorization, proxyFor, type Upstream } from './upstream.js';
 
@@ -83,12 +83,14 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const sockets = new Set<Duplex>();
 
   const keysFor = (host: string, port: number, defaultPort: number) => opts.keys.filter((k) => matchesAny(k.hosts, host, port, defaultPort));
+  // The keys a request gets: its host's, and over plain HTTP only on this machine (elsewhere the network would see the value).
+  const keysForTarget = (t: { host: string; port: number; secure: boolean }) => (t.secure || isLoopbackHost(t.host) ? keysFor(t.host, t.port, t.secure ? 443 : 80) : []);
 
   /** A request, as the child sent it: plain (absolute URL) or inside an intercepted tunnel. */
   const handle = (req: IncomingMessage, res: ServerResponse, origin: Origin | undefined) => {
     const target = targetOf(req, origin);
     if (typeof target === 'string') return refuse(res, target === 'auth' ? 407 : target === 'misdirected' ? 421 : 400, target);
-    const keys = keysFor(target.host, target.port, target.secure ? 443 : 80);
+    const keys = keysForTarget(target);
     const forth: Swap[] = keys.map((k) => ({ from: Buffer.from(k.placeholder), to: Buffer.from(k.value) }));
     const used = new Set<string>();
     const note = (text: string) => {
@@ -237,7 +239,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       client.end(`HTTP/1.1 ${target === 'auth' ? '407 Proxy Authentication Required' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    const keys = keysFor(target.host, target.port, target.secure ? 443 : 80);
+    const keys = keysForTarget(target);
     const forth: Swap[] = keys.map((k) => ({ from: Buffer.from(k.placeholder), to: Buffer.from(k.value) }));
     const headers = forwardHeaders(req.headers, forth, () => {});
     headers.connection = 'Upgrade';

@@ -7,9 +7,11 @@ import { add } from '../../src/cli/commands/add.js';
 import { allow } from '../../src/cli/commands/allow.js';
 import { doctor } from '../../src/cli/commands/doctor.js';
 import { list } from '../../src/cli/commands/list.js';
+import { uninstall } from '../../src/cli/commands/uninstall.js';
+import { CA_ITEM } from '../../src/proxy/ca.js';
 import type { Command } from '../../src/cli/command.js';
 import { runCommand } from '../../src/cli/run-command.js';
-import { formatHostPattern, hostMatches, matchesAny, parseHostPattern, splitAuthority } from '../../src/core/hosts.js';
+import { formatHostPattern, hostMatches, isLoopbackHost, matchesAny, parseHostPattern, splitAuthority } from '../../src/core/hosts.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { parseRegistry } from '../../src/registry/registry.js';
 import { loadRegistry } from '../../src/registry/store.js';
@@ -53,6 +55,11 @@ describe('host patterns', () => {
     expect(hostMatches(p('*.x.example'), 'evilx.example', 443, 443)).toBe(false);
     // A name never matches its address.
     expect(matchesAny(['localhost:80'], '127.0.0.1', 80, 80)).toBe(false);
+  });
+
+  it('loopback hosts (the only ones a key reaches over plain HTTP)', () => {
+    for (const h of ['localhost', 'LOCALHOST.', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['localhost.example.com', 'api.example.com', '10.0.0.1', '128.0.0.1', '[::2]', 'mylocalhost']) expect(isLoopbackHost(h), h).toBe(false);
   });
 
   it('splits authorities and refuses malformed ones', () => {
@@ -118,6 +125,14 @@ describe('add --host, list, allow, doctor', () => {
     const dj = JSON.parse((await cli(doctor, ['--json'])).stdout);
     expect(dj.placeholderKeys).toEqual([{ name: 'crm', hosts: ['api.crm.example', 'localhost:8443', '*.crm.example'] }]);
     expectNoLeak(v, outputs, [t.home]);
+  });
+
+  it("uninstall --all --purge-keys also deletes the proxy CA's private key from the keyring", async () => {
+    await backend.set(CA_ITEM, '{"cert":"x","key":"y"}');
+    const r = await cli(uninstall, ['--all', '--purge-keys', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).keysPurged).toContain(CA_ITEM);
+    expect(await backend.get(CA_ITEM)).toBeUndefined();
   });
 
   it('a bad --host is a usage error that stores nothing', async () => {
