@@ -108,7 +108,14 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         headers['content-length'] = String(body.length);
         delete headers['transfer-encoding'];
       }
-      const out = outgoing(target, req.method ?? 'GET', path, headers);
+      let out: ReturnType<typeof outgoing>;
+      try {
+        out = outgoing(target, req.method ?? 'GET', path, headers);
+      } catch {
+        // Node refuses a header or path it cannot send (a value with a line break): so do we.
+        req.resume();
+        return refuse(res, 400, 'unsendable');
+      }
       out.on('response', (up) => respond(up, res, req.method === 'HEAD'));
       out.on('error', () => refuse(res, 502, 'upstream'));
       res.on('close', () => {
@@ -244,7 +251,13 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const headers = forwardHeaders(req.headers, forth, () => {});
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade ?? '';
-    const out = outgoing(target, req.method ?? 'GET', swapAll(target.path, forth), headers);
+    let out: ReturnType<typeof outgoing>;
+    try {
+      out = outgoing(target, req.method ?? 'GET', swapAll(target.path, forth), headers);
+    } catch {
+      client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     out.on('upgrade', (up: IncomingMessage, server: Socket, upHead: Buffer) => {
       const lines = [`HTTP/1.1 ${up.statusCode} ${up.statusMessage}`];
       for (let i = 0; i < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${swapAll(up.rawHeaders[i + 1] as string, back)}`);
@@ -443,6 +456,7 @@ function refuse(res: ServerResponse, status: number, why: string): void {
     target: 'keyring-inject proxy: expected an absolute http:// URL (or CONNECT for https)\n',
     upstream: 'keyring-inject proxy: the target could not be reached\n',
     body: 'keyring-inject proxy: the request body is too large to rewrite\n',
+    unsendable: 'keyring-inject proxy: the request cannot be sent as it is (a header or the path would hold a character HTTP forbids)\n',
   };
   res.writeHead(status, { 'content-type': 'text/plain', connection: 'close', ...(status === 407 ? { 'proxy-authenticate': 'Basic realm="keyring-inject"' } : {}) });
   res.end(text[why] ?? '');

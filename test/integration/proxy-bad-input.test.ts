@@ -228,6 +228,42 @@ describe('bodies and limits', () => {
   });
 });
 
+describe('a value HTTP cannot carry', () => {
+  it('a value with a line break is never sent (no header injection): 400, and the proxy keeps serving', async () => {
+    const p2 = await startProxy({ keys: [{ name: 'bad', value: 'v\r\nX-Injected: 1', placeholder, hosts: [`localhost:${plain.port}`] }], token, upstream: { noProxy: [], ca: [] } });
+    try {
+      reset();
+      const ask = (path: string) =>
+        new Promise<string>((resolve) => {
+          const s = netConnect({ host: '127.0.0.1', port: p2.port });
+          let got = '';
+          s.on('data', (c: Buffer) => {
+            got += c.toString('latin1');
+          });
+          s.on('close', () => resolve(got));
+          s.write(
+            `GET http://localhost:${plain.port}${path} HTTP/1.1\r\nHost: localhost:${plain.port}\r\nProxy-Authorization: ${auth}\r\nAuthorization: Bearer ${placeholder}\r\nConnection: close\r\n\r\n`,
+          );
+        });
+      expect(await ask('/x')).toMatch(/^HTTP\/1\.1 400/);
+      expect(plain.requests).toEqual([]);
+      // Still alive, and a request without the placeholder in a header goes out.
+      const s = netConnect({ host: '127.0.0.1', port: p2.port });
+      const ok = await new Promise<string>((resolve) => {
+        let got = '';
+        s.on('data', (c: Buffer) => {
+          got += c.toString('latin1');
+        });
+        s.on('close', () => resolve(got));
+        s.write(`GET http://localhost:${plain.port}/y HTTP/1.1\r\nHost: localhost:${plain.port}\r\nProxy-Authorization: ${auth}\r\nConnection: close\r\n\r\n`);
+      });
+      expect(ok).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      await p2.close();
+    }
+  });
+});
+
 describe('websockets', () => {
   it('an upgrade to an allowed host gets the value in its handshake, then the bytes pass both ways untouched', async () => {
     const seen: IncomingMessage[] = [];
