@@ -283,7 +283,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   };
 
   // Inside intercepted tunnels: an HTTP server that never listens; tunnels are handed to it.
-  const inner = createServer((req, res) => handle(req, res, origins.get(req.socket)));
+  const inner = createServer((req, res) => guarded(res, () => handle(req, res, origins.get(req.socket))));
   inner.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head, origins.get(req.socket)));
   inner.on('clientError', (_err, socket: Duplex) => socket.destroy());
 
@@ -352,7 +352,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     );
   };
 
-  const outer: Server = createServer((req, res) => handle(req, res, undefined));
+  const outer: Server = createServer((req, res) => guarded(res, () => handle(req, res, undefined)));
   outer.on('connect', connect);
   outer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head, undefined));
   outer.on('clientError', (_err, socket: Duplex) => {
@@ -443,6 +443,15 @@ function forwardHeaders(incoming: IncomingHttpHeaders, forth: readonly Swap[], n
     out[name] = Array.isArray(v) ? v.map(swap) : swap(v);
   }
   return out;
+}
+
+/** A failure in one request ends that request (502), never the run that hosts the proxy. */
+function guarded(res: ServerResponse, fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    refuse(res, 502, 'upstream');
+  }
 }
 
 function refuse(res: ServerResponse, status: number, why: string): void {
