@@ -189,7 +189,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       method,
       path,
       headers,
-      agent: false,
+      // No agent: with one (even `agent: false`, a fresh one), Node ignores createConnection.
       createConnection: (_o: unknown, done: (err: Error | null, s?: Duplex) => void) => {
         openTunnel(opts.upstream, t.host, t.port).then(
           (raw) => done(null, tlsConnect({ socket: raw, ca: opts.upstream.ca, ALPNProtocols: ['http/1.1'], ...(servername ? { servername } : {}) })),

@@ -3,7 +3,8 @@
 // can be checked), and self-signed certificates for the HTTPS ones (made by the openssl CLI).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttp, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { createServer as createHttps } from 'node:https';
 import { join } from 'node:path';
 
@@ -147,4 +148,55 @@ for (const u of process.argv.slice(2)) {
 `,
   );
   return { curl: ['sh', curl], urllib: ['python3', urllib], requests: ['python3', requests], fetch: [process.execPath, fetchClient] };
+}
+
+export interface UpstreamProxy {
+  url: string;
+  /** "CONNECT host:port" and "GET http://..." lines it was asked, and the Proxy-Authorization each carried. */
+  seen: { line: string; auth: string | undefined }[];
+  close(): Promise<void>;
+}
+
+/** A minimal forward proxy standing for the user's own (corporate) HTTPS_PROXY: CONNECT tunnels and absolute-form HTTP. */
+export function startUpstreamProxy(): Promise<UpstreamProxy> {
+  const seen: UpstreamProxy['seen'] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createHttp((req, res) => {
+    seen.push({ line: `${req.method} ${req.url}`, auth: req.headers['proxy-authorization'] });
+    const u = new URL(req.url ?? '');
+    const { 'proxy-authorization': _drop, ...headers } = req.headers;
+    const out = httpRequest({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: req.method, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(out);
+  });
+  server.on('connect', (req: IncomingMessage, client: import('node:net').Socket, head: Buffer) => {
+    seen.push({ line: `CONNECT ${req.url}`, auth: req.headers['proxy-authorization'] });
+    const [host, port] = (req.url ?? '').split(':');
+    const up = netConnect({ host, port: Number(port) }, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) up.write(head);
+      up.pipe(client).pipe(up);
+    });
+    for (const s of [up, client]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        url: `http://corp:pw@127.0.0.1:${(server.address() as { port: number }).port}`,
+        seen,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
 }

@@ -4,7 +4,7 @@
 // In every case the stub in hosts receives the value only through a request that names it.
 import { createServer as createHttp, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -13,7 +13,8 @@ import { MemoryBackend } from '../../src/keyring/memory.js';
 import { leafInterceptor, loadOrCreateCa } from '../../src/proxy/ca.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { upstreamRoots } from '../../src/proxy/run-proxy.js';
-import { selfSignedCert, startStub, type Stub } from '../helpers/http-stub.js';
+import { selfSignedCert, startStub, startUpstreamProxy, type Stub } from '../helpers/http-stub.js';
+import { upstreamFromEnv } from '../../src/proxy/upstream.js';
 import { testSecret } from '../helpers/secret.js';
 
 const value = testSecret('crm');
@@ -225,6 +226,56 @@ describe('bodies and limits', () => {
       `POST http://localhost:${plain.port}/b HTTP/1.1\r\nHost: localhost:${plain.port}\r\nProxy-Authorization: ${auth}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form}`,
     );
     expect(plain.requests[1]?.body).toBe(form);
+  });
+});
+
+describe("the user's own proxy", () => {
+  it('is chained, with its credentials: CONNECT for HTTPS, absolute-form for HTTP; the value still goes only to the allowed host', async () => {
+    const corp = await startUpstreamProxy();
+    const local = await loadOrCreateCa(new MemoryBackend(), new Date());
+    const upstreamCa = [...upstreamRoots({}), readFileSync(join(dir, 'stub.crt'), 'utf8')];
+    const p2 = await startProxy({
+      keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${plain.port}`, `localhost:${secure.port}`] }],
+      token,
+      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, upstreamCa),
+      intercept: leafInterceptor(local, () => new Date()),
+    });
+    try {
+      reset();
+      // HTTPS through both proxies.
+      const s = await new Promise<Socket>((resolve, reject) => {
+        const c = netConnect({ host: '127.0.0.1', port: p2.port });
+        c.write(`CONNECT localhost:${secure.port} HTTP/1.1\r\nHost: localhost:${secure.port}\r\nProxy-Authorization: ${auth}\r\n\r\n`);
+        c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
+      });
+      const t = await new Promise<TLSSocket>((resolve, reject) => {
+        const x = tlsConnect({ socket: s, ca: local.certPem, servername: 'localhost' });
+        x.once('secureConnect', () => resolve(x));
+        x.once('error', reject);
+      });
+      expect(await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${placeholder}`)).toMatch(/^HTTP\/1\.1 200/);
+      // Plain HTTP through both proxies.
+      const r = await new Promise<string>((resolve) => {
+        const c = netConnect({ host: '127.0.0.1', port: p2.port });
+        let got = '';
+        c.on('data', (d: Buffer) => {
+          got += d.toString('latin1');
+        });
+        c.on('close', () => resolve(got));
+        c.write(`GET http://localhost:${plain.port}/p HTTP/1.1\r\nHost: localhost:${plain.port}\r\nProxy-Authorization: ${auth}\r\nAuthorization: Bearer ${placeholder}\r\nConnection: close\r\n\r\n`);
+      });
+      expect(r).toMatch(/^HTTP\/1\.1 200/);
+      const basic = `Basic ${Buffer.from('corp:pw').toString('base64')}`;
+      expect(corp.seen).toEqual([
+        { line: `CONNECT localhost:${secure.port}`, auth: basic },
+        { line: `GET http://localhost:${plain.port}/p`, auth: basic },
+      ]);
+      expect(auths(secure)).toEqual([`Bearer ${value}`]);
+      expect(auths(plain)).toEqual([`Bearer ${value}`]);
+    } finally {
+      await p2.close();
+      await corp.close();
+    }
   });
 });
 
