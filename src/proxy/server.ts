@@ -13,7 +13,8 @@ import { request as httpsRequest, Agent as HttpsAgent, type RequestOptions } fro
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, TLSSocket, type SecureContext } from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
-import { Duplex } from 'node:stream';
+import { Duplex, type Readable, type Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { isLoopbackHost, matchesAny, splitAuthority } from '../core/hosts.js';
 import { StreamRewriter, swapAll, type Swap } from './rewrite.js';
 import { bareHost, openTunnel, proxyAuthorization, proxyFor, type Upstream } from './upstream.js';
@@ -67,6 +68,7 @@ const USER = 'ki';
 /** Bodies held whole to rewrite them with an exact length. Larger ones are streamed (chunked). */
 const WHOLE_BODY = 1 << 20;
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const DECODERS: Record<string, () => Transform> = { gzip: () => createGunzip(), 'x-gzip': () => createGunzip(), deflate: () => createInflate(), br: () => createBrotliDecompress() };
 const TEXT_TYPE = /^\s*(?:text\/|application\/(?:json|x-www-form-urlencoded|xml|graphql|javascript|x-ndjson)\b|application\/[a-z0-9.-]+\+(?:json|xml)\b|multipart\/form-data\b)/i;
 
 export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
@@ -116,7 +118,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         req.resume();
         return refuse(res, 400, 'unsendable');
       }
-      out.on('response', (up) => respond(up, res, req.method === 'HEAD'));
+      out.on('response', (up) => respond(up, res, req.method === 'HEAD', keys.length > 0));
       out.on('error', () => refuse(res, 502, 'upstream'));
       res.on('close', () => {
         if (!res.writableFinished) out.destroy();
@@ -200,7 +202,8 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     } as unknown as RequestOptions);
   };
 
-  const respond = (up: IncomingMessage, res: ServerResponse, head: boolean) => {
+  /** `decode`: a key's host, asked for an uncompressed body; one compressed anyway is decompressed, to be read. */
+  const respond = (up: IncomingMessage, res: ServerResponse, head: boolean, decode: boolean) => {
     const headers: OutgoingHttpHeaders = {};
     for (const [name, v] of Object.entries(up.headers)) {
       if (v === undefined || HOP_BY_HOP.includes(name)) continue;
@@ -208,35 +211,44 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     }
     const status = up.statusCode ?? 502;
     const bodyless = head || status === 204 || status === 304 || (status >= 100 && status < 200);
-    const length = Number(up.headers['content-length'] ?? Number.NaN);
     if (bodyless) {
       res.writeHead(status, headers);
       up.resume();
       res.end();
       return;
     }
+    let body: Readable = up;
+    let length = Number(up.headers['content-length'] ?? Number.NaN);
+    const encoding = String(up.headers['content-encoding'] ?? '')
+      .trim()
+      .toLowerCase();
+    const decoder = decode ? DECODERS[encoding] : undefined;
+    if (decoder) {
+      body = up.pipe(decoder());
+      delete headers['content-encoding'];
+      length = Number.NaN;
+    }
     const rw = new StreamRewriter(back);
+    body.on('error', () => res.destroy());
     if (Number.isFinite(length) && length <= WHOLE_BODY) {
       const parts: Buffer[] = [];
-      up.on('data', (c: Buffer) => parts.push(rw.push(c)));
-      up.on('end', () => {
+      body.on('data', (c: Buffer) => parts.push(rw.push(c)));
+      body.on('end', () => {
         parts.push(rw.end());
-        const body = Buffer.concat(parts);
-        headers['content-length'] = String(body.length);
+        const whole = Buffer.concat(parts);
+        headers['content-length'] = String(whole.length);
         res.writeHead(status, headers);
-        res.end(body);
+        res.end(whole);
       });
-      up.on('error', () => res.destroy());
       return;
     }
     delete headers['content-length'];
     res.writeHead(status, headers);
-    up.on('data', (c: Buffer) => {
+    body.on('data', (c: Buffer) => {
       const b = rw.push(c);
       if (b.length > 0) res.write(b);
     });
-    up.on('end', () => res.end(rw.end()));
-    up.on('error', () => res.destroy());
+    body.on('end', () => res.end(rw.end()));
   };
 
   /** Websockets and other upgrades: the handshake like any request, then the bytes both ways, untouched. */

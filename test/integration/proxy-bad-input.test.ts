@@ -6,6 +6,7 @@ import { createServer as createHttp, request as httpRequest, type IncomingMessag
 import { connect as netConnect, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +227,45 @@ describe('bodies and limits', () => {
       `POST http://localhost:${plain.port}/b HTTP/1.1\r\nHost: localhost:${plain.port}\r\nProxy-Authorization: ${auth}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form}`,
     );
     expect(plain.requests[1]?.body).toBe(form);
+  });
+});
+
+describe('responses', () => {
+  it("a key's host that compresses although asked not to: decompressed, and the echoed value swapped back", async () => {
+    const api = createHttp((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(JSON.stringify({ got: req.headers.authorization, ae: req.headers['accept-encoding'] ?? null })));
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
+    const port = (api.address() as { port: number }).port;
+    const p2 = await startProxy({ keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${port}`] }], token, upstream: { noProxy: [], ca: [] } });
+    try {
+      const r = await new Promise<{ headers: IncomingMessage['headers']; body: string }>((resolve) => {
+        const q = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: p2.port,
+            path: `http://localhost:${port}/x`,
+            headers: { host: `localhost:${port}`, 'proxy-authorization': auth, authorization: `Bearer ${placeholder}`, 'accept-encoding': 'gzip' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => {
+              body += c.toString();
+            });
+            res.on('end', () => resolve({ headers: res.headers, body }));
+          },
+        );
+        q.end();
+      });
+      expect(r.headers['content-encoding']).toBeUndefined();
+      expect(JSON.parse(r.body)).toEqual({ got: `Bearer ${placeholder}`, ae: null });
+      expect(r.body).not.toContain(value);
+    } finally {
+      await p2.close();
+      api.closeAllConnections();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
   });
 });
 
