@@ -77,8 +77,10 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const got = Buffer.from(req.headers['proxy-authorization'] ?? '');
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
-  // value -> placeholder, for every response.
-  const back: Swap[] = opts.keys.map((k) => ({ from: Buffer.from(k.value), to: Buffer.from(k.placeholder) }));
+  // value -> placeholder, for every response: the value as is, URL-encoded and JSON-escaped (how an echo most often quotes it).
+  const back: Swap[] = opts.keys
+    .flatMap((k) => [...new Set([k.value, encodeURIComponent(k.value), JSON.stringify(k.value).slice(1, -1)])].map((v) => ({ from: Buffer.from(v), to: Buffer.from(k.placeholder) })))
+    .sort((a, b) => b.from.length - a.from.length);
   const httpAgent = new HttpAgent({ keepAlive: true });
   const httpsAgent = new HttpsAgent({ keepAlive: true, ca: opts.upstream.ca });
   const origins = new WeakMap<Duplex, Origin>();

@@ -269,6 +269,40 @@ describe('responses', () => {
   });
 });
 
+describe('responses that quote the value', () => {
+  it('as is, URL-encoded or JSON-escaped: each reaches the child as the placeholder', async () => {
+    const odd = `${testSecret('odd')}/+="q\\`;
+    const api = createHttp((req, res) => {
+      const got = req.headers.authorization ?? '';
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`raw=${got}\nurl=${encodeURIComponent(got)}\njson=${JSON.stringify({ got })}\n`);
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
+    const port = (api.address() as { port: number }).port;
+    const p2 = await startProxy({ keys: [{ name: 'odd', value: odd, placeholder, hosts: [`localhost:${port}`] }], token, upstream: { noProxy: [], ca: [] } });
+    try {
+      const body = await new Promise<string>((resolve) => {
+        const q = httpRequest(
+          { host: '127.0.0.1', port: p2.port, path: `http://localhost:${port}/x`, headers: { host: `localhost:${port}`, 'proxy-authorization': auth, authorization: placeholder } },
+          (res) => {
+            let b = '';
+            res.on('data', (c: Buffer) => {
+              b += c.toString();
+            });
+            res.on('end', () => resolve(b));
+          },
+        );
+        q.end();
+      });
+      expect(body).toBe(`raw=${placeholder}\nurl=${placeholder}\njson={"got":"${placeholder}"}\n`);
+    } finally {
+      await p2.close();
+      api.closeAllConnections();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
+});
+
 describe("the user's own proxy", () => {
   it('is chained, with its credentials: CONNECT for HTTPS, absolute-form for HTTP; the value still goes only to the allowed host', async () => {
     const corp = await startUpstreamProxy();
