@@ -6,7 +6,7 @@
 //
 // X.509 with @peculiar/x509 over Node's WebCrypto (ECDSA P-256): a maintained library that
 // builds certificates from typed objects, instead of hand-written ASN.1 (see docs/placeholder-keys.md).
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { existsSync } from 'node:fs';
@@ -42,8 +42,6 @@ async function x509(): Promise<X509> {
 export interface LocalCa {
   certPem: string;
   privateKey: CryptoKey;
-  /** The certificate as the library's object (issuer of the leaves). */
-  subject: string;
 }
 
 interface StoredCa {
@@ -77,16 +75,16 @@ async function createCa(now: Date): Promise<{ stored: StoredCa; ca: LocalCa }> {
     ],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  return { stored: { cert: cert.toString('pem'), key: pkcs8 }, ca: { certPem: cert.toString('pem'), privateKey: keys.privateKey, subject: cert.subject } };
+  return { stored: { cert: cert.toString('pem'), key: pkcs8 }, ca: { certPem: cert.toString('pem'), privateKey: keys.privateKey } };
 }
 
+/** A stored CA, checked with Node's own X.509 parser (the library loads only when a leaf is made). */
 async function fromStored(s: StoredCa, now: Date): Promise<LocalCa | undefined> {
-  const x = await x509();
   try {
-    const cert = new x.X509Certificate(s.cert);
-    if (cert.notAfter.getTime() < now.getTime() + 7 * 86400_000) return undefined; // renew a week ahead
+    const cert = new NodeX509(s.cert);
+    if (!cert.ca || new Date(cert.validTo).getTime() < now.getTime() + 7 * 86400_000) return undefined; // renew a week ahead
     const privateKey = await webcrypto.subtle.importKey('pkcs8', Buffer.from(s.key, 'base64'), ALG, false, ['sign']);
-    return { certPem: cert.toString('pem'), privateKey, subject: cert.subject };
+    return { certPem: s.cert, privateKey };
   } catch {
     return undefined;
   }
@@ -124,8 +122,10 @@ export async function loadOrCreateCa(backend: SecretBackend, now: Date): Promise
 export function leafInterceptor(ca: LocalCa, now: () => Date): Interceptor {
   const cache = new Map<string, Promise<SecureContext>>();
   let leafKeys: Promise<CryptoKeyPair> | undefined;
+  let issuer: string | undefined;
   const make = async (host: string): Promise<SecureContext> => {
     const x = await x509();
+    issuer ??= new x.X509Certificate(ca.certPem).subject;
     leafKeys ??= webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
     const keys = await leafKeys;
     const t = now();
@@ -133,7 +133,7 @@ export function leafInterceptor(ca: LocalCa, now: () => Date): Interceptor {
     const cert = await x.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: `CN=${isIP(bare) ? bare : host}`,
-      issuer: ca.subject,
+      issuer,
       notBefore: new Date(t.getTime() - 3600_000),
       notAfter: new Date(t.getTime() + LEAF_HOURS * 3600_000),
       signingKey: ca.privateKey,
