@@ -107,7 +107,8 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const textBody = keys.length > 0 && TEXT_TYPE.test(String(req.headers['content-type'] ?? '')) && !req.headers['content-encoding'];
 
     const send = (body: Buffer | undefined) => {
-      for (const name of used) opts.onSubstitute?.({ key: name, host: target.host, method: req.method ?? '', path: path.split('?')[0] as string });
+      // The path as the child wrote it (placeholder, never the value), without its query.
+      for (const name of used) opts.onSubstitute?.({ key: name, host: target.host, method: req.method ?? '', path: target.path.split('?')[0] as string });
       if (body !== undefined) {
         headers['content-length'] = String(body.length);
         delete headers['transfer-encoding'];

@@ -353,6 +353,31 @@ describe("the user's own proxy", () => {
   });
 });
 
+describe('the substitution record (for an audit trail)', () => {
+  it('names key, host, method and path, never the value, even when the placeholder is in the path', async () => {
+    const events: unknown[] = [];
+    const p2 = await startProxy({ keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${plain.port}`] }], token, upstream: { noProxy: [], ca: [] }, onSubstitute: (e) => events.push(e) });
+    try {
+      reset();
+      await new Promise<void>((resolve) => {
+        const q = httpRequest(
+          { host: '127.0.0.1', port: p2.port, path: `http://localhost:${plain.port}/v1/${placeholder}/x?k=${placeholder}`, headers: { host: `localhost:${plain.port}`, 'proxy-authorization': auth } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        q.end();
+      });
+      expect(plain.requests[0]?.url).toBe(`/v1/${value}/x?k=${value}`);
+      expect(events).toEqual([{ key: 'crm', host: 'localhost', method: 'GET', path: `/v1/${placeholder}/x` }]);
+      expect(JSON.stringify(events)).not.toContain(value);
+    } finally {
+      await p2.close();
+    }
+  });
+});
+
 describe('a value HTTP cannot carry', () => {
   it('a value with a line break is never sent (no header injection): 400, and the proxy keeps serving', async () => {
     const p2 = await startProxy({ keys: [{ name: 'bad', value: 'v\r\nX-Injected: 1', placeholder, hosts: [`localhost:${plain.port}`] }], token, upstream: { noProxy: [], ca: [] } });
