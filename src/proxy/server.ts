@@ -184,7 +184,15 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       if (!via) return httpRequest({ host, port: t.port, method, path, headers, agent: httpAgent });
       const auth = proxyAuthorization(via);
       const absolute = `http://${t.host}${t.port === 80 ? '' : `:${t.port}`}${path}`;
-      return httpRequest({ host: bareHost(via.hostname), port: Number(via.port || 80), method, path: absolute, headers: { ...headers, ...(auth ? { 'proxy-authorization': auth } : {}) } });
+      const viaTls = via.protocol === 'https:';
+      return (viaTls ? httpsRequest : httpRequest)({
+        host: bareHost(via.hostname),
+        port: Number(via.port || (viaTls ? 443 : 80)),
+        method,
+        path: absolute,
+        headers: { ...headers, ...(auth ? { 'proxy-authorization': auth } : {}) },
+        ...(viaTls ? { ca: opts.upstream.ca } : {}),
+      });
     }
     const servername = isIP(host) ? undefined : host;
     if (!via) return httpsRequest({ host, port: t.port, method, path, headers, agent: httpsAgent, ...(servername ? { servername } : {}) });
