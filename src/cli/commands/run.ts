@@ -63,7 +63,8 @@ as a placeholder, never as its value: run starts a proxy on 127.0.0.1 that only 
     const { env, keys } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
     // A placeholder key's variables get placeholders, and COMMAND a proxy of its own (docs/placeholder-keys.md).
     const keyOf: Record<string, string> = {};
-    for (const key of keys) for (const v of runVariables(reg.keys[key])) keyOf[v] ??= key;
+    // Two keys may feed one variable (with one value): a placeholder key among them decides.
+    for (const key of keys) for (const v of runVariables(reg.keys[key])) if (keyOf[v] === undefined || (reg.keys[key]?.hosts?.length ?? 0) > 0) keyOf[v] = key;
     return spawnWithPlaceholders(ctx, reg, { command, args, values: env, keyOf });
   },
 };
