@@ -7,7 +7,7 @@ const LAYERS = [
   ['registry'],
   ['sources'],
   ['engine'],
-  ['wrap'],
+  ['wrap', 'proxy'],
   ['import', 'guards', 'guard-service', 'mcp', 'install'],
   ['doctor', 'setup'],
   ['cli'],

@@ -17,7 +17,7 @@ if (process.env.KI_SECRET_SERVICE !== '1') {
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-// BENCH_ONLY=sizes,keyring,concurrent,guards,leaks,client runs some sections (the floor always runs).
+// BENCH_ONLY=sizes,keyring,concurrent,guards,proxy,leaks,client runs some sections (the floor always runs).
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const want = (section) => !ONLY || ONLY.includes(section);
 const CLI = join(root, 'dist/cli.js');
@@ -226,6 +226,9 @@ if (want('concurrent')) {
 if (want('guards')) console.log('');
 if (want('guards'))
   execFileSync(process.execPath, [join(root, 'scripts/bench-guards.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1', BENCH_RUNS: String(Math.max(RUNS, 20)) } });
+// --- the placeholder proxy of `run`
+if (want('proxy')) console.log('');
+if (want('proxy')) execFileSync(process.execPath, [join(root, 'scripts/bench-proxy.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1' } });
 // --- scan: a synthetic 1 GB ~/.claude (scripts/bench-leaks.mjs)
 if (want('leaks')) console.log('');
 if (want('leaks')) execFileSync(process.execPath, [join(root, 'scripts/bench-leaks.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_NO_BUILD: '1' } });

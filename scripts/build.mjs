@@ -14,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
-const BUNDLES = { main: 'src/cli.ts', hook: 'src/entries/hook.ts', guard: 'src/entries/guard.ts', 'guard-service': 'src/entries/guard-service.ts' };
+const BUNDLES = {
+  main: 'src/cli.ts',
+  hook: 'src/entries/hook.ts',
+  guard: 'src/entries/guard.ts',
+  'guard-service': 'src/entries/guard-service.ts',
+  'proxy-preload': 'src/proxy/preload.ts',
+  x509: 'src/proxy/x509-lib.ts',
+  undici: 'src/proxy/undici-lib.ts',
+};
 
 // signal-exit 3 (required by proper-lockfile) gets a two-line assert instead of node:assert; see the shim.
 const assertShim = {

@@ -3,6 +3,7 @@
 // command itself changes little.
 import { resolve } from 'node:path';
 import { KiError, UsageError } from '../core/errors.js';
+import { normalizeHosts } from '../core/hosts.js';
 import { checkEnvName, checkServerName, defaultEnvName } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/store.js';
@@ -38,6 +39,20 @@ export const SOURCE_HELP = `  --source KIND  where the value lives: keyring (def
                  gcp project=P, version=N, key=JSON_FIELD; keepassxc database=FILE,
                  keyFile=FILE; age file=FILE, identity=FILE; vault namespace=NS, version=N;
                  azure vault=V, version=ID; infisical project=ID, env=SLUG, path=/FOLDER`;
+
+export const HOST_HELP = `  --host HOST    a host the key may be sent to (repeat for several): 'api.example.com',
+                 'localhost:8443' (a port; without one, 443/80 only), '*.example.com' (every
+                 subdomain). The key becomes a placeholder key: 'keyring-inject run' gives its
+                 command a placeholder, and a local proxy puts the value into HTTP(S) requests to
+                 these hosts only. For HTTP APIs only: a database URL, an SSH key or any
+                 non-HTTP use needs the value itself, so give such a key no --host`;
+
+/** `--host` values, validated, in their one spelling. */
+export function hostsFromFlags(p: Parsed): string[] {
+  return normalizeHosts(list(p, 'host'), (host, why) => {
+    throw new UsageError(`--host ${JSON.stringify(host).slice(0, 80)} is not a valid host: ${why}`);
+  });
+}
 
 function kindOf(p: Parsed): SourceKind | undefined {
   const v = str(p, 'source');
@@ -215,13 +230,15 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
 
   const targets = [...(existing?.targets ?? [])];
   for (const t of fresh) if (!targets.some((x) => x.server === t.server && x.env === t.env)) targets.push(t);
-  const changed = !existing || targets.length !== existing.targets.length;
+  const hosts = [...(existing?.hosts ?? [])];
+  for (const h of hostsFromFlags(p)) if (!hosts.includes(h)) hosts.push(h);
+  const changed = !existing || targets.length !== existing.targets.length || hosts.length !== (existing.hosts?.length ?? 0);
   if (changed) {
     // The file's own spelling of the source ("built-in") is kept. The user writes this change here:
     // a file this command creates, or one approved as it was, is approved as it is now; a file
     // that was not approved stays so (approving it is 'allow', after reading it).
     const before = (await approvalState(ctx.paths, where)).state;
-    project.entries.set(name, { ref, targets, sourceName: existing?.sourceName ?? ref.source });
+    project.entries.set(name, { ref, targets, sourceName: existing?.sourceName ?? ref.source, ...(hosts.length > 0 ? { hosts } : {}) });
     await writeProjectFile(project);
     if (before === 'approved' || before === 'none') await approve(ctx.paths, await loadProjectFile(where), ctx.now());
   }
@@ -230,11 +247,19 @@ export async function addToProject(p: Parsed, name: string, ctx: CliContext): Pr
     out.warn(`your registry also has a key ${name}: on this machine it wins over the project's reference (keyring-inject run ignores the project entry)`);
   }
   if (bool(p, 'json')) {
-    out.json({ name, stored, source: { source: ref.source, id: ref.id, ...(ref.metadata ? { metadata: ref.metadata } : {}) }, projectFile: where.file, targets });
+    out.json({
+      name,
+      stored,
+      source: { source: ref.source, id: ref.id, ...(ref.metadata ? { metadata: ref.metadata } : {}) },
+      projectFile: where.file,
+      targets,
+      ...(hosts.length > 0 ? { hosts } : {}),
+    });
   } else {
     if (stored) out.line(`stored ${name} in the ${ctx.backend().label} under ${ref.id}`);
     out.line(`${existing ? 'updated' : 'added'} ${name} -> ${describeRef(ref)} in ${where.file} (a reference, no value: safe to commit)`);
     for (const t of targets) out.line(`  -> ${t.server}.env.${t.env}`);
+    if (hosts.length > 0) out.line(`  placeholder key: 'keyring-inject run' gives its command a placeholder; the value goes only into HTTP(S) requests to ${hosts.join(', ')}`);
   }
   return 0;
 }

@@ -19,7 +19,7 @@ export interface ProjectReport {
     where: 'local' | 'mcp-json' | 'none';
     wrapped: boolean;
     copy: boolean;
-    keys: { name: string; env: string; source: string; yours: boolean }[];
+    keys: { name: string; env: string; source: string; yours: boolean; hosts?: string[] }[];
   }[];
   /** Each names its fix. */
   problems: string[];
@@ -48,7 +48,7 @@ export async function projectReport(paths: ClaudePaths, reg: Registry, cwd: stri
     copy: s.copy,
     keys: s.keys.map((k) => {
       const e = project.entries.get(k.name);
-      return { name: k.name, env: k.env, source: e ? `${e.sourceName} ${e.ref.id}` : '?', yours: reg.keys[k.name] !== undefined };
+      return { name: k.name, env: k.env, source: e ? `${e.sourceName} ${e.ref.id}` : '?', yours: reg.keys[k.name] !== undefined, ...(e?.hosts ? { hosts: e.hosts } : {}) };
     }),
   }));
   for (const s of servers) {
@@ -71,7 +71,9 @@ export function projectReportLines(r: ProjectReport): string[] {
           : s.where === 'mcp-json'
             ? '.mcp.json, not wrapped'
             : 'local scope, not wrapped';
-    const keys = s.keys.map((k) => `${k.env} <- ${k.name} (${k.yours ? 'your registry wins: not from the project file' : k.source})`).join(', ');
+    const keys = s.keys
+      .map((k) => `${k.env} <- ${k.name} (${k.yours ? 'your registry wins: not from the project file' : k.source})${!k.yours && k.hosts ? ` [placeholder: only to ${k.hosts.join(', ')}]` : ''}`)
+      .join(', ');
     lines.push(`  ${s.server} [${how}]: ${keys}`);
   }
   for (const p of r.problems) lines.push(`  ! ${p}`);

@@ -25,7 +25,7 @@ import { KiError, oneLine } from '../core/errors.js';
 import { runtimeLauncher } from '../core/paths.js';
 
 /** The files of dist/ that make up a runtime (scripts/build.mjs writes them). */
-export const BUNDLE_FILES = ['cli.js', 'hook.js', 'guard.js', 'guard-service.js', 'main.js', 'package.json'] as const;
+export const BUNDLE_FILES = ['cli.js', 'hook.js', 'guard.js', 'guard-service.js', 'main.js', 'proxy-preload.js', 'undici.js', 'x509.js', 'package.json'] as const;
 
 /** The native keyring package, kept external by the build. */
 const KEYRING_PACKAGE = '@napi-rs/keyring';

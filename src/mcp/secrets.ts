@@ -14,6 +14,7 @@ import type { Registry } from '../registry/registry.js';
 import { loadRegistry } from '../registry/store.js';
 import { allowCommand, approvalState } from '../sources/approval.js';
 import { loadProjectFile, projectFileFor } from '../sources/project.js';
+import { placeholderNote } from './session-context.js';
 import { describeRef } from '../registry/source-ref.js';
 import { writeProjectReference } from './project-reference.js';
 
@@ -129,8 +130,8 @@ export async function storeSecret(deps: SecretsDeps, plan: PlannedRequest, value
 }
 
 export interface SecretListing {
-  project?: { file: string; secrets: { name: string; source: string; id: string; stored: boolean | null }[]; problem?: string; unapproved?: string };
-  registry: { name: string; source: string; env: string[]; stored: boolean | null }[];
+  project?: { file: string; secrets: { name: string; source: string; id: string; stored: boolean | null; hosts?: string[] }[]; problem?: string; unapproved?: string };
+  registry: { name: string; source: string; env: string[]; stored: boolean | null; hosts?: string[] }[];
   problems: string[];
 }
 
@@ -151,7 +152,13 @@ export async function listSecrets(deps: SecretsDeps): Promise<SecretListing> {
     const registry = await loadRegistry(registryFile(deps.paths));
     for (const [name, rec] of Object.entries(registry.keys).sort(([a], [b]) => a.localeCompare(b))) {
       const ref = rec.source ?? { source: 'keyring' as const, id: name };
-      out.registry.push({ name, source: describeRef(ref), env: [...new Set(rec.targets.map((t) => t.env))], stored: ref.source === 'keyring' ? await storedIn(ref.id) : null });
+      out.registry.push({
+        name,
+        source: describeRef(ref),
+        env: [...new Set(rec.targets.map((t) => t.env))],
+        stored: ref.source === 'keyring' ? await storedIn(ref.id) : null,
+        ...(rec.hosts?.length ? { hosts: [...rec.hosts] } : {}),
+      });
     }
   } catch (err) {
     out.problems.push(`registry: ${oneLine((err as Error).message)}`);
@@ -163,7 +170,13 @@ export async function listSecrets(deps: SecretsDeps): Promise<SecretListing> {
       if (st.state !== 'none') {
         const secrets = [];
         for (const [name, e] of st.project.entries)
-          secrets.push({ name, source: e.ref.source === 'keyring' ? 'built-in' : e.ref.source, id: e.ref.id, stored: e.ref.source === 'keyring' ? await storedIn(e.ref.id) : null });
+          secrets.push({
+            name,
+            source: e.ref.source === 'keyring' ? 'built-in' : e.ref.source,
+            id: e.ref.id,
+            stored: e.ref.source === 'keyring' ? await storedIn(e.ref.id) : null,
+            ...(e.hosts ? { hosts: [...e.hosts] } : {}),
+          });
         out.project = {
           file: where.file,
           secrets,
@@ -189,13 +202,16 @@ export function formatListing(l: SecretListing): string {
     lines.push(`Project secrets (${l.project.file}):`);
     if (l.project.problem) lines.push(`  unusable: ${l.project.problem}`);
     if (l.project.unapproved) lines.push(`  ${l.project.unapproved}`);
-    for (const s of l.project.secrets) lines.push(`  ${s.name}: ${s.source} ${s.id}, ${state(s.stored)}`);
+    for (const s of l.project.secrets) lines.push(`  ${s.name}: ${s.source} ${s.id}, ${state(s.stored)}${s.hosts ? `, placeholder key for ${s.hosts.join(', ')}` : ''}`);
     if (!l.project.problem && l.project.secrets.length === 0) lines.push('  (none)');
   } else lines.push('Project secrets: none (no .claude/secrets.json)');
   lines.push("User registry keys (the user's own, for MCP servers):");
-  for (const k of l.registry) lines.push(`  ${k.name}: ${k.source}${k.env.length ? `, as ${k.env.join(', ')}` : ''}, ${state(k.stored)}`);
+  for (const k of l.registry)
+    lines.push(`  ${k.name}: ${k.source}${k.env.length ? `, as ${k.env.join(', ')}` : ''}, ${state(k.stored)}${k.hosts ? `, placeholder key for ${k.hosts.join(', ')}` : ''}`);
   if (l.registry.length === 0) lines.push('  (none)');
   for (const p of l.problems) lines.push(`Could not check: ${p}`);
   lines.push('Values are never shown. Run a command with them in its environment: keyring-inject run [--only NAME,...] -- COMMAND');
+  const placeholders = [...(l.project?.secrets ?? []), ...l.registry].filter((s) => s.hosts).map((s) => s.name);
+  if (placeholders.length > 0) lines.push(placeholderNote([...new Set(placeholders)]));
   return lines.join('\n');
 }

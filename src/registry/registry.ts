@@ -6,6 +6,7 @@ import { isRecord } from '../core/is-record.js';
 import { sameEnv, sameHeader, sameServer, serverAddressOf, type EnvAddress, type HeaderAddress, type ServerAddress } from '../claude/address.js';
 import { KiError } from '../core/errors.js';
 import { parseJson } from '../core/parse-json.js';
+import { normalizeHosts } from '../core/hosts.js';
 
 /**
  * How a target gets its value: 'inject' (default, written into the server's `env` in
@@ -40,6 +41,12 @@ export interface KeyRecord {
    * keyring, the default). A reference only (`pass github/token`, `aws prod/db`...), never a value.
    */
   source?: SourceRef;
+  /**
+   * The hosts the key may be sent to (host patterns, src/core/hosts.ts). A key with hosts is a
+   * placeholder key: `run` gives its child a placeholder and the proxy puts the value into
+   * requests to these hosts only. Absent or empty: the value itself, as before.
+   */
+  hosts?: string[];
   /**
    * Runtime only, never persisted: a project entry without targets (see sources/project.ts) is
    * given to `keyring-inject run` under this variable, its own name.
@@ -157,6 +164,15 @@ export function withSource(reg: Registry, name: string, source: SourceRef | unde
   return { ...reg, keys: { ...reg.keys, [name]: record } };
 }
 
+/** Add hosts to a key (in their one spelling, no duplicates). Returns a new registry. */
+export function withHosts(reg: Registry, name: string, hosts: readonly string[]): Registry {
+  const existing = reg.keys[name];
+  if (!existing || hosts.length === 0) return reg;
+  const merged = [...(existing.hosts ?? [])];
+  for (const h of hosts) if (!merged.includes(h)) merged.push(h);
+  return { ...reg, keys: { ...reg.keys, [name]: { ...existing, hosts: merged } } };
+}
+
 export function withRotated(reg: Registry, name: string, now: Date): Registry {
   const existing = reg.keys[name];
   if (!existing) return reg;
@@ -211,9 +227,18 @@ export function parseRegistry(text: string, file: string): Registry {
       if (typeof parsed === 'string') throw new RegistryFormatError(file, `the source of key ${JSON.stringify(name)} is malformed (${parsed})`);
       source = parsed;
     }
+    if (rec.hosts !== undefined && (!Array.isArray(rec.hosts) || rec.hosts.some((h: unknown) => typeof h !== 'string')))
+      throw new RegistryFormatError(file, `the hosts of key ${JSON.stringify(name)} are malformed`);
+    const hosts =
+      rec.hosts === undefined
+        ? undefined
+        : normalizeHosts(rec.hosts as string[], () => {
+            throw new RegistryFormatError(file, `a host of key ${JSON.stringify(name)} is not a valid host pattern`);
+          });
     keys[name] = {
       targets,
       ...(headers !== undefined ? { headers } : {}),
+      ...(hosts !== undefined && hosts.length > 0 ? { hosts } : {}),
       backend: (typeof rec.backend === 'string' ? rec.backend : 'secret-service') as BackendId,
       createdAt: rec.createdAt,
       ...(typeof rec.rotatedAt === 'string' ? { rotatedAt: rec.rotatedAt } : {}),

@@ -30,6 +30,7 @@ export interface EntrySummary {
   id: string;
   metadata?: Record<string, string>;
   targets?: { server: string; env: string }[];
+  hosts?: string[];
 }
 
 interface ApprovalsFile {
@@ -79,6 +80,7 @@ export function summarize(entry: ProjectEntry): EntrySummary {
     id: entry.ref.id,
     ...(entry.ref.metadata ? { metadata: { ...entry.ref.metadata } } : {}),
     ...(entry.targets.length > 0 ? { targets: entry.targets.map((t) => ({ server: t.server, env: t.env })) } : {}),
+    ...(entry.hosts ? { hosts: [...entry.hosts] } : {}),
   };
 }
 
@@ -90,7 +92,8 @@ export function summarizeAll(project: ProjectFile): Record<string, EntrySummary>
 export function describeEntry(name: string, e: EntrySummary): string {
   const meta = Object.entries(e.metadata ?? {}).map(([k, v]) => `${k}=${v}`);
   const to = e.targets?.length ? e.targets.map((t) => `${t.server}.env.${t.env}`).join(', ') : `$${name} for 'keyring-inject run'`;
-  return `${name} <- ${e.source} ${e.id}${meta.length ? ` (${meta.join(', ')})` : ''} -> ${to}`;
+  const hosts = e.hosts?.length ? ` (placeholder key: its value goes only to ${e.hosts.join(', ')})` : '';
+  return `${name} <- ${e.source} ${e.id}${meta.length ? ` (${meta.join(', ')})` : ''} -> ${to}${hosts}`;
 }
 
 /** The change from `before` to `after`, one line per entry: "+ …" added, "- …" removed (a changed entry is both). */

@@ -28,6 +28,7 @@ import { refPathProblem } from './source-path.js';
 import { refusedVariable, userKeyringItems } from './project-policy.js';
 import { parseSourceRef, type SourceRef } from '../registry/source-ref.js';
 import { isRecord } from '../core/is-record.js';
+import { normalizeHosts } from '../core/hosts.js';
 
 export const PROJECT_FILE = join('.claude', 'secrets.json');
 
@@ -43,6 +44,8 @@ export interface ProjectEntry {
   targets: ProjectTarget[];
   /** The source as the file spells it ("built-in" or "keyring"...), written back as it was. */
   sourceName: string;
+  /** Where the key may be sent (host patterns): a placeholder key for `run`. Absent: none. */
+  hosts?: string[];
 }
 
 export interface ProjectFile {
@@ -58,7 +61,7 @@ const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const ENTRY_FIELDS = ['source', 'id', 'metadata', 'targets'];
+const ENTRY_FIELDS = ['source', 'id', 'metadata', 'targets', 'hosts'];
 const VALUE_FIELDS = ['value', 'secret', 'password', 'token'];
 
 /**
@@ -141,7 +144,10 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
       const refused = refusedVariable(name);
       if (refused) fail(file, `${where}: ${refused}`);
     }
-    entries.set(name, { ref, targets, sourceName: raw.source as string });
+    if (raw.hosts !== undefined && (!Array.isArray(raw.hosts) || raw.hosts.length === 0 || raw.hosts.some((h: unknown) => typeof h !== 'string')))
+      fail(file, `${where}: "hosts" must be a non-empty list of host names ["api.example.com", "localhost:8443", "*.example.com"], or left out`);
+    const hosts = raw.hosts === undefined ? undefined : normalizeHosts(raw.hosts as string[], (_h, why) => fail(file, `${where}: a host is not valid (${why})`));
+    entries.set(name, { ref, targets, sourceName: raw.source as string, ...(hosts ? { hosts } : {}) });
   }
   return { root, file, entries };
 }
@@ -198,6 +204,7 @@ export function mergeProject(reg: Registry, project: ProjectFile, backend: Backe
       createdAt: '',
       source: { ...entry.ref, root: project.root },
       ...(entry.targets.length === 0 ? { runEnv: name } : {}),
+      ...(entry.hosts ? { hosts: [...entry.hosts] } : {}),
     };
     added.push(name);
   }
@@ -212,6 +219,7 @@ function serialize(entries: Map<string, ProjectEntry>): string {
       id: e.ref.id,
       ...(e.ref.metadata ? { metadata: e.ref.metadata } : {}),
       ...(e.targets.length > 0 ? { targets: e.targets.map((t) => ({ server: t.server, env: t.env })) } : {}),
+      ...(e.hosts ? { hosts: e.hosts } : {}),
     };
   }
   return `${JSON.stringify(out, null, 2)}\n`;

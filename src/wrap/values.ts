@@ -87,7 +87,7 @@ export async function headersForServer(reg: Registry, backend: SecretBackend, re
 }
 
 /** The variables `run` sets for a key: its targets' env names, or (a project entry without targets) its own name. */
-function runVariables(rec: KeyRecord | undefined): string[] {
+export function runVariables(rec: KeyRecord | undefined): string[] {
   if (!rec) return [];
   return [...new Set([...rec.targets.map((t) => t.env), ...(rec.runEnv ? [rec.runEnv] : [])])];
 }

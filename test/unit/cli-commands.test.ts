@@ -196,6 +196,7 @@ describe('list, rotate, remove', () => {
           rotatedAt: null,
           targets: [{ server: 'github', env: 'GITHUB_TOKEN', scope: 'user', project: null, mode: 'inject', injected: false }],
           headers: [],
+          hosts: [],
         },
       ],
     });

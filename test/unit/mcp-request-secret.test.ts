@@ -318,6 +318,21 @@ describe('keyring-inject mcp', () => {
     expect(approved).toContain('Do not ask the user for a key listed here');
   });
 
+  it('SessionStart and list_secrets say which keys are placeholder keys, and how to use them', async () => {
+    mkdirSync(join(project, '.claude'));
+    writeFileSync(projectFile(), JSON.stringify({ CRM_API_KEY: { source: 'built-in', id: 'crm-api-key', hosts: ['api.crm.example'] }, DB_URL: { source: 'built-in', id: 'db' } }));
+    await approve(deps.paths, await loadProjectFile({ root: project, file: projectFile() }), new Date());
+    const context = await projectSecretsContext(deps.paths, project);
+    expect(context).toContain('CRM_API_KEY (built-in crm-api-key; placeholder key for api.crm.example)');
+    expect(context).toContain('DB_URL (built-in db)');
+    expect(context).toContain('CRM_API_KEY is a placeholder key: under keyring-inject run, the variable holds a placeholder');
+    const c = await start();
+    const listed = textOf(await c.call('tools/call', { name: 'list_secrets', arguments: {} }));
+    expect(listed).toContain('CRM_API_KEY: built-in crm-api-key, NOT stored (call request_secret), placeholder key for api.crm.example');
+    expect(listed).toMatch(/DB_URL: built-in db, NOT stored \(call request_secret\)\n/);
+    expect(listed).toContain('CRM_API_KEY is a placeholder key');
+  });
+
   it('refuses names that are not variable names, and does not run outside a project', async () => {
     const c = await start();
     const bad = await c.call('tools/call', { name: 'request_secret', arguments: { name: 'rm -rf', purpose: 'x' } });

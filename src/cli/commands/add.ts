@@ -5,11 +5,22 @@ import { KiError, UsageError } from '../../core/errors.js';
 import { checkEnvName, checkKeyName, checkServerName } from '../../core/names.js';
 import { suggestEnv } from '../../core/server-env.js';
 import { registryFile } from '../../core/paths.js';
-import { headerOwnerOf, ownerOf, withHeaderTargets, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
+import { headerOwnerOf, ownerOf, withHeaderTargets, withHosts, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../wrap/add.js';
 import { HTTP_TYPES } from '../../claude/config-servers.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
-import { addForSource, addToProject, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-source.js';
+import {
+  addForSource,
+  addToProject,
+  HOST_HELP,
+  hostsFromFlags,
+  refuseStdinFor,
+  sourceNeedsAdd,
+  sourceOrKeyring,
+  SOURCE_FLAGS,
+  SOURCE_HELP,
+  userSourceFromFlags,
+} from '../add-source.js';
 import { describeRef, sameRef } from '../../registry/source-ref.js';
 import { bool, list, parseArgs, positionals, refuseStoredValues, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -22,7 +33,7 @@ import { describeEnv, describeHeader, describeServer, type ServerAddress } from 
 export const add: Command = {
   name: 'add',
   example: 'keyring-inject add github --server github   # asks for the value (hidden); the env var is the one the server reads',
-  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] (--env VAR | --header 'NAME: TEMPLATE') [--mode inject|wrap] [--scope user|local] [--project PATH] [--source KIND [--id ID] [--meta K=V ...]] [--stdin] [--json]
+  help: `Usage: keyring-inject add NAME --server S [--server S2 ...] (--env VAR | --header 'NAME: TEMPLATE') [--mode inject|wrap] [--scope user|local] [--project PATH] [--source KIND [--id ID] [--meta K=V ...]] [--host HOST ...] [--stdin] [--json]
 
 Stores a value in the OS keyring under NAME and records (without the value) that env var VAR
 of MCP server S receives it. On a terminal the value is read from a hidden prompt; with
@@ -54,6 +65,7 @@ is asked for on a terminal.
                  Without --server and --env (and not on a terminal, or Enter at the
                  prompt) the entry has no targets: 'run' gives it as the variable NAME
 ${SOURCE_HELP}
+${HOST_HELP}
   --stdin        read the value from standard input
   --json         print the result as JSON`,
 
@@ -67,6 +79,7 @@ ${SOURCE_HELP}
       project: { type: 'string' },
       stdin: { type: 'boolean' },
       json: { type: 'boolean' },
+      host: { type: 'string', multiple: true },
       ...SOURCE_FLAGS,
     });
     // Every argument here may end up in the registry: none may hold a stored value.
@@ -74,6 +87,7 @@ ${SOURCE_HELP}
     const [rawName] = positionals(p, ['NAME'], 'values are never taken from the command line (visible in ps and shell history); use the prompt or --stdin');
     const name = checkKeyName(rawName as string);
     const out = output(ctx);
+    const hosts = hostsFromFlags(p);
     const interactive = ctx.stdin.isTTY === true && !bool(p, 'stdin');
     // --project without --scope: a reference in the project's .claude/secrets.json (see add-source.ts).
     if (str(p, 'project') !== undefined && str(p, 'scope') === undefined) return addToProject(p, name, ctx);
@@ -202,6 +216,7 @@ ${SOURCE_HELP}
       let registry = withKey(reg, name, targets, backend.id, ctx.now());
       if (isNew && source) registry = withSource(registry, name, source);
       if (headerTargets.length > 0) registry = withHeaderTargets(registry, name, headerTargets);
+      registry = withHosts(registry, name, hosts);
       // A server that is wrapped already reads all its keys at spawn: new targets follow it.
       for (const r of alreadyWrapped) registry = withServerMode(registry, r, 'wrap');
       return { registry, result: registry.keys[name] };
@@ -220,12 +235,14 @@ ${SOURCE_HELP}
         mode,
         wrapped,
         source: { source: src.source, id: src.id, ...(src.metadata ? { metadata: src.metadata } : {}) },
+        hosts: record?.hosts ?? [],
       });
     } else {
       if (isNew && source) out.line(`added ${name}: its value is read from ${describeRef(source)} whenever it is needed (keyring-inject stores no copy)`);
       else out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
       for (const t of record?.targets ?? []) out.line(`  -> ${describeEnv(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
       for (const t of record?.headers ?? []) out.line(`  -> ${describeHeader(t)}  [headersHelper]`);
+      if (record?.hosts?.length) out.line(`  placeholder key: 'keyring-inject run' gives its command a placeholder; the value goes only into HTTP(S) requests to ${record.hosts.join(', ')}`);
       for (const w of wrapped) out.line(`wrapped: ${w} (zero-disk)`);
       for (const r of alreadyWrapped) out.line(`${describeServer(r)} is wrapped: the key is read at spawn (zero-disk)`);
     }

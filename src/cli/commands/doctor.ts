@@ -54,7 +54,7 @@ server reads it at spawn. Never prints a value; never changes anything.
              "project":{"file","root","approval","servers":[{"server","where","wrapped","copy",
              "keys":[{"name","env","source","yours"}]}],"problems"}|null,
              "hooks":{"settingsFile","events","runtime","problems"},
-             "store":{"store","needed","unreachable":{"reason","fix","servers"}?,"keys":[{"key","problem"}]},"ok"}
+             "store":{"store","needed","unreachable":{"reason","fix","servers"}?,"keys":[{"key","problem"}]},"placeholderKeys":[{"name","hosts"}],"ok"}
 
 Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in --json),
 1 when it could not run, 2 usage error.`,
@@ -67,6 +67,11 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     const base = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
     const project = await projectReport(ctx.paths, reg, ctx.cwd);
     const hooks = checkHooks(ctx.paths.settingsFile, await readSettingsText(ctx.paths.settingsFile), ctx.paths.dataDir);
+    // Placeholder keys (with hosts) of the registry and the approved-or-not project file alike.
+    const placeholderKeys = Object.entries(reg.keys)
+      .filter(([, r]) => (r.hosts?.length ?? 0) > 0)
+      .map(([name, r]) => ({ name, hosts: r.hosts as string[] }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     const store = await checkStore(reg, base.servers, ctx.backend(), ctx.env);
     for (const k of store.keys) for (const s of base.servers) if (NEEDS_KEYS.has(s.mode) && s.keys.includes(k.key)) s.problems.push(k.problem);
     const storeOk = store.unreachable === undefined && store.keys.length === 0;
@@ -77,6 +82,7 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
       hooks,
       store,
       leaks,
+      placeholderKeys,
       ok: base.ok && storeOk && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 && (leaks?.findings.length ?? 0) === 0,
     };
     const code = report.ok ? 0 : EXIT_PROBLEMS;
@@ -106,6 +112,7 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
       for (const pr of leaks.problems) out.line(`note: ${pr}`);
       for (const f of leaks.findings) out.line(`! the value of key ${f.key} is in ${f.file}:${f.line} (${f.form}, ${f.store}): 'keyring-inject scrub' removes it; then rotate the key`);
     }
+    for (const k of placeholderKeys) out.line(`placeholder key ${k.name}: 'keyring-inject run' sends its value only to ${k.hosts.join(', ')}`);
     if (project) for (const l of projectReportLines(project)) out.line(l);
     if (hooks.events.length > 0) out.line(`hooks: ${hooks.events.join(', ')} in ${hooks.settingsFile}${hooks.runtime ? ` (runtime ${hooks.runtime})` : ''}`);
     for (const problem of hooks.problems) out.line(`  ! ${oneLine(problem)}`);

@@ -6,8 +6,8 @@ import { loadRegistry } from '../../registry/store.js';
 import { approvedProjectFileFor } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
-import { envForServer } from '../../wrap/values.js';
-import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
+import { envForServer, envTargetsFor } from '../../wrap/values.js';
+import { spawnWithPlaceholders } from '../placeholder-spawn.js';
 import { checkExecCommand } from '../../wrap/record.js';
 import { parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -37,6 +37,8 @@ be started. A server with no key mapped starts anyway, with a warning on stderr.
 A local-scope server (or a local copy of a .mcp.json server) also gets the keys the project's
 .claude/secrets.json maps to it, if you approved that file as it is ('keyring-inject allow');
 a file that maps keys to it but is not approved, or changed since, stops exec (exit 1).
+A key with hosts (a placeholder key) reaches COMMAND as a placeholder, with a proxy of its own
+that puts the value into HTTP(S) requests to those hosts only (docs/placeholder-keys.md).
 
   --server S     MCP server name (as in the registry: 'keyring-inject list')
   --scope SCOPE  user (default) or local: which registry targets of S apply
@@ -70,6 +72,9 @@ a file that maps keys to it but is not approved, or changed since, stops exec (e
     const { env, keys } = await envForServer(reg, ctx.backend(), ref, ctx.env);
     audit(ctx.paths, { event: 'exec', keys, server: ref.server, program: command }, ctx.env);
     if (keys.length === 0) out.warn(`no key is mapped to MCP server ${describeServer(ref)}: starting it without keys (map one with 'keyring-inject add NAME --server ${ref.server} --env VAR')`);
-    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
+    // Keys with hosts are placeholder keys here too: the server gets placeholders and a proxy of its own.
+    const keyOf: Record<string, string> = {};
+    for (const { key, target } of envTargetsFor(reg, ref)) keyOf[target.env] ??= key;
+    return spawnWithPlaceholders(ctx, reg, { command, args, values: env, keyOf });
   },
 };

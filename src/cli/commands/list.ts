@@ -17,7 +17,9 @@ is injected into the Claude Code config right now. Reads no value and needs no u
 
 JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null,
   "targets": [{"server", "env", "scope", "project"|null, "mode": "inject"|"wrap", "injected": boolean}],
-  "headers": [{"server", "header", "scope", "project"|null}]}]}`,
+  "headers": [{"server", "header", "scope", "project"|null}], "hosts": [HOST...]}]}
+A key with hosts is a placeholder key: 'run' gives its command a placeholder, and the value
+goes only into HTTP(S) requests to those hosts.`,
 
   async run(argv, ctx) {
     const p = parseArgs(argv, { json: { type: 'boolean' } });
@@ -40,6 +42,7 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
           injected: state.injected.some((i) => i.key === name && sameEnv(i, t)),
         })),
         headers: (rec.headers ?? []).map((h) => ({ server: h.server, header: h.header, scope: h.scope, project: h.project ?? null })),
+        hosts: rec.hosts ?? [],
       }));
     const out = output(ctx);
     if (bool(p, 'json')) {
@@ -68,6 +71,7 @@ JSON shape (stable): {"keys": [{"name", "backend", "createdAt", "rotatedAt"|null
         );
       }
       for (const h of k.headers) out.line(`  -> ${h.server} header ${h.header} (${h.scope}${h.project ? `: ${h.project}` : ''})  [zero-disk]`);
+      if (k.hosts.length > 0) out.line(`  placeholder key: 'run' sends the value only to ${k.hosts.join(', ')}`);
     }
     return 0;
   },

@@ -4,8 +4,8 @@ import { loadRegistry } from '../../registry/store.js';
 import { loadApprovedProjectFile } from '../../sources/approval.js';
 import { mergeProject } from '../../sources/project.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
-import { envForRun } from '../../wrap/values.js';
-import { relaySignals, spawnRelay } from '../../wrap/spawn-relay.js';
+import { envForRun, runVariables } from '../../wrap/values.js';
+import { spawnWithPlaceholders } from '../placeholder-spawn.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -34,6 +34,11 @@ The file is used only once you approved it as it is ('keyring-inject allow'); ru
 unapproved or changed file and shows what it would do. On a name clash your own registry wins
 (the project entry is ignored, with a warning).
 
+A placeholder key (one with hosts: 'add --host', or "hosts" in the project file) reaches COMMAND
+as a placeholder, never as its value: run starts a proxy on 127.0.0.1 that only COMMAND can use
+(HTTP_PROXY/HTTPS_PROXY) and that puts the value into HTTP(S) requests to the key's hosts only
+(docs/placeholder-keys.md).
+
   --only NAMES   only these keys (comma-separated, or repeat the option)
   --no-project   ignore the project's .claude/secrets.json`,
 
@@ -59,6 +64,10 @@ unapproved or changed file and shows what it would do. On a name clash your own 
     }
     const { env, keys } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
     audit(ctx.paths, { event: 'run', keys, program: command }, ctx.env);
-    return spawnRelay(command, args, { ...(ctx.env as NodeJS.ProcessEnv), ...env }, ctx.cwd, relaySignals(ctx.stdin.isTTY === true));
+    // A placeholder key's variables get placeholders, and COMMAND a proxy of its own (docs/placeholder-keys.md).
+    const keyOf: Record<string, string> = {};
+    // Two keys may feed one variable (with one value): a placeholder key among them decides.
+    for (const key of keys) for (const v of runVariables(reg.keys[key])) if (keyOf[v] === undefined || (reg.keys[key]?.hosts?.length ?? 0) > 0) keyOf[v] = key;
+    return spawnWithPlaceholders(ctx, reg, { command, args, values: env, keyOf });
   },
 };

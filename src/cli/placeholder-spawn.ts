@@ -1,0 +1,41 @@
+// Starting a command (run's COMMAND, a wrapped MCP server) whose keys may include placeholder
+// keys: those variables get placeholders and the command a proxy of its own (src/proxy/), which
+// lives in this process and ends with it. Without placeholder keys: the plain relay, as before.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runtimeSourceDir } from '../install/runtime.js';
+import { interceptionFor, startPlaceholderRun } from '../proxy/run-proxy.js';
+import type { Registry } from '../registry/registry.js';
+import { relaySignals, spawnRelay } from '../wrap/spawn-relay.js';
+import type { CliContext } from './context.js';
+
+export interface PlaceholderSpawn {
+  command: string;
+  args: readonly string[];
+  /** Variable -> value, as the command would get them without placeholders. */
+  values: Record<string, string>;
+  /** Variable -> key name, for every variable `values` sets. */
+  keyOf: Record<string, string>;
+}
+
+export async function spawnWithPlaceholders(ctx: CliContext, reg: Registry, s: PlaceholderSpawn): Promise<number> {
+  const placeholderVars: Record<string, string> = {};
+  const hosts: Record<string, readonly string[]> = {};
+  for (const [variable, key] of Object.entries(s.keyOf)) {
+    const h = reg.keys[key]?.hosts ?? [];
+    if (h.length === 0) continue;
+    hosts[key] = h;
+    placeholderVars[variable] = key;
+  }
+  const signals = relaySignals(ctx.stdin.isTTY === true);
+  if (Object.keys(placeholderVars).length === 0) return spawnRelay(s.command, s.args, { ...(ctx.env as NodeJS.ProcessEnv), ...s.values }, ctx.cwd, signals);
+  const dir = runtimeSourceDir();
+  const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
+  const tls = await interceptionFor(ctx.backend(), ctx.paths.dataDir, ctx.env, ctx.now);
+  const session = await startPlaceholderRun({ base: ctx.env, values: s.values, placeholderVars, hosts, tls, ...(preload ? { preload } : {}) });
+  try {
+    return await spawnRelay(s.command, s.args, session.env, ctx.cwd, signals);
+  } finally {
+    await session.close();
+  }
+}
