@@ -9,18 +9,7 @@ import { headerOwnerOf, ownerOf, withHeaderTargets, withHosts, withKey, withServ
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../wrap/add.js';
 import { HTTP_TYPES } from '../../claude/config-servers.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
-import {
-  addForSource,
-  addToProject,
-  HOST_HELP,
-  hostsFromFlags,
-  refuseStdinFor,
-  sourceNeedsAdd,
-  sourceOrKeyring,
-  SOURCE_FLAGS,
-  SOURCE_HELP,
-  userSourceFromFlags,
-} from '../add-source.js';
+import { addForSource, addToProject, HOST_HELP, hostsFromFlags, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-source.js';
 import { describeRef, sameRef } from '../../registry/source-ref.js';
 import { bool, list, parseArgs, positionals, refuseStoredValues, str } from '../args.js';
 import type { Command } from '../command.js';
