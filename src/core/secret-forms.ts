@@ -104,10 +104,10 @@ export function formsOf(value: string): SecretForm[] {
 // Searching
 
 /** CSI (colours, cursor), OSC (titles, hyperlinks) and two-character escape sequences. */
-const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+export const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
 
-/** `text` without escape sequences, and for each kept character its offset in `text`. */
-function stripAnsi(text: string): { plain: string; at: Uint32Array } {
+/** `text` without escape sequences, and for each kept character its offset in `text` (plus one past the end). */
+export function stripAnsi(text: string): { plain: string; at: Uint32Array } {
   const at = new Uint32Array(text.length + 1);
   let plain = '';
   let n = 0;
