@@ -56,13 +56,32 @@ export type HookOutput = Record<string, unknown>;
  */
 const LOCAL_SOURCES = new Set(['keyring', 'pass', 'env-file']);
 
-async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<SourceRequest[]> {
+interface Requests {
+  requests: SourceRequest[];
+  /** The project's names (masked with a lower priority: they never label a span that a user's key is in). */
+  project: Set<string>;
+  /** The project file in effect could not be read or parsed (one line, never a value): only its own keys are missing. */
+  projectProblem?: string;
+}
+
+async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<Requests> {
   const registry = await loadRegistry(registryFile(paths));
   const requests = Object.entries(registry.keys).map(([name, rec]) => requestFor(name, rec.source));
   // The project's keys too (request_secret stores them there, `run` hands them out): approved or
-  // not, their values are hidden. The registry wins a name clash, as everywhere.
-  for (const [name, e] of (await projectEntries(paths, cwd)) ?? []) if (!registry.keys[name]) requests.push({ name, ref: e.ref });
-  return requests.filter((r) => LOCAL_SOURCES.has(r.ref.source));
+  // not, their values are hidden. The registry wins a name clash, as everywhere. The project file
+  // is in the model's and the repository's hands: whatever it holds, it can only add values.
+  const project = new Set<string>();
+  let projectProblem: string | undefined;
+  try {
+    for (const [name, e] of (await projectEntries(paths, cwd)) ?? []) {
+      if (registry.keys[name]) continue;
+      requests.push({ name, ref: e.ref });
+      project.add(name);
+    }
+  } catch (err) {
+    projectProblem = oneLine((err as Error).message);
+  }
+  return { requests: requests.filter((r) => LOCAL_SOURCES.has(r.ref.source)), project, ...(projectProblem ? { projectProblem } : {}) };
 }
 
 /** The entries of the project file that applies in `cwd` (with the project root in each reference); undefined without one. */
@@ -79,6 +98,8 @@ interface Values {
   values: NamedValue[];
   /** Set when the registry or the keyring could not be read (one line, never a value). */
   error?: string;
+  /** The project file in effect is invalid: its keys are not masked (one line, never a value). */
+  projectProblem?: string;
   /** The registry holds at least one key, or our state records an injection. */
   registered: boolean;
   /**
@@ -89,20 +110,25 @@ interface Values {
 }
 
 async function readKeyringValues(deps: GuardDeps, cwd: string): Promise<Omit<Values, 'blind'>> {
-  let requests: SourceRequest[];
+  let found: Requests;
   try {
-    requests = await registeredRequests(deps.paths, cwd);
+    found = await registeredRequests(deps.paths, cwd);
   } catch (err) {
     return { values: [], registered: true, error: oneLine((err as Error).message) };
   }
-  if (requests.length === 0) return { values: [], registered: false };
+  const { requests, project, projectProblem } = found;
+  const problem = projectProblem ? { projectProblem } : {};
+  if (requests.length === 0) return { values: [], registered: projectProblem !== undefined, ...problem };
   try {
     const res = await resolveRequests(requests, sourceContext(deps.backend));
     const failed = res.failed[0];
-    const values = requests.flatMap((r) => (res.values.has(r.name) ? [{ name: r.name, value: res.values.get(r.name) as string }] : []));
-    return { values, registered: true, ...(failed ? { error: oneLine(failed.reason) } : {}) };
+    const values = requests.flatMap((r) => {
+      const value = res.values.get(r.name);
+      return value === undefined ? [] : [{ name: r.name, value, ...(project.has(r.name) ? { priority: 1 } : {}) }];
+    });
+    return { values, registered: true, ...(failed ? { error: oneLine(failed.reason) } : {}), ...problem };
   } catch (err) {
-    return { values: [], registered: true, error: oneLine((err as Error).message) };
+    return { values: [], registered: true, error: oneLine((err as Error).message), ...problem };
   }
 }
 
@@ -194,8 +220,9 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
   const response = input.tool_response;
   if (response === undefined || !hasLongString(response)) return undefined;
   const tool = input.tool_name ?? 'the tool';
-  const { values, error, registered, blind } = await readValues(deps, input.cwd ?? deps.cwd);
+  const { values, error, registered, blind, projectProblem } = await readValues(deps, input.cwd ?? deps.cwd);
   if (!registered) return undefined;
+  const projectNote = projectProblem ? ` The project's own keys were not looked for: ${projectProblem}` : '';
   let result: { value: unknown; names: string[]; changed: boolean };
   let note: string;
   if (blind) {
@@ -219,6 +246,7 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
     if (!result.changed) return undefined;
     note = `keyring-inject: hid the value of ${result.names.map((n) => `'${n}'`).join(', ')} in the output of ${tool} before the model saw it.`;
   }
+  note += projectNote;
   const specific: Record<string, unknown> = { hookEventName: 'PostToolUse', updatedToolOutput: result.value };
   // Older clients know only updatedMCPToolOutput for MCP tools; newer ones prefer updatedToolOutput.
   if (tool.startsWith('mcp__')) specific.updatedMCPToolOutput = result.value;

@@ -122,6 +122,24 @@ describe('guard post-tool-use', () => {
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
   });
 
+  it('an invalid .claude/secrets.json in the cwd (a repository or the model wrote it) does not switch masking of stored keys off', async () => {
+    const v = testSecret('badproject');
+    await addKey('github', v);
+    const project = join(t.home, 'repo');
+    mkdirSync(join(project, '.claude'), { recursive: true });
+    writeFileSync(join(project, '.claude', 'secrets.json'), '{"X": {"source": "built-in", "id": ');
+    const response = { stdout: `error 401: bad token ${v}`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', cwd: project, tool_input: { command: 'x' }, tool_response: response });
+    expect(r.json?.hookSpecificOutput?.updatedToolOutput?.stdout).toBe('error 401: bad token [keyring-inject:github]');
+    // The note names the project file, not the keyring.
+    expect(r.json?.systemMessage).toContain('secrets.json');
+    expect(r.json?.systemMessage).not.toContain('could not read the keyring');
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+    // The prompt guard too.
+    const p = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', cwd: project, prompt: `here: ${v}` });
+    expect(p.json?.decision).toBe('block');
+  });
+
   it('masks a key that lives in an env file (another source), not only keyring keys', async () => {
     const v = testSecret('envfile');
     const envFile = join(t.home, 'secrets.env');
