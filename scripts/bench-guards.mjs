@@ -76,7 +76,7 @@ const h10 = makeHome(10);
 const h0 = makeHome(0);
 markInjected(h10.home);
 const cases = [
-  ['pre-tool-use, Bash ls (allowed)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'ls -la' } }), (o) => o === ''],
+  ['pre-tool-use, Bash ls (allowed, rewritten to mask-exec)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'ls -la' } }), (o) => o.includes('mask-exec')],
   ['pre-tool-use, Bash cat ~/.claude.json (denied)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json' } }), (o) => o.includes('"deny"')],
   ['post-tool-use, 0 keys registered (no keyring)', h0, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(lorem(2000)) }), (o) => o === ''],
   ['post-tool-use, 10 keys, 2 KB output, no match', h10, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(lorem(2000)) }), (o) => o === ''],

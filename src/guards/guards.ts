@@ -36,6 +36,7 @@ import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
 import { makeMasker, maskDeep, MIN_VALUE_LENGTH, type NamedValue } from './mask.js';
 import { injectedValues } from './injected-values.js';
 import { checkPreToolUse } from './protected.js';
+import { isMaskedBashCommand, maskedBashCommand, type OutputPlan } from './masked-exec.js';
 
 export interface GuardDeps {
   paths: ClaudePaths;
@@ -43,8 +44,10 @@ export interface GuardDeps {
   /** Fallback for a hook input without `cwd`. */
   cwd: string;
   backend: () => SecretBackend;
-  /** Paths of our own CLI (dist/cli.js, and dist/main.js beside it), for the PreToolUse rule on `node <cli.js> run|exec|headers`. */
+  /** Paths of our own CLI (dist/cli.js, and dist/main.js beside it), for the PreToolUse rule on `node <cli.js> run|exec|headers`; the first also runs `guard mask-exec`. */
   cliPaths?: readonly string[];
+  /** The Node binary that runs our CLI (for the Bash rewrite); without it or cliPaths, Bash calls are not rewritten. */
+  node?: string;
 }
 
 export type HookOutput = Record<string, unknown>;
@@ -254,6 +257,18 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
 }
 
 // ---------------------------------------------------------------------------------------------
+// guard mask-exec: the output of a rewritten Bash call
+
+/** What a rewritten Bash call's output goes through: the same values and fallbacks as PostToolUse. */
+export async function maskExecPlan(deps: GuardDeps, cwd: string): Promise<OutputPlan> {
+  const { values, error, blind } = await readValues(deps, cwd);
+  if (blind)
+    return { withhold: `[keyring-inject: output withheld: keys are injected for this session, but neither the keyring nor the config could tell which values to hide (${blind}); ask the user]` };
+  const masker = makeMasker(values);
+  return error ? { masker, extra: (t) => maskKeyShapes(t).text } : { masker };
+}
+
+// ---------------------------------------------------------------------------------------------
 // PreToolUse
 
 export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
@@ -285,6 +300,12 @@ export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<Ho
     service: deps.env.KEYRING_INJECT_SERVICE || DEFAULT_SERVICE,
     ...(deps.cliPaths ? { cliPaths: deps.cliPaths } : {}),
   });
-  if (!denial) return undefined;
+  if (!denial) {
+    // Mask at the source: the output of a Bash call that fails never reaches PostToolUse.
+    const command = input.tool_input.command;
+    const cli = deps.cliPaths?.[0];
+    if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string' || !cli || !deps.node || isMaskedBashCommand(command, cli)) return undefined;
+    return { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: { ...input.tool_input, command: maskedBashCommand(command, deps.node, cli) } } };
+  }
   return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: denial.reason } };
 }

@@ -7,7 +7,7 @@
 // overlap, the whole covered span is replaced, and it is labelled with the name that comes first
 // by priority (the user's own keys before a project file's), then length, so that no other value can shadow or name part
 // of a key. What is not found: see docs/guards.md, "What is masked".
-import { ANSI, compileSecrets, MIN_VALUE_LENGTH, stripAnsi, type Occurrence } from '../core/secret-forms.js';
+import { ANSI, ANSI_OR_BREAK, compileSecrets, MIN_VALUE_LENGTH, stripAnsi, type Occurrence } from '../core/secret-forms.js';
 
 export { MIN_VALUE_LENGTH };
 
@@ -173,6 +173,13 @@ function openEscapeAt(text: string): number {
  */
 export function makeStreamMasker(masker: Masker, extra?: (text: string) => string): StreamMasker {
   let buf = '';
+  // The end of what was let through (memory only): the lines before a wrapped encoded value tell
+  // the matcher that it is wrapped output.
+  let seen = '';
+  const occurrencesIn = (text: string) => {
+    const all = masker.occurrences(seen + text);
+    return all.filter((o) => o.end > seen.length).map((o) => ({ ...o, start: Math.max(0, o.start - seen.length), end: o.end - seen.length }));
+  };
   const out = (text: string, occ: readonly Occurrence[]): string => {
     const masked = masker.apply(text, occ).text;
     return extra ? extra(masked) : masked;
@@ -187,7 +194,10 @@ export function makeStreamMasker(masker: Masker, extra?: (text: string) => strin
       }
       const open = openEscapeAt(buf);
       const settled = open < 0 ? buf : buf.slice(0, open);
-      const { plain, at } = settled.includes('\x1b') ? stripAnsi(settled) : { plain: settled, at: undefined };
+      // The tail that could still begin a form, looked for with escapes and line breaks left out
+      // (an encoded value may be wrapped); only the end of the buffer matters.
+      const from = Math.max(0, settled.length - 4 * masker.longest - 64);
+      const { plain, at } = stripAnsi(settled.slice(from), ANSI_OR_BREAK);
       let hold = plain.length;
       for (let p = Math.max(0, plain.length - masker.longest + 1); p < plain.length; p++) {
         if (masker.couldStart(plain, p)) {
@@ -195,8 +205,8 @@ export function makeStreamMasker(masker: Masker, extra?: (text: string) => strin
           break;
         }
       }
-      let cut = hold === plain.length ? settled.length : at ? (at[hold] as number) : hold;
-      const occ = masker.occurrences(buf);
+      let cut = hold === plain.length ? settled.length : from + (at[hold] as number);
+      const occ = occurrencesIn(buf);
       for (let moved = true; moved; ) {
         moved = false;
         for (const o of occ) {
@@ -208,6 +218,7 @@ export function makeStreamMasker(masker: Masker, extra?: (text: string) => strin
       }
       const head = buf.slice(0, cut);
       buf = buf.slice(cut);
+      seen = (seen + head).slice(-256);
       return out(
         head,
         occ.filter((o) => o.end <= cut),
@@ -216,7 +227,7 @@ export function makeStreamMasker(masker: Masker, extra?: (text: string) => strin
     end() {
       const rest = buf;
       buf = '';
-      return out(rest, masker.occurrences(rest));
+      return out(rest, occurrencesIn(rest));
     },
   };
 }

@@ -328,12 +328,14 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
   );
 
   it(
-    'KNOWN LIMIT of Claude Code (2.1.197, 2.1.332): the output of a FAILED tool call (Bash exit != 0, MCP isError) goes through PostToolUseFailure, which cannot mask',
+    'the output of a FAILED Bash call and a base64-encoded key are masked too: PreToolUse runs Bash under guard mask-exec (PostToolUseFailure cannot mask)',
     async () => {
-      // This pins the fact SECURITY.md relies on; if it starts failing, the client now masks failed output too.
       const e = await setup({
         replies: [
           tool('toolu_fail', 'Bash', { command: 'cat ~/.cl*.json; exit 3', description: 'x' }),
+          tool('toolu_b64', 'Bash', { command: 'base64 ~/.cl*.json', description: 'x' }),
+          tool('toolu_b64_fail', 'Bash', { command: 'base64 -w0 ~/.cl*.json >&2; echo ok; false', description: 'x' }),
+          tool('toolu_status', 'Bash', { command: 'read -r line; echo "got:$line"; (exit 7)', description: 'x' }),
           tool('toolu_mcp_fail', 'mcp__leaky__fail_token', {}),
           { type: 'text', text: DEFAULT_FAKE_TEXT },
         ],
@@ -343,8 +345,23 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       const results = toolResults(e.api);
       const bash = results.get('toolu_fail');
       expect(bash?.isError).toBe(true);
-      expect(bash?.text.startsWith('Exit code 3')).toBe(true);
-      expect(bash?.text.includes(e.value)).toBe(true);
+      expect(bash?.text.startsWith('Exit code 3')).toBe(true); // the exit status is kept
+      expect(bash?.text).toContain(`"${VAR}": "${MASK}"`);
+      expect(results.get('toolu_b64')?.isError).toBe(false);
+      expect(results.get('toolu_b64')?.text).toContain(MASK);
+      const b64fail = results.get('toolu_b64_fail');
+      expect(b64fail?.isError).toBe(true);
+      expect(b64fail?.text).toContain(MASK);
+      expect(b64fail?.text).toContain('ok');
+      expect(results.get('toolu_status')?.text).toMatch(/^Exit code 7/);
+      // Not in any Bash result (the MCP error below does hold it: the known limit).
+      const b64 = Buffer.from(e.value).toString('base64');
+      for (const id of ['toolu_fail', 'toolu_b64', 'toolu_b64_fail', 'toolu_status']) {
+        const text = results.get(id)?.text ?? '';
+        for (const form of [...valueForms(e.value), b64.slice(4, -4)]) expect(text.includes(form), id).toBe(false);
+      }
+      // KNOWN LIMIT: an MCP tool's error result goes through PostToolUseFailure, which cannot mask,
+      // and the server, not a shell, produced it. This pins it: if it fails, the client now masks failed output.
       const mcp = results.get('toolu_mcp_fail');
       expect(mcp?.isError).toBe(true);
       expect(mcp?.text.includes(e.value)).toBe(true);

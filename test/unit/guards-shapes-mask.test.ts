@@ -206,6 +206,9 @@ describe('stream masker', () => {
     const texts = [
       `line one\nTOKEN=${v}\nline three\n`,
       `${Buffer.from(`A=${v}\n`).toString('base64')}\n`,
+      `${Buffer.from(`${'#'.repeat(40)}\nTOKEN=${v}\n`)
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\n')}\n`,
       `grep: TOKEN=${v.slice(0, 6)}\x1b[01;31m\x1b[K${v.slice(6, 20)}\x1b[m\x1b[K${v.slice(20)} ok\n`,
     ];
     for (const text of texts) {

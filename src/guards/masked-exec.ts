@@ -1,0 +1,92 @@
+// Masking at the source for Bash: a failed Bash call never reaches PostToolUse, and the only
+// thing a PostToolUseFailure hook may add is context (Claude Code 2.1.332 checks its output
+// against {hookEventName, additionalContext}): nothing can replace what the model sees. So
+// PreToolUse rewrites the call to run under `keyring-inject guard mask-exec`, which runs the
+// original command in a child shell and lets its stdout and stderr through masked, as they come.
+//
+// Kept: the exit status (a signal is raised again on ourselves), stdin (inherited), streaming
+// (a chunk goes out at once, except a tail that could still start a value), the timing. Not kept:
+// shell state that outlives the command (a `cd` or `export` inside it does not carry over to the
+// next Bash call; functions and aliases of the client's shell snapshot are not defined).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { shQuote } from '../core/shell.js';
+import { makeStreamMasker, type Masker } from './mask.js';
+
+/** The subcommand of `guard` that runs a command with masked output. */
+export const MASK_EXEC = 'mask-exec';
+
+/** The Bash command that runs `command` under our masking: `'NODE' 'CLI' guard mask-exec -- 'COMMAND'`. */
+export function maskedBashCommand(command: string, node: string, cli: string): string {
+  return `${shQuote(node)} ${shQuote(cli)} guard ${MASK_EXEC} -- ${shQuote(command)}`;
+}
+
+/** Is `command` already one of ours (the model may send our own rewrite back)? */
+export function isMaskedBashCommand(command: string, cli: string): boolean {
+  return command.includes(` ${shQuote(cli)} guard ${MASK_EXEC} -- `);
+}
+
+/** The shell the Bash tool uses: the user's bash or zsh, else bash, else sh. */
+export function shellFor(env: NodeJS.ProcessEnv): string {
+  const s = env.SHELL;
+  if (s && /^(bash|zsh)$/.test(basename(s)) && existsSync(s)) return s;
+  return existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+}
+
+export type OutputPlan = { masker: Masker; extra?: (text: string) => string } | { withhold: string };
+
+/** Run `command` in a child shell, its output masked; resolves with our exit code (or raises its signal). */
+export function runMasked(command: string, plan: OutputPlan, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env });
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const handlers = signals.map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    let open = 2;
+    let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const finish = () => {
+      if (open > 0 || !status) return;
+      for (const [s, h] of handlers) process.off(s, h);
+      if ('withhold' in plan) process.stderr.write(`${plan.withhold}\n`);
+      const { code, signal } = status;
+      if (signal) {
+        // Die of the same signal, as the shell would report it; exit 128+n if it is ignored.
+        process.kill(process.pid, signal);
+        resolvePromise(128 + 15);
+      } else resolvePromise(code ?? 1);
+    };
+    const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) => {
+      const decoder = new StringDecoder('utf8');
+      const stream = 'withhold' in plan ? undefined : makeStreamMasker(plan.masker, plan.extra);
+      const write = (text: string) => {
+        if (text !== '' && !to.write(text)) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      };
+      from.on('data', (chunk: Buffer) => {
+        if (stream) write(stream.push(decoder.write(chunk)));
+      });
+      from.on('end', () => {
+        if (stream) write(stream.push(decoder.end()) + stream.end());
+        open--;
+        finish();
+      });
+    };
+    pipe(child.stdout, process.stdout);
+    pipe(child.stderr, process.stderr);
+    child.on('error', (err) => {
+      process.stderr.write(`keyring-inject: could not start ${shellFor(env)}: ${err.message}\n`);
+      status = { code: 127, signal: null };
+      open = 0;
+      finish();
+    });
+    child.on('exit', (code, signal) => {
+      status = { code, signal };
+      finish();
+    });
+  });
+}
