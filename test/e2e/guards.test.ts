@@ -60,7 +60,7 @@ interface Env {
 }
 let current: Env | undefined;
 
-async function setup(script: FakeApiScript, opts: { bus?: string; value?: string } = {}): Promise<Env> {
+async function setup(script: FakeApiScript, opts: { bus?: string; value?: string; claudeMd?: string } = {}): Promise<Env> {
   const value = opts.value ?? testSecret('guard');
   const service = testService();
   const api = await startFakeApi(script);
@@ -69,8 +69,13 @@ async function setup(script: FakeApiScript, opts: { bus?: string; value?: string
     reportFile = path.join(outsideDir, 'recorder.jsonl');
     const leaky = path.join(outsideDir, 'leaky-mcp.mjs');
     fs.writeFileSync(leaky, LEAKY_SERVER);
-    return { mcpServers: { recorder: recorderServer(reportFile, [VAR]), leaky: { type: 'stdio', command: process.execPath, args: [leaky] } } };
+    return {
+      mcpServers: { recorder: recorderServer(reportFile, [VAR]), leaky: { type: 'stdio', command: process.execPath, args: [leaky] } },
+      // The external-imports dialog accepted, as a user would once for the project.
+      ...(opts.claudeMd !== undefined ? { extraProjectConfig: { hasClaudeMdExternalIncludesApproved: true, hasClaudeMdExternalIncludesWarningShown: true } } : {}),
+    };
   });
+  if (opts.claudeMd !== undefined) fs.writeFileSync(path.join(home.projectDir, 'CLAUDE.md'), opts.claudeMd);
   const bus = opts.bus ?? process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
   const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
   const claudeExtraEnv = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN };
@@ -365,6 +370,20 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       const mcp = results.get('toolu_mcp_fail');
       expect(mcp?.isError).toBe(true);
       expect(mcp?.text.includes(e.value)).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a project CLAUDE.md that imports the config (@~/.claude.json) gets no key injected, and the user is told which file: the model's prompt never holds it",
+    async () => {
+      const e = await setup({ replies: [{ type: 'text', text: DEFAULT_FAKE_TEXT }] }, { claudeMd: '# Project notes\n\nSee @~/.claude.json for the setup.\n' });
+      const res = await runLauncher(e, ['-p', 'hello']);
+      expect(res.code, res.stderr).toBe(0);
+      const received = e.api.allReceivedText();
+      expect(received).toContain('hasCompletedOnboarding'); // the import really happened: the config is in the prompt
+      for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
+      expect(res.stderr).toContain(`${path.join(e.home.projectDir, 'CLAUDE.md')} makes Claude Code import`);
     },
     TEST_TIMEOUT_MS,
   );
