@@ -128,25 +128,12 @@ export function stripAnsi(text: string, re: RegExp = ANSI): { plain: string; at:
 
 /** Escape sequences and line breaks: `base64` and `openssl base64` wrap their output at 76 or 64 characters. */
 export const ANSI_OR_BREAK = new RegExp(`${ANSI.source}|\\r?\\n`, 'g');
-const B64_CHAR = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_=-') B64_CHAR[c.charCodeAt(0)] = 1;
-const isB64 = (text: string, i: number): boolean => B64_CHAR[text.charCodeAt(i)] === 1;
-
 /**
- * Does a line of 60 or more base64/hex characters go on after its line break (`base64` wraps at
- * 76, `openssl base64` at 64)? A walk over the line ends, not a regex: a regex would retry every
+ * A line of 60 or more base64/hex characters that goes on after its line break (`base64` wraps
+ * at 76, `openssl base64` at 64). Anchored at line starts: an unanchored pattern would retry every
  * run of letters at each of its positions, which costs more than all the searching on a big output.
  */
-function hasWrappedLine(text: string): boolean {
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
-    if (!isB64(text, i + 1)) continue;
-    const end = i > 0 && text[i - 1] === '\r' ? i - 1 : i;
-    let n = 0;
-    while (n < 60 && end - n - 1 >= 0 && isB64(text, end - n - 1)) n++;
-    if (n >= 60) return true;
-  }
-  return false;
-}
+const WRAPPED_LINE = /^[A-Za-z0-9+/=_-]{60,}\r?\n[A-Za-z0-9+/=_-]/m;
 const ENCODED: ReadonlySet<FormName> = new Set(['base64', 'base64url', 'hex']);
 
 export interface CompiledSecrets {
@@ -214,7 +201,7 @@ export function compileSecrets(secrets: ReadonlyArray<{ name: string; value: str
         // Occurrences without an escape inside were found already.
         for (const o of found) if (!out.some((p) => p.name === o.name && p.start === o.start && p.end === o.end)) out.push(o);
       }
-      if (encoded.length > 0 && hasWrappedLine(text)) {
+      if (encoded.length > 0 && WRAPPED_LINE.test(text)) {
         // Encoded output wrapped over lines: look for the encoded forms with the line breaks left out.
         const found: Occurrence[] = [];
         if (text.includes('\x1b')) {
