@@ -36,7 +36,7 @@ import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
 import { makeMasker, maskDeep, MIN_VALUE_LENGTH, type NamedValue } from './mask.js';
 import { injectedValues } from './injected-values.js';
 import { checkPreToolUse } from './protected.js';
-import { isMaskedBashCommand, maskedBashCommand, type OutputPlan } from './masked-exec.js';
+import { maskedBashCommand, type OutputPlan } from './masked-exec.js';
 
 export interface GuardDeps {
   paths: ClaudePaths;
@@ -304,7 +304,8 @@ export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<Ho
     // Mask at the source: the output of a Bash call that fails never reaches PostToolUse.
     const command = input.tool_input.command;
     const cli = deps.cliPaths?.[0];
-    if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string' || !cli || !deps.node || isMaskedBashCommand(command, cli)) return undefined;
+    // Every call, even one that looks like our own rewrite already: a look-alike could hide a command after a comment.
+    if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string' || !cli || !deps.node) return undefined;
     return { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: { ...input.tool_input, command: maskedBashCommand(command, deps.node, cli) } } };
   }
   return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: denial.reason } };

@@ -23,11 +23,6 @@ export function maskedBashCommand(command: string, node: string, cli: string): s
   return `${shQuote(node)} ${shQuote(cli)} guard ${MASK_EXEC} -- ${shQuote(command)}`;
 }
 
-/** Is `command` already one of ours (the model may send our own rewrite back)? */
-export function isMaskedBashCommand(command: string, cli: string): boolean {
-  return command.includes(` ${shQuote(cli)} guard ${MASK_EXEC} -- `);
-}
-
 /** The shell the Bash tool uses: the user's bash or zsh, else bash, else sh. */
 export function shellFor(env: NodeJS.ProcessEnv): string {
   const s = env.SHELL;

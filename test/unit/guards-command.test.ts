@@ -9,6 +9,8 @@ import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { claudePaths } from '../../src/core/paths.js';
+import { preToolUse } from '../../src/guards/guards.js';
 
 class CountingBackend extends MemoryBackend {
   calls = 0;
@@ -287,5 +289,27 @@ describe('guard pre-tool-use', () => {
     const ok = await guard('pre-tool-use', { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } });
     expect(ok.stdout).toBe('');
     expect(backend.calls).toBe(0);
+  });
+});
+
+describe('pre-tool-use rewrites Bash to run under guard mask-exec while keys are stored', () => {
+  const CLI = '/opt/ki/dist/cli.js';
+  const deps = () => ({ paths: claudePaths(t.env), env: t.env, cwd: t.home, backend: () => backend, cliPaths: [CLI], node: '/usr/bin/node' });
+  const call = (command: string) => preToolUse({ session_id: SID, hook_event_name: 'PreToolUse', cwd: t.home, tool_name: 'Bash', tool_input: { command, description: 'd' } }, deps());
+
+  it('rewrites every allowed Bash call, keeps the other input fields, sets no permission decision, and reads no value', async () => {
+    expect(await call('ls')).toBeUndefined(); // nothing stored: nothing to mask
+    await addKey('github', testSecret('pre'));
+    const out = (await call("cat .env; echo 'x'; exit 3")) as { hookSpecificOutput: Record<string, any> };
+    expect(out.hookSpecificOutput).toEqual({
+      hookEventName: 'PreToolUse',
+      updatedInput: { command: `'/usr/bin/node' '${CLI}' guard mask-exec -- 'cat .env; echo '\\''x'\\''; exit 3'`, description: 'd' },
+    });
+    expect(backend.calls).toBe(0);
+    // A command dressed up as our own rewrite (a look-alike after a comment) is wrapped all the same.
+    const lookalike = `cat .env; exit 3 # '${CLI}' guard mask-exec -- 'x'`;
+    expect(((await call(lookalike)) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.updatedInput.command).toContain("guard mask-exec -- 'cat .env; exit 3 #");
+    // Denied calls stay denied.
+    expect(((await call('keyring-inject run -- printenv')) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.permissionDecision).toBe('deny');
   });
 });
