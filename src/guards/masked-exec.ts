@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { shQuote } from '../core/shell.js';
-import { makeStreamMasker, type Masker } from './mask.js';
+import { makeStreamMasker, type Masker, type StreamMasker } from './mask.js';
 
 /** The subcommand of `guard` that runs a command with masked output. */
 export const MASK_EXEC = 'mask-exec';
@@ -32,20 +32,24 @@ export function shellFor(env: NodeJS.ProcessEnv): string {
 
 export type OutputPlan = { masker: Masker; extra?: (text: string) => string } | { withhold: string };
 
-/** Run `command` in a child shell, its output masked; resolves with our exit code (or raises its signal). */
-export function runMasked(command: string, plan: OutputPlan, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Run `command` in a child shell, its output masked; resolves with our exit code (or raises its
+ * signal). The command starts at once; what it prints before `plan` (the keyring read) is ready
+ * is held, then masked like the rest.
+ */
+export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolvePromise) => {
     const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env });
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const handlers = signals.map((s) => [s, forward(s)] as const);
+    const handlers = signals.map((s) => [s, () => child.kill(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
     let open = 2;
     let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let withhold: string | undefined;
     const finish = () => {
       if (open > 0 || !status) return;
       for (const [s, h] of handlers) process.off(s, h);
-      if ('withhold' in plan) process.stderr.write(`${plan.withhold}\n`);
+      if (withhold) process.stderr.write(`${withhold}\n`);
       const { code, signal } = status;
       if (signal) {
         // Die of the same signal, as the shell would report it; exit 128+n if it is ignored.
@@ -53,26 +57,54 @@ export function runMasked(command: string, plan: OutputPlan, env: NodeJS.Process
         resolvePromise(128 + 15);
       } else resolvePromise(code ?? 1);
     };
+    // Never a rejection: a plan that cannot be made withholds the output (fail closed).
+    const ready = plan.then(
+      (p): OutputPlan => p,
+      (err: unknown): OutputPlan => ({ withhold: `[keyring-inject: output withheld: could not tell which values to hide (${err instanceof Error ? err.message : String(err)})]` }),
+    );
+    void ready.then((p) => {
+      if ('withhold' in p) withhold = p.withhold;
+    });
+    // What both streams print before the plan is ready, in the order it came: stdout and stderr
+    // often go to one file, and their interleaving is kept.
+    const early: { push: (text: string) => void; text: string }[] = [];
+    let planned = false;
     const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) => {
       const decoder = new StringDecoder('utf8');
-      const stream = 'withhold' in plan ? undefined : makeStreamMasker(plan.masker, plan.extra);
+      let stream: StreamMasker | null = null; // null until the plan is ready, or when withheld
       const write = (text: string) => {
         if (text !== '' && !to.write(text)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
       };
+      const push = (text: string) => {
+        if (stream) write(stream.push(text));
+      };
+      void ready.then((p) => {
+        if (!('withhold' in p)) stream = makeStreamMasker(p.masker, p.extra);
+      });
       from.on('data', (chunk: Buffer) => {
-        if (stream) write(stream.push(decoder.write(chunk)));
+        const text = decoder.write(chunk);
+        if (planned) push(text);
+        else early.push({ push, text });
       });
       from.on('end', () => {
-        if (stream) write(stream.push(decoder.end()) + stream.end());
-        open--;
-        finish();
+        const rest = decoder.end();
+        void ready.then(() => {
+          push(rest);
+          if (stream) write(stream.end());
+          open--;
+          finish();
+        });
       });
     };
     pipe(child.stdout, process.stdout);
     pipe(child.stderr, process.stderr);
+    void ready.then(() => {
+      planned = true;
+      for (const e of early.splice(0)) e.push(e.text);
+    });
     child.on('error', (err) => {
       process.stderr.write(`keyring-inject: could not start ${shellFor(env)}: ${err.message}\n`);
       status = { code: 127, signal: null };

@@ -339,7 +339,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
         replies: [
           tool('toolu_fail', 'Bash', { command: 'cat ~/.cl*.json; exit 3', description: 'x' }),
           tool('toolu_b64', 'Bash', { command: 'base64 ~/.cl*.json', description: 'x' }),
-          tool('toolu_b64_fail', 'Bash', { command: 'base64 -w0 ~/.cl*.json >&2; echo ok; false', description: 'x' }),
+          tool('toolu_b64_fail', 'Bash', { command: 'base64 -w0 ~/.cl*.json >&2; echo fine; false', description: 'x' }),
           tool('toolu_status', 'Bash', { command: 'read -r line; echo "got:$line"; (exit 7)', description: 'x' }),
           tool('toolu_mcp_fail', 'mcp__leaky__fail_token', {}),
           { type: 'text', text: DEFAULT_FAKE_TEXT },
@@ -357,7 +357,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       const b64fail = results.get('toolu_b64_fail');
       expect(b64fail?.isError).toBe(true);
       expect(b64fail?.text).toContain(MASK);
-      expect(b64fail?.text).toContain('ok');
+      expect(b64fail?.text).toContain('fine');
       expect(results.get('toolu_status')?.text).toMatch(/^Exit code 7/);
       // Not in any Bash result (the MCP error below does hold it: the known limit).
       const b64 = Buffer.from(e.value).toString('base64');

@@ -51,7 +51,7 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
     if (name === MASK_EXEC) {
       // What PreToolUse turns a Bash call into: `guard mask-exec -- COMMAND`.
       if (rest.length !== 2 || rest[0] !== '--') throw new UsageError(`usage: keyring-inject guard ${MASK_EXEC} -- COMMAND`);
-      return runMasked(rest[1] as string, await maskExecPlan(deps(ctx), ctx.cwd), ctx.env);
+      return runMasked(rest[1] as string, maskExecPlan(deps(ctx), ctx.cwd), ctx.env);
     }
     const entry = name === undefined ? undefined : EVENTS[name];
     if (!entry || rest.length > 0) throw new UsageError('usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use');
