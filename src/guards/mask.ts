@@ -194,10 +194,14 @@ export function makeStreamMasker(masker: Masker, extra?: (text: string) => strin
       }
       const open = openEscapeAt(buf);
       const settled = open < 0 ? buf : buf.slice(0, open);
-      // The tail that could still begin a form, looked for with escapes and line breaks left out
-      // (an encoded value may be wrapped); only the end of the buffer matters.
+      // The tail that could still begin a form, looked for with escapes left out; only the end of
+      // the buffer matters.
       const from = Math.max(0, settled.length - 4 * masker.longest - 64);
-      const { plain, at } = stripAnsi(settled.slice(from), ANSI_OR_BREAK);
+      // Line breaks are left out only after a line that looks like wrapped base64 or hex: any
+      // other line's end is let through at once.
+      const window = settled.slice(from);
+      const wrapped = /[A-Za-z0-9+/=_-]{60}(?:\r?\n|$)/.test(seen.slice(-80) + window);
+      const { plain, at } = stripAnsi(window, wrapped ? ANSI_OR_BREAK : ANSI);
       let hold = plain.length;
       for (let p = Math.max(0, plain.length - masker.longest + 1); p < plain.length; p++) {
         if (masker.couldStart(plain, p)) {

@@ -10,6 +10,7 @@
 // next Bash call; functions and aliases of the client's shell snapshot are not defined).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { shQuote } from '../core/shell.js';
@@ -39,9 +40,18 @@ export type OutputPlan = { masker: Masker; extra?: (text: string) => string } | 
  */
 export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env });
+    // Its own process group, so that a signal to us reaches everything the command started (a
+    // `sleep` that outlived its shell would hold the output open).
+    const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env, detached: true });
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const handlers = signals.map((s) => [s, () => child.kill(s)] as const);
+    const toGroup = (s: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, s);
+      } catch {
+        child.kill(s);
+      }
+    };
+    const handlers = signals.map((s) => [s, () => toGroup(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
     let open = 2;
     let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -52,9 +62,9 @@ export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJ
       if (withhold) process.stderr.write(`${withhold}\n`);
       const { code, signal } = status;
       if (signal) {
-        // Die of the same signal, as the shell would report it; exit 128+n if it is ignored.
+        // Die of the same signal, as the shell would report it; exit 128+n if something catches it.
         process.kill(process.pid, signal);
-        resolvePromise(128 + 15);
+        resolvePromise(128 + (osConstants.signals[signal] ?? 15));
       } else resolvePromise(code ?? 1);
     };
     // Never a rejection: a plan that cannot be made withholds the output (fail closed).

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { runCli } from '../helpers/spawn-cli.js';
+import { CLI, runCli } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 
 interface ShResult {
@@ -95,6 +95,31 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     const settings = JSON.parse(readFileSync(join(t.home, '.claude', 'settings.json'), 'utf8'));
     expect(settings.hooks.PreToolUse[0].matcher).toBe('*');
     expect(settings.hooks.PostToolUse[0].matcher).toBe('*');
+  });
+
+  it('guard mask-exec passes stdin through, keeps the order of early output, and dies of the signal that ends its command', async () => {
+    const value = testSecret('sig');
+    const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${value}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    const run = (command: string, input: string, onStart?: (pid: number) => void) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, 'guard', 'mask-exec', '--', command], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('begun')) onStart?.(child.pid as number);
+        });
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve({ code, signal, out }));
+        child.stdin.end(input);
+      });
+    const piped = await run('read -r l; echo "got $l"; echo "$l" >&2; exit 4', `${value}\n`);
+    expect(piped.code).toBe(4);
+    expect(piped.out).toBe('got [keyring-inject:github]\n[keyring-inject:github]\n');
+    // (a marker that does not end with a character a form of the key could start with: that tail would be held back)
+    const killed = await run('echo begun; sleep 20', '', (pid) => process.kill(pid, 'SIGTERM'));
+    expect(killed.signal === 'SIGTERM' || killed.code === 143, JSON.stringify(killed)).toBe(true);
   });
 
   it('with the keyring unreachable: shapes are still blocked and masked, the user is told, nothing fails', async () => {

@@ -226,6 +226,7 @@ describe('stream masker', () => {
     // Output that cannot start a value is not held back.
     const s = makeStreamMasker(m);
     expect(s.push('progress 10%\n')).toBe('progress 10%\n');
+    expect(s.push(`line ending with the key's first letter ${v[0]}\n`)).toBe(`line ending with the key's first letter ${v[0]}\n`);
     expect(s.push(`almost ${v.slice(0, 10)}`)).toBe('almost ');
     expect(s.end()).toBe(v.slice(0, 10));
   });
