@@ -40,18 +40,13 @@ export type OutputPlan = { masker: Masker; extra?: (text: string) => string } | 
  */
 export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolvePromise) => {
-    // Its own process group, so that a signal to us reaches everything the command started (a
-    // `sleep` that outlived its shell would hold the output open).
-    const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env, detached: true });
+    // In our process group, not a group of its own: Claude Code ends a Bash call by signalling the
+    // group (SIGTERM, then SIGKILL), which must reach everything the command started even when we
+    // are killed first. A signal to us alone goes on to the shell.
+    const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env });
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const toGroup = (s: NodeJS.Signals) => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, s);
-      } catch {
-        child.kill(s);
-      }
-    };
-    const handlers = signals.map((s) => [s, () => toGroup(s)] as const);
+    const forward = (s: NodeJS.Signals) => child.kill(s);
+    const handlers = signals.map((s) => [s, () => forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
     let open = 2;
     let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
