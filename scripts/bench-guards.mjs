@@ -67,7 +67,8 @@ const bashOut = (stdout) => ({ stdout, stderr: '', interrupted: false, isImage: 
 const lorem = (bytes) => 'drwxr-xr-x 2 user user 4096 Nov 23 11:07 some-file-name.txt\n'.repeat(Math.ceil(bytes / 60)).slice(0, bytes);
 
 console.log(`keyring-inject guard bench: ${RUNS} runs per case; node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
-const empty = join(mkdtempSync(join(tmpdir(), 'ki-bench-floor-')), 'empty.js');
+const floorDir = mkdtempSync(join(tmpdir(), 'ki-bench-floor-'));
+const empty = join(floorDir, 'empty.js');
 writeFileSync(empty, '');
 const results = { floor: summary(Array.from({ length: RUNS }, () => timeRun([empty], baseEnv).ms)) };
 console.log(`\nfloor (node, empty script)                     ${fmt(results.floor)}`);
@@ -76,7 +77,7 @@ const h10 = makeHome(10);
 const h0 = makeHome(0);
 markInjected(h10.home);
 const cases = [
-  ['pre-tool-use, Bash ls (allowed)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'ls -la' } }), (o) => o === ''],
+  ['pre-tool-use, Bash ls (allowed, rewritten to mask-exec)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'ls -la' } }), (o) => o.includes('mask-exec')],
   ['pre-tool-use, Bash cat ~/.claude.json (denied)', h10, 'pre-tool-use', input('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json' } }), (o) => o.includes('"deny"')],
   ['post-tool-use, 0 keys registered (no keyring)', h0, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(lorem(2000)) }), (o) => o === ''],
   ['post-tool-use, 10 keys, 2 KB output, no match', h10, 'post-tool-use', input('PostToolUse', { tool_name: 'Bash', tool_response: bashOut(lorem(2000)) }), (o) => o === ''],
@@ -123,5 +124,30 @@ for (const [label, h, event, stdin, check] of cases) {
   console.log(`${'keyring getMany of 10 keys (in-process only)'.padEnd(48)} ${fmt(results['keyring getMany (10 keys, in-process)'])}`);
 }
 
+// PostToolUse masking alone, as a hook process pays it (a fresh process, so cold code): 10 keys in
+// every form, a 1 MB Read output, no match. Independent of the keyring and of node start-up.
+{
+  const { build } = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'ki-bench-mask-'));
+  const bundle = join(dir, 'mask.mjs');
+  await build({ entryPoints: [join(root, 'src/guards/mask.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+  const probe = join(dir, 'probe.mjs');
+  writeFileSync(
+    probe,
+    `import { makeMasker } from ${JSON.stringify(bundle)};
+     const content = ${JSON.stringify(lorem(1_000_000))};
+     const values = Array.from({ length: 10 }, (_, k) => ({ name: 'key' + k, value: 'bench-guard-value-' + k + '-' + Math.random().toString(36).slice(2) }));
+     const t0 = performance.now();
+     const r = makeMasker(values).maskDeep({ type: 'text', file: { filePath: '/x', content } });
+     if (r.changed) throw new Error('a match');
+     console.log(JSON.stringify({ ms: performance.now() - t0 }));`,
+  );
+  const xs = Array.from({ length: RUNS }, () => JSON.parse(execFileSync(process.execPath, [probe], { encoding: 'utf8' })).ms);
+  results['masking alone, 10 keys, 1 MB (fresh process)'] = summary(xs);
+  console.log(`${'masking alone, 10 keys, 1 MB (fresh process)'.padEnd(48)} ${fmt(results['masking alone, 10 keys, 1 MB (fresh process)'])}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 for (const h of [h10, h0]) rmSync(h.home, { recursive: true, force: true });
+rmSync(floorDir, { recursive: true, force: true });
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));

@@ -7,7 +7,8 @@
 // start at in an encoded stream (only the characters that depend on the value's bytes alone: the
 // "stable interior"); and, beyond the runner, base64url and hex (lower and upper case). A
 // multi-line value is also looked for line by line. Terminal colour sequences inside an
-// occurrence (`grep --color=always`) are skipped over when matching.
+// occurrence (`grep --color=always`) are skipped over when matching, and so are line breaks inside
+// an encoded form (`base64` wraps at 76 characters).
 //
 // Not found (by design, see docs/guards.md): other encodings (base32, gzip, reversed, split
 // other than by line), a value's prefix or fragment, and derived values (a hash, a signature).
@@ -104,10 +105,10 @@ export function formsOf(value: string): SecretForm[] {
 // Searching
 
 /** CSI (colours, cursor), OSC (titles, hyperlinks) and two-character escape sequences. */
-const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+export const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
 
-/** `text` without escape sequences, and for each kept character its offset in `text`. */
-function stripAnsi(text: string): { plain: string; at: Uint32Array } {
+/** `text` without escape sequences, and for each kept character its offset in `text` (plus one past the end). */
+export function stripAnsi(text: string, re: RegExp = ANSI): { plain: string; at: Uint32Array } {
   const at = new Uint32Array(text.length + 1);
   let plain = '';
   let n = 0;
@@ -116,7 +117,7 @@ function stripAnsi(text: string): { plain: string; at: Uint32Array } {
     plain += text.slice(from, to);
     for (let i = from; i < to; i++) at[n++] = i;
   };
-  for (const m of text.matchAll(ANSI)) {
+  for (const m of text.matchAll(re)) {
     keep(last, m.index);
     last = m.index + m[0].length;
   }
@@ -124,6 +125,16 @@ function stripAnsi(text: string): { plain: string; at: Uint32Array } {
   at[n] = text.length;
   return { plain, at: at.subarray(0, n + 1) };
 }
+
+/** Escape sequences and line breaks: `base64` and `openssl base64` wrap their output at 76 or 64 characters. */
+export const ANSI_OR_BREAK = new RegExp(`${ANSI.source}|\\r?\\n`, 'g');
+/**
+ * A line of 60 or more base64/hex characters that goes on after its line break (`base64` wraps
+ * at 76, `openssl base64` at 64). Anchored at line starts: an unanchored pattern would retry every
+ * run of letters at each of its positions, which costs more than all the searching on a big output.
+ */
+const WRAPPED_LINE = /^[A-Za-z0-9+/=_-]{60,}\r?\n[A-Za-z0-9+/=_-]/m;
+const ENCODED: ReadonlySet<FormName> = new Set(['base64', 'base64url', 'hex']);
 
 export interface CompiledSecrets {
   /** Every form of every secret: what `find` looks for. */
@@ -139,11 +150,40 @@ export function compileSecrets(secrets: ReadonlyArray<{ name: string; value: str
   const forms: (SecretForm & { name: string })[] = [];
   for (const { name, value } of secrets) for (const f of formsOf(value)) forms.push({ name, ...f });
   const longest = forms.reduce((m, f) => Math.max(m, f.text.length), 0);
-  const scan = (text: string, out: Occurrence[], map?: Uint32Array): void => {
-    for (const f of forms) {
+  const encoded = forms.filter((f) => ENCODED.has(f.form));
+  const scan = (text: string, out: Occurrence[], map?: Uint32Array, only: typeof forms = forms): void => {
+    for (const f of only) {
       for (let i = text.indexOf(f.text); i >= 0; i = text.indexOf(f.text, i + 1)) {
         const end = i + f.text.length;
         out.push(map ? { name: f.name, form: f.form, start: map[i] as number, end: (map[end - 1] as number) + 1 } : { name: f.name, form: f.form, start: i, end });
+      }
+    }
+  };
+  /** The fast path of the wrapped view (no escapes): native replace, and offsets mapped back only for what is found. */
+  const scanWithoutBreaks = (text: string, out: Occurrence[]): void => {
+    const at: number[] = []; // plain offset of each removed break
+    const cum: number[] = []; // characters removed up to and including it
+    let removed = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      const len = i > 0 && text[i - 1] === '\r' ? 2 : 1;
+      at.push(i + 1 - len - removed);
+      removed += len;
+      cum.push(removed);
+    }
+    const plain = text.replace(/\r?\n/g, '');
+    const orig = (p: number): number => {
+      let lo = 0;
+      let hi = at.length; // first break whose plain offset is past p
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((at[mid] as number) <= p) lo = mid + 1;
+        else hi = mid;
+      }
+      return p + (lo > 0 ? (cum[lo - 1] as number) : 0);
+    };
+    for (const f of encoded) {
+      for (let i = plain.indexOf(f.text); i >= 0; i = plain.indexOf(f.text, i + 1)) {
+        out.push({ name: f.name, form: f.form, start: orig(i), end: orig(i + f.text.length - 1) + 1 });
       }
     }
   };
@@ -160,6 +200,15 @@ export function compileSecrets(secrets: ReadonlyArray<{ name: string; value: str
         scan(plain, found, at);
         // Occurrences without an escape inside were found already.
         for (const o of found) if (!out.some((p) => p.name === o.name && p.start === o.start && p.end === o.end)) out.push(o);
+      }
+      if (encoded.length > 0 && WRAPPED_LINE.test(text)) {
+        // Encoded output wrapped over lines: look for the encoded forms with the line breaks left out.
+        const found: Occurrence[] = [];
+        if (text.includes('\x1b')) {
+          const { plain, at } = stripAnsi(text, ANSI_OR_BREAK);
+          scan(plain, found, at, encoded);
+        } else scanWithoutBreaks(text, found);
+        for (const o of found) if (!out.some((p) => p.name === o.name && p.start <= o.start && p.end >= o.end)) out.push(o);
       }
       return out.sort((a, b) => a.start - b.start || b.end - a.end);
     },

@@ -38,6 +38,7 @@ import { findKeyShapes, maskKeyShapes } from './key-shapes.js';
 import { makeMasker, maskDeep, MIN_VALUE_LENGTH, type NamedValue } from './mask.js';
 import { injectedValues } from './injected-values.js';
 import { checkPreToolUse } from './protected.js';
+import { maskedBashCommand, type OutputPlan } from './masked-exec.js';
 
 export interface GuardDeps {
   paths: ClaudePaths;
@@ -45,8 +46,10 @@ export interface GuardDeps {
   /** Fallback for a hook input without `cwd`. */
   cwd: string;
   backend: () => SecretBackend;
-  /** Paths of our own CLI (dist/cli.js, and dist/main.js beside it), for the PreToolUse rule on `node <cli.js> run|exec|headers`. */
+  /** Paths of our own CLI (dist/cli.js, and dist/main.js beside it), for the PreToolUse rule on `node <cli.js> run|exec|headers`; the first also runs `guard mask-exec`. */
   cliPaths?: readonly string[];
+  /** The Node binary that runs our CLI (for the Bash rewrite); without it or cliPaths, Bash calls are not rewritten. */
+  node?: string;
 }
 
 export type HookOutput = Record<string, unknown>;
@@ -58,13 +61,32 @@ export type HookOutput = Record<string, unknown>;
  */
 const LOCAL_SOURCES = new Set(['keyring', 'os-keyring', 'pass', 'env-file']);
 
-async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<SourceRequest[]> {
+interface Requests {
+  requests: SourceRequest[];
+  /** The project's names (masked with a lower priority: they never label a span that a user's key is in). */
+  project: Set<string>;
+  /** The project file in effect could not be read or parsed (one line, never a value): only its own keys are missing. */
+  projectProblem?: string;
+}
+
+async function registeredRequests(paths: ClaudePaths, cwd: string): Promise<Requests> {
   const registry = await loadRegistry(registryFile(paths));
   const requests = Object.entries(registry.keys).map(([name, rec]) => requestFor(name, rec.source));
   // The project's keys too (request_secret stores them there, `run` hands them out): approved or
-  // not, their values are hidden. The registry wins a name clash, as everywhere.
-  for (const [name, e] of (await projectEntries(paths, cwd)) ?? []) if (!registry.keys[name]) requests.push({ name, ref: e.ref });
-  return requests.filter((r) => LOCAL_SOURCES.has(r.ref.source));
+  // not, their values are hidden. The registry wins a name clash, as everywhere. The project file
+  // is in the model's and the repository's hands: whatever it holds, it can only add values.
+  const project = new Set<string>();
+  let projectProblem: string | undefined;
+  try {
+    for (const [name, e] of (await projectEntries(paths, cwd)) ?? []) {
+      if (registry.keys[name]) continue;
+      requests.push({ name, ref: e.ref });
+      project.add(name);
+    }
+  } catch (err) {
+    projectProblem = oneLine((err as Error).message);
+  }
+  return { requests: requests.filter((r) => LOCAL_SOURCES.has(r.ref.source)), project, ...(projectProblem ? { projectProblem } : {}) };
 }
 
 /** The entries of the project file that applies in `cwd` (with the project root in each reference); undefined without one. */
@@ -81,6 +103,8 @@ interface Values {
   values: NamedValue[];
   /** Set when the registry or the keyring could not be read (one line, never a value). */
   error?: string;
+  /** The project file in effect is invalid: its keys are not masked (one line, never a value). */
+  projectProblem?: string;
   /** The registry holds at least one key, or our state records an injection. */
   registered: boolean;
   /**
@@ -91,20 +115,25 @@ interface Values {
 }
 
 async function readKeyringValues(deps: GuardDeps, cwd: string): Promise<Omit<Values, 'blind'>> {
-  let requests: SourceRequest[];
+  let found: Requests;
   try {
-    requests = await registeredRequests(deps.paths, cwd);
+    found = await registeredRequests(deps.paths, cwd);
   } catch (err) {
     return { values: [], registered: true, error: oneLine((err as Error).message) };
   }
-  if (requests.length === 0) return { values: [], registered: false };
+  const { requests, project, projectProblem } = found;
+  const problem = projectProblem ? { projectProblem } : {};
+  if (requests.length === 0) return { values: [], registered: projectProblem !== undefined, ...problem };
   try {
     const res = await resolveRequests(requests, sourceContext(deps.backend));
     const failed = res.failed[0];
-    const values = requests.flatMap((r) => (res.values.has(r.name) ? [{ name: r.name, value: res.values.get(r.name) as string }] : []));
-    return { values, registered: true, ...(failed ? { error: oneLine(failed.reason) } : {}) };
+    const values = requests.flatMap((r) => {
+      const value = res.values.get(r.name);
+      return value === undefined ? [] : [{ name: r.name, value, ...(project.has(r.name) ? { priority: 1 } : {}) }];
+    });
+    return { values, registered: true, ...(failed ? { error: oneLine(failed.reason) } : {}), ...problem };
   } catch (err) {
-    return { values: [], registered: true, error: oneLine((err as Error).message) };
+    return { values: [], registered: true, error: oneLine((err as Error).message), ...problem };
   }
 }
 
@@ -215,8 +244,9 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
   const response = input.tool_response;
   if (response === undefined || !hasLongString(response)) return undefined;
   const tool = input.tool_name ?? 'the tool';
-  const { values, error, registered, blind } = await readValues(deps, input.cwd ?? deps.cwd);
+  const { values, error, registered, blind, projectProblem } = await readValues(deps, input.cwd ?? deps.cwd);
   if (!registered) return undefined;
+  const projectNote = projectProblem ? ` The project's own keys were not looked for: ${projectProblem}` : '';
   let result: { value: unknown; names: string[]; changed: boolean };
   let note: string;
   if (blind) {
@@ -240,11 +270,24 @@ export async function postToolUse(input: GuardInput, deps: GuardDeps): Promise<H
     if (!result.changed) return undefined;
     note = `keyring-inject: hid the value of ${result.names.map((n) => `'${n}'`).join(', ')} in the output of ${tool} before the model saw it.`;
   }
+  note += projectNote;
   if (result.names.length > 0) audit(deps.paths, { event: 'guard-mask', keys: result.names, where: tool }, deps.env);
   const specific: Record<string, unknown> = { hookEventName: 'PostToolUse', updatedToolOutput: result.value };
   // Older clients know only updatedMCPToolOutput for MCP tools; newer ones prefer updatedToolOutput.
   if (tool.startsWith('mcp__')) specific.updatedMCPToolOutput = result.value;
   return { hookSpecificOutput: specific, systemMessage: note };
+}
+
+// ---------------------------------------------------------------------------------------------
+// guard mask-exec: the output of a rewritten Bash call
+
+/** What a rewritten Bash call's output goes through: the same values and fallbacks as PostToolUse. */
+export async function maskExecPlan(deps: GuardDeps, cwd: string): Promise<OutputPlan> {
+  const { values, error, blind } = await readValues(deps, cwd);
+  if (blind)
+    return { withhold: `[keyring-inject: output withheld: keys are injected for this session, but neither the keyring nor the config could tell which values to hide (${blind}); ask the user]` };
+  const masker = makeMasker(values);
+  return error ? { masker, extra: (t) => maskKeyShapes(t).text } : { masker };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,6 +322,13 @@ export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<Ho
     service: deps.env.KEYRING_INJECT_SERVICE || DEFAULT_SERVICE,
     ...(deps.cliPaths ? { cliPaths: deps.cliPaths } : {}),
   });
-  if (!denial) return undefined;
+  if (!denial) {
+    // Mask at the source: the output of a Bash call that fails never reaches PostToolUse.
+    const command = input.tool_input.command;
+    const cli = deps.cliPaths?.[0];
+    // Every call, even one that looks like our own rewrite already: a look-alike could hide a command after a comment.
+    if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string' || !cli || !deps.node) return undefined;
+    return { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: { ...input.tool_input, command: maskedBashCommand(command, deps.node, cli) } } };
+  }
   return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: denial.reason } };
 }

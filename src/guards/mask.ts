@@ -1,21 +1,21 @@
 // Finds registered values in text and replaces them with `[keyring-inject:NAME]`. Values are
 // held only in memory, for the life of one guard process.
 //
-// A value is looked for in the forms in which tool output commonly carries it:
-//   - as is (`env`, a `.env` file, an MCP server that echoes it);
-//   - JSON-escaped, once and twice (`cat ~/.claude.json` shows a value with `"` or `\` as `\"`,
-//     `\\`; a JSON document inside a JSON string escapes again);
-//   - percent-encoded (a key inside a URL or a connection string).
-// Other encodings (base64, hex, split over lines, reversed, a prefix of the value) are not found:
-// see SECURITY.md, "Guards".
+// What is looked for is core/secret-forms.ts: each value as is, JSON-, URL- and XML-escaped,
+// base64 (any byte offset), base64url, hex, a multi-line value line by line, also with terminal
+// colour sequences inside. Every value is found independently of the others: where occurrences
+// overlap, the whole covered span is replaced, and it is labelled with the name that comes first
+// by priority (the user's own keys before a project file's), then length, so that no other value can shadow or name part
+// of a key. What is not found: see docs/guards.md, "What is masked".
+import { ANSI, ANSI_OR_BREAK, compileSecrets, MIN_VALUE_LENGTH, stripAnsi, type Occurrence } from '../core/secret-forms.js';
 
-/** Shorter values are not matched: masking every "abc" in every output would garble it, and
- * such a value is no real API key. */
-export const MIN_VALUE_LENGTH = 6;
+export { MIN_VALUE_LENGTH };
 
 export interface NamedValue {
   name: string;
   value: string;
+  /** Lower first when overlapping occurrences share one label (0, the default: the user's own keys; 1: a project file's). */
+  priority?: number;
 }
 
 export interface Masker {
@@ -27,19 +27,18 @@ export interface Masker {
   maskText(text: string): { text: string; names: string[] };
   /** A copy of a JSON-like value with every string (and object key) masked; `changed` false means nothing was found. */
   maskDeep(value: unknown): { value: unknown; names: string[]; changed: boolean };
+  /** For a stream: the occurrences in `text`, and the characters of the longest form. */
+  occurrences(text: string): Occurrence[];
+  /** `text` with the given occurrences (of this masker) replaced; `names` in the order of the spans. */
+  apply(text: string, occurrences: readonly Occurrence[]): { text: string; names: string[] };
+  readonly longest: number;
+  /** Could the end of `text` from `at` on be the start of an occurrence still to come? */
+  couldStart(text: string, at: number): boolean;
 }
 
-/** The forms of `value` that are looked for (distinct, longest first). */
+/** The texts of `value` that are looked for (distinct). */
 export function valueForms(value: string): string[] {
-  const json1 = JSON.stringify(value).slice(1, -1);
-  const json2 = JSON.stringify(json1).slice(1, -1);
-  let url = value;
-  try {
-    url = encodeURIComponent(value);
-  } catch {
-    // a lone surrogate: no percent-encoded form
-  }
-  return [...new Set([value, json1, json2, url])].sort((a, b) => b.length - a.length);
+  return compileSecrets([{ name: '', value }]).forms.map((f) => f.text);
 }
 
 export function escapeRegExp(s: string): string {
@@ -47,36 +46,60 @@ export function escapeRegExp(s: string): string {
 }
 
 export function makeMasker(values: readonly NamedValue[]): Masker {
-  const nameOf = new Map<string, string>();
-  for (const { name, value } of values) {
-    if (value.length < MIN_VALUE_LENGTH) continue;
-    for (const form of valueForms(value)) if (!nameOf.has(form)) nameOf.set(form, name);
-  }
-  const forms = [...nameOf.keys()].sort((a, b) => b.length - a.length);
-  // The alternation tries longer forms first, so at any position the longest match wins.
-  const re = forms.length > 0 ? new RegExp(forms.map(escapeRegExp).join('|'), 'g') : undefined;
+  const compiled = compileSecrets(values);
+  const rank = new Map<string, number>();
+  for (const v of values) rank.set(v.name, Math.min(rank.get(v.name) ?? Number.POSITIVE_INFINITY, v.priority ?? 0));
+  const better = (a: Occurrence, b: Occurrence): boolean => {
+    const ra = rank.get(a.name) ?? 0;
+    const rb = rank.get(b.name) ?? 0;
+    return ra !== rb ? ra < rb : a.end - a.start > b.end - b.start;
+  };
+  const texts = compiled.forms.map((f) => f.text);
   // A label must not itself reveal a value (a key named after its own value): fall back to a neutral one.
   const label = (name: string): string => {
     const l = `[keyring-inject:${name}]`;
-    return forms.some((f) => l.includes(f)) ? '[keyring-inject:masked]' : l;
+    return texts.some((f) => l.includes(f)) ? '[keyring-inject:masked]' : l;
   };
 
-  const maskText = (text: string): { text: string; names: string[] } => {
-    if (!re) return { text, names: [] };
+  const apply = (text: string, occ: readonly Occurrence[]): { text: string; names: string[] } => {
+    if (occ.length === 0) return { text, names: [] };
+    const sorted = [...occ].sort((a, b) => a.start - b.start || b.end - a.end);
     const names = new Set<string>();
-    const out = text.replace(re, (m) => {
-      const name = nameOf.get(m) as string;
-      names.add(name);
-      return label(name);
-    });
-    return { text: out, names: [...names] };
+    let out = '';
+    let at = 0;
+    for (let i = 0; i < sorted.length; ) {
+      const first = sorted[i] as Occurrence;
+      let end = first.end;
+      let best = first;
+      names.add(first.name);
+      for (i++; i < sorted.length && (sorted[i] as Occurrence).start < end; i++) {
+        const o = sorted[i] as Occurrence;
+        end = Math.max(end, o.end);
+        names.add(o.name);
+        if (better(o, best)) best = o;
+      }
+      out += text.slice(at, first.start) + label(best.name);
+      at = end;
+    }
+    return { text: out + text.slice(at), names: [...names] };
   };
 
+  const maskText = (text: string): { text: string; names: string[] } => apply(text, compiled.find(text));
+
+  const firsts = new Set(texts.map((t) => t[0]));
   return {
-    empty: re === undefined,
-    find: (text) => (re ? maskText(text).names : []),
+    empty: compiled.forms.length === 0,
+    find: (text) => [...new Set(compiled.find(text).map((o) => o.name))],
     maskText,
     maskDeep: (value) => maskDeep(value, maskText),
+    occurrences: (text) => compiled.find(text),
+    apply,
+    longest: compiled.longest,
+    couldStart: (text, at) => {
+      if (!firsts.has(text[at])) return false;
+      const tail = text.slice(at);
+      return texts.some((t) => t.length > tail.length && t.startsWith(tail));
+    },
   };
 }
 
@@ -123,4 +146,92 @@ export function maskDeep(
     }
   }
   return changed ? { value: result, names: [...names], changed } : { value, names: [], changed };
+}
+
+export interface StreamMasker {
+  /** The part of what was pushed so far that can be let through, masked. */
+  push(chunk: string): string;
+  /** The rest, masked: the stream ended. */
+  end(): string;
+}
+
+/** The start of an escape sequence at the end of `text` that is not complete yet, or -1. */
+function openEscapeAt(text: string): number {
+  const e = text.lastIndexOf('\x1b');
+  if (e < 0 || text.length - e > 256) return -1;
+  const re = new RegExp(ANSI.source, 'y');
+  re.lastIndex = e;
+  const m = re.exec(text);
+  return m && e + m[0].length <= text.length ? -1 : e;
+}
+
+/**
+ * Masking of a text that arrives in chunks (a command's stdout). What is let through never holds
+ * an occurrence, nor the start of one that may still be completed by a later chunk: the end of
+ * the buffer that could begin a form (and an unfinished escape sequence) is held back until more
+ * arrives or the stream ends. Everything else goes out at once.
+ */
+export function makeStreamMasker(masker: Masker, extra?: (text: string) => string): StreamMasker {
+  let buf = '';
+  // The end of what was let through (memory only): the lines before a wrapped encoded value tell
+  // the matcher that it is wrapped output.
+  let seen = '';
+  const occurrencesIn = (text: string) => {
+    const all = masker.occurrences(seen + text);
+    return all.filter((o) => o.end > seen.length).map((o) => ({ ...o, start: Math.max(0, o.start - seen.length), end: o.end - seen.length }));
+  };
+  const out = (text: string, occ: readonly Occurrence[]): string => {
+    const masked = masker.apply(text, occ).text;
+    return extra ? extra(masked) : masked;
+  };
+  return {
+    push(chunk) {
+      buf += chunk;
+      if (masker.empty) {
+        const all = buf;
+        buf = '';
+        return extra ? extra(all) : all;
+      }
+      const open = openEscapeAt(buf);
+      const settled = open < 0 ? buf : buf.slice(0, open);
+      // The tail that could still begin a form, looked for with escapes left out; only the end of
+      // the buffer matters.
+      const from = Math.max(0, settled.length - 4 * masker.longest - 64);
+      // Line breaks are left out only after a line that looks like wrapped base64 or hex: any
+      // other line's end is let through at once.
+      const window = settled.slice(from);
+      const wrapped = /[A-Za-z0-9+/=_-]{60}(?:\r?\n|$)/.test(seen.slice(-80) + window);
+      const { plain, at } = stripAnsi(window, wrapped ? ANSI_OR_BREAK : ANSI);
+      let hold = plain.length;
+      for (let p = Math.max(0, plain.length - masker.longest + 1); p < plain.length; p++) {
+        if (masker.couldStart(plain, p)) {
+          hold = p;
+          break;
+        }
+      }
+      let cut = hold === plain.length ? settled.length : from + (at[hold] as number);
+      const occ = occurrencesIn(buf);
+      for (let moved = true; moved; ) {
+        moved = false;
+        for (const o of occ) {
+          if (o.start < cut && o.end > cut) {
+            cut = o.start;
+            moved = true;
+          }
+        }
+      }
+      const head = buf.slice(0, cut);
+      buf = buf.slice(cut);
+      seen = (seen + head).slice(-256);
+      return out(
+        head,
+        occ.filter((o) => o.end <= cut),
+      );
+    },
+    end() {
+      const rest = buf;
+      buf = '';
+      return out(rest, occurrencesIn(rest));
+    },
+  };
 }

@@ -2,18 +2,22 @@
 // seeing them). Pure: the Bash command text in, a verdict out.
 //
 // Allowed: ONE plain command, `keyring-inject run [--only NAMES] [--no-project] -- COMMAND ARGS`,
-// where COMMAND is a program that does a job with the key (node fetch.js, npm test, curl ...).
-// Its output reaches the model through PostToolUse masking like every tool output.
+// where COMMAND is a program or a script path and ARGS are plain arguments:
+//   - COMMAND is not a shell, a printer (env, cat, base64...), a wrapper that runs another command
+//     (xargs, timeout, taskset, flock, dbus-run-session...), nor keyring-inject;
+//   - an interpreter (node, python, perl, ruby...) gets a script file first: no option before it
+//     (-c, -e, -m, --import carry code), no inline code after it;
+//   - no argument is a shell, interpreter, printer or wrapper word of its own (unless it is the
+//     value of the option before it: `--grep env`), a flag that runs a command (-exec, --execute)
+//     or loads configuration (-c, -K, --config...), a configuration assignment (core.x=...), a
+//     path into /proc or /dev/fd or to an environ file, nor a package manager's exec subcommand
+//     (npm exec, pnpm dlx...);
+//   - --only names that neither the registry nor the project file holds are refused.
+// Its output reaches the model through the masking of every tool output.
 //
-// Denied:
-//   - anything around it: pipes, lists, redirections, subshells, command substitution, env
-//     assignments (`run -- node x.js | base64` would encode before masking sees it;
-//     `LD_PRELOAD=... keyring-inject run` would load code into it);
-//   - a COMMAND whose only job is to show an environment or run code given inline: env,
-//     printenv, echo, printf, cat, shells (`sh -c`), `node -e`, `python -c`, wrappers that run
-//     another command (xargs, timeout, sudo...), and keyring-inject itself;
-//   - a shell or inline code in COMMAND's arguments (find -exec sh -c, flock F sh -c, git '!' aliases);
-//   - --only names that neither the registry nor the project file holds.
+// Denied besides: anything around it: pipes, lists, redirections, subshells, command
+// substitution, env assignments (`run -- node x.js | base64` would encode before masking sees it;
+// `LD_PRELOAD=... keyring-inject run` would load code into it).
 //
 // What stays possible (SECURITY.md): a script that encodes the key before printing it. This is
 // a tripwire against a model that goes looking, not a sandbox.
@@ -42,6 +46,10 @@ const RUNNERS = new Set([
   'sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'busybox', 'sudo', 'su', 'doas', 'nohup', 'exec', 'eval', 'command',
   'builtin', 'xargs', 'time', 'timeout', 'nice', 'ionice', 'stdbuf', 'script', 'setsid', 'chroot', 'unshare', 'nsenter', 'watch', 'parallel',
   'strace', 'ltrace', 'gdb', 'expect', 'keyring-inject', 'npx', 'make', 'tmux', 'screen', 'ssh',
+  'taskset', 'setarch', 'prlimit', 'flock', 'dbus-run-session', 'dbus-launch', 'chrt', 'numactl', 'systemd-run', 'firejail', 'bwrap',
+  'catchsegv', 'valgrind', 'faketime', 'fakeroot', 'proot', 'linux32', 'linux64', 'runuser', 'pkexec', 'xvfb-run', 'unbuffer', 'rlwrap',
+  'torsocks', 'proxychains', 'proxychains4', 'sg', 'newgrp', 'capsh', 'setpriv', 'cgexec', 'toybox', 'ld.so', 'trickle', 'nocache', 'eatmydata',
+  'pnpx', 'bunx', 'uvx', 'pipx',
 ]);
 /** Shells: as an argument of another program (`find -exec sh -c`, `flock F sh -c`) they run the code that follows. */
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'busybox']);
@@ -61,6 +69,18 @@ const INLINE: Record<string, RegExp> = {
   pwsh: /^-(c|command|e|encodedcommand)$/i,
   powershell: /^-(c|command|e|encodedcommand)$/i,
 };
+
+/** Flags that run a command or code given in the arguments (find -exec, wget --execute). */
+const EXEC_FLAG = /^(?:-(?:exec|execdir|ok|okdir)|--?(?:exec|execute|eval)(?:=.*)?)$/;
+/** Flags that load a configuration given on the command line or from a file (git -c, curl -K, npm --userconfig). */
+const CONFIG_FLAG = /^(?:-c|-K|--config(?:-env|-file)?|--userconfig|--globalconfig|--init-file|--rcfile|--rc|--settings|--options)(?:=.*)?$|^-[cK]./;
+/** A configuration assignment as an argument (`core.fsmonitor=...`, `alias.x=!...`). */
+const CONFIG_ASSIGNMENT = /^[A-Za-z][A-Za-z0-9-]*\.[A-Za-z0-9.-]+=/;
+/** Another process's or our own environment, by any path (/proc/self/environ, /dev/fd/../environ). */
+const ENVIRON_PATH = /\/proc\/|\/dev\/fd|environ/;
+/** Package managers whose subcommand runs a package's binary or inline code. */
+const PACKAGE_RUNNERS = new Set(['npm', 'pnpm', 'yarn', 'bun', 'deno', 'uv', 'poetry', 'pipenv', 'cargo', 'go', 'dotnet']);
+const PACKAGE_EXEC = new Set(['exec', 'x', 'dlx', 'run-script-shell', 'eval', 'repl', 'shell']);
 
 /** The interpreter family of a program name: python3.12 -> python. */
 function family(name: string): string {
@@ -133,6 +153,30 @@ function ourCli(words: readonly string[], cliPaths: readonly string[]): number {
 
 const MENTIONS_RUN = /(?:^|[^A-Za-z0-9_.-])keyring-inject(?:\.js)?['"]?\s+['"]?run(?![A-Za-z0-9_-])/;
 
+/**
+ * Why the arguments of COMMAND are not plain, or undefined. Plain: no shell, interpreter, wrapper or
+ * printer as a word of its own (unless it is the value of the option before it: `--grep env`), no
+ * flag that runs a command or loads configuration, no configuration assignment, no path to an
+ * environment, no package-manager subcommand that runs code.
+ */
+function argumentProblem(name: string, cmd: readonly string[]): string | undefined {
+  if (PACKAGE_RUNNERS.has(name) && PACKAGE_EXEC.has(cmd[1] ?? '')) return `'${name} ${cmd[1]}' runs another program or code`;
+  for (let j = 1; j < cmd.length; j++) {
+    const w = cmd[j] as string;
+    if (EXEC_FLAG.test(w)) return `'${w}' runs a command given in the arguments`;
+    if (CONFIG_FLAG.test(w)) return `'${w.slice(0, 16)}' loads configuration given on the command line`;
+    if (CONFIG_ASSIGNMENT.test(w) || GIT_SHELL_ALIAS.test(w)) return 'an argument sets a configuration value';
+    if (ENVIRON_PATH.test(w)) return 'an argument names a process environment';
+    const n = basename(w).replace(/\.exe$/i, '');
+    const prev = cmd[j - 1] as string;
+    const isOptionValue = j > 1 && prev.startsWith('-') && prev !== '--' && !prev.includes('=');
+    const inl = INLINE[family(n)];
+    if (SHELLS.has(n) || (inl && cmd.slice(j + 1).some((a) => inl.test(a)))) return `'${n}' would run a shell or inline code`;
+    if (!isOptionValue && (RUNNERS.has(n) || PRINTERS.has(n) || inl)) return `'${n}' is a program of its own in the arguments`;
+  }
+  return undefined;
+}
+
 /** Is `command` the model asking to run something with keys? And may it? `known`: the names it may pass to --only. */
 export function checkModelRun(command: string, cliPaths: readonly string[], known: (name: string) => boolean): ModelRun {
   const viaBundle = cliPaths.some((p) => new RegExp(`${escapeRegExp(p)}['"]?\\s+['"]?run(?![A-Za-z0-9_-])`).test(command));
@@ -187,26 +231,21 @@ export function checkModelRun(command: string, cliPaths: readonly string[], know
   const inline = INLINE[fam];
   if (inline) {
     const args = cmd.slice(1);
-    // An interpreter with no script reads its program from stdin; one with inline code runs what the model wrote on the command line.
-    if (args.length === 0 || args.some((a) => inline.test(a))) {
+    // An interpreter runs a script file: its first argument is the script. With no script it reads
+    // its program from stdin; any option before the script may carry code (-c, -e, -m, --import).
+    if (args.length === 0 || (args[0] as string).startsWith('-') || args.some((a) => inline.test(a))) {
       return {
         kind: 'denied',
-        reason: `Blocked by keyring-inject: '${name}' with inline code (or no script) under keyring-inject run could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- ${name} fetch.js.`,
+        reason: `Blocked by keyring-inject: '${name}' under keyring-inject run must be given a script file first (no options before it, no inline code): put the code in a file of the project and run that file: keyring-inject run -- ${name} fetch.js.`,
       };
     }
   }
-  // The same hidden one level down: a program that runs its arguments as a command (find -exec,
-  // flock, pnpm exec, git aliases...) would otherwise carry a shell or inline code past the rule.
-  for (let j = 1; j < cmd.length; j++) {
-    const w = cmd[j] as string;
-    const n = basename(w).replace(/\.exe$/i, '');
-    const inl = INLINE[family(n)];
-    if (SHELLS.has(n) || GIT_SHELL_ALIAS.test(w) || (inl && cmd.slice(j + 1).some((a) => inl.test(a)))) {
-      return {
-        kind: 'denied',
-        reason: `Blocked by keyring-inject: '${name}' would run a shell or inline code given in its arguments under keyring-inject run, which could print the keys. Put the code in a file of the project and run that file: keyring-inject run -- node fetch.js.`,
-      };
-    }
+  const plainArgs = argumentProblem(name, cmd);
+  if (plainArgs) {
+    return {
+      kind: 'denied',
+      reason: `Blocked by keyring-inject: under keyring-inject run, '${name}' may take only plain arguments, and ${plainArgs}, which could run code or print the keys. Run a program or a script file of the project with plain arguments: keyring-inject run -- node fetch.js, npm test, curl -s URL.`,
+    };
   }
   return { kind: 'allowed', only };
 }

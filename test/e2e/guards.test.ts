@@ -60,7 +60,7 @@ interface Env {
 }
 let current: Env | undefined;
 
-async function setup(script: FakeApiScript, opts: { bus?: string; value?: string } = {}): Promise<Env> {
+async function setup(script: FakeApiScript, opts: { bus?: string; value?: string; claudeMd?: string } = {}): Promise<Env> {
   const value = opts.value ?? testSecret('guard');
   const service = testService();
   const api = await startFakeApi(script);
@@ -69,8 +69,13 @@ async function setup(script: FakeApiScript, opts: { bus?: string; value?: string
     reportFile = path.join(outsideDir, 'recorder.jsonl');
     const leaky = path.join(outsideDir, 'leaky-mcp.mjs');
     fs.writeFileSync(leaky, LEAKY_SERVER);
-    return { mcpServers: { recorder: recorderServer(reportFile, [VAR]), leaky: { type: 'stdio', command: process.execPath, args: [leaky] } } };
+    return {
+      mcpServers: { recorder: recorderServer(reportFile, [VAR]), leaky: { type: 'stdio', command: process.execPath, args: [leaky] } },
+      // The external-imports dialog accepted, as a user would once for the project.
+      ...(opts.claudeMd !== undefined ? { extraProjectConfig: { hasClaudeMdExternalIncludesApproved: true, hasClaudeMdExternalIncludesWarningShown: true } } : {}),
+    };
   });
+  if (opts.claudeMd !== undefined) fs.writeFileSync(path.join(home.projectDir, 'CLAUDE.md'), opts.claudeMd);
   const bus = opts.bus ?? process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
   const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
   const claudeExtraEnv = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN };
@@ -328,12 +333,14 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
   );
 
   it(
-    'KNOWN LIMIT of Claude Code (2.1.197, 2.1.332): the output of a FAILED tool call (Bash exit != 0, MCP isError) goes through PostToolUseFailure, which cannot mask',
+    'the output of a FAILED Bash call and a base64-encoded key are masked too: PreToolUse runs Bash under guard mask-exec (PostToolUseFailure cannot mask)',
     async () => {
-      // This pins the fact SECURITY.md relies on; if it starts failing, the client now masks failed output too.
       const e = await setup({
         replies: [
           tool('toolu_fail', 'Bash', { command: 'cat ~/.cl*.json; exit 3', description: 'x' }),
+          tool('toolu_b64', 'Bash', { command: 'base64 ~/.cl*.json', description: 'x' }),
+          tool('toolu_b64_fail', 'Bash', { command: 'base64 -w0 ~/.cl*.json >&2; echo fine; false', description: 'x' }),
+          tool('toolu_status', 'Bash', { command: 'read -r line; echo "got:$line"; (exit 7)', description: 'x' }),
           tool('toolu_mcp_fail', 'mcp__leaky__fail_token', {}),
           { type: 'text', text: DEFAULT_FAKE_TEXT },
         ],
@@ -343,11 +350,40 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
       const results = toolResults(e.api);
       const bash = results.get('toolu_fail');
       expect(bash?.isError).toBe(true);
-      expect(bash?.text.startsWith('Exit code 3')).toBe(true);
-      expect(bash?.text.includes(e.value)).toBe(true);
+      expect(bash?.text.startsWith('Exit code 3')).toBe(true); // the exit status is kept
+      expect(bash?.text).toContain(`"${VAR}": "${MASK}"`);
+      expect(results.get('toolu_b64')?.isError).toBe(false);
+      expect(results.get('toolu_b64')?.text).toContain(MASK);
+      const b64fail = results.get('toolu_b64_fail');
+      expect(b64fail?.isError).toBe(true);
+      expect(b64fail?.text).toContain(MASK);
+      expect(b64fail?.text).toContain('fine');
+      expect(results.get('toolu_status')?.text).toMatch(/^Exit code 7/);
+      // Not in any Bash result (the MCP error below does hold it: the known limit).
+      const b64 = Buffer.from(e.value).toString('base64');
+      for (const id of ['toolu_fail', 'toolu_b64', 'toolu_b64_fail', 'toolu_status']) {
+        const text = results.get(id)?.text ?? '';
+        for (const form of [...valueForms(e.value), b64.slice(4, -4)]) expect(text.includes(form), id).toBe(false);
+      }
+      // KNOWN LIMIT: an MCP tool's error result goes through PostToolUseFailure, which cannot mask,
+      // and the server, not a shell, produced it. This pins it: if it fails, the client now masks failed output.
       const mcp = results.get('toolu_mcp_fail');
       expect(mcp?.isError).toBe(true);
       expect(mcp?.text.includes(e.value)).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a project CLAUDE.md that imports the config (@~/.claude.json) gets no key injected, and the user is told which file: the model's prompt never holds it",
+    async () => {
+      const e = await setup({ replies: [{ type: 'text', text: DEFAULT_FAKE_TEXT }] }, { claudeMd: '# Project notes\n\nSee @~/.claude.json for the setup.\n' });
+      const res = await runLauncher(e, ['-p', 'hello']);
+      expect(res.code, res.stderr).toBe(0);
+      const received = e.api.allReceivedText();
+      expect(received).toContain('hasCompletedOnboarding'); // the import really happened: the config is in the prompt
+      for (const form of valueForms(e.value)) expect(received.includes(form)).toBe(false);
+      expect(res.stderr).toContain(`${path.join(e.home.projectDir, 'CLAUDE.md')} makes Claude Code import`);
     },
     TEST_TIMEOUT_MS,
   );

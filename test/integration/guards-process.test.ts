@@ -2,13 +2,13 @@
 // /bin/sh as Claude Code runs them, against a real gnome-keyring (values read in memory only),
 // and against an unreachable keyring (they fail open with a note, and still check key shapes).
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { runCli } from '../helpers/spawn-cli.js';
+import { CLI, runCli } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 
 interface ShResult {
@@ -29,7 +29,7 @@ function sh(cmd: string, input: unknown, env: Record<string, string>): Promise<S
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
-    child.stdin.end(JSON.stringify(input));
+    child.stdin.end(input === undefined ? '' : JSON.stringify(input));
   });
 }
 
@@ -64,9 +64,29 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     expect(ups.code, ups.stderr).toBe(0);
     expect(JSON.parse(ups.stdout)).toMatchObject({ decision: 'block', hookSpecificOutput: { suppressOriginalPrompt: true } });
 
-    // Not injected (no session): reading the config is allowed; process environments are not.
-    const pre = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json' } }, t.env);
-    expect(pre).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    // Not injected (no session): reading the config is allowed, but (a key being stored) the Bash
+    // call is rewritten to run under guard mask-exec; process environments are not allowed.
+    const pre = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'cat ~/.claude.json', timeout: 5000 } }, t.env);
+    expect(pre).toMatchObject({ code: 0, stderr: '' });
+    const rewritten = JSON.parse(pre.stdout).hookSpecificOutput;
+    expect(rewritten.permissionDecision).toBeUndefined(); // the user's permission rules still decide
+    expect(rewritten.updatedInput.timeout).toBe(5000);
+    expect(rewritten.updatedInput.command).toMatch(/ guard mask-exec -- 'cat ~\/\.claude\.json'$/);
+
+    // The rewritten command, run as the Bash tool would: masked stdout and stderr (plain, base64,
+    // hex), the exit status kept, even when the command fails.
+    const envFile = join(t.home, 'leak.env');
+    writeFileSync(envFile, `GITHUB_TOKEN=${value}\n`);
+    const failing = `cat ${envFile}; base64 ${envFile} >&2; od -An -tx1 ${envFile} | tr -d ' \\n'; echo; exit 3`;
+    const pre2 = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: failing } }, t.env);
+    const run = await sh(JSON.parse(pre2.stdout).hookSpecificOutput.updatedInput.command as string, undefined, t.env);
+    rmSync(envFile);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain('GITHUB_TOKEN=[keyring-inject:github]');
+    expect(run.stderr).toContain('[keyring-inject:github]');
+    expect(run.stdout.split('\n')[1]).toContain('[keyring-inject:github]'); // the hex line
+    expectNoLeak(value, [run.stdout, run.stderr], []);
+    expect(run.stderr.includes(Buffer.from(value).toString('base64').slice(4, 20))).toBe(false);
     const environ = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: '/proc/1/environ' } }, t.env);
     expect(JSON.parse(environ.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
 
@@ -75,6 +95,31 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     const settings = JSON.parse(readFileSync(join(t.home, '.claude', 'settings.json'), 'utf8'));
     expect(settings.hooks.PreToolUse[0].matcher).toBe('*');
     expect(settings.hooks.PostToolUse[0].matcher).toBe('*');
+  });
+
+  it('guard mask-exec passes stdin through, keeps the order of early output, and dies of the signal that ends its command', async () => {
+    const value = testSecret('sig');
+    const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${value}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    const run = (command: string, input: string, onStart?: (pid: number) => void) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, 'guard', 'mask-exec', '--', command], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('begun')) onStart?.(child.pid as number);
+        });
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve({ code, signal, out }));
+        child.stdin.end(input);
+      });
+    const piped = await run('read -r l; echo "got $l"; echo "$l" >&2; exit 4', `${value}\n`);
+    expect(piped.code).toBe(4);
+    expect(piped.out).toBe('got [keyring-inject:github]\n[keyring-inject:github]\n');
+    // (a marker that does not end with a character a form of the key could start with: that tail would be held back)
+    const killed = await run('echo begun; sleep 20', '', (pid) => process.kill(pid, 'SIGTERM'));
+    expect(killed.signal === 'SIGTERM' || killed.code === 143, JSON.stringify(killed)).toBe(true);
   });
 
   it('with the keyring unreachable: shapes are still blocked and masked, the user is told, nothing fails', async () => {

@@ -12,6 +12,7 @@ import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { preToolUse } from '../../src/guards/guards.js';
 
 class CountingBackend extends MemoryBackend {
   calls = 0;
@@ -129,6 +130,24 @@ describe('guard post-tool-use', () => {
     expect(r.json?.systemMessage).toContain("hid the value of 'github' in the output of Bash");
     expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
     expect(readAudit(claudePaths(t.env)).map((l) => [l.event, l.keys, l.where])).toEqual([['guard-mask', ['github'], 'Bash']]);
+  });
+
+  it('an invalid .claude/secrets.json in the cwd (a repository or the model wrote it) does not switch masking of stored keys off', async () => {
+    const v = testSecret('badproject');
+    await addKey('github', v);
+    const project = join(t.home, 'repo');
+    mkdirSync(join(project, '.claude'), { recursive: true });
+    writeFileSync(join(project, '.claude', 'secrets.json'), '{"X": {"source": "built-in", "id": ');
+    const response = { stdout: `error 401: bad token ${v}`, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
+    const r = await guard('post-tool-use', { hook_event_name: 'PostToolUse', tool_name: 'Bash', cwd: project, tool_input: { command: 'x' }, tool_response: response });
+    expect(r.json?.hookSpecificOutput?.updatedToolOutput?.stdout).toBe('error 401: bad token [keyring-inject:github]');
+    // The note names the project file, not the keyring.
+    expect(r.json?.systemMessage).toContain('secrets.json');
+    expect(r.json?.systemMessage).not.toContain('could not read the keyring');
+    expectNoLeak(v, [r.stdout, r.stderr], [join(t.home, '.claude')]);
+    // The prompt guard too.
+    const p = await guard('user-prompt-submit', { hook_event_name: 'UserPromptSubmit', cwd: project, prompt: `here: ${v}` });
+    expect(p.json?.decision).toBe('block');
   });
 
   it('masks a key that lives in an env file (another source), not only keyring keys', async () => {
@@ -289,5 +308,27 @@ describe('guard pre-tool-use', () => {
     const ok = await guard('pre-tool-use', { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } });
     expect(ok.stdout).toBe('');
     expect(backend.calls).toBe(0);
+  });
+});
+
+describe('pre-tool-use rewrites Bash to run under guard mask-exec while keys are stored', () => {
+  const CLI = '/opt/ki/dist/cli.js';
+  const deps = () => ({ paths: claudePaths(t.env), env: t.env, cwd: t.home, backend: () => backend, cliPaths: [CLI], node: '/usr/bin/node' });
+  const call = (command: string) => preToolUse({ session_id: SID, hook_event_name: 'PreToolUse', cwd: t.home, tool_name: 'Bash', tool_input: { command, description: 'd' } }, deps());
+
+  it('rewrites every allowed Bash call, keeps the other input fields, sets no permission decision, and reads no value', async () => {
+    expect(await call('ls')).toBeUndefined(); // nothing stored: nothing to mask
+    await addKey('github', testSecret('pre'));
+    const out = (await call("cat .env; echo 'x'; exit 3")) as { hookSpecificOutput: Record<string, any> };
+    expect(out.hookSpecificOutput).toEqual({
+      hookEventName: 'PreToolUse',
+      updatedInput: { command: `'/usr/bin/node' '${CLI}' guard mask-exec -- 'cat .env; echo '\\''x'\\''; exit 3'`, description: 'd' },
+    });
+    expect(backend.calls).toBe(0);
+    // A command dressed up as our own rewrite (a look-alike after a comment) is wrapped all the same.
+    const lookalike = `cat .env; exit 3 # '${CLI}' guard mask-exec -- 'x'`;
+    expect(((await call(lookalike)) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.updatedInput.command).toContain("guard mask-exec -- 'cat .env; exit 3 #");
+    // Denied calls stay denied.
+    expect(((await call('keyring-inject run -- printenv')) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.permissionDecision).toBe('deny');
   });
 });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { findKeyShapes, KEY_SHAPES, maskKeyShapes } from '../../src/guards/key-shapes.js';
-import { makeMasker, MIN_VALUE_LENGTH, valueForms } from '../../src/guards/mask.js';
+import { makeMasker, makeStreamMasker, MIN_VALUE_LENGTH, valueForms } from '../../src/guards/mask.js';
 import { testSecret } from '../helpers/secret.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -168,5 +168,66 @@ describe('masker', () => {
     expect(r.changed).toBe(true);
     expect(JSON.stringify(r.value)).not.toContain(v);
     expect(JSON.stringify(r.value)).toContain('[keyring-inject:k]');
+  });
+});
+
+describe('masker: every value independently, in every encoded form', () => {
+  it('a project value that overlaps the start of a stored key cannot shadow it (62 decoys GH_TOKEN=<c>)', () => {
+    const key = testSecret('gh');
+    // Long decoys: even when a project value's occurrence is the longer one, the user's key names the span.
+    const decoys = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'].map((c) => ({ name: `P_${c}`, value: `${'#'.repeat(60)}\nGH_TOKEN=${c}`, priority: 1 }));
+    const m = makeMasker([...decoys, { name: 'gh', value: key }]);
+    const r = m.maskText(`env:\n${'#'.repeat(60)}\nGH_TOKEN=${key}\nend`);
+    expect(r.text).toBe('env:\n[keyring-inject:gh]\nend');
+    expect(r.text).not.toContain(key.slice(1));
+    expect(r.names).toContain('gh');
+  });
+
+  it('masks base64 (any offset), base64url and hex of a value, and a value split by colour escapes', () => {
+    const v = testSecret('enc');
+    const m = makeMasker([{ name: 'k', value: v }]);
+    for (const pre of ['', 'K=', 'KEY=']) {
+      const b64 = Buffer.from(`# .env\n${pre}${v}\n`).toString('base64');
+      const out = m.maskText(`$ base64 .env\n${b64}\n`);
+      expect(out.names, pre).toEqual(['k']);
+      expect(out.text).toContain('[keyring-inject:k]');
+    }
+    expect(m.maskText(Buffer.from(v).toString('base64url')).text).toContain('[keyring-inject:k]');
+    expect(m.maskText(Buffer.from(v).toString('hex')).text).toBe('[keyring-inject:k]');
+    const coloured = `TOKEN=${v.slice(0, 4)}\x1b[01;31m\x1b[K${v.slice(4, 12)}\x1b[m\x1b[K${v.slice(12)}\n`;
+    expect(m.maskText(coloured).text).toBe('TOKEN=[keyring-inject:k]\n');
+  });
+});
+
+describe('stream masker', () => {
+  it('masks values split at every chunk boundary, in plain, base64 and coloured form, and lets the rest through at once', () => {
+    const v = testSecret('stream');
+    const m = makeMasker([{ name: 'k', value: v }]);
+    const texts = [
+      `line one\nTOKEN=${v}\nline three\n`,
+      `${Buffer.from(`A=${v}\n`).toString('base64')}\n`,
+      `${Buffer.from(`${'#'.repeat(40)}\nTOKEN=${v}\n`)
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\n')}\n`,
+      `grep: TOKEN=${v.slice(0, 6)}\x1b[01;31m\x1b[K${v.slice(6, 20)}\x1b[m\x1b[K${v.slice(20)} ok\n`,
+    ];
+    for (const text of texts) {
+      for (let cut1 = 0; cut1 < text.length; cut1 += 3) {
+        for (const size of [1, 7]) {
+          const s = makeStreamMasker(m);
+          let out = s.push(text.slice(0, cut1));
+          for (let i = cut1; i < text.length; i += size) out += s.push(text.slice(i, i + size));
+          out += s.end();
+          expect(out).toBe(m.maskText(text).text);
+          expect(out).toContain('[keyring-inject:k]');
+        }
+      }
+    }
+    // Output that cannot start a value is not held back.
+    const s = makeStreamMasker(m);
+    expect(s.push('progress 10%\n')).toBe('progress 10%\n');
+    expect(s.push(`line ending with the key's first letter ${v[0]}\n`)).toBe(`line ending with the key's first letter ${v[0]}\n`);
+    expect(s.push(`almost ${v.slice(0, 10)}`)).toBe('almost ');
+    expect(s.end()).toBe(v.slice(0, 10));
   });
 });

@@ -113,3 +113,18 @@ describe('findOccurrences', () => {
     expect(compileSecrets([]).find('anything')).toEqual([]);
   });
 });
+
+describe('findOccurrences in wrapped encoded output', () => {
+  it('finds the base64 of a value that `base64` wrapped over two lines, span covering the break', () => {
+    const v = rand(40);
+    for (let pad = 0; pad < 60; pad += 7) {
+      const b64 = Buffer.from(`${'x'.repeat(pad)}${v}\n`).toString('base64');
+      const wrapped = b64.replace(/(.{76})/g, '$1\n');
+      const occ = findOccurrences(wrapped, [{ name: 'K', value: v }]);
+      expect(
+        occ.some((o) => o.form === 'base64'),
+        `pad ${pad}`,
+      ).toBe(true);
+    }
+  });
+});

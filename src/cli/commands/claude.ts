@@ -1,3 +1,4 @@
+import { secretImport, secretImportWarning } from '../../claude/memory-imports.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { KiError } from '../../core/errors.js';
@@ -37,7 +38,10 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
     const registry = await loadRegistry(registryFile(ctx.paths));
     // A project's .claude/secrets.json: approved? anything to ask for? its servers wrapped? (before anything starts)
     await prepareProject(ctx, registry);
-    const { known, missing, failures = [] } = await resolveValues(registry, ctx.backend());
+    const { known: values, missing, failures = [] } = await resolveValues(registry, ctx.backend());
+    // A memory file that imports the config would put the keys into the model's prompt: inject nothing.
+    const found = secretImport(ctx.cwd, ctx.paths, ctx.env.HOME || ctx.env.USERPROFILE || ctx.cwd);
+    const known = found ? [] : values;
     // Signal handlers before the keys go in: from here a signal reaches Claude Code (or, before it
     // starts, the moment it does), and the keys are stripped after; never a launcher that dies
     // and leaves Claude Code running with the keys injected.
@@ -46,6 +50,7 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
       const engine = engineContext(ctx);
       const report = await startSession(engine, { ...me, launcher: true }, known);
       const out = output(ctx);
+      if (found) out.warn(secretImportWarning(found));
       const notInKeyring = missing.filter((k) => (registry.keys[k]?.source?.source ?? 'keyring') === 'keyring');
       if (notInKeyring.length > 0) out.warn(`not in the keyring: ${notInKeyring.join(', ')}`);
       for (const f of failures) out.warn(`could not read ${f}`);

@@ -34,7 +34,7 @@ not installed as http hooks.`,
   async run(argv, ctx) {
     if (argv.length > 0) throw new UsageError('usage: keyring-inject guard-service');
     const backend = cachingBackend(ctx.backend, registryFile(ctx.paths));
-    const started = await startGuardService({ paths: ctx.paths, deps: { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend, cliPaths: ownCliPaths() } });
+    const started = await startGuardService({ paths: ctx.paths, deps: { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend, cliPaths: ownCliPaths(), node: process.execPath } });
     if (started.kind !== 'listening') {
       tell(started.kind);
       return started.kind === 'busy' ? 3 : 2;

@@ -1,6 +1,7 @@
 // `keyring-inject guard EVENT`: the hooks that keep API keys out of the model's context.
 import { UsageError } from '../../core/errors.js';
-import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
+import { maskExecPlan, postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
+import { MASK_EXEC, runMasked } from '../../guards/masked-exec.js';
 import { readGuardInput, type GuardEvent, type GuardInput } from '../../guards/input.js';
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -28,7 +29,9 @@ keep API keys out of what the model sees:
                       or percent-encoded) with [keyring-inject:NAME] before the model sees it;
                       withholds the output when keys are injected and neither the keyring nor
                       the config can tell which values to hide
-  pre-tool-use        denies tool calls (files, commands, MCP tools) that touch Claude Code's
+  pre-tool-use        runs a Bash command (while keys are stored) under 'guard mask-exec', which
+                      masks its output as it comes, so that a command that fails is masked too;
+                      denies tool calls (files, commands, MCP tools) that touch Claude Code's
                       config file, its backups and keyring-inject's state while keys are
                       injected, and 'claude mcp get|list'; while keys are stored, reading other
                       processes' environment, printing stored keys, or locking, replacing or
@@ -43,6 +46,11 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
 
   async run(argv, ctx) {
     const [name, ...rest] = argv;
+    if (name === MASK_EXEC) {
+      // What PreToolUse turns a Bash call into: `guard mask-exec -- COMMAND`.
+      if (rest.length !== 2 || rest[0] !== '--') throw new UsageError(`usage: keyring-inject guard ${MASK_EXEC} -- COMMAND`);
+      return runMasked(rest[1] as string, maskExecPlan(deps(ctx), ctx.cwd), ctx.env);
+    }
     const entry = name === undefined ? undefined : EVENTS[name];
     if (!entry || rest.length > 0) throw new UsageError('usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use');
     const input = await readGuardInput(ctx, entry.event);
@@ -54,5 +62,5 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
 };
 
 function deps(ctx: CliContext): GuardDeps {
-  return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownCliPaths() };
+  return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownCliPaths(), node: process.execPath };
 }

@@ -1,4 +1,5 @@
 import { audit } from '../../core/audit.js';
+import { secretImport, secretImportWarning } from '../../claude/memory-imports.js';
 import { KiError, oneLine, UsageError } from '../../core/errors.js';
 import { realpathSync } from 'node:fs';
 import { hasPendingScrubs } from '../../claude/pending-scrub.js';
@@ -116,6 +117,12 @@ async function injectForSession(ctx: CliContext, input: HookInput, early: Promis
   if (already) {
     const noted = await startSession(engine, { ...claude, sessionId: input.session_id }, []);
     return noted.notices.length > 0 ? `keyring-inject: ${noted.notices.join(' ')}` : undefined;
+  }
+  // A memory file that imports the config would put the keys into the model's prompt: inject nothing.
+  const found = secretImport(input.cwd ?? ctx.cwd, ctx.paths, ctx.env.HOME || ctx.env.USERPROFILE || ctx.cwd);
+  if (found) {
+    const noted = await startSession(engine, { ...claude, sessionId: input.session_id }, []);
+    return `keyring-inject: ${[secretImportWarning(found), ...noted.notices].join(' ')}`;
   }
   const report = await startSession(engine, { ...claude, sessionId: input.session_id }, resolved.known);
   if (report.injected.length > 0) audit(ctx.paths, { event: 'inject', keys: keysOf(report.injected) }, ctx.env);
