@@ -7,7 +7,7 @@
 // failure is swallowed: the audit never stops what it records. Its settings are read only from
 // our own data directory (`settings.json`, key `audit`), never from the environment or a
 // project's files, so that a repository cannot switch it off.
-import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ClaudePaths, Env } from './paths.js';
 
@@ -94,6 +94,10 @@ export function audit(paths: Pick<ClaudePaths, 'dataDir'>, entry: AuditEntry, en
     if (!settings.enabled) return;
     const file = auditFile(paths);
     const text = `${JSON.stringify(auditLine(entry, env))}\n`;
+    // Rotate before the line that would take the file past the cap, so that the newest line is
+    // always in audit.jsonl itself and no file grows past maxBytes (but for one line longer than it).
+    const size = sizeOf(file);
+    if (size > 0 && size + Buffer.byteLength(text) > settings.maxBytes) rotate(file, settings.keep);
     let fd: number;
     const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
     try {
@@ -103,18 +107,23 @@ export function audit(paths: Pick<ClaudePaths, 'dataDir'>, entry: AuditEntry, en
       mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
       fd = openSync(file, flags, 0o600);
     }
-    let size: number;
     try {
       writeSync(fd, text);
-      const st = fstatSync(fd);
-      if ((st.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
-      size = st.size;
+      if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
     } finally {
       closeSync(fd);
     }
-    if (size > settings.maxBytes) rotate(file, settings.keep);
   } catch {
     // see above
+  }
+}
+
+/** The file's size; 0 when it is not there yet. */
+function sizeOf(file: string): number {
+  try {
+    return lstatSync(file).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,7 +1,7 @@
 // The audit trail: names only (never a value, never arguments), who started it, 0600, rotated
 // past its size cap, settings only from our own data dir; and the `audit` command.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { audit, auditFile, readAudit } from '../../src/core/audit.js';
 import { claudePaths } from '../../src/core/paths.js';
@@ -36,7 +36,11 @@ describe('audit trail', () => {
     const paths = claudePaths(t.env);
     mkdirSync(paths.dataDir, { recursive: true });
     writeFileSync(join(paths.dataDir, 'settings.json'), JSON.stringify({ audit: { maxBytes: 4096, keep: 2 } }));
-    for (let i = 0; i < 200; i++) audit(paths, { event: 'exec', keys: [`key${i}`], server: 'srv' }, t.env);
+    // After every write the newest line is in audit.jsonl itself, whatever the lines' lengths (a pid's digits, who ran it).
+    for (let i = 0; i < 200; i++) {
+      audit(paths, { event: 'exec', keys: [`key${i}`], server: 'srv' }, t.env);
+      expect(existsSync(auditFile(paths)), `after write ${i}`).toBe(true);
+    }
     const files = readdirSync(paths.dataDir)
       .filter((f) => f.startsWith('audit.jsonl'))
       .sort();
