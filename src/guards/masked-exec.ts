@@ -5,9 +5,11 @@
 // original command in a child shell and lets its stdout and stderr through masked, as they come.
 //
 // Kept: the exit status (a signal is raised again on ourselves), stdin (inherited), streaming
-// (a chunk goes out at once, except a tail that could still start a value), the timing. Not kept:
-// shell state that outlives the command (a `cd` or `export` inside it does not carry over to the
-// next Bash call; functions and aliases of the client's shell snapshot are not defined).
+// (a chunk goes out at once, except a tail that could still start a value), the timing, and the
+// working directory the command ends in (the Bash tool carries a `cd` over to the next call: the
+// child shell writes it to a file the calling shell made with mktemp, and the calling shell cds
+// there). Not kept: other shell state (an `export` inside the command does not outlive it, as in
+// the Bash tool; functions and aliases of the client's shell snapshot are not defined).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -19,9 +21,35 @@ import { makeStreamMasker, type Masker, type StreamMasker } from './mask.js';
 /** The subcommand of `guard` that runs a command with masked output. */
 export const MASK_EXEC = 'mask-exec';
 
-/** The Bash command that runs `command` under our masking: `'NODE' 'CLI' guard mask-exec -- 'COMMAND'`. */
+/**
+ * The Bash command that runs `command` under our masking, `'NODE' 'CLI' guard mask-exec
+ * --cwd-file F -- 'COMMAND'`, then moves the calling shell to where the command ended and gives
+ * back its status. POSIX sh words only: the client's shell may be bash, zsh or sh.
+ */
 export function maskedBashCommand(command: string, node: string, cli: string): string {
-  return `${shQuote(node)} ${shQuote(cli)} guard ${MASK_EXEC} -- ${shQuote(command)}`;
+  return [
+    `__ki_cwd=$(mktemp "\${TMPDIR:-/tmp}/${CWD_FILE_PREFIX}XXXXXX" 2>/dev/null)`,
+    `${shQuote(node)} ${shQuote(cli)} guard ${MASK_EXEC} --cwd-file "$__ki_cwd" -- ${shQuote(command)}`,
+    '__ki_status=$?',
+    'if [ -s "$__ki_cwd" ]; then cd -- "$(cat -- "$__ki_cwd")" 2>/dev/null; fi',
+    'if [ -n "$__ki_cwd" ]; then rm -f -- "$__ki_cwd"; fi',
+    'unset __ki_cwd',
+    '(exit $__ki_status)',
+  ].join('; ');
+}
+
+/** The name our cwd files start with (in $TMPDIR, removed by the same call). */
+export const CWD_FILE_PREFIX = 'ki-cwd.';
+
+/** The variable that tells the child shell where to write its last working directory. */
+const CWD_FILE_VAR = 'KEYRING_INJECT_CWD_FILE';
+
+/**
+ * The child shell's script: `command`, with an EXIT trap that writes the directory it ends in to
+ * `$KEYRING_INJECT_CWD_FILE` (taken out of the environment first, so the command never sees it).
+ */
+function withCwdReport(command: string): string {
+  return `__ki_cwd=$${CWD_FILE_VAR}; unset ${CWD_FILE_VAR}; trap 'pwd -P >| "$__ki_cwd" 2>/dev/null' EXIT\n${command}`;
 }
 
 /** The shell the Bash tool uses: the user's bash or zsh, else bash, else sh. */
@@ -38,12 +66,14 @@ export type OutputPlan = { masker: Masker; extra?: (text: string) => string } | 
  * signal). The command starts at once; what it prints before `plan` (the keyring read) is ready
  * is held, then masked like the rest.
  */
-export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJS.ProcessEnv = process.env, cwdFile = ''): Promise<number> {
   return new Promise((resolvePromise) => {
     // In our process group, not a group of its own: Claude Code ends a Bash call by signalling the
     // group (SIGTERM, then SIGKILL), which must reach everything the command started even when we
     // are killed first. A signal to us alone goes on to the shell.
-    const child = spawn(shellFor(env), ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'], env });
+    const script = cwdFile === '' ? command : withCwdReport(command);
+    const childEnv = cwdFile === '' ? env : { ...env, [CWD_FILE_VAR]: cwdFile };
+    const child = spawn(shellFor(env), ['-c', script], { stdio: ['inherit', 'pipe', 'pipe'], env: childEnv });
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     const forward = (s: NodeJS.Signals) => child.kill(s);
     const handlers = signals.map((s) => [s, () => forward(s)] as const);

@@ -375,6 +375,25 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards with the real Claude Code client, a 
   );
 
   it(
+    'a cd in one Bash call carries over to the next, as without the guards: the mask-exec rewrite keeps the working directory',
+    async () => {
+      const e = await setup({
+        replies: [
+          tool('toolu_cd', 'Bash', { command: 'mkdir -p ki-sub && cd ki-sub', description: 'x' }),
+          tool('toolu_pwd', 'Bash', { command: 'pwd', description: 'x' }),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const res = await runLauncher(e, ['-p', 'go', '--allowedTools', 'Bash']);
+      expect(res.code, res.stderr).toBe(0);
+      const results = toolResults(e.api);
+      expect(results.get('toolu_cd')?.isError).toBe(false);
+      expect(results.get('toolu_pwd')?.text.trim()).toMatch(/\/ki-sub$/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     "a project CLAUDE.md that imports the config (@~/.claude.json) gets no key injected, and the user is told which file: the model's prompt never holds it",
     async () => {
       const e = await setup({ replies: [{ type: 'text', text: DEFAULT_FAKE_TEXT }] }, { claudeMd: '# Project notes\n\nSee @~/.claude.json for the setup.\n' });

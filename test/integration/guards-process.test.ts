@@ -2,8 +2,10 @@
 // /bin/sh as Claude Code runs them, against a real gnome-keyring (values read in memory only),
 // and against an unreachable keyring (they fail open with a note, and still check key shapes).
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shQuote as shQuoteWord } from '../../src/core/shell.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
@@ -71,7 +73,7 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     const rewritten = JSON.parse(pre.stdout).hookSpecificOutput;
     expect(rewritten.permissionDecision).toBeUndefined(); // the user's permission rules still decide
     expect(rewritten.updatedInput.timeout).toBe(5000);
-    expect(rewritten.updatedInput.command).toMatch(/ guard mask-exec -- 'cat ~\/\.claude\.json'$/);
+    expect(rewritten.updatedInput.command).toMatch(/ guard mask-exec --cwd-file "\$__ki_cwd" -- 'cat ~\/\.claude\.json'; /);
 
     // The rewritten command, run as the Bash tool would: masked stdout and stderr (plain, base64,
     // hex), the exit status kept, even when the command fails.
@@ -120,6 +122,26 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     // (a marker that does not end with a character a form of the key could start with: that tail would be held back)
     const killed = await run('echo begun; sleep 20', '', (pid) => process.kill(pid, 'SIGTERM'));
     expect(killed.signal === 'SIGTERM' || killed.code === 143, JSON.stringify(killed)).toBe(true);
+  });
+
+  it('a cd inside a rewritten Bash call carries over to the next call, as the Bash tool keeps the working directory', async () => {
+    const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${testSecret('cwd')}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    const rewrite = async (command: string) => {
+      const pre = await sh(hooks.PreToolUse as string, { session_id: SID, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command } }, t.env);
+      return JSON.parse(pre.stdout).hookSpecificOutput.updatedInput.command as string;
+    };
+    // As Claude Code runs a Bash call: eval in bash, then record the directory only if it succeeded.
+    const claudeBash = (command: string) => sh(`cd ${shQuoteWord(t.home)} && eval ${shQuoteWord(command)} && pwd -P`, undefined, t.env);
+    const moved = await claudeBash(await rewrite('mkdir -p "sub dir" && cd "sub dir" && echo moved'));
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toBe(`moved\n${realpathSync(join(t.home, 'sub dir'))}\n`);
+    // A failing call keeps its status (and, as in the Bash tool, its directory is not recorded).
+    const failed = await claudeBash(await rewrite('cd "sub dir"; exit 5'));
+    expect(failed.code).toBe(5);
+    expect(failed.stdout).toBe('');
+    // Nothing of ours is left in the temp dir.
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('ki-cwd.'))).toEqual([]);
   });
 
   it('with the keyring unreachable: shapes are still blocked and masked, the user is told, nothing fails', async () => {

@@ -322,12 +322,12 @@ describe('pre-tool-use rewrites Bash to run under guard mask-exec while keys are
     const out = (await call("cat .env; echo 'x'; exit 3")) as { hookSpecificOutput: Record<string, any> };
     expect(out.hookSpecificOutput).toEqual({
       hookEventName: 'PreToolUse',
-      updatedInput: { command: `'/usr/bin/node' '${CLI}' guard mask-exec -- 'cat .env; echo '\\''x'\\''; exit 3'`, description: 'd' },
+      updatedInput: { command: expect.stringContaining(`; '/usr/bin/node' '${CLI}' guard mask-exec --cwd-file "$__ki_cwd" -- 'cat .env; echo '\\''x'\\''; exit 3'; `), description: 'd' },
     });
     expect(backend.calls).toBe(0);
     // A command dressed up as our own rewrite (a look-alike after a comment) is wrapped all the same.
     const lookalike = `cat .env; exit 3 # '${CLI}' guard mask-exec -- 'x'`;
-    expect(((await call(lookalike)) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.updatedInput.command).toContain("guard mask-exec -- 'cat .env; exit 3 #");
+    expect(((await call(lookalike)) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.updatedInput.command).toContain(`guard mask-exec --cwd-file "$__ki_cwd" -- 'cat .env; exit 3 #`);
     // Denied calls stay denied.
     expect(((await call('keyring-inject run -- printenv')) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.permissionDecision).toBe('deny');
   });

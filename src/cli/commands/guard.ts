@@ -47,9 +47,11 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
   async run(argv, ctx) {
     const [name, ...rest] = argv;
     if (name === MASK_EXEC) {
-      // What PreToolUse turns a Bash call into: `guard mask-exec -- COMMAND`.
-      if (rest.length !== 2 || rest[0] !== '--') throw new UsageError(`usage: keyring-inject guard ${MASK_EXEC} -- COMMAND`);
-      return runMasked(rest[1] as string, maskExecPlan(deps(ctx), ctx.cwd), ctx.env);
+      // What PreToolUse turns a Bash call into: `guard mask-exec [--cwd-file FILE] -- COMMAND`.
+      const withFile = rest[0] === '--cwd-file';
+      const [sep, command, ...extra] = withFile ? rest.slice(2) : rest;
+      if (sep !== '--' || command === undefined || extra.length > 0 || (withFile && rest.length < 2)) throw new UsageError(`usage: keyring-inject guard ${MASK_EXEC} [--cwd-file FILE] -- COMMAND`);
+      return runMasked(command, maskExecPlan(deps(ctx), ctx.cwd), ctx.env, withFile ? (rest[1] as string) : '');
     }
     const entry = name === undefined ? undefined : EVENTS[name];
     if (!entry || rest.length > 0) throw new UsageError('usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use');
