@@ -1,6 +1,6 @@
 // How the proxy reaches a target: directly, or through the proxy the user already had
 // (HTTPS_PROXY / HTTP_PROXY of the environment `run` started in, minus their NO_PROXY and
-// loopback targets): chained, never replaced. Upstream TLS trusts the system roots plus that environment's NODE_EXTRA_CA_CERTS.
+// loopback targets): chained, never replaced. Upstream TLS trusts the system roots plus the user's upstream CA file (run-proxy.ts).
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { isLoopbackHost } from '../core/hosts.js';

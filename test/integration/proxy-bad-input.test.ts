@@ -4,7 +4,7 @@
 // In every case the stub in hosts receives the value only through a request that names it.
 import { createServer as createHttp, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { leafInterceptor, loadOrCreateCa } from '../../src/proxy/ca.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { upstreamRoots } from '../../src/proxy/run-proxy.js';
+import { startPlaceholderRun, upstreamRoots } from '../../src/proxy/run-proxy.js';
 import { selfSignedCert, startStub, startUpstreamProxy, type Stub } from '../helpers/http-stub.js';
 import { upstreamFromEnv } from '../../src/proxy/upstream.js';
 import { testSecret } from '../helpers/secret.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   proxy = await startProxy({
     keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${plain.port}`, `localhost:${secure.port}`] }],
     token,
-    upstream: { noProxy: [], ca: [...upstreamRoots({}), cert.cert] },
+    upstream: { noProxy: [], ca: [...upstreamRoots(), cert.cert] },
     intercept: leafInterceptor(local, () => new Date()),
   });
 });
@@ -337,7 +337,7 @@ describe("the user's own proxy", () => {
     const p2 = await startProxy({
       keys: [{ name: 'crm', value, placeholder, hosts: [`api.crm.test:${api.port}`] }],
       token,
-      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, [...upstreamRoots({}), named.cert]),
+      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, [...upstreamRoots(), named.cert]),
       intercept: leafInterceptor(local, () => new Date()),
     });
     try {
@@ -357,7 +357,7 @@ describe("the user's own proxy", () => {
     const p2 = await startProxy({
       keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${plain.port}`, `localhost:${secure.port}`] }],
       token,
-      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, [...upstreamRoots({}), readFileSync(join(dir, 'stub.crt'), 'utf8')]),
+      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, [...upstreamRoots(), readFileSync(join(dir, 'stub.crt'), 'utf8')]),
       intercept: leafInterceptor(local, () => new Date()),
     });
     try {
@@ -473,6 +473,75 @@ describe('websockets', () => {
       await p2.close();
       for (const s of upgraded) s.destroy();
       await new Promise<void>((r) => ws.close(() => r()));
+    }
+  });
+});
+
+describe('upstream TLS, where the value travels, as run sets it up', () => {
+  it("does not trust a CA named by run's environment (NODE_EXTRA_CA_CERTS: a repository's .mcp.json or settings env can set it, with HTTPS_PROXY): the value never reaches a host only that CA vouches for", async () => {
+    const local = await loadOrCreateCa(new MemoryBackend(), new Date());
+    const dataDir = mkdtempSync(join(tmpdir(), 'ki-data-'));
+    const run = await startPlaceholderRun({
+      base: { NODE_EXTRA_CA_CERTS: join(dir, 'stub.crt') },
+      dataDir,
+      values: { CRM_KEY: value },
+      placeholderVars: { CRM_KEY: 'crm' },
+      hosts: { crm: [`localhost:${secure.port}`] },
+      tls: { interceptor: leafInterceptor(local, () => new Date()), caBundle: '/unused.pem' },
+    });
+    try {
+      reset();
+      const url = new URL(run.env.HTTPS_PROXY as string);
+      const s = await new Promise<Socket>((resolve, reject) => {
+        const c = netConnect({ host: '127.0.0.1', port: Number(url.port) });
+        c.write(`CONNECT localhost:${secure.port} HTTP/1.1\r\nHost: localhost:${secure.port}\r\nProxy-Authorization: Basic ${Buffer.from(`ki:${url.password}`).toString('base64')}\r\n\r\n`);
+        c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
+      });
+      const t = await new Promise<TLSSocket>((resolve, reject) => {
+        const x = tlsConnect({ socket: s, ca: local.certPem, servername: 'localhost' });
+        x.once('secureConnect', () => resolve(x));
+        x.once('error', reject);
+      });
+      const got = await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${run.env.CRM_KEY}`);
+      expect(got).toMatch(/^HTTP\/1\.1 502/);
+      expect(secure.requests).toEqual([]);
+    } finally {
+      await run.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("trusts the CA file the user put in our data directory (proxy/upstream-ca.pem), as it trusts the registry's hosts", async () => {
+    const local = await loadOrCreateCa(new MemoryBackend(), new Date());
+    const dataDir = mkdtempSync(join(tmpdir(), 'ki-data-'));
+    mkdirSync(join(dataDir, 'proxy'));
+    writeFileSync(join(dataDir, 'proxy', 'upstream-ca.pem'), readFileSync(join(dir, 'stub.crt')));
+    const run = await startPlaceholderRun({
+      base: {},
+      dataDir,
+      values: { CRM_KEY: value },
+      placeholderVars: { CRM_KEY: 'crm' },
+      hosts: { crm: [`localhost:${secure.port}`] },
+      tls: { interceptor: leafInterceptor(local, () => new Date()), caBundle: '/unused.pem' },
+    });
+    try {
+      reset();
+      const url = new URL(run.env.HTTPS_PROXY as string);
+      const s = await new Promise<Socket>((resolve, reject) => {
+        const c = netConnect({ host: '127.0.0.1', port: Number(url.port) });
+        c.write(`CONNECT localhost:${secure.port} HTTP/1.1\r\nHost: localhost:${secure.port}\r\nProxy-Authorization: Basic ${Buffer.from(`ki:${url.password}`).toString('base64')}\r\n\r\n`);
+        c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
+      });
+      const t = await new Promise<TLSSocket>((resolve, reject) => {
+        const x = tlsConnect({ socket: s, ca: local.certPem, servername: 'localhost' });
+        x.once('secureConnect', () => resolve(x));
+        x.once('error', reject);
+      });
+      expect(await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${run.env.CRM_KEY}`)).toMatch(/^HTTP\/1\.1 200/);
+      expect(auths(secure)).toEqual([`Bearer ${value}`]);
+    } finally {
+      await run.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
