@@ -110,6 +110,26 @@ describe('scan and scrub of Claude Code files', () => {
     expect(() => scrubFile(join(t.home, '.claude', 'debug', 'link.txt'), m, { jsonLines: false })).toThrow(/ELOOP/);
   });
 
+  it('does not walk a store root outside ~/.claude that is a link (the task outputs dir sits in the shared /tmp: another user can plant /tmp/claude-UID pointing anywhere)', () => {
+    t = makeTempHome();
+    const value = testSecret('tmplink');
+    const victim = join(t.home, 'project');
+    mkdirSync(victim);
+    const env = join(victim, '.env');
+    writeFileSync(env, `TOKEN=${value}\n`);
+    const tmp = join(t.home, 'tmp');
+    mkdirSync(tmp);
+    const root = join(tmp, `claude-${process.getuid?.() ?? 0}`);
+    symlinkSync(victim, root);
+    const e = { ...t.env, TMPDIR: tmp };
+    const paths = claudePaths(e);
+    const scan = scanStores(paths, e, [{ name: 'k', value }]);
+    expect(scan.findings).toEqual([]);
+    expect(scan.skipped.map((s) => s.file)).toContain(root);
+    scrubStores(paths, e, [{ name: 'k', value }], false);
+    expect(readFileSync(env, 'utf8')).toBe(`TOKEN=${value}\n`);
+  });
+
   it('reports a value that spans lines (which a line-wise rewrite cannot reach) as left, never as scrubbed', () => {
     t = makeTempHome();
     // A value with a line break, each of its lines too short to be looked for on its own: only
