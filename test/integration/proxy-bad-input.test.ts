@@ -504,6 +504,7 @@ describe('upstream TLS, where the value travels, as run sets it up', () => {
       });
       const got = await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${run.env.CRM_KEY}`);
       expect(got).toMatch(/^HTTP\/1\.1 502/);
+      expect(got).toContain('put its CA in proxy/upstream-ca.pem');
       expect(secure.requests).toEqual([]);
     } finally {
       await run.close();
