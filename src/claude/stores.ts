@@ -17,6 +17,12 @@ export interface StoreRoot {
   path: string;
   /** A root that is one file, or the files of a directory matching `only` (not recursive). */
   only?: RegExp;
+  /**
+   * Walked only when it is a real directory of ours: the task outputs dir sits in the shared
+   * temp dir, where another user can put a link of that name (to our home: scrub would rewrite
+   * files there) or a directory of theirs.
+   */
+  ownDir?: boolean;
 }
 
 export interface StoreFile {
@@ -43,9 +49,9 @@ export function storeRoots(paths: ClaudePaths, env: Env): StoreRoot[] {
   return [
     { label: 'Claude Code config dir', path: paths.configDir },
     { label: 'config backups', path: dirname(paths.configFile), only: new RegExp(`^${basename(paths.configFile).replace(/\./g, '\\.')}\\.(backup|corrupted)`) },
-    { label: 'MCP logs', path: join(cache, 'claude-cli-nodejs') },
-    { label: 'npm logs', path: join(h, '.npm', '_logs') },
-    { label: 'task outputs', path: join(tmp, `claude-${uid}`) },
+    { label: 'MCP logs', path: join(cache, 'claude-cli-nodejs'), ownDir: true },
+    { label: 'npm logs', path: join(h, '.npm', '_logs'), ownDir: true },
+    { label: 'task outputs', path: join(tmp, `claude-${uid}`), ownDir: true },
   ];
 }
 
@@ -81,6 +87,14 @@ export function* storeFiles(paths: ClaudePaths, env: Env, skipped: SkippedEntry[
   for (const root of storeRoots(paths, env)) {
     let real: string;
     try {
+      if (root.ownDir) {
+        const st = lstatSync(root.path);
+        const why = st.isSymbolicLink() ? 'a symbolic link (not followed)' : process.getuid !== undefined && st.uid !== process.getuid() ? "not the user's own directory (not read)" : undefined;
+        if (why) {
+          skipped.push({ file: root.path, reason: why });
+          continue;
+        }
+      }
       real = realpathSync(root.path);
     } catch {
       continue; // not there

@@ -25,17 +25,18 @@ const RELOAD_WAIT_MS = 2000;
 
 /**
  * Our guard service answers, or one line for the user naming the fix (undefined also when the
- * guards are command hooks). At a session start (`atStart`), a port held by another program puts
- * the guards back as command hooks, and waits for Claude Code to pick that up before the first
- * prompt.
+ * guards are command hooks). A port held by another program puts the guards back as command
+ * hooks, at a session start and mid-session alike (the watchdog: our service died and another
+ * program took its port); at a session start (`atStart`) it then waits for Claude Code to pick
+ * that up before the first prompt.
  */
 export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, atStart = false): Promise<string | undefined> {
   try {
     const check = await ensureGuardService(paths, () => spawnService(env));
-    if (!check.foreign || !atStart || !process.argv[1]) return check.problem;
+    if (!check.foreign || !process.argv[1]) return check.problem;
     const { guardsBackToCommands } = await import('../install/guard-fallback.js');
     if (!(await guardsBackToCommands(paths, process.execPath, process.argv[1]))) return check.problem;
-    await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
+    if (atStart) await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
     return `keyring-inject: another program holds port ${check.port} of the guard service, so the guards are command hooks again (slower; they take effect within a few seconds); 'keyring-inject install --guards http' moves the service to a new port`;
   } catch (err) {
     return `keyring-inject: the guard service: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;

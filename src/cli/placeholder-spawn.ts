@@ -32,7 +32,7 @@ export async function spawnWithPlaceholders(ctx: CliContext, reg: Registry, s: P
   const dir = runtimeSourceDir();
   const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
   const tls = await interceptionFor(ctx.backend(), ctx.paths.dataDir, ctx.env, ctx.now);
-  const session = await startPlaceholderRun({ base: ctx.env, values: s.values, placeholderVars, hosts, tls, ...(preload ? { preload } : {}) });
+  const session = await startPlaceholderRun({ base: ctx.env, dataDir: ctx.paths.dataDir, values: s.values, placeholderVars, hosts, tls, ...(preload ? { preload } : {}) });
   try {
     return await spawnRelay(s.command, s.args, session.env, ctx.cwd, signals);
   } finally {

@@ -72,7 +72,6 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 export function handler(config: GuardServiceConfig, deps: GuardDeps, used: () => void = () => undefined) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    used();
     try {
       const why = refusal(req, config);
       if (why) {
@@ -80,6 +79,8 @@ export function handler(config: GuardServiceConfig, deps: GuardDeps, used: () =>
         send(res, 403, { error: `keyring-inject guard service: ${why}` });
         return;
       }
+      // Only a caller that knows the token keeps the service alive: any local process can send a refused request.
+      used();
       const path = (req.url ?? '').split('?')[0] ?? '';
       if (req.method === 'GET' && path === PING_PATH) {
         send(res, 200, { service: SERVICE_NAME, pid: process.pid });

@@ -17,6 +17,8 @@ import { upstreamFromEnv } from './upstream.js';
 export interface PlaceholderRunInput {
   /** The environment `run` started in. */
   base: Env;
+  /** Our data directory (the user's upstream CA file). */
+  dataDir: string;
   /** What `run` would set: variable -> value. */
   values: Record<string, string>;
   /** variable -> key name, for the variables of placeholder keys only. */
@@ -46,10 +48,19 @@ function readIf(file: string | undefined): string | undefined {
   }
 }
 
-/** The roots upstream TLS trusts: Node's, the system's, and the NODE_EXTRA_CA_CERTS of `base`. */
-export function upstreamRoots(base: Env): string[] {
+/** The CA of the user's TLS-inspecting proxy, if they put one here: upstream TLS trusts it too. */
+export function upstreamCaFile(dataDir: string): string {
+  return join(dataDir, 'proxy', 'upstream-ca.pem');
+}
+
+/**
+ * The roots upstream TLS (where the value travels) trusts: Node's, the system's, and the
+ * user's file in our data directory. Never a CA the environment names (NODE_EXTRA_CA_CERTS):
+ * a repository's .mcp.json or settings env sets that, with HTTPS_PROXY, for a proxy of its own.
+ */
+export function upstreamRoots(dataDir?: string): string[] {
   const system = SYSTEM_BUNDLES.map((f) => readIf(f)).find((t) => t !== undefined);
-  const extra = readIf(base.NODE_EXTRA_CA_CERTS);
+  const extra = dataDir === undefined ? undefined : readIf(upstreamCaFile(dataDir));
   return [...rootCertificates, ...(system ? [system] : []), ...(extra ? [extra] : [])];
 }
 
@@ -90,7 +101,7 @@ export async function startPlaceholderRun(i: PlaceholderRunInput): Promise<Place
   const proxy = await startProxy({
     keys,
     token: randomBytes(24).toString('hex'),
-    upstream: upstreamFromEnv(i.base, upstreamRoots(i.base)),
+    upstream: upstreamFromEnv(i.base, upstreamRoots(i.dataDir)),
     ...(i.tls ? { intercept: i.tls.interceptor } : {}),
     ...(i.onSubstitute ? { onSubstitute: i.onSubstitute } : {}),
   });

@@ -122,7 +122,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         return refuse(res, 400, 'unsendable');
       }
       out.on('response', (up) => respond(up, res, req.method === 'HEAD', keys.length > 0));
-      out.on('error', () => refuse(res, 502, 'upstream'));
+      out.on('error', (err: NodeJS.ErrnoException) => refuse(res, 502, untrustedCertificate(err) ? 'untrusted' : 'upstream'));
       res.on('close', () => {
         if (!res.writableFinished) out.destroy();
       });
@@ -477,6 +477,11 @@ function guarded(res: ServerResponse, fn: () => void): void {
   }
 }
 
+/** A TLS failure because the upstream certificate does not chain to a trusted root. */
+function untrustedCertificate(err: NodeJS.ErrnoException): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(String(err.code ?? ''));
+}
+
 function refuse(res: ServerResponse, status: number, why: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -487,6 +492,8 @@ function refuse(res: ServerResponse, status: number, why: string): void {
     misdirected: 'keyring-inject proxy: the Host header does not name the request target\n',
     target: 'keyring-inject proxy: expected an absolute http:// URL (or CONNECT for https)\n',
     upstream: 'keyring-inject proxy: the target could not be reached\n',
+    untrusted:
+      "keyring-inject proxy: the target's TLS certificate is not trusted (the system roots decide, never NODE_EXTRA_CA_CERTS): if your network inspects TLS, put its CA in proxy/upstream-ca.pem of keyring-inject's data directory (~/.claude/keyring-inject)\n",
     body: 'keyring-inject proxy: the request body is too large to rewrite\n',
     unsendable: 'keyring-inject proxy: the request cannot be sent as it is (a header or the path would hold a character HTTP forbids)\n',
   };

@@ -1,8 +1,9 @@
 // How the proxy reaches a target: directly, or through the proxy the user already had
-// (HTTPS_PROXY / HTTP_PROXY of the environment `run` started in, minus their NO_PROXY): chained,
-// never replaced. Upstream TLS trusts the system roots plus that environment's NODE_EXTRA_CA_CERTS.
+// (HTTPS_PROXY / HTTP_PROXY of the environment `run` started in, minus their NO_PROXY and
+// loopback targets): chained, never replaced. Upstream TLS trusts the system roots plus the user's upstream CA file (run-proxy.ts).
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { isLoopbackHost } from '../core/hosts.js';
 import type { Env } from '../core/paths.js';
 
 export interface Upstream {
@@ -47,9 +48,13 @@ export function bypasses(noProxy: readonly string[], host: string, port: number)
   });
 }
 
+/**
+ * The user's proxy for a target, if it goes through one. Never for a loopback target: that is
+ * this machine (a proxy elsewhere would reach its own), and plain HTTP to it carries the value.
+ */
 export function proxyFor(up: Upstream, secure: boolean, host: string, port: number): URL | undefined {
   const p = secure ? up.httpsProxy : up.httpProxy;
-  return p && !bypasses(up.noProxy, host, port) ? p : undefined;
+  return p && !isLoopbackHost(host) && !bypasses(up.noProxy, host, port) ? p : undefined;
 }
 
 /** The Proxy-Authorization a proxy URL's credentials ask for, if any. */

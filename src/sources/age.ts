@@ -93,6 +93,12 @@ export const ageSource: SecretSource = {
     const where = refFilePath(ref, 'file');
     if (!where) throw new UsageError('an age reference needs metadata.file (--meta file=FILE)');
     if ('problem' in where) throw new UsageError(where.problem);
+    // A project's identity is a private key in the repository: what is encrypted to it, anyone with a clone can read.
+    if (ref.root !== undefined && ref.metadata?.identity !== undefined)
+      throw new KiError(
+        'source-failed',
+        "metadata.identity of this project reference names a key file that came with the repository: anyone with a clone could read what is encrypted to it; remove metadata.identity from the project file (your own identity is used) and list teammates in the file's .recipients",
+      );
     const identity = identityOf(ref, ctx.env);
     if ('problem' in identity) throw new KiError('source-failed', identity.problem);
     const real = realRefPath(ref, 'file', 'age file');

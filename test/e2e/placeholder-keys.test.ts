@@ -50,7 +50,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('a placeholder key with the real client', ()
     fs.mkdirSync(bin);
     fs.symlinkSync(CLI, path.join(bin, 'keyring-inject'));
     const PATH = `${bin}:${path.dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
-    // The stub's certificate is trusted as a corporate CA would be: NODE_EXTRA_CA_CERTS of the session.
+    // The stub's certificate is trusted as a corporate CA would be: the proxy's upstream CA file
+    // in our data directory (and NODE_EXTRA_CA_CERTS of the session).
+    fs.mkdirSync(path.join(home.home, '.claude', 'keyring-inject', 'proxy'), { recursive: true });
+    fs.copyFileSync(cert.certFile, path.join(home.home, '.claude', 'keyring-inject', 'proxy', 'upstream-ca.pem'));
     const cliEnv = { HOME: home.home, PATH, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', NODE_EXTRA_CA_CERTS: cert.certFile };
 
     const add = await runCli(['add', 'crm', '--server', 'crm', '--env', 'CRM_API_KEY', '--host', `localhost:${crm.port}`, '--stdin'], { env: cliEnv, input: value });

@@ -157,15 +157,19 @@ export interface UpstreamProxy {
   close(): Promise<void>;
 }
 
-/** A minimal forward proxy standing for the user's own (corporate) HTTPS_PROXY: CONNECT tunnels and absolute-form HTTP. */
-export function startUpstreamProxy(): Promise<UpstreamProxy> {
+/**
+ * A minimal forward proxy standing for the user's own (corporate) HTTPS_PROXY: CONNECT tunnels
+ * and absolute-form HTTP. `names`: host names it resolves itself (name -> address), as a remote
+ * proxy's own DNS would.
+ */
+export function startUpstreamProxy(names: Record<string, string> = {}): Promise<UpstreamProxy> {
   const seen: UpstreamProxy['seen'] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = createHttp((req, res) => {
     seen.push({ line: `${req.method} ${req.url}`, auth: req.headers['proxy-authorization'] });
     const u = new URL(req.url ?? '');
     const { 'proxy-authorization': _drop, ...headers } = req.headers;
-    const out = httpRequest({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: req.method, headers }, (up) => {
+    const out = httpRequest({ host: names[u.hostname] ?? u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: req.method, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
@@ -174,7 +178,7 @@ export function startUpstreamProxy(): Promise<UpstreamProxy> {
   server.on('connect', (req: IncomingMessage, client: import('node:net').Socket, head: Buffer) => {
     seen.push({ line: `CONNECT ${req.url}`, auth: req.headers['proxy-authorization'] });
     const [host, port] = (req.url ?? '').split(':');
-    const up = netConnect({ host, port: Number(port) }, () => {
+    const up = netConnect({ host: names[host as string] ?? host, port: Number(port) }, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) up.write(head);
       up.pipe(client).pipe(up);

@@ -161,6 +161,29 @@ describe('the guard service', () => {
     await waitFor('the service to exit after the last session', () => guardServicesFor(t.home).length === 0, 30_000);
   }, 60_000);
 
+  it('killed mid-session and its port taken by another program: the watchdog puts the guards back as command hooks (that program would get every prompt and tool output, and decide for the guards)', async () => {
+    const { t, svc } = await installHttp();
+    const { client } = await startSession(t.env, 's1');
+    const [pid] = guardServicesFor(t.home);
+    expect(pid).toBeDefined();
+    process.kill(pid as number, 'SIGKILL');
+    await waitFor('the service to be gone', () => guardServicesFor(t.home).length === 0, 5000);
+    const squatter = http.createServer((_req, res) => res.end('{}'));
+    await new Promise<void>((r) => squatter.listen(svc.port, '127.0.0.1', () => r()));
+    try {
+      const settingsFile = join(t.home, '.claude/settings.json');
+      await waitFor('the watchdog to put the guards back as command hooks', () => !readFileSync(settingsFile, 'utf8').includes('"http"'), 15_000);
+      for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse'])
+        expect(JSON.parse(readFileSync(settingsFile, 'utf8')).hooks[e][0].hooks[0].command).toMatch(/ guard [a-z-]+ # keyring-inject$/);
+      expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
+    } finally {
+      squatter.closeAllConnections();
+      await new Promise((r) => squatter.close(r));
+      client.kill();
+      await client.exited;
+    }
+  }, 60_000);
+
   it('a session that starts while the last one just ended finds the service answering at its first call (it does not exit under it)', async () => {
     const { t, svc } = await installHttp();
     const a = await startSession(t.env, 'a');

@@ -2,7 +2,7 @@
 // requests, node fetch) against loopback stubs: the stub in the key's hosts receives the value,
 // any other only the placeholder; the child's environment never holds the value, and a response
 // that echoes the key reaches the child as the placeholder. The real Secret Service holds the key.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -48,7 +48,10 @@ beforeEach(async () => {
   });
   expect(r.code, r.stderr).toBe(0);
   for (const s of all()) s.requests.length = 0;
-  // The stubs' certificate is trusted the way a corporate CA is: NODE_EXTRA_CA_CERTS of run's environment.
+  // The stubs' certificate is trusted the way a corporate CA is: by the proxy from our data
+  // directory (proxy/upstream-ca.pem), by the child (a tunnelled host) from NODE_EXTRA_CA_CERTS.
+  mkdirSync(join(t.home, '.claude', 'keyring-inject', 'proxy'), { recursive: true });
+  copyFileSync(stubCa, join(t.home, '.claude', 'keyring-inject', 'proxy', 'upstream-ca.pem'));
   t.env.NODE_EXTRA_CA_CERTS = stubCa;
 });
 afterEach(async () => {

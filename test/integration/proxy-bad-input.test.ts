@@ -4,7 +4,7 @@
 // In every case the stub in hosts receives the value only through a request that names it.
 import { createServer as createHttp, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { leafInterceptor, loadOrCreateCa } from '../../src/proxy/ca.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { upstreamRoots } from '../../src/proxy/run-proxy.js';
+import { startPlaceholderRun, upstreamRoots } from '../../src/proxy/run-proxy.js';
 import { selfSignedCert, startStub, startUpstreamProxy, type Stub } from '../helpers/http-stub.js';
 import { upstreamFromEnv } from '../../src/proxy/upstream.js';
 import { testSecret } from '../helpers/secret.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   proxy = await startProxy({
     keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${plain.port}`, `localhost:${secure.port}`] }],
     token,
-    upstream: { noProxy: [], ca: [...upstreamRoots({}), cert.cert] },
+    upstream: { noProxy: [], ca: [...upstreamRoots(), cert.cert] },
     intercept: leafInterceptor(local, () => new Date()),
   });
 });
@@ -304,48 +304,69 @@ describe('responses that quote the value', () => {
 });
 
 describe("the user's own proxy", () => {
-  it('is chained, with its credentials: CONNECT for HTTPS, absolute-form for HTTP; the value still goes only to the allowed host', async () => {
+  /** CONNECT through `p`, then TLS trusting `trust`, then one GET with the placeholder. */
+  const httpsThrough = async (p: RunningProxy, host: string, port: number, trust: string): Promise<string> => {
+    const s = await new Promise<Socket>((resolve, reject) => {
+      const c = netConnect({ host: '127.0.0.1', port: p.port });
+      c.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\nProxy-Authorization: ${auth}\r\n\r\n`);
+      c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
+    });
+    const t = await new Promise<TLSSocket>((resolve, reject) => {
+      const x = tlsConnect({ socket: s, ca: trust, servername: host });
+      x.once('secureConnect', () => resolve(x));
+      x.once('error', reject);
+    });
+    return requestOver(t, `GET /s HTTP/1.1\r\nHost: ${host}:${port}\r\nAuthorization: Bearer ${placeholder}`);
+  };
+  const plainThrough = (p: RunningProxy, port: number): Promise<string> =>
+    new Promise<string>((resolve) => {
+      const c = netConnect({ host: '127.0.0.1', port: p.port });
+      let got = '';
+      c.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+      });
+      c.on('close', () => resolve(got));
+      c.write(`GET http://localhost:${port}/p HTTP/1.1\r\nHost: localhost:${port}\r\nProxy-Authorization: ${auth}\r\nAuthorization: Bearer ${placeholder}\r\nConnection: close\r\n\r\n`);
+    });
+
+  it('is chained, with its credentials, for HTTPS (CONNECT); the value still goes only to the allowed host', async () => {
+    const named = selfSignedCert(dir, 'named', ['api.crm.test']);
+    const api = await startStub(named);
+    const corp = await startUpstreamProxy({ 'api.crm.test': '127.0.0.1' });
+    const local = await loadOrCreateCa(new MemoryBackend(), new Date());
+    const p2 = await startProxy({
+      keys: [{ name: 'crm', value, placeholder, hosts: [`api.crm.test:${api.port}`] }],
+      token,
+      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, [...upstreamRoots(), named.cert]),
+      intercept: leafInterceptor(local, () => new Date()),
+    });
+    try {
+      expect(await httpsThrough(p2, 'api.crm.test', api.port, local.certPem)).toMatch(/^HTTP\/1\.1 200/);
+      expect(corp.seen).toEqual([{ line: `CONNECT api.crm.test:${api.port}`, auth: `Basic ${Buffer.from('corp:pw').toString('base64')}` }]);
+      expect(api.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${value}`]);
+    } finally {
+      await p2.close();
+      await corp.close();
+      await api.close();
+    }
+  });
+
+  it("never carries a request to a key's loopback host: that host is this machine, and HTTP_PROXY could name anyone (plain HTTP would hand it the value)", async () => {
     const corp = await startUpstreamProxy();
     const local = await loadOrCreateCa(new MemoryBackend(), new Date());
-    const upstreamCa = [...upstreamRoots({}), readFileSync(join(dir, 'stub.crt'), 'utf8')];
     const p2 = await startProxy({
       keys: [{ name: 'crm', value, placeholder, hosts: [`localhost:${plain.port}`, `localhost:${secure.port}`] }],
       token,
-      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, upstreamCa),
+      upstream: upstreamFromEnv({ HTTPS_PROXY: corp.url, HTTP_PROXY: corp.url }, [...upstreamRoots(), readFileSync(join(dir, 'stub.crt'), 'utf8')]),
       intercept: leafInterceptor(local, () => new Date()),
     });
     try {
       reset();
-      // HTTPS through both proxies.
-      const s = await new Promise<Socket>((resolve, reject) => {
-        const c = netConnect({ host: '127.0.0.1', port: p2.port });
-        c.write(`CONNECT localhost:${secure.port} HTTP/1.1\r\nHost: localhost:${secure.port}\r\nProxy-Authorization: ${auth}\r\n\r\n`);
-        c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
-      });
-      const t = await new Promise<TLSSocket>((resolve, reject) => {
-        const x = tlsConnect({ socket: s, ca: local.certPem, servername: 'localhost' });
-        x.once('secureConnect', () => resolve(x));
-        x.once('error', reject);
-      });
-      expect(await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${placeholder}`)).toMatch(/^HTTP\/1\.1 200/);
-      // Plain HTTP through both proxies.
-      const r = await new Promise<string>((resolve) => {
-        const c = netConnect({ host: '127.0.0.1', port: p2.port });
-        let got = '';
-        c.on('data', (d: Buffer) => {
-          got += d.toString('latin1');
-        });
-        c.on('close', () => resolve(got));
-        c.write(`GET http://localhost:${plain.port}/p HTTP/1.1\r\nHost: localhost:${plain.port}\r\nProxy-Authorization: ${auth}\r\nAuthorization: Bearer ${placeholder}\r\nConnection: close\r\n\r\n`);
-      });
-      expect(r).toMatch(/^HTTP\/1\.1 200/);
-      const basic = `Basic ${Buffer.from('corp:pw').toString('base64')}`;
-      expect(corp.seen).toEqual([
-        { line: `CONNECT localhost:${secure.port}`, auth: basic },
-        { line: `GET http://localhost:${plain.port}/p`, auth: basic },
-      ]);
-      expect(auths(secure)).toEqual([`Bearer ${value}`]);
+      expect(await plainThrough(p2, plain.port)).toMatch(/^HTTP\/1\.1 200/);
+      expect(await httpsThrough(p2, 'localhost', secure.port, local.certPem)).toMatch(/^HTTP\/1\.1 200/);
+      expect(corp.seen).toEqual([]);
       expect(auths(plain)).toEqual([`Bearer ${value}`]);
+      expect(auths(secure)).toEqual([`Bearer ${value}`]);
     } finally {
       await p2.close();
       await corp.close();
@@ -452,6 +473,76 @@ describe('websockets', () => {
       await p2.close();
       for (const s of upgraded) s.destroy();
       await new Promise<void>((r) => ws.close(() => r()));
+    }
+  });
+});
+
+describe('upstream TLS, where the value travels, as run sets it up', () => {
+  it("does not trust a CA named by run's environment (NODE_EXTRA_CA_CERTS: a repository's .mcp.json or settings env can set it, with HTTPS_PROXY): the value never reaches a host only that CA vouches for", async () => {
+    const local = await loadOrCreateCa(new MemoryBackend(), new Date());
+    const dataDir = mkdtempSync(join(tmpdir(), 'ki-data-'));
+    const run = await startPlaceholderRun({
+      base: { NODE_EXTRA_CA_CERTS: join(dir, 'stub.crt') },
+      dataDir,
+      values: { CRM_KEY: value },
+      placeholderVars: { CRM_KEY: 'crm' },
+      hosts: { crm: [`localhost:${secure.port}`] },
+      tls: { interceptor: leafInterceptor(local, () => new Date()), caBundle: '/unused.pem' },
+    });
+    try {
+      reset();
+      const url = new URL(run.env.HTTPS_PROXY as string);
+      const s = await new Promise<Socket>((resolve, reject) => {
+        const c = netConnect({ host: '127.0.0.1', port: Number(url.port) });
+        c.write(`CONNECT localhost:${secure.port} HTTP/1.1\r\nHost: localhost:${secure.port}\r\nProxy-Authorization: Basic ${Buffer.from(`ki:${url.password}`).toString('base64')}\r\n\r\n`);
+        c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
+      });
+      const t = await new Promise<TLSSocket>((resolve, reject) => {
+        const x = tlsConnect({ socket: s, ca: local.certPem, servername: 'localhost' });
+        x.once('secureConnect', () => resolve(x));
+        x.once('error', reject);
+      });
+      const got = await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${run.env.CRM_KEY}`);
+      expect(got).toMatch(/^HTTP\/1\.1 502/);
+      expect(got).toContain('put its CA in proxy/upstream-ca.pem');
+      expect(secure.requests).toEqual([]);
+    } finally {
+      await run.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("trusts the CA file the user put in our data directory (proxy/upstream-ca.pem), as it trusts the registry's hosts", async () => {
+    const local = await loadOrCreateCa(new MemoryBackend(), new Date());
+    const dataDir = mkdtempSync(join(tmpdir(), 'ki-data-'));
+    mkdirSync(join(dataDir, 'proxy'));
+    writeFileSync(join(dataDir, 'proxy', 'upstream-ca.pem'), readFileSync(join(dir, 'stub.crt')));
+    const run = await startPlaceholderRun({
+      base: {},
+      dataDir,
+      values: { CRM_KEY: value },
+      placeholderVars: { CRM_KEY: 'crm' },
+      hosts: { crm: [`localhost:${secure.port}`] },
+      tls: { interceptor: leafInterceptor(local, () => new Date()), caBundle: '/unused.pem' },
+    });
+    try {
+      reset();
+      const url = new URL(run.env.HTTPS_PROXY as string);
+      const s = await new Promise<Socket>((resolve, reject) => {
+        const c = netConnect({ host: '127.0.0.1', port: Number(url.port) });
+        c.write(`CONNECT localhost:${secure.port} HTTP/1.1\r\nHost: localhost:${secure.port}\r\nProxy-Authorization: Basic ${Buffer.from(`ki:${url.password}`).toString('base64')}\r\n\r\n`);
+        c.once('data', (d: Buffer) => (d.toString().startsWith('HTTP/1.1 200') ? resolve(c) : reject(new Error(d.toString()))));
+      });
+      const t = await new Promise<TLSSocket>((resolve, reject) => {
+        const x = tlsConnect({ socket: s, ca: local.certPem, servername: 'localhost' });
+        x.once('secureConnect', () => resolve(x));
+        x.once('error', reject);
+      });
+      expect(await requestOver(t, `GET /s HTTP/1.1\r\nHost: localhost:${secure.port}\r\nAuthorization: Bearer ${run.env.CRM_KEY}`)).toMatch(/^HTTP\/1\.1 200/);
+      expect(auths(secure)).toEqual([`Bearer ${value}`]);
+    } finally {
+      await run.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -127,6 +127,17 @@ describe.skipIf(!HAVE_AGE)('age (real age and age-keygen)', () => {
     expectNoLeak(rotated, outputs, [dir]);
   });
 
+  it('project files: a value is never encrypted to an identity the repository ships (metadata.identity): whoever has the repository could read it', async () => {
+    const proj = join(dir, 'proj-identity');
+    mkdirSync(join(proj, '.git'), { recursive: true });
+    keygen(join(proj, 'team.key'));
+    const value = testSecret('age-repo-identity');
+    await expect(
+      (await sourceFor('age')).store?.({ source: 'age', id: 'X', metadata: { file: 'x.env.age', identity: 'team.key' }, root: proj }, value, sourceContext(new MemoryBackend(), env)),
+    ).rejects.toThrow(/^metadata\.identity of this project reference names a key file that came with the repository/);
+    expect(existsSync(join(proj, 'x.env.age'))).toBe(false);
+  });
+
   it('project files: the age file stays inside the project; missing tool and a hanging age fail with the fix', async () => {
     const proj = join(dir, 'proj');
     mkdirSync(join(proj, '.git'), { recursive: true });

@@ -104,3 +104,39 @@ describe("the guard service's keyring cache", () => {
     }
   });
 });
+
+describe('the guard service lifetime', () => {
+  it('only an authorized request keeps it alive: refused ones (any local process can send them) do not extend its linger', async () => {
+    const { createServer, request } = await import('node:http');
+    const { handler } = await import('../../src/guard-service/server.js');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const config = { port, token: 'b'.repeat(64) };
+    let uses = 0;
+    server.on(
+      'request',
+      handler(config, {} as never, () => uses++),
+    );
+    const get = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/keyring-inject/ping', headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get({})).toBe(403);
+      expect(await get({ 'X-Keyring-Inject-Token': 'c'.repeat(64) })).toBe(403);
+      expect(await get({ 'X-Keyring-Inject-Token': config.token, Origin: 'http://evil.example' })).toBe(403);
+      expect(uses).toBe(0);
+      expect(await get({ 'X-Keyring-Inject-Token': config.token })).toBe(200);
+      expect(uses).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});

@@ -64,7 +64,7 @@ describe('guard user-prompt-submit', () => {
     // The client's copy of the prompt is noted for the SessionEnd scrub, and the message says so.
     expect(r.json?.reason).toContain('keyring-inject removes your stored key from them when this session ends');
     const paths = claudePaths(t.env);
-    expect(takePendingScrubs(paths)).toEqual([{ session: SID, file: join(t.home, 't.jsonl'), keys: ['github'] }]);
+    expect(takePendingScrubs(paths).notes).toEqual([{ session: SID, file: join(t.home, 't.jsonl'), keys: ['github'] }]);
     expect(readAudit(paths).map((l) => [l.event, l.keys])).toEqual([['guard-block', ['github']]]);
   });
 

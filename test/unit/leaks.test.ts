@@ -2,8 +2,8 @@
 // input (a line that is not JSON, a read-only file, a symlink out of ~/.claude, a writer
 // appending during the scrub), and the CLI's exit codes and output (never a value).
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inProcessCli } from '../helpers/in-process.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
@@ -108,6 +108,26 @@ describe('scan and scrub of Claude Code files', () => {
     // Named directly, a link is refused too (no rewrite through it).
     const m = makeMatcher([{ name: 'k', value }]);
     expect(() => scrubFile(join(t.home, '.claude', 'debug', 'link.txt'), m, { jsonLines: false })).toThrow(/ELOOP/);
+  });
+
+  it('does not walk a store root outside ~/.claude that is a link (the task outputs dir sits in the shared /tmp: another user can plant /tmp/claude-UID pointing anywhere)', () => {
+    t = makeTempHome();
+    const value = testSecret('tmplink');
+    const victim = join(t.home, 'project');
+    mkdirSync(victim);
+    const env = join(victim, '.env');
+    writeFileSync(env, `TOKEN=${value}\n`);
+    const tmp = join(t.home, 'tmp');
+    mkdirSync(tmp);
+    const root = join(tmp, `claude-${process.getuid?.() ?? 0}`);
+    symlinkSync(victim, root);
+    const e = { ...t.env, TMPDIR: tmp };
+    const paths = claudePaths(e);
+    const scan = scanStores(paths, e, [{ name: 'k', value }]);
+    expect(scan.findings).toEqual([]);
+    expect(scan.skipped.map((s) => s.file)).toContain(root);
+    scrubStores(paths, e, [{ name: 'k', value }], false);
+    expect(readFileSync(env, 'utf8')).toBe(`TOKEN=${value}\n`);
   });
 
   it('reports a value that spans lines (which a line-wise rewrite cannot reach) as left, never as scrubbed', () => {
@@ -237,5 +257,25 @@ describe('the scan and scrub commands', () => {
     expect(readFileSync(history, 'utf8')).toBe('{"display":"[keyring-inject:gh]"}\n');
     expect(readFileSync(outside, 'utf8')).toContain(value); // not Claude Code's: a hook input cannot point the scrub at it
     expect(hasPendingScrubs(paths)).toBe(false);
+  });
+
+  it('notes taken by a scrub that was killed before it finished (the session-end deadline) are not lost: the next session end scrubs them', async () => {
+    t = makeTempHome();
+    writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp' } } }, null, 2));
+    const { run } = inProcessCli(t.env, t.home);
+    const value = testSecret('killed-taker');
+    expect((await run(['add', 'gh', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], `${value}\n`)).code).toBe(0);
+    const file = plantSession(t.home, value);
+    const paths = claudePaths(t.env);
+    notePendingScrub(paths, { session: 's1', file, keys: ['gh'] });
+    // What a taker leaves when killed mid-scrub: the notes renamed to carry its pid, the process gone.
+    const dead = spawnSync('true').pid as number;
+    renameSync(join(paths.dataDir, 'pending-scrub.jsonl'), join(paths.dataDir, `pending-scrub.jsonl.${dead}`));
+    expect(hasPendingScrubs(paths)).toBe(true);
+    const r = await run(['scrub', '--pending']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(anyForm(readFileSync(file, 'utf8'), value)).toBe(false);
+    expect(hasPendingScrubs(paths)).toBe(false);
+    expect(readdirSync(paths.dataDir).filter((n) => n.startsWith('pending-scrub'))).toEqual([]);
   });
 });

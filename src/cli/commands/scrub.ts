@@ -31,12 +31,13 @@ Exit status: 0 nothing left (or nothing found), 3 a value could not be removed (
     const p = parseArgs(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, pending: { type: 'boolean' } });
     positionals(p, []);
     if (bool(p, 'pending')) {
-      const notes = takePendingScrubs(ctx.paths);
-      let left = notes;
+      const taken = takePendingScrubs(ctx.paths);
+      let left = taken.notes;
       try {
-        if (notes.length > 0) left = await scrubBlockedPrompts(ctx.paths, ctx.env, ctx.cwd, ctx.backend, notes);
+        if (left.length > 0) left = await scrubBlockedPrompts(ctx.paths, ctx.env, ctx.cwd, ctx.backend, left);
       } finally {
         if (left.length > 0) returnPendingScrubs(ctx.paths, left);
+        taken.release();
       }
       return 0;
     }
