@@ -77,8 +77,12 @@ describe.runIf(haveDbus || process.env.CI)('headless Linux keyring failures', ()
     const o = addUnder(`
       eval "$(printf %s pw1 | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
       printf %s x | node "${CLI}" add warmup --server s --env W --stdin >/dev/null 2>&1
-      kill ${daemonPid}; sleep 0.3
-      eval "$(gnome-keyring-daemon --start --components=secrets)" >/dev/null; sleep 0.3`);
+      pid=${daemonPid}; kill "$pid"
+      # Under load the old daemon takes longer than a fixed sleep to go; a new start would then
+      # find it (unlocked) still on the bus. Wait until it is gone and the new one owns the name.
+      i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+      eval "$(gnome-keyring-daemon --start --components=secrets)" >/dev/null
+      i=0; until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done`);
     expectCleanFailure(o, /(locked: unlock it|gnome-keyring-daemon --unlock)/);
   });
 
