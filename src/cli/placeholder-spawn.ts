@@ -4,7 +4,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimeSourceDir } from '../install/runtime.js';
+import { audit } from '../core/audit.js';
 import { interceptionFor, startPlaceholderRun } from '../proxy/run-proxy.js';
+import type { Substitution } from '../proxy/server.js';
 import type { Registry } from '../registry/registry.js';
 import { relaySignals, spawnRelay } from '../wrap/spawn-relay.js';
 import type { CliContext } from './context.js';
@@ -32,7 +34,8 @@ export async function spawnWithPlaceholders(ctx: CliContext, reg: Registry, s: P
   const dir = runtimeSourceDir();
   const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
   const tls = await interceptionFor(ctx.backend(), ctx.paths.dataDir, ctx.env, ctx.now);
-  const session = await startPlaceholderRun({ base: ctx.env, dataDir: ctx.paths.dataDir, values: s.values, placeholderVars, hosts, tls, ...(preload ? { preload } : {}) });
+  const onSubstitute = (u: Substitution) => audit(ctx.paths, { event: 'substitute', keys: [u.key], host: u.host, method: u.method, path: u.path }, ctx.env);
+  const session = await startPlaceholderRun({ base: ctx.env, dataDir: ctx.paths.dataDir, values: s.values, placeholderVars, hosts, tls, onSubstitute, ...(preload ? { preload } : {}) });
   try {
     return await spawnRelay(s.command, s.args, session.env, ctx.cwd, signals);
   } finally {

@@ -11,7 +11,7 @@ import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, open
 import { basename, join } from 'node:path';
 import type { ClaudePaths, Env } from './paths.js';
 
-export type AuditEvent = 'exec' | 'headers' | 'run' | 'inject' | 'strip' | 'request_secret' | 'approval' | 'guard-block' | 'guard-mask' | 'scrub';
+export type AuditEvent = 'exec' | 'headers' | 'run' | 'inject' | 'strip' | 'request_secret' | 'approval' | 'guard-block' | 'guard-mask' | 'scrub' | 'substitute';
 
 export interface AuditEntry {
   event: AuditEvent;
@@ -24,6 +24,10 @@ export interface AuditEntry {
   outcome?: string;
   /** A tool or a project directory, where it says where the use was. */
   where?: string;
+  /** substitute: the request the placeholder proxy put the value into (the path without its query). */
+  host?: string;
+  method?: string;
+  path?: string;
 }
 
 export interface AuditLine extends AuditEntry {
@@ -84,6 +88,9 @@ export function auditLine(entry: AuditEntry, env: Env, now: Date = new Date()): 
   if (entry.program !== undefined) line.program = programName(entry.program);
   if (entry.outcome !== undefined) line.outcome = safe(entry.outcome);
   if (entry.where !== undefined) line.where = safe(entry.where);
+  if (entry.host !== undefined) line.host = safe(entry.host);
+  if (entry.method !== undefined) line.method = safe(entry.method);
+  if (entry.path !== undefined) line.path = safe(entry.path);
   return line;
 }
 

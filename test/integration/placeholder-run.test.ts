@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpClients, selfSignedCert, startStub, type Stub } from '../helpers/http-stub.js';
+import { readAudit } from '../../src/core/audit.js';
+import { claudePaths } from '../../src/core/paths.js';
 import { expectNoLeak, filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
@@ -91,6 +93,12 @@ describe.runIf(HAVE_SECRET_SERVICE)('run with a placeholder key, real clients', 
     expect(readFileSync(bundle, 'utf8')).toContain('BEGIN CERTIFICATE');
     expect(secretToolLookup(service, 'keyring-inject:proxy-ca')).toMatch(/"key":"[A-Za-z0-9+/=]+"/);
     expect(filesContaining('PRIVATE KEY', [t.home])).toEqual([]);
+    // Each substitution is in the audit trail: key, host, method, path (no query), never a value.
+    const subs = readAudit(claudePaths(t.env)).filter((l) => l.event === 'substitute');
+    expect(subs.map((l) => [l.keys, l.host, l.method, l.path]).sort()).toEqual([
+      [['crm'], 'localhost', 'GET', '/contacts'],
+      [['crm'], 'localhost', 'GET', '/v1/contacts'],
+    ]);
     expectNoLeak(value, [stdout, r.stderr], [t.home]);
   });
 
