@@ -96,6 +96,11 @@ export function describeEntry(name: string, e: EntrySummary): string {
   return `${name} <- ${e.source} ${e.id}${meta.length ? ` (${meta.join(', ')})` : ''} -> ${to}${hosts}`;
 }
 
+/** The variables an entry sets: its targets' env names, else NAME itself (for 'keyring-inject run'). */
+export function variablesOf(name: string, e: EntrySummary): string[] {
+  return e.targets?.length ? e.targets.map((t) => t.env) : [name];
+}
+
 /** The change from `before` to `after`, one line per entry: "+ …" added, "- …" removed (a changed entry is both). */
 export function diffEntries(before: Record<string, EntrySummary>, after: Record<string, EntrySummary>): string[] {
   const lines: string[] = [];

@@ -42,9 +42,19 @@ const FAMILIES: readonly RegExp[] = [
   /^(?:PIP|CARGO|RUSTUP|GRADLE|MAVEN|KUBE|DOCKER|TF_CLI|OPENSSL|SSL|WGET|CURL|AWS_CONFIG|HELM|ANSIBLE|VAGRANT|CONDA|POETRY|PIPENV|UV|NIX|VIM|EX|EMACS|TERRAFORM|PACKER|SBT|LEIN|COMPOSER|MIX|HEX)_/,
 ];
 /** A name that plainly holds a secret (no program reads settings from DOCKER_PASSWORD or CURL_API_TOKEN): FAMILIES do not apply. */
-const SECRET_NAME = /(?:^|_)(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|DSN|PAT)$/;
+const SECRET_NAME = /(?:^|_)(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|DSN|PAT|SK)$/;
 /** Ordinary secrets that happen to share a prefix above. */
 const ALLOWED = new Set(['NODE_AUTH_TOKEN']);
+
+/**
+ * Whether `name` is plainly a secret's name (`*_TOKEN`, `*_KEY`, `*_SECRET`, `*_PASSWORD`...).
+ * `allow` shows any other name prominently: a `*_URL` or a tool's own variable can point a program
+ * at another server or file, and only the user can judge it.
+ */
+export function plainlySecretName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return ALLOWED.has(upper) || SECRET_NAME.test(upper);
+}
 
 /** Why a project file may not set environment variable `name`, or undefined. Case-insensitive: `http_proxy` counts too. */
 export function refusedVariable(name: string): string | undefined {

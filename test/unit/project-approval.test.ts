@@ -167,7 +167,11 @@ describe("the proposal's shape, verbatim", () => {
     const doppler = writeStub(bin, 'doppler', { [argvKey('secrets', 'get', 'OPENAI_API_KEY', '--plain', '--project', 'my-app', '--config', 'dev')]: { stdout: `${openai}\n` } });
     const op = writeStub(bin, 'op', { [argvKey('read', 'op://Vault/Stripe/secret-key', '--account', 'my-team.1password.com')]: { stdout: `${stripe}\n` } });
     writeFileSync(projFile(), JSON.stringify(PROPOSAL, null, 2));
-    expect((await cli(allow, [])).stdout).toContain('DATABASE_URL <- built-in db-url-prod -> $DATABASE_URL');
+    const approved = await cli(allow, []);
+    expect(approved.stdout).toContain('DATABASE_URL <- built-in db-url-prod -> $DATABASE_URL');
+    // A variable not named like a secret is shown prominently (a *_URL can point a program elsewhere).
+    expect(approved.stdout).toMatch(/^! DATABASE_URL: not named like a secret/m);
+    expect(approved.stdout).not.toMatch(/^!.*(OPENAI_API_KEY|STRIPE_SK)/m);
     expect(readAudit(claudePaths(t.env)).map((l) => [l.event, l.keys])).toEqual([['approval', ['DATABASE_URL', 'OPENAI_API_KEY', 'STRIPE_SK']]]);
     const r = await cli(run, ['--', process.execPath, child('DATABASE_URL', 'OPENAI_API_KEY', 'STRIPE_SK')]);
     expect(r.code, r.stderr).toBe(0);

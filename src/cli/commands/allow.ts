@@ -3,7 +3,8 @@ import { audit } from '../../core/audit.js';
 import { KiError } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { loadRegistry } from '../../registry/store.js';
-import { approvalState, approve, describeEntry, diffEntries, revoke, summarizeAll } from '../../sources/approval.js';
+import { approvalState, approve, describeEntry, diffEntries, revoke, summarizeAll, variablesOf } from '../../sources/approval.js';
+import { plainlySecretName } from '../../sources/project-policy.js';
 import { findProjectFile, mergeProject } from '../../sources/project.js';
 import { wrapProjectServers } from '../../wrap/project-servers.js';
 import { bool, optionalPositional, parseArgs } from '../args.js';
@@ -28,7 +29,7 @@ wrapped local-scope copy in ~/.claude.json (.mcp.json is never written). Approvi
 also approving those servers: Claude Code runs a local copy without its own .mcp.json prompt.
 
   --revoke   forget the approval: the file is refused again until the next 'allow'
-  --json     {"file","root","sha256","approved","entries","servers","warnings"}`,
+  --json     {"file","root","sha256","approved","entries","servers","warnings","notSecretNames"}`,
 
   async run(argv, ctx) {
     const out = output(ctx);
@@ -54,8 +55,9 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     // The servers the file maps keys to read them at spawn from now on, also under plain 'claude'.
     const { reports, warnings } = await wrapProjectServers(ctx, st.project);
     const servers = reports.map((r) => ({ server: r.server, outcome: r.outcome, mcpJson: r.mcpJson }));
+    const unclear = [...new Set(Object.entries(entries).flatMap(([name, e]) => variablesOf(name, e)))].filter((v) => !plainlySecretName(v)).sort();
     if (bool(p, 'json')) {
-      out.json({ file: where.file, root: where.root, sha256: st.project.sha256, approved: true, entries, servers, warnings });
+      out.json({ file: where.file, root: where.root, sha256: st.project.sha256, approved: true, entries, servers, warnings, notSecretNames: unclear });
       return 0;
     }
     if (st.state === 'changed') {
@@ -64,6 +66,10 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     }
     out.line(`${st.state === 'approved' ? 'already approved' : 'approved'}: ${where.file} (this exact content, on this machine)`);
     for (const [name, e] of Object.entries(entries)) out.line(`  ${describeEntry(name, e)}`);
+    if (unclear.length > 0)
+      out.line(
+        `! ${unclear.join(', ')}: not named like a secret (*_TOKEN, *_KEY, *_SECRET, *_PASSWORD...): a program may take a server, a file or settings from such a variable; check what this repository puts there before you run anything with it`,
+      );
     for (const r of reports) {
       if (r.outcome !== 'unchanged')
         out.line(
