@@ -164,12 +164,23 @@ describe('the guard service', () => {
   it('killed mid-session and its port taken by another program: the watchdog puts the guards back as command hooks (that program would get every prompt and tool output, and decide for the guards)', async () => {
     const { t, svc } = await installHttp();
     const { client } = await startSession(t.env, 's1');
-    const [pid] = guardServicesFor(t.home);
-    expect(pid).toBeDefined();
-    process.kill(pid as number, 'SIGKILL');
-    await waitFor('the service to be gone', () => guardServicesFor(t.home).length === 0, 5000);
-    const squatter = http.createServer((_req, res) => res.end('{}'));
-    await new Promise<void>((r) => squatter.listen(svc.port, '127.0.0.1', () => r()));
+    expect(guardServicesFor(t.home)).toHaveLength(1);
+    // Kill it and take its port. The watchdog may restart it between the two (it listens again
+    // within about a second): then kill the new one and try again, as a program racing it would.
+    const listen = () =>
+      new Promise<http.Server | undefined>((r) => {
+        const server = http.createServer((_req, res) => res.end('{}'));
+        server.once('error', () => r(undefined));
+        server.listen(svc.port, '127.0.0.1', () => r(server));
+      });
+    let taken: http.Server | undefined;
+    for (let i = 0; i < 20 && !taken; i++) {
+      for (const pid of guardServicesFor(t.home)) process.kill(pid, 'SIGKILL');
+      await waitFor('the service to be gone', () => guardServicesFor(t.home).length === 0, 5000);
+      taken = await listen();
+    }
+    expect(taken).toBeDefined();
+    const squatter = taken as http.Server;
     try {
       const settingsFile = join(t.home, '.claude/settings.json');
       await waitFor('the watchdog to put the guards back as command hooks', () => !readFileSync(settingsFile, 'utf8').includes('"http"'), 15_000);
