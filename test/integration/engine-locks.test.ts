@@ -1,44 +1,25 @@
 // The engine's config lock with real timing: a lock left by a SIGKILLed keyring-inject is taken
 // over at once; a live or fresh one is waited for (the real wait budget), then a clear error.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claudePaths } from '../../src/core/paths.js';
 import { endSession, startSession, type EngineContext } from '../../src/engine/engine.js';
 import { identify, type ProcessId } from '../../src/core/process-info.js';
-import type { KnownValue } from '../../src/engine/scrub.js';
 import { testSecret } from '../helpers/secret.js';
-import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { deadProcess, ENGINE_CONFIG, engineHome, knownValues } from '../helpers/engine-home.js';
+import type { TempHome } from '../helpers/temp-home.js';
 
 let t: TempHome;
 let ctx: EngineContext;
 let configFile: string;
-const original = `${JSON.stringify({ numStartups: 3, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] }, db: { command: 'pg', env: { PGHOST: 'localhost' } } } }, null, 2)}\n`;
+const original = ENGINE_CONFIG;
+const known = knownValues;
 
 beforeEach(() => {
-  t = makeTempHome();
-  ctx = { paths: claudePaths(t.env), now: () => new Date('2026-03-01T00:00:00Z') };
-  configFile = ctx.paths.configFile;
-  writeFileSync(configFile, original, { mode: 0o644 });
+  ({ t, ctx, configFile } = engineHome());
 });
 afterEach(() => t.cleanup());
 
 const me = (): ProcessId => identify(process.pid)!;
-
-async function deadProcess(): Promise<ProcessId> {
-  const child = spawn('sleep', ['30']);
-  const id = identify(child.pid!)!;
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
-  return id;
-}
-
-function known(values: Record<string, string>): KnownValue[] {
-  return [
-    { key: 'gh', target: { server: 'gh', env: 'GITHUB_TOKEN', scope: 'user' }, value: values.gh! },
-    { key: 'db', target: { server: 'db', env: 'PGPASSWORD', scope: 'user' }, value: values.db! },
-  ];
-}
 
 describe('the config lock', () => {
   it('takes over at once a config lock left by a SIGKILLed keyring-inject, and waits for a live one', async () => {

@@ -4,44 +4,26 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claudePaths } from '../../src/core/paths.js';
 import { endSession, refreshInjected, startSession, sweepDead, type EngineContext } from '../../src/engine/engine.js';
 import { identify, isAlive, type ProcessId } from '../../src/core/process-info.js';
-import type { KnownValue } from '../../src/engine/scrub.js';
 import { readStateForReport } from '../../src/engine/state.js';
 import { filesContaining } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
-import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+import { deadProcess, ENGINE_CONFIG, engineHome, knownValues } from '../helpers/engine-home.js';
+import type { TempHome } from '../helpers/temp-home.js';
 
 let t: TempHome;
 let ctx: EngineContext;
 let configFile: string;
-const original = `${JSON.stringify({ numStartups: 3, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] }, db: { command: 'pg', env: { PGHOST: 'localhost' } } } }, null, 2)}\n`;
+const original = ENGINE_CONFIG;
+const known = knownValues;
 
 beforeEach(() => {
-  t = makeTempHome();
-  ctx = { paths: claudePaths(t.env), now: () => new Date('2026-03-01T00:00:00Z') };
-  configFile = ctx.paths.configFile;
-  writeFileSync(configFile, original, { mode: 0o644 });
+  ({ t, ctx, configFile } = engineHome());
 });
 afterEach(() => t.cleanup());
 
 const me = (): ProcessId => identify(process.pid)!;
-
-async function deadProcess(): Promise<ProcessId> {
-  const child = spawn('sleep', ['30']);
-  const id = identify(child.pid!)!;
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
-  return id;
-}
-
-function known(values: Record<string, string>): KnownValue[] {
-  return [
-    { key: 'gh', target: { server: 'gh', env: 'GITHUB_TOKEN', scope: 'user' }, value: values.gh! },
-    { key: 'db', target: { server: 'db', env: 'PGPASSWORD', scope: 'user' }, value: values.db! },
-  ];
-}
 
 describe('process identity', () => {
   it('tells a live process from a dead one and from a reused pid', async () => {
