@@ -1,15 +1,15 @@
 // The layer order of src/ (ARCHITECTURE.md), enforced by dependency-cruiser in npm test:
 // a module may import its own layer and the layers below it, never one above.
 const LAYERS = [
+  // the base: errors, paths, locks, the atomic write, processes
   ['core', 'shims'],
-  ['claude'],
-  ['keyring'],
-  ['registry'],
-  ['sources'],
-  ['engine'],
-  ['wrap', 'proxy'],
-  ['import', 'guards', 'guard-service', 'mcp', 'install'],
-  ['doctor', 'setup'],
+  // the outside world and our own stores: Claude Code's files, the keyring, the registry, value sources
+  ['claude', 'keyring', 'registry', 'sources'],
+  // the domain: injection, zero-disk, placeholder keys, import, guards, our MCP server, installing hooks
+  ['engine', 'wrap', 'proxy', 'import', 'guards', 'guard-service', 'mcp', 'install'],
+  // the use cases: one module per user-visible operation, returning a report, printing nothing
+  ['ops', 'doctor', 'setup'],
+  // parsing, prompting, rendering
   ['cli'],
   ['entries', 'cli\\.ts$'],
 ];

@@ -9,7 +9,8 @@ import { resolveValues, stripAllLocked } from '../engine/engine.js';
 import { removeFiles, removeLockDir, staleConfigLock, type KnownValue } from '../engine/scrub.js';
 import { sessionAlive, withState } from '../engine/state.js';
 import { loadRegistry } from '../registry/store.js';
-import { engineContext, output, type CliContext } from './context.js';
+import { output, type CliContext } from './context.js';
+import { engineContext } from '../ops/context.js';
 
 export async function cleanupAll(ctx: CliContext, dryRun: boolean) {
   const out = output(ctx);

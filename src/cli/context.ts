@@ -4,29 +4,19 @@ import type { Readable, Writable } from 'node:stream';
 import { KiError } from '../core/errors.js';
 import { childProcess } from '../core/lazy-load.js';
 import { realpathSync } from 'node:fs';
-import { claudePaths, type ClaudePaths, type Env } from '../core/paths.js';
-import type { EngineContext } from '../engine/engine.js';
+import { claudePaths, type Env } from '../core/paths.js';
+import type { OpsContext } from '../ops/context.js';
 import { identify, type ProcessId } from '../core/process-info.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { openBackend } from '../keyring/select.js';
 
-export interface CliContext {
-  env: Env;
-  cwd: string;
+/** The use cases' context plus the terminal: commands parse, prompt and render; ops do the work. */
+export interface CliContext extends OpsContext {
   stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
   /** Resolves once what was written to stdout/stderr has left the process (pipes are asynchronous on macOS). */
   flush?: () => Promise<void>;
-  paths: ClaudePaths;
-  backend: () => SecretBackend;
-  now: () => Date;
-  /** Starts the detached watchdog; absent where no real process should be started (in-process tests). */
-  spawnWatchdog?: () => ProcessId | undefined;
-}
-
-export function engineContext(ctx: CliContext): EngineContext {
-  return { paths: ctx.paths, now: ctx.now, ...(ctx.spawnWatchdog ? { spawnWatchdog: ctx.spawnWatchdog } : {}) };
 }
 
 /** The watchdog: our own bundle, detached in a session of its own so that it outlives the hook. */

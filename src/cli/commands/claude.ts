@@ -7,7 +7,8 @@ import { endSession, resolveValues, startSession } from '../../engine/engine.js'
 import { identify } from '../../core/process-info.js';
 import { loadRegistry } from '../../registry/store.js';
 import type { Command } from '../command.js';
-import { engineContext, output, type CliContext } from '../context.js';
+import { output, type CliContext } from '../context.js';
+import { engineContext } from '../../ops/context.js';
 import { prepareProject } from '../project-setup.js';
 import { LAUNCHER_ENV } from '../launcher-env.js';
 import { openRelay, relaySignals, type RelayOptions } from '../../wrap/spawn-relay.js';

@@ -13,7 +13,8 @@ import { isOursIn, readStateForReport, sessionAlive } from '../../engine/state.j
 import { readConfigText } from '../../claude/config-file.js';
 import { readEnvValues } from '../../engine/config-patch.js';
 import type { Command } from '../command.js';
-import { engineContext, output, type CliContext } from '../context.js';
+import { output, type CliContext } from '../context.js';
+import { engineContext } from '../../ops/context.js';
 import { readHookInput, type HookInput } from '../hook-input.js';
 import { LAUNCHER_ENV } from '../launcher-env.js';
 import { ensureGuardServiceProcess } from '../guard-service-start.js';

@@ -6,7 +6,8 @@ import { withRotated } from '../../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../../registry/store.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { engineContext, output } from '../context.js';
+import { output } from '../context.js';
+import { engineContext } from '../../ops/context.js';
 import { readSecret } from '../secret-input.js';
 
 export const rotate: Command = {
