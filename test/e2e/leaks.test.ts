@@ -17,7 +17,7 @@ import { killAll, watchdogsFor } from '../helpers/processes.js';
 import { runCli } from '../helpers/spawn-cli.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { HAVE_TMUX, terminal } from '../helpers/tmux.js';
-import { claudeEnv } from '../helpers/claude/home.js';
+import { claudeEnv, claudeTmpDir } from '../helpers/claude/home.js';
 import { shellQuote } from '../helpers/spawn-cli.js';
 import { formsOf } from '../../src/core/secret-forms.js';
 
@@ -40,7 +40,7 @@ async function setup(extraConfig: Record<string, unknown> = {}, script: FakeApiS
   const api = await startFakeApi(script);
   const home = makeClaudeHome({ mcpServers: { svc: { type: 'stdio', command: 'true' } }, extraConfig });
   const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
-  const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
+  const cliEnv = { HOME: home.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', CLAUDE_CODE_TMPDIR: claudeTmpDir(home) };
   const claudeExtraEnv = { DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1', KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN };
   current = { api, home, value, cliEnv, claudeExtraEnv };
   const inst = await runCli(['install', '--json'], { env: cliEnv });

@@ -243,6 +243,16 @@ export interface ClaudeResult {
   timedOut: boolean;
 }
 
+/**
+ * Where the client keeps task outputs and probe directories (CLAUDE_CODE_TMPDIR): inside the temp
+ * HOME, so that a run leaves nothing in the machine's /tmp. Commands that look there (`scan`) need it too.
+ */
+export function claudeTmpDir(home: Pick<ClaudeHome, 'home'>): string {
+  const dir = path.join(home.home, '.tmp');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 /** The clean environment the client is started with (no variable of this process leaks in). */
 export function claudeEnv(home: Pick<ClaudeHome, 'home'>, opts: RunClaudeOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -252,6 +262,7 @@ export function claudeEnv(home: Pick<ClaudeHome, 'home'>, opts: RunClaudeOptions
     ANTHROPIC_API_KEY: 'test-key',
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_TMPDIR: claudeTmpDir(home),
   };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
