@@ -1,11 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+// The in-process tier shares one module registry per worker thread (no isolation), which makes
+// it several times faster. Files that replace modules (vi.mock) need a registry of their own,
+// and tests of real processes stay in isolated forks, after the in-process tier (groupOrder), so
+// that their timing is not shared with it.
+const MOCKING_UNIT_TESTS = ['test/unit/hardening.test.ts', 'test/unit/mcp-project-reference-race.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    pool: 'forks',
+    poolOptions: { threads: { isolate: false }, forks: { isolate: true } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: MOCKING_UNIT_TESTS, pool: 'threads', sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit-mocking', include: MOCKING_UNIT_TESTS, pool: 'forks', sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'process', include: ['test/{integration,e2e,torture}/**/*.test.ts'], pool: 'forks', sequence: { groupOrder: 1 } } },
+    ],
   },
 });

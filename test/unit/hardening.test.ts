@@ -1,4 +1,4 @@
-// Issue 14 item 10: our data dir is made private even when it already exists, and the keyring
+// Our data dir is made private even when it already exists, and the keyring
 // deadline is one budget per command, not one per call.
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -8,7 +8,7 @@ import type { KnownValue } from '../../engine/scrub.js';
 import { addNotice, readStateForReport, stateFile, withState } from '../../engine/state.js';
 import { loadRegistry } from '../../registry/store.js';
 import type { Command } from '../command.js';
-import { type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { engineContext } from '../../ops/context.js';
 import { ensureGuardServiceProcess } from '../guard-service-start.js';
 
