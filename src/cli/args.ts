@@ -126,13 +126,13 @@ export function bool(p: Parsed, name: string): boolean {
   return p.flags[name] === true;
 }
 
-/** Exactly `count` positionals; extras are refused without being repeated back. */
 /** At most one positional: an optional argument such as `[DIR]`. */
 export function optionalPositional(p: Parsed): string | undefined {
   if (p.positionals.length > 1) throw new UsageError('unexpected extra argument: see --help');
   return p.positionals[0];
 }
 
+/** Exactly as many positionals as `names`; extras are refused without being repeated back. */
 export function positionals(p: Parsed, names: readonly string[], hint = ''): string[] {
   if (p.positionals.length < names.length) throw new UsageError(`missing ${names.slice(p.positionals.length).join(' ')}: see --help`);
   if (p.positionals.length > names.length) throw new UsageError(`unexpected extra argument${hint ? `: ${hint}` : ''}: see --help`);

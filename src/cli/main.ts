@@ -4,7 +4,7 @@ import { chooseBackendId } from '../keyring/select.js';
 import { COMMAND_TABLE, type CommandGroup } from './command-table.js';
 import { output, type CliContext } from './context.js';
 import { helpText, reportError, runCommand } from './run-command.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 
 // The first example: the main job.
 const START_EXAMPLE = 'setup   # first run: shows the plan, asks, then protects every MCP server';

@@ -140,8 +140,8 @@ async function readKeyringValues(deps: GuardDeps, cwd: string): Promise<Omit<Val
 /**
  * The registered values from the keyring, plus the values injected for this session that the
  * keyring did not give (it is locked or unreadable, or the key lives in a networked source), read
- * from the config and confirmed by our HMAC records. Those need no keyring, so locking it
- * (issue 14.1) does not switch masking off of injected keys; with a readable keyring and only
+ * from the config and confirmed by our HMAC records. Those need no keyring, so a model that
+ * locks it does not switch masking off of injected keys; with a readable keyring and only
  * local keys, the extra cost is reading the small state file.
  */
 async function readValues(deps: GuardDeps, cwd: string): Promise<Values> {

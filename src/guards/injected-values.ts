@@ -1,7 +1,7 @@
 // The values keyring-inject has injected for the running session, found WITHOUT the keyring:
 // the string at each recorded target of the config, kept only when our salted HMAC record
 // confirms it is the one we wrote. Masking then does not depend on a keyring the model could
-// lock (issue 14.1). Values live in this process's memory only.
+// lock. Values live in this process's memory only.
 //
 // JSON.parse, not our text-preserving scanner: the guard only reads, and native parsing is the
 // cheapest way through a large config on every prompt and tool call. Like Claude Code (and

@@ -1,6 +1,6 @@
 // Shell commands that reach a stored key without going through Claude Code's config: those whose
 // only purpose is to print one (our own run/exec/headers, the keyring's CLIs on our service) and
-// those that lock, replace or stop the secret store, which used to switch masking off (issue 14.1).
+// those that lock, replace or stop the secret store, which would leave masking without the keyring's values.
 // Pure text matches over one command line with its quotes removed; each rule is its own function,
 // so that a caller can allow one form (e.g. `keyring-inject run -- CMD`) and keep the rest.
 import { escapeRegExp } from './mask.js';

@@ -1,5 +1,5 @@
-// Which `keyring-inject run` commands the model may start (issue 16: Claude uses keys without
-// seeing them). Pure: the Bash command text in, a verdict out.
+// Which `keyring-inject run` commands the model may start, so that Claude can use keys without
+// seeing them. Pure: the Bash command text in, a verdict out.
 //
 // Allowed: ONE plain command, `keyring-inject run [--only NAMES] [--no-project] -- COMMAND ARGS`,
 // where COMMAND is a program or a script path and ARGS are plain arguments:

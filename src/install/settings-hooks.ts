@@ -77,9 +77,9 @@ export const MARKER = '# keyring-inject';
 export const HOOK_TIMEOUTS = { SessionStart: 30, SessionEnd: 10, UserPromptSubmit: 10, PreToolUse: 10, PostToolUse: 30 } as const;
 
 /**
- * Tool matchers of the guard groups: every tool for both. PreToolUse once matched only
- * Read|Grep|Glob|Bash, and MCP filesystem or shell tools, PowerShell, Edit and WebFetch went
- * unchecked (issue 14.9); a new tool that reads files is covered the day it appears.
+ * Tool matchers of the guard groups: every tool for both. A list of names such as
+ * Read|Grep|Glob|Bash would leave MCP filesystem or shell tools, PowerShell, Edit and WebFetch
+ * unchecked; with '*' a new tool that reads files is covered the day it appears.
  */
 export const HOOK_MATCHERS: Partial<Record<keyof typeof HOOK_TIMEOUTS, string>> = { PreToolUse: '*', PostToolUse: '*' };
 

@@ -69,7 +69,7 @@ async function recordFor(paths: ClaudePaths, ref: ServerAddress): Promise<WrapTa
 export async function checkExecCommand(paths: ClaudePaths, ref: ServerAddress, command: readonly string[]): Promise<void> {
   const rec = await recordFor(paths, ref);
   const same = rec?.kind === 'stdio' && rec.command.length === command.length && rec.command.every((c, i) => c === command[i]);
-  // Names neither the server nor the command: either may come from a project file (issue 14.3).
+  // Names neither the server nor the command: either may come from a project file.
   if (!same) {
     throw new KiError(
       'wrap-mismatch',

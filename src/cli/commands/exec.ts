@@ -1,18 +1,9 @@
-import { audit } from '../../core/audit.js';
 import { UsageError } from '../../core/errors.js';
-import { checkServerName } from '../../core/names.js';
-import { registryFile } from '../../core/paths.js';
-import { loadRegistry } from '../../registry/store.js';
-import { approvedProjectFileFor } from '../../sources/approval.js';
-import { mergeProject } from '../../sources/project.js';
+import { execServer } from '../../ops/exec-server.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
-import { envForServer, envTargetsFor } from '../../wrap/values.js';
-import { spawnWithPlaceholders } from '../placeholder-spawn.js';
-import { checkExecCommand } from '../../wrap/record.js';
 import { parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { describeServer, serverFromFlags } from '../../claude/address.js';
 
 const USAGE = 'keyring-inject exec --server S [--scope user|local] [--project PATH] -- COMMAND [ARGS...]';
 
@@ -62,19 +53,6 @@ that puts the value into HTTP(S) requests to those hosts only (docs/placeholder-
     positionals(p, [], "put the command after '--'");
     const server = str(p, 'server');
     if (server === undefined) throw new UsageError(`missing --server: ${USAGE}`);
-    const ref = serverFromFlags(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
-    // Only the command 'wrap' wrapped gets the keys (a project's .mcp.json can name exec too).
-    await checkExecCommand(ctx.paths, ref, [command, ...args]);
-    let reg = await loadRegistry(registryFile(ctx.paths));
-    // A server of a project: the keys its approved .claude/secrets.json maps to it, too.
-    const project = ref.scope === 'local' ? await approvedProjectFileFor(ctx.paths, ref.project as string, ref.server) : undefined;
-    if (project) reg = mergeProject(reg, project, ctx.backend().id).registry;
-    const { env, keys } = await envForServer(reg, ctx.backend(), ref, ctx.env);
-    audit(ctx.paths, { event: 'exec', keys, server: ref.server, program: command }, ctx.env);
-    if (keys.length === 0) out.warn(`no key is mapped to MCP server ${describeServer(ref)}: starting it without keys (map one with 'keyring-inject add NAME --server ${ref.server} --env VAR')`);
-    // Keys with hosts are placeholder keys here too: the server gets placeholders and a proxy of its own.
-    const keyOf: Record<string, string> = {};
-    for (const { key, target } of envTargetsFor(reg, ref)) keyOf[target.env] ??= key;
-    return spawnWithPlaceholders(ctx, reg, { command, args, values: env, keyOf });
+    return execServer(ctx, { server, scope: str(p, 'scope'), project: str(p, 'project'), command, args, terminal: ctx.stdin.isTTY === true, warn: out.warn });
   },
 };

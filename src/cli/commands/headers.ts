@@ -1,13 +1,7 @@
-import { audit } from '../../core/audit.js';
 import { UsageError } from '../../core/errors.js';
-import { checkServerName } from '../../core/names.js';
-import { registryFile } from '../../core/paths.js';
-import { loadRegistry } from '../../registry/store.js';
-import { headersForServer, headerTargetsFor } from '../../wrap/values.js';
-import { checkHeadersUrl } from '../../wrap/record.js';
+import { serverHeaders } from '../../ops/server-headers.js';
 import { parseArgs, str } from '../args.js';
 import type { Command } from '../command.js';
-import { serverFromFlags } from '../../claude/address.js';
 
 export const headers: Command = {
   name: 'headers',
@@ -31,12 +25,7 @@ exit 1, nothing on stdout.
     if (p.positionals.length > 1) throw new UsageError('unexpected extra argument: see --help');
     const server = p.positionals[0] ?? str(p, 'server') ?? ctx.env.CLAUDE_CODE_MCP_SERVER_NAME;
     if (server === undefined || server === '') throw new UsageError('missing the server name: keyring-inject headers S');
-    const ref = serverFromFlags(ctx.cwd, checkServerName(server), str(p, 'scope'), str(p, 'project'));
-    // Only for the URL 'wrap' wrapped (a project's .mcp.json can name this helper with its own URL).
-    await checkHeadersUrl(ctx.paths, ref, ctx.env);
-    const reg = await loadRegistry(registryFile(ctx.paths));
-    const result = await headersForServer(reg, ctx.backend(), ref);
-    audit(ctx.paths, { event: 'headers', keys: headerTargetsFor(reg, ref).map((t) => t.key), server: ref.server }, ctx.env);
+    const result = await serverHeaders(ctx, { server, scope: str(p, 'scope'), project: str(p, 'project') });
     ctx.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   },

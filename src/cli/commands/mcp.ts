@@ -1,9 +1,6 @@
-import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { startMcpServer } from '../../mcp/server.js';
+import { serveMcp } from '../../ops/serve-mcp.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
-import { VERSION } from '../version.js';
 
 export const mcp: Command = {
   name: 'mcp',
@@ -25,17 +22,8 @@ Claude then uses the key with 'keyring-inject run --only NAME -- COMMAND'. See d
 
   async run(argv, ctx) {
     if (argv.length > 0) throw new UsageError('usage: keyring-inject mcp (it takes no arguments; Claude Code starts it)');
-    output(ctx); // stdout is the MCP channel from here on: nothing else may write to it
-    const peer = startMcpServer(ctx.stdin, ctx.stdout, {
-      paths: ctx.paths,
-      env: ctx.env,
-      projectDir: resolve(ctx.cwd, ctx.env.CLAUDE_PROJECT_DIR || '.'),
-      backend: ctx.backend,
-      now: ctx.now,
-      version: VERSION,
-      ...(Number(ctx.env.KEYRING_INJECT_PAGE_TTL_MS) > 0 ? { pageTtlMs: Number(ctx.env.KEYRING_INJECT_PAGE_TTL_MS) } : {}),
-    });
-    await peer.closed;
+    // stdout is the MCP channel from here on: nothing else may write to it.
+    await serveMcp(ctx, { input: ctx.stdin, output: ctx.stdout });
     return 0;
   },
 };

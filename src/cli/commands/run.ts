@@ -1,11 +1,5 @@
-import { audit } from '../../core/audit.js';
-import { registryFile } from '../../core/paths.js';
-import { loadRegistry } from '../../registry/store.js';
-import { loadApprovedProjectFile } from '../../sources/approval.js';
-import { mergeProject } from '../../sources/project.js';
+import { runWithKeys } from '../../ops/run-with-keys.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
-import { envForRun, runVariables } from '../../wrap/values.js';
-import { spawnWithPlaceholders } from '../placeholder-spawn.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -55,19 +49,6 @@ as a placeholder, never as its value: run starts a proxy on 127.0.0.1 that only 
       .flatMap((s) => s.split(','))
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    let reg = await loadRegistry(registryFile(ctx.paths));
-    const project = bool(p, 'no-project') ? undefined : await loadApprovedProjectFile(ctx.paths, ctx.cwd);
-    if (project) {
-      const merged = mergeProject(reg, project, ctx.backend().id);
-      for (const name of merged.shadowed) out.warn(`${project.file}: entry ${name} is ignored because your registry has a key of that name (your registry wins; rename one of them)`);
-      reg = merged.registry;
-    }
-    const { env, keys } = await envForRun(reg, ctx.backend(), only.length > 0 ? [...new Set(only)] : undefined, ctx.env);
-    audit(ctx.paths, { event: 'run', keys, program: command }, ctx.env);
-    // A placeholder key's variables get placeholders, and COMMAND a proxy of its own (docs/placeholder-keys.md).
-    const keyOf: Record<string, string> = {};
-    // Two keys may feed one variable (with one value): a placeholder key among them decides.
-    for (const key of keys) for (const v of runVariables(reg.keys[key])) if (keyOf[v] === undefined || (reg.keys[key]?.hosts?.length ?? 0) > 0) keyOf[v] = key;
-    return spawnWithPlaceholders(ctx, reg, { command, args, values: env, keyOf });
+    return runWithKeys(ctx, { only, noProject: bool(p, 'no-project'), command, args, terminal: ctx.stdin.isTTY === true, warn: out.warn });
   },
 };

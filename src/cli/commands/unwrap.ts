@@ -1,7 +1,7 @@
-import { unwrapServer, type UnwrapReport } from '../../wrap/wrap-server.js';
+import { describeServer } from '../../claude/address.js';
+import { unwrapServers } from '../../ops/unwrap-servers.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { describeServer } from '../../claude/address.js';
 import { parseServerArgs } from '../server-args.js';
 
 export const unwrap: Command = {
@@ -20,10 +20,10 @@ session needs them). A server that is not wrapped is left alone.
   --json         [{"server","scope","project","outcome","how"}]; outcome: unwrapped | not-wrapped`,
 
   async run(argv, ctx) {
-    const { names, addressOf, dryRun, json } = parseServerArgs(argv, ctx.cwd, 'missing S: name the MCP server to unwrap');
+    const { json, ...request } = parseServerArgs(argv, 'missing S: name the MCP server to unwrap');
+    const { dryRun } = request;
     const out = output(ctx);
-    const reports: UnwrapReport[] = [];
-    for (const name of names) reports.push(await unwrapServer(ctx, addressOf(name), { dryRun }));
+    const reports = await unwrapServers(ctx, request);
     if (json) {
       out.json(reports);
       return 0;

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
-import { wrapServer, type WrapReport } from '../../wrap/wrap-server.js';
+import { describeServer } from '../../claude/address.js';
+import { wrapServers } from '../../ops/wrap-servers.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { describeServer } from '../../claude/address.js';
 import { parseServerArgs } from '../server-args.js';
 
 export const wrap: Command = {
@@ -34,22 +33,22 @@ server process: reconnect it (/mcp) or restart Claude Code.
                  outcome: wrapped | rewrapped | unchanged`,
 
   async run(argv, ctx) {
-    const { names, addressOf, project, dryRun, json } = parseServerArgs(argv, ctx.cwd, 'missing S: name the MCP server to wrap (see claude mcp list)');
+    const { json, ...request } = parseServerArgs(argv, 'missing S: name the MCP server to wrap (see claude mcp list)');
+    const { dryRun } = request;
     const out = output(ctx);
-    const reports: WrapReport[] = [];
-    for (const name of names) reports.push(await wrapServer(ctx, addressOf(name), { dryRun, projectDir: resolve(ctx.cwd, project ?? '.') }));
+    const report = await wrapServers(ctx, request);
     if (json) {
-      out.json(reports);
+      out.json(report.servers);
       return 0;
     }
-    for (const r of reports) {
+    for (const r of report.servers) {
       const where = describeServer(r);
       const verb = r.outcome === 'unchanged' ? 'already wrapped' : `${dryRun ? 'would wrap' : r.outcome === 'rewrapped' ? 're-wrapped' : 'wrapped'}`;
       const how = r.how?.startsWith('mcp-json') ? ` (a local copy of ${r.mcpJson ?? '.mcp.json'}; that file is not changed)` : r.how === 'http' ? ' (headersHelper)' : '';
       out.line(`${verb}: ${where}${how}${r.keys.length ? `; keys: ${r.keys.join(', ')}` : ''}`);
       for (const w of r.warnings) out.warn(w);
     }
-    if (!dryRun && reports.some((r) => r.outcome !== 'unchanged')) out.note('Running Claude Code sessions keep the old server process: reconnect it with /mcp, or restart Claude Code.');
+    if (report.reconnect) out.note('Running Claude Code sessions keep the old server process: reconnect it with /mcp, or restart Claude Code.');
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 // Starting a command (run's COMMAND, a wrapped MCP server) whose keys may include placeholder
 // keys: those variables get placeholders and the command a proxy of its own (src/proxy/), which
-// lives in this process and ends with it. Without placeholder keys: the plain relay, as before.
+// lives in this process and ends with it. Without placeholder keys: the plain relay.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimeSourceDir } from '../install/runtime.js';
@@ -9,7 +9,7 @@ import { interceptionFor, startPlaceholderRun } from '../proxy/run-proxy.js';
 import type { Substitution } from '../proxy/server.js';
 import type { Registry } from '../registry/registry.js';
 import { relaySignals, spawnRelay } from '../wrap/spawn-relay.js';
-import type { CliContext } from './context.js';
+import type { OpsContext } from './context.js';
 
 export interface PlaceholderSpawn {
   command: string;
@@ -18,9 +18,12 @@ export interface PlaceholderSpawn {
   values: Record<string, string>;
   /** Variable -> key name, for every variable `values` sets. */
   keyOf: Record<string, string>;
+  /** Our stdin is a terminal: Ctrl-C and Ctrl-\ reach the command from it directly. */
+  terminal: boolean;
 }
 
-export async function spawnWithPlaceholders(ctx: CliContext, reg: Registry, s: PlaceholderSpawn): Promise<number> {
+/** The command's exit code (128 + n for signal n), once it ended and its proxy closed. */
+export async function spawnWithPlaceholders(ctx: OpsContext, reg: Registry, s: PlaceholderSpawn): Promise<number> {
   const placeholderVars: Record<string, string> = {};
   const hosts: Record<string, readonly string[]> = {};
   for (const [variable, key] of Object.entries(s.keyOf)) {
@@ -29,7 +32,7 @@ export async function spawnWithPlaceholders(ctx: CliContext, reg: Registry, s: P
     hosts[key] = h;
     placeholderVars[variable] = key;
   }
-  const signals = relaySignals(ctx.stdin.isTTY === true);
+  const signals = relaySignals(s.terminal);
   if (Object.keys(placeholderVars).length === 0) return spawnRelay(s.command, s.args, { ...(ctx.env as NodeJS.ProcessEnv), ...s.values }, ctx.cwd, signals);
   const dir = runtimeSourceDir();
   const preload = dir !== undefined && existsSync(join(dir, 'proxy-preload.js')) ? join(dir, 'proxy-preload.js') : undefined;
