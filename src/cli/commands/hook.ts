@@ -15,7 +15,7 @@ import { readEnvValues } from '../../engine/config-patch.js';
 import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
 import { engineContext } from '../../ops/context.js';
-import { readHookInput, type HookInput } from '../hook-input.js';
+import { readSessionHookInput as readHookInput, type SessionHookInput as HookInput } from '../../claude/hook-input.js';
 import { LAUNCHER_ENV } from '../launcher-env.js';
 import { ensureGuardServiceProcess } from '../guard-service-start.js';
 import { projectSecretsContext } from '../../mcp/session-context.js';
