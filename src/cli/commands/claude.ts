@@ -10,7 +10,7 @@ import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
 import { engineContext } from '../../ops/context.js';
 import { prepareProject } from '../project-setup.js';
-import { LAUNCHER_ENV } from '../launcher-env.js';
+import { LAUNCHER_ENV, launcherEnvValue } from '../../ops/launcher-env.js';
 import { openRelay, relaySignals, type RelayOptions } from '../../wrap/spawn-relay.js';
 
 export const claude: Command = {
@@ -58,7 +58,7 @@ Environment: KEYRING_INJECT_CLAUDE_BIN (path of the claude binary; default: 'cla
       for (const n of report.notices) out.warn(n);
       if (report.conflicts.length > 0) out.warn(`left alone (already set by someone else): ${report.conflicts.join(', ')}`);
       try {
-        return await relay.run(bin, argv, { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: `${me.pid}:${me.procStart}` }, ctx.cwd, async (pid) => {
+        return await relay.run(bin, argv, { ...(ctx.env as NodeJS.ProcessEnv), [LAUNCHER_ENV]: launcherEnvValue(me) }, ctx.cwd, async (pid) => {
           const childId = identify(pid);
           if (childId) await startSession(engine, { ...me, launcher: true, claude: childId }, []);
         });
