@@ -62,7 +62,7 @@ export function runAsProcess(ctx: CliContext, run: (ctx: CliContext) => Promise<
     await Promise.race([ctx.flush?.(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     // Exit explicitly: an open stdin stream or a pending timer must not keep the process alive.
     // (A call blocked in the thread pool still would: Node joins those threads on exit, which
-    // is why stdin is read through a stream; see hook-input.ts.)
+    // is why stdin is read through a stream; see claude/hook-input.ts.)
     process.exit(code);
   });
 }

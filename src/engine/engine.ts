@@ -15,8 +15,8 @@ import { applyInjections, ConfigParseError, ConfigShapeError, readEnvValues, typ
 import { macOf, newSalt } from './value-mac.js';
 import { isAlive, liveClaudeProcesses, type ProcessId } from '../core/process-info.js';
 import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
-import { addNotice, isOursIn, sessionAlive, withState, type InjectionRecord, type RecoverReason, type SessionRecord, type State } from './state.js';
-import { describeEnv, envAddressOf, sameEnv } from '../claude/address.js';
+import { addNotice, isOursIn, readStateForReport, sessionAlive, withState, type InjectionRecord, type RecoverReason, type SessionRecord, type State } from './state.js';
+import { describeEnv, envAddressOf, sameEnv, type EnvAddress } from '../claude/address.js';
 
 export interface EngineContext {
   paths: ClaudePaths;
@@ -299,18 +299,24 @@ export async function recoverState(ctx: EngineContext, known: readonly KnownValu
   });
 }
 
+/** The value at each target in the config `text`, or undefined when there is no text or it is not a config we can read. */
+function valuesAt(text: string | undefined, targets: readonly EnvAddress[]): (string | undefined)[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return readEnvValues(text, targets);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Record each of `known` that sits at its target in the config `text` and has no record. Returns how many. */
 function adoptByValue(state: State, known: readonly KnownValue[], file: string, text: string | undefined): number {
-  if (text === undefined || known.length === 0) return 0;
-  let values: (string | undefined)[];
-  try {
-    values = readEnvValues(
-      text,
-      known.map((k) => envAddressOf(k.target)),
-    );
-  } catch {
-    return 0;
-  }
+  if (known.length === 0) return 0;
+  const values = valuesAt(
+    text,
+    known.map((k) => envAddressOf(k.target)),
+  );
+  if (!values) return 0;
   let adopted = 0;
   known.forEach((k, i) => {
     if (values[i] !== k.value || isOursIn(state.injected, k.target, k.value)) return;
@@ -320,6 +326,23 @@ function adoptByValue(state: State, known: readonly KnownValue[], file: string, 
     adopted++;
   });
   return adopted;
+}
+
+/**
+ * Another live session injected every inject-mode target of the registry, and the config holds
+ * our values there (a failed or interrupted write leaves records only): a session that starts now
+ * had them at spawn and only needs registering, with no keyring round trip. Reads, locks nothing.
+ */
+export async function injectedByLiveSession(paths: ClaudePaths, registry: Registry): Promise<boolean> {
+  const state = await readStateForReport(paths);
+  if (!state.sessions.some(sessionAlive)) return false;
+  const targets = Object.entries(registry.keys).flatMap(([key, rec]) => rec.targets.filter((t) => t.mode !== 'wrap').map((t) => ({ key, t })));
+  if (targets.length === 0 || !targets.every(({ key, t }) => state.injected.some((r) => r.key === key && sameEnv(r, t)))) return false;
+  const values = valuesAt(
+    await readConfigText(paths.configFile).catch(() => undefined),
+    targets.map(({ t }) => t),
+  );
+  return values !== undefined && targets.every(({ t }, i) => values[i] !== undefined && isOursIn(state.injected, t, values[i] as string));
 }
 
 /** Replace injected copies of some keys (after rotate) while sessions are live. No session is registered. */

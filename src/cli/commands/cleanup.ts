@@ -1,4 +1,4 @@
-import { cleanupAll } from '../cleanup-all.js';
+import { cleanupAll } from '../../ops/cleanup-all.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -25,7 +25,8 @@ Exit status: 0 when everything was cleaned (or nothing was found), 1 when it cou
     positionals(p, []);
     const dryRun = bool(p, 'dry-run');
     const out = output(ctx);
-    const report = await cleanupAll(ctx, dryRun);
+    const { report, warnings } = await cleanupAll(ctx, dryRun);
+    for (const w of warnings) out.warn(w);
     if (bool(p, 'json')) {
       out.json(report);
       return 0;

@@ -1,18 +1,10 @@
-import { readConfigView } from '../../claude/config-read.js';
-import { oneLine } from '../../core/errors.js';
-import { readConfigText } from '../../claude/config-file.js';
-import { isAlive } from '../../core/process-info.js';
-import { configCopies, orphanTempFiles, scrubText } from '../../engine/scrub.js';
-import { readStateForReport, sessionAlive } from '../../engine/state.js';
-import { emptyRegistry } from '../../registry/registry.js';
-import { registryFile } from '../../core/paths.js';
-import { loadRegistry } from '../../registry/store.js';
-import { projectReport, projectReportLines } from '../../doctor/project-report.js';
+// `keyring-inject status [--json]`: the op's report, as JSON or as lines.
+import { describeEnv } from '../../claude/address.js';
+import { projectReportLines } from '../../doctor/project-report.js';
+import { sessionStatus, type StatusReport } from '../../ops/session-status.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { readFile } from 'node:fs/promises';
-import { describeEnv } from '../../claude/address.js';
 
 export const status: Command = {
   name: 'status',
@@ -38,42 +30,18 @@ it for leftovers, and Claude Code cannot read it either.`,
   async run(argv, ctx) {
     const p = parseArgs(argv, { json: { type: 'boolean' } });
     positionals(p, []);
-    const state = await readStateForReport(ctx.paths);
-    const sessions = state.sessions.map((s) => ({ pid: s.pid, sessionId: s.sessionId ?? null, alive: sessionAlive(s), launcher: s.launcher === true }));
-    const live = sessions.some((s) => s.alive);
-    const leftovers: { file: string; found: string[] }[] = [];
-    const files = [...(live ? [] : [ctx.paths.configFile]), ...(await configCopies(ctx.paths))];
-    for (const file of files) {
-      const text = file === ctx.paths.configFile ? await readConfigText(file).catch(() => undefined) : await readFile(file, 'utf8').catch(() => undefined);
-      const found = text === undefined ? undefined : scrubText(text, [...state.injected, ...(state.tombstones?.records ?? [])], [])?.found;
-      if (found && found.length > 0) leftovers.push({ file, found });
-    }
-    // A damaged config must not pass for a clean one ("injected: nothing" alone would).
-    const configError = await readConfigView(ctx.paths.configFile).then(
-      () => null,
-      (err: unknown) => oneLine(err instanceof Error ? err.message : String(err)),
-    );
-    const report = {
-      configFile: ctx.paths.configFile,
-      sessions,
-      injected: state.injected.map((r) => ({ key: r.key, server: r.server, env: r.env, scope: r.scope, project: r.project ?? null })),
-      watchdog: state.watchdog ? isAlive(state.watchdog) : false,
-      leftovers,
-      tempFiles: await orphanTempFiles(ctx.paths),
-      configError,
-      project: await projectReport(ctx.paths, await loadRegistry(registryFile(ctx.paths)).catch(() => emptyRegistry()), ctx.cwd),
-      notices: state.notices ?? [],
-      recovering: state.recover !== undefined && state.recover !== 'unrecorded',
-    };
+    const report = await sessionStatus(ctx);
     const out = output(ctx);
-    if (configError) out.warn(`${configError}; status cannot check it for leftovers`);
+    if (report.configError) out.warn(`${report.configError}; status cannot check it for leftovers`);
     if (bool(p, 'json')) {
       out.json(report);
       return 0;
     }
+    const { sessions, leftovers } = report;
     out.line(`config: ${report.configFile}`);
     out.line(sessions.length ? `sessions: ${sessions.map((s) => `pid ${s.pid}${s.launcher ? ' (launcher)' : ''} ${s.alive ? 'alive' : 'DEAD'}`).join(', ')}` : 'sessions: none');
-    out.line(report.injected.length ? `injected: ${state.injected.map((r) => `${r.key} -> ${describeEnv(r)}`).join(', ')}` : 'injected: nothing');
+    const where = (r: StatusReport['injected'][number]) => describeEnv({ server: r.server, env: r.env, scope: r.scope, ...(r.project !== null ? { project: r.project } : {}) });
+    out.line(report.injected.length ? `injected: ${report.injected.map((r) => `${r.key} -> ${where(r)}`).join(', ')}` : 'injected: nothing');
     out.line(`watchdog: ${report.watchdog ? 'running' : 'not running'}`);
     for (const l of leftovers) out.line(`leftover: ${l.found.join(', ')} in ${l.file}`);
     for (const f of report.tempFiles) out.line(`leftover temp file: ${f}`);

@@ -1,14 +1,9 @@
-import { MCP_SERVER_NAME, unregisterMcpServer } from '../../install/mcp-registration.js';
-import { uninstallAll } from '../../install/uninstall-all.js';
-import { cleanupAll } from '../cleanup-all.js';
-import { removeHooks } from '../../install/settings-hooks.js';
-import { guardServiceFile } from '../../guard-service/config.js';
-import { rmSync } from 'node:fs';
+import { MCP_SERVER_NAME } from '../../install/mcp-registration.js';
+import { uninstallEverything, uninstallHooks } from '../../ops/uninstall-hooks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output, type CliContext } from '../context.js';
 import { UsageError } from '../../core/errors.js';
-import { readSettingsText, settingsError, writeSettingsText } from '../../install/settings-file.js';
 
 export const uninstall: Command = {
   name: 'uninstall',
@@ -49,40 +44,27 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "re
     const dryRun = bool(p, 'dry-run');
     if (bool(p, 'purge-keys') && !bool(p, 'all')) throw new UsageError('--purge-keys goes with --all');
     if (bool(p, 'all')) return runAll(ctx, dryRun, bool(p, 'purge-keys'), bool(p, 'json'));
-    const file = ctx.paths.settingsFile;
-    const before = await readSettingsText(file);
-    let result = { text: before ?? '', changed: false, removed: 0 };
-    if (before !== undefined) {
-      try {
-        result = removeHooks(before);
-      } catch (err) {
-        throw settingsError(file, err);
-      }
-    }
-    if (result.changed && !dryRun) await writeSettingsText(file, result.text);
-    // The guard service's record (its token) goes with its hooks; a running service sees it gone and exits.
-    if (!dryRun) rmSync(guardServiceFile(ctx.paths), { force: true });
-    const mcpRemoved = await unregisterMcpServer(ctx.paths.configFile, dryRun);
-
+    const r = await uninstallHooks(ctx, dryRun);
     const out = output(ctx);
     if (bool(p, 'json')) {
-      out.json({ settingsFile: file, changed: result.changed, dryRun, removed: result.removed, mcpServerRemoved: mcpRemoved });
+      out.json(r);
       return 0;
     }
-    if (mcpRemoved) out.line(`${dryRun ? 'would remove' : 'removed'} the MCP server '${MCP_SERVER_NAME}' from ${ctx.paths.configFile}`);
-    if (!result.changed) {
-      out.line(`no keyring-inject hooks in ${file}; nothing ${dryRun ? 'would change' : 'changed'}`);
+    if (r.mcpServerRemoved) out.line(`${dryRun ? 'would remove' : 'removed'} the MCP server '${MCP_SERVER_NAME}' from ${ctx.paths.configFile}`);
+    if (!r.changed) {
+      out.line(`no keyring-inject hooks in ${r.settingsFile}; nothing ${dryRun ? 'would change' : 'changed'}`);
       return 0;
     }
-    const n = `${result.removed} keyring-inject hook${result.removed === 1 ? '' : 's'}`;
-    out.line(dryRun ? `would remove ${n} from ${file} (dry run, nothing written)` : `removed ${n} from ${file}`);
+    const n = `${r.removed} keyring-inject hook${r.removed === 1 ? '' : 's'}`;
+    out.line(dryRun ? `would remove ${n} from ${r.settingsFile} (dry run, nothing written)` : `removed ${n} from ${r.settingsFile}`);
     return 0;
   },
 };
 
 async function runAll(ctx: CliContext, dryRun: boolean, purgeKeys: boolean, json: boolean): Promise<number> {
-  const r = await uninstallAll(ctx, { dryRun, purgeKeys }, { strip: (d) => cleanupAll(ctx, d) });
+  const { report: r, warnings } = await uninstallEverything(ctx, { dryRun, purgeKeys });
   const out = output(ctx);
+  for (const w of warnings) out.warn(w);
   if (json) {
     out.json(r);
     return 0;

@@ -4,28 +4,35 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { oneLine } from '../core/errors.js';
 import { deadHolderFiles, STALE_MS } from '../core/file-lock.js';
-import { registryFile } from '../core/paths.js';
-import { resolveValues, stripAllLocked } from '../engine/engine.js';
-import { removeFiles, removeLockDir, staleConfigLock, type KnownValue } from '../engine/scrub.js';
+import { stripAllLocked } from '../engine/engine.js';
+import { removeFiles, removeLockDir, staleConfigLock, type FileFinding, type KnownValue } from '../engine/scrub.js';
 import { sessionAlive, withState } from '../engine/state.js';
-import { loadRegistry } from '../registry/store.js';
-import { output, type CliContext } from './context.js';
-import { engineContext } from '../ops/context.js';
+import { engineContext, type OpsContext } from './context.js';
+import { readSessionValues } from './session-values.js';
 
-export async function cleanupAll(ctx: CliContext, dryRun: boolean) {
-  const out = output(ctx);
+export interface CleanupReport {
+  dryRun: boolean;
+  stripped: string[];
+  copies: FileFinding[];
+  tempFiles: string[];
+  staleLock: string | null;
+  deadSessions: number;
+  liveSessions: number;
+  /** The keyring was read, so values no record remembers were found too. */
+  keyringChecked: boolean;
+}
+
+export async function cleanupAll(ctx: OpsContext, dryRun: boolean): Promise<{ report: CleanupReport; warnings: string[] }> {
+  const warnings: string[] = [];
   // With the keyring we also find values that no record remembers (a lost state file).
   let known: KnownValue[] = [];
-  let keyringChecked = true;
-  try {
-    known = (await resolveValues(await loadRegistry(registryFile(ctx.paths)), ctx.backend())).known;
-  } catch (err) {
-    keyringChecked = false;
-    out.warn(`keyring not readable, so only recorded injections are found: ${oneLine((err as Error).message)}`);
-  }
+  const values = await readSessionValues(ctx).catch((err: Error) => ({ keyringError: err, known: [] }));
+  if (values.keyringError) warnings.push(`keyring not readable, so only recorded injections are found: ${oneLine(values.keyringError.message)}`);
+  else known = values.known;
+  const keyringChecked = values.keyringError === undefined;
   // A config lock left by a writer killed in its first milliseconds has no holder file: wait it out.
   const engine = { ...engineContext({ ...ctx, spawnWatchdog: undefined }), configLockWaitMs: STALE_MS + 2000 };
-  const report = await withState(ctx.paths, async (state) => {
+  const report = await withState(ctx.paths, async (state): Promise<CleanupReport> => {
     const dead = state.sessions.filter((s) => !sessionAlive(s)).length;
     const live = state.sessions.length - dead;
     const stripped = await stripAllLocked(engine, state, known, dryRun);
@@ -43,7 +50,7 @@ export async function cleanupAll(ctx: CliContext, dryRun: boolean) {
     }
     return { dryRun, ...stripped, tempFiles: [...stripped.tempFiles, ...ownTemps], staleLock: staleLock ?? null, deadSessions: dead, liveSessions: live, keyringChecked };
   });
-  return report;
+  return { report, warnings };
 }
 
 /**
