@@ -1,7 +1,6 @@
 // wrap / unwrap of one server on disk: the config edit (under Claude Code's lock), the registry
 // mode of the server's keys, and the warnings a user needs. Shared by `wrap`, `unwrap`,
 // `add --mode wrap` and `import --mode wrap`.
-import { readFile } from 'node:fs/promises';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
@@ -9,6 +8,7 @@ import { withServerMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from './context.js';
 import { editConfigForCommand } from '../claude/config-edit.js';
+import { ConfigFileError, readConfigText } from '../claude/config-file.js';
 import { mcpJsonEntry } from '../claude/mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './values.js';
@@ -86,7 +86,7 @@ async function missingMessage(ctx: ZeroDiskContext, ref: ServerAddress): Promise
   const base = `the MCP server given is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
   if (ref.scope === 'user') {
     const project = projectKeyFor(ctx.cwd);
-    const text = await readFile(ctx.paths.configFile, 'utf8').catch(() => undefined);
+    const text = await readConfigText(ctx.paths.configFile).catch(() => undefined);
     let local = false;
     try {
       local = text !== undefined && serverMemberOf(layoutOf(text, new Set([project])), { server: ref.server, scope: 'local', project }) !== undefined;
@@ -109,8 +109,9 @@ export interface UnwrapReport extends ServerAddressJson {
  * stable launcher). Returns the servers rewritten.
  */
 export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: boolean } = {}): Promise<ServerAddress[]> {
-  const text = await readFile(ctx.paths.configFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+  // A dangling symlink holds no entry to re-point either.
+  const text = await readConfigText(ctx.paths.configFile).catch((err: unknown) => {
+    if (err instanceof ConfigFileError && err.code === 'file-refused') return undefined;
     throw err;
   });
   if (text === undefined) return [];
