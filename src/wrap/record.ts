@@ -14,10 +14,10 @@ import type { ClaudePaths, Env } from '../core/paths.js';
 import { readPrivateStore, withPrivateStore, type PrivateStore } from '../core/private-store.js';
 import { parseJson } from '../core/parse-json.js';
 import { isRecord } from '../core/is-record.js';
-import { wrappedTargetIn } from './patch.js';
+import { wrappedTargetIn, type WrapTarget } from './patch.js';
 import { sameServer, type ServerAddress } from '../claude/address.js';
 
-export type WrapTarget = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
+export type { WrapTarget };
 export type WrapRecord = ServerAddress & WrapTarget;
 
 interface RecordsFile {
@@ -56,16 +56,23 @@ async function updateRecords(paths: ClaudePaths, change: (records: WrapRecord[])
   });
 }
 
-/** After a wrap: record what the config's wrapped entry of each server now wraps. */
-export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerAddress[]): Promise<void> {
-  const text = await readConfigText(paths.configFile);
-  if (text === undefined) return;
+/** After a wrap: record what the wrapped entry of each server now wraps, as the edit reported it (WrapEdit's `target`). */
+export async function recordWrapTargets(paths: ClaudePaths, wraps: readonly { ref: ServerAddress; target: WrapTarget | undefined }[]): Promise<void> {
   const fresh: WrapRecord[] = [];
-  for (const ref of refs) {
-    const target = wrappedTargetIn(text, ref);
+  for (const { ref, target } of wraps) {
     if (target) fresh.push({ server: ref.server, scope: ref.scope, ...(ref.project ? { project: ref.project } : {}), ...target });
   }
   if (fresh.length > 0) await updateRecords(paths, (records) => [...records.filter((r) => !fresh.some((f) => sameServer(f, r))), ...fresh]);
+}
+
+/** Record what the config's wrapped entry of each server wraps (read from the config: a server wrapped before there were records). */
+export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerAddress[]): Promise<void> {
+  const text = await readConfigText(paths.configFile);
+  if (text === undefined) return;
+  await recordWrapTargets(
+    paths,
+    refs.map((ref) => ({ ref, target: wrappedTargetIn(text, ref) })),
+  );
 }
 
 export async function forgetWrapped(paths: ClaudePaths, ref: ServerAddress): Promise<void> {

@@ -13,8 +13,8 @@ import { mcpJsonEntry } from '../claude/mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './values.js';
 import { selfPaths } from './format.js';
-import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
-import { forgetWrapped, recordWrapped } from './record.js';
+import { unwrapInText, wrapEditOf, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
+import { forgetWrapped, recordWrapTargets } from './record.js';
 import { describeServer, scopeArgs, serverAddressJson, type ServerAddress, type ServerAddressJson } from '../claude/address.js';
 
 export interface WrapReport extends ServerAddressJson {
@@ -35,22 +35,22 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
   const done = await editConfigForCommand(
     file,
     (text) => {
-      const r = wrapInText(text, ref, self, found?.entry);
-      return { text: r.text, result: r.outcome };
+      const r = wrapEditOf(text, ref, self, found?.entry);
+      return { text: r.text, result: { outcome: r.outcome, target: r.target } };
     },
     (text) => wrapStateIn(text, ref) === 'wrapped',
     { dryRun: opts.dryRun === true },
   );
   if (done === undefined) throw new KiError('config-missing', `${file} does not exist: add the server with 'claude mcp add' first`);
-  const outcome = done.result;
+  const { outcome, target } = done.result;
   if (outcome.kind === 'missing') throw new KiError('server-not-found', await missingMessage(ctx, ref));
   if (outcome.kind === 'unsupported') throw new KiError('server-unsupported', `cannot wrap MCP server ${describeServer(ref)}: ${outcome.reason}`);
 
   const regFile = registryFile(ctx.paths);
   if (!opts.dryRun) {
     await updateRegistry(regFile, (reg) => ({ registry: withServerMode(reg, ref, 'wrap'), result: undefined }));
-    // What exec and headers will serve this server's keys to (record.ts).
-    await recordWrapped(ctx.paths, [ref]);
+    // What exec and headers will serve this server's keys to (record.ts), as the edit reported it.
+    await recordWrapTargets(ctx.paths, [{ ref, target }]);
   }
   const reg = await loadRegistry(regFile);
   const http = outcome.kind !== 'unchanged' && (outcome.how === 'http' || outcome.how === 'mcp-json-http');
