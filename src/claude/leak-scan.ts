@@ -10,6 +10,7 @@
 // transcript for each append (it holds no descriptor on it), so later appends land in the new file.
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { writeFileAtomicStreamSync } from '../core/atomic-write.js';
+import { escapeRegExp } from '../core/regexp.js';
 import { compileSecrets, coveredSpans, type FormName, type Occurrence } from '../core/secret-forms.js';
 
 export interface Secret {
@@ -35,10 +36,6 @@ export interface Matcher {
   /** Could these bytes hold a form? A byte search: most chunks and lines hold none and are never decoded. */
   mayHold(bytes: Buffer): boolean;
   find(text: string): Occurrence[];
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
 export function makeMatcher(secrets: readonly Secret[]): Matcher {

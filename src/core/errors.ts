@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   'registry-invalid': EXIT_ERROR,
   'settings-invalid': EXIT_ERROR,
   'approvals-invalid': EXIT_ERROR,
+  'wrapped-invalid': EXIT_ERROR,
   'project-missing': EXIT_ERROR,
   'project-invalid': EXIT_ERROR,
   'project-refused': EXIT_ERROR,

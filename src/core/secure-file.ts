@@ -1,4 +1,4 @@
-// Our own small JSON files (registry, state): private directory, 0600 files, atomic writes,
+// Our own small files (the JSON stores of private-store.ts, caches): private directory, 0600 files, atomic writes,
 // and a proper-lockfile lock around every read-modify-write so concurrent processes never
 // lose an update. Synchronous file calls inside: these files are a few KB, and every hook
 // reads and writes them (an asynchronous call costs a thread-pool round trip each).

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { projectKeyFor } from '../claude/project-key.js';
 import { readConfigText } from '../claude/config-file.js';
+import { appearsInJson } from '../core/value-in-text.js';
 import { configCopies, orphanTempFiles, stripText } from '../engine/scrub.js';
 import { readStateForReport, sessionAlive } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
@@ -230,7 +231,7 @@ export async function doctorReport(paths: ClaudePaths, reg: Registry, cwd: strin
       const t = file === paths.configFile ? (text as string) : await readFile(file, 'utf8').catch(() => undefined);
       if (t === undefined) continue;
       for (const [key, value] of got) {
-        if (value.length < 4 || !t.includes(JSON.stringify(value).slice(1, -1))) continue;
+        if (!appearsInJson(t, value)) continue;
         // While a session runs, inject-mode values are in the config on purpose.
         const injectedNow = file === paths.configFile && liveSessions > 0 && state.injected.some((r) => r.key === key);
         if (!injectedNow) values.found.push({ key, file });

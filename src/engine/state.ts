@@ -4,7 +4,7 @@
 // Lock order everywhere: this lock first, then Claude's config lock.
 import { join } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
-import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
+import { readPrivateStore, withPrivateStore, type PrivateStore } from '../core/private-store.js';
 import type { Target } from '../registry/registry.js';
 import { sameEnv, type EnvAddress } from '../claude/address.js';
 import { macMatches } from './value-mac.js';
@@ -83,43 +83,31 @@ export function addNotice(state: State, text: string): void {
   state.notices = [...(state.notices ?? []).filter((n) => n !== text), text];
 }
 
-/** Read without the lock. A damaged file reads as "nothing recorded, to be recovered". */
-export async function readStateForReport(paths: ClaudePaths): Promise<State> {
-  try {
-    return await readStateStrict(paths);
-  } catch {
-    return damagedState();
-  }
+/**
+ * The state store. A damaged (or unreadable) state cannot tell us what is ours: it is kept aside
+ * and the state starts over, marked for recovery, so that the values are found again by value.
+ */
+function stateStore(paths: ClaudePaths): PrivateStore<State> {
+  return { file: stateFile(paths), parse: parseState, empty: emptyState, recover: damagedState };
 }
 
-async function readStateStrict(paths: ClaudePaths): Promise<State> {
-  const text = await readTextIfExists(stateFile(paths));
-  return text === undefined ? emptyState() : parseState(text);
+/** Read without the lock. A damaged file reads as "nothing recorded, to be recovered". */
+export async function readStateForReport(paths: ClaudePaths): Promise<State> {
+  return readPrivateStore(stateStore(paths));
 }
 
 /**
  * Read-modify-write under the state lock. `fn` mutates the state; it may call `persist` to
  * write it early (write-ahead, durable), and whatever changed is written when it returns.
- * Nothing is written when nothing changed.
+ * Nothing is written when nothing changed; a recovered state is written even then.
  */
 export async function withState<T>(paths: ClaudePaths, fn: (state: State, persist: () => Promise<void>) => Promise<T>): Promise<T> {
-  const file = stateFile(paths);
-  return withLock(file, async () => {
-    let state: State;
-    let written: string;
-    try {
-      state = await readStateStrict(paths);
-      written = JSON.stringify(state);
-    } catch {
-      // A damaged state cannot tell us what is ours: start over, marked for recovery (written
-      // even if nothing else changes), so that the values are found again by value.
-      state = damagedState();
-      written = '';
-    }
+  return withPrivateStore(stateStore(paths), async ({ value: state, recovered, write }) => {
+    let written = recovered ? '' : JSON.stringify(state);
     const save = async (durable: boolean) => {
       const now = JSON.stringify(state);
       if (now === written) return;
-      await writePrivateFile(file, `${JSON.stringify(state, null, 2)}\n`, durable);
+      await write(state, durable);
       written = now;
     };
     const result = await fn(state, () => save(true));

@@ -8,8 +8,10 @@
 // by priority (the user's own keys before a project file's), then length, so that no other value can shadow or name part
 // of a key. What is not found: see docs/guards.md, "What is masked".
 import { ANSI, ANSI_OR_BREAK, compileSecrets, MIN_VALUE_LENGTH, stripAnsi, type Occurrence } from '../core/secret-forms.js';
+import { appearsInForms, valueForms } from '../core/value-in-text.js';
+import { escapeRegExp } from '../core/regexp.js';
 
-export { MIN_VALUE_LENGTH };
+export { escapeRegExp, MIN_VALUE_LENGTH, valueForms };
 
 export interface NamedValue {
   name: string;
@@ -36,15 +38,6 @@ export interface Masker {
   couldStart(text: string, at: number): boolean;
 }
 
-/** The texts of `value` that are looked for (distinct). */
-export function valueForms(value: string): string[] {
-  return compileSecrets([{ name: '', value }]).forms.map((f) => f.text);
-}
-
-export function escapeRegExp(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-}
-
 export function makeMasker(values: readonly NamedValue[]): Masker {
   const compiled = compileSecrets(values);
   const rank = new Map<string, number>();
@@ -58,7 +51,7 @@ export function makeMasker(values: readonly NamedValue[]): Masker {
   // A label must not itself reveal a value (a key named after its own value): fall back to a neutral one.
   const label = (name: string): string => {
     const l = `[keyring-inject:${name}]`;
-    return texts.some((f) => l.includes(f)) ? '[keyring-inject:masked]' : l;
+    return appearsInForms(l, texts) ? '[keyring-inject:masked]' : l;
   };
 
   const apply = (text: string, occ: readonly Occurrence[]): { text: string; names: string[] } => {

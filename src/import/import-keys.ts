@@ -19,8 +19,8 @@ import { configError } from '../claude/config-servers.js';
 import { editConfigForCommand } from '../claude/config-edit.js';
 import { findingId, replaceRaw, scanPlaintext, stripPlaintextText, type Finding, type StripItem } from './plaintext.js';
 import { selfPaths } from '../wrap/format.js';
-import { wrapInText, wrapStateIn } from '../wrap/patch.js';
-import { recordWrapped } from '../wrap/record.js';
+import { wrapEditOf, wrapStateIn, type WrapTarget } from '../wrap/patch.js';
+import { recordWrapTargets } from '../wrap/record.js';
 import { describeServer, sameServer, serverAddressJson, type ServerAddress, type ServerAddressJson } from '../claude/address.js';
 
 export type Action = 'import' | 'strip' | 'skip';
@@ -199,18 +199,22 @@ export async function runImport(ctx: ZeroDiskContext, opts: { dryRun: boolean; m
     (t) => {
       let out = stripPlaintextText(t, strip).text;
       const wrapped: string[] = [];
+      const targets: { ref: ServerAddress; target: WrapTarget | undefined }[] = [];
       for (const ref of wrapServers) {
-        const w = wrapInText(out, ref, self as NonNullable<typeof self>);
-        if (w.outcome.kind === 'wrapped' || w.outcome.kind === 'rewrapped' || w.outcome.kind === 'unchanged') wrapped.push(describeServer(ref));
-        else if (w.outcome.kind === 'unsupported') result.warnings.push(`could not wrap ${describeServer(ref)}: ${w.outcome.reason}`);
+        const w = wrapEditOf(out, ref, self as NonNullable<typeof self>);
+        if (w.outcome.kind === 'wrapped' || w.outcome.kind === 'rewrapped' || w.outcome.kind === 'unchanged') {
+          wrapped.push(describeServer(ref));
+          targets.push({ ref, target: w.target });
+        } else if (w.outcome.kind === 'unsupported') result.warnings.push(`could not wrap ${describeServer(ref)}: ${w.outcome.reason}`);
         out = w.text;
       }
-      return { text: out, result: wrapped };
+      return { text: out, result: { wrapped, targets } };
     },
     (t) => stripPlaintextText(t, strip).stripped.length === 0 && wrapServers.every((ref) => wrapStateIn(t, ref) !== 'not-wrapped'),
   );
-  result.wrapped = done?.result ?? [];
-  if (wrapServers.length > 0) await recordWrapped(ctx.paths, wrapServers);
+  result.wrapped = done?.result.wrapped ?? [];
+  // What exec and headers will serve these servers' keys to (record.ts), as the edit reported it.
+  if (done) await recordWrapTargets(ctx.paths, done.result.targets);
 
   // 4. Claude Code's copies: env values by target (the engine's scrubber), then headers and
   //    any other occurrence of the same values.

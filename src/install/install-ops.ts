@@ -4,7 +4,7 @@
 import type { ZeroDiskContext } from '../wrap/context.js';
 import { existsSync, rmSync } from 'node:fs';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
-import { readFile } from 'node:fs/promises';
+import { readConfigText } from '../claude/config-file.js';
 import { join } from 'node:path';
 import { layoutOf } from '../claude/json/locate.js';
 import type { ClaudePaths } from '../core/paths.js';
@@ -89,7 +89,7 @@ export async function installRuntimeAndHooks(opts: InstallOptions): Promise<Inst
     const mcpChanged = entry ? await registerMcpServer(opts.paths.configFile, entry, true) : false;
     return { settingsFile: file, changed: result.changed, commands, runtime: undefined, launcher, mcpServer: mcp(mcpChanged) };
   }
-  const configBefore = await readFile(opts.paths.configFile, 'utf8').catch(() => undefined);
+  const configBefore = await readConfigText(opts.paths.configFile).catch(() => undefined);
   // Runtime first: a hook written before its script exists would fail in a session starting meanwhile.
   const runtime = installRuntime(opts.paths.dataDir, opts.sourceDir);
   recordFirstInstall(opts.paths.dataDir, {

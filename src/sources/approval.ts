@@ -12,7 +12,8 @@ import { realpathSync } from 'node:fs';
 import type { ClaudePaths } from '../core/paths.js';
 import { join } from 'node:path';
 import { KiError } from '../core/errors.js';
-import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
+import { readPrivateStore, withPrivateStore, type PrivateStore } from '../core/private-store.js';
+import { parseJson } from '../core/parse-json.js';
 import { findProjectFile, loadProjectFile, type ProjectEntry, type ProjectFile } from './project.js';
 import { isRecord } from '../core/is-record.js';
 import { shellQuote } from '../core/shell.js';
@@ -58,20 +59,19 @@ function fileKey(file: string): string {
   }
 }
 
-async function readApprovals(paths: ClaudePaths): Promise<ApprovalsFile> {
+/** The approvals store: a damaged one is refused (every approval in it would be a guess). */
+function approvalsStore(paths: ClaudePaths): PrivateStore<ApprovalsFile> {
   const file = approvalsFile(paths);
-  const text = await readTextIfExists(file);
-  if (text === undefined) return { version: 1, files: {} };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = undefined;
-  }
-  if (!isRecord(data) || data.version !== 1 || !isRecord(data.files)) {
-    throw new KiError('approvals-invalid', `${file} is damaged: move it away (every project file then needs 'keyring-inject allow' again)`);
-  }
-  return data as unknown as ApprovalsFile;
+  return {
+    file,
+    empty: () => ({ version: 1, files: {} }),
+    parse: (text) => {
+      const damaged = () => new KiError('approvals-invalid', `${file} is damaged: move it away (every project file then needs 'keyring-inject allow' again)`);
+      const data = parseJson(text, damaged);
+      if (!isRecord(data) || data.version !== 1 || !isRecord(data.files)) throw damaged();
+      return data as unknown as ApprovalsFile;
+    },
+  };
 }
 
 export function summarize(entry: ProjectEntry): EntrySummary {
@@ -123,7 +123,7 @@ export async function approvalState(paths: ClaudePaths, where: { root: string; f
 /** The approval state of a file as read (loadProjectFile). */
 async function stateOf(paths: ClaudePaths, project: ProjectFile): Promise<ApprovalState> {
   if (project.sha256 === undefined) return { state: 'none' };
-  const previous = (await readApprovals(paths)).files[fileKey(project.file)];
+  const previous = (await readPrivateStore(approvalsStore(paths))).files[fileKey(project.file)];
   if (!previous) return { state: 'unapproved', project };
   if (previous.sha256 === project.sha256) return { state: 'approved', project };
   return { state: 'changed', project, previous };
@@ -198,23 +198,19 @@ export async function approvedProjectFileFor(paths: ClaudePaths, dir: string, se
 /** Record the approval of `project` exactly as it was read (its hash). */
 export async function approve(paths: ClaudePaths, project: ProjectFile, now: Date): Promise<void> {
   if (project.sha256 === undefined) throw new KiError('project-missing', `there is no project file ${project.file} to approve`);
-  const file = approvalsFile(paths);
-  await withLock(file, async () => {
-    const all = await readApprovals(paths);
+  await withPrivateStore(approvalsStore(paths), async ({ value: all, write }) => {
     all.files[fileKey(project.file)] = { sha256: project.sha256 as string, approvedAt: now.toISOString(), entries: summarizeAll(project) };
-    await writePrivateFile(file, `${JSON.stringify(all, null, 2)}\n`);
+    await write(all);
   });
 }
 
 /** Forget the approval of the project file `file`. Returns whether there was one. */
 export async function revoke(paths: ClaudePaths, file: string): Promise<boolean> {
-  const path = approvalsFile(paths);
-  return withLock(path, async () => {
-    const all = await readApprovals(paths);
+  return withPrivateStore(approvalsStore(paths), async ({ value: all, write }) => {
     const key = fileKey(file);
     if (!all.files[key]) return false;
     delete all.files[key];
-    await writePrivateFile(path, `${JSON.stringify(all, null, 2)}\n`);
+    await write(all);
     return true;
   });
 }

@@ -27,6 +27,9 @@ import { execPrefix, headersHelperCommand, parseHeadersHelper, parseWrappedArgs,
 import { isRecord } from '../core/is-record.js';
 import type { ServerAddress } from '../claude/address.js';
 
+/** What a wrapped entry wraps: the original command of a stdio server, the URL of an http one. */
+export type WrapTarget = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
+
 export type WrapOutcome =
   /** Changed: stdio entry wrapped, headersHelper set, or a local copy of a .mcp.json server made. */
   | { kind: 'wrapped'; how: 'stdio' | 'http' | 'mcp-json-stdio' | 'mcp-json-http' }
@@ -54,6 +57,30 @@ function arrayText(items: readonly string[], style: Style, indent: string): stri
   return `[${items.map((i) => inner + i).join(',')}${style.eol}${indent}]`;
 }
 
+/**
+ * A wrap's edit: the new text, its outcome, and what the server's wrapped entry wraps in the new
+ * text (when it is wrapped: wrapped, rewrapped or unchanged; absent for an http server without a
+ * URL), which is what `wrap` records for exec and headers (record.ts).
+ */
+export interface WrapEdit {
+  text: string;
+  outcome: WrapOutcome;
+  target?: WrapTarget;
+}
+
+/** `target` as an optional member. */
+function withTarget(target: WrapTarget | undefined): { target?: WrapTarget } {
+  return target ? { target } : {};
+}
+
+/**
+ * What a wrapped stdio entry wraps, read as wrappedTargetIn reads it: our headersHelper with a URL
+ * says http (a stdio edit leaves both as they are), else the original command.
+ */
+function stdioTarget(info: ServerInfo, command: string[]): WrapTarget {
+  return info.headersHelper?.value !== undefined && parseHeadersHelper(info.headersHelper.value) && info.url !== undefined ? { kind: 'http', url: info.url } : { kind: 'stdio', command };
+}
+
 function stdioUnsupported(info: ServerInfo): string | undefined {
   if (info.command === undefined) return 'the entry has no command';
   if (info.command.value === undefined) return 'command is not a string';
@@ -67,6 +94,12 @@ function stdioUnsupported(info: ServerInfo): string | undefined {
  * ~/.claude.json itself.
  */
 export function wrapInText(text: string, ref: ServerAddress, self: SelfPaths, mcpJsonEntry?: unknown): { text: string; outcome: WrapOutcome } {
+  const { text: out, outcome } = wrapEditOf(text, ref, self, mcpJsonEntry);
+  return { text: out, outcome };
+}
+
+/** wrapInText, with what the wrapped entry now wraps (WrapEdit's `target`). */
+export function wrapEditOf(text: string, ref: ServerAddress, self: SelfPaths, mcpJsonEntry?: unknown): WrapEdit {
   wantsLocalProject(ref);
   const layout = layoutFor(text, ref);
   const member = serverMemberOf(layout, ref);
@@ -79,9 +112,12 @@ export function wrapInText(text: string, ref: ServerAddress, self: SelfPaths, mc
   if (ref.scope === 'local' && isMcpJsonCopy(info)) {
     // A copy we made of a .mcp.json server: refresh it by making the copy again.
     const un = unwrapInText(text, ref);
-    const again = wrapInText(un.text, ref, self, mcpJsonEntry ?? copyFromWrapped(text, member, info));
-    if (again.text === text) return { text, outcome: { kind: 'unchanged', http: info.type !== undefined && HTTP_TYPES.has(info.type) } };
-    return { text: again.text, outcome: again.outcome.kind === 'wrapped' ? { kind: 'rewrapped', how: again.outcome.how === 'mcp-json-http' ? 'http' : 'stdio' } : again.outcome };
+    const again = wrapEditOf(un.text, ref, self, mcpJsonEntry ?? copyFromWrapped(text, member, info));
+    const target = withTarget(again.outcome.kind === 'wrapped' ? again.target : undefined);
+    if (again.text === text) return { text, outcome: { kind: 'unchanged', http: info.type !== undefined && HTTP_TYPES.has(info.type) }, ...target };
+    return again.outcome.kind === 'wrapped'
+      ? { text: again.text, outcome: { kind: 'rewrapped', how: again.outcome.how === 'mcp-json-http' ? 'http' : 'stdio' }, ...target }
+      : { text: again.text, outcome: again.outcome };
   }
   if (info.type !== undefined && HTTP_TYPES.has(info.type)) return wrapHttp(text, ref, self, info);
   if (info.type !== 'stdio') return { text, outcome: { kind: 'unsupported', reason: info.type === undefined ? 'type is not a string' : `servers of type "${safeType(info.type)}" cannot be wrapped` } };
@@ -92,13 +128,15 @@ export function wrapInText(text: string, ref: ServerAddress, self: SelfPaths, mc
   if (current) {
     const want = execPrefix(self.cli, ref, { noArgsKey: current.noArgsKey, mcpJson: false });
     const have = (info.args?.values ?? []).slice(0, current.commandIndex);
-    if (info.command?.value === self.node && want.length === have.length && want.every((a, i) => a === have[i])) return { text, outcome: { kind: 'unchanged', http: false } };
+    const target = stdioTarget(info, (info.args?.values ?? []).slice(current.commandIndex));
+    if (info.command?.value === self.node && want.length === have.length && want.every((a, i) => a === have[i])) return { text, outcome: { kind: 'unchanged', http: false }, target };
     const un = unwrapInText(text, ref);
-    const again = wrapInText(un.text, ref, self);
-    if (again.text === text) return { text, outcome: { kind: 'unchanged', http: false } };
-    return { text: again.text, outcome: again.outcome.kind === 'wrapped' ? { kind: 'rewrapped', how: 'stdio' } : again.outcome };
+    const again = wrapEditOf(un.text, ref, self);
+    if (again.text === text) return { text, outcome: { kind: 'unchanged', http: false }, target };
+    return again.outcome.kind === 'wrapped' ? { text: again.text, outcome: { kind: 'rewrapped', how: 'stdio' }, ...withTarget(again.target) } : { text: again.text, outcome: again.outcome };
   }
-  return { text: applyEdits(text, stdioWrapEdits(text, ref, self, info, false)), outcome: { kind: 'wrapped', how: 'stdio' } };
+  const target = stdioTarget(info, [info.command?.value as string, ...(info.args?.values ?? [])]);
+  return { text: applyEdits(text, stdioWrapEdits(text, ref, self, info, false)), outcome: { kind: 'wrapped', how: 'stdio' }, target };
 }
 
 export function isMcpJsonCopy(info: ServerInfo): boolean {
@@ -127,18 +165,19 @@ function stdioWrapEdits(text: string, ref: ServerAddress, self: SelfPaths, info:
   return edits;
 }
 
-function wrapHttp(text: string, ref: ServerAddress, self: SelfPaths, info: ServerInfo): { text: string; outcome: WrapOutcome } {
+function wrapHttp(text: string, ref: ServerAddress, self: SelfPaths, info: ServerInfo): WrapEdit {
   const helper = headersHelperCommand(self.node, self.cli, ref);
   const style = styleOf(text, info.obj);
+  const target = withTarget(info.url !== undefined ? { kind: 'http', url: info.url } : undefined);
   if (info.headersHelper) {
     const cur = info.headersHelper.value;
     const ours = cur === undefined ? undefined : parseHeadersHelper(cur);
     if (!ours) return { text, outcome: { kind: 'unsupported', reason: 'the server already has a headersHelper of its own (remove it first, or keep it and do not wrap)' } };
-    if (cur === helper) return { text, outcome: { kind: 'unchanged', http: true } };
+    if (cur === helper) return { text, outcome: { kind: 'unchanged', http: true }, ...target };
     const m = info.headersHelper.member;
-    return { text: applyEdits(text, [{ start: m.valueStart, end: m.valueEnd, text: JSON.stringify(helper) }]), outcome: { kind: 'rewrapped', how: 'http' } };
+    return { text: applyEdits(text, [{ start: m.valueStart, end: m.valueEnd, text: JSON.stringify(helper) }]), outcome: { kind: 'rewrapped', how: 'http' }, ...target };
   }
-  return { text: applyEdits(text, [insertMemberEdit(text, info.obj, 'headersHelper', JSON.stringify(helper), style)]), outcome: { kind: 'wrapped', how: 'http' } };
+  return { text: applyEdits(text, [insertMemberEdit(text, info.obj, 'headersHelper', JSON.stringify(helper), style)]), outcome: { kind: 'wrapped', how: 'http' }, ...target };
 }
 
 /** Rebuild the original .mcp.json entry from a wrapped copy of it (when .mcp.json is gone). */
@@ -156,23 +195,27 @@ export function copyFromWrapped(text: string, member: Member, info: ServerInfo):
   return entry;
 }
 
-function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerAddress, self: SelfPaths, entry: unknown): { text: string; outcome: WrapOutcome } {
+function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerAddress, self: SelfPaths, entry: unknown): WrapEdit {
   const text = layout.text;
   const project = layout.projects.get(ref.project as string);
   if (!isRecord(entry)) return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json entry is not an object' } };
   const type = entry.type === undefined ? 'stdio' : entry.type;
   let copy: Record<string, unknown>;
   let how: 'mcp-json-stdio' | 'mcp-json-http';
+  let target: WrapTarget | undefined;
   if (typeof type === 'string' && HTTP_TYPES.has(type)) {
     if (entry.headersHelper !== undefined) return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json server already has a headersHelper of its own' } };
     copy = { ...entry, headersHelper: headersHelperCommand(self.node, self.cli, ref, true) };
     how = 'mcp-json-http';
+    if (typeof entry.url === 'string') target = { kind: 'http', url: entry.url };
   } else if (type === 'stdio') {
     const args = entry.args ?? [];
     if (typeof entry.command !== 'string') return { text, outcome: { kind: 'unsupported', reason: 'the .mcp.json entry has no command' } };
     if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) return { text, outcome: { kind: 'unsupported', reason: 'args of the .mcp.json entry is not an array of strings' } };
     copy = { ...entry, command: self.node, args: [...execPrefix(self.cli, ref, { noArgsKey: false, mcpJson: true }), entry.command, ...(args as string[])] };
     how = 'mcp-json-stdio';
+    const ourHelper = typeof entry.headersHelper === 'string' && parseHeadersHelper(entry.headersHelper) !== undefined;
+    target = ourHelper && typeof entry.url === 'string' ? { kind: 'http', url: entry.url } : { kind: 'stdio', command: [entry.command, ...(args as string[])] };
   } else {
     return { text, outcome: { kind: 'unsupported', reason: 'servers of this type cannot be wrapped' } };
   }
@@ -196,7 +239,7 @@ function wrapMcpJsonCopy(layout: ConfigLayout, ref: ServerAddress, self: SelfPat
     const style = styleOf(text, project.entry);
     edit = insertMemberEdit(text, project.entry, 'mcpServers', formatValue({ [ref.server]: copy }, style, memberIndentOf(text, project.entry, style)), style);
   }
-  return { text: applyEdits(text, [edit]), outcome: { kind: 'wrapped', how } };
+  return { text: applyEdits(text, [edit]), outcome: { kind: 'wrapped', how }, ...withTarget(target) };
 }
 
 /** Undo wrapInText for server `ref`. */
@@ -269,7 +312,7 @@ export function isWrapped(info: ServerInfo): boolean {
 }
 
 /** What a wrapped entry in `text` wraps: the original command of a stdio server, the URL of an http one. */
-export function wrappedTargetIn(text: string, ref: ServerAddress): { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string } | undefined {
+export function wrappedTargetIn(text: string, ref: ServerAddress): WrapTarget | undefined {
   const member = serverMemberOf(layoutFor(text, ref), ref);
   const info = member === undefined ? undefined : readServer(text, member);
   if (!info) return undefined;

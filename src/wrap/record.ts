@@ -5,51 +5,74 @@
 //
 // Servers wrapped before this record existed have none: for them the wrapped entry in
 // ~/.claude.json (which `wrap` wrote and a project cannot) is the record, taken over on first
-// use. A server that is wrapped nowhere is refused.
+// use. A server that is wrapped nowhere is refused. A damaged record is refused too
+// (core/private-store.ts): moved away, the wrapped entries stand in again.
 import { join } from 'node:path';
 import { readConfigText } from '../claude/config-file.js';
 import { KiError } from '../core/errors.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
-import { readTextIfExists, withLock, writePrivateFile } from '../core/secure-file.js';
-import { wrappedTargetIn } from './patch.js';
+import { readPrivateStore, withPrivateStore, type PrivateStore } from '../core/private-store.js';
+import { parseJson } from '../core/parse-json.js';
+import { isRecord } from '../core/is-record.js';
+import { wrappedTargetIn, type WrapTarget } from './patch.js';
 import { sameServer, type ServerAddress } from '../claude/address.js';
 
-export type WrapTarget = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
+export type { WrapTarget };
 export type WrapRecord = ServerAddress & WrapTarget;
 
-function recordsFile(paths: ClaudePaths): string {
-  return join(paths.dataDir, 'wrapped.json');
+interface RecordsFile {
+  version: 1;
+  servers: WrapRecord[];
+}
+
+function isWrapRecord(r: unknown): r is WrapRecord {
+  if (!isRecord(r) || typeof r.server !== 'string' || (r.scope !== 'user' && r.scope !== 'local')) return false;
+  if (r.project !== undefined && typeof r.project !== 'string') return false;
+  if (r.kind === 'stdio') return Array.isArray(r.command) && r.command.every((c) => typeof c === 'string');
+  return r.kind === 'http' && typeof r.url === 'string';
+}
+
+function recordsStore(paths: ClaudePaths): PrivateStore<RecordsFile> {
+  const file = join(paths.dataDir, 'wrapped.json');
+  return {
+    file,
+    empty: () => ({ version: 1, servers: [] }),
+    parse: (text) => {
+      const damaged = () => new KiError('wrapped-invalid', `${file} is damaged: move it away (the wrapped entries in ~/.claude.json then stand in)`);
+      const data = parseJson(text, damaged);
+      if (!isRecord(data) || !Array.isArray(data.servers) || !data.servers.every(isWrapRecord)) throw damaged();
+      return { version: 1, servers: data.servers };
+    },
+  };
 }
 
 async function readRecords(paths: ClaudePaths): Promise<WrapRecord[]> {
-  const text = await readTextIfExists(recordsFile(paths));
-  if (text === undefined) return [];
-  try {
-    const data = JSON.parse(text) as { servers?: unknown };
-    return Array.isArray(data.servers) ? (data.servers as WrapRecord[]) : [];
-  } catch {
-    return []; // damaged: the wrapped entries in ~/.claude.json stand in (see above)
-  }
+  return (await readPrivateStore(recordsStore(paths))).servers;
 }
 
 async function updateRecords(paths: ClaudePaths, change: (records: WrapRecord[]) => WrapRecord[]): Promise<void> {
-  const file = recordsFile(paths);
-  await withLock(file, async () => {
-    const next = change(await readRecords(paths));
-    await writePrivateFile(file, `${JSON.stringify({ version: 1, servers: next }, null, 2)}\n`);
+  await withPrivateStore(recordsStore(paths), async ({ value, write }) => {
+    await write({ version: 1, servers: change(value.servers) });
   });
 }
 
-/** After a wrap: record what the config's wrapped entry of each server now wraps. */
-export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerAddress[]): Promise<void> {
-  const text = await readConfigText(paths.configFile);
-  if (text === undefined) return;
+/** After a wrap: record what the wrapped entry of each server now wraps, as the edit reported it (WrapEdit's `target`). */
+export async function recordWrapTargets(paths: ClaudePaths, wraps: readonly { ref: ServerAddress; target: WrapTarget | undefined }[]): Promise<void> {
   const fresh: WrapRecord[] = [];
-  for (const ref of refs) {
-    const target = wrappedTargetIn(text, ref);
+  for (const { ref, target } of wraps) {
     if (target) fresh.push({ server: ref.server, scope: ref.scope, ...(ref.project ? { project: ref.project } : {}), ...target });
   }
   if (fresh.length > 0) await updateRecords(paths, (records) => [...records.filter((r) => !fresh.some((f) => sameServer(f, r))), ...fresh]);
+}
+
+/** Record what the config's wrapped entry of each server wraps (read from the config: a server wrapped before there were records). */
+export async function recordWrapped(paths: ClaudePaths, refs: readonly ServerAddress[]): Promise<void> {
+  const text = await readConfigText(paths.configFile);
+  if (text === undefined) return;
+  await recordWrapTargets(
+    paths,
+    refs.map((ref) => ({ ref, target: wrappedTargetIn(text, ref) })),
+  );
 }
 
 export async function forgetWrapped(paths: ClaudePaths, ref: ServerAddress): Promise<void> {

@@ -1,7 +1,6 @@
 // wrap / unwrap of one server on disk: the config edit (under Claude Code's lock), the registry
 // mode of the server's keys, and the warnings a user needs. Shared by `wrap`, `unwrap`,
 // `add --mode wrap` and `import --mode wrap`.
-import { readFile } from 'node:fs/promises';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
@@ -9,12 +8,13 @@ import { withServerMode } from '../registry/registry.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import type { ZeroDiskContext } from './context.js';
 import { editConfigForCommand } from '../claude/config-edit.js';
+import { ConfigFileError, readConfigText } from '../claude/config-file.js';
 import { mcpJsonEntry } from '../claude/mcp-json.js';
 import { layoutOf, serverMemberOf } from '../claude/json/locate.js';
 import { envTargetsFor, headerTargetsFor } from './values.js';
 import { selfPaths } from './format.js';
-import { unwrapInText, wrapInText, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
-import { forgetWrapped, recordWrapped } from './record.js';
+import { unwrapInText, wrapEditOf, wrapStateIn, wrappedServersIn, type UnwrapOutcome, type WrapOutcome } from './patch.js';
+import { forgetWrapped, recordWrapTargets } from './record.js';
 import { describeServer, scopeArgs, serverAddressJson, type ServerAddress, type ServerAddressJson } from '../claude/address.js';
 
 export interface WrapReport extends ServerAddressJson {
@@ -35,22 +35,22 @@ export async function wrapServer(ctx: ZeroDiskContext, ref: ServerAddress, opts:
   const done = await editConfigForCommand(
     file,
     (text) => {
-      const r = wrapInText(text, ref, self, found?.entry);
-      return { text: r.text, result: r.outcome };
+      const r = wrapEditOf(text, ref, self, found?.entry);
+      return { text: r.text, result: { outcome: r.outcome, target: r.target } };
     },
     (text) => wrapStateIn(text, ref) === 'wrapped',
     { dryRun: opts.dryRun === true },
   );
   if (done === undefined) throw new KiError('config-missing', `${file} does not exist: add the server with 'claude mcp add' first`);
-  const outcome = done.result;
+  const { outcome, target } = done.result;
   if (outcome.kind === 'missing') throw new KiError('server-not-found', await missingMessage(ctx, ref));
   if (outcome.kind === 'unsupported') throw new KiError('server-unsupported', `cannot wrap MCP server ${describeServer(ref)}: ${outcome.reason}`);
 
   const regFile = registryFile(ctx.paths);
   if (!opts.dryRun) {
     await updateRegistry(regFile, (reg) => ({ registry: withServerMode(reg, ref, 'wrap'), result: undefined }));
-    // What exec and headers will serve this server's keys to (record.ts).
-    await recordWrapped(ctx.paths, [ref]);
+    // What exec and headers will serve this server's keys to (record.ts), as the edit reported it.
+    await recordWrapTargets(ctx.paths, [{ ref, target }]);
   }
   const reg = await loadRegistry(regFile);
   const http = outcome.kind !== 'unchanged' && (outcome.how === 'http' || outcome.how === 'mcp-json-http');
@@ -86,7 +86,7 @@ async function missingMessage(ctx: ZeroDiskContext, ref: ServerAddress): Promise
   const base = `the MCP server given is not in ${ctx.paths.configFile} (${ref.scope === 'local' ? `local scope of ${ref.project}` : 'user scope'})`;
   if (ref.scope === 'user') {
     const project = projectKeyFor(ctx.cwd);
-    const text = await readFile(ctx.paths.configFile, 'utf8').catch(() => undefined);
+    const text = await readConfigText(ctx.paths.configFile).catch(() => undefined);
     let local = false;
     try {
       local = text !== undefined && serverMemberOf(layoutOf(text, new Set([project])), { server: ref.server, scope: 'local', project }) !== undefined;
@@ -109,8 +109,9 @@ export interface UnwrapReport extends ServerAddressJson {
  * stable launcher). Returns the servers rewritten.
  */
 export async function repointWrapped(ctx: ZeroDiskContext, opts: { dryRun?: boolean } = {}): Promise<ServerAddress[]> {
-  const text = await readFile(ctx.paths.configFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+  // A dangling symlink holds no entry to re-point either.
+  const text = await readConfigText(ctx.paths.configFile).catch((err: unknown) => {
+    if (err instanceof ConfigFileError && err.code === 'file-refused') return undefined;
     throw err;
   });
   if (text === undefined) return [];
