@@ -62,7 +62,7 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
-      external: ['@napi-rs/keyring', 'koffi', '@koromix/*'],
+      external: ['@napi-rs/keyring', '@koromix/*'],
       // `keyring-inject --version` (src/cli/main.ts).
       define: { KI_VERSION: JSON.stringify(version) },
       alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },

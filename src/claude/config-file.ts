@@ -14,6 +14,7 @@ import { isPidRunning } from '../core/process-info.js';
 import { readTextIfExists } from '../core/secure-file.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
+import { prepareExchange } from '../core/rename-exchange.js';
 import { KiError, oneLine } from '../core/errors.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -220,6 +221,8 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
     await opts.locked?.(outcome);
     return outcome;
   };
+  // The swap's library loads before the lock: not while Claude Code's writes go without it.
+  if (!opts.dryRun) prepareExchange();
   for (let round = 0; ; round++) {
     const outcome = await withConfigLock(
       file,

@@ -19,7 +19,7 @@
 import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeFileSync } from 'node:fs';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { nodeCrypto } from './lazy-load.js';
-import { exchangeSync } from './rename-exchange.js';
+import { exchangeSync, prepareExchange } from './rename-exchange.js';
 
 /** The temp file beside `target`. Digits only: the orphan sweep (engine/scrub.ts) recognises `<file>.<digits>` beside the config. */
 function tempName(target: string): string {
@@ -58,6 +58,8 @@ export function writeFileAtomicSync(target: string, text: string, opts: AtomicWr
  */
 export function writeFileAtomicStreamSync(target: string, produce: (write: (chunk: string | Uint8Array) => void) => void, opts: AtomicWriteOptions): boolean {
   const tmp = tempName(target);
+  // Not between the last check and the swap: loading it there would widen that gap by ms.
+  if (opts.replaces) prepareExchange();
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', opts.mode);

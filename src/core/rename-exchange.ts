@@ -1,7 +1,11 @@
 // Swap two names in one system call: Linux renameat2(RENAME_EXCHANGE), macOS
-// renamex_np(RENAME_SWAP). Node has neither, so they are called through koffi (an FFI library
-// with prebuilt binaries per platform), loaded on the first swap only: it costs a few ms, and
-// only a write of Claude Code's config swaps (core/atomic-write.ts).
+// renamex_np(RENAME_SWAP). Node has neither, so they are called through koffi (an FFI library),
+// by its prebuilt binary for this platform: the package `@koromix/koffi-<platform>-<arch>`,
+// which is what koffi's own entry point loads. We depend on those packages directly (optional
+// dependencies, Linux and macOS only) because koffi's main package has an install script (a
+// build from source when no binary fits), which npm asks the user to allow on a global install;
+// and its entry point spends ~5 ms more finding the binary. Loaded only where a config write is
+// about to happen (prepareExchange), never in the gap between its last check and its rename.
 import type * as Koffi from 'koffi';
 import { requireLazily } from './lazy-load.js';
 
@@ -11,22 +15,10 @@ type Exchange = (a: string, b: string) => number;
 let exchange: Exchange | null | undefined;
 let koffi: typeof Koffi | undefined;
 
-function loadKoffi(): typeof Koffi {
-  // koffi's own entry point spends ~5 ms finding the binary; its platform package (the one koffi
-  // itself requires, pinned to koffi's version by koffi's optionalDependencies) is the binary.
-  try {
-    const native = requireLazily(`@koromix/koffi-${process.platform}-${process.arch}`) as typeof Koffi;
-    if (typeof native.load === 'function' && typeof native.errno === 'function') return native;
-  } catch {
-    // not installed that way: koffi finds it
-  }
-  return requireLazily('koffi') as typeof Koffi;
-}
-
 function load(): Exchange | null {
   if (process.platform !== 'linux' && process.platform !== 'darwin') return null;
   try {
-    koffi = loadKoffi();
+    koffi = requireLazily(`@koromix/koffi-${process.platform}-${process.arch}`) as typeof Koffi;
     // The process's own symbols: libc, whatever its name (glibc, musl, libSystem).
     const libc = koffi.load(null);
     if (process.platform === 'linux') {
@@ -41,6 +33,11 @@ function load(): Exchange | null {
   }
 }
 
+/** Load the swap now (a few ms the first time): before taking a lock, and before any check that the swap must follow closely. */
+export function prepareExchange(): void {
+  if (exchange === undefined) exchange = load();
+}
+
 /**
  * Atomically swap the files named `a` and `b` (both must exist). Returns false when this
  * system cannot swap (no such call, an old kernel, a filesystem without support): nothing
@@ -48,8 +45,8 @@ function load(): Exchange | null {
  * the two is gone).
  */
 export function exchangeSync(a: string, b: string): boolean {
-  if (exchange === undefined) exchange = load();
-  if (exchange === null || koffi === undefined) return false;
+  prepareExchange();
+  if (!exchange || koffi === undefined) return false;
   if (exchange(a, b) === 0) return true;
   const errno = koffi.errno();
   const codes = koffi.os.errno;

@@ -7,7 +7,7 @@
 //     cli.js                   THE stable path: a tiny launcher that requires ./<version>-<hash>/cli.js
 //     <version>-<hash>/        cli.js hook.js guard.js guard-service.js main.js package.json
 //       node_modules/@napi-rs/keyring, node_modules/@napi-rs/keyring-<this platform>
-//       node_modules/koffi, node_modules/@koromix/koffi-<this platform>   (the config write's swap)
+//       node_modules/@koromix/koffi-<this platform>   (the config write's swap; Linux and macOS)
 //
 // An upgrade copies a new <version>-<hash>/ beside the old one (into a temp dir, renamed into
 // place) and then replaces the launcher with one rename: a hook starting meanwhile runs either
@@ -28,8 +28,10 @@ import { runtimeLauncher } from '../core/paths.js';
 /** The files of dist/ that make up a runtime (scripts/build.mjs writes them). */
 export const BUNDLE_FILES = ['cli.js', 'hook.js', 'guard.js', 'guard-service.js', 'main.js', 'proxy-preload.js', 'undici.js', 'x509.js', 'package.json'] as const;
 
-/** The native packages the build keeps external: the keyring binding, and the FFI library the config write swaps with (core/rename-exchange.ts). */
-const NATIVE_PACKAGES = ['@napi-rs/keyring', 'koffi'] as const;
+/** The native keyring package, kept external by the build. */
+const KEYRING_PACKAGE = '@napi-rs/keyring';
+/** The FFI binary the config write swaps with (core/rename-exchange.ts), also external; none for Windows. */
+const SWAP_PACKAGE = `@koromix/koffi-${process.platform}-${process.arch}`;
 
 /** An installed package: its name (its path under node_modules) and its directory. */
 interface PackageDir {
@@ -115,30 +117,30 @@ function packageDir(req: NodeJS.Require, name: string): string {
   return entry.slice(0, at + marker.length);
 }
 
-/** Each native package and the platform binding package(s) installed beside it. */
+/** The keyring package, the platform binding package(s) installed beside it, and the swap's binary where there is one. */
 function nativePackageDirs(sourceDir: string): PackageDir[] {
   const req = createRequire(join(sourceDir, 'cli.js'));
-  const dirs: PackageDir[] = [];
-  for (const name of NATIVE_PACKAGES) {
-    let main: string;
+  let main: string;
+  try {
+    main = packageDir(req, KEYRING_PACKAGE);
+  } catch {
+    throw new KiError('install-broken', `cannot find ${KEYRING_PACKAGE} next to ${sourceDir}: reinstall keyring-inject (npm install -g keyring-inject, or npm ci in a clone) and retry`);
+  }
+  const dirs: PackageDir[] = [{ name: KEYRING_PACKAGE, dir: main }];
+  const pkg = JSON.parse(readFileSync(join(main, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+  const fromMain = createRequire(join(main, 'package.json'));
+  for (const dep of Object.keys(pkg.optionalDependencies ?? {})) {
     try {
-      main = packageDir(req, name);
+      dirs.push({ name: dep, dir: packageDir(fromMain, dep) });
     } catch {
-      throw new KiError('install-broken', `cannot find ${name} next to ${sourceDir}: reinstall keyring-inject (npm install -g keyring-inject, or npm ci in a clone) and retry`);
+      // another platform's binding: not installed here, not needed here
     }
-    dirs.push({ name, dir: main });
-    const pkg = JSON.parse(readFileSync(join(main, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
-    const fromMain = createRequire(join(main, 'package.json'));
-    let bindings = 0;
-    for (const dep of Object.keys(pkg.optionalDependencies ?? {})) {
-      try {
-        dirs.push({ name: dep, dir: packageDir(fromMain, dep) });
-        bindings++;
-      } catch {
-        // another platform's binding: not installed here, not needed here
-      }
-    }
-    if (bindings === 0) throw new KiError('install-broken', `${name} has no native binding for ${process.platform}-${process.arch} installed: reinstall keyring-inject and retry`);
+  }
+  if (dirs.length === 1) throw new KiError('install-broken', `${KEYRING_PACKAGE} has no native binding for ${process.platform}-${process.arch} installed: reinstall keyring-inject and retry`);
+  try {
+    dirs.push({ name: SWAP_PACKAGE, dir: packageDir(req, SWAP_PACKAGE) });
+  } catch {
+    // no binary for this platform: the config write renames as before (core/atomic-write.ts)
   }
   return dirs;
 }

@@ -42,7 +42,7 @@ describe('runtime', () => {
   function copyPackage(): string {
     const pkg = join(t.home, 'pkg');
     cpSync(dist, join(pkg, 'dist'), { recursive: true });
-    for (const dir of ['@napi-rs', 'koffi', '@koromix']) cpSync(join(root, 'node_modules', dir), join(pkg, 'node_modules', dir), { recursive: true, dereference: true });
+    for (const dir of ['@napi-rs', '@koromix']) cpSync(join(root, 'node_modules', dir), join(pkg, 'node_modules', dir), { recursive: true, dereference: true });
     return join(pkg, 'dist');
   }
 
@@ -64,8 +64,10 @@ describe('runtime', () => {
     const id = currentRuntimeId(dataDir()) as string;
     const binding = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dataDir(), 'runtime', id, 'node_modules', '@napi-rs', 'keyring'))}).Entry`], { encoding: 'utf8' });
     expect(binding.status, binding.stderr).toBe(0);
-    // So does the FFI library the config write swaps with.
-    const ffi = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dataDir(), 'runtime', id, 'node_modules', 'koffi'))}).load(null)`], { encoding: 'utf8' });
+    // So does the FFI binary the config write swaps with.
+    const ffi = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dataDir(), 'runtime', id, 'node_modules', '@koromix', `koffi-${process.platform}-${process.arch}`))}).load(null)`], {
+      encoding: 'utf8',
+    });
     expect(ffi.status, ffi.stderr).toBe(0);
   });
 

@@ -15,7 +15,7 @@ import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 let canSwap = true;
 vi.mock('../../src/core/rename-exchange.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/core/rename-exchange.js')>();
-  return { exchangeSync: (a: string, b: string) => canSwap && real.exchangeSync(a, b) };
+  return { ...real, exchangeSync: (a: string, b: string) => canSwap && real.exchangeSync(a, b) };
 });
 
 let t: TempHome;
