@@ -64,7 +64,8 @@ function build(pkg, data, id) {
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(path.join(tmp, 'scripts'), { recursive: true });
-    const manifest = { name: 'keyring-inject-runtime', version: pkg.version, private: true, dependencies: { ...pkg.dependencies, esbuild: pkg.devDependencies.esbuild } };
+    // optionalDependencies: the config write's swap binary (core/rename-exchange.ts) for this platform.
+    const manifest = { name: 'keyring-inject-runtime', version: pkg.version, private: true, dependencies: { ...pkg.dependencies, esbuild: pkg.devDependencies.esbuild }, optionalDependencies: pkg.optionalDependencies };
     fs.writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     fs.cpSync(path.join(root, 'src'), path.join(tmp, 'src'), { recursive: true });
     fs.copyFileSync(path.join(root, 'scripts', 'build.mjs'), path.join(tmp, 'scripts', 'build.mjs'));

@@ -6,8 +6,8 @@
 //   guard-service.js  `guard-service`: the guards as one long-lived loopback service
 //   main.js   every other command
 // A hook compiles only its own code: start-up time grows with the bytes Node has to parse.
-// The native keyring binding stays external: a platform-specific .node file, loaded only by the
-// code that reads the keyring.
+// The native keyring binding and koffi (the config write's swap, core/rename-exchange.ts) stay
+// external: platform-specific .node files, loaded only by the code that needs them.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,7 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
-      external: ['@napi-rs/keyring'],
+      external: ['@napi-rs/keyring', '@koromix/*'],
       // `keyring-inject --version` (src/cli/main.ts).
       define: { KI_VERSION: JSON.stringify(version) },
       alias: { 'graceful-fs': './src/shims/graceful-fs.cjs' },

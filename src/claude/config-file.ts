@@ -2,9 +2,10 @@
 // proper-lockfile lock the client takes (`<unresolved path>.lock`), atomically, through a
 // symlink to its target, and held only for the read-modify-write itself. The lock only orders
 // us after Claude Code's own locked writes: it writes WITHOUT the lock when it finds ours held.
-// So `editConfig` renames only if the file is still the version it read (checked right before
-// the rename), re-reads and verifies afterwards, and starts over from the new text when either
-// check fails.
+// So `editConfig` replaces the file only if it is still the version it read (checked right
+// before the rename, and again on the file the rename really replaced where the rename can be a
+// swap: core/atomic-write.ts), re-reads and verifies afterwards, and starts over from the new
+// text when any check fails.
 import { existsSync, lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { listDir } from '../core/list-dir.js';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { isPidRunning } from '../core/process-info.js';
 import { readTextIfExists } from '../core/secure-file.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
+import { prepareExchange } from '../core/rename-exchange.js';
 import { KiError, oneLine } from '../core/errors.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,15 +55,17 @@ export function withConfigLock<T>(file: string, fn: () => Promise<T>, waitMs = 2
 
 /** What tells one version of the file from the next: a rename changes the inode. */
 export interface FileStamp {
+  dev: number;
   ino: number;
   size: number;
   mtimeMs: number;
 }
 
+const stampFrom = (st: Stats): FileStamp => ({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+
 function stampOf(file: string): FileStamp | undefined {
   try {
-    const st = statSync(file);
-    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    return stampFrom(statSync(file));
   } catch {
     return undefined;
   }
@@ -69,7 +73,7 @@ function stampOf(file: string): FileStamp | undefined {
 
 function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 /**
@@ -77,10 +81,11 @@ function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean 
  * symlink to its target). With `secret` the file becomes 0600, otherwise its mode is kept; a
  * read-only file is refused (the user made it so on purpose).
  *
- * With `expected`, the rename happens only if the file is still the version we read: Claude
- * Code writes WITHOUT the lock when it finds ours held, so the check sits between the fsync
- * and the rename, where the gap is microseconds (core/atomic-write.ts). Returns false when
- * the file changed and nothing was written.
+ * With `expected`, the file is replaced only if it is still the version we read: Claude Code
+ * writes WITHOUT the lock when it finds ours held. The check sits between the fsync and the
+ * rename; where the rename is a swap (Linux, macOS) the file it really replaced is checked too,
+ * and put back if it is not the one we read, so that a client write landing in that gap is kept
+ * (core/atomic-write.ts). Returns false when the file changed and nothing was written.
  */
 export async function writeConfigText(file: string, text: string, secret: boolean, expected?: FileStamp): Promise<boolean> {
   const target = await resolveTarget(file).catch((err: unknown) => {
@@ -109,9 +114,15 @@ export async function writeConfigText(file: string, text: string, secret: boolea
       mode,
       ...(owner ? { owner } : {}),
       // The checks and the rename back to back: no event-loop turn between them. A Claude Code
-      // write already in flight would otherwise land in the gap between the stamp check and
-      // our rename and be lost (seen once in 773 unlocked writes under load).
-      ...(expected ? { beforeRename: () => !claudeWriteInFlight(target) && sameStamp(expected, stampOf(target)) } : {}),
+      // write in flight would land after our rename and undo our edit (the re-read catches it).
+      // One that lands wholly between the checks and the rename (we were descheduled) would be
+      // lost to a plain rename: `replaces` looks at the file the swap took out.
+      ...(expected
+        ? {
+            beforeRename: () => !claudeWriteInFlight(target) && sameStamp(expected, stampOf(target)),
+            replaces: (replaced: Stats) => sameStamp(expected, stampFrom(replaced)),
+          }
+        : {}),
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -210,6 +221,8 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
     await opts.locked?.(outcome);
     return outcome;
   };
+  // The swap's library loads before the lock: not while Claude Code's writes go without it.
+  if (!opts.dryRun) prepareExchange();
   for (let round = 0; ; round++) {
     const outcome = await withConfigLock(
       file,

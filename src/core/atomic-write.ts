@@ -9,9 +9,17 @@
 // the same for callers that must not block (the MCP server) or await anyway. write-file-atomic,
 // used before, loaded node:worker_threads and signal-exit, and its sync form swallowed a SIGTERM
 // that arrived mid-write (docs/performance.md).
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+//
+// With `replaces`, the rename is a swap (core/rename-exchange.ts) where the system has one: a
+// writer that does not take our lock (Claude Code, when it finds the lock held) can land a whole
+// write between our last check and our rename; a plain rename would then destroy it unseen. After
+// the swap our temp name holds the file we replaced, so we can look at it: not the one we read,
+// and it goes back. At every instant the target is a complete file; a crash right after the swap
+// leaves the replaced file under our temp name, which the orphan sweep removes (engine/scrub.ts).
+import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeFileSync } from 'node:fs';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { nodeCrypto } from './lazy-load.js';
+import { exchangeSync, prepareExchange } from './rename-exchange.js';
 
 /** The temp file beside `target`. Digits only: the orphan sweep (engine/scrub.ts) recognises `<file>.<digits>` beside the config. */
 function tempName(target: string): string {
@@ -27,6 +35,12 @@ export interface AtomicWriteOptions {
   owner?: { uid: number; gid: number };
   /** Called right before the rename, with no event-loop turn in between: false abandons the write. */
   beforeRename?: () => boolean;
+  /**
+   * Is the file our rename replaced the one we meant to replace? Asked of the file the swap
+   * really put under our temp name (not of a stat taken before): false puts it back and abandons
+   * the write. Where no swap exists, only `beforeRename` guards the rename.
+   */
+  replaces?: (replaced: Stats) => boolean;
 }
 
 /**
@@ -44,6 +58,8 @@ export function writeFileAtomicSync(target: string, text: string, opts: AtomicWr
  */
 export function writeFileAtomicStreamSync(target: string, produce: (write: (chunk: string | Uint8Array) => void) => void, opts: AtomicWriteOptions): boolean {
   const tmp = tempName(target);
+  // Not between the last check and the swap: loading it there would widen that gap by ms.
+  if (opts.replaces) prepareExchange();
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', opts.mode);
@@ -52,11 +68,16 @@ export function writeFileAtomicStreamSync(target: string, produce: (write: (chun
     fchmodSync(fd, opts.mode);
     if (opts.owner) fchownSync(fd, opts.owner.uid, opts.owner.gid);
     if (opts.durable !== false) fsyncSync(fd);
+    const ours = opts.replaces ? fstatSync(fd).ino : undefined;
     closeSync(fd);
     fd = undefined;
     if (opts.beforeRename && !opts.beforeRename()) {
       unlinkSync(tmp);
       return false;
+    }
+    if (opts.replaces && ours !== undefined) {
+      const swapped = swapInto(tmp, target, ours, opts.replaces);
+      if (swapped !== undefined) return swapped;
     }
     renameSync(tmp, target);
     return true;
@@ -75,6 +96,35 @@ export function writeFileAtomicStreamSync(target: string, produce: (write: (chun
     }
     throw err;
   }
+}
+
+/**
+ * Swap our temp file `tmp` (inode `ours`) into `target`, then check what came out. Returns
+ * undefined when this system cannot swap (nothing changed: the caller renames), true when the
+ * replaced file was the expected one (now removed), false when it was not (it is back in place,
+ * our file removed).
+ */
+function swapInto(tmp: string, target: string, ours: number, replaces: (replaced: Stats) => boolean): boolean | undefined {
+  try {
+    if (!exchangeSync(tmp, target)) return undefined;
+  } catch (err) {
+    // The target is gone (or was never there): not the file we read either.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    unlinkSync(tmp);
+    return false;
+  }
+  if (replaces(lstatSync(tmp))) {
+    unlinkSync(tmp);
+    return true;
+  }
+  // A foreign write landed before our swap: swap back, so that it is the file again.
+  exchangeSync(tmp, target);
+  // Yet another foreign write may have replaced ours in the microseconds between the two swaps;
+  // then the newest write (it read the file after ours, or after the one we just took out)
+  // goes back in place. Our own file is never left in place after a refused write.
+  if (lstatSync(tmp).ino !== ours) exchangeSync(tmp, target);
+  unlinkSync(tmp);
+  return false;
 }
 
 /**

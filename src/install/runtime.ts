@@ -7,6 +7,7 @@
 //     cli.js                   THE stable path: a tiny launcher that requires ./<version>-<hash>/cli.js
 //     <version>-<hash>/        cli.js hook.js guard.js guard-service.js main.js package.json
 //       node_modules/@napi-rs/keyring, node_modules/@napi-rs/keyring-<this platform>
+//       node_modules/@koromix/koffi-<this platform>   (the config write's swap; Linux and macOS)
 //
 // An upgrade copies a new <version>-<hash>/ beside the old one (into a temp dir, renamed into
 // place) and then replaces the launcher with one rename: a hook starting meanwhile runs either
@@ -29,6 +30,14 @@ export const BUNDLE_FILES = ['cli.js', 'hook.js', 'guard.js', 'guard-service.js'
 
 /** The native keyring package, kept external by the build. */
 const KEYRING_PACKAGE = '@napi-rs/keyring';
+/** The FFI binary the config write swaps with (core/rename-exchange.ts), also external; none for Windows. */
+const SWAP_PACKAGE = `@koromix/koffi-${process.platform}-${process.arch}`;
+
+/** An installed package: its name (its path under node_modules) and its directory. */
+interface PackageDir {
+  name: string;
+  dir: string;
+}
 
 export interface RuntimePaths {
   /** <data>/runtime */
@@ -76,19 +85,19 @@ export function runtimeSourceDir(): string | undefined {
   }
 }
 
-/** The runtime's id: `<version>-<12 hex of the bundles' and the keyring binding's bytes>`. */
-function runtimeId(sourceDir: string, keyringDirs: readonly string[]): string {
+/** The runtime's id: `<version>-<12 hex of the bundles' and the native packages' bytes>`. */
+function runtimeId(sourceDir: string, nativeDirs: readonly PackageDir[]): string {
   const hash = createHash('sha256');
   for (const f of BUNDLE_FILES)
     hash
       .update(f)
       .update('\0')
       .update(readFileSync(join(sourceDir, f)));
-  for (const d of keyringDirs)
+  for (const d of nativeDirs)
     hash
-      .update(d.slice(d.lastIndexOf('@napi-rs')))
+      .update(d.name)
       .update('\0')
-      .update(readFileSync(join(d, 'package.json')));
+      .update(readFileSync(join(d.dir, 'package.json')));
   let version = '0.0.0';
   try {
     const v = (JSON.parse(readFileSync(join(sourceDir, 'package.json'), 'utf8')) as { version?: unknown }).version;
@@ -99,26 +108,40 @@ function runtimeId(sourceDir: string, keyringDirs: readonly string[]): string {
   return `${version}-${hash.digest('hex').slice(0, 12)}`;
 }
 
-/** The keyring package and the platform binding package(s) installed beside it, as directories. */
-function keyringPackageDirs(sourceDir: string): string[] {
+/** The directory of package `name` as `req` finds it (by its entry point: a package's `exports` may hide its package.json). */
+function packageDir(req: NodeJS.Require, name: string): string {
+  const entry = req.resolve(name);
+  const marker = join('node_modules', name);
+  const at = entry.lastIndexOf(marker);
+  if (at < 0) throw new Error(`${name} resolved outside node_modules: ${entry}`);
+  return entry.slice(0, at + marker.length);
+}
+
+/** The keyring package, the platform binding package(s) installed beside it, and the swap's binary where there is one. */
+function nativePackageDirs(sourceDir: string): PackageDir[] {
   const req = createRequire(join(sourceDir, 'cli.js'));
   let main: string;
   try {
-    main = dirname(req.resolve(`${KEYRING_PACKAGE}/package.json`));
+    main = packageDir(req, KEYRING_PACKAGE);
   } catch {
     throw new KiError('install-broken', `cannot find ${KEYRING_PACKAGE} next to ${sourceDir}: reinstall keyring-inject (npm install -g keyring-inject, or npm ci in a clone) and retry`);
   }
-  const dirs = [main];
+  const dirs: PackageDir[] = [{ name: KEYRING_PACKAGE, dir: main }];
   const pkg = JSON.parse(readFileSync(join(main, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
-  const fromMain = createRequire(join(main, 'index.js'));
-  for (const name of Object.keys(pkg.optionalDependencies ?? {})) {
+  const fromMain = createRequire(join(main, 'package.json'));
+  for (const dep of Object.keys(pkg.optionalDependencies ?? {})) {
     try {
-      dirs.push(dirname(fromMain.resolve(`${name}/package.json`)));
+      dirs.push({ name: dep, dir: packageDir(fromMain, dep) });
     } catch {
       // another platform's binding: not installed here, not needed here
     }
   }
   if (dirs.length === 1) throw new KiError('install-broken', `${KEYRING_PACKAGE} has no native binding for ${process.platform}-${process.arch} installed: reinstall keyring-inject and retry`);
+  try {
+    dirs.push({ name: SWAP_PACKAGE, dir: packageDir(req, SWAP_PACKAGE) });
+  } catch {
+    // no binary for this platform: the config write renames as before (core/atomic-write.ts)
+  }
   return dirs;
 }
 
@@ -155,7 +178,7 @@ export function currentRuntimeId(dataDir: string): string | undefined {
 
 /**
  * Copy the bundles in `sourceDir` (dist/ of a package or clone, or a runtime copy) and the
- * keyring binding for this platform under `<dataDir>/runtime/<id>/`, then point the launcher at
+ * native packages for this platform under `<dataDir>/runtime/<id>/`, then point the launcher at
  * it. Idempotent: the same bytes give the same id and no copy.
  */
 export function installRuntime(dataDir: string, sourceDir: string): InstalledRuntime {
@@ -163,8 +186,8 @@ export function installRuntime(dataDir: string, sourceDir: string): InstalledRun
   for (const f of BUNDLE_FILES) {
     if (!existsSync(join(sourceDir, f))) throw new KiError('install-broken', `${join(sourceDir, f)} is missing: build keyring-inject (npm run build) and retry`);
   }
-  const keyringDirs = keyringPackageDirs(sourceDir);
-  const id = runtimeId(sourceDir, keyringDirs);
+  const nativeDirs = nativePackageDirs(sourceDir);
+  const id = runtimeId(sourceDir, nativeDirs);
   const dir = join(paths.root, id);
   const previous = currentRuntimeId(dataDir);
   try {
@@ -174,9 +197,7 @@ export function installRuntime(dataDir: string, sourceDir: string): InstalledRun
       rmSync(tmp, { recursive: true, force: true });
       mkdirSync(tmp, { mode: 0o700 });
       for (const f of BUNDLE_FILES) cpSync(join(sourceDir, f), join(tmp, f));
-      for (const d of keyringDirs) {
-        cpSync(d, join(tmp, 'node_modules', d.slice(d.lastIndexOf('@napi-rs'))), { recursive: true, dereference: true });
-      }
+      for (const d of nativeDirs) cpSync(d.dir, join(tmp, 'node_modules', d.name), { recursive: true, dereference: true });
       try {
         renameSync(tmp, dir);
       } catch (err) {

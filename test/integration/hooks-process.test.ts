@@ -128,6 +128,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     expect([...bundles(start), ...bundles(end)]).toEqual(['./hook.js', './hook.js']);
     expect(end.has('@napi-rs/keyring')).toBe(false);
     expect(end.has('node:child_process') || end.has('child_process')).toBe(false);
+    // Both write the config through the swap (core/rename-exchange.ts): koffi's binary, where it has one.
+    if (process.platform === 'linux' || process.platform === 'darwin') for (const loaded of [start, end]) expect(loaded.has(`@koromix/koffi-${process.platform}-${process.arch}`)).toBe(true);
     // Our files are written by core/atomic-write.ts: no write-file-atomic (worker_threads, signal-exit) in a hook.
     for (const loaded of [start, end]) expect(loaded.has('worker_threads') || loaded.has('node:worker_threads')).toBe(false);
     expect(bundles(run('guard', 'pre-tool-use'))).toEqual(['./guard.js']);

@@ -38,11 +38,11 @@ function sh(command: string, input = '', env: NodeJS.ProcessEnv = t.env) {
 }
 
 describe('runtime', () => {
-  /** A package as npm would install it: dist/ plus node_modules/@napi-rs, in a directory we can delete. */
+  /** A package as npm would install it: dist/ plus its native packages, in a directory we can delete. */
   function copyPackage(): string {
     const pkg = join(t.home, 'pkg');
     cpSync(dist, join(pkg, 'dist'), { recursive: true });
-    cpSync(join(root, 'node_modules', '@napi-rs'), join(pkg, 'node_modules', '@napi-rs'), { recursive: true, dereference: true });
+    for (const dir of ['@napi-rs', '@koromix']) cpSync(join(root, 'node_modules', dir), join(pkg, 'node_modules', dir), { recursive: true, dereference: true });
     return join(pkg, 'dist');
   }
 
@@ -64,6 +64,11 @@ describe('runtime', () => {
     const id = currentRuntimeId(dataDir()) as string;
     const binding = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dataDir(), 'runtime', id, 'node_modules', '@napi-rs', 'keyring'))}).Entry`], { encoding: 'utf8' });
     expect(binding.status, binding.stderr).toBe(0);
+    // So does the FFI binary the config write swaps with.
+    const ffi = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dataDir(), 'runtime', id, 'node_modules', '@koromix', `koffi-${process.platform}-${process.arch}`))}).load(null)`], {
+      encoding: 'utf8',
+    });
+    expect(ffi.status, ffi.stderr).toBe(0);
   });
 
   it('an upgrade switches the launcher to the new copy, keeps the previous one, removes older ones', () => {

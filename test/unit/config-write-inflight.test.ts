@@ -1,14 +1,37 @@
 // Claude Code writes ~/.claude.json without the lock when it finds ours held: temp file
 // `<config>.tmp.<pid>.<hex>`, fsync, rename. A write of ours must not rename over the config while
 // such a write is in flight, or the client's change lands between our stamp check and our rename
-// and is lost. A temp file left by a client that died does not hold us up.
+// and is lost. A temp file left by a client that died does not hold us up. And a client write
+// that starts AND lands between our last check and our rename (our process descheduled there)
+// is not lost either: the rename is a swap, and the file it swapped out must be the one we read.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { editConfig } from '../../src/claude/config-file.js';
+import { claudeStyleWrite } from '../helpers/claude-style-write.js';
 import { KiError } from '../../src/core/errors.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
+
+// Runs inside our write's window: after every check, right before the rename (test-only seam).
+let inWindow: (() => void) | undefined;
+vi.mock('../../src/core/atomic-write.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/core/atomic-write.js')>();
+  const wrap = (opts: import('../../src/core/atomic-write.js').AtomicWriteOptions) => ({
+    ...opts,
+    beforeRename: () => {
+      const ok = opts.beforeRename?.() ?? true;
+      const w = inWindow;
+      inWindow = undefined;
+      w?.();
+      return ok;
+    },
+  });
+  return {
+    ...real,
+    writeFileAtomicSync: (target: string, text: string, opts: import('../../src/core/atomic-write.js').AtomicWriteOptions) => real.writeFileAtomicSync(target, text, wrap(opts)),
+  };
+});
 
 let t: TempHome;
 let config: string;
@@ -40,4 +63,13 @@ it("a dead client's temp file does not count", async () => {
   const out = await editConfig(config, bump);
   expect(out).toMatchObject({ exists: true, written: true });
   expect(readFileSync(config, 'utf8')).toBe('{"n": 2}\n');
+});
+
+it('a whole client write (temp, fsync, rename) landing between our check and our rename is kept, and our edit goes on top', async () => {
+  writeFileSync(config, '{"n": 1, "c": 0}\n');
+  inWindow = () => claudeStyleWrite(config, (text) => text.replace('"c": 0', '"c": 1'));
+  const out = await editConfig(config, bump);
+  expect(inWindow).toBeUndefined();
+  expect(out).toMatchObject({ exists: true, written: true });
+  expect(readFileSync(config, 'utf8')).toBe('{"n": 2, "c": 1}\n');
 });
