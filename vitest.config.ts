@@ -1,10 +1,15 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The in-process tier shares one module registry per worker thread (no isolation), which makes
-// it several times faster. Files that replace modules (vi.mock) need a registry of their own,
-// and tests of real processes stay in isolated forks, after the in-process tier (groupOrder), so
-// that their timing is not shared with it.
-const MOCKING_UNIT_TESTS = ['test/unit/hardening.test.ts', 'test/unit/mcp-project-reference-race.test.ts'];
+// it several times faster. Files that replace modules (vi.mock, found by their text) need a
+// registry of their own, and tests of real processes stay in isolated forks, after the
+// in-process tier (groupOrder), so that their timing is not shared with it.
+const UNIT = fileURLToPath(new URL('test/unit/', import.meta.url));
+const MOCKING_UNIT_TESTS = readdirSync(UNIT)
+  .filter((f) => f.endsWith('.test.ts') && readFileSync(UNIT + f, 'utf8').includes('vi.mock('))
+  .map((f) => `test/unit/${f}`);
 
 export default defineConfig({
   test: {
