@@ -2,7 +2,7 @@
 // source), the targets it feeds into the registry, and, in wrap mode, the servers wrapped.
 import { resolve } from 'node:path';
 import { describeEnv, describeHeader, type ServerAddress } from '../claude/address.js';
-import { readConfigView, serversIn } from '../claude/config-read.js';
+import { readConfigView, serversIn, type ConfigView } from '../claude/config-read.js';
 import { HTTP_TYPES } from '../claude/config-servers.js';
 import { projectKeyFor } from '../claude/project-key.js';
 import { parseScope } from '../claude/scope.js';
@@ -27,6 +27,7 @@ import {
 import { describeRef, sameRef, type SourceRef } from '../registry/source-ref.js';
 import { loadRegistry, updateRegistry } from '../registry/store.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../wrap/add.js';
+import type { SecretBackend } from '../keyring/backend.js';
 import type { OpsContext } from './context.js';
 import { addForSource, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, type KeyInput } from './key-sources.js';
 
@@ -79,8 +80,9 @@ function refuseTaken(reg: Registry, name: string, targets: readonly Target[], he
   }
 }
 
-export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKeyReport> {
-  const { name, source } = req;
+/** Where the key goes: scope, servers and variable or header, asked on a terminal where missing; and the config as read (null: unreadable, warned). */
+async function whereItGoes(ctx: OpsContext, req: AddKeyRequest) {
+  const { name } = req;
   const warn = (text: string) => req.notify({ kind: 'warn', text });
   const note = (text: string) => req.notify({ kind: 'note', text });
   let scope = parseScope(req.scope);
@@ -138,15 +140,11 @@ export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKe
   const refs: ServerAddress[] = servers.map((server) => (scope === 'local' ? { server, scope, project: project as string } : { server, scope }));
   const targets: Target[] = envVar === undefined ? [] : refs.map((r) => ({ ...r, env: envVar, ...modeField }));
   const headerTargets: HeaderTarget[] = header === undefined ? [] : refs.map((r) => ({ ...r, ...header }));
-  const file = registryFile(ctx.paths);
+  return { view, mode, header, envVar, refs, targets, headerTargets };
+}
 
-  // Refuse before asking for the value: one env var gets one key.
-  const current = await loadRegistry(file);
-  const before = current.keys[name];
-  if (before && req.sourceGiven && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
-    throw new KiError('key-external', `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
-  }
-  refuseTaken(current, name, targets, headerTargets, true);
+/** The servers as the config has them: missing, or an http server that an env var does not reach. A warning each: the key is stored anyway. */
+function warnAboutServers(ctx: OpsContext, view: ConfigView | null | undefined, refs: readonly ServerAddress[], envVar: string | undefined, warn: (text: string) => void): void {
   if (view === undefined) warn(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add the MCP server with 'claude mcp add'; the key is stored anyway`);
   for (const t of refs) {
     if (view && !serversIn(view, t.scope, t.project).includes(t.server)) {
@@ -159,9 +157,11 @@ export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKe
       );
     }
   }
+}
 
-  const alreadyWrapped = req.mode === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
-  const backend = ctx.backend();
+/** The value: into the keyring for a new key, to its source (see addForSource), or, piped in again for a stored key, checked to be the same. */
+async function takeValue(ctx: OpsContext, req: AddKeyRequest, before: KeyRecord | undefined, backend: SecretBackend): Promise<void> {
+  const { name, source } = req;
   const isNew = before === undefined;
   if (source && (isNew || (await sourceNeedsAdd(source)))) {
     // Another source holds the value: only the reference to record (and what that source needs: see addForSource).
@@ -181,6 +181,27 @@ export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKe
       );
     }
   }
+}
+
+export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKeyReport> {
+  const { name, source } = req;
+  const warn = (text: string) => req.notify({ kind: 'warn', text });
+  const { view, mode, header, envVar, refs, targets, headerTargets } = await whereItGoes(ctx, req);
+  const file = registryFile(ctx.paths);
+
+  // Refuse before asking for the value: one env var gets one key.
+  const current = await loadRegistry(file);
+  const before = current.keys[name];
+  if (before && req.sourceGiven && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
+    throw new KiError('key-external', `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
+  }
+  refuseTaken(current, name, targets, headerTargets, true);
+  warnAboutServers(ctx, view, refs, envVar, warn);
+
+  const alreadyWrapped = req.mode === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
+  const backend = ctx.backend();
+  const isNew = before === undefined;
+  await takeValue(ctx, req, before, backend);
 
   const record = await updateRegistry(file, (reg) => {
     refuseTaken(reg, name, targets, headerTargets, false);
