@@ -1,23 +1,14 @@
-import { resolve } from 'node:path';
-import { readConfigView, serversIn } from '../../claude/config-read.js';
-import { projectKeyFor } from '../../claude/project-key.js';
-import { KiError, UsageError } from '../../core/errors.js';
-import { checkEnvName, checkKeyName, checkServerName } from '../../core/names.js';
-import { suggestEnv } from '../../core/server-env.js';
-import { registryFile } from '../../core/paths.js';
-import { headerOwnerOf, ownerOf, withHeaderTargets, withHosts, withKey, withServerMode, withSource, type HeaderTarget, type Target } from '../../registry/registry.js';
-import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../../wrap/add.js';
-import { HTTP_TYPES } from '../../claude/config-servers.js';
-import { loadRegistry, updateRegistry } from '../../registry/store.js';
-import { addForSource, addToProject, HOST_HELP, hostsFromFlags, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-source.js';
-import { describeRef, sameRef } from '../../registry/source-ref.js';
-import { bool, list, parseArgs, positionals, refuseStoredValues, str } from '../args.js';
+import { describeEnv, describeHeader, describeServer } from '../../claude/address.js';
+import { UsageError } from '../../core/errors.js';
+import { checkKeyName } from '../../core/names.js';
+import { describeRef, type SourceRef } from '../../registry/source-ref.js';
+import { addKey, type AddKeyReport } from '../../ops/add-key.js';
+import { addProjectKey, type AddProjectKeyReport } from '../../ops/add-project-key.js';
+import { storedKeyringValues } from '../../ops/stored-values.js';
+import { HOST_HELP, hostsFromFlags, keyInput, metadataFromFlags, sourceKindFromFlags, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-flags.js';
+import { bool, list, parseArgs, positionals, refuseStoredValues, str, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
-import { askLine, readSecret } from '../secret-input.js';
-import { storedKeyringValues } from '../stored-values.js';
-import { parseScope } from '../../claude/scope.js';
-import { describeEnv, describeHeader, describeServer, type ServerAddress } from '../../claude/address.js';
+import { output, type CliContext } from '../context.js';
 
 export const add: Command = {
   name: 'add',
@@ -75,166 +66,52 @@ ${HOST_HELP}
     refuseStoredValues(p, await storedKeyringValues(ctx));
     const [rawName] = positionals(p, ['NAME'], 'values are never taken from the command line (visible in ps and shell history); use the prompt or --stdin');
     const name = checkKeyName(rawName as string);
-    const out = output(ctx);
     const hosts = hostsFromFlags(p);
-    const interactive = ctx.stdin.isTTY === true && !bool(p, 'stdin');
-    // --project without --scope: a reference in the project's .claude/secrets.json (see add-source.ts).
-    if (str(p, 'project') !== undefined && str(p, 'scope') === undefined) return addToProject(p, name, ctx);
+    const common = { ...keyInput(ctx, p), name, servers: list(p, 'server'), hosts, env: str(p, 'env') };
+    const project = str(p, 'project');
+    // --project without --scope: a reference in the project's .claude/secrets.json.
+    if (project !== undefined && str(p, 'scope') === undefined) {
+      if (str(p, 'header') !== undefined) throw new UsageError('--header does not go with --project: a project file maps keys to env variables only');
+      if (str(p, 'mode') !== undefined) throw new UsageError('--mode does not go with --project: project references are read by keyring-inject run');
+      return renderProject(ctx, p, await addProjectKey(ctx, { ...common, project, kind: sourceKindFromFlags(p), id: str(p, 'id'), metadata: metadataFromFlags(p) }));
+    }
     const source = userSourceFromFlags(p, name, ctx.cwd);
-
-    let scope = parseScope(str(p, 'scope'));
-    if (str(p, 'project') !== undefined && scope !== 'local') throw new UsageError('--project goes with --scope local');
-    let project = scope === 'local' ? projectKeyFor(resolve(ctx.cwd, str(p, 'project') ?? '.')) : undefined;
-
-    const view = await readConfigView(ctx.paths.configFile).catch((err: Error) => {
-      out.warn(err.message);
-      return null; // unreadable: warned once here, not again as "missing"
-    });
-    const known = view ? serversIn(view, scope, project) : [];
-
-    let servers = list(p, 'server');
-    if (servers.length === 0) {
-      if (!interactive) throw new UsageError('missing --server: name the MCP server that gets this key');
-      const suggestion = known[0];
-      const hint = known.length ? ` (${known.join(', ')})` : '';
-      const answer = (await askLine(ctx, `MCP server${hint}${suggestion ? ` [${suggestion}]` : ''}: `)).trim() || suggestion;
-      if (!answer) throw new UsageError('missing --server: name the MCP server that gets this key');
-      servers = [answer];
-    }
-    servers.forEach(checkServerName);
-    // 'claude mcp add' puts a server in the local scope of the current project by default: a
-    // key for it must go there too, not to a user-scope server of the same name that does not exist.
-    if (str(p, 'scope') === undefined && view) {
-      const here = projectKeyFor(ctx.cwd);
-      if (servers.every((s) => !view.userServers.includes(s) && view.localServers(here).includes(s))) {
-        scope = 'local';
-        project = here;
-        out.note(`${servers.join(', ')}: a local-scope server of ${here}, so the key goes there (--scope user to choose the user scope)`);
-      }
-    }
-
-    const headerSpec = str(p, 'header');
-    if (headerSpec !== undefined && str(p, 'env') !== undefined) throw new UsageError('give either --env (stdio server) or --header (http server), not both');
-    const mode = parseMode(str(p, 'mode'), headerSpec !== undefined);
-    const header = headerSpec === undefined ? undefined : parseHeaderSpec(headerSpec);
-
-    let envVar = str(p, 'env');
-    if (envVar === undefined && header === undefined) {
-      // The variable the server actually reads: from its config entry or its documentation.
-      const first = servers[0] as string;
-      const facts = view?.server(scope, project, first);
-      const suggestion = suggestEnv({ server: first, ...facts }, name);
-      if (suggestion.sure) {
-        envVar = suggestion.env;
-        out.note(`environment variable: ${envVar} (${suggestion.why}; --env to choose another)`);
-      } else if (!interactive) {
-        throw new UsageError(`missing --env: name the environment variable the server reads${suggestion.why === 'from the key name' ? '' : ` (perhaps ${suggestion.env}: ${suggestion.why})`}`);
-      } else {
-        envVar = (await askLine(ctx, `Environment variable ${first} reads [${suggestion.env}]: `)).trim() || suggestion.env;
-      }
-    }
-    if (envVar !== undefined) checkEnvName(envVar);
-    const modeField = mode === 'wrap' ? { mode } : {};
-    const refs: ServerAddress[] = servers.map((server) => (scope === 'local' ? { server, scope, project: project as string } : { server, scope }));
-    const targets: Target[] = envVar === undefined ? [] : refs.map((r) => ({ ...r, env: envVar, ...modeField }));
-    const headerTargets: HeaderTarget[] = header === undefined ? [] : refs.map((r) => ({ ...r, ...header }));
-    const file = registryFile(ctx.paths);
-
-    // Refuse before asking for the value: one env var gets one key.
-    const current = await loadRegistry(file);
-    const before = current.keys[name];
-    if (before && str(p, 'source') !== undefined && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
-      throw new KiError(
-        'key-external',
-        `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`,
-      );
-    }
-    for (const t of targets) {
-      const owner = ownerOf(current, t);
-      if (owner && owner !== name) throw new KiError('key-conflict', `${describeEnv(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --env`);
-    }
-    for (const t of headerTargets) {
-      const owner = headerOwnerOf(current, t);
-      if (owner && owner !== name) throw new KiError('key-conflict', `${describeHeader(t)} already receives key ${owner}: run 'keyring-inject remove ${owner}' or choose another --header`);
-    }
-    if (view === undefined) out.warn(`${ctx.paths.configFile} does not exist yet: run Claude Code once and add the MCP server with 'claude mcp add'; the key is stored anyway`);
-    for (const t of refs) {
-      if (view && !serversIn(view, t.scope, t.project).includes(t.server)) {
-        out.warn(`MCP server ${JSON.stringify(t.server)} is not in ${ctx.paths.configFile} (${t.scope} scope) yet; add it with 'claude mcp add', the key is stored anyway`);
-      }
-      const type = view?.server(t.scope, t.project, t.server)?.type;
-      if (envVar !== undefined && type !== undefined && HTTP_TYPES.has(type)) {
-        out.warn(
-          `MCP server ${JSON.stringify(t.server)} is an ${type} server: Claude Code gives it no environment, so ${envVar} reaches nothing; use --header 'Authorization: Bearer {value}' (or the header its docs name) instead`,
-        );
-      }
-    }
-
-    const alreadyWrapped = str(p, 'mode') === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
-    const backend = ctx.backend();
-    const isNew = current.keys[name] === undefined;
-    if (source && (isNew || (await sourceNeedsAdd(source)))) {
-      // Another source holds the value: only the reference to record (and what that source needs: see addForSource).
-      await addForSource(p, ctx, source, name);
-    } else if (isNew) {
-      const value = await readSecret(ctx, { fromStdin: bool(p, 'stdin'), label: `Value for ${name} (input hidden)` });
-      await backend.set(name, value);
-    } else if (bool(p, 'stdin')) {
-      // add only adds targets to a stored key. A script that pipes the same value again is
-      // fine; a different value is refused rather than silently dropped or swapped in.
-      const ref = sourceOrKeyring(name, before?.source);
-      if (ref.source !== 'keyring') refuseStdinFor(p, ref);
-      const value = await readSecret(ctx, { fromStdin: true, label: '' });
-      if ((await backend.get(ref.id)) !== value) {
-        throw new KiError(
-          'key-conflict',
-          `key ${name} is already stored with a different value: nothing changed; 'keyring-inject rotate ${name}' replaces the value, then add the targets without --stdin`,
-        );
-      }
-    }
-
-    const record = await updateRegistry(file, (reg) => {
-      for (const t of targets) {
-        const owner = ownerOf(reg, t);
-        if (owner && owner !== name) throw new KiError('key-conflict', `${describeEnv(t)} already receives key ${owner}`);
-      }
-      for (const t of headerTargets) {
-        const owner = headerOwnerOf(reg, t);
-        if (owner && owner !== name) throw new KiError('key-conflict', `${describeHeader(t)} already receives key ${owner}`);
-      }
-      let registry = withKey(reg, name, targets, backend.id, ctx.now());
-      if (isNew && source) registry = withSource(registry, name, source);
-      if (headerTargets.length > 0) registry = withHeaderTargets(registry, name, headerTargets);
-      registry = withHosts(registry, name, hosts);
-      // A server that is wrapped already reads all its keys at spawn: new targets follow it.
-      for (const r of alreadyWrapped) registry = withServerMode(registry, r, 'wrap');
-      return { registry, result: registry.keys[name] };
-    });
-
-    const wrapped = mode === 'wrap' ? await wrapAfterAdd(ctx, refs, out.warn) : [];
-
-    if (bool(p, 'json')) {
-      const src = sourceOrKeyring(name, record?.source);
-      out.json({
-        name,
-        stored: isNew && !source,
-        backend: backend.id,
-        targets: record?.targets ?? [],
-        headers: record?.headers ?? [],
-        mode,
-        wrapped,
-        source: { source: src.source, id: src.id, ...(src.metadata ? { metadata: src.metadata } : {}) },
-        hosts: record?.hosts ?? [],
-      });
-    } else {
-      if (isNew && source) out.line(`added ${name}: its value is read from ${describeRef(source)} whenever it is needed (keyring-inject stores no copy)`);
-      else out.line(isNew ? `stored ${name} in the ${backend.label}` : `${name} was already stored; targets updated`);
-      for (const t of record?.targets ?? []) out.line(`  -> ${describeEnv(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
-      for (const t of record?.headers ?? []) out.line(`  -> ${describeHeader(t)}  [headersHelper]`);
-      if (record?.hosts?.length) out.line(`  placeholder key: 'keyring-inject run' gives its command a placeholder; the value goes only into HTTP(S) requests to ${record.hosts.join(', ')}`);
-      for (const w of wrapped) out.line(`wrapped: ${w} (zero-disk)`);
-      for (const r of alreadyWrapped) out.line(`${describeServer(r)} is wrapped: the key is read at spawn (zero-disk)`);
-    }
-    return 0;
+    const flags = { header: str(p, 'header'), mode: str(p, 'mode'), scope: str(p, 'scope'), project, source, sourceGiven: str(p, 'source') !== undefined };
+    return render(ctx, p, await addKey(ctx, { ...common, ...flags }));
   },
 };
+
+function render(ctx: CliContext, p: Parsed, r: AddKeyReport): number {
+  const out = output(ctx);
+  const { name, record } = r;
+  if (bool(p, 'json')) {
+    const [targets, headers, hosts] = [record?.targets ?? [], record?.headers ?? [], record?.hosts ?? []];
+    out.json({ name, stored: r.stored, backend: r.backend.id, targets, headers, mode: r.mode, wrapped: r.wrapped, source: refJson(r.keySource), hosts });
+    return 0;
+  }
+  if (r.source) out.line(`added ${name}: its value is read from ${describeRef(r.source)} whenever it is needed (keyring-inject stores no copy)`);
+  else out.line(r.isNew ? `stored ${name} in the ${r.backend.label}` : `${name} was already stored; targets updated`);
+  for (const t of record?.targets ?? []) out.line(`  -> ${describeEnv(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
+  for (const t of record?.headers ?? []) out.line(`  -> ${describeHeader(t)}  [headersHelper]`);
+  if (record?.hosts?.length) out.line(`  placeholder key: 'keyring-inject run' gives its command a placeholder; the value goes only into HTTP(S) requests to ${record.hosts.join(', ')}`);
+  for (const w of r.wrapped) out.line(`wrapped: ${w} (zero-disk)`);
+  for (const s of r.alreadyWrapped) out.line(`${describeServer(s)} is wrapped: the key is read at spawn (zero-disk)`);
+  return 0;
+}
+
+function renderProject(ctx: CliContext, p: Parsed, r: AddProjectKeyReport): number {
+  const out = output(ctx);
+  if (r.shadowedByRegistry) out.warn(`your registry also has a key ${r.name}: on this machine it wins over the project's reference (keyring-inject run ignores the project entry)`);
+  const hosts = r.hosts.length > 0 ? { hosts: r.hosts } : {};
+  if (bool(p, 'json')) {
+    out.json({ name: r.name, stored: r.stored, source: refJson(r.ref), projectFile: r.projectFile, targets: r.targets, ...hosts });
+    return 0;
+  }
+  if (r.stored) out.line(`stored ${r.name} in the ${r.backendLabel} under ${r.ref.id}`);
+  out.line(`${r.existed ? 'updated' : 'added'} ${r.name} -> ${describeRef(r.ref)} in ${r.projectFile} (a reference, no value: safe to commit)`);
+  for (const t of r.targets) out.line(`  -> ${t.server}.env.${t.env}`);
+  if (r.hosts.length > 0) out.line(`  placeholder key: 'keyring-inject run' gives its command a placeholder; the value goes only into HTTP(S) requests to ${r.hosts.join(', ')}`);
+  return 0;
+}
+
+const refJson = (ref: SourceRef) => ({ source: ref.source, id: ref.id, ...(ref.metadata ? { metadata: ref.metadata } : {}) });

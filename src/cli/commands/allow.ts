@@ -1,12 +1,5 @@
-import { resolve } from 'node:path';
-import { audit } from '../../core/audit.js';
-import { KiError } from '../../core/errors.js';
-import { registryFile } from '../../core/paths.js';
-import { loadRegistry } from '../../registry/store.js';
-import { approvalState, approve, describeEntry, diffEntries, revoke, summarizeAll, variablesOf } from '../../sources/approval.js';
-import { plainlySecretName } from '../../sources/project-policy.js';
-import { findProjectFile, mergeProject } from '../../sources/project.js';
-import { wrapProjectServers } from '../../wrap/project-servers.js';
+import { allowProject, revokeProject } from '../../ops/allow-project.js';
+import { describeEntry } from '../../sources/approval.js';
 import { bool, optionalPositional, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -35,48 +28,35 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     const out = output(ctx);
     const p = parseArgs(argv, { revoke: { type: 'boolean' }, json: { type: 'boolean' } });
     const dir = optionalPositional(p);
-    const where = findProjectFile(resolve(ctx.cwd, dir ?? '.'), ctx.paths.configDir);
-    if (!where) throw new KiError('project-missing', `no .claude/secrets.json in ${resolve(ctx.cwd, dir ?? '.')} or above it (up to the top of the git work tree): nothing to approve`);
     if (bool(p, 'revoke')) {
-      const had = await revoke(ctx.paths, where.file);
-      if (bool(p, 'json')) out.json({ file: where.file, root: where.root, approved: false });
-      else out.line(had ? `revoked the approval of ${where.file}: it is refused until you run 'keyring-inject allow' again` : `${where.file} was not approved`);
+      const r = await revokeProject(ctx, { dir });
+      if (bool(p, 'json')) out.json({ file: r.file, root: r.root, approved: false });
+      else out.line(r.hadApproval ? `revoked the approval of ${r.file}: it is refused until you run 'keyring-inject allow' again` : `${r.file} was not approved`);
       return 0;
     }
-    const st = await approvalState(ctx.paths, where);
-    if (st.state === 'none') throw new KiError('project-missing', `${where.file} disappeared: nothing to approve`);
-    // The checks that do not depend on approval are made now, so that a file no command would use is not approved.
-    mergeProject(await loadRegistry(registryFile(ctx.paths)), st.project, ctx.backend().id);
-    const entries = summarizeAll(st.project);
-    if (st.state !== 'approved') {
-      await approve(ctx.paths, st.project, ctx.now());
-      audit(ctx.paths, { event: 'approval', keys: Object.keys(entries), where: st.project.root }, ctx.env);
-    }
-    // The servers the file maps keys to read them at spawn from now on, also under plain 'claude'.
-    const { reports, warnings } = await wrapProjectServers(ctx, st.project);
-    const servers = reports.map((r) => ({ server: r.server, outcome: r.outcome, mcpJson: r.mcpJson }));
-    const unclear = [...new Set(Object.entries(entries).flatMap(([name, e]) => variablesOf(name, e)))].filter((v) => !plainlySecretName(v)).sort();
+    const r = await allowProject(ctx, { dir });
+    const { file, entries } = r;
     if (bool(p, 'json')) {
-      out.json({ file: where.file, root: where.root, sha256: st.project.sha256, approved: true, entries, servers, warnings, notSecretNames: unclear });
+      out.json({ file, root: r.root, sha256: r.sha256, approved: true, entries, servers: r.servers, warnings: r.warnings, notSecretNames: r.notSecretNames });
       return 0;
     }
-    if (st.state === 'changed') {
+    if (r.before === 'changed') {
       out.line(`changes since your last approval:`);
-      for (const l of diffEntries(st.previous.entries, entries)) out.line(`  ${l}`);
+      for (const l of r.changes) out.line(`  ${l}`);
     }
-    out.line(`${st.state === 'approved' ? 'already approved' : 'approved'}: ${where.file} (this exact content, on this machine)`);
+    out.line(`${r.before === 'approved' ? 'already approved' : 'approved'}: ${file} (this exact content, on this machine)`);
     for (const [name, e] of Object.entries(entries)) out.line(`  ${describeEntry(name, e)}`);
-    if (unclear.length > 0)
+    if (r.notSecretNames.length > 0)
       out.line(
-        `! ${unclear.join(', ')}: not named like a secret (*_TOKEN, *_KEY, *_SECRET, *_PASSWORD...): a program may take a server, a file or settings from such a variable; check what this repository puts there before you run anything with it`,
+        `! ${r.notSecretNames.join(', ')}: not named like a secret (*_TOKEN, *_KEY, *_SECRET, *_PASSWORD...): a program may take a server, a file or settings from such a variable; check what this repository puts there before you run anything with it`,
       );
-    for (const r of reports) {
-      if (r.outcome !== 'unchanged')
+    for (const s of r.servers) {
+      if (s.outcome !== 'unchanged')
         out.line(
-          `MCP server ${r.server} reads its keys at spawn${r.mcpJson ? ` (a local-scope copy of ${r.mcpJson}: Claude Code runs it without its own .mcp.json prompt; ${r.mcpJson} is not changed)` : ''}`,
+          `MCP server ${s.server} reads its keys at spawn${s.mcpJson ? ` (a local-scope copy of ${s.mcpJson}: Claude Code runs it without its own .mcp.json prompt; ${s.mcpJson} is not changed)` : ''}`,
         );
     }
-    for (const w of warnings) out.warn(w);
+    for (const w of r.warnings) out.warn(w);
     return 0;
   },
 };

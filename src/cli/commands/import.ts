@@ -1,10 +1,9 @@
 import { UsageError } from '../../core/errors.js';
-import { runImport, planRow } from '../../import/import-keys.js';
-import { importLegacyPlugin, type LegacyResult } from '../../import/legacy-plugin.js';
-import type { CliContext } from '../context.js';
+import { importFromLegacyPlugin, type ImportLegacyReport } from '../../ops/import-legacy-plugin.js';
+import { importPlaintext } from '../../ops/import-plaintext.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output, type CliContext } from '../context.js';
 import { describeServer } from '../../claude/address.js';
 
 export const importCommand: Command = {
@@ -55,31 +54,28 @@ action: register | already | skip.`,
       from: { type: 'string' },
     });
     positionals(p, []);
+    const [dryRun, json] = [bool(p, 'dry-run'), bool(p, 'json')];
     const from = str(p, 'from');
     if (from !== undefined) {
       if (from !== 'mcp-keyring-injector') throw new UsageError('--from takes mcp-keyring-injector (the older keyring plugin)');
       for (const f of ['mode', 'include', 'exclude'] as const)
         if (p.flags[f] !== undefined && !(Array.isArray(p.flags[f]) && (p.flags[f] as string[]).length === 0)) throw new UsageError(`--${f} does not go with --from`);
-      return reportLegacy(ctx, await importLegacyPlugin(ctx, { dryRun: bool(p, 'dry-run') }), bool(p, 'dry-run'), bool(p, 'json'));
+      return renderLegacy(ctx, await importFromLegacyPlugin(ctx, { dryRun }), dryRun, json);
     }
-    const modeFlag = str(p, 'mode') ?? 'inject';
-    if (modeFlag !== 'inject' && modeFlag !== 'wrap') throw new UsageError('--mode must be inject or wrap');
-    const dryRun = bool(p, 'dry-run');
-    const include = new Set(list(p, 'include'));
-    const exclude = new Set(list(p, 'exclude'));
-    const r = await runImport(ctx, { dryRun, mode: modeFlag, include, exclude });
+    const mode = str(p, 'mode') ?? 'inject';
+    if (mode !== 'inject' && mode !== 'wrap') throw new UsageError('--mode must be inject or wrap');
+    const r = await importPlaintext(ctx, { dryRun, mode, include: new Set(list(p, 'include')), exclude: new Set(list(p, 'exclude')) });
     const out = output(ctx);
-    const rows = r.items.map(planRow);
-    if (bool(p, 'json')) {
-      out.json({ dryRun, mode: modeFlag, items: rows, wrapped: r.wrapped, scrubbed: r.scrubbed, warnings: r.warnings });
+    if (json) {
+      out.json({ dryRun, mode, items: r.rows, wrapped: r.wrapped, scrubbed: r.scrubbed, warnings: r.warnings });
       return 0;
     }
-    if (rows.length === 0) {
+    if (r.rows.length === 0) {
       out.line('no plaintext values in any server env or headers: nothing to import');
       return 0;
     }
     let last = '';
-    for (const row of rows) {
+    for (const row of r.rows) {
       const where = describeServer(row);
       if (where !== last) out.line(where);
       last = where;
@@ -93,39 +89,21 @@ action: register | already | skip.`,
     for (const w of r.wrapped) out.line(`wrapped: ${w}`);
     for (const s of r.scrubbed) out.line(`scrubbed ${s.found.join(', ')} from ${s.file}`);
     for (const w of r.warnings) out.warn(w);
-    const moved = rows.filter((x) => x.action !== 'skip').length;
-    if (dryRun) out.note(moved ? `run without --dry-run to move ${moved} value(s)` : 'nothing would be moved');
-    else if (moved) out.note('Running Claude Code sessions keep the old server processes: reconnect them with /mcp, or restart Claude Code.');
+    if (dryRun) out.note(r.moved ? `run without --dry-run to move ${r.moved} value(s)` : 'nothing would be moved');
+    else if (r.moved) out.note('Running Claude Code sessions keep the old server processes: reconnect them with /mcp, or restart Claude Code.');
     return 0;
   },
 };
 
-function reportLegacy(ctx: CliContext, r: LegacyResult, dryRun: boolean, json: boolean): number {
+function renderLegacy(ctx: CliContext, r: ImportLegacyReport, dryRun: boolean, json: boolean): number {
   const out = output(ctx);
   if (json) {
-    out.json({
-      dryRun,
-      file: r.file,
-      items: r.items.map((i) => ({
-        entry: i.entry.name,
-        server: i.entry.server,
-        env: i.entry.envVar,
-        service: i.entry.service,
-        account: i.entry.account,
-        action: i.action,
-        key: i.key ?? null,
-        reason: i.reason,
-      })),
-      problems: r.problems,
-      wrapped: r.wrapped,
-      removedFromConfig: r.leftovers,
-      warnings: r.warnings,
-    });
+    out.json({ dryRun, file: r.file, items: r.rows, problems: r.problems, wrapped: r.wrapped, removedFromConfig: r.leftovers, warnings: r.warnings });
     return 0;
   }
   out.line(`mcp-keyring-injector (${r.file}):`);
-  for (const i of r.items) {
-    const what = `  ${i.entry.server}.env.${i.entry.envVar}`;
+  for (const i of r.rows) {
+    const what = `  ${i.server}.env.${i.env}`;
     if (i.action === 'register') out.line(`${what}: ${dryRun ? 'would become' : 'now'} key ${i.key} (${i.reason})`);
     else if (i.action === 'already') out.line(`${what}: already key ${i.key}`);
     else out.line(`${what}: skip (${i.reason})`);
@@ -135,7 +113,7 @@ function reportLegacy(ctx: CliContext, r: LegacyResult, dryRun: boolean, json: b
   for (const w of r.wrapped) out.line(`wrapped: ${w} (zero-disk)`);
   for (const w of r.warnings) out.warn(w);
   if (dryRun) out.note('nothing changed: run without --dry-run to move them');
-  if (r.items.some((i) => i.action !== 'skip') && !dryRun) for (const line of r.removal) out.line(line);
+  if (r.anyMoved && !dryRun) for (const line of r.removal) out.line(line);
   else if (dryRun) out.note(r.removal[0] as string);
   return 0;
 }

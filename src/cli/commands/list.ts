@@ -1,10 +1,8 @@
-import { registryFile } from '../../core/paths.js';
-import { readStateForReport } from '../../engine/state.js';
-import { loadRegistry } from '../../registry/store.js';
+import { listKeys } from '../../ops/list-keys.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
-import { describeEnv, sameEnv } from '../../claude/address.js';
+import { describeEnv } from '../../claude/address.js';
 
 export const list: Command = {
   name: 'list',
@@ -24,37 +22,14 @@ goes only into HTTP(S) requests to those hosts.`,
   async run(argv, ctx) {
     const p = parseArgs(argv, { json: { type: 'boolean' } });
     positionals(p, []);
-    const reg = await loadRegistry(registryFile(ctx.paths));
-    const state = await readStateForReport(ctx.paths);
-    const keys = Object.entries(reg.keys)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, rec]) => ({
-        name,
-        backend: rec.backend,
-        createdAt: rec.createdAt,
-        rotatedAt: rec.rotatedAt ?? null,
-        targets: rec.targets.map((t) => ({
-          server: t.server,
-          env: t.env,
-          scope: t.scope,
-          project: t.project ?? null,
-          mode: t.mode === 'wrap' ? 'wrap' : 'inject',
-          injected: state.injected.some((i) => i.key === name && sameEnv(i, t)),
-        })),
-        headers: (rec.headers ?? []).map((h) => ({ server: h.server, header: h.header, scope: h.scope, project: h.project ?? null })),
-        hosts: rec.hosts ?? [],
-      }));
+    const { keys, leftInKeyring: left } = await listKeys(ctx, { leftovers: !bool(p, 'json') });
     const out = output(ctx);
     if (bool(p, 'json')) {
       out.json({ keys });
       return 0;
     }
     if (keys.length === 0) {
-      // The registry can be gone while values stay (after 'uninstall --all'): say so, best effort.
-      const left = await ctx
-        .backend()
-        .list()
-        .catch(() => []);
+      // The registry can be gone while values stay (after 'uninstall --all'): say so.
       if (left.length > 0) {
         out.line(`no keys registered, but the keyring still holds values keyring-inject stored: ${left.join(', ')}`);
         out.line("  'keyring-inject add NAME --server S --env VAR' maps one again; 'keyring-inject uninstall --all --purge-keys' deletes them");

@@ -6,9 +6,9 @@ import { registryFile } from '../core/paths.js';
 import type { NamedValue } from '../guards/mask.js';
 import { loadRegistry } from '../registry/store.js';
 import { requestFor } from '../sources/resolver.js';
-import type { CliContext } from './context.js';
+import type { OpsContext } from './context.js';
 
-export async function storedKeyringValues(ctx: CliContext): Promise<NamedValue[]> {
+export async function storedKeyringValues(ctx: Pick<OpsContext, 'paths' | 'backend'>): Promise<NamedValue[]> {
   try {
     const reg = await loadRegistry(registryFile(ctx.paths));
     const ids = new Map<string, string>();
