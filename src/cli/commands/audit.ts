@@ -1,5 +1,6 @@
-import { auditFile, readAudit, type AuditLine } from '../../core/audit.js';
+import type { AuditLine } from '../../core/audit.js';
 import { UsageError } from '../../core/errors.js';
+import { readAuditTrail } from '../../ops/audit-trail.js';
 import { bool, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -45,12 +46,13 @@ Its settings live only in your own <data dir>/settings.json, e.g.
     positionals(p, []);
     const out = output(ctx);
     const since = str(p, 'since');
-    const lines = readAudit(ctx.paths, since === undefined ? undefined : parseSince(since, ctx.now()));
+    const report = readAuditTrail(ctx, since === undefined ? {} : { since: parseSince(since, ctx.now()) });
+    const { file, lines } = report;
     if (bool(p, 'json')) {
-      out.json({ file: auditFile(ctx.paths), lines });
+      out.json(report);
       return 0;
     }
-    if (lines.length === 0) out.line(`no use of a key recorded${since ? ` since ${since}` : ''} (${auditFile(ctx.paths)})`);
+    if (lines.length === 0) out.line(`no use of a key recorded${since ? ` since ${since}` : ''} (${file})`);
     for (const l of lines) out.line(describe(l));
     return 0;
   },

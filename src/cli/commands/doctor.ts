@@ -1,19 +1,11 @@
 import { EXIT_PROBLEMS, oneLine } from '../../core/errors.js';
-import { checkHooks } from '../../install/hook-check.js';
-import { readSettingsText } from '../../install/settings-file.js';
-import { registryFile } from '../../core/paths.js';
-import { loadRegistry } from '../../registry/store.js';
-import { doctorReport } from '../../doctor/report.js';
-import { scanStores, storedSecrets } from '../../doctor/leaks.js';
-import { projectReport, projectReportLines } from '../../doctor/project-report.js';
+import { projectReportLines } from '../../doctor/project-report.js';
+import { runDoctor } from '../../ops/doctor.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 import { describeServer } from '../../claude/address.js';
 import { HTTP_TYPES } from '../../claude/config-servers.js';
-import { checkStore, NEEDS_KEYS } from '../../doctor/key-check.js';
-
-/** Distinct from 1 (could not run), so a script can tell "found problems" from "broken". */
 
 const MODE_TEXT = {
   wrapped: 'wrapped (zero-disk: keys read from the keyring when the server starts)',
@@ -63,28 +55,8 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     const p = parseArgs(argv, { values: { type: 'boolean' }, json: { type: 'boolean' } });
     positionals(p, []);
     const out = output(ctx);
-    const reg = await loadRegistry(registryFile(ctx.paths));
-    const base = await doctorReport(ctx.paths, reg, ctx.cwd, bool(p, 'values') ? ctx.backend() : undefined);
-    const project = await projectReport(ctx.paths, reg, ctx.cwd);
-    const hooks = checkHooks(ctx.paths.settingsFile, await readSettingsText(ctx.paths.settingsFile), ctx.paths.dataDir);
-    // Placeholder keys (with hosts) of the registry and the approved-or-not project file alike.
-    const placeholderKeys = Object.entries(reg.keys)
-      .filter(([, r]) => (r.hosts?.length ?? 0) > 0)
-      .map(([name, r]) => ({ name, hosts: r.hosts as string[] }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const store = await checkStore(reg, base.servers, ctx.backend(), ctx.env);
-    for (const k of store.keys) for (const s of base.servers) if (NEEDS_KEYS.has(s.mode) && s.keys.includes(k.key)) s.problems.push(k.problem);
-    const storeOk = store.unreachable === undefined && store.keys.length === 0;
-    const leaks = bool(p, 'values') ? await leakScan(ctx) : null;
-    const report = {
-      ...base,
-      project,
-      hooks,
-      store,
-      leaks,
-      placeholderKeys,
-      ok: base.ok && storeOk && (project?.problems.length ?? 0) === 0 && hooks.problems.length === 0 && (leaks?.findings.length ?? 0) === 0,
-    };
+    const report = await runDoctor(ctx, { values: bool(p, 'values') });
+    const { leaks, placeholderKeys, project, hooks, store } = report;
     const code = report.ok ? 0 : EXIT_PROBLEMS;
     if (bool(p, 'json')) {
       out.json(report);
@@ -128,9 +100,3 @@ Exit status: 0 no problem found, 3 problems found (the "!" lines; "ok": false in
     return code;
   },
 };
-
-/** The leak scan of `scan`, over the same stored values. */
-async function leakScan(ctx: Parameters<Command['run']>[1]) {
-  const { secrets, problems } = await storedSecrets(ctx.paths, ctx.cwd, ctx.backend, ctx.env);
-  return { findings: scanStores(ctx.paths, ctx.env, secrets).findings, problems };
-}

@@ -1,17 +1,11 @@
 // `keyring-inject guard EVENT`: the hooks that keep API keys out of the model's context.
 import { UsageError } from '../../core/errors.js';
-import { maskExecPlan, postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../../guards/guards.js';
+import { maskExecPlan } from '../../guards/guards.js';
 import { MASK_EXEC, runMasked } from '../../guards/masked-exec.js';
-import { readGuardInput, type GuardEvent, type GuardInput } from '../../guards/input.js';
+import { readGuardInput } from '../../guards/input.js';
+import { GUARD_EVENTS, guardDeps } from '../../ops/guard-event.js';
 import type { Command } from '../command.js';
-import type { CliContext } from '../context.js';
 import { ownCliPaths } from '../own-paths.js';
-
-const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps: GuardDeps) => Promise<HookOutput | undefined> }> = {
-  'user-prompt-submit': { event: 'UserPromptSubmit', run: userPromptSubmit },
-  'post-tool-use': { event: 'PostToolUse', run: postToolUse },
-  'pre-tool-use': { event: 'PreToolUse', run: preToolUse },
-};
 
 export const guard: Command = {
   name: 'guard',
@@ -51,18 +45,14 @@ input is not what Claude Code sends (Claude Code then goes on without the guard)
       const withFile = rest[0] === '--cwd-file';
       const [sep, command, ...extra] = withFile ? rest.slice(2) : rest;
       if (sep !== '--' || command === undefined || extra.length > 0 || (withFile && rest.length < 2)) throw new UsageError(`usage: keyring-inject guard ${MASK_EXEC} [--cwd-file FILE] -- COMMAND`);
-      return runMasked(command, maskExecPlan(deps(ctx), ctx.cwd), ctx.env, withFile ? (rest[1] as string) : '');
+      return runMasked(command, maskExecPlan(guardDeps(ctx, ownCliPaths(), process.execPath), ctx.cwd), ctx.env, withFile ? (rest[1] as string) : '');
     }
-    const entry = name === undefined ? undefined : EVENTS[name];
+    const entry = name === undefined ? undefined : GUARD_EVENTS[name];
     if (!entry || rest.length > 0) throw new UsageError('usage: keyring-inject guard user-prompt-submit|post-tool-use|pre-tool-use');
     const input = await readGuardInput(ctx, entry.event);
-    const out = await entry.run(input, deps(ctx));
+    const out = await entry.run(input, guardDeps(ctx, ownCliPaths(), process.execPath));
     // The process flushes stdout, with a deadline, before it exits (runAsProcess).
     if (out !== undefined) ctx.stdout.write(`${JSON.stringify(out)}\n`);
     return 0;
   },
 };
-
-function deps(ctx: CliContext): GuardDeps {
-  return { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend: ctx.backend, cliPaths: ownCliPaths(), node: process.execPath };
-}

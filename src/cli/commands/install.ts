@@ -1,24 +1,15 @@
-import { KiError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { shQuote } from '../../core/shell.js';
-import { installForUser } from '../../install/install-ops.js';
 import { MCP_SERVER_NAME } from '../../install/mcp-registration.js';
-import { runtimeSourceDir } from '../../install/runtime.js';
-import { HOOK_MATCHERS, HOOK_TIMEOUTS, type GuardHandler } from '../../install/settings-hooks.js';
+import { HOOK_MATCHERS, HOOK_TIMEOUTS } from '../../install/settings-hooks.js';
+import { installUser, type InstallRequest } from '../../ops/install-user.js';
 import { bool, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
 
 export { hookCommands } from '../../install/install-ops.js';
-export { readSettingsText, settingsError, writeSettingsText } from '../../install/settings-file.js';
 
-export interface InstallCommandOptions {
-  /** dist/ to copy the runtime from; default the directory of the running bundle. */
-  sourceDir?: string;
-  /** The node binary the hooks run; default process.execPath. */
-  node?: string;
-}
-
-export function makeInstallCommand(opts: InstallCommandOptions = {}): Command {
+export function makeInstallCommand(opts: Pick<InstallRequest, 'sourceDir' | 'node'> = {}): Command {
   return {
     name: 'install',
     example: 'keyring-inject install --dry-run   # the hooks it would add to ~/.claude/settings.json',
@@ -79,10 +70,8 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
       const dryRun = bool(p, 'dry-run');
       const guards = str(p, 'guards') ?? 'command';
       if (guards !== 'command' && guards !== 'http') throw new UsageError("--guards takes 'command' or 'http'");
-      const sourceDir = opts.sourceDir ?? runtimeSourceDir();
-      if (sourceDir === undefined) throw new KiError('install-broken', 'cannot tell where the keyring-inject bundles are: run install through the keyring-inject command');
-      const r = await installForUser(ctx, { sourceDir, dryRun, guards, mcp: !bool(p, 'no-mcp'), ...(opts.node !== undefined ? { node: opts.node } : {}) });
-      const { commands, settingsFile: file } = r;
+      const r = await installUser(ctx, { ...opts, dryRun, guards, mcp: !bool(p, 'no-mcp'), via: 'install' });
+      const { hooks, settingsFile: file } = r;
 
       const out = output(ctx);
       if (bool(p, 'json')) {
@@ -92,13 +81,7 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
           dryRun,
           runtime: r.launcher,
           rewrapped: r.rewrapped,
-          hooks: {
-            SessionStart: commands.sessionStart,
-            SessionEnd: commands.sessionEnd,
-            UserPromptSubmit: shown(commands.userPromptSubmit),
-            PreToolUse: shown(commands.preToolUse),
-            PostToolUse: shown(commands.postToolUse),
-          },
+          hooks,
           ...(r.mcpServer ? { mcpServer: r.mcpServer } : {}),
         });
         return 0;
@@ -111,21 +94,16 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
       }
       out.line(dryRun ? `would install the runtime at ${r.launcher}` : `installed the runtime ${r.runtime?.id ?? ''} at ${r.launcher}`);
       out.line(dryRun ? `would write these hooks to ${file} (dry run, nothing written):` : `installed hooks in ${file}:`);
-      out.line(`  SessionStart: ${commands.sessionStart}`);
-      out.line(`  SessionEnd:   ${commands.sessionEnd}`);
-      out.line(`  UserPromptSubmit: ${shown(commands.userPromptSubmit)}`);
-      out.line(`  PreToolUse (${HOOK_MATCHERS.PreToolUse ?? ''}): ${shown(commands.preToolUse)}`);
-      out.line(`  PostToolUse (${HOOK_MATCHERS.PostToolUse ?? ''}): ${shown(commands.postToolUse)}`);
+      out.line(`  SessionStart: ${hooks.SessionStart}`);
+      out.line(`  SessionEnd:   ${hooks.SessionEnd}`);
+      out.line(`  UserPromptSubmit: ${hooks.UserPromptSubmit}`);
+      out.line(`  PreToolUse (${HOOK_MATCHERS.PreToolUse ?? ''}): ${hooks.PreToolUse}`);
+      out.line(`  PostToolUse (${HOOK_MATCHERS.PostToolUse ?? ''}): ${hooks.PostToolUse}`);
       if (r.rewrapped.length > 0) out.line(`wrapped servers now run the runtime: ${r.rewrapped.join(', ')}`);
       if (!dryRun) out.line('They take effect in Claude Code sessions started from now on.');
       return 0;
     },
   };
-}
-
-/** A guard as the output shows it: its command, or an http hook's URL (never its token). */
-function shown(h: GuardHandler | undefined): string {
-  return h === undefined ? '' : typeof h === 'string' ? h : `POST ${h.url}`;
 }
 
 export const install: Command = makeInstallCommand();

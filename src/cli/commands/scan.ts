@@ -1,5 +1,5 @@
 import { EXIT_PROBLEMS } from '../../core/errors.js';
-import { scanStores, storedSecrets } from '../../doctor/leaks.js';
+import { scanForLeaks } from '../../ops/leak-scan.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -29,20 +29,19 @@ Exit status: 0 nothing found, 3 found, 1 when it could not run, 2 usage error.`,
     const p = parseArgs(argv, { json: { type: 'boolean' } });
     positionals(p, []);
     const out = output(ctx);
-    const { secrets, problems } = await storedSecrets(ctx.paths, ctx.cwd, ctx.backend, ctx.env);
-    const report = scanStores(ctx.paths, ctx.env, secrets);
-    const keys = [...new Set(report.findings.map((f) => f.key))];
-    const code = report.findings.length > 0 ? EXIT_PROBLEMS : 0;
+    const report = await scanForLeaks(ctx);
+    const { problems, found: keys } = report;
+    const code = keys.length > 0 ? EXIT_PROBLEMS : 0;
     if (bool(p, 'json')) {
-      out.json({ keys: secrets.map((s) => s.name), ...report, problems, found: keys });
+      out.json(report);
       return code;
     }
     for (const pr of problems) out.warn(pr);
     for (const f of report.findings) out.line(`${f.file}:${f.line}: ${f.key} (${f.form}) [${f.store}]`);
     for (const s of report.unreadable) out.warn(`${s.file} ${s.reason}`);
     const mb = (report.bytes / 1e6).toFixed(1);
-    const checked = `${secrets.length} key(s) in ${report.files} file(s), ${mb} MB`;
-    if (secrets.length === 0) out.line('no stored key to look for');
+    const checked = `${report.keys.length} key(s) in ${report.files} file(s), ${mb} MB`;
+    if (report.keys.length === 0) out.line('no stored key to look for');
     else if (keys.length === 0) out.line(`ok: no stored key found (checked ${checked})`);
     else {
       const files = new Set(report.findings.map((f) => f.file)).size;

@@ -1,7 +1,5 @@
-import { audit } from '../../core/audit.js';
 import { EXIT_PROBLEMS } from '../../core/errors.js';
-import { returnPendingScrubs, takePendingScrubs } from '../../claude/pending-scrub.js';
-import { scrubBlockedPrompts, scrubStores, storedSecrets } from '../../doctor/leaks.js';
+import { scrubLeaks, scrubPendingPrompts } from '../../ops/scrub-leaks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
 import { output } from '../context.js';
@@ -31,23 +29,13 @@ Exit status: 0 nothing left (or nothing found), 3 a value could not be removed (
     const p = parseArgs(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, pending: { type: 'boolean' } });
     positionals(p, []);
     if (bool(p, 'pending')) {
-      const taken = takePendingScrubs(ctx.paths);
-      let left = taken.notes;
-      try {
-        if (left.length > 0) left = await scrubBlockedPrompts(ctx.paths, ctx.env, ctx.cwd, ctx.backend, left);
-      } finally {
-        if (left.length > 0) returnPendingScrubs(ctx.paths, left);
-        taken.release();
-      }
+      await scrubPendingPrompts(ctx);
       return 0;
     }
     const out = output(ctx);
     const dryRun = bool(p, 'dry-run');
-    const { secrets, problems } = await storedSecrets(ctx.paths, ctx.cwd, ctx.backend, ctx.env);
-    const { files } = scrubStores(ctx.paths, ctx.env, secrets, dryRun);
-    const exposed = [...new Set(files.flatMap((f) => f.keys))].sort();
+    const { files, exposed, problems, looked } = await scrubLeaks(ctx, { dryRun });
     const left = files.filter((f) => f.refused);
-    if (!dryRun && exposed.length > 0) audit(ctx.paths, { event: 'scrub', keys: exposed, outcome: `${files.filter((f) => f.written).length}-files` }, ctx.env);
     const code = left.length > 0 || (dryRun && exposed.length > 0) ? EXIT_PROBLEMS : 0;
     if (bool(p, 'json')) {
       out.json({ dryRun, files, exposed, problems });
@@ -62,7 +50,7 @@ Exit status: 0 nothing left (or nothing found), 3 a value could not be removed (
         out.line(`  note: line(s) ${f.notJson.slice(0, 10).join(', ')}${f.notJson.length > 10 ? ', ...' : ''} of ${f.file} are not JSON: left as they are, but for the values in them`);
     }
     if (exposed.length === 0) {
-      out.line(secrets.length === 0 ? 'no stored key to look for' : "ok: no stored key found in Claude Code's files");
+      out.line(looked === 0 ? 'no stored key to look for' : "ok: no stored key found in Claude Code's files");
       return code;
     }
     out.line(
