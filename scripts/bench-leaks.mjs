@@ -74,7 +74,7 @@ try {
 
   // The audit trail's write, as the hooks make it (one line per use of a key): in-process, per call.
   const bundle = join(home, 'audit.cjs');
-  await build({ entryPoints: [join(root, 'src/core/audit.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  await build({ entryPoints: [join(root, 'src/core/audit-trail.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
   const { audit } = createRequire(import.meta.url)(bundle);
   const paths = { dataDir: join(home, 'audit-data') };
   const N = 2000;

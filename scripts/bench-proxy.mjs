@@ -22,7 +22,7 @@ if (!process.env.BENCH_NO_BUILD) execFileSync(process.execPath, [join(root, 'scr
 const entry = join(root, 'dist', `.bench-proxy-${process.pid}.js`);
 await build({
   stdin: {
-    contents: `export { startProxy } from './src/proxy/server.ts'; export { leafInterceptor, loadOrCreateCa } from './src/proxy/ca.ts'; export { MemoryBackend } from './src/keyring/memory.ts';`,
+    contents: `export { startProxy } from './src/proxy/proxy-server.ts'; export { leafInterceptor, loadOrCreateCa } from './src/proxy/ca.ts'; export { MemoryBackend } from './src/keyring/memory.ts';`,
     resolveDir: root,
     loader: 'ts',
   },

@@ -7,7 +7,7 @@ import { normalizeHosts } from '../core/hosts.js';
 import { PATH_METADATA, SOURCE_KINDS, sourceKindOf, type SourceKind, type SourceRef } from '../registry/source-ref.js';
 import { checkedRef, type KeyInput } from '../ops/key-sources.js';
 import { bool, list, str, type Parsed } from './args.js';
-import { output, type CliContext } from './context.js';
+import { output, type CliContext } from './cli-context.js';
 import { askLine, readSecret } from './secret-input.js';
 
 /** The flags `add` gains. */

@@ -2,7 +2,7 @@
 import { EXIT_USAGE } from '../core/errors.js';
 import { chooseBackendId } from '../keyring/select.js';
 import { COMMAND_TABLE, type CommandGroup } from './command-table.js';
-import { output, type CliContext } from './context.js';
+import { output, type CliContext } from './cli-context.js';
 import { helpText, reportError, runCommand } from './run-command.js';
 import { VERSION } from '../core/version.js';
 

@@ -1,6 +1,6 @@
 // Setup's offer of the 'claude' alias: said, and asked on a terminal; the rc file is the op's.
-import { addClaudeAlias, CLAUDE_ALIAS, claudeAliasState } from '../ops/setup.js';
-import { output, type CliContext } from './context.js';
+import { addClaudeAlias, CLAUDE_ALIAS, claudeAliasState } from '../ops/machine-setup.js';
+import { output, type CliContext } from './cli-context.js';
 import { askLine } from './secret-input.js';
 
 export async function offerAlias(ctx: CliContext, interactive: boolean): Promise<void> {

@@ -3,7 +3,7 @@
 import { EXIT_ERROR, KiError, oneLine } from '../core/errors.js';
 import { SecretArgumentError } from './args.js';
 import type { Command } from './command.js';
-import { output, type CliContext } from './context.js';
+import { output, type CliContext } from './cli-context.js';
 
 export async function runCommand(command: Command, argv: readonly string[], ctx: CliContext): Promise<number> {
   const out = output(ctx);

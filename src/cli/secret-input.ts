@@ -2,7 +2,7 @@
 // Never from argv. The value stays in memory and goes straight to the keyring.
 import { createInterface } from 'node:readline';
 import { KiError, UsageError } from '../core/errors.js';
-import type { CliContext } from './context.js';
+import type { CliContext } from './cli-context.js';
 
 const MAX_BYTES = 1024 * 1024;
 

@@ -15,13 +15,13 @@
 // write between our last check and our rename; a plain rename would then destroy it unseen. After
 // the swap our temp name holds the file we replaced, so we can look at it: not the one we read,
 // and it goes back. At every instant the target is a complete file; a crash right after the swap
-// leaves the replaced file under our temp name, which the orphan sweep removes (engine/scrub.ts).
+// leaves the replaced file under our temp name, which the orphan sweep removes (engine/config-copies.ts).
 import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeFileSync } from 'node:fs';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { nodeCrypto } from './lazy-load.js';
 import { exchangeSync, prepareExchange } from './rename-exchange.js';
 
-/** The temp file beside `target`. Digits only: the orphan sweep (engine/scrub.ts) recognises `<file>.<digits>` beside the config. */
+/** The temp file beside `target`. Digits only: the orphan sweep (engine/config-copies.ts) recognises `<file>.<digits>` beside the config. */
 function tempName(target: string): string {
   return `${target}.${process.pid}${nodeCrypto().randomInt(1e9)}`;
 }

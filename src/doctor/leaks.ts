@@ -4,7 +4,7 @@
 // file, line, key name and form.
 import { realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { oneLine } from '../core/errors.js';
 import type { PendingScrub } from '../claude/pending-scrub.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
@@ -12,7 +12,7 @@ import { makeMatcher, scanFile, scrubFile, type Secret } from '../claude/leak-sc
 import { storeFiles, type SkippedEntry } from '../claude/stores.js';
 import type { FormName } from '../core/secret-forms.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { loadApprovedProjectFile } from '../sources/approval.js';
 import { mergeProject } from '../sources/project.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { projectKeyFor } from '../claude/project-key.js';
 import { readConfigText } from '../claude/config-file.js';
 import { appearsInJson } from '../core/value-in-text.js';
-import { configCopies, orphanTempFiles, stripText } from '../engine/scrub.js';
+import { configCopies, orphanTempFiles, stripText } from '../engine/config-copies.js';
 import { readStateForReport, sessionAlive } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { targetMode, type Registry } from '../registry/registry.js';

@@ -14,7 +14,7 @@ import { editConfig, readConfigText, withConfigLock } from '../claude/config-fil
 import { applyInjections, ConfigParseError, ConfigShapeError, readEnvValues, type InjectOutcome, type InjectRequest, type IsOurs } from './config-patch.js';
 import { macOf, newSalt } from './value-mac.js';
 import { isAlive, liveClaudeProcesses, type ProcessId } from '../core/process-info.js';
-import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './scrub.js';
+import { orphanTempFiles, removeFiles, scrubCopies, stripText, type FileFinding, type KnownValue } from './config-copies.js';
 import { addNotice, isOursIn, readStateForReport, sessionAlive, withState, type InjectionRecord, type RecoverReason, type SessionRecord, type State } from './state.js';
 import { describeEnv, envAddressOf, sameEnv, type EnvAddress } from '../claude/address.js';
 

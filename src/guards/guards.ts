@@ -21,14 +21,14 @@
 // not switch masking off; when neither can tell what to hide, PostToolUse withholds the output.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { oneLine } from '../core/errors.js';
 import { notePendingScrub } from '../claude/pending-scrub.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
 import { readStateForReport } from '../engine/state.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { DEFAULT_SERVICE } from '../keyring/backend.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 import { findProjectFile, parseProjectFile } from '../sources/project.js';
 import type { SourceRef } from '../registry/source-ref.js';

@@ -1,7 +1,7 @@
 // Plaintext values in MCP server entries: find them (for import and doctor) and remove them
 // (from ~/.claude.json and from Claude Code's copies of it). Values stay in memory; everything
 // that is reported or thrown names servers and variables only.
-import { REMOVED_PLACEHOLDER } from '../engine/scrub.js';
+import { REMOVED_PLACEHOLDER } from '../engine/config-copies.js';
 import { isOursIn, type InjectionRecord } from '../engine/state.js';
 import { classifyEnv, classifyHeader, headerTemplate } from './classify.js';
 import { applyEdits, removeMemberEdit, type Edit } from '../claude/json/edit.js';

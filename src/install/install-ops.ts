@@ -1,7 +1,7 @@
 // "Install the runtime and the hooks": what `install` does, importable (the `setup` command
 // calls it too). The runtime copy goes under our data dir (runtime.ts); every hook command
 // names its stable launcher, never the clone or package it was installed from.
-import type { ZeroDiskContext } from '../wrap/context.js';
+import type { ZeroDiskContext } from '../wrap/zero-disk-context.js';
 import { existsSync, rmSync } from 'node:fs';
 import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { readConfigText } from '../claude/config-file.js';

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { JsonScanner } from '../claude/json/scanner.js';
 import { withoutBom } from '../core/bom.js';
-import type { ZeroDiskContext } from '../wrap/context.js';
+import type { ZeroDiskContext } from '../wrap/zero-disk-context.js';
 import { registryFile } from '../core/paths.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { unwrapServer } from '../wrap/wrap-server.js';
 import { wrappedServersIn } from '../wrap/patch.js';
 import { editConfigForCommand } from '../claude/config-edit.js';

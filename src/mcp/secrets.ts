@@ -11,7 +11,7 @@ import { KiError, oneLine } from '../core/errors.js';
 import { registryFile, type ClaudePaths, type Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import type { Registry } from '../registry/registry.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { allowCommand, approvalState } from '../sources/approval.js';
 import { loadProjectFile, projectFileFor } from '../sources/project.js';
 import { placeholderNote } from './session-context.js';

@@ -25,10 +25,10 @@ import {
   type TargetMode,
 } from '../registry/registry.js';
 import { describeRef, sameRef, type SourceRef } from '../registry/source-ref.js';
-import { loadRegistry, updateRegistry } from '../registry/store.js';
-import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../wrap/add.js';
+import { loadRegistry, updateRegistry } from '../registry/registry-file.js';
+import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../wrap/add-zero-disk.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 import { addForSource, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, type KeyInput } from './key-sources.js';
 
 /** The flags of `add` as given (checked here, in the order the user meets them). */

@@ -5,12 +5,12 @@ import { KiError, UsageError } from '../core/errors.js';
 import { checkEnvName, checkServerName, defaultEnvName } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { describeRef, sameRef, type SourceKind, type SourceRef } from '../registry/source-ref.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { approvalState, approve } from '../sources/approval.js';
 import { refusedVariable, userKeyringItems } from '../sources/project-policy.js';
 import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from '../sources/project.js';
 import { refPathProblem } from '../sources/source-path.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 import { addForSource, checkedRef, type KeyInput } from './key-sources.js';
 
 export interface AddProjectKeyRequest extends KeyInput {

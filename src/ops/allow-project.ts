@@ -1,16 +1,16 @@
 // Approve a project's .claude/secrets.json as it is now (and make the servers it maps keys to
 // read them at spawn), or forget that approval.
 import { resolve } from 'node:path';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { approvalState, approve, diffEntries, revoke, summarizeAll, variablesOf, type EntrySummary } from '../sources/approval.js';
 import { plainlySecretName } from '../sources/project-policy.js';
 import { findProjectFile, mergeProject } from '../sources/project.js';
 import { wrapProjectServers } from '../wrap/project-servers.js';
 import type { WrapReport } from '../wrap/wrap-server.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface AllowProjectReport {
   file: string;

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { oneLine } from '../core/errors.js';
 import { deadHolderFiles, STALE_MS } from '../core/file-lock.js';
 import { stripAllLocked } from '../engine/engine.js';
-import { removeFiles, removeLockDir, staleConfigLock, type FileFinding, type KnownValue } from '../engine/scrub.js';
+import { removeFiles, removeLockDir, staleConfigLock, type FileFinding, type KnownValue } from '../engine/config-copies.js';
 import { sessionAlive, withState } from '../engine/state.js';
-import { engineContext, type OpsContext } from './context.js';
+import { engineContext, type OpsContext } from './ops-context.js';
 import { readSessionValues } from './session-values.js';
 
 export interface CleanupReport {

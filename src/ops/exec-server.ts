@@ -1,15 +1,15 @@
 // What a wrapped stdio server runs: the server's command, with the keys mapped to the server read
 // from the keyring into its environment, and the child's exit code handed back.
 import { describeServer, serverFromFlags } from '../claude/address.js';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { checkServerName } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { approvedProjectFileFor } from '../sources/approval.js';
 import { mergeProject } from '../sources/project.js';
 import { checkExecCommand } from '../wrap/record.js';
 import { envForServer, envTargetsFor } from '../wrap/values.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 import { spawnWithPlaceholders } from './placeholder-spawn.js';
 
 export interface ExecRequest {

@@ -2,7 +2,7 @@
 // one function, no more: dist/guard.js runs on every prompt and tool call.
 import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../guards/guards.js';
 import type { GuardEvent, GuardInput } from '../guards/input.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 /** Per command-line name: the hook event it reads and the guard that decides. */
 export const GUARD_EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps: GuardDeps) => Promise<HookOutput | undefined> }> = {

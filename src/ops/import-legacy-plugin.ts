@@ -1,7 +1,7 @@
 // The move from the older plugin mcp-keyring-injector: each of its entries becomes a key that
 // reads the plugin's own keyring item; the report is one flat row per entry (never a value).
 import { importLegacyPlugin, type LegacyItem, type LegacyResult } from '../import/legacy-plugin.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface LegacyRow {
   entry: string;

@@ -2,7 +2,7 @@
 // rows, never a value.
 import type { TargetMode } from '../registry/registry.js';
 import { planRow, runImport, type ImportResult, type PlanRow } from '../import/import-keys.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface ImportPlaintextRequest {
   dryRun: boolean;

@@ -4,7 +4,7 @@ import { KiError } from '../core/errors.js';
 import { installForUser, type FullInstallResult, type GuardTransport } from '../install/install-ops.js';
 import { runtimeSourceDir } from '../install/runtime.js';
 import type { GuardHandler } from '../install/settings-hooks.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface InstallRequest {
   dryRun: boolean;

@@ -4,7 +4,7 @@
 import { UsageError } from '../core/errors.js';
 import { keyringRef, refProblem, type SourceRef } from '../registry/source-ref.js';
 import { sourceContext, sourceFor } from '../sources/resolver.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 /** Something to tell the user as it happens: before the prompts and steps that follow, and even when a later step fails. */
 export interface KeyNotice {

@@ -4,8 +4,8 @@ import type { Scope } from '../claude/scope.js';
 import { registryFile } from '../core/paths.js';
 import { readStateForReport } from '../engine/state.js';
 import type { BackendId } from '../keyring/backend.js';
-import { loadRegistry } from '../registry/store.js';
-import type { OpsContext } from './context.js';
+import { loadRegistry } from '../registry/registry-file.js';
+import type { OpsContext } from './ops-context.js';
 
 /** One key as `list --json` shows it (a stable shape). */
 export interface KeyListing {

@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimeSourceDir } from '../install/runtime.js';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { interceptionFor, startPlaceholderRun } from '../proxy/run-proxy.js';
-import type { Substitution } from '../proxy/server.js';
+import type { Substitution } from '../proxy/proxy-server.js';
 import type { Registry } from '../registry/registry.js';
 import { relaySignals, spawnRelay } from '../wrap/spawn-relay.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface PlaceholderSpawn {
   command: string;

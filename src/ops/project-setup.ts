@@ -10,7 +10,7 @@ import { describeEntry, loadApprovedProjectFile, summarize } from '../sources/ap
 import { projectNeeds } from '../sources/project-needs.js';
 import { mergeProject, type ProjectFile } from '../sources/project.js';
 import { wrapProjectServers } from '../wrap/project-servers.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 /** Shows the user one line as it happens (the command renders it): progress, or a warning. */
 export type Tell = (kind: 'note' | 'warn' | 'error', text: string) => void;

@@ -4,8 +4,8 @@ import { KiError } from '../core/errors.js';
 import { noKeyNamed } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { withoutKey, wrappedServersOnlyFedBy } from '../registry/registry.js';
-import { loadRegistry, updateRegistry } from '../registry/store.js';
-import type { OpsContext } from './context.js';
+import { loadRegistry, updateRegistry } from '../registry/registry-file.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface RemoveKeyReport {
   name: string;

@@ -4,8 +4,8 @@ import { noKeyNamed } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { refreshInjected } from '../engine/engine.js';
 import { withRotated } from '../registry/registry.js';
-import { loadRegistry, updateRegistry } from '../registry/store.js';
-import { engineContext, type OpsContext } from './context.js';
+import { loadRegistry, updateRegistry } from '../registry/registry-file.js';
+import { engineContext, type OpsContext } from './ops-context.js';
 
 export interface RotateKeyRequest {
   name: string;

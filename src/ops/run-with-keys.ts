@@ -1,12 +1,12 @@
 // `run`: any command with the user's keys (and those of the project's approved
 // .claude/secrets.json) in its environment; the child's exit code handed back.
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { registryFile } from '../core/paths.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { loadApprovedProjectFile } from '../sources/approval.js';
 import { mergeProject } from '../sources/project.js';
 import { envForRun, runVariables } from '../wrap/values.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 import { spawnWithPlaceholders } from './placeholder-spawn.js';
 
 export interface RunRequest {

@@ -1,10 +1,10 @@
 // `scrub`: every stored key found in Claude Code's files replaced by its placeholder, in the
 // occurrence's own encoding; and the narrow pass the SessionEnd hook runs over the files a
 // blocked prompt was written to.
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { returnPendingScrubs, takePendingScrubs } from '../claude/pending-scrub.js';
 import { scrubBlockedPrompts, scrubStores, storedSecrets, type ScrubFileReport } from '../doctor/leaks.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface ScrubRequest {
   dryRun: boolean;

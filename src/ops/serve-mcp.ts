@@ -2,8 +2,8 @@
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { VERSION } from '../core/version.js';
-import { startMcpServer } from '../mcp/server.js';
-import type { OpsContext } from './context.js';
+import { startMcpServer } from '../mcp/mcp-server.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface McpChannel {
   input: Readable;

@@ -1,12 +1,12 @@
 // What a wrapped http/sse server's headersHelper runs: the server's headers, filled from the keyring.
 import { serverFromFlags } from '../claude/address.js';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { checkServerName } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { checkHeadersUrl } from '../wrap/record.js';
 import { headersForServer, headerTargetsFor } from '../wrap/values.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface HeadersRequest {
   server: string;

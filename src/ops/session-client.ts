@@ -1,9 +1,9 @@
 // What both session hooks share: the Claude Code process a hook runs for, and the audit line of
 // what the hook put in or took out.
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { KiError } from '../core/errors.js';
 import { findClaudeProcess, type ProcessId } from '../core/process-info.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export function claudeProcess(ctx: Pick<OpsContext, 'paths'>, sessionId: string): ProcessId {
   const found = findClaudeProcess(ctx.paths.sessionsDir, sessionId);

@@ -6,7 +6,7 @@ import { hasPendingScrubs } from '../claude/pending-scrub.js';
 import { childProcess } from '../core/lazy-load.js';
 import { isCliFileName } from '../core/paths.js';
 import { endSession } from '../engine/engine.js';
-import { engineContext, type OpsContext } from './context.js';
+import { engineContext, type OpsContext } from './ops-context.js';
 import { launcherOf } from './launcher-env.js';
 import { auditLabels, claudeProcess } from './session-client.js';
 

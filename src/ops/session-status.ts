@@ -9,11 +9,11 @@ import { oneLine } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { isAlive } from '../core/process-info.js';
 import { projectReport, type ProjectReport } from '../doctor/project-report.js';
-import { configCopies, orphanTempFiles, scrubText } from '../engine/scrub.js';
+import { configCopies, orphanTempFiles, scrubText } from '../engine/config-copies.js';
 import { readStateForReport, sessionAlive } from '../engine/state.js';
 import { emptyRegistry } from '../registry/registry.js';
-import { loadRegistry } from '../registry/store.js';
-import type { OpsContext } from './context.js';
+import { loadRegistry } from '../registry/registry-file.js';
+import type { OpsContext } from './ops-context.js';
 
 /** The shape of `status --json` (stable). */
 export interface StatusReport {

@@ -4,10 +4,10 @@
 // here (`keyringError`): each caller decides whether it stops or reports.
 import { registryFile } from '../core/paths.js';
 import { resolveValues } from '../engine/engine.js';
-import type { KnownValue } from '../engine/scrub.js';
+import type { KnownValue } from '../engine/config-copies.js';
 import type { Registry } from '../registry/registry.js';
-import { loadRegistry } from '../registry/store.js';
-import type { OpsContext } from './context.js';
+import { loadRegistry } from '../registry/registry-file.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface SessionValues {
   registry: Registry;

@@ -4,9 +4,9 @@
 // and the command reports the keyring itself if it needs it.
 import { registryFile } from '../core/paths.js';
 import type { NamedValue } from '../guards/mask.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { requestFor } from '../sources/resolver.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export async function storedKeyringValues(ctx: Pick<OpsContext, 'paths' | 'backend'>): Promise<NamedValue[]> {
   try {

@@ -8,7 +8,7 @@ import { readSettingsText, settingsError, writeSettingsText } from '../install/s
 import { removeHooks } from '../install/settings-hooks.js';
 import { uninstallAll, type UninstallAllReport } from '../install/uninstall-all.js';
 import { cleanupAll } from './cleanup-all.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface UninstallHooksReport {
   settingsFile: string;

@@ -3,7 +3,7 @@
 import { serverFromFlags } from '../claude/address.js';
 import { checkServerName } from '../core/names.js';
 import { unwrapServer, type UnwrapReport } from '../wrap/wrap-server.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface UnwrapRequest {
   names: readonly string[];

@@ -8,7 +8,7 @@ import { identify, isAlive } from '../core/process-info.js';
 import { withLock } from '../core/secure-file.js';
 import { recoverState, watchTick, type EngineContext } from '../engine/engine.js';
 import { addNotice, readStateForReport, stateFile, withState } from '../engine/state.js';
-import { engineContext, type OpsContext } from './context.js';
+import { engineContext, type OpsContext } from './ops-context.js';
 import { readSessionValues } from './session-values.js';
 
 const TICK_MS = 500;

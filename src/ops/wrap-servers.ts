@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { serverFromFlags } from '../claude/address.js';
 import { checkServerName } from '../core/names.js';
 import { wrapServer, type WrapReport } from '../wrap/wrap-server.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface WrapRequest {
   names: readonly string[];

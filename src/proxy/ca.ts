@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { requireLazily } from '../core/lazy-load.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import type { Interceptor } from './server.js';
+import type { Interceptor } from './proxy-server.js';
 
 /** The keyring item of the CA. ':' is in no key name nor project id: nothing else can read it. */
 export const CA_ITEM = 'keyring-inject:proxy-ca';

@@ -11,7 +11,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { bundleId, leafInterceptor, loadOrCreateCa } from './ca.js';
 import { childEnv } from './child-env.js';
 import { makePlaceholder } from './rewrite.js';
-import { startProxy, type Interceptor, type ProxyKey, type Substitution } from './server.js';
+import { startProxy, type Interceptor, type ProxyKey, type Substitution } from './proxy-server.js';
 import { upstreamFromEnv } from './upstream.js';
 
 export interface PlaceholderRunInput {

@@ -1,6 +1,6 @@
 // Carries out a setup plan with the existing operations: import (move plaintext into the
 // keyring, wrap), wrap, and the hooks/guards installer handed in by the CLI.
-import type { ZeroDiskContext } from '../wrap/context.js';
+import type { ZeroDiskContext } from '../wrap/zero-disk-context.js';
 import { runImport } from '../import/import-keys.js';
 import { findingId } from '../import/plaintext.js';
 import { wrapServer } from '../wrap/wrap-server.js';

@@ -1,11 +1,11 @@
 // The facts `setup` plans from, read from disk and the keyring: every MCP server in
 // ~/.claude.json, the plaintext secrets import would move, the keys already registered, and
 // whether wrap can take each server. Reads values only in import's own dry run (to compare).
-import type { ZeroDiskContext } from '../wrap/context.js';
+import type { ZeroDiskContext } from '../wrap/zero-disk-context.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { readConfigText } from '../claude/config-file.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { describeRef } from '../registry/source-ref.js';
 import { layoutOf } from '../claude/json/locate.js';
 import { allServers, configError, HTTP_TYPES, readServer } from '../claude/config-servers.js';

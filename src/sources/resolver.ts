@@ -49,7 +49,7 @@ export async function sourceFor(kind: SourceKind): Promise<SecretSource> {
     case 'vault':
       return (await import('./vault.js')).vaultSource;
     case 'os-keyring':
-      return (await import('./os-keyring.js')).osKeyringSource;
+      return (await import('./foreign-keyring.js')).osKeyringSource;
   }
 }
 

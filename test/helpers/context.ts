@@ -1,7 +1,7 @@
 // The one fake CliContext: a memory keyring, output captured synchronously, a clock that moves
 // one second a call. For calling one command's run() directly; in-process.ts runs main() on it.
 import { Readable, Writable } from 'node:stream';
-import type { CliContext } from '../../src/cli/context.js';
+import type { CliContext } from '../../src/cli/cli-context.js';
 import { claudePaths } from '../../src/core/paths.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { claudePaths } from '../../src/core/paths.js';
 import { identify, type ProcessId } from '../../src/core/process-info.js';
 import type { EngineContext } from '../../src/engine/engine.js';
-import type { KnownValue } from '../../src/engine/scrub.js';
+import type { KnownValue } from '../../src/engine/config-copies.js';
 import { makeTempHome, type TempHome } from './temp-home.js';
 
 export const ENGINE_CONFIG = `${JSON.stringify({ numStartups: 3, mcpServers: { gh: { type: 'stdio', command: 'gh-mcp', args: [] }, db: { command: 'pg', env: { PGHOST: 'localhost' } } } }, null, 2)}\n`;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claudePaths } from '../../src/core/paths.js';
 import { endSession, startSession, watchTick, type EngineContext } from '../../src/engine/engine.js';
 import { identify, type ProcessId } from '../../src/core/process-info.js';
-import type { KnownValue } from '../../src/engine/scrub.js';
+import type { KnownValue } from '../../src/engine/config-copies.js';
 import { readStateForReport, stateFile } from '../../src/engine/state.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { filesContaining } from '../helpers/leak.js';

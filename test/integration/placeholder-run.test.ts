@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpClients, selfSignedCert, startStub, type Stub } from '../helpers/http-stub.js';
-import { readAudit } from '../../src/core/audit.js';
+import { readAudit } from '../../src/core/audit-trail.js';
 import { claudePaths } from '../../src/core/paths.js';
 import { expectNoLeak, filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';

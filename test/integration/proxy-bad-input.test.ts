@@ -12,7 +12,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { leafInterceptor, loadOrCreateCa } from '../../src/proxy/ca.js';
-import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
 import { startPlaceholderRun, upstreamRoots } from '../../src/proxy/run-proxy.js';
 import { selfSignedCert, startStub, startUpstreamProxy, type Stub } from '../helpers/http-stub.js';
 import { upstreamFromEnv } from '../../src/proxy/upstream.js';

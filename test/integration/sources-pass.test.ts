@@ -12,7 +12,7 @@ import { add } from '../../src/cli/commands/add.js';
 import { run } from '../../src/cli/commands/run.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
-import { loadRegistry } from '../../src/registry/store.js';
+import { loadRegistry } from '../../src/registry/registry-file.js';
 import { resolveRequests, sourceContext, sourceFor } from '../../src/sources/resolver.js';
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';

@@ -9,7 +9,7 @@ import { expectNoLeak } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, secretToolLookup, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
-import { readAudit } from '../../src/core/audit.js';
+import { readAudit } from '../../src/core/audit-trail.js';
 import { claudePaths } from '../../src/core/paths.js';
 import { CLI, runNode } from '../helpers/spawn-cli.js';
 

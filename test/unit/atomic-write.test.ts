@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic, writeFileAtomicSync } from '../../src/core/atomic-write.js';
 import type { ClaudePaths } from '../../src/core/paths.js';
-import { orphanTempFiles } from '../../src/engine/scrub.js';
+import { orphanTempFiles } from '../../src/engine/config-copies.js';
 import { claudeStyleWrite } from '../helpers/claude-style-write.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { audit, auditFile, readAudit } from '../../src/core/audit.js';
+import { audit, auditFile, readAudit } from '../../src/core/audit-trail.js';
 import { claudePaths } from '../../src/core/paths.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';

@@ -17,9 +17,9 @@ import { ConfigParseError, ConfigShapeError } from '../../src/claude/json/scanne
 import { claudePaths } from '../../src/core/paths.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { serveJsonRpc } from '../../src/mcp/jsonrpc.js';
-import { startMcpServer } from '../../src/mcp/server.js';
+import { startMcpServer } from '../../src/mcp/mcp-server.js';
 import { parseRegistry, RegistryFormatError } from '../../src/registry/registry.js';
-import { loadRegistry } from '../../src/registry/store.js';
+import { loadRegistry } from '../../src/registry/registry-file.js';
 import { editConfigForCommand } from '../../src/claude/config-edit.js';
 import { allServers } from '../../src/claude/config-servers.js';
 import { layoutOf } from '../../src/claude/json/locate.js';

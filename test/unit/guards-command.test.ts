@@ -3,7 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
-import { readAudit } from '../../src/core/audit.js';
+import { readAudit } from '../../src/core/audit-trail.js';
 import { claudePaths } from '../../src/core/paths.js';
 import { takePendingScrubs } from '../../src/claude/pending-scrub.js';
 import { macOf, newSalt } from '../../src/engine/value-mac.js';

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/ops/doctor.js';
+import { runDoctor } from '../../src/ops/run-doctor.js';
 import { makeContext } from '../helpers/context.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { testSecret } from '../helpers/secret.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
-import { addClaudeAlias, CLAUDE_ALIAS, claudeAliasState, planMachineSetup } from '../../src/ops/setup.js';
+import { addClaudeAlias, CLAUDE_ALIAS, claudeAliasState, planMachineSetup } from '../../src/ops/machine-setup.js';
 import { makeContext } from '../helpers/context.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 

@@ -14,7 +14,7 @@ import { runCommand } from '../../src/cli/run-command.js';
 import { formatHostPattern, hostMatches, isLoopbackHost, matchesAny, parseHostPattern, splitAuthority } from '../../src/core/hosts.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { parseRegistry } from '../../src/registry/registry.js';
-import { loadRegistry } from '../../src/registry/store.js';
+import { loadRegistry } from '../../src/registry/registry-file.js';
 import { parseProjectFile } from '../../src/sources/project.js';
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';

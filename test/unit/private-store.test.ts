@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claudePaths, type ClaudePaths } from '../../src/core/paths.js';
 import { KiError } from '../../src/core/errors.js';
 import { withState, readStateForReport, stateFile } from '../../src/engine/state.js';
-import { loadRegistry, updateRegistry } from '../../src/registry/store.js';
+import { loadRegistry, updateRegistry } from '../../src/registry/registry-file.js';
 import { forgetWrapped, recordWrapped } from '../../src/wrap/record.js';
 import { revoke } from '../../src/sources/approval.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';

@@ -20,7 +20,7 @@ import { testSecret } from '../helpers/secret.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { argvKey, writeStub } from '../helpers/vendor-stub.js';
 import { runCommand } from '../../src/cli/run-command.js';
-import { readAudit } from '../../src/core/audit.js';
+import { readAudit } from '../../src/core/audit-trail.js';
 import { claudePaths } from '../../src/core/paths.js';
 
 let t: TempHome;

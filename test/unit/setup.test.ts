@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyringUnavailableError } from '../../src/core/errors.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { planSetup, type ServerFacts } from '../../src/setup/plan.js';
-import { storeScreen } from '../../src/setup/store.js';
+import { storeScreen } from '../../src/setup/store-check.js';
 import { GNOME_KEYRING_STEPS } from '../../src/keyring/headless-advice.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';

@@ -11,7 +11,7 @@ import { run } from '../../src/cli/commands/run.js';
 import type { Command } from '../../src/cli/command.js';
 import { resolveValues } from '../../src/engine/engine.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
-import { loadRegistry } from '../../src/registry/store.js';
+import { loadRegistry } from '../../src/registry/registry-file.js';
 import { makeContext } from '../helpers/context.js';
 import { hashingChild } from '../helpers/env-child.js';
 import { expectNoLeak } from '../helpers/leak.js';

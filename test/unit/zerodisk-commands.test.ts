@@ -15,7 +15,7 @@ import { wrap } from '../../src/cli/commands/wrap.js';
 import type { Command } from '../../src/cli/command.js';
 import { resolveValues } from '../../src/engine/engine.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
-import { loadRegistry } from '../../src/registry/store.js';
+import { loadRegistry } from '../../src/registry/registry-file.js';
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';

@@ -8,7 +8,7 @@ import { doctor } from '../../src/cli/commands/doctor.js';
 import { headers } from '../../src/cli/commands/headers.js';
 import type { Command } from '../../src/cli/command.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
-import { loadRegistry } from '../../src/registry/store.js';
+import { loadRegistry } from '../../src/registry/registry-file.js';
 import { classifyEnv, classifyHeader, headerTemplate } from '../../src/import/classify.js';
 import { deriveKeyName } from '../../src/import/import-keys.js';
 import { makeContext } from '../helpers/context.js';

@@ -8,7 +8,7 @@ import { storedKeyringValues } from '../../ops/stored-values.js';
 import { HOST_HELP, hostsFromFlags, keyInput, metadataFromFlags, sourceKindFromFlags, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-flags.js';
 import { bool, list, parseArgs, positionals, refuseStoredValues, str, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
-import { output, type CliContext } from '../context.js';
+import { output, type CliContext } from '../cli-context.js';
 
 export const add: Command = {
   name: 'add',

@@ -2,7 +2,7 @@ import { allowProject, revokeProject } from '../../ops/allow-project.js';
 import { describeEntry } from '../../sources/approval.js';
 import { bool, optionalPositional, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 export const allow: Command = {
   name: 'allow',

@@ -1,9 +1,9 @@
-import type { AuditLine } from '../../core/audit.js';
+import type { AuditLine } from '../../core/audit-trail.js';
 import { UsageError } from '../../core/errors.js';
-import { readAuditTrail } from '../../ops/audit-trail.js';
+import { readAuditTrail } from '../../ops/read-audit-trail.js';
 import { bool, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 

@@ -2,7 +2,7 @@
 // this adapter asks for a project's values on the terminal and shows the op's lines.
 import { launchClaude } from '../../ops/launch-claude.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { readSecret } from '../secret-input.js';
 
 export const claude: Command = {

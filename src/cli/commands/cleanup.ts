@@ -1,7 +1,7 @@
 import { cleanupAll } from '../../ops/cleanup-all.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 export const cleanup: Command = {
   name: 'cleanup',

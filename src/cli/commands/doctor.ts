@@ -1,9 +1,9 @@
 import { EXIT_PROBLEMS, oneLine } from '../../core/errors.js';
 import { projectReportLines } from '../../doctor/project-report.js';
-import { runDoctor } from '../../ops/doctor.js';
+import { runDoctor } from '../../ops/run-doctor.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { describeServer } from '../../claude/address.js';
 import { HTTP_TYPES } from '../../claude/config-servers.js';
 

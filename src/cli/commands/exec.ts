@@ -3,7 +3,7 @@ import { execServer } from '../../ops/exec-server.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
 import { parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 const USAGE = 'keyring-inject exec --server S [--scope user|local] [--project PATH] -- COMMAND [ARGS...]';
 

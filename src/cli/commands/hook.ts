@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import { sessionEnd } from '../../ops/session-end.js';
 import { sessionStart } from '../../ops/session-start.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { ensureGuardServiceProcess } from '../guard-service-start.js';
 
 export const hook: Command = {

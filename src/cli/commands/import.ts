@@ -3,7 +3,7 @@ import { importFromLegacyPlugin, type ImportLegacyReport } from '../../ops/impor
 import { importPlaintext } from '../../ops/import-plaintext.js';
 import { bool, list, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
-import { output, type CliContext } from '../context.js';
+import { output, type CliContext } from '../cli-context.js';
 import { describeServer } from '../../claude/address.js';
 
 export const importCommand: Command = {

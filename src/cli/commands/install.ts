@@ -5,7 +5,7 @@ import { HOOK_MATCHERS, HOOK_TIMEOUTS } from '../../install/settings-hooks.js';
 import { installUser, type InstallRequest } from '../../ops/install-user.js';
 import { bool, parseArgs, positionals, str } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 export { hookCommands } from '../../install/install-ops.js';
 

@@ -1,7 +1,7 @@
 import { listKeys } from '../../ops/list-keys.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { describeEnv } from '../../claude/address.js';
 
 export const list: Command = {

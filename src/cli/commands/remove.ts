@@ -3,7 +3,7 @@ import { shellQuote } from '../../core/shell.js';
 import { removeKey } from '../../ops/remove-key.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { describeServer } from '../../claude/address.js';
 
 export const remove: Command = {

@@ -2,7 +2,7 @@ import { checkKeyName } from '../../core/names.js';
 import { rotateKey } from '../../ops/rotate-key.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { readSecret } from '../secret-input.js';
 
 export const rotate: Command = {

@@ -2,7 +2,7 @@ import { runWithKeys } from '../../ops/run-with-keys.js';
 import { splitCommand, wantsHelp } from '../../wrap/argv.js';
 import { bool, list, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 const USAGE = 'keyring-inject run [--only NAME[,NAME...]] [--no-project] -- COMMAND [ARGS...]';
 

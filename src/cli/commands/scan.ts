@@ -1,8 +1,8 @@
 import { EXIT_PROBLEMS } from '../../core/errors.js';
-import { scanForLeaks } from '../../ops/leak-scan.js';
+import { scanForLeaks } from '../../ops/scan-for-leaks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 export const scan: Command = {
   name: 'scan',

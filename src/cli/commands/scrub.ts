@@ -2,7 +2,7 @@ import { EXIT_PROBLEMS } from '../../core/errors.js';
 import { scrubLeaks, scrubPendingPrompts } from '../../ops/scrub-leaks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 export const scrub: Command = {
   name: 'scrub',

@@ -1,10 +1,10 @@
 import { EXIT_PROBLEMS, UsageError } from '../../core/errors.js';
 import { describeServer } from '../../claude/address.js';
 import { formatTable, type Step } from '../../setup/plan.js';
-import { applyMachineSetup, machineSetupOutcome, planMachineSetup } from '../../ops/setup.js';
+import { applyMachineSetup, machineSetupOutcome, planMachineSetup } from '../../ops/machine-setup.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { askLine } from '../secret-input.js';
 import { offerAlias } from '../offer-alias.js';
 

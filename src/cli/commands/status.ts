@@ -4,7 +4,7 @@ import { projectReportLines } from '../../doctor/project-report.js';
 import { sessionStatus, type StatusReport } from '../../ops/session-status.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 
 export const status: Command = {
   name: 'status',

@@ -2,7 +2,7 @@ import { MCP_SERVER_NAME } from '../../install/mcp-registration.js';
 import { uninstallEverything, uninstallHooks } from '../../ops/uninstall-hooks.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';
-import { output, type CliContext } from '../context.js';
+import { output, type CliContext } from '../cli-context.js';
 import { UsageError } from '../../core/errors.js';
 
 export const uninstall: Command = {

@@ -1,7 +1,7 @@
 import { describeServer } from '../../claude/address.js';
 import { wrapServers } from '../../ops/wrap-servers.js';
 import type { Command } from '../command.js';
-import { output } from '../context.js';
+import { output } from '../cli-context.js';
 import { parseServerArgs } from '../server-args.js';
 
 export const wrap: Command = {

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { claudePaths } from '../../../src/core/paths.js';
 import { endSession, startSession, stripAllLocked, sweepDead, type EngineContext } from '../../../src/engine/engine.js';
 import { identify, type ProcessId } from '../../../src/core/process-info.js';
-import type { KnownValue } from '../../../src/engine/scrub.js';
+import type { KnownValue } from '../../../src/engine/config-copies.js';
 import { sessionAlive, withState } from '../../../src/engine/state.js';
 
 interface Job {

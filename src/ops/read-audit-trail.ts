@@ -1,6 +1,6 @@
 // `audit`: the lines of the audit trail, from a point in time on. Names only, as written.
-import { auditFile, readAudit, type AuditLine } from '../core/audit.js';
-import type { OpsContext } from './context.js';
+import { auditFile, readAudit, type AuditLine } from '../core/audit-trail.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface AuditTrailReport {
   file: string;

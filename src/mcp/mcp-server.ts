@@ -14,7 +14,7 @@
 // result instead, for the user to open (see docs/claude-asks.md for why that is acceptable).
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { audit } from '../core/audit.js';
+import { audit } from '../core/audit-trail.js';
 import { shellQuote } from '../core/shell.js';
 import { allowCommand } from '../sources/approval.js';
 import { INVALID_PARAMS, RpcError, serveJsonRpc, type Peer } from './jsonrpc.js';

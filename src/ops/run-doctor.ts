@@ -6,10 +6,10 @@ import { projectReport, type ProjectReport } from '../doctor/project-report.js';
 import { doctorReport, type DoctorReport } from '../doctor/report.js';
 import { checkHooks, type HookReport } from '../install/hook-check.js';
 import { readSettingsText } from '../install/settings-file.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import type { LeakFinding } from '../doctor/leaks.js';
-import type { OpsContext } from './context.js';
-import { scanForLeaks } from './leak-scan.js';
+import type { OpsContext } from './ops-context.js';
+import { scanForLeaks } from './scan-for-leaks.js';
 
 export interface DoctorRequest {
   /** Also read every stored key and look for it in the config, its copies and Claude Code's files. */

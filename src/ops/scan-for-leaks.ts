@@ -1,7 +1,7 @@
 // `scan`: every stored key looked for in the files Claude Code keeps. Names only in the report;
 // the values are read into memory for the search and dropped.
 import { scanStores, storedSecrets, type ScanReport } from '../doctor/leaks.js';
-import type { OpsContext } from './context.js';
+import type { OpsContext } from './ops-context.js';
 
 export interface LeakScanReport extends ScanReport {
   /** The names of the keys looked for. */

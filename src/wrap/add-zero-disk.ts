@@ -2,7 +2,7 @@
 // servers after the key is stored.
 import { KiError, UsageError, oneLine } from '../core/errors.js';
 import type { TargetMode } from '../registry/registry.js';
-import type { ZeroDiskContext } from './context.js';
+import type { ZeroDiskContext } from './zero-disk-context.js';
 import { readConfigText } from '../claude/config-file.js';
 import { wrapServer } from './wrap-server.js';
 import { wrapStateIn } from './patch.js';

@@ -8,12 +8,12 @@ import { describeServer } from '../claude/address.js';
 import { registryFile } from '../core/paths.js';
 import { doctorReport } from '../doctor/report.js';
 import { importLegacyPlugin, legacyConfigFile, type LegacyResult } from '../import/legacy-plugin.js';
-import { loadRegistry } from '../registry/store.js';
+import { loadRegistry } from '../registry/registry-file.js';
 import { applySetup, type Applied, type HooksInstaller } from '../setup/apply.js';
 import { serverFacts } from '../setup/facts.js';
 import { planSetup, type SetupPlan } from '../setup/plan.js';
-import { checkStore, storeScreen } from '../setup/store.js';
-import type { OpsContext } from './context.js';
+import { checkStore, storeScreen } from '../setup/store-check.js';
+import type { OpsContext } from './ops-context.js';
 import { installUser } from './install-user.js';
 
 type SetupContext = Pick<OpsContext, 'env' | 'cwd' | 'paths' | 'backend' | 'now'>;

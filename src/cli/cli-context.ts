@@ -5,7 +5,7 @@ import { KiError } from '../core/errors.js';
 import { childProcess } from '../core/lazy-load.js';
 import { realpathSync } from 'node:fs';
 import { claudePaths, type Env } from '../core/paths.js';
-import type { OpsContext } from '../ops/context.js';
+import type { OpsContext } from '../ops/ops-context.js';
 import { identify, type ProcessId } from '../core/process-info.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { openBackend } from '../keyring/select.js';
