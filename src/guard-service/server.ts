@@ -35,6 +35,8 @@ const CHECK_MS = 1000;
 export interface ServiceOptions {
   paths: ClaudePaths;
   deps: GuardDeps;
+  /** A listening socket on the installed port, bound by the hook that started us. */
+  listenFd?: number | undefined;
   now?: () => number;
 }
 
@@ -131,9 +133,15 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
   );
   const listening = await new Promise<boolean>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(err)));
-    server.listen(config.port, '127.0.0.1', () => resolve(true));
+    if (opts.listenFd !== undefined) server.listen({ fd: opts.listenFd }, () => resolve(true));
+    else server.listen(config.port, '127.0.0.1', () => resolve(true));
   });
-  if (!listening) return { kind: 'busy' };
+  // A handed-on socket must be the installed port on loopback: anything else is not ours to serve on.
+  const addr = listening ? server.address() : null;
+  if (!listening || typeof addr !== 'object' || addr === null || addr.address !== '127.0.0.1' || addr.port !== config.port) {
+    if (listening) server.close();
+    return { kind: 'busy' };
+  }
   const done = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(timer);
