@@ -4,26 +4,31 @@
 // Bash in turn), once with that script and once with no tool call, in configurations that are
 // interleaved run by run (the order rotates every round):
 //   base       no hooks at all
-//   installed  `keyring-inject install` with 10 keys in a private gnome-keyring (guards as command hooks)
-//   installed-http  the same with `install --guards http` (the guard service)
+//   installed  `keyring-inject install` with 10 keys in a private gnome-keyring, as a user gets it:
+//              the client is on PATH, so install picks http guards (the guard service) for 2.1.332+
+//   installed-command  the same with `install --guards command` (a process per guard call)
+//   installed-http     the same with `install --guards http`
 //   node       an empty `node -e ''` command hook on PreToolUse and PostToolUse (the floor of any Node hook)
 //   true       an empty `true` command hook pair (the floor of any command hook)
 //   http       an http hook pair to a loopback server answering {} (the floor of an http hook)
 // Each round gives paired differences against base of the same round, timed by the fake API's
 // clock inside each run: per session start (spawn to the first request, in the run without tool
 // calls: SessionStart, UserPromptSubmit; it follows the run with tool calls of the same
-// configuration, so a guard service is still up: "first of a pair" is the run with tool calls,
-// where it had exited and starts cold) and per tool call (first request to the last, divided
-// by the calls: PreToolUse, the tool, PostToolUse). The whole runs' wall times are printed too.
-// Medians over the rounds, with the load average printed before and after.
-// BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-http,node,http),
+// configuration, so a guard service is still up: "warm"), per cold session start (the same in
+// the run with tool calls, counted only when no guard service was listening at its spawn: the
+// first session of a user, which starts the service) and per tool call (first request to the
+// last, divided by the calls: PreToolUse, the tool, PostToolUse). The whole runs' wall times are
+// printed too. Medians over the rounds, with the load average printed before and after.
+// KI_E2E_CLAUDE_BIN (default: the pinned test client, scripts/install-test-client.mjs),
+// BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-command,http),
 // BENCH_CLIENT_CALLS (default 20), BENCH_JSON=<file>. Runs inside scripts/with-secret-service.sh
 // and throwaway HOMEs; never touches your own config or keyring.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -35,10 +40,10 @@ if (process.env.KI_SECRET_SERVICE !== '1') {
 
 const ROUNDS = Number(process.env.BENCH_CLIENT_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_CLIENT_CALLS ?? 20);
-const CONFIGS = (process.env.BENCH_CLIENT_CONFIGS ?? 'base,installed,installed-http,node,http').split(',');
+const CONFIGS = (process.env.BENCH_CLIENT_CONFIGS ?? 'base,installed,installed-command,http').split(',');
 if (!CONFIGS.includes('base')) CONFIGS.unshift('base');
 const CLI = join(root, 'dist/cli.js');
-const CLAUDE = process.env.KI_E2E_CLAUDE_BIN || join(root, 'node_modules/.bin/claude');
+const CLAUDE = process.env.KI_E2E_CLAUDE_BIN || (await import(pathToFileURL(join(root, 'scripts/install-test-client.mjs')).href)).ensureTestClient();
 if (!process.env.BENCH_NO_BUILD) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 
 const work = realpathSync(mkdtempSync(join(tmpdir(), 'ki-bench-client-')));
@@ -78,7 +83,8 @@ await new Promise((r) => emptyServer.listen(0, '127.0.0.1', r));
 cleanup.push(() => emptyServer.close());
 const emptyUrl = `http://127.0.0.1:${emptyServer.address().port}/`;
 
-const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', NO_COLOR: '1' };
+// The client on PATH, as a user has it (install reads its version from there).
+const baseEnv = { PATH: `${dirname(CLAUDE)}:${process.env.PATH ?? '/usr/bin:/bin'}`, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', NO_COLOR: '1' };
 const pair = (handler) => ({ PreToolUse: [{ matcher: '*', hooks: [handler] }], PostToolUse: [{ matcher: '*', hooks: [handler] }] });
 
 function makeHome(name) {
@@ -103,13 +109,29 @@ function makeHome(name) {
         stdio: ['pipe', 'ignore', 'inherit'],
       });
     }
-    execFileSync(process.execPath, [CLI, 'install', '--no-mcp', ...(name === 'installed-http' ? ['--guards', 'http'] : [])], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const guards = name === 'installed-http' ? ['--guards', 'http'] : name === 'installed-command' ? ['--guards', 'command'] : [];
+    const out = JSON.parse(execFileSync(process.execPath, [CLI, 'install', '--no-mcp', '--json', ...guards], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+    const http = out.hooks.PreToolUse.startsWith('POST ');
+    console.log(`${name}: install${guards.length ? ` ${guards.join(' ')}` : ''} declared the guards as ${http ? 'http hooks (the guard service)' : 'command hooks'}`);
     cleanup.push(() => spawnSync(process.execPath, [CLI, 'cleanup'], { env, stdio: 'ignore' }));
+    const port = http ? JSON.parse(readFileSync(join(home, '.claude/keyring-inject/guard-service.json'), 'utf8')).port : undefined;
+    return { name, home, env, port };
   }
   return { name, home, env };
 }
 
+/** Is something listening on the guard service's port (a warm start)? */
+function listening(port) {
+  if (port === undefined) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 async function runOnce(h, calls) {
+  const warm = await listening(h.port);
   const api = await startFakeApi(script.slice(0, calls));
   const env = { ...h.env, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'bench', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
   const t0 = performance.now();
@@ -135,7 +157,7 @@ async function runOnce(h, calls) {
   if (results < calls + 1) throw new Error(`${h.name}: only ${results} requests for ${calls} tool calls`);
   const denied = api.allReceivedText().includes('"is_error":true');
   if (denied) throw new Error(`${h.name}: a tool call failed or was denied`);
-  return { ms, start, tools };
+  return { ms, start, tools, warm };
 }
 
 const median = (xs) => {
@@ -155,7 +177,7 @@ console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
 // Warm-up: one run of each (first starts of the client and of our runtime are slower).
 for (const c of CONFIGS) await runOnce(homes[c], 1);
 
-const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [] }]));
+const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [], cold: [] }]));
 for (let r = 0; r < ROUNDS; r++) {
   const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
   for (const c of order) {
@@ -166,6 +188,7 @@ for (let r = 0; r < ROUNDS; r++) {
     times[c].tools.push(full.tools);
     times[c].start.push(empty.start);
     times[c].startFirst.push(full.start);
+    times[c].cold.push(homes[c].port !== undefined && !full.warm);
   }
   process.stdout.write(`  round ${r + 1}/${ROUNDS} done (load ${loadavg()[0].toFixed(2)})\n`);
 }
@@ -182,6 +205,8 @@ for (const c of CONFIGS.filter((x) => x !== 'base')) {
   const perCall = times[c].tools.map((t, i) => t - times.base.tools[i]);
   const start = times[c].start.map((t, i) => t - times.base.start[i]);
   const startFirst = times[c].startFirst.map((t, i) => t - times.base.startFirst[i]);
+  // Cold starts: runs with tool calls that found no service listening (all of them for command guards).
+  const cold = startFirst.filter((_, i) => homes[c].port === undefined || times[c].cold[i]);
   const wallStart = times[c].empty.map((t, i) => t - times.base.empty[i]);
   const wallPerCall = times[c].full.map((t, i) => (t - times.base.full[i] - wallStart[i]) / CALLS);
   results[c] = {
@@ -189,11 +214,13 @@ for (const c of CONFIGS.filter((x) => x !== 'base')) {
     perCallRange: [Math.min(...perCall), Math.max(...perCall)],
     sessionStart: median(start),
     sessionStartRange: [Math.min(...start), Math.max(...start)],
+    coldSessionStart: cold.length > 0 ? median(cold) : null,
+    coldRuns: cold.length,
     wallPerCall: median(wallPerCall),
     wallSession: median(wallStart),
   };
   console.log(
-    `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)}; first of a pair ${median(startFirst).toFixed(0)} ms)   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
+    `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)}; cold ${cold.length > 0 ? `${median(cold).toFixed(0)} ms (${range(cold)}, ${cold.length} runs)` : 'none'})   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
   );
 }
 console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
