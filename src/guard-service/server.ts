@@ -14,7 +14,7 @@ import { oneLine } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { isAlive } from '../core/process-info.js';
 import { readStateForReport } from '../engine/state.js';
-import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../guards/guards.js';
+import { maskExecPlan, postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../guards/guards.js';
 import { MAX_INPUT_BYTES, parseGuardInput, type GuardEvent, type GuardInput } from '../guards/input.js';
 import { PING_PATH, readGuardServiceConfig, SERVICE_NAME, TOKEN_HEADER, URL_PATH, type GuardServiceConfig } from './config.js';
 
@@ -142,6 +142,10 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
     if (listening) server.close();
     return { kind: 'busy' };
   }
+  // Read what the guards read (the keyring's answer, kept by the caching backend) now, while the
+  // session's hook and the client's start-up go on: the first prompt then finds it ready. A
+  // failure is not kept; the first call reads again and reports it.
+  maskExecPlan(opts.deps, opts.deps.cwd).catch(() => undefined);
   const done = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(timer);
