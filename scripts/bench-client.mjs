@@ -151,16 +151,21 @@ async function runOnce(h, calls) {
   // each call's PreToolUse, the tool, PostToolUse, and the next request).
   const start = (reqs[0]?.at ?? t0) - t0;
   const tools = calls > 0 ? ((reqs[reqs.length - 1]?.at ?? 0) - (reqs[0]?.at ?? 0)) / calls : 0;
+  // Per kind of tool: request k follows tool call k-1 (its PreToolUse, the tool, its PostToolUse).
+  const byTool = {};
+  for (let k = 1; k < Math.min(reqs.length, calls + 1); k++) (byTool[script[k - 1].name] ??= []).push(reqs[k].at - reqs[k - 1].at);
+  const perTool = Object.fromEntries(Object.entries(byTool).map(([name, xs]) => [name, xs.reduce((a, b) => a + b, 0) / xs.length]));
   await api.close();
   if (code !== 0) throw new Error(`${h.name}: claude exited ${code}: ${err.slice(0, 500)}`);
   // Every scripted call was answered (one request per call plus the first), and none was denied.
   if (results < calls + 1) throw new Error(`${h.name}: only ${results} requests for ${calls} tool calls`);
   const denied = api.allReceivedText().includes('"is_error":true');
   if (denied) throw new Error(`${h.name}: a tool call failed or was denied`);
-  return { ms, start, tools, warm };
+  return { ms, start, tools, warm, perTool };
 }
 
 const median = (xs) => {
+  if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -177,7 +182,7 @@ console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
 // Warm-up: one run of each (first starts of the client and of our runtime are slower).
 for (const c of CONFIGS) await runOnce(homes[c], 1);
 
-const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [], cold: [] }]));
+const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [], cold: [], perTool: [] }]));
 for (let r = 0; r < ROUNDS; r++) {
   const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
   for (const c of order) {
@@ -189,6 +194,7 @@ for (let r = 0; r < ROUNDS; r++) {
     times[c].start.push(empty.start);
     times[c].startFirst.push(full.start);
     times[c].cold.push(homes[c].port !== undefined && !full.warm);
+    times[c].perTool.push(full.perTool);
   }
   process.stdout.write(`  round ${r + 1}/${ROUNDS} done (load ${loadavg()[0].toFixed(2)})\n`);
 }
@@ -216,6 +222,7 @@ for (const c of CONFIGS.filter((x) => x !== 'base')) {
     sessionStartRange: [Math.min(...start), Math.max(...start)],
     coldSessionStart: cold.length > 0 ? median(cold) : null,
     coldRuns: cold.length,
+    perToolKind: Object.fromEntries(Object.keys(times.base.perTool[0] ?? {}).map((name) => [name, median(times[c].perTool.map((p, i) => p[name] - times.base.perTool[i][name]))])),
     wallPerCall: median(wallPerCall),
     wallSession: median(wallStart),
   };
@@ -223,6 +230,12 @@ for (const c of CONFIGS.filter((x) => x !== 'base')) {
     `  ${c.padEnd(14)} per tool call ${median(perCall).toFixed(1).padStart(6)} ms (${range(perCall)})   per session start ${median(start).toFixed(0).padStart(5)} ms (${range(start)}; cold ${cold.length > 0 ? `${median(cold).toFixed(0)} ms (${range(cold)}, ${cold.length} runs)` : 'none'})   [whole runs: ${median(wallPerCall).toFixed(1)} ms per call, ${median(wallStart).toFixed(0)} ms per session]`,
   );
 }
+for (const c of CONFIGS.filter((x) => x !== 'base'))
+  console.log(
+    `  ${c.padEnd(14)} per kind of tool call: ${Object.entries(results[c].perToolKind)
+      .map(([name, v]) => `${name} ${v.toFixed(1)} ms`)
+      .join(', ')}`,
+  );
 console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rounds: ROUNDS, calls: CALLS, load: [load0, load1], times, results }, null, 2));
 process.exit(0);
