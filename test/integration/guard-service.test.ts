@@ -1,7 +1,7 @@
 // The guard service as real processes: `install --guards http`, the SessionStart hook run by the
 // Claude Code stand-in (which starts the service), real HTTP requests, real SIGKILLs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -283,6 +283,35 @@ describe('the guard service', () => {
     await startSession(t.env, 's2');
     expect((await runCli(['install', '--no-mcp', '--guards', 'http'], { env: t.env })).code).toBe(0);
     expect((JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port).toBe(port);
+  }, 60_000);
+
+  it('a session of a client older than 2.1.332 (its session file says so) puts the guards back as command hooks, in one line; 2.1.332 keeps them', async () => {
+    const { t } = await installHttp();
+    const sessions = join(t.home, '.claude/sessions');
+    mkdirSync(sessions, { recursive: true });
+    const settingsFile = join(t.home, '.claude/settings.json');
+    const sessionOf = async (sid: string, version: string) => {
+      const client = new StandIn(t.env);
+      writeFileSync(join(sessions, `${client.pid}.json`), JSON.stringify({ pid: client.pid, sessionId: sid, version, kind: 'interactive' }));
+      const r = await client.run('session-start', startInput(sid));
+      expect(r?.code, r?.err).toBe(0);
+      return { client, out: r?.out ?? '' };
+    };
+    const current = await sessionOf('new', '2.1.332');
+    expect(current.out).not.toContain('guard');
+    expect(readFileSync(settingsFile, 'utf8')).toContain('"http"');
+
+    const older = await sessionOf('old', '2.1.300');
+    expect(older.out.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(older.out).systemMessage).toContain('Claude Code 2.1.300 may not block a tool call when the guard service fails');
+    const settings = readFileSync(settingsFile, 'utf8');
+    expect(settings).not.toContain('"http"');
+    for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse']) expect(JSON.parse(settings).hooks[e][0].hooks[0].command).toMatch(/ guard [a-z-]+ # keyring-inject$/);
+    expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
+    for (const c of [current.client, older.client]) {
+      c.kill();
+      await c.exited;
+    }
   }, 60_000);
 
   it('install --guards command removes the http hooks and the record', async () => {

@@ -64,7 +64,7 @@ async function sessionStart(ctx: CliContext): Promise<number> {
   // (no keyring read at all).
   const input = await readHookInput(ctx, 'SessionStart');
   // The guard service (http guards only) starts beside the injection: up before the first prompt or tool call.
-  const service = ctx.spawnWatchdog ? ensureGuardServiceProcess(ctx.paths, ctx.env, true) : Promise.resolve(undefined);
+  const service = ctx.spawnWatchdog ? ensureGuardServiceProcess(ctx.paths, ctx.env, true, input.session_id) : Promise.resolve(undefined);
   const values = launcherOf(ctx) ? undefined : valuesForSession(ctx);
   values?.catch(() => undefined);
   // Names (never values) of the project's secrets, for the model: read beside the injection.
