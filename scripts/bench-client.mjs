@@ -15,8 +15,8 @@
 // clock inside each run: per session start (spawn to the first request, in the run without tool
 // calls: SessionStart, UserPromptSubmit; it follows the run with tool calls of the same
 // configuration, so a guard service is still up: "warm"), per cold session start (the same in
-// the run with tool calls, counted only when no guard service was listening at its spawn: the
-// first session of a user, which starts the service) and per tool call (first request to the
+// the run with tool calls, before which a lingering guard service is stopped; counted only when
+// none was listening at its spawn: the first session of a user, which starts the service) and per tool call (first request to the
 // last, divided by the calls: PreToolUse, the tool, PostToolUse). The whole runs' wall times are
 // printed too. Medians over the rounds, with the load average printed before and after.
 // KI_E2E_CLAUDE_BIN (default: the pinned test client, scripts/install-test-client.mjs),
@@ -114,10 +114,28 @@ function makeHome(name) {
     const http = out.hooks.PreToolUse.startsWith('POST ');
     console.log(`${name}: install${guards.length ? ` ${guards.join(' ')}` : ''} declared the guards as ${http ? 'http hooks (the guard service)' : 'command hooks'}`);
     cleanup.push(() => spawnSync(process.execPath, [CLI, 'cleanup'], { env, stdio: 'ignore' }));
-    const port = http ? JSON.parse(readFileSync(join(home, '.claude/keyring-inject/guard-service.json'), 'utf8')).port : undefined;
-    return { name, home, env, port };
+    const svc = http ? JSON.parse(readFileSync(join(home, '.claude/keyring-inject/guard-service.json'), 'utf8')) : undefined;
+    return { name, home, env, port: svc?.port, token: svc?.token };
   }
   return { name, home, env };
+}
+
+/** Stop a lingering guard service (it says its pid to a ping with the token), so that the next run starts cold. */
+async function stopService(h) {
+  if (h.port === undefined) return;
+  const pid = await new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: h.port, path: '/keyring-inject/ping', headers: { 'X-Keyring-Inject-Token': h.token } }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => resolve(JSON.parse(b || '{}').pid));
+    });
+    req.on('error', () => resolve(undefined));
+  });
+  if (typeof pid !== 'number') return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {}
+  for (let i = 0; i < 100 && (await listening(h.port)); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Is something listening on the guard service's port (a warm start)? */
@@ -186,6 +204,8 @@ const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], s
 for (let r = 0; r < ROUNDS; r++) {
   const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
   for (const c of order) {
+    // The run with tool calls starts cold (a user's first session); the one without follows it, warm.
+    await stopService(homes[c]);
     const full = await runOnce(homes[c], CALLS);
     const empty = await runOnce(homes[c], 0);
     times[c].full.push(full.ms);
