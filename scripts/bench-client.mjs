@@ -50,7 +50,8 @@ const work = realpathSync(mkdtempSync(join(tmpdir(), 'ki-bench-client-')));
 const cleanup = [];
 const done = () => {
   for (const f of cleanup.reverse()) f();
-  rmSync(work, { recursive: true, force: true });
+  // A watchdog or service that is just exiting may still write into its HOME: retry.
+  rmSync(work, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 };
 process.on('exit', done);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
@@ -258,4 +259,5 @@ for (const c of CONFIGS.filter((x) => x !== 'base'))
   );
 console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rounds: ROUNDS, calls: CALLS, load: [load0, load1], times, results }, null, 2));
+for (const h of Object.values(homes)) await stopService(h);
 process.exit(0);
