@@ -1,38 +1,75 @@
 // Starting the guard service from a hook or the watchdog: our own bundle, detached in a session
-// of its own (it outlives the hook), telling on descriptor 3 whether it listens.
-import { realpathSync } from 'node:fs';
+// of its own (it outlives the hook), on the listening socket the caller bound (descriptor 3), or,
+// where there is no descriptor to hand on, telling on descriptor 3 whether it listens.
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { childProcess } from '../core/lazy-load.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
 import { ensureGuardService, type StartedService } from '../guard-service/client.js';
+import { readGuardServiceConfig } from '../guard-service/config.js';
+import { findClaudeProcess } from '../core/process-info.js';
+import { HTTP_GUARDS_MIN_CLIENT, versionAtLeast } from '../install/guard-choice.js';
 
-function spawnService(env: Env): StartedService | undefined {
+function spawnService(env: Env, listenFd: number | undefined): StartedService | undefined {
   const script = process.argv[1];
   if (!script) return undefined;
-  const child = childProcess().spawn(process.execPath, [realpathSync(script), 'guard-service'], {
+  const child = childProcess().spawn(process.execPath, [realpathSync(script), 'guard-service', ...(listenFd === undefined ? [] : ['--listen-fd', '3'])], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'ignore', listenFd ?? 'pipe'],
     cwd: '/',
     env: env as NodeJS.ProcessEnv,
   });
   child.on('error', () => undefined);
   child.unref();
-  return { ready: child.stdio[3] as Readable | null, release: () => child.unref() };
+  return { ready: listenFd === undefined ? (child.stdio[3] as Readable | null) : undefined, release: () => child.unref() };
 }
 
 /** Claude Code re-reads changed hooks within this time (seen: under 1.5 s with 2.1.332). */
 const RELOAD_WAIT_MS = 2000;
+
+/** The version of the Claude Code that runs this session, as its session file records it; undefined when unknown. */
+function sessionClientVersion(paths: ClaudePaths, sessionId: string): string | undefined {
+  const claude = findClaudeProcess(paths.sessionsDir, sessionId);
+  if (!claude) return undefined;
+  try {
+    const rec = JSON.parse(readFileSync(join(paths.sessionsDir, `${claude.pid}.json`), 'utf8')) as { sessionId?: unknown; version?: unknown };
+    return rec.sessionId === sessionId && typeof rec.version === 'string' ? rec.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * At a session start with http guards: a client older than the first one known to block on a
+ * hook-level onFailure (a downgrade since install, or a second, older client) would let calls
+ * through while the service is down, so the guards go back to command hooks for every session.
+ */
+async function olderClientProblem(paths: ClaudePaths, sessionId: string): Promise<string | undefined> {
+  if (!readGuardServiceConfig(paths) || !process.argv[1]) return undefined;
+  const version = sessionClientVersion(paths, sessionId);
+  if (version === undefined || versionAtLeast(version, HTTP_GUARDS_MIN_CLIENT)) return undefined;
+  const { guardsBackToCommands } = await import('../install/guard-fallback.js');
+  if (!(await guardsBackToCommands(paths, process.execPath, process.argv[1]))) return undefined;
+  await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
+  return `keyring-inject: Claude Code ${version} may not block a tool call when the guard service fails (${HTTP_GUARDS_MIN_CLIENT} or later does), so the guards are command hooks again (slower); after updating Claude Code, 'keyring-inject install' serves them from the service again`;
+}
 
 /**
  * Our guard service answers, or one line for the user naming the fix (undefined also when the
  * guards are command hooks). A port held by another program puts the guards back as command
  * hooks, at a session start and mid-session alike (the watchdog: our service died and another
  * program took its port); at a session start (`atStart`) it then waits for Claude Code to pick
- * that up before the first prompt.
+ * that up before the first prompt. With the session's id (at a session start), a client too old
+ * for http guards puts them back as command hooks too.
  */
-export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, atStart = false): Promise<string | undefined> {
+export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, atStart = false, sessionId?: string): Promise<string | undefined> {
   try {
-    const check = await ensureGuardService(paths, () => spawnService(env));
+    if (sessionId !== undefined) {
+      const older = await olderClientProblem(paths, sessionId);
+      if (older) return older;
+    }
+    const check = await ensureGuardService(paths, (fd) => spawnService(env, fd));
     if (!check.foreign || !process.argv[1]) return check.problem;
     const { guardsBackToCommands } = await import('../install/guard-fallback.js');
     if (!(await guardsBackToCommands(paths, process.execPath, process.argv[1]))) return check.problem;

@@ -14,7 +14,7 @@ import { oneLine } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { isAlive } from '../core/process-info.js';
 import { readStateForReport } from '../engine/state.js';
-import { postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../guards/guards.js';
+import { maskExecPlan, postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../guards/guards.js';
 import { MAX_INPUT_BYTES, parseGuardInput, type GuardEvent, type GuardInput } from '../guards/input.js';
 import { PING_PATH, readGuardServiceConfig, SERVICE_NAME, TOKEN_HEADER, URL_PATH, type GuardServiceConfig } from './config.js';
 
@@ -35,6 +35,8 @@ const CHECK_MS = 1000;
 export interface ServiceOptions {
   paths: ClaudePaths;
   deps: GuardDeps;
+  /** A listening socket on the installed port, bound by the hook that started us. */
+  listenFd?: number | undefined;
   now?: () => number;
 }
 
@@ -131,9 +133,19 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
   );
   const listening = await new Promise<boolean>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(err)));
-    server.listen(config.port, '127.0.0.1', () => resolve(true));
+    if (opts.listenFd !== undefined) server.listen({ fd: opts.listenFd }, () => resolve(true));
+    else server.listen(config.port, '127.0.0.1', () => resolve(true));
   });
-  if (!listening) return { kind: 'busy' };
+  // A handed-on socket must be the installed port on loopback: anything else is not ours to serve on.
+  const addr = listening ? server.address() : null;
+  if (!listening || typeof addr !== 'object' || addr === null || addr.address !== '127.0.0.1' || addr.port !== config.port) {
+    if (listening) server.close();
+    return { kind: 'busy' };
+  }
+  // Read what the guards read (the keyring's answer, kept by the caching backend) now, while the
+  // session's hook and the client's start-up go on: the first prompt then finds it ready. A
+  // failure is not kept; the first call reads again and reports it.
+  maskExecPlan(opts.deps, opts.deps.cwd).catch(() => undefined);
   const done = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(timer);

@@ -7,7 +7,8 @@ import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { readConfigText } from '../claude/config-file.js';
 import { join } from 'node:path';
 import { layoutOf } from '../claude/json/locate.js';
-import type { ClaudePaths } from '../core/paths.js';
+import type { ClaudePaths, Env } from '../core/paths.js';
+import { chooseGuards, type GuardTransport } from './guard-choice.js';
 import { repointWrapped } from '../wrap/wrap-server.js';
 import { hookCommands } from './hook-command.js';
 
@@ -29,11 +30,11 @@ export interface InstallOptions {
   sourceDir: string;
   dryRun?: boolean;
   node?: string;
-  /** How the three guards run: 'command' (a process per call) or 'http' (the guard service). Default 'command'. */
+  /** How the three guards run: 'command' (a process per call) or 'http' (the guard service). Default: chooseGuards (http where the user's client is known to support it). */
   guards?: GuardTransport;
+  /** The environment the default guards are chosen by (the user's PATH); default none: command guards. */
+  env?: Env;
 }
-
-export type GuardTransport = 'command' | 'http';
 
 /** The three guards as http hooks to the guard service of this install record. */
 export function httpGuards(config: GuardServiceConfig): Pick<HookCommands, 'userPromptSubmit' | 'preToolUse' | 'postToolUse'> {
@@ -74,7 +75,7 @@ export async function installRuntimeAndHooks(opts: InstallOptions): Promise<Inst
   const file = opts.paths.settingsFile;
   const launcher = runtimePaths(opts.paths.dataDir).launcher;
   const cmds = hookCommands({ script: launcher, ...(opts.node !== undefined ? { node: opts.node } : {}) });
-  const service = opts.guards === 'http' ? await serviceConfigFor(opts.paths) : undefined;
+  const service = chooseGuards(opts.guards, opts.env ?? {}) === 'http' ? await serviceConfigFor(opts.paths) : undefined;
   const commands: HookCommands = service ? { ...cmds, ...httpGuards(service) } : cmds;
   const before = await readSettingsText(file);
   let result: { text: string; changed: boolean };
@@ -115,7 +116,7 @@ export interface FullInstallResult extends InstallResult {
  * runtime's launcher (so that no entry keeps naming the clone or package it was wrapped from).
  */
 export async function installForUser(ctx: ZeroDiskContext, opts: Omit<InstallOptions, 'paths'>): Promise<FullInstallResult> {
-  const r = await installRuntimeAndHooks({ ...opts, paths: ctx.paths });
+  const r = await installRuntimeAndHooks({ env: ctx.env, ...opts, paths: ctx.paths });
   const rewrapped = opts.dryRun ? [] : (await repointWrapped(ctx)).map(describeServer);
   return { ...r, changed: r.changed || rewrapped.length > 0 || r.mcpServer?.changed === true, rewrapped };
 }

@@ -1,14 +1,15 @@
 // `install` (and setup's install step): the runtime copy, the session hooks, the guards, the
 // 'keyring-inject mcp' server, and wrapped servers pointed at the runtime.
 import { KiError } from '../core/errors.js';
-import { installForUser, type FullInstallResult, type GuardTransport } from '../install/install-ops.js';
+import type { GuardTransport } from '../install/guard-choice.js';
+import { installForUser, type FullInstallResult } from '../install/install-ops.js';
 import { runtimeSourceDir } from '../install/runtime.js';
 import type { GuardHandler } from '../install/settings-hooks.js';
 import type { OpsContext } from './ops-context.js';
 
 export interface InstallRequest {
   dryRun: boolean;
-  /** How the three guards run (default 'command'). */
+  /** How the three guards run (default: http where the user's Claude Code is known to support it, else command). */
   guards?: GuardTransport;
   /** Register the MCP server (default true). */
   mcp?: boolean;

@@ -1,6 +1,6 @@
 // e2e
-// The guards as http hooks to the guard service (`install --guards http`) with the REAL Claude
-// Code client offline: a key in a real gnome-keyring, injected by the SessionStart hook, a fake
+// The guards as http hooks to the guard service (the default install where the client on PATH is
+// 2.1.332 or later, as here) with the REAL Claude Code client offline: a key in a real gnome-keyring, injected by the SessionStart hook, a fake
 // model that goes looking for it. The same promises as test/e2e/guards.test.ts: denied reads,
 // masked outputs, a blocked prompt; and a service killed mid-session blocks the next tool call
 // instead of letting its output through.
@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FAKE_TEXT, startFakeApi, toolResults, type FakeApi, type FakeApiScript, type FakeReply } from '../helpers/claude/fake-api.js';
-import { killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, killAllClaude, makeClaudeHome, runClaude, type ClaudeHome } from '../helpers/claude/home.js';
 import { filesContaining } from '../helpers/leak.js';
 import { guardServicesFor, killAll, watchdogsFor } from '../helpers/processes.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
@@ -35,14 +35,17 @@ async function setup(script: FakeApiScript): Promise<Env> {
   const home = makeClaudeHome({ mcpServers: { srv: { type: 'stdio', command: 'true', env: {} } } });
   const env = {
     HOME: home.home,
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // The client on PATH, as a user has it: install reads its version there and picks http guards.
+    PATH: `${path.dirname(CLAUDE_BIN)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '',
     KEYRING_INJECT_SERVICE: testService(),
     NO_COLOR: '1',
   };
   current = { api, home, value, env };
-  const inst = await runCli(['install', '--no-mcp', '--guards', 'http'], { env });
+  // The default install: no --guards.
+  const inst = await runCli(['install', '--no-mcp'], { env });
   expect(inst.code, inst.stderr).toBe(0);
+  expect(JSON.parse(fs.readFileSync(path.join(home.home, '.claude/settings.json'), 'utf8')).hooks.PreToolUse[0].hooks[0]).toMatchObject({ type: 'http', onFailure: 'block' });
   const add = await runCli(['add', KEY, '--server', 'srv', '--env', 'SVC_TOKEN', '--stdin'], { env, input: `${value}\n` });
   expect(add.code, add.stderr).toBe(0);
   // A file of the user's that holds the value: what a Read must not hand the model.

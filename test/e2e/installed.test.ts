@@ -7,8 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { REPO_ROOT, claudeScratch, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, REPO_ROOT, claudeScratch, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, spawnClaude, waitForClaude } from '../helpers/claude/home.js';
 import { waitFor } from '../helpers/wait.js';
+import { guardServicesFor, watchdogsFor } from '../helpers/processes.js';
 import { filesContaining } from '../helpers/leak.js';
 import { DEFAULT_FAKE_TEXT, startFakeApi } from '../helpers/claude/fake-api.js';
 
@@ -53,13 +54,15 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       const configBefore = JSON.parse(fs.readFileSync(h.configPath, 'utf8')) as Record<string, unknown>;
       expect(fs.existsSync(h.settingsPath)).toBe(false);
       const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
-      const env = { HOME: h.home, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
+      // The client on PATH, as a user has it: the default install then serves the guards from the runtime's guard service.
+      const env = { HOME: h.home, PATH: `${path.dirname(CLAUDE_BIN)}:${process.env.PATH ?? '/usr/bin:/bin'}`, DBUS_SESSION_BUS_ADDRESS: bus, KEYRING_INJECT_SERVICE: service, NO_COLOR: '1' };
 
       expect(run(bin, ['add', 'inj', '--server', 'recorder', '--env', VAR, '--stdin'], env, `${injected}\n`).code).toBe(0);
       expect(run(bin, ['add', 'zd', '--server', 'zd', '--env', VAR, '--mode', 'wrap', '--stdin'], env, `${zeroDisk}\n`).code).toBe(0);
       const inst = run(bin, ['install', '--json'], env);
       expect(inst.code, inst.stderr).toBe(0);
       expect(JSON.parse(inst.stdout).rewrapped).toEqual(['zd (user)']);
+      expect(JSON.parse(inst.stdout).hooks.PreToolUse).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/keyring-inject\/guard\/pre-tool-use$/);
 
       fs.rmSync(prefix, { recursive: true, force: true });
       fs.rmSync(tarball, { force: true });
@@ -105,6 +108,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('installed from the packed tarball, then the
       expect(JSON.parse(un.stdout)).toMatchObject({ unwrapped: ['zd (user)'], hooksRemoved: 5, mcpServerRemoved: true, filesRemoved: [h.settingsPath], dataDirRemoved: true });
       expect(fs.existsSync(h.settingsPath)).toBe(false);
       expect(fs.existsSync(path.join(h.configDir, 'keyring-inject'))).toBe(false);
+      // The guard service (its record gone) and the watchdog do not outlive it.
+      await waitFor('the guard service and the watchdog to exit', () => guardServicesFor(h.home).length === 0 && watchdogsFor(h.home).length === 0, 15_000);
       const configAfter = JSON.parse(fs.readFileSync(h.configPath, 'utf8')) as Record<string, unknown>;
       // Claude Code's own bookkeeping (numStartups, projects[..].last*...) changed during the
       // session; everything of ours is gone and the servers are exactly as before.

@@ -1,9 +1,11 @@
 // The guard service as real processes: `install --guards http`, the SessionStart hook run by the
 // Claude Code stand-in (which starts the service), real HTTP requests, real SIGKILLs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claudePaths } from '../../src/core/paths.js';
 import { guardServiceFile } from '../../src/guard-service/config.js';
@@ -59,6 +61,7 @@ function post(port: number, path: string, body: unknown, headers: Record<string,
   });
 }
 
+const HELD_START = fileURLToPath(new URL('../helpers/children/held-service-start.cjs', import.meta.url));
 const auth = (svc: Service) => ({ 'X-Keyring-Inject-Token': svc.token });
 /** A Bash call the guards always deny: writing our data directory. */
 const writeData = (home: string) => ({
@@ -126,6 +129,38 @@ describe('the guard service', () => {
     // Garbage is refused (the hook's onFailure then blocks the call), never answered with an empty allow.
     const garbage = await post(svc.port, '/keyring-inject/guard/pre-tool-use', 'not an object', auth(svc));
     expect(garbage.status).toBe(400);
+  }, 60_000);
+
+  it('SessionStart does not wait for the service to start up: it hands the service its listening socket, so a first request waits for the answer; a service that dies first leaves it refused (the call blocked)', async () => {
+    const gate = join(tmpdir(), `ki-gate-${process.pid}-${Date.now()}`);
+    const { t, svc } = await installHttp({ NODE_OPTIONS: `--require ${HELD_START}`, KI_TEST_SERVICE_GATE: gate });
+    try {
+      // The service is held before any of its code runs; SessionStart returns all the same, with no problem to report.
+      const { client, out } = await startSession(t.env, 's1');
+      expect(out).not.toContain('guard service');
+      expect(guardServicesFor(t.home)).toHaveLength(1);
+      let settled = false;
+      const first = post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc)).finally(() => (settled = true));
+      await sleep(700);
+      expect(settled).toBe(false); // queued in the socket's backlog: not refused, not answered yet
+      writeFileSync(gate, 'go');
+      expect(JSON.parse((await first).body).hookSpecificOutput.permissionDecision).toBe('deny');
+      client.kill();
+      await client.exited;
+
+      // A service that dies at its start: the request it would have answered is refused (Claude Code's onFailure "block" blocks the call).
+      killAll(watchdogsFor(t.home));
+      killAll(guardServicesFor(t.home));
+      await waitFor('the service to be gone', () => guardServicesFor(t.home).length === 0, 5000);
+      writeFileSync(gate, 'die');
+      const b = await startSession(t.env, 's2');
+      expect(b.out).not.toContain('guard service');
+      await expect(post(svc.port, '/keyring-inject/guard/pre-tool-use', writeData(t.home), auth(svc))).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+      b.client.kill();
+      await b.client.exited;
+    } finally {
+      rmSync(gate, { force: true });
+    }
   }, 60_000);
 
   it('answers parallel hooks of two sessions that started at once, from one service', async () => {
@@ -250,9 +285,38 @@ describe('the guard service', () => {
     expect((JSON.parse(readFileSync(guardServiceFile(claudePaths(t.env)), 'utf8')) as Service).port).toBe(port);
   }, 60_000);
 
+  it('a session of a client older than 2.1.332 (its session file says so) puts the guards back as command hooks, in one line; 2.1.332 keeps them', async () => {
+    const { t } = await installHttp();
+    const sessions = join(t.home, '.claude/sessions');
+    mkdirSync(sessions, { recursive: true });
+    const settingsFile = join(t.home, '.claude/settings.json');
+    const sessionOf = async (sid: string, version: string) => {
+      const client = new StandIn(t.env);
+      writeFileSync(join(sessions, `${client.pid}.json`), JSON.stringify({ pid: client.pid, sessionId: sid, version, kind: 'interactive' }));
+      const r = await client.run('session-start', startInput(sid));
+      expect(r?.code, r?.err).toBe(0);
+      return { client, out: r?.out ?? '' };
+    };
+    const current = await sessionOf('new', '2.1.332');
+    expect(current.out).not.toContain('guard');
+    expect(readFileSync(settingsFile, 'utf8')).toContain('"http"');
+
+    const older = await sessionOf('old', '2.1.300');
+    expect(older.out.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(older.out).systemMessage).toContain('Claude Code 2.1.300 may not block a tool call when the guard service fails');
+    const settings = readFileSync(settingsFile, 'utf8');
+    expect(settings).not.toContain('"http"');
+    for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse']) expect(JSON.parse(settings).hooks[e][0].hooks[0].command).toMatch(/ guard [a-z-]+ # keyring-inject$/);
+    expect(() => readFileSync(guardServiceFile(claudePaths(t.env)))).toThrow();
+    for (const c of [current.client, older.client]) {
+      c.kill();
+      await c.exited;
+    }
+  }, 60_000);
+
   it('install --guards command removes the http hooks and the record', async () => {
     const { t } = await installHttp();
-    const r = await runCli(['install', '--no-mcp'], { env: t.env });
+    const r = await runCli(['install', '--no-mcp', '--guards', 'command'], { env: t.env });
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(join(t.home, '.claude/settings.json'), 'utf8');
     expect(text).not.toContain('"http"');

@@ -105,6 +105,52 @@ describe("the guard service's keyring cache", () => {
   });
 });
 
+describe("the guard service's keyring cache, reads on their way", () => {
+  it('calls that come while a read is on its way share it (the warm-up at start and the first prompt); a shared failure is not kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
+    try {
+      const reg = join(dir, 'registry.json');
+      writeFileSync(reg, '{"keys":{}}');
+      let n = 0;
+      let release: (fail: boolean) => void = () => undefined;
+      const backend: SecretBackend = {
+        id: 'memory',
+        label: 'memory',
+        get: async () => undefined,
+        set: async () => undefined,
+        delete: async () => false,
+        list: async () => [],
+        getMany: (names) => {
+          n++;
+          return new Promise((resolve, reject) => {
+            release = (fail) => (fail ? reject(new Error('locked')) : resolve(new Map(names.map((x) => [x, `value-of-${x}-${n}`]))));
+          });
+        },
+      };
+      const open = cachingBackend(() => backend, reg);
+      const a = open().getMany(['a', 'b']);
+      const b = open().getMany(['b', 'a']);
+      release(false);
+      expect((await a).get('a')).toBe('value-of-a-1');
+      expect((await b).get('a')).toBe('value-of-a-1');
+      expect(n).toBe(1);
+      // A write of the registry meanwhile: a new read, not the one on its way.
+      writeFileSync(reg, '{"keys":{"c":{}}}');
+      const c = open().getMany(['a', 'b']);
+      const d = open().getMany(['a', 'b']);
+      release(true);
+      await expect(c).rejects.toThrow('locked');
+      await expect(d).rejects.toThrow('locked');
+      expect(n).toBe(2);
+      const e = open().getMany(['a', 'b']);
+      release(false);
+      expect((await e).get('a')).toBe('value-of-a-3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the guard service lifetime', () => {
   it('only an authorized request keeps it alive: refused ones (any local process can send them) do not extend its linger', async () => {
     const { createServer, request } = await import('node:http');

@@ -7,9 +7,11 @@ import { hookCommands, makeInstallCommand } from '../../src/cli/commands/install
 import { uninstall } from '../../src/cli/commands/uninstall.js';
 import { KiError } from '../../src/core/errors.js';
 import { shQuote } from '../../src/core/shell.js';
+import { chooseGuards, clientVersionAt, versionAtLeast } from '../../src/install/guard-choice.js';
 import { guardProgram, hookScriptOf } from '../../src/install/hook-command.js';
 import { runtimePaths } from '../../src/install/runtime.js';
 import { isOurCommand } from '../../src/install/settings-hooks.js';
+import { npmClientInstall } from '../helpers/client-install.js';
 import { makeContext } from '../helpers/context.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 
@@ -310,5 +312,83 @@ describe('plugin files', () => {
     expect(hooks.PostToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command: cmd('guard post-tool-use'), timeout: 30 }] }]);
     expect(hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: cmd('hook session-start'), timeout: 30 }] }]);
     expect(hooks.SessionEnd).toEqual([{ hooks: [{ type: 'command', command: cmd('hook session-end'), timeout: 10 }] }]);
+  });
+});
+
+describe('the default guards: http hooks where the Claude Code the user runs is known to honour onFailure "block"', () => {
+  const npmClient = (version: string, name?: string) => npmClientInstall(t.home, version, name);
+  /** The native installer's layout: ~/.local/bin/claude -> ~/.local/share/claude/versions/<version> */
+  function nativeClient(version: string): string {
+    const versions = join(t.home, '.local/share/claude/versions');
+    if (existsSync(join(versions, version))) return join(t.home, '.local/bin');
+    mkdirSync(versions, { recursive: true });
+    writeFileSync(join(versions, version), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    mkdirSync(join(t.home, '.local/bin'), { recursive: true });
+    symlinkSync(join(versions, version), join(t.home, '.local/bin/claude'));
+    return join(t.home, '.local/bin');
+  }
+  /** The older local install: ~/.claude/local/claude, a shell script beside its node_modules. */
+  function localClient(version: string): string {
+    const local = join(t.home, '.claude/local');
+    mkdirSync(join(local, 'node_modules/@anthropic-ai/claude-code'), { recursive: true });
+    writeFileSync(join(local, 'node_modules/@anthropic-ai/claude-code/package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version }));
+    writeFileSync(join(local, 'claude'), `#!/bin/sh\nexec "${local}/node_modules/.bin/claude" "$@"\n`, { mode: 0o755 });
+    return local;
+  }
+  const empty = () => {
+    const d = join(t.home, 'empty-bin');
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+
+  it('reads the version from an npm, a native or a local install, following symlinks; unknown, older or foreign clients get command hooks', () => {
+    expect(clientVersionAt(join(npmClient('2.1.332'), 'claude'))).toBe('2.1.332');
+    expect(clientVersionAt(join(nativeClient('2.1.340'), 'claude'))).toBe('2.1.340');
+    expect(clientVersionAt(join(localClient('2.1.335'), 'claude'))).toBe('2.1.335');
+    expect(chooseGuards(undefined, { PATH: `${empty()}:${npmClient('2.1.332')}` })).toBe('http');
+    expect(chooseGuards(undefined, { PATH: npmClient('2.2.0') })).toBe('http');
+    expect(chooseGuards(undefined, { PATH: npmClient('2.1.331') })).toBe('command');
+    expect(chooseGuards(undefined, { PATH: npmClient('1.9.999') })).toBe('command');
+    expect(chooseGuards(undefined, { PATH: npmClient('3.0.0', 'not-claude-code') })).toBe('command');
+    expect(chooseGuards(undefined, { PATH: empty() })).toBe('command');
+    expect(chooseGuards(undefined, {})).toBe('command');
+    // The first claude on PATH is the one the user runs.
+    expect(chooseGuards(undefined, { PATH: `${npmClient('2.1.300')}:${nativeClient('2.1.340')}` })).toBe('command');
+    // The launcher runs $KEYRING_INJECT_CLAUDE_BIN: that one counts.
+    expect(chooseGuards(undefined, { PATH: npmClient('2.1.300'), KEYRING_INJECT_CLAUDE_BIN: join(localClient('2.1.340'), 'claude') })).toBe('http');
+    // Asked for, either way.
+    expect(chooseGuards('command', { PATH: npmClient('2.1.400') })).toBe('command');
+    expect(chooseGuards('http', { PATH: empty() })).toBe('http');
+    expect(versionAtLeast('2.1.332-beta.1', '2.1.332')).toBe(true);
+    expect(versionAtLeast('garbage', '2.1.332')).toBe(false);
+  });
+
+  it('install: http guards with a supported client on PATH; --guards command forces command hooks and removes the record; an unknown client gets command hooks', async () => {
+    const env = { ...t.env, PATH: `${npmClient('2.1.332')}:${t.env.PATH}` };
+    expect((await run(install, ['--no-mcp'], env)).code).toBe(0);
+    const record = join(dataDir(), 'guard-service.json');
+    const svc = JSON.parse(readFileSync(record, 'utf8')) as { port: number; token: string };
+    const hooks = JSON.parse(readFileSync(settingsPath(), 'utf8')).hooks;
+    for (const [event, path, timeout] of [
+      ['UserPromptSubmit', 'user-prompt-submit', 10],
+      ['PreToolUse', 'pre-tool-use', 10],
+      ['PostToolUse', 'post-tool-use', 30],
+    ] as const)
+      expect(hooks[event][0].hooks).toEqual([
+        { type: 'http', url: `http://127.0.0.1:${svc.port}/keyring-inject/guard/${path}`, headers: { 'X-Keyring-Inject-Token': svc.token }, timeout, onFailure: 'block' },
+      ]);
+    // The session hooks stay commands.
+    expect(hooks.SessionStart[0].hooks[0].command).toContain('hook session-start # keyring-inject');
+
+    expect((await run(install, ['--no-mcp', '--guards', 'command'], env)).code).toBe(0);
+    const c = hookCommands({ script: launcher() });
+    const after = JSON.parse(readFileSync(settingsPath(), 'utf8')).hooks;
+    expect(after.PreToolUse[0].hooks).toEqual([{ type: 'command', command: c.preToolUse, timeout: 10 }]);
+    expect(existsSync(record)).toBe(false);
+
+    // Back to the default with the client gone from PATH: command hooks (unknown client).
+    expect((await run(install, ['--no-mcp'], { ...t.env, PATH: empty() })).code).toBe(0);
+    expect(JSON.parse(readFileSync(settingsPath(), 'utf8')).hooks.PreToolUse[0].hooks[0].type).toBe('command');
+    expect(existsSync(record)).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { MemoryBackend } from '../../src/keyring/memory.js';
 import { planSetup, type ServerFacts } from '../../src/setup/plan.js';
 import { storeScreen } from '../../src/setup/store-check.js';
 import { GNOME_KEYRING_STEPS } from '../../src/keyring/headless-advice.js';
+import { npmClientInstall } from '../helpers/client-install.js';
 import { inProcessCli } from '../helpers/in-process.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
@@ -127,6 +128,20 @@ describe('setup command', () => {
     expect([readFileSync(cfg(), 'utf8'), readFileSync(settings(), 'utf8')]).toEqual(before);
     expect((await run(['doctor'])).code).toBe(0);
     for (const v of [gh, lin]) expectNoLeak(v, [r.stdout, r.stderr, again.stdout, again.stderr], [t.home]);
+  });
+
+  it('with a Claude Code on PATH that supports them, the guards are http hooks to the guard service; a second run changes nothing', async () => {
+    const env = { ...t.env, PATH: `${npmClientInstall(t.home, '2.1.332')}:${t.env.PATH}` };
+    const { run } = inProcessCli(env, t.home);
+    const r = await run(['setup', '--yes']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const hooks = JSON.parse(readFileSync(settings(), 'utf8')).hooks;
+    for (const e of ['UserPromptSubmit', 'PreToolUse', 'PostToolUse']) expect(hooks[e][0].hooks[0]).toMatchObject({ type: 'http', onFailure: 'block' });
+    expect(hooks.SessionStart[0].hooks[0].type).toBe('command');
+    const before = readFileSync(settings(), 'utf8');
+    const again = await run(['setup', '--yes']);
+    expect(again.stdout).toContain('All is well: nothing to change.');
+    expect(readFileSync(settings(), 'utf8')).toBe(before);
   });
 
   it('--dry-run shows the plan and the table and changes nothing; without a terminal it asks for --yes', async () => {

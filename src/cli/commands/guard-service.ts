@@ -26,15 +26,24 @@ Started detached by the SessionStart hook (and restarted by the watchdog) when t
 installed as http hooks ('keyring-inject install --guards http'); you do not run it yourself.
 It answers Claude Code's UserPromptSubmit, PreToolUse and PostToolUse hooks on 127.0.0.1 at the
 port in <data dir>/guard-service.json, only to requests that carry that file's token, with the
-same decisions as 'keyring-inject guard'. It exits when no Claude Code session is left.
+same decisions as 'keyring-inject guard'. It exits when no Claude Code session is left. The hook
+that starts it binds the port and hands it the listening socket (--listen-fd N), so that Claude
+Code's first request waits for it instead of finding the port closed.
 
 Exit status: 0 after the last session ended; 3 when the port is taken; 2 when the guards are
 not installed as http hooks.`,
 
   async run(argv, ctx) {
-    if (argv.length > 0) throw new UsageError('usage: keyring-inject guard-service');
+    // --listen-fd N: the hook that started us bound the port and hands us the socket (and reads no readiness line).
+    const listenFd = argv[0] === '--listen-fd' && argv.length === 2 && /^\d+$/.test(argv[1] ?? '') ? Number(argv[1]) : undefined;
+    if (argv.length > 0 && listenFd === undefined) throw new UsageError('usage: keyring-inject guard-service');
     const backend = cachingBackend(ctx.backend, registryFile(ctx.paths));
-    const started = await startGuardService({ paths: ctx.paths, deps: { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend, cliPaths: ownCliPaths(), node: process.execPath } });
+    const started = await startGuardService({ paths: ctx.paths, listenFd, deps: { paths: ctx.paths, env: ctx.env, cwd: ctx.cwd, backend, cliPaths: ownCliPaths(), node: process.execPath } });
+    if (listenFd !== undefined) {
+      if (started.kind !== 'listening') return started.kind === 'busy' ? 3 : 2;
+      await started.done;
+      return 0;
+    }
     if (started.kind !== 'listening') {
       tell(started.kind);
       return started.kind === 'busy' ? 3 : 2;

@@ -33,7 +33,7 @@ secrets for the model (names and sources only); never a value.`,
     // Input first: a refused run (garbage, another event, a terminal) must not ask any secret store for a value.
     const input = await readSessionHookInput(ctx, 'SessionStart');
     // The guard service (http guards only) starts beside the injection: up before the first prompt or tool call.
-    const startGuardService = ctx.spawnWatchdog ? () => ensureGuardServiceProcess(ctx.paths, ctx.env, true) : undefined;
+    const startGuardService = ctx.spawnWatchdog ? () => ensureGuardServiceProcess(ctx.paths, ctx.env, true, input.session_id) : undefined;
     const report = await sessionStart(ctx, { input, ...(startGuardService ? { startGuardService } : {}) });
     const out: Record<string, unknown> = {};
     if (report.messages.length > 0) out.systemMessage = report.messages.join('\n');

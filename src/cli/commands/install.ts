@@ -46,15 +46,17 @@ It registers the MCP server 'keyring-inject' (user scope, in ~/.claude.json, lik
 add --scope user'): its tools let Claude ask you for a key on a one-time local page and list the
 keys it may use, never their values ('keyring-inject mcp --help'). --no-mcp leaves it out.
 
-With --guards http the three guards are http hooks instead: Claude Code POSTs each prompt and
-tool call to the guard service, one process per user on 127.0.0.1 (a port chosen now, a token in
-a header; both kept in <data dir>/guard-service.json), started by SessionStart and gone with the
-last session. A failed request blocks the prompt or tool call (onFailure "block"); see
-docs/guards.md. It needs Claude Code 2.1.332 or later.
+Where the Claude Code you run is 2.1.332 or later (read from its install on disk: the 'claude' on
+PATH, or $KEYRING_INJECT_CLAUDE_BIN), the three guards are http hooks: Claude Code POSTs each
+prompt and tool call to the guard service, one process per user on 127.0.0.1 (a port chosen now,
+a token in a header; both kept in <data dir>/guard-service.json), started by SessionStart and
+gone with the last session. A failed request blocks the prompt or tool call (onFailure "block");
+see docs/guards.md. Elsewhere (an older or unknown client) they are command hooks, a process per
+call; --guards command|http forces one or the other.
 
 Options:
   --no-mcp   do not register the MCP server
-  --guards command|http  how the guards run (default command)
+  --guards command|http  how the guards run (default: http where the client supports it, else command)
   --dry-run  show what would change; write nothing
   --json     machine-readable output on stdout
 
@@ -68,9 +70,9 @@ JSON shape (stable): {"settingsFile", "changed": boolean, "dryRun": boolean, "ru
       const p = parseArgs(argv, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'no-mcp': { type: 'boolean' }, guards: { type: 'string' } });
       positionals(p, []);
       const dryRun = bool(p, 'dry-run');
-      const guards = str(p, 'guards') ?? 'command';
-      if (guards !== 'command' && guards !== 'http') throw new UsageError("--guards takes 'command' or 'http'");
-      const r = await installUser(ctx, { ...opts, dryRun, guards, mcp: !bool(p, 'no-mcp'), via: 'install' });
+      const guards = str(p, 'guards');
+      if (guards !== undefined && guards !== 'command' && guards !== 'http') throw new UsageError("--guards takes 'command' or 'http'");
+      const r = await installUser(ctx, { ...opts, dryRun, ...(guards ? { guards } : {}), mcp: !bool(p, 'no-mcp'), via: 'install' });
       const { hooks, settingsFile: file } = r;
 
       const out = output(ctx);
