@@ -154,7 +154,7 @@ describe("the guard service's keyring cache, reads on their way", () => {
 describe('the guard service lifetime', () => {
   it('only an authorized request keeps it alive: refused ones (any local process can send them) do not extend its linger', async () => {
     const { createServer, request } = await import('node:http');
-    const { handler } = await import('../../src/guard-service/server.js');
+    const { handler } = await import('../../src/guard-service/guard-server.js');
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;

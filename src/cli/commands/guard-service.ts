@@ -1,9 +1,9 @@
-// `keyring-inject guard-service`: the long-lived guard service (src/guard-service/server.ts).
+// `keyring-inject guard-service`: the long-lived guard service (src/guard-service/guard-server.ts).
 import { writeSync, closeSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { registryFile } from '../../core/paths.js';
 import { cachingBackend } from '../../guard-service/cached-backend.js';
-import { startGuardService } from '../../guard-service/server.js';
+import { startGuardService } from '../../guard-service/guard-server.js';
 import type { Command } from '../command.js';
 import { ownCliPaths } from '../own-paths.js';
 
