@@ -14,7 +14,7 @@ import type { FormName } from '../core/secret-forms.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { loadApprovedProjectFile } from '../sources/approval.js';
-import { mergeProject } from '../sources/project.js';
+import { mergeProject } from '../sources/team-file.js';
 import { describeProblem, requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
 
 export interface StoredSecrets {

@@ -30,7 +30,7 @@ import type { SecretBackend } from '../keyring/backend.js';
 import { DEFAULT_SERVICE } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { requestFor, resolveRequests, sourceContext } from '../sources/resolver.js';
-import { findProjectFile, parseProjectFile } from '../sources/project.js';
+import { findProjectFile, parseProjectFile } from '../sources/team-file.js';
 import type { SourceRef } from '../registry/source-ref.js';
 import type { SourceRequest } from '../sources/source.js';
 import type { GuardInput } from './input.js';

@@ -13,10 +13,10 @@ import type { SecretBackend } from '../keyring/backend.js';
 import type { Registry } from '../registry/registry.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { allowCommand, approvalState } from '../sources/approval.js';
-import { loadProjectFile, projectFileFor } from '../sources/project.js';
+import { loadProjectFile, projectFileFor } from '../sources/team-file.js';
 import { placeholderNote } from './session-context.js';
 import { describeRef } from '../registry/source-ref.js';
-import { writeProjectReference } from './project-reference.js';
+import { writeProjectReference } from './team-file-reference.js';
 
 export interface SecretsDeps {
   paths: ClaudePaths;

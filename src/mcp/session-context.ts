@@ -4,7 +4,7 @@
 // and "stored or not" is list_secrets' job.
 import type { ClaudePaths } from '../core/paths.js';
 import { allowCommand, approvalState } from '../sources/approval.js';
-import { findProjectFile } from '../sources/project.js';
+import { findProjectFile } from '../sources/team-file.js';
 
 /** The context text, or undefined when the project has no secrets file (or an empty one). */
 export async function projectSecretsContext(paths: ClaudePaths, dir: string): Promise<string | undefined> {

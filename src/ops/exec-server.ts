@@ -6,7 +6,7 @@ import { checkServerName } from '../core/names.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { approvedProjectFileFor } from '../sources/approval.js';
-import { mergeProject } from '../sources/project.js';
+import { mergeProject } from '../sources/team-file.js';
 import { checkExecCommand } from '../wrap/record.js';
 import { envForServer, envTargetsFor } from '../wrap/values.js';
 import type { OpsContext } from './ops-context.js';

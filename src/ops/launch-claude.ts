@@ -13,7 +13,7 @@ import { loadRegistry } from '../registry/registry-file.js';
 import { openRelay, relaySignals, type RelayOptions } from '../wrap/spawn-relay.js';
 import { engineContext, type OpsContext } from './ops-context.js';
 import { LAUNCHER_ENV, launcherEnvValue } from './launcher-env.js';
-import { prepareProject, type Tell } from './project-setup.js';
+import { prepareProject, type Tell } from './team-file-setup.js';
 import { readSessionValues } from './session-values.js';
 
 export interface LaunchRequest {

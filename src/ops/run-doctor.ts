@@ -2,7 +2,7 @@
 // secret store, and with `values` the leak scan) and joins them into one report. Changes nothing.
 import { registryFile } from '../core/paths.js';
 import { checkStore, NEEDS_KEYS, type StoreCheck } from '../doctor/key-check.js';
-import { projectReport, type ProjectReport } from '../doctor/project-report.js';
+import { projectReport, type ProjectReport } from '../doctor/team-file-report.js';
 import { doctorReport, type DoctorReport } from '../doctor/report.js';
 import { checkHooks, type HookReport } from '../install/hook-check.js';
 import { readSettingsText } from '../install/settings-file.js';

@@ -4,7 +4,7 @@ import { audit } from '../core/audit-trail.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { loadApprovedProjectFile } from '../sources/approval.js';
-import { mergeProject } from '../sources/project.js';
+import { mergeProject } from '../sources/team-file.js';
 import { envForRun, runVariables } from '../wrap/values.js';
 import type { OpsContext } from './ops-context.js';
 import { spawnWithPlaceholders } from './placeholder-spawn.js';

@@ -8,7 +8,7 @@ import type { Scope } from '../claude/scope.js';
 import { oneLine } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { isAlive } from '../core/process-info.js';
-import { projectReport, type ProjectReport } from '../doctor/project-report.js';
+import { projectReport, type ProjectReport } from '../doctor/team-file-report.js';
 import { configCopies, orphanTempFiles, scrubText } from '../engine/config-copies.js';
 import { readStateForReport, sessionAlive } from '../engine/state.js';
 import { emptyRegistry } from '../registry/registry.js';

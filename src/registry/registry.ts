@@ -48,7 +48,7 @@ export interface KeyRecord {
    */
   hosts?: string[];
   /**
-   * Runtime only, never persisted: a project entry without targets (see sources/project.ts) is
+   * Runtime only, never persisted: a project entry without targets (see sources/team-file.ts) is
    * given to `keyring-inject run` under this variable, its own name.
    */
   runEnv?: string;

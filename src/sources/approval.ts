@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { KiError } from '../core/errors.js';
 import { readPrivateStore, withPrivateStore, type PrivateStore } from '../core/private-store.js';
 import { parseJson } from '../core/parse-json.js';
-import { findProjectFile, loadProjectFile, type ProjectEntry, type ProjectFile } from './project.js';
+import { findProjectFile, loadProjectFile, type ProjectEntry, type ProjectFile } from './team-file.js';
 import { isRecord } from '../core/is-record.js';
 import { shellQuote } from '../core/shell.js';
 

@@ -1,7 +1,7 @@
 // An item another program keeps in the OS keyring, by its service and account (what Python's
 // keyring library, secret-tool and mcp-keyring-injector use): `id` is the account,
 // `metadata.service` the service. Read like our own keys (one round trip per service), never
-// written. Only the user registry may name such items: a project file may not (project.ts), or
+// written. Only the user registry may name such items: a project file may not (team-file.ts), or
 // a cloned repository could read any program's secrets.
 import { oneLine } from '../core/errors.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { refusedVariable } from '../../src/sources/project-policy.js';
-import { parseProjectFile } from '../../src/sources/project.js';
+import { refusedVariable } from '../../src/sources/team-file-policy.js';
+import { parseProjectFile } from '../../src/sources/team-file.js';
 
 let dir: string;
 beforeEach(() => {

@@ -31,9 +31,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 const { claudePaths } = await import('../../src/core/paths.js');
-const { writeProjectReference } = await import('../../src/mcp/project-reference.js');
+const { writeProjectReference } = await import('../../src/mcp/team-file-reference.js');
 const { approvalState, approve } = await import('../../src/sources/approval.js');
-const { loadProjectFile } = await import('../../src/sources/project.js');
+const { loadProjectFile } = await import('../../src/sources/team-file.js');
 
 let home: string;
 let project: string;

@@ -13,11 +13,11 @@ import { MemoryBackend } from '../../src/keyring/memory.js';
 import { startMcpServer } from '../../src/mcp/mcp-server.js';
 import { submittedFromOwnPage } from '../../src/mcp/page-origin.js';
 import { readAudit } from '../../src/core/audit-trail.js';
-import { withReference } from '../../src/mcp/project-reference.js';
+import { withReference } from '../../src/mcp/team-file-reference.js';
 import { idFor } from '../../src/mcp/secrets.js';
 import { projectSecretsContext } from '../../src/mcp/session-context.js';
 import { approvalState, approve } from '../../src/sources/approval.js';
-import { loadProjectFile } from '../../src/sources/project.js';
+import { loadProjectFile } from '../../src/sources/team-file.js';
 import { testSecret } from '../helpers/secret.js';
 
 type Msg = { id?: number | string; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: unknown };

@@ -15,7 +15,7 @@ import { formatHostPattern, hostMatches, isLoopbackHost, matchesAny, parseHostPa
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { parseRegistry } from '../../src/registry/registry.js';
 import { loadRegistry } from '../../src/registry/registry-file.js';
-import { parseProjectFile } from '../../src/sources/project.js';
+import { parseProjectFile } from '../../src/sources/team-file.js';
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';

@@ -8,7 +8,7 @@ import { KeyringUnavailableError } from '../../src/core/errors.js';
 import { resolveValues } from '../../src/engine/engine.js';
 import { MemoryBackend } from '../../src/keyring/memory.js';
 import { emptyRegistry, parseRegistry, RegistryFormatError, withKey, withSource, type Registry, type Target } from '../../src/registry/registry.js';
-import { findProjectFile, loadProjectFile, mergeProject, parseProjectFile, projectFileFor, writeProjectFile } from '../../src/sources/project.js';
+import { findProjectFile, loadProjectFile, mergeProject, parseProjectFile, projectFileFor, writeProjectFile } from '../../src/sources/team-file.js';
 import { parseSourceRef, refProblem, type SourceRef } from '../../src/registry/source-ref.js';
 import { resolveRequests, sourceContext } from '../../src/sources/resolver.js';
 import { envForRun, envForServer } from '../../src/wrap/values.js';

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { checkKeyName } from '../../core/names.js';
 import { describeRef, type SourceRef } from '../../registry/source-ref.js';
 import { addKey, type AddKeyReport } from '../../ops/add-key.js';
-import { addProjectKey, type AddProjectKeyReport } from '../../ops/add-project-key.js';
+import { addProjectKey, type AddProjectKeyReport } from '../../ops/add-team-secret.js';
 import { storedKeyringValues } from '../../ops/stored-values.js';
 import { HOST_HELP, hostsFromFlags, keyInput, metadataFromFlags, sourceKindFromFlags, SOURCE_FLAGS, SOURCE_HELP, userSourceFromFlags } from '../add-flags.js';
 import { bool, list, parseArgs, positionals, refuseStoredValues, str, type Parsed } from '../args.js';

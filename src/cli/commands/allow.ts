@@ -1,4 +1,4 @@
-import { allowProject, revokeProject } from '../../ops/allow-project.js';
+import { allowProject, revokeProject } from '../../ops/allow-team-file.js';
 import { describeEntry } from '../../sources/approval.js';
 import { bool, optionalPositional, parseArgs } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,5 +1,5 @@
 import { EXIT_PROBLEMS, oneLine } from '../../core/errors.js';
-import { projectReportLines } from '../../doctor/project-report.js';
+import { projectReportLines } from '../../doctor/team-file-report.js';
 import { runDoctor } from '../../ops/run-doctor.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,6 +1,6 @@
 // `keyring-inject status [--json]`: the op's report, as JSON or as lines.
 import { describeEnv } from '../../claude/address.js';
-import { projectReportLines } from '../../doctor/project-report.js';
+import { projectReportLines } from '../../doctor/team-file-report.js';
 import { sessionStatus, type StatusReport } from '../../ops/session-status.js';
 import { bool, parseArgs, positionals } from '../args.js';
 import type { Command } from '../command.js';

@@ -2,7 +2,7 @@
 // which sources cannot be used here (a vendor CLI not installed, an env file not there).
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import type { ProjectEntry, ProjectFile } from './project.js';
+import type { ProjectEntry, ProjectFile } from './team-file.js';
 import { sourceContext, sourceFor } from './resolver.js';
 
 export type Need =

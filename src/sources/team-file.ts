@@ -12,7 +12,7 @@
 //
 // The file comes with a repository, i.e. from other people, so it is used only once the user has
 // approved its exact content on this machine (approval.ts), it may not name loader/path variables
-// nor read a keyring item of the user's registry (project-policy.ts), and on a name clash THE
+// nor read a keyring item of the user's registry (team-file-policy.ts), and on a name clash THE
 // USER REGISTRY WINS (the project's entry is ignored, with a warning): a committed file must not
 // redirect a name the user already relies on to another source or to other variables.
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
@@ -25,7 +25,7 @@ import { nodeCrypto } from '../core/lazy-load.js';
 import type { BackendId } from '../keyring/backend.js';
 import type { KeyRecord, Registry } from '../registry/registry.js';
 import { refPathProblem } from './source-path.js';
-import { refusedVariable, userKeyringItems } from './project-policy.js';
+import { refusedVariable, userKeyringItems } from './team-file-policy.js';
 import { parseSourceRef, type SourceRef } from '../registry/source-ref.js';
 import { isRecord } from '../core/is-record.js';
 import { normalizeHosts } from '../core/hosts.js';

@@ -12,7 +12,7 @@ import { readConfigView } from '../claude/config-read.js';
 import { projectKeyFor } from '../claude/project-key.js';
 import { KiError } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
-import type { ProjectFile } from '../sources/project.js';
+import type { ProjectFile } from '../sources/team-file.js';
 import type { ZeroDiskContext } from './zero-disk-context.js';
 import { HTTP_TYPES } from '../claude/config-servers.js';
 import { mcpJsonEntry } from '../claude/mcp-json.js';

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { withoutBom } from '../core/bom.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { approvalState, approve } from '../sources/approval.js';
-import { loadProjectFile } from '../sources/project.js';
+import { loadProjectFile } from '../sources/team-file.js';
 import { isRecord } from '../core/is-record.js';
 
 /** The file's text with the reference added (undefined: it is there already). Pure. */

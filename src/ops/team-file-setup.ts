@@ -2,14 +2,14 @@
 // that is not approved as it is; stop on a source this machine cannot use; ask for each keyring
 // value this machine does not hold yet (through the caller: a hidden prompt; stored in the
 // keyring, never asked again); and make the project's servers read their keys at spawn
-// (zero-disk, see wrap/project-servers.ts). Without a way to ask: one line naming the command.
+// (zero-disk, see wrap/team-servers.ts). Without a way to ask: one line naming the command.
 import { describeServer } from '../claude/address.js';
 import { KiError } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { describeEntry, loadApprovedProjectFile, summarize } from '../sources/approval.js';
-import { projectNeeds } from '../sources/project-needs.js';
-import { mergeProject, type ProjectFile } from '../sources/project.js';
-import { wrapProjectServers } from '../wrap/project-servers.js';
+import { projectNeeds } from '../sources/team-file-needs.js';
+import { mergeProject, type ProjectFile } from '../sources/team-file.js';
+import { wrapProjectServers } from '../wrap/team-servers.js';
 import type { OpsContext } from './ops-context.js';
 
 /** Shows the user one line as it happens (the command renders it): progress, or a warning. */

@@ -5,8 +5,8 @@ import type { ClaudePaths } from '../core/paths.js';
 import { oneLine } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { allowCommand, approvalState } from '../sources/approval.js';
-import { findProjectFile, type ProjectFile } from '../sources/project.js';
-import { projectServers } from '../wrap/project-servers.js';
+import { findProjectFile, type ProjectFile } from '../sources/team-file.js';
+import { projectServers } from '../wrap/team-servers.js';
 
 export interface ProjectReport {
   file: string;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allowProject, revokeProject } from '../../src/ops/allow-project.js';
+import { allowProject, revokeProject } from '../../src/ops/allow-team-file.js';
 import { makeContext } from '../helpers/context.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 

@@ -6,9 +6,9 @@ import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { approvalState, approve, diffEntries, revoke, summarizeAll, variablesOf, type EntrySummary } from '../sources/approval.js';
-import { plainlySecretName } from '../sources/project-policy.js';
-import { findProjectFile, mergeProject } from '../sources/project.js';
-import { wrapProjectServers } from '../wrap/project-servers.js';
+import { plainlySecretName } from '../sources/team-file-policy.js';
+import { findProjectFile, mergeProject } from '../sources/team-file.js';
+import { wrapProjectServers } from '../wrap/team-servers.js';
 import type { WrapReport } from '../wrap/wrap-server.js';
 import type { OpsContext } from './ops-context.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addKey } from '../../src/ops/add-key.js';
-import { addProjectKey } from '../../src/ops/add-project-key.js';
+import { addProjectKey } from '../../src/ops/add-team-secret.js';
 import { makeContext } from '../helpers/context.js';
 import { expectNoLeak } from '../helpers/leak.js';
 import { testSecret } from '../helpers/secret.js';
