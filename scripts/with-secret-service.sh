@@ -17,7 +17,11 @@ if [ -z "${KI_IN_DBUS:-}" ]; then
   # and no unlocked keyring; the supervisor below restarts the right one instead.
   # Beside HOME, not in it: tests check what HOME holds.
   bus_conf=$(mktemp "${TMPDIR:-/tmp}/ki-session-bus.XXXXXX")
-  trap 'rm -rf "$KI_TEST_HOME" "$bus_conf"' EXIT
+  # The Claude Code client keeps task outputs and probe dirs under CLAUDE_CODE_TMPDIR (default
+  # /tmp): a client started from a test with this environment (a tmux shell) keeps them here.
+  CLAUDE_CODE_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/ki-claude-tmp.XXXXXX")
+  export CLAUDE_CODE_TMPDIR
+  trap 'rm -rf "$KI_TEST_HOME" "$bus_conf" "$CLAUDE_CODE_TMPDIR"' EXIT
   sed '/<standard_session_servicedirs *\/>/d; /<servicedir>/d' /usr/share/dbus-1/session.conf >"$bus_conf"
   # Not exec: the trap must run after the session ends.
   dbus-run-session --config-file="$bus_conf" -- "$0" "$@"

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeApi, type FakeApi } from '../helpers/claude/fake-api.js';
-import { CLAUDE_BIN, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, type ClaudeHome, expectEveryStartSaw } from '../helpers/claude/home.js';
+import { CLAUDE_BIN, claudeTmpDir, makeClaudeHome, readRecorderReports, recorderServer, sha256Hex, type ClaudeHome, expectEveryStartSaw } from '../helpers/claude/home.js';
 import { filesContaining } from '../helpers/leak.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
@@ -96,6 +96,7 @@ describe.runIf(HAVE_SECRET_SERVICE && (haveTmux || process.env.CI))('team secret
       ANTHROPIC_API_KEY: 'test-key',
       DISABLE_AUTOUPDATER: '1',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_TMPDIR: claudeTmpDir(h),
       DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '',
       KEYRING_INJECT_SERVICE: service,
       KEYRING_INJECT_CLAUDE_BIN: CLAUDE_BIN,
