@@ -147,6 +147,17 @@ async function claudeWritesDone(file: string): Promise<void> {
 }
 
 /**
+ * Waits (up to `maxMs`) until no live Claude Code write of `file` is in flight. An attempt made
+ * meanwhile is lost anyway: that write lands after our read, and our rename is then refused or
+ * undone. Starting right after it lands gives the attempt the whole gap before the next one.
+ */
+async function untilNoClaudeWrite(file: string, maxMs: number): Promise<void> {
+  const target = await resolveTarget(file).catch(() => file);
+  const deadline = Date.now() + maxMs;
+  while (claudeWriteInFlight(target) && Date.now() < deadline) await delay(2);
+}
+
+/**
  * A Claude Code write of `target` is under way: its temp file `<target>.tmp.<pid>.<hex>` exists
  * and its process is alive (one a killed client left behind does not count). Microseconds: one
  * directory listing and, only when such a file exists, a signal-0 probe.
@@ -205,6 +216,9 @@ export interface EditOptions<T> {
 
 export type EditOutcome<T> = { exists: false } | { exists: true; result: T; written: boolean };
 
+/** How long an attempt waits for a Claude Code write in flight to land before it reads. */
+const IN_FLIGHT_WAIT_MS = 100;
+
 /**
  * One locked read-modify-write of the config: `edit` maps the current text to the new one.
  * Under the lock: read (with its stamp), edit, write beside it, and rename only if the file is
@@ -228,6 +242,7 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
       file,
       async (): Promise<EditOutcome<T> | 'again'> => {
         for (let attempt = 0; attempt < attempts; attempt++) {
+          if (!opts.dryRun) await untilNoClaudeWrite(file, IN_FLIGHT_WAIT_MS);
           const before = stampOf(file);
           const text = await readConfigText(file);
           if (text === undefined) return done({ exists: false });

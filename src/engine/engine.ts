@@ -133,6 +133,9 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
   // Read at each attempt: a redo after our own write must know the values it just wrote.
   const ours = () => [...state.injected, ...(state.tombstones?.records ?? [])];
   const requests: InjectRequest[] = known.map((k) => ({ ...envAddressOf(k.target), value: k.value }));
+  // One salt per value for the whole edit: a retry then prepares the very records the failed
+  // attempt prepared, and the write-ahead needs no second fsync inside the retry's window.
+  const salts = known.map(() => newSalt());
   // A value at its registered target that equals the keyring's is ours even without a record
   // (our state was damaged or removed): taking it back is what lets the next strip remove it.
   const isOurs: IsOurs = (t, v) => isOursIn(ours(), t, v) || known.some((k) => k.value === v && sameEnv(k.target, t));
@@ -158,7 +161,7 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
         // 'unchanged' but known only from a tombstone: record it again, or nothing would strip it.
         const unrecorded = o.kind === 'unchanged' && !isOursIn(state.injected, k.target, k.value);
         if (o.kind === 'injected' || unrecorded) {
-          const salt = newSalt();
+          const salt = salts[i] as string;
           // Taken back by value (no record at all): whether we created the env object is lost;
           // strip removes it only if it ends up empty, which changes nothing for Claude Code.
           const byValue = unrecorded && !isOursIn(ours(), k.target, k.value);
@@ -182,10 +185,10 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
         await persist();
       },
       // Nothing reached the config: forget the write-ahead records, or a later session would
-      // believe the keys are injected.
+      // believe the keys are injected. In memory only: a retry usually records the same again
+      // (persist then finds nothing changed), and the failure path below writes it down.
       notWritten: async ({ fresh }) => {
         state.injected.splice(state.injected.length - fresh.length, fresh.length);
-        await persist();
       },
       // Someone wrote on top of our text: fine if there is nothing left to inject.
       verify: (text) => patch(text).text === text,
@@ -196,7 +199,11 @@ async function injectLocked(ctx: EngineContext, state: State, persist: () => Pro
       rounds: MAX_ROUNDS,
       busy: `${file} kept changing while we tried to update it: start the session again (nothing was written)`,
     },
-  );
+  ).catch(async (err: unknown) => {
+    // The records the last failed attempt took back are still on disk: write that down.
+    await persist();
+    throw err;
+  });
   if (!done.exists) {
     report.noConfig = true;
     return;

@@ -5,7 +5,7 @@
 // that starts AND lands between our last check and our rename (our process descheduled there)
 // is not lost either: the rename is a swap, and the file it swapped out must be the one we read.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { editConfig } from '../../src/claude/config-file.js';
@@ -70,6 +70,19 @@ it('a whole client write (temp, fsync, rename) landing between our check and our
   inWindow = () => claudeStyleWrite(config, (text) => text.replace('"c": 0', '"c": 1'));
   const out = await editConfig(config, bump);
   expect(inWindow).toBeUndefined();
+  expect(out).toMatchObject({ exists: true, written: true });
+  expect(readFileSync(config, 'utf8')).toBe('{"n": 2, "c": 1}\n');
+});
+
+it('an attempt waits for a live client write in flight to land, then reads it and puts our edit on top', async () => {
+  writeFileSync(config, '{"n": 1, "c": 0}\n');
+  // The client has written its temp file and is about to rename it (40 ms from now).
+  const temp = `${config}.tmp.${process.pid}.0123456789ab`;
+  writeFileSync(temp, '{"n": 1, "c": 1}\n');
+  const lands = setTimeout(() => renameSync(temp, config), 40);
+  // One attempt in one hold: reading before the client's write lands would lose that attempt.
+  const out = await editConfig(config, bump, { attempts: 1, rounds: 1, busy: 'busy' });
+  clearTimeout(lands);
   expect(out).toMatchObject({ exists: true, written: true });
   expect(readFileSync(config, 'utf8')).toBe('{"n": 2, "c": 1}\n');
 });
