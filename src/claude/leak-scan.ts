@@ -53,7 +53,8 @@ export function makeMatcher(secrets: readonly Secret[]): Matcher {
 }
 
 function openNoFollow(file: string): number {
-  return openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  // O_NONBLOCK: a named pipe put where a file was must not hang the open (it is refused after, by fstat).
+  return openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
 }
 
 /** Every occurrence in `file`, by line (one hit per line, name and form). Reads it in chunks. */

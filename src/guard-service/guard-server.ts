@@ -10,12 +10,15 @@
 // masked output, which the caller sent itself.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { oneLine } from '../core/errors.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { isAlive } from '../core/process-info.js';
 import { readStateForReport } from '../engine/state.js';
 import { maskExecPlan, postToolUse, preToolUse, userPromptSubmit, type GuardDeps, type HookOutput } from '../guards/guards.js';
+import { shellFor } from '../guards/masked-exec.js';
 import { MAX_INPUT_BYTES, parseGuardInput, type GuardEvent, type GuardInput } from '../guards/input.js';
+import { pipeHost, type PipeHost } from './masked-pipes.js';
 import { PING_PATH, readGuardServiceConfig, SERVICE_NAME, TOKEN_HEADER, URL_PATH, type GuardServiceConfig } from './config.js';
 
 const EVENTS: Record<string, { event: GuardEvent; run: (input: GuardInput, deps: GuardDeps) => Promise<HookOutput | undefined> }> = {
@@ -35,6 +38,8 @@ const CHECK_MS = 1000;
 export interface ServiceOptions {
   paths: ClaudePaths;
   deps: GuardDeps;
+  /** Where Bash output is masked (default: named pipes in our data directory). */
+  pipes?: PipeHost;
   /** A listening socket on the installed port, bound by the hook that started us. */
   listenFd?: number | undefined;
   now?: () => number;
@@ -126,10 +131,13 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
   if (!config) return { kind: 'not-installed' };
   const now = opts.now ?? Date.now;
   let lastUse = now();
+  // Made once we listen: it removes what a killed service left (and lets go of its shells).
+  let pipes: PipeHost | undefined;
+  const deps: GuardDeps = { ...opts.deps, maskedBash: (command, cwd) => pipes?.rewrite(command, maskExecPlan(opts.deps, cwd)) };
   const http = await import('node:http');
   const server = http.createServer(
     { keepAlive: true },
-    handler(config, opts.deps, () => (lastUse = now())),
+    handler(config, deps, () => (lastUse = now())),
   );
   const listening = await new Promise<boolean>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(err)));
@@ -142,6 +150,8 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
     if (listening) server.close();
     return { kind: 'busy' };
   }
+  const host = opts.pipes ?? pipeHost(join(opts.paths.dataDir, 'pipes'), { shell: shellFor(opts.deps.env) });
+  pipes = host;
   // Read what the guards read (the keyring's answer, kept by the caching backend) now, while the
   // session's hook and the client's start-up go on: the first prompt then finds it ready. A
   // failure is not kept; the first call reads again and reports it.
@@ -149,6 +159,7 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
   const done = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(timer);
+      host.close();
       server.close(() => resolve());
       server.closeAllConnections();
     };

@@ -50,6 +50,11 @@ export interface GuardDeps {
   cliPaths?: readonly string[];
   /** The Node binary that runs our CLI (for the Bash rewrite); without it or cliPaths, Bash calls are not rewritten. */
   node?: string;
+  /**
+   * The guard service's rewrite of a Bash call (its output masked through the service's pipes,
+   * guard-service/masked-pipes.ts); undefined from it, or without it, the call runs under `guard mask-exec`.
+   */
+  maskedBash?: (command: string, cwd: string) => string | undefined;
 }
 
 export type HookOutput = Record<string, unknown>;
@@ -327,8 +332,10 @@ export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<Ho
     const command = input.tool_input.command;
     const cli = deps.cliPaths?.[0];
     // Every call, even one that looks like our own rewrite already: a look-alike could hide a command after a comment.
-    if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string' || !cli || !deps.node) return undefined;
-    return { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: { ...input.tool_input, command: maskedBashCommand(command, deps.node, cli) } } };
+    if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string') return undefined;
+    const rewritten = deps.maskedBash?.(command, cwd) ?? (cli && deps.node ? maskedBashCommand(command, deps.node, cli) : undefined);
+    if (rewritten === undefined) return undefined;
+    return { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: { ...input.tool_input, command: rewritten } } };
   }
   return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: denial.reason } };
 }

@@ -143,6 +143,34 @@ describe.runIf(HAVE_SECRET_SERVICE)('guards as http hooks to the guard service, 
   );
 
   it(
+    "Bash through the service's pipes: a failing command's output masked on both streams, a cd carried to the next call, a bare wait inside",
+    async () => {
+      const e = await setup({
+        replies: [
+          tool('toolu_cd', 'Bash', { command: 'mkdir -p sub && cd sub && echo "in $(basename "$PWD")"', description: 'cd' }),
+          tool('toolu_fail', 'Bash', { command: 'pwd; cat ../.env; cat ../.env >&2; sleep 0.1 & wait; exit 3', description: 'fail' }),
+          { type: 'text', text: DEFAULT_FAKE_TEXT },
+        ],
+      });
+      const res = await runClaude(e.home, ['-p', 'go', '--allowedTools', 'Bash', 'Read'], { api: e.api, env: clientEnv(e) });
+      expect(res.code, res.stderr).toBe(0);
+      const results = toolResults(e.api);
+      expect(results.get('toolu_cd')).toMatchObject({ isError: false, text: 'in sub' });
+      const failed = results.get('toolu_fail');
+      expect(failed?.isError).toBe(true);
+      expect(failed?.text).toContain(`${e.home.projectDir}/sub`);
+      expect(failed?.text).toContain('Exit code 3');
+      // Both streams, masked at the source: a failing call never reaches PostToolUse.
+      expect(failed?.text.split(MASK).length).toBe(3);
+      expect(e.api.allReceivedText().includes(e.value)).toBe(false);
+      // The service's pipes did it, not a mask-exec process of ours.
+      const pipes = path.join(e.home.home, '.claude/keyring-inject/pipes');
+      expect(fs.existsSync(pipes)).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'the service killed mid-session (and nobody to restart it): the next tool call is blocked, its output never sent',
     async () => {
       let e: Env | undefined;

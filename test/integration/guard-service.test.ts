@@ -1,7 +1,7 @@
 // The guard service as real processes: `install --guards http`, the SessionStart hook run by the
 // Claude Code stand-in (which starts the service), real HTTP requests, real SIGKILLs.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -332,6 +332,78 @@ describe('the guard service', () => {
 });
 
 describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real keyring', () => {
+  it("a Bash call through the service's pipes, the service SIGKILLed mid-command: nothing unmasked, the shell ends; a call made after: the command does not run; a new service sweeps the pipes", async () => {
+    const { t, svc } = await installHttp();
+    const value = testSecret('svc');
+    const add = await runCli(['add', 'k1', '--server', 'srv', '--env', 'K1', '--stdin'], { env: t.env, input: `${value}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    writeFileSync(join(t.home, 'k1.txt'), `${value}\n`);
+    await startSession(t.env, 's1');
+    const rewrite = async (command: string) => {
+      const r = await post(svc.port, '/keyring-inject/guard/pre-tool-use', { ...writeData(t!.home), tool_input: { command } }, auth(svc));
+      const out = JSON.parse(r.body).hookSpecificOutput.updatedInput.command as string;
+      expect(out).toContain('/pipes/');
+      return out;
+    };
+    const bash = (script: string) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('bash', ['-c', script], { cwd: t!.home, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    // Masked while the service lives.
+    const alive = await bash(await rewrite('cat k1.txt; cat k1.txt >&2; exit 5'));
+    expect(alive.status).toBe(5);
+    expect(alive.stdout).toBe('[keyring-inject:k1]\n');
+    expect(alive.stderr).toBe('[keyring-inject:k1]\n');
+
+    // Killed while the command sleeps: its write after that has no reader (SIGPIPE), nothing goes out unmasked.
+    killAll(watchdogsFor(t.home));
+    const midway = await rewrite('echo before; sleep 1; cat k1.txt; cat k1.txt >&2; echo after');
+    const [pid] = guardServicesFor(t.home);
+    setTimeout(() => process.kill(pid as number, 'SIGKILL'), 400);
+    const killed = await bash(midway);
+    expect(killed.stdout).toBe('before\n');
+    expect(killed.stdout + killed.stderr).not.toContain(value);
+    expect(killed.status).not.toBe(0);
+    // Nothing of that call waits on for good (its cats and subshell, blocked on a pipe).
+    const callDir = /pipes\/([0-9a-f]+)\//.exec(midway)?.[1] as string;
+    const waiting = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(callDir); } catch { return false; } })());
+    await waitFor('the call\'s processes to end', () => waiting().length === 0, 8000);
+
+    // Rewritten before the kill, run after it: refused, not run.
+    await startSession(t.env, 's2');
+    await waitFor('a new service', () => guardServicesFor(t!.home).length === 1, 10_000);
+    const late = await rewrite('touch ran; cat k1.txt');
+    killAll(watchdogsFor(t.home));
+    const [pid2] = guardServicesFor(t.home);
+    process.kill(pid2 as number, 'SIGKILL');
+    // Reaped, not only dead: the shell's check is `kill -0`, which a zombie passes.
+    const reaped = () => {
+      try {
+        process.kill(pid2 as number, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await waitFor('the service to be reaped', reaped, 10_000);
+    const refused = await bash(late);
+    expect(refused.status).toBe(126);
+    expect(refused.stderr).toMatch(/guard service .* is not running, so the command did not run/);
+    expect(existsSync(join(t.home, 'ran'))).toBe(false);
+    expect(refused.stdout).toBe('');
+
+    // What the killed services left is swept by the next one.
+    const pipes = join(t.home, '.claude/keyring-inject/pipes');
+    expect(readdirSync(pipes).length).toBeGreaterThan(0);
+    await startSession(t.env, 's3');
+    await waitFor('the pipes of the killed services to be swept', () => readdirSync(pipes).length === 0, 10_000);
+  }, 60_000);
+
   it('masks a stored value in a tool output, and a rotated value right after the rotate', async () => {
     const { t, svc } = await installHttp();
     const value = testSecret('svc');
