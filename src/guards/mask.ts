@@ -34,8 +34,8 @@ export interface Masker {
   /** `text` with the given occurrences (of this masker) replaced; `names` in the order of the spans. */
   apply(text: string, occurrences: readonly Occurrence[]): { text: string; names: string[] };
   readonly longest: number;
-  /** Could the end of `text` from `at` on be the start of an occurrence still to come? */
-  couldStart(text: string, at: number): boolean;
+  /** Some form holds a line break (a multi-line value as is): a line break does not end an occurrence. */
+  readonly multiLine: boolean;
 }
 
 export function makeMasker(values: readonly NamedValue[]): Masker {
@@ -79,7 +79,6 @@ export function makeMasker(values: readonly NamedValue[]): Masker {
 
   const maskText = (text: string): { text: string; names: string[] } => apply(text, compiled.find(text));
 
-  const firsts = new Set(texts.map((t) => t[0]));
   return {
     empty: compiled.forms.length === 0,
     find: (text) => [...new Set(compiled.find(text).map((o) => o.name))],
@@ -88,11 +87,7 @@ export function makeMasker(values: readonly NamedValue[]): Masker {
     occurrences: (text) => compiled.find(text),
     apply,
     longest: compiled.longest,
-    couldStart: (text, at) => {
-      if (!firsts.has(text[at])) return false;
-      const tail = text.slice(at);
-      return texts.some((t) => t.length > tail.length && t.startsWith(tail));
-    },
+    multiLine: texts.some((t) => /[\r\n]/.test(t)),
   };
 }
 
@@ -158,13 +153,25 @@ function openEscapeAt(text: string): number {
   return m && e + m[0].length <= text.length ? -1 : e;
 }
 
+/** The hold-back rounds the longest form up to a multiple of this, so that its length does not show. */
+const HOLD_BUCKET = 64;
+
 /**
  * Masking of a text that arrives in chunks (a command's stdout). What is let through never holds
- * an occurrence, nor the start of one that may still be completed by a later chunk: the end of
- * the buffer that could begin a form (and an unfinished escape sequence) is held back until more
- * arrives or the stream ends. Everything else goes out at once.
+ * an occurrence, nor the start of one that may still be completed by a later chunk.
+ *
+ * When a chunk goes out must not tell whether it starts a stored value: a model can time its own
+ * command's output (`printf ghp_X; sleep 1; echo` into a timed `read`) and would find a key
+ * character by character if only a tail that could begin a form were held back. So what is held
+ * back depends on the output alone and on the longest form rounded up to HOLD_BUCKET: the last
+ * that many characters minus one (escape sequences not counted, nor line breaks inside wrapped
+ * base64 or hex), whatever they are, and an unfinished escape sequence. When no form holds a line
+ * break, everything up to the last line break goes out at once, as it can be no part of a form
+ * still to come: finished lines do not lag. A whole occurrence across the cut moves the cut to its
+ * start; that tells only what masking shows anyway (a whole value was there).
  */
 export function makeStreamMasker(masker: Masker, extra?: (text: string) => string): StreamMasker {
+  const span = Math.ceil(masker.longest / HOLD_BUCKET) * HOLD_BUCKET;
   let buf = '';
   // The end of what was let through (memory only): the lines before a wrapped encoded value tell
   // the matcher that it is wrapped output.
@@ -187,22 +194,16 @@ export function makeStreamMasker(masker: Masker, extra?: (text: string) => strin
       }
       const open = openEscapeAt(buf);
       const settled = open < 0 ? buf : buf.slice(0, open);
-      // The tail that could still begin a form, looked for with escapes left out; only the end of
-      // the buffer matters.
-      const from = Math.max(0, settled.length - 4 * masker.longest - 64);
-      // Line breaks are left out only after a line that looks like wrapped base64 or hex: any
-      // other line's end is let through at once.
+      // The held tail is counted with escapes left out; only the end of the buffer matters.
+      const from = Math.max(0, settled.length - 4 * span - 64);
+      // Line breaks are left out (an encoded form goes on across them) only after a line that
+      // looks like wrapped base64 or hex; elsewhere a line break ends every form but a multi-line one.
       const window = settled.slice(from);
       const wrapped = /[A-Za-z0-9+/=_-]{60}(?:\r?\n|$)/.test(seen.slice(-80) + window);
       const { plain, at } = stripAnsi(window, wrapped ? ANSI_OR_BREAK : ANSI);
-      let hold = plain.length;
-      for (let p = Math.max(0, plain.length - masker.longest + 1); p < plain.length; p++) {
-        if (masker.couldStart(plain, p)) {
-          hold = p;
-          break;
-        }
-      }
-      let cut = hold === plain.length ? settled.length : from + (at[hold] as number);
+      let hold = Math.max(0, plain.length - (span - 1));
+      if (!masker.multiLine) hold = Math.max(hold, plain.lastIndexOf('\n') + 1, plain.lastIndexOf('\r') + 1);
+      let cut = from + (at[hold] as number);
       const occ = occurrencesIn(buf);
       for (let moved = true; moved; ) {
         moved = false;

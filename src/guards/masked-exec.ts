@@ -5,7 +5,7 @@
 // original command in a child shell and lets its stdout and stderr through masked, as they come.
 //
 // Kept: the exit status (a signal is raised again on ourselves), stdin (inherited), streaming
-// (a chunk goes out at once, except a tail that could still start a value), the timing, and the
+// (finished lines go out at once; see makeStreamMasker for the tail held back), the timing, and the
 // working directory the command ends in (the Bash tool carries a `cd` over to the next call: the
 // child shell writes it to a file the calling shell made with mktemp, and the calling shell cds
 // there). Not kept: other shell state (an `export` inside the command does not outlive it, as in

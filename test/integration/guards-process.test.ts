@@ -119,9 +119,29 @@ describe.runIf(HAVE_SECRET_SERVICE)('guard hooks as processes, with a real keyri
     const piped = await run('read -r l; echo "got $l"; echo "$l" >&2; exit 4', `${value}\n`);
     expect(piped.code).toBe(4);
     expect(piped.out).toBe('got [keyring-inject:github]\n[keyring-inject:github]\n');
-    // (a marker that does not end with a character a form of the key could start with: that tail would be held back)
+    // (a whole line: it goes out at once, while the end of an unfinished line is held back)
     const killed = await run('echo begun; sleep 20', '', (pid) => process.kill(pid, 'SIGTERM'));
     expect(killed.signal === 'SIGTERM' || killed.code === 143, JSON.stringify(killed)).toBe(true);
+  });
+
+  it('guard mask-exec: when output goes out does not tell whether it starts the stored value (no prefix oracle)', async () => {
+    const value = testSecret('tm');
+    const add = await runCli(['add', 'github', '--server', 'github', '--env', 'GITHUB_TOKEN', '--stdin'], { env: t.env, input: `${value}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    // As a model would probe: print a guess, wait, end the line; watch what arrives before the line break.
+    const chunks = (text: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, 'guard', 'mask-exec', '--', `printf '%s' '${text}'; sleep 1; echo`], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const got: string[] = [];
+        child.stdout.on('data', (c: Buffer) => got.push(c.toString()));
+        child.on('error', reject);
+        child.on('close', () => resolve(got));
+      });
+    const hit = value.slice(0, 14);
+    const miss = `${value.slice(0, 13)}Z`; // no form of the value starts so
+    const [a, b] = await Promise.all([chunks(hit), chunks(miss)]);
+    expect(a).toEqual([`${hit}\n`]);
+    expect(b).toEqual([`${miss}\n`]);
   });
 
   it('a cd inside a rewritten Bash call carries over to the next call, as the Bash tool keeps the working directory', async () => {

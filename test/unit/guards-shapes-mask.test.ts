@@ -223,11 +223,110 @@ describe('stream masker', () => {
         }
       }
     }
-    // Output that cannot start a value is not held back.
+    // A line goes out when its line break arrives; the end of an unfinished line waits for more.
     const s = makeStreamMasker(m);
     expect(s.push('progress 10%\n')).toBe('progress 10%\n');
     expect(s.push(`line ending with the key's first letter ${v[0]}\n`)).toBe(`line ending with the key's first letter ${v[0]}\n`);
-    expect(s.push(`almost ${v.slice(0, 10)}`)).toBe('almost ');
-    expect(s.end()).toBe(v.slice(0, 10));
+    expect(s.push(`almost ${v.slice(0, 10)}`)).toBe('');
+    expect(s.push('\n')).toBe(`almost ${v.slice(0, 10)}\n`);
+    expect(s.push(`almost ${v.slice(0, 10)}`)).toBe('');
+    expect(s.end()).toBe(`almost ${v.slice(0, 10)}`);
+  });
+
+  it('a multi-line value split at every chunk boundary, in plain form and line by line, never comes out in part', () => {
+    const pem = (): string => `-----BEGIN TEST KEY-----\n${rand(64, `${ALNUM}+/`)}\n${rand(40, `${ALNUM}+/`)}\n-----END TEST KEY-----`;
+    const v = pem();
+    const m = makeMasker([{ name: 'k', value: v }]);
+    const lines = v.split('\n');
+    const texts = [`key:\n${v}\ndone\n`, `cat: ${lines[1]}\n${lines[2]}\n`, `json: ${JSON.stringify(v)} x`];
+    for (const text of texts) {
+      for (let cut1 = 0; cut1 < text.length; cut1 += 5) {
+        for (const size of [1, 13]) {
+          const s = makeStreamMasker(m);
+          let out = s.push(text.slice(0, cut1));
+          for (let i = cut1; i < text.length; i += size) out += s.push(text.slice(i, i + size));
+          out += s.end();
+          expect(out).toBe(m.maskText(text).text);
+          expect(out).toContain('[keyring-inject:k]');
+          expect(out).not.toContain(lines[1]?.slice(0, 20));
+        }
+      }
+    }
+  });
+});
+
+describe('stream masker: when output goes out does not tell a prefix of a stored value', () => {
+  // A model can time the output of its own command (`printf ghp_X; sleep 1; echo` piped into a
+  // timed `read`): if a tail that starts a value were held back and any other let through at
+  // once, it could find a key character by character. What push() returns may depend only on the
+  // output itself, on coarse properties of the stored set, and on whole values found.
+
+  /** Each form's prefixes, and a non-prefix of the same length (the last character changed). */
+  function probes(value: string): { hit: string; miss: string }[] {
+    const forms = valueForms(value);
+    const out: { hit: string; miss: string }[] = [];
+    for (const f of forms) {
+      for (let n = 1; n < f.length; n++) {
+        const hit = f.slice(0, n);
+        const alt = [...'0aZ#'].find((c) => !forms.some((g) => g.startsWith(hit.slice(0, -1) + c))) as string;
+        out.push({ hit, miss: hit.slice(0, -1) + alt });
+      }
+    }
+    return out;
+  }
+
+  it('a chunk ending in a prefix of a form of a value comes out exactly when one ending in a non-prefix of the same length does', () => {
+    const v = testSecret('oracle');
+    const m = makeMasker([{ name: 'k', value: v }]);
+    const differ: string[] = [];
+    for (const { hit, miss } of probes(v)) {
+      for (const before of ['', 'probe: ', 'line one\nprobe ', `${'-'.repeat(300)} `]) {
+        const a = makeStreamMasker(m);
+        const b = makeStreamMasker(m);
+        // ('#' is in no form: it cannot complete one, which would be a whole value)
+        const got = [a.push(before + hit).length, a.push('#').length, a.push('\n').length];
+        const want = [b.push(before + miss).length, b.push('#').length, b.push('\n').length];
+        if (got.join() !== want.join()) differ.push(`${JSON.stringify(before.slice(-10) + hit)}: ${got.join()} vs ${want.join()}`);
+      }
+    }
+    expect(differ.slice(0, 5), `${differ.length} probes told a prefix from a non-prefix`).toEqual([]);
+  });
+
+  it('across random outputs made of prefixes of forms, and random chunkings, what comes out is the same whatever the stored values (of a similar length)', () => {
+    const alike = (label: string) => [testSecret(label), testSecret(label), `${testSecret(label)}ab`];
+    const multi = (): string => `${rand(64, `${ALNUM}+/`)}\n${rand(40, `${ALNUM}+/`)}\n${rand(20)}`;
+    const sets = [alike('rnd'), [multi(), multi(), multi()]];
+    for (const values of sets) {
+      const maskers = values.map((value) => makeMasker([{ name: 'k', value }]));
+      // (a prefix of a multi-line value may hold a whole line of it: such a piece is left out)
+      const pieces = probes(values[0] as string)
+        .map((p) => p.hit)
+        .filter((p) => maskers.every((m) => m.find(p).length === 0));
+      for (let round = 0; round < 60; round++) {
+        let text = '';
+        while (text.length < 400) {
+          const r = Math.random();
+          if (r < 0.4) text += pieces[Math.floor(Math.random() * pieces.length)];
+          else if (r < 0.55) text += '\n';
+          else if (r < 0.65) text += '\x1b[01;31m';
+          // (a line that looks like wrapped base64)
+          else if (r < 0.7) text += `${rand(64, `${ALNUM}+/`)}\n`;
+          else text += rand(1 + Math.floor(Math.random() * 8), `${ALNUM} `);
+        }
+        if (maskers.some((m) => m.find(text).length > 0)) continue; // a whole value: that may (and must) change the output
+        const cuts: number[] = [];
+        for (let i = 0; i < text.length; i += 1 + Math.floor(Math.random() * 40)) cuts.push(i);
+        cuts.push(text.length);
+        const runs = maskers.map((m) => {
+          const s = makeStreamMasker(m);
+          const outs: string[] = [];
+          for (let c = 1; c < cuts.length; c++) outs.push(s.push(text.slice(cuts[c - 1], cuts[c])));
+          outs.push(s.end());
+          return outs;
+        });
+        for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+        expect((runs[0] as string[]).join('')).toBe(text);
+      }
+    }
   });
 });
