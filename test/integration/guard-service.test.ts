@@ -371,8 +371,19 @@ describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real ke
     expect(killed.status).not.toBe(0);
     // Nothing of that call waits on for good (its cats and subshell, blocked on a pipe).
     const callDir = /pipes\/([0-9a-f]+)\//.exec(midway)?.[1] as string;
-    const waiting = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(callDir); } catch { return false; } })());
-    await waitFor('the call\'s processes to end', () => waiting().length === 0, 8000);
+    const waiting = () =>
+      readdirSync('/proc').filter(
+        (p) =>
+          /^\d+$/.test(p) &&
+          (() => {
+            try {
+              return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(callDir);
+            } catch {
+              return false;
+            }
+          })(),
+      );
+    await waitFor("the call's processes to end", () => waiting().length === 0, 8000);
 
     // Rewritten before the kill, run after it: refused, not run.
     await startSession(t.env, 's2');

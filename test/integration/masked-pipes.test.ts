@@ -89,7 +89,12 @@ describe.each(SHELLS)('masked pipes under %s', (shell) => {
 
   it('a value written in pieces, across chunks, and a large output with values throughout', async () => {
     const half = Math.floor(value.length / 2);
-    const r = await sh(shell, rewrite(`printf '%s' '${value.slice(0, half)}'; sleep 0.2; printf '%s\\n' '${value.slice(half)}'; i=0; while [ $i -lt 3000 ]; do echo "line $i ${value} xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done`));
+    const r = await sh(
+      shell,
+      rewrite(
+        `printf '%s' '${value.slice(0, half)}'; sleep 0.2; printf '%s\\n' '${value.slice(half)}'; i=0; while [ $i -lt 3000 ]; do echo "line $i ${value} xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done`,
+      ),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(value);
     expect(r.stdout.split('\n')).toHaveLength(3002);
@@ -116,7 +121,7 @@ it('a call the user never lets run is given up after its wait, its pipes removed
   expect(await waitUntil(() => host.active() === 0 && readdirSync(join(dir, 'pipes')).length === 0, 3000, 20)).toBe(true);
 });
 
-it('a plain sh as the Bash tool\'s shell gets no rewrite here (the caller falls back to mask-exec)', () => {
+it("a plain sh as the Bash tool's shell gets no rewrite here (the caller falls back to mask-exec)", () => {
   const sh = pipeHost(join(dir, 'pipes-sh'), { shell: '/bin/sh' });
   expect(sh.rewrite('echo hi', plan())).toBeUndefined();
   sh.close();
