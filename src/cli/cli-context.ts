@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { KiError } from '../core/errors.js';
 import { childProcess } from '../core/lazy-load.js';
 import { realpathSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { claudePaths, type Env } from '../core/paths.js';
 import type { OpsContext } from '../ops/ops-context.js';
 import { identify, type ProcessId } from '../core/process-info.js';
@@ -19,12 +20,21 @@ export interface CliContext extends OpsContext {
   flush?: () => Promise<void>;
 }
 
+const WATCHDOG_NICENESS = 10;
+
 /** The watchdog: our own bundle, detached in a session of its own so that it outlives the hook. */
 function spawnWatchdogProcess(env: Env): ProcessId | undefined {
   const script = process.argv[1];
   if (!script) return undefined;
   const child = childProcess().spawn(process.execPath, [realpathSync(script), 'watchdog'], { detached: true, stdio: 'ignore', cwd: '/', env: env as NodeJS.ProcessEnv });
   child.unref();
+  // Its start-up (a Node start) is not needed for seconds: it must not take CPU from the session
+  // that is starting (on two cores it competes with the hook, the client and the guard service).
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, WATCHDOG_NICENESS);
+  } catch {
+    // not allowed here: it runs at ours
+  }
   return child.pid === undefined ? undefined : identify(child.pid);
 }
 
