@@ -30,7 +30,7 @@ import { makeStreamMasker } from '../guards/mask.js';
 import type { OutputPlan } from '../guards/masked-exec.js';
 
 export interface PipeHostOptions {
-  /** The Bash tool's shell (core/shell's shellFor): the rewrite needs bash or zsh. */
+  /** The Bash tool's shell (guards/masked-exec.ts shellFor): the rewrite needs bash or zsh. */
   shell?: string;
   /** A call whose command has not started after this long is given up (a denied call never starts). */
   maxWaitMs?: number;
@@ -68,7 +68,8 @@ function whenReaderCame(file: string, stopped: () => boolean, opened: (sink: Soc
         if ((err as NodeJS.ErrnoException).code !== 'ENXIO') return reject(err);
       }
       // Fast while the call is fresh (the client runs it at once), slower while it waits for the user's permission.
-      setTimeout(attempt, Date.now() - started < 2000 ? 2 : 25);
+      const waited = Date.now() - started;
+      setTimeout(attempt, waited < 2000 ? 2 : waited < 10_000 ? 25 : 250);
     };
     attempt();
   });
