@@ -298,6 +298,15 @@ export async function maskExecPlan(deps: GuardDeps, cwd: string): Promise<Output
 // ---------------------------------------------------------------------------------------------
 // PreToolUse
 
+/** The service's piped rewrite; undefined where it has none, or could not make the pipes (mask-exec then). */
+function pipedBash(deps: GuardDeps, command: string, cwd: string): string | undefined {
+  try {
+    return deps.maskedBash?.(command, cwd);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<HookOutput | undefined> {
   if (input.tool_name === undefined || input.tool_input === undefined) return undefined;
   const state = await readStateForReport(deps.paths);
@@ -333,7 +342,7 @@ export async function preToolUse(input: GuardInput, deps: GuardDeps): Promise<Ho
     const cli = deps.cliPaths?.[0];
     // Every call, even one that looks like our own rewrite already: a look-alike could hide a command after a comment.
     if (input.tool_name !== 'Bash' || !hasKeys || typeof command !== 'string') return undefined;
-    const rewritten = deps.maskedBash?.(command, cwd) ?? (cli && deps.node ? maskedBashCommand(command, deps.node, cli) : undefined);
+    const rewritten = pipedBash(deps, command, cwd) ?? (cli && deps.node ? maskedBashCommand(command, deps.node, cli) : undefined);
     if (rewritten === undefined) return undefined;
     return { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: { ...input.tool_input, command: rewritten } } };
   }

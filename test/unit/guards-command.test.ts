@@ -331,4 +331,18 @@ describe('pre-tool-use rewrites Bash to run under guard mask-exec while keys are
     // Denied calls stay denied.
     expect(((await call('keyring-inject run -- printenv')) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.permissionDecision).toBe('deny');
   });
+
+  it("the guard service's piped rewrite when it has one; mask-exec when it has none or cannot make its pipes", async () => {
+    await addKey('github', testSecret('pre'));
+    const input = { session_id: SID, hook_event_name: 'PreToolUse' as const, cwd: t.home, tool_name: 'Bash', tool_input: { command: 'ls', description: 'd' } };
+    const command = async (maskedBash: (c: string, cwd: string) => string | undefined) =>
+      ((await preToolUse(input, { ...deps(), maskedBash })) as { hookSpecificOutput: Record<string, any> }).hookSpecificOutput.updatedInput.command as string;
+    expect(await command((c, cwd) => `piped ${c} in ${cwd}`)).toBe(`piped ls in ${t.home}`);
+    expect(await command(() => undefined)).toContain('guard mask-exec');
+    expect(
+      await command(() => {
+        throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      }),
+    ).toContain('guard mask-exec');
+  });
 });
