@@ -30,7 +30,8 @@ export const SOURCE_HELP = `  --source KIND  where the value lives: keyring (def
   --meta K=V     source settings (repeat): env-file path=FILE; 1password account=A;
                  doppler project=P, config=C; aws region=R, profile=P, key=JSON_FIELD;
                  gcp project=P, version=N, key=JSON_FIELD; keepassxc database=FILE,
-                 keyFile=FILE; age file=FILE, identity=FILE; vault namespace=NS, version=N;
+                 keyFile=FILE; age file=FILE, identity=FILE; vault namespace=NS, version=N,
+                 addr=URL (default: VAULT_ADDR), cacert=FILE (default: VAULT_CACERT);
                  azure vault=V, version=ID; infisical project=ID, env=SLUG, path=/FOLDER`;
 
 export const HOST_HELP = `  --host HOST    a host the key may be sent to (repeat for several): 'api.example.com',

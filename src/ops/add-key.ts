@@ -29,7 +29,8 @@ import { loadRegistry, updateRegistry } from '../registry/registry-file.js';
 import { parseHeaderSpec, parseMode, wrapAfterAdd, wrappedServers } from '../wrap/add-zero-disk.js';
 import type { SecretBackend } from '../keyring/backend.js';
 import type { OpsContext } from './ops-context.js';
-import { addForSource, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, type KeyInput } from './key-sources.js';
+import { withoutPin } from '../registry/vault-pin.js';
+import { addForSource, pinnedRef, refuseStdinFor, sourceNeedsAdd, sourceOrKeyring, type KeyInput } from './key-sources.js';
 
 /** The flags of `add` as given (checked here, in the order the user meets them). */
 export interface AddKeyRequest extends KeyInput {
@@ -65,6 +66,8 @@ export interface AddKeyReport {
   wrapped: string[];
   /** Servers that were wrapped already: the new targets follow them. */
   alreadyWrapped: ServerAddress[];
+  /** A key that was there: its source's settings recorded again (a Vault address). */
+  sourceUpdated: boolean;
 }
 
 /** One env var or header gets one key. `withFix`: say how to free it (not for the re-check under the lock, whose wording is shorter). */
@@ -160,8 +163,8 @@ function warnAboutServers(ctx: OpsContext, view: ConfigView | null | undefined, 
 }
 
 /** The value: into the keyring for a new key, to its source (see addForSource), or, piped in again for a stored key, checked to be the same. */
-async function takeValue(ctx: OpsContext, req: AddKeyRequest, before: KeyRecord | undefined, backend: SecretBackend): Promise<void> {
-  const { name, source } = req;
+async function takeValue(ctx: OpsContext, req: AddKeyRequest, source: SourceRef | undefined, before: KeyRecord | undefined, backend: SecretBackend): Promise<void> {
+  const { name } = req;
   const isNew = before === undefined;
   if (source && (isNew || (await sourceNeedsAdd(source)))) {
     // Another source holds the value: only the reference to record (and what that source needs: see addForSource).
@@ -184,29 +187,38 @@ async function takeValue(ctx: OpsContext, req: AddKeyRequest, before: KeyRecord 
 }
 
 export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKeyReport> {
-  const { name, source } = req;
+  const { name } = req;
+  // A vault reference records where its token may go, from here (refused when nothing says).
+  const source = req.source && pinnedRef(ctx, req.source);
   const warn = (text: string) => req.notify({ kind: 'warn', text });
-  const { view, mode, header, envVar, refs, targets, headerTargets } = await whereItGoes(ctx, req);
   const file = registryFile(ctx.paths);
+  // A vault key added again with its reference and no target: its address recorded again (from here, the user's shell).
+  const existing = (await loadRegistry(file)).keys[name];
+  if (source?.source === 'vault' && existing?.source && sameRef(withoutPin(existing.source), withoutPin(source)) && req.servers.length === 0 && req.env === undefined && req.header === undefined) {
+    return recordSourceAgain(ctx, name, source);
+  }
+  const { view, mode, header, envVar, refs, targets, headerTargets } = await whereItGoes(ctx, req);
 
   // Refuse before asking for the value: one env var gets one key.
   const current = await loadRegistry(file);
   const before = current.keys[name];
-  if (before && req.sourceGiven && !sameRef(sourceOrKeyring(name, before.source), sourceOrKeyring(name, source))) {
+  const sameSource = before !== undefined && sameRef(withoutPin(sourceOrKeyring(name, before.source)), withoutPin(sourceOrKeyring(name, source)));
+  if (before && req.sourceGiven && !sameSource) {
     throw new KiError('key-external', `key ${name} already takes its value from ${describeRef(sourceOrKeyring(name, before.source))}: run 'keyring-inject remove ${name}' first to change its source`);
   }
+  const sourceUpdated = before !== undefined && source !== undefined && before.source !== undefined && sameSource && !sameRef(before.source, source);
   refuseTaken(current, name, targets, headerTargets, true);
   warnAboutServers(ctx, view, refs, envVar, warn);
 
   const alreadyWrapped = req.mode === undefined && header === undefined ? await wrappedServers(ctx.paths.configFile, refs) : [];
   const backend = ctx.backend();
   const isNew = before === undefined;
-  await takeValue(ctx, req, before, backend);
+  await takeValue(ctx, req, source, before, backend);
 
   const record = await updateRegistry(file, (reg) => {
     refuseTaken(reg, name, targets, headerTargets, false);
     let registry = withKey(reg, name, targets, backend.id, ctx.now());
-    if (isNew && source) registry = withSource(registry, name, source);
+    if ((isNew || sourceUpdated) && source) registry = withSource(registry, name, source);
     if (headerTargets.length > 0) registry = withHeaderTargets(registry, name, headerTargets);
     registry = withHosts(registry, name, req.hosts);
     // A server that is wrapped already reads all its keys at spawn: new targets follow it.
@@ -226,5 +238,19 @@ export async function addKey(ctx: OpsContext, req: AddKeyRequest): Promise<AddKe
     mode,
     wrapped,
     alreadyWrapped,
+    sourceUpdated,
   };
+}
+
+/** The key's source replaced by `source` (the same reference, a new Vault address); its targets untouched. */
+async function recordSourceAgain(ctx: OpsContext, name: string, source: SourceRef): Promise<AddKeyReport> {
+  const record = await updateRegistry(registryFile(ctx.paths), (reg) => {
+    const registry = reg.keys[name] ? withSource(reg, name, source) : reg;
+    return { registry, result: registry.keys[name] };
+  });
+  if (!record) throw new KiError('key-not-found', `key ${name} was removed meanwhile: add it again`);
+  const backend = ctx.backend();
+  const mode = record.targets.some((t) => t.mode === 'wrap') ? 'wrap' : 'inject';
+  const keySource = sourceOrKeyring(name, record.source);
+  return { name, isNew: false, stored: false, backend: { id: backend.id, label: backend.label }, keySource, record, mode, wrapped: [], alreadyWrapped: [], sourceUpdated: true };
 }

@@ -6,6 +6,7 @@ import { checkEnvName, checkServerName, defaultEnvName } from '../core/names.js'
 import { registryFile } from '../core/paths.js';
 import { describeRef, sameRef, type SourceKind, type SourceRef } from '../registry/source-ref.js';
 import { loadRegistry } from '../registry/registry-file.js';
+import { pinFromEnv, pinInProjectProblem, withPin } from '../registry/vault-pin.js';
 import { approvalState, approve } from '../sources/approval.js';
 import { refusedVariable, userKeyringItems } from '../sources/team-file-policy.js';
 import { loadProjectFile, projectFileFor, writeProjectFile, type ProjectTarget } from '../sources/team-file.js';
@@ -52,6 +53,11 @@ export async function addProjectKey(ctx: OpsContext, req: AddProjectKeyRequest):
   if (req.kind === undefined && req.id === undefined && !req.metadata && existing) ref = existing.ref;
   else ref = checkedRef({ source: req.kind ?? 'keyring', id: req.id ?? name, ...(req.metadata ? { metadata: req.metadata } : {}) });
   if (ref.source === 'os-keyring') throw new UsageError("a project file may not read other programs' keyring items (--source os-keyring): use the keyring or another source");
+  const pinned = pinInProjectProblem(ref);
+  if (pinned) throw new UsageError(`${pinned} (leave out --meta addr= and cacert=)`);
+  // Your own approval of the file records VAULT_ADDR here for its vault entries (never the file).
+  const envPin = ref.source === 'vault' ? pinFromEnv(ctx.env, ctx.cwd) : undefined;
+  if (envPin && 'problem' in envPin) throw new UsageError(envPin.problem);
   const pathProblem = refPathProblem({ ...ref, root: where.root });
   if (pathProblem) throw new UsageError(pathProblem);
   if (existing && !sameRef(existing.ref, ref)) {
@@ -107,7 +113,7 @@ export async function addProjectKey(ctx: OpsContext, req: AddProjectKeyRequest):
       throw new UsageError(`a value is already stored in the keyring under ${ref.id}: leave out --stdin to only write the reference, or choose another --id`);
     }
   } else {
-    await addForSource(ctx, req, { ...ref, root: where.root }, name);
+    await addForSource(ctx, req, envPin ? withPin({ ...ref, root: where.root }, envPin) : { ...ref, root: where.root }, name);
   }
 
   const targets = [...(existing?.targets ?? [])];
@@ -122,7 +128,7 @@ export async function addProjectKey(ctx: OpsContext, req: AddProjectKeyRequest):
     const before = (await approvalState(ctx.paths, where)).state;
     project.entries.set(name, { ref, targets, sourceName: existing?.sourceName ?? ref.source, ...(hosts.length > 0 ? { hosts } : {}) });
     await writeProjectFile(project);
-    if (before === 'approved' || before === 'none') await approve(ctx.paths, await loadProjectFile(where), ctx.now());
+    if (before === 'approved' || before === 'none') await approve(ctx.paths, await loadProjectFile(where), ctx.now(), envPin);
   }
 
   return {

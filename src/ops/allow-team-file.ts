@@ -5,7 +5,8 @@ import { audit } from '../core/audit-trail.js';
 import { KiError } from '../core/errors.js';
 import { registryFile } from '../core/paths.js';
 import { loadRegistry } from '../registry/registry-file.js';
-import { approvalState, approve, diffEntries, revoke, summarizeAll, variablesOf, type EntrySummary } from '../sources/approval.js';
+import { pinFromEnv, samePin, type VaultPin } from '../registry/vault-pin.js';
+import { allowCommand, approvalState, approve, diffEntries, revoke, summarizeAll, variablesOf, type ApprovalState, type EntrySummary } from '../sources/approval.js';
 import { plainlySecretName } from '../sources/team-file-policy.js';
 import { findProjectFile, mergeProject } from '../sources/team-file.js';
 import { wrapProjectServers } from '../wrap/team-servers.js';
@@ -25,6 +26,8 @@ export interface AllowProjectReport {
   warnings: string[];
   /** Variables the file sets that are not plainly a secret's name (a *_URL can point a program at another server). */
   notSecretNames: string[];
+  /** The file has vault entries: the address their token goes to (VAULT_ADDR here, or the one approved before); null: none yet. */
+  vault?: string | null;
 }
 
 /** The project file from `dir` up to the top of the git work tree, or one line saying there is none. */
@@ -41,12 +44,17 @@ export async function allowProject(ctx: OpsContext, req: { dir?: string | undefi
   // The checks that do not depend on approval are made now, so that a file no command would use is not approved.
   mergeProject(await loadRegistry(registryFile(ctx.paths)), st.project, ctx.backend().id);
   const entries = summarizeAll(st.project);
-  if (st.state !== 'approved') {
-    await approve(ctx.paths, st.project, ctx.now());
+  const { vault, before: approvedVault, problem } = vaultPinFor(ctx, st);
+  if (st.state !== 'approved' || (vault !== undefined && !samePin(vault, approvedVault))) {
+    await approve(ctx.paths, st.project, ctx.now(), vault);
     audit(ctx.paths, { event: 'approval', keys: Object.keys(entries), where: st.project.root }, ctx.env);
   }
   // The servers the file maps keys to read them at spawn from now on, also under plain 'claude'.
   const { reports, warnings } = await wrapProjectServers(ctx, st.project);
+  const hasVault = Object.values(entries).some((e) => e.source === 'vault');
+  const recorded = vault ?? approvedVault;
+  if (hasVault && problem) warnings.push(`${problem}; the vault entries ${recorded ? `keep ${recorded.addr}` : 'have no Vault address'}`);
+  else if (hasVault && !recorded) warnings.push(`the vault entries have no Vault address to send your token to: run '${allowCommand(where.root)}' again with VAULT_ADDR set to your Vault's address`);
   return {
     file: where.file,
     root: where.root,
@@ -57,7 +65,24 @@ export async function allowProject(ctx: OpsContext, req: { dir?: string | undefi
     servers: reports.map((r) => ({ server: r.server, outcome: r.outcome, mcpJson: r.mcpJson })),
     warnings,
     notSecretNames: [...new Set(Object.entries(entries).flatMap(([name, e]) => variablesOf(name, e)))].filter((v) => !plainlySecretName(v)).sort(),
+    ...(hasVault ? { vault: recorded?.addr ?? null } : {}),
   };
+}
+
+/**
+ * The Vault address a file with vault entries is approved with: VAULT_ADDR (and VAULT_CACERT)
+ * here, the user's own environment, since the file may not name one. Without VAULT_ADDR the
+ * one approved before stays.
+ */
+function vaultPinFor(ctx: Pick<OpsContext, 'env' | 'cwd'>, st: ApprovalState): { vault?: VaultPin; before?: VaultPin; problem?: string } {
+  if (st.state === 'none') return {};
+  const before = st.state === 'approved' ? st.project.vault : st.state === 'changed' ? st.previous.vault : undefined;
+  const old = before ? { before } : {};
+  if (![...st.project.entries.values()].some((e) => e.ref.source === 'vault')) return old;
+  const pin = pinFromEnv(ctx.env, ctx.cwd);
+  if (pin === undefined) return old;
+  if ('problem' in pin) return { ...old, problem: pin.problem };
+  return { ...old, vault: pin };
 }
 
 /** Forget the approval of the project file: whether there was one. */

@@ -1,8 +1,10 @@
 // What adding a key does for its value's source, shared by a key of the user's registry and a
 // project file's reference: the conversation with the user (a value, a source's own password)
 // goes through callbacks, so the op prints and prompts nothing itself.
+import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { keyringRef, refProblem, type SourceRef } from '../registry/source-ref.js';
+import { pinFromEnv, withPin } from '../registry/vault-pin.js';
 import { sourceContext, sourceFor } from '../sources/resolver.js';
 import type { OpsContext } from './ops-context.js';
 
@@ -31,6 +33,25 @@ export function checkedRef(ref: SourceRef): SourceRef {
   const problem = refProblem(ref);
   if (problem) throw new UsageError(problem);
   return ref;
+}
+
+/**
+ * A vault reference with where the token may go recorded (registry/vault-pin.ts): the address
+ * given (--meta addr=), else VAULT_ADDR here; the CA file given (--meta cacert=), else
+ * VAULT_CACERT here. Other references as they are.
+ */
+export function pinnedRef(ctx: Pick<OpsContext, 'env' | 'cwd'>, ref: SourceRef): SourceRef {
+  if (ref.source !== 'vault') return ref;
+  let addr = ref.metadata?.addr;
+  if (addr === undefined) {
+    const env = pinFromEnv(ctx.env, ctx.cwd);
+    if (env === undefined)
+      throw new UsageError("--source vault: set VAULT_ADDR to your Vault's address (e.g. https://vault.example.com:8200) or give --meta addr=URL; the key's token is sent only there");
+    if ('problem' in env) throw new UsageError(env.problem);
+    addr = env.addr;
+  }
+  const cacert = ref.metadata?.cacert ?? (ctx.env.VAULT_CACERT ? resolve(ctx.cwd, ctx.env.VAULT_CACERT) : undefined);
+  return checkedRef(withPin(ref, { addr, ...(cacert ? { cacert } : {}) }));
 }
 
 /** The registry key's source for messages and --json: its own, or the keyring under its name. */

@@ -6,6 +6,7 @@
 // each source accepts only the characters its ids can have and nothing that starts with '-'
 // (a CLI would read it as an option). Error messages never repeat an invalid id or value: a
 // user who pasted a secret in the wrong place must not see it in a log.
+import { pinMetadataProblem } from './vault-pin.js';
 
 export const SOURCE_KINDS = ['keyring', 'pass', 'env-file', '1password', 'doppler', 'aws', 'gcp', 'keepassxc', 'age', 'vault', 'bitwarden', 'azure', 'infisical', 'os-keyring'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -81,7 +82,8 @@ export const METADATA: Record<SourceKind, readonly string[]> = {
   gcp: ['project', 'version', 'key'],
   keepassxc: ['database', 'keyFile'],
   age: ['file', 'identity'],
-  vault: ['namespace', 'version'],
+  // addr, cacert: where the token may go, recorded by `add` (vault-pin.ts); never from a project file.
+  vault: ['namespace', 'version', 'addr', 'cacert'],
   bitwarden: [],
   azure: ['vault', 'version'],
   infisical: ['project', 'env', 'path'],
@@ -199,6 +201,7 @@ function metadataProblem(source: SourceKind, key: string, v: string): string | u
   if (PATH_METADATA[source]?.includes(key) && v.startsWith('-')) return bad('give a file path (not starting with -)');
   if (source === 'vault' && key === 'namespace' && !VAULT_NAMESPACE.test(v)) return bad('give a namespace such as admin/team');
   if (source === 'vault' && key === 'version' && !/^[1-9][0-9]{0,9}$/.test(v)) return bad('give a version number');
+  if (source === 'vault') return pinMetadataProblem(key, v);
   if (source === 'azure' && key === 'vault' && !AZURE_VAULT.test(v)) return bad('give the Key Vault name (3-24 letters, digits and -)');
   if (source === 'azure' && key === 'version' && !AZURE_VERSION.test(v)) return bad('give a secret version id (32 hex digits)');
   if (source === 'infisical' && (key === 'project' || key === 'env') && !SLUG.test(v)) return bad(`give the Infisical ${key === 'project' ? 'project id' : 'environment slug'}`);

@@ -17,12 +17,15 @@ import { parseJson } from '../core/parse-json.js';
 import { findProjectFile, loadProjectFile, type ProjectEntry, type ProjectFile } from './team-file.js';
 import { isRecord } from '../core/is-record.js';
 import { shellQuote } from '../core/shell.js';
+import type { VaultPin } from '../registry/vault-pin.js';
 
 /** What an approval remembers of the file: its hash, and its entries in the terms a diff shows. */
 export interface Approval {
   sha256: string;
   approvedAt: string;
   entries: Record<string, EntrySummary>;
+  /** Where the file's vault entries send your token: VAULT_ADDR (and VAULT_CACERT) where you approved it (the file cannot say). */
+  vault?: VaultPin;
 }
 
 /** An entry without anything but what it does: source (as spelled), id, metadata, targets. */
@@ -125,7 +128,7 @@ async function stateOf(paths: ClaudePaths, project: ProjectFile): Promise<Approv
   if (project.sha256 === undefined) return { state: 'none' };
   const previous = (await readPrivateStore(approvalsStore(paths))).files[fileKey(project.file)];
   if (!previous) return { state: 'unapproved', project };
-  if (previous.sha256 === project.sha256) return { state: 'approved', project };
+  if (previous.sha256 === project.sha256) return { state: 'approved', project: previous.vault ? { ...project, vault: previous.vault } : project };
   return { state: 'changed', project, previous };
 }
 
@@ -195,11 +198,13 @@ export async function approvedProjectFileFor(paths: ClaudePaths, dir: string, se
   throw refusalFor(st) as ProjectNotApprovedError;
 }
 
-/** Record the approval of `project` exactly as it was read (its hash). */
-export async function approve(paths: ClaudePaths, project: ProjectFile, now: Date): Promise<void> {
+/** Record the approval of `project` exactly as it was read (its hash), with `vault` as its Vault address (default: the one approved before). */
+export async function approve(paths: ClaudePaths, project: ProjectFile, now: Date, vault?: VaultPin): Promise<void> {
   if (project.sha256 === undefined) throw new KiError('project-missing', `there is no project file ${project.file} to approve`);
   await withPrivateStore(approvalsStore(paths), async ({ value: all, write }) => {
-    all.files[fileKey(project.file)] = { sha256: project.sha256 as string, approvedAt: now.toISOString(), entries: summarizeAll(project) };
+    const key = fileKey(project.file);
+    const pin = vault ?? all.files[key]?.vault;
+    all.files[key] = { sha256: project.sha256 as string, approvedAt: now.toISOString(), entries: summarizeAll(project), ...(pin ? { vault: pin } : {}) };
     await write(all);
   });
 }

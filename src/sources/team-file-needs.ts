@@ -2,7 +2,7 @@
 // which sources cannot be used here (a vendor CLI not installed, an env file not there).
 import type { Env } from '../core/paths.js';
 import type { SecretBackend } from '../keyring/backend.js';
-import type { ProjectEntry, ProjectFile } from './team-file.js';
+import { projectRef, type ProjectEntry, type ProjectFile } from './team-file.js';
 import { sourceContext, sourceFor } from './resolver.js';
 
 export type Need =
@@ -22,7 +22,7 @@ export async function projectNeeds(project: ProjectFile, backend: SecretBackend,
   return Promise.all(
     entries.map(async ([name, entry]): Promise<Need> => {
       if (entry.ref.source === 'keyring') return present.has(entry.ref.id) ? { name, entry, state: 'ok' } : { name, entry, state: 'missing' };
-      const a = await (await sourceFor(entry.ref.source)).available(ctx, { ...entry.ref, root: project.root });
+      const a = await (await sourceFor(entry.ref.source)).available(ctx, projectRef(project, entry));
       return a.ok ? { name, entry, state: 'ok' } : { name, entry, state: 'unavailable', reason: a.reason };
     }),
   );

@@ -27,6 +27,7 @@ import type { KeyRecord, Registry } from '../registry/registry.js';
 import { refPathProblem } from './source-path.js';
 import { refusedVariable, userKeyringItems } from './team-file-policy.js';
 import { parseSourceRef, type SourceRef } from '../registry/source-ref.js';
+import { pinInProjectProblem, withPin, type VaultPin } from '../registry/vault-pin.js';
 import { isRecord } from '../core/is-record.js';
 import { normalizeHosts } from '../core/hosts.js';
 
@@ -55,6 +56,8 @@ export interface ProjectFile {
   entries: Map<string, ProjectEntry>;
   /** sha256 (hex) of the file's bytes as read; undefined when there is no file. */
   sha256?: string;
+  /** The Vault address (and CA file) the user approved the file with: never from the file itself. */
+  vault?: VaultPin;
 }
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -122,6 +125,8 @@ export function parseProjectFile(text: string, file: string, root: string): Proj
     const ref = parseSourceRef(raw, name);
     if (typeof ref === 'string') fail(file, `${where}: ${ref}`);
     if (ref.source === 'os-keyring') fail(file, `${where}: a project file may not read other programs' keyring items (source os-keyring): use built-in, or another source`);
+    const pinned = pinInProjectProblem(ref);
+    if (pinned) fail(file, `${where}: ${pinned}`);
     const pathProblem = refPathProblem({ ...ref, root });
     if (pathProblem) fail(file, `${where}: ${pathProblem}`);
     if (raw.targets !== undefined && (!Array.isArray(raw.targets) || raw.targets.length === 0))
@@ -176,6 +181,12 @@ export async function loadProjectFile(where: { root: string; file: string }): Pr
   return { ...parseProjectFile(bytes.toString('utf8'), where.file, where.root), sha256: nodeCrypto().createHash('sha256').update(bytes).digest('hex') };
 }
 
+/** An entry's reference as commands read it: with the project root, and a vault entry with the address the user approved the file with. */
+export function projectRef(project: ProjectFile, entry: ProjectEntry): SourceRef {
+  const ref = { ...entry.ref, root: project.root };
+  return ref.source === 'vault' && project.vault ? withPin(ref, project.vault) : ref;
+}
+
 /**
  * The user registry plus the project's entries whose names it does not have (the user registry
  * wins a clash: see the top of this file). Project keys become records with local-scope targets of
@@ -202,7 +213,7 @@ export function mergeProject(reg: Registry, project: ProjectFile, backend: Backe
       targets: entry.targets.map((t) => ({ server: t.server, env: t.env, scope: 'local', project: projectKey })),
       backend,
       createdAt: '',
-      source: { ...entry.ref, root: project.root },
+      source: projectRef(project, entry),
       ...(entry.targets.length === 0 ? { runEnv: name } : {}),
       ...(entry.hosts ? { hosts: [...entry.hosts] } : {}),
     };

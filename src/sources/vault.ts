@@ -1,23 +1,30 @@
 // HashiCorp Vault and OpenBao, KV version 2, over their HTTP API (no CLI): `id` is
-// MOUNT/PATH#FIELD, read with GET $VAULT_ADDR/v1/MOUNT/data/PATH[?version=N] and the header
+// MOUNT/PATH#FIELD, read with GET ADDR/v1/MOUNT/data/PATH[?version=N] and the header
 // X-Vault-Token (plus X-Vault-Namespace), the value being data.data[FIELD].
-// - The address comes from VAULT_ADDR only, never from a reference: a committed project file
-//   must not be able to send your token to a server it names.
-// - TLS is always verified: the system CAs plus NODE_EXTRA_CA_CERTS (Node's own) and
-//   VAULT_CACERT (a PEM file, as the vault CLI reads it). VAULT_SKIP_VERIFY is ignored, and
-//   plain http is refused except to a loopback address (a dev server).
+// - ADDR is the address recorded with the reference (metadata.addr: `add` takes it from
+//   VAULT_ADDR; a project file's entries get the one the user approved the file with), never
+//   the environment of the process that resolves: a wrapped server's `exec` runs with the
+//   server entry's `env`, which a repository writes for a `.mcp.json` server. A VAULT_ADDR there
+//   that names another address is refused, as is a VAULT_CACERT other than the recorded one
+//   (a CA the repository picks could intercept TLS). A reference without an address is refused,
+//   naming the command that records one; a project file may not hold one (vault-pin.ts).
+// - TLS is always verified: the system CAs plus NODE_EXTRA_CA_CERTS (Node's own) and the
+//   recorded CA file (VAULT_CACERT at `add`, a PEM file, as the vault CLI reads it).
+//   VAULT_SKIP_VERIFY is ignored, and plain http is refused except to a loopback address (a dev
+//   server).
 // - The token: VAULT_TOKEN, else ~/.vault-token (what `vault login` writes).
 // - One request per distinct secret, over one kept-alive connection per resolve; each request
 //   has the source deadline; redirects are not followed; at most 1 MiB is read.
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { oneLine } from '../core/errors.js';
 import type { Env } from '../core/paths.js';
+import { shellQuote } from '../core/shell.js';
 import type { SourceRef } from '../registry/source-ref.js';
+import { vaultAddress } from '../registry/vault-pin.js';
 import type { Availability, Outcome, SecretSource, SourceContext, SourceRequest } from './source.js';
 
 const MAX_BYTES = 1024 * 1024;
@@ -30,24 +37,39 @@ interface Settings {
   ca?: string[];
 }
 
-function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+/**
+ * The command that records the address again: `add` for a key of the registry (ids, names and
+ * namespaces are of characters the shell takes as they are), `allow` for a project file's entry.
+ */
+function recordAgain(ref: SourceRef, name: string | undefined): { cmd: string; recorded: string } {
+  if (ref.root !== undefined) return { cmd: `keyring-inject allow ${shellQuote(ref.root)}`, recorded: 'the Vault you approved the project file with' };
+  const meta = ['namespace', 'version'].flatMap((k) => (ref.metadata?.[k] ? [` --meta ${k}=${ref.metadata[k]}`] : []));
+  return { cmd: `keyring-inject add ${name ?? 'NAME'} --source vault --id ${ref.id}${meta.join('')}`, recorded: 'the Vault this key was added for' };
 }
 
-/** VAULT_ADDR, the token and the CA, or why they are not usable (names the fix). */
-function settings(env: Env, ref?: SourceRef): Settings | { problem: string } {
-  const addr = env.VAULT_ADDR;
-  if (!addr) return { problem: "VAULT_ADDR is not set: set it to your Vault or OpenBao server's address, e.g. https://vault.example.com:8200" };
-  let base: URL;
-  try {
-    base = new URL(addr);
-  } catch {
-    return { problem: 'VAULT_ADDR is not a URL: set it to e.g. https://vault.example.com:8200' };
+/** Where the token goes (the recorded address), the token and the CA, or why they are not usable (names the fix). */
+function settings(env: Env, ref: SourceRef, name?: string): Settings | { problem: string } {
+  const again = recordAgain(ref, name);
+  const pinned = ref.metadata?.addr;
+  if (pinned === undefined)
+    return {
+      problem: `no Vault address is recorded for this ${ref.root !== undefined ? 'project file' : 'key'}, and your token goes only to a recorded one: run '${again.cmd}' with VAULT_ADDR set to your Vault's address`,
+    };
+  const moved = (what: string) => `remove it from this program's environment (an MCP server's "env"), or if your Vault moved, run '${again.cmd}' with ${what}`;
+  if (env.VAULT_ADDR) {
+    const given = vaultAddress(env.VAULT_ADDR);
+    if ('problem' in given || given.addr !== pinned)
+      return {
+        problem: `VAULT_ADDR here is ${'problem' in given ? 'not a valid address' : given.addr}, not ${pinned}, ${again.recorded}: refused, your Vault token goes only there; ${moved('VAULT_ADDR set to the new address')}`,
+      };
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') return { problem: 'VAULT_ADDR must start with https://' };
-  if (base.protocol === 'http:' && !isLoopback(base.hostname)) return { problem: 'VAULT_ADDR uses plain http to a remote host, which would send your token unencrypted: use https://' };
-  if (base.username || base.password) return { problem: 'VAULT_ADDR holds credentials: remove them from the URL' };
+  const cacert = ref.metadata?.cacert;
+  if (env.VAULT_CACERT && resolve(env.VAULT_CACERT) !== cacert)
+    return {
+      problem: `VAULT_CACERT here is ${oneLine(resolve(env.VAULT_CACERT)).slice(0, 200)}, not ${cacert ?? 'none'}, the CA file of ${again.recorded}: refused, a CA file decides who may answer for your Vault; ${moved('VAULT_CACERT set to the new CA file')}`,
+    };
+  const addr = vaultAddress(pinned, 'metadata.addr');
+  if ('problem' in addr) return addr;
   let token = env.VAULT_TOKEN;
   if (!token && env.HOME) {
     try {
@@ -58,18 +80,20 @@ function settings(env: Env, ref?: SourceRef): Settings | { problem: string } {
   }
   // eslint-disable-next-line no-control-regex
   if (!token || /[\u0000-\u001f\u007f]/.test(token)) return { problem: `no Vault token (VAULT_TOKEN or ~/.vault-token): ${LOGIN_FIX}` };
-  const namespace = ref?.metadata?.namespace ?? env.VAULT_NAMESPACE;
+  const namespace = ref.metadata?.namespace ?? env.VAULT_NAMESPACE;
   // eslint-disable-next-line no-control-regex
   if (namespace !== undefined && (namespace === '' || /[\u0000-\u001f\u007f]/.test(namespace))) return { problem: 'VAULT_NAMESPACE is not a valid namespace: fix it' };
   let ca: string[] | undefined;
-  if (env.VAULT_CACERT) {
+  if (cacert) {
     try {
-      ca = [...rootCertificates, readFileSync(env.VAULT_CACERT, 'utf8')];
+      ca = [...rootCertificates, readFileSync(cacert, 'utf8')];
     } catch (err) {
-      return { problem: `cannot read VAULT_CACERT ${env.VAULT_CACERT} (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix the path` };
+      return {
+        problem: `cannot read the CA file ${cacert} (VAULT_CACERT when the key was added; ${(err as NodeJS.ErrnoException).code ?? 'error'}): put it back, or run '${again.cmd}' with VAULT_CACERT set to the new one`,
+      };
     }
   }
-  return { base, token, ...(namespace !== undefined ? { namespace } : {}), ...(ca ? { ca } : {}) };
+  return { base: addr.url, token, ...(namespace !== undefined ? { namespace } : {}), ...(ca ? { ca } : {}) };
 }
 
 /** The request URL of a reference: /v1/MOUNT/data/PATH (each segment escaped), ?version=N. */
@@ -108,7 +132,7 @@ function get(url: URL, s: Settings, agent: HttpAgent, timeoutMs: number): Promis
     const req = url.protocol === 'https:' ? httpsRequest(url, opts, onResponse) : httpRequest(url, opts, onResponse);
     const deadline = setTimeout(() => {
       req.destroy();
-      resolve({ error: `Vault did not answer within ${timeoutMs} ms (stopped): check VAULT_ADDR and the network, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS` });
+      resolve({ error: `Vault did not answer within ${timeoutMs} ms (stopped): check the recorded Vault address and the network, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS` });
     }, timeoutMs);
     deadline.unref();
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -121,11 +145,11 @@ function get(url: URL, s: Settings, agent: HttpAgent, timeoutMs: number): Promis
 function connectError(err: NodeJS.ErrnoException, url: URL, timeoutMs: number): string {
   const code = err.code ?? '';
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/.test(code))
-    return `the TLS certificate of ${url.host} is not trusted (${code}): set VAULT_CACERT (or NODE_EXTRA_CA_CERTS) to its CA's PEM file`;
-  if (code === 'ECONNREFUSED') return `nothing answers at ${url.origin} (connection refused): check VAULT_ADDR and that the server runs`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve ${url.hostname}: check VAULT_ADDR`;
-  if (err.message === 'timeout') return `Vault did not answer within ${timeoutMs} ms (stopped): check VAULT_ADDR and the network, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS`;
-  return `cannot reach Vault at ${url.origin} (${code || oneLine(err.message).slice(0, 80)}): check VAULT_ADDR`;
+    return `the TLS certificate of ${url.host} is not trusted (${code}): record its CA's PEM file (VAULT_CACERT when you add the key or allow the project file) or set NODE_EXTRA_CA_CERTS`;
+  if (code === 'ECONNREFUSED') return `nothing answers at ${url.origin} (connection refused): check the recorded Vault address and that the server runs`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve ${url.hostname}: check the recorded Vault address`;
+  if (err.message === 'timeout') return `Vault did not answer within ${timeoutMs} ms (stopped): check the recorded Vault address and the network, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS`;
+  return `cannot reach Vault at ${url.origin} (${code || oneLine(err.message).slice(0, 80)}): check the recorded Vault address`;
 }
 
 /** What one KV v2 answer means for `field`. Never quotes the body. */
@@ -134,13 +158,14 @@ export function kvOutcome(reply: Reply, ref: SourceRef, field: string): Outcome 
   const { status } = reply;
   if (status === 403) return { kind: 'failed', reason: `Vault refused the token for ${ref.id} (403: permission denied): ${LOGIN_FIX}, and check the token's policy` };
   if (status === 404) return { kind: 'missing', reason: `Vault has no secret at ${ref.id.slice(0, ref.id.lastIndexOf('#'))} (404): check the mount and path (a KV version 2 engine)` };
-  if (status >= 300 && status < 400) return { kind: 'failed', reason: `Vault answered with a redirect (${status}), which is not followed: set VAULT_ADDR to the active node` };
-  if (status !== 200) return { kind: 'failed', reason: `Vault answered ${status} for ${ref.id}: check that the server is unsealed and VAULT_ADDR is right` };
+  if (status >= 300 && status < 400)
+    return { kind: 'failed', reason: `Vault answered with a redirect (${status}), which is not followed: record the active node's address (VAULT_ADDR when you add the key)` };
+  if (status !== 200) return { kind: 'failed', reason: `Vault answered ${status} for ${ref.id}: check that the server is unsealed and the recorded address is right` };
   let data: unknown;
   try {
     data = (JSON.parse(reply.body) as { data?: { data?: unknown } }).data?.data;
   } catch {
-    return { kind: 'failed', reason: `Vault's answer for ${ref.id} is not JSON: check VAULT_ADDR` };
+    return { kind: 'failed', reason: `Vault's answer for ${ref.id} is not JSON: check the recorded Vault address` };
   }
   // A deleted or destroyed version answers with data null.
   if (data === null) return { kind: 'missing', reason: `the Vault secret ${ref.id} is deleted in that version: restore it or write a new version` };
@@ -157,6 +182,8 @@ export const vaultSource: SecretSource = {
   label: 'Vault / OpenBao (KV v2)',
 
   async available(ctx: SourceContext, ref?: SourceRef): Promise<Availability> {
+    // Every check is about the address recorded with a reference: without one there is nothing to check.
+    if (!ref) return { ok: true };
     const s = settings(ctx.env, ref);
     return 'problem' in s ? { ok: false, reason: s.problem } : { ok: true };
   },
@@ -168,7 +195,7 @@ export const vaultSource: SecretSource = {
     try {
       await Promise.all(
         requests.map(async (req) => {
-          const s = settings(ctx.env, req.ref);
+          const s = settings(ctx.env, req.ref, req.name);
           if ('problem' in s) return void out.set(req.name, { kind: 'failed', reason: s.problem });
           const { url, field } = vaultUrl(s.base, req.ref);
           const key = `${s.namespace ?? ''}\u0000${url.href}`;

@@ -1,8 +1,9 @@
 // The vault source (Vault / OpenBao KV v2 over HTTP, no CLI) against a loopback stand-in that
 // speaks the documented API (test/helpers/vault-stub.ts): the token header, 403 on a bad
 // token, 404 on a missing path, versioned data.data; one request per secret over one
-// connection; TLS verified (a throwaway CA via VAULT_CACERT, and via NODE_EXTRA_CA_CERTS for
-// the spawned CLI); plain http only to loopback; a hanging server stopped at the deadline.
+// connection; TLS verified (a throwaway CA recorded from VAULT_CACERT, and via
+// NODE_EXTRA_CA_CERTS for the spawned CLI); plain http only to loopback; a hanging server
+// stopped at the deadline. Where the token may go (the recorded address): sources-vault-address.test.ts.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,15 +33,23 @@ afterAll(async () => {
 });
 
 const env = (extra: Record<string, string> = {}) => ({ PATH: '/usr/bin:/bin', HOME: dir, VAULT_ADDR: plain.addr, VAULT_TOKEN: token, ...extra });
-const ref = (id: string, metadata?: Record<string, string>): SourceRef => ({ source: 'vault', id, ...(metadata ? { metadata } : {}) });
+/** A reference as `add` records it: with the address (default: the plain stub's). */
+const ref = (id: string, metadata?: Record<string, string>): SourceRef => ({ source: 'vault', id, metadata: { addr: plain.addr, ...metadata } });
 
 describe('vault references', () => {
-  it('MOUNT/PATH#FIELD only: no option, no "..", no empty segment, no address in a reference', () => {
+  it('MOUNT/PATH#FIELD only: no option, no "..", no empty segment; the recorded address in its one spelling, https (or loopback http)', () => {
     expect(refProblem(ref('secret/team/github#token'))).toBeUndefined();
     for (const bad of ['-secret/a#b', 'secret/../sys/a#b', 'secret//a#b', 'secret/a', 'secret/a#', 'secret#b', 'secret/./a#b', 'secret/a#-x']) {
       expect(refProblem(ref(bad)), bad).toContain('the vault id is not valid');
     }
-    expect(refProblem(ref('secret/a#b', { address: 'https://evil.example' }))).toBe('vault takes no metadata by the key given (it takes: namespace, version)');
+    expect(refProblem(ref('secret/a#b', { address: 'https://evil.example' }))).toBe('vault takes no metadata by the key given (it takes: namespace, version, addr, cacert)');
+    expect(refProblem(ref('secret/a#b', { addr: 'https://vault.example.com:8200/prefix' }))).toBeUndefined();
+    expect(refProblem(ref('secret/a#b', { addr: 'https://vault.example.com:443/' }))).toBe('metadata.addr of the vault reference is not valid: give it as https://vault.example.com');
+    expect(refProblem(ref('secret/a#b', { addr: 'http://vault.example.com:8200' }))).toBe(
+      'metadata.addr of the vault reference uses plain http to a remote host, which would send your token unencrypted: use https://',
+    );
+    expect(refProblem(ref('secret/a#b', { addr: 'https://me:pw@vault.example.com' }))).toBe('metadata.addr of the vault reference holds credentials: remove them from the URL');
+    expect(refProblem(ref('secret/a#b', { cacert: 'ca.pem' }))).toBe('metadata.cacert of the vault reference must be an absolute path');
   });
 });
 
@@ -89,25 +98,18 @@ describe('vault (KV v2 over HTTP)', () => {
     expectNoLeak(v.db, [JSON.stringify([res.missing, res.failed])], []);
   });
 
-  it('the token from ~/.vault-token; no VAULT_ADDR, no token, plain http to a remote host: not available, with the fix', async () => {
+  it('the token from ~/.vault-token; no token: not available, with the fix; no VAULT_ADDR needed (the recorded address)', async () => {
     writeFileSync(join(dir, '.vault-token'), `${token}\n`);
-    const res = await resolveRequests([{ name: 'gh', ref: ref('secret/team/github#token') }], sourceContext(new MemoryBackend(), { PATH: '/usr/bin', HOME: dir, VAULT_ADDR: plain.addr }));
+    const res = await resolveRequests([{ name: 'gh', ref: ref('secret/team/github#token') }], sourceContext(new MemoryBackend(), { PATH: '/usr/bin', HOME: dir }));
     expect(res.values.get('gh')).toBe(v.gh);
     rmSync(join(dir, '.vault-token'));
     const src = await sourceFor('vault');
-    const avail = async (e: Record<string, string>) => src.available(sourceContext(new MemoryBackend(), e));
-    expect(await avail({ HOME: dir, VAULT_TOKEN: token })).toEqual({
-      ok: false,
-      reason: "VAULT_ADDR is not set: set it to your Vault or OpenBao server's address, e.g. https://vault.example.com:8200",
-    });
+    const avail = async (e: Record<string, string>) => src.available(sourceContext(new MemoryBackend(), e), ref('secret/team/github#token'));
     expect(await avail({ HOME: dir, VAULT_ADDR: plain.addr })).toEqual({
       ok: false,
       reason: "no Vault token (VAULT_TOKEN or ~/.vault-token): log in with 'vault login' (or 'bao login'), or set VAULT_TOKEN",
     });
-    expect(await avail({ HOME: dir, VAULT_ADDR: 'http://vault.example.com:8200', VAULT_TOKEN: token })).toEqual({
-      ok: false,
-      reason: 'VAULT_ADDR uses plain http to a remote host, which would send your token unencrypted: use https://',
-    });
+    expect(await avail({ HOME: dir, VAULT_TOKEN: token })).toEqual({ ok: true });
   });
 
   it('a server that never answers is stopped at the deadline', async () => {
@@ -115,27 +117,30 @@ describe('vault (KV v2 over HTTP)', () => {
     try {
       const t0 = performance.now();
       const res = await resolveRequests(
-        [{ name: 'gh', ref: ref('secret/team/github#token') }],
+        [{ name: 'gh', ref: ref('secret/team/github#token', { addr: hang.addr }) }],
         sourceContext(new MemoryBackend(), env({ VAULT_ADDR: hang.addr, KEYRING_INJECT_SOURCE_TIMEOUT_MS: '400' })),
       );
-      expect(res.failed[0]?.reason).toBe('Vault did not answer within 400 ms (stopped): check VAULT_ADDR and the network, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS');
+      expect(res.failed[0]?.reason).toBe('Vault did not answer within 400 ms (stopped): check the recorded Vault address and the network, or raise KEYRING_INJECT_SOURCE_TIMEOUT_MS');
       expect(performance.now() - t0).toBeLessThan(3000);
     } finally {
       await hang.close();
     }
   });
 
-  it('TLS: an unknown CA is refused (VAULT_SKIP_VERIFY ignored); trusted through VAULT_CACERT, and NODE_EXTRA_CA_CERTS for the CLI', async () => {
+  it('TLS: an unknown CA is refused (VAULT_SKIP_VERIFY ignored); trusted through the recorded VAULT_CACERT, and NODE_EXTRA_CA_CERTS for the CLI', async () => {
     const certs = join(dir, 'tls');
     mkdirSync(certs);
     const tls = tlsFiles(certs);
     const secure = await startVaultStub({ token, kv, tls });
     try {
-      const one = [{ name: 'gh', ref: ref('secret/team/github#token') }];
+      const one = [{ name: 'gh', ref: ref('secret/team/github#token', { addr: secure.addr }) }];
       const untrusted = await resolveRequests(one, sourceContext(new MemoryBackend(), env({ VAULT_ADDR: secure.addr, VAULT_SKIP_VERIFY: 'true' })));
-      expect(untrusted.failed[0]?.reason).toMatch(/^the TLS certificate of 127\.0\.0\.1:\d+ is not trusted \([A-Z_]+\): set VAULT_CACERT \(or NODE_EXTRA_CA_CERTS\) to its CA's PEM file$/);
+      expect(untrusted.failed[0]?.reason).toMatch(
+        /^the TLS certificate of 127\.0\.0\.1:\d+ is not trusted \([A-Z_]+\): record its CA's PEM file \(VAULT_CACERT when you add the key or allow the project file\) or set NODE_EXTRA_CA_CERTS$/,
+      );
       expect(secure.requests).toHaveLength(0);
-      const trusted = await resolveRequests(one, sourceContext(new MemoryBackend(), env({ VAULT_ADDR: secure.addr, VAULT_CACERT: tls.caFile })));
+      const withCa = [{ name: 'gh', ref: ref('secret/team/github#token', { addr: secure.addr, cacert: tls.caFile }) }];
+      const trusted = await resolveRequests(withCa, sourceContext(new MemoryBackend(), env({ VAULT_ADDR: secure.addr, VAULT_CACERT: tls.caFile })));
       expect(trusted.values.get('gh')).toBe(v.gh);
 
       // The real CLI: `run` with NODE_EXTRA_CA_CERTS (read by Node at start-up), a project-free key of the registry.
@@ -145,7 +150,14 @@ describe('vault (KV v2 over HTTP)', () => {
         join(home, '.claude', 'keyring-inject', 'registry.json'),
         JSON.stringify({
           version: 1,
-          keys: { gh: { targets: [{ server: 'api', env: 'GH_TOKEN', scope: 'user' }], backend: 'memory', createdAt: '', source: { source: 'vault', id: 'secret/team/github#token' } } },
+          keys: {
+            gh: {
+              targets: [{ server: 'api', env: 'GH_TOKEN', scope: 'user' }],
+              backend: 'memory',
+              createdAt: '',
+              source: { source: 'vault', id: 'secret/team/github#token', metadata: { addr: secure.addr } },
+            },
+          },
         }),
       );
       const child = join(dir, 'child.cjs');

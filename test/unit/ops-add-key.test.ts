@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addKey, type AddKeyRequest } from '../../src/ops/add-key.js';
@@ -82,5 +82,45 @@ describe('addKey', () => {
     const { req, log } = request('gh', testSecret(), { servers: [], env: 'A' });
     await expect(addKey(ctx, req)).rejects.toMatchObject({ code: 'usage', message: 'missing --server: name the MCP server that gets this key' });
     expect(log).toEqual([]);
+  });
+});
+
+describe('addKey with a vault source: where its token may go is recorded', () => {
+  const vault = (id = 'secret/gh#token', metadata?: Record<string, string>) => ({ source: 'vault' as const, id, ...(metadata ? { metadata } : {}) });
+  const add = (env: Record<string, string>, more: Partial<AddKeyRequest>) => {
+    const { ctx } = makeContext({ ...t.env, ...env }, t.home);
+    return addKey(ctx, request('gh', '', { env: 'GH_TOKEN', stdin: false, sourceGiven: true, ...more }).req);
+  };
+
+  it('VAULT_ADDR in its one spelling, VAULT_CACERT made absolute; --meta addr= wins over VAULT_ADDR', async () => {
+    writeConfig();
+    await add({ VAULT_ADDR: 'https://Vault.Example.com:443/prefix/', VAULT_CACERT: 'ca.pem' }, { source: vault() });
+    expect(registry().keys.gh.source).toEqual({ source: 'vault', id: 'secret/gh#token', metadata: { addr: 'https://vault.example.com/prefix', cacert: join(t.home, 'ca.pem') } });
+    await add({ VAULT_ADDR: 'https://elsewhere.example' }, { name: 'gh2', env: 'OTHER', source: vault('secret/gh#token', { addr: 'https://vault.example.com:8200' }) });
+    expect(registry().keys.gh2.source.metadata).toEqual({ addr: 'https://vault.example.com:8200' });
+  });
+
+  it('added again with another VAULT_ADDR: the address is recorded again, targets untouched; another id is still refused', async () => {
+    writeConfig();
+    await add({ VAULT_ADDR: 'https://old.example' }, { source: vault('secret/gh#token', { namespace: 'team' }) });
+    const r = await add({ VAULT_ADDR: 'https://new.example' }, { servers: [], env: undefined, source: vault('secret/gh#token', { namespace: 'team' }) });
+    expect(r).toMatchObject({ isNew: false, sourceUpdated: true, keySource: { metadata: { namespace: 'team', addr: 'https://new.example' } } });
+    expect(registry().keys.gh.targets).toEqual([{ server: 'github', env: 'GH_TOKEN', scope: 'user' }]);
+    await expect(add({ VAULT_ADDR: 'https://new.example' }, { servers: [], env: undefined, source: vault('secret/other#token') })).rejects.toMatchObject({ code: 'usage' });
+    await expect(add({ VAULT_ADDR: 'https://new.example' }, { source: vault('secret/other#token') })).rejects.toMatchObject({ code: 'key-external' });
+    expect(registry().keys.gh.source.metadata.addr).toBe('https://new.example');
+  });
+
+  it('refuses VAULT_ADDR that would send the token in the clear or is not an address', async () => {
+    writeConfig();
+    await expect(add({ VAULT_ADDR: 'http://vault.example.com:8200' }, { source: vault() })).rejects.toMatchObject({
+      code: 'usage',
+      message: 'VAULT_ADDR uses plain http to a remote host, which would send your token unencrypted: use https://',
+    });
+    await expect(add({ VAULT_ADDR: 'vault.example.com' }, { source: vault() })).rejects.toMatchObject({
+      code: 'usage',
+      message: 'VAULT_ADDR is not a URL: set it to e.g. https://vault.example.com:8200',
+    });
+    expect(existsSync(join(t.home, '.claude', 'keyring-inject', 'registry.json'))).toBe(false);
   });
 });

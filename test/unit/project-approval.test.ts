@@ -51,8 +51,8 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-async function cli(cmd: Command, argv: string[], stdin?: string, cwd = proj) {
-  const env = { ...t.env, OUT: out(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KEYRING_INJECT_CLI: CLI };
+async function cli(cmd: Command, argv: string[], stdin?: string, cwd = proj, extraEnv: Record<string, string> = {}) {
+  const env = { ...t.env, OUT: out(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KEYRING_INJECT_CLI: CLI, ...extraEnv };
   const c = makeContext(env, cwd, stdin, backend);
   const code = await runCommand(cmd, argv, c.ctx);
   outputs.push(c.stdout(), c.stderr());
@@ -120,6 +120,28 @@ describe('approval before use', () => {
     writeFileSync(projFile(), `${JSON.stringify({ SHOP: { source: 'keyring', id: 'shop.token', targets: [{ server: 'shop', env: 'SHOP_TOKEN' }] } }, null, 2)}\n`);
     expect(filesUnder(proj).sort()).toEqual(repoBefore);
     expectNoLeak(v, outputs, [t.home]);
+  });
+
+  it("records the Vault address of the allow (never the file's) and keeps it through later approvals that have none", async () => {
+    const paths = makeContext(t.env, proj).ctx.paths;
+    const approved = async () => (await loadApprovedProjectFile(paths, proj))?.vault;
+    const allowWith = (env: Record<string, string>) => cli(allow, ['--json'], undefined, proj, env);
+    writeFileSync(projFile(), JSON.stringify({ GH: { source: 'vault', id: 'secret/gh#token' } }));
+    const first = await allowWith({ VAULT_ADDR: 'https://vault.example.com:8200/', VAULT_CACERT: '/etc/ssl/vault-ca.pem' });
+    expect(JSON.parse(first.stdout)).toMatchObject({ approved: true, vault: 'https://vault.example.com:8200', warnings: [] });
+    expect(await approved()).toEqual({ addr: 'https://vault.example.com:8200', cacert: '/etc/ssl/vault-ca.pem' });
+    // A pull changes the file; approving it where VAULT_ADDR is not set keeps the address.
+    writeFileSync(projFile(), JSON.stringify({ GH: { source: 'vault', id: 'secret/gh#token' }, DB: { source: 'built-in', id: 'db' } }));
+    expect(JSON.parse((await allowWith({})).stdout)).toMatchObject({ vault: 'https://vault.example.com:8200' });
+    // add --project re-approves its own change with the same address.
+    expect((await cli(add, ['C', '--project', proj, '--id', 'shop.c', '--stdin'], 'value-c')).code).toBe(0);
+    expect(await approved()).toEqual({ addr: 'https://vault.example.com:8200', cacert: '/etc/ssl/vault-ca.pem' });
+    // allow where VAULT_ADDR is another address records that one.
+    expect(JSON.parse((await allowWith({ VAULT_ADDR: 'https://new.example' })).stdout)).toMatchObject({ vault: 'https://new.example' });
+    expect(await approved()).toEqual({ addr: 'https://new.example' });
+    // A file without vault entries records none.
+    writeFileSync(projFile(), JSON.stringify({ DB: { source: 'built-in', id: 'db' } }));
+    expect(JSON.parse((await allowWith({ VAULT_ADDR: 'https://new.example' })).stdout).vault).toBeUndefined();
   });
 
   it('add --project keeps an approved file approved, and an unapproved one unapproved', async () => {

@@ -67,6 +67,12 @@ const cases: [string, string, RegExp][] = [
   ],
   ['a Vault id that climbs the path', JSON.stringify({ DATABASE_URL: { source: 'vault', id: 'secret/../sys/x#f' } }), /the vault id is not valid/],
   [
+    'a Vault address (where your token would go)',
+    JSON.stringify({ DATABASE_URL: { source: 'vault', id: 'secret/db#url', metadata: { addr: 'https://vault.attacker.example' } } }),
+    /entry "DATABASE_URL": a project file may not choose the Vault address or CA \(metadata\.addr, metadata\.cacert\)/,
+  ],
+  ['a Vault CA file', JSON.stringify({ DATABASE_URL: { source: 'vault', id: 'secret/db#url', metadata: { cacert: '/tmp/ca.pem' } } }), /a project file may not choose the Vault address or CA/],
+  [
     'a NAME that is not a variable',
     JSON.stringify({ 'database-url': { source: 'built-in', id: 'db' } }),
     /entry "database-url" has no "targets", so its name is the variable 'keyring-inject run' sets, and it is not a valid one/,

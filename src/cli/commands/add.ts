@@ -22,6 +22,8 @@ accepted as an argument: arguments are visible in 'ps' and shell history.
 
 If NAME is already stored, add only adds the new targets and asks for no value; with --stdin
 the value piped in must be the stored one (use 'rotate' to change the value).
+A vault key's token goes only to the address recorded by add (VAULT_ADDR, VAULT_CACERT): add
+it again with its --source, --id and --meta and no --server to record a new one.
 Without --env, add uses the variable the server reads when it can tell (a key-like variable in
 the server's config entry, or the documented one of a well-known server such as GitHub's
 GITHUB_PERSONAL_ACCESS_TOKEN) and says so; otherwise it asks on a terminal. A missing --server
@@ -90,6 +92,7 @@ function render(ctx: CliContext, p: Parsed, r: AddKeyReport): number {
     return 0;
   }
   if (r.source) out.line(`added ${name}: its value is read from ${describeRef(r.source)} whenever it is needed (keyring-inject stores no copy)`);
+  else if (r.sourceUpdated) out.line(`${name} now reads its value from ${describeRef(r.keySource)}`);
   else out.line(r.isNew ? `stored ${name} in the ${r.backend.label}` : `${name} was already stored; targets updated`);
   for (const t of record?.targets ?? []) out.line(`  -> ${describeEnv(t)}${t.mode === 'wrap' ? '  [wrap]' : ''}`);
   for (const t of record?.headers ?? []) out.line(`  -> ${describeHeader(t)}  [headersHelper]`);

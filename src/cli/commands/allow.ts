@@ -20,9 +20,11 @@ The project's MCP servers the file maps keys to (its .mcp.json or local-scope se
 to read them at spawn (zero-disk): a local-scope server is wrapped, a .mcp.json server gets a
 wrapped local-scope copy in ~/.claude.json (.mcp.json is never written). Approving the file is
 also approving those servers: Claude Code runs a local copy without its own .mcp.json prompt.
+Vault entries send your token only to the VAULT_ADDR (and VAULT_CACERT) of the 'allow' that
+approved them: the file cannot name an address.
 
   --revoke   forget the approval: the file is refused again until the next 'allow'
-  --json     {"file","root","sha256","approved","entries","servers","warnings","notSecretNames"}`,
+  --json     {"file","root","sha256","approved","entries","servers","warnings","notSecretNames","vault"?}`,
 
   async run(argv, ctx) {
     const out = output(ctx);
@@ -37,7 +39,17 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
     const r = await allowProject(ctx, { dir });
     const { file, entries } = r;
     if (bool(p, 'json')) {
-      out.json({ file, root: r.root, sha256: r.sha256, approved: true, entries, servers: r.servers, warnings: r.warnings, notSecretNames: r.notSecretNames });
+      out.json({
+        file,
+        root: r.root,
+        sha256: r.sha256,
+        approved: true,
+        entries,
+        servers: r.servers,
+        warnings: r.warnings,
+        notSecretNames: r.notSecretNames,
+        ...(r.vault !== undefined ? { vault: r.vault } : {}),
+      });
       return 0;
     }
     if (r.before === 'changed') {
@@ -50,6 +62,7 @@ also approving those servers: Claude Code runs a local copy without its own .mcp
       out.line(
         `! ${r.notSecretNames.join(', ')}: not named like a secret (*_TOKEN, *_KEY, *_SECRET, *_PASSWORD...): a program may take a server, a file or settings from such a variable; check what this repository puts there before you run anything with it`,
       );
+    if (r.vault) out.line(`vault entries: your token goes only to ${r.vault} (VAULT_ADDR here; 'keyring-inject allow' again where it is another address to change it)`);
     for (const s of r.servers) {
       if (s.outcome !== 'unchanged')
         out.line(
