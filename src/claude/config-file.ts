@@ -151,10 +151,11 @@ async function claudeWritesDone(file: string): Promise<void> {
  * meanwhile is lost anyway: that write lands after our read, and our rename is then refused or
  * undone. Starting right after it lands gives the attempt the whole gap before the next one.
  */
-async function untilNoClaudeWrite(file: string, maxMs: number): Promise<void> {
+async function untilNoClaudeWrite(file: string, maxMs: number): Promise<number> {
   const target = await resolveTarget(file).catch(() => file);
-  const deadline = Date.now() + maxMs;
-  while (claudeWriteInFlight(target) && Date.now() < deadline) await delay(2);
+  const start = Date.now();
+  while (claudeWriteInFlight(target) && Date.now() - start < maxMs) await delay(2);
+  return Date.now() - start;
 }
 
 /**
@@ -216,8 +217,13 @@ export interface EditOptions<T> {
 
 export type EditOutcome<T> = { exists: false } | { exists: true; result: T; written: boolean };
 
-/** How long an attempt waits for a Claude Code write in flight to land before it reads. */
+/**
+ * How long an attempt waits for a Claude Code write in flight to land before it reads; and all
+ * attempts of one edit together (a temp file a live client never renames must not make every
+ * attempt wait).
+ */
 const IN_FLIGHT_WAIT_MS = 100;
+const IN_FLIGHT_WAIT_TOTAL_MS = 1000;
 
 /**
  * One locked read-modify-write of the config: `edit` maps the current text to the new one.
@@ -237,12 +243,13 @@ export async function editConfig<T>(file: string, edit: (text: string) => EditSt
   };
   // The swap's library loads before the lock: not while Claude Code's writes go without it.
   if (!opts.dryRun) prepareExchange();
+  let waited = 0;
   for (let round = 0; ; round++) {
     const outcome = await withConfigLock(
       file,
       async (): Promise<EditOutcome<T> | 'again'> => {
         for (let attempt = 0; attempt < attempts; attempt++) {
-          if (!opts.dryRun) await untilNoClaudeWrite(file, IN_FLIGHT_WAIT_MS);
+          if (!opts.dryRun) waited += await untilNoClaudeWrite(file, Math.min(IN_FLIGHT_WAIT_MS, IN_FLIGHT_WAIT_TOTAL_MS - waited));
           const before = stampOf(file);
           const text = await readConfigText(file);
           if (text === undefined) return done({ exists: false });
