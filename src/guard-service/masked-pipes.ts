@@ -149,10 +149,6 @@ export function pipeHost(dir: string, opts: PipeHostOptions = {}): PipeHost {
       const later = setTimeout(() => removeCall(callDir), lingerMs);
       later.unref();
     };
-    calls.set(id, () => {
-      finish();
-      removeCall(callDir);
-    });
     const open = (name: 'out' | 'err') => {
       const fd = openSync(join(callDir, name), constants.O_RDONLY | constants.O_NONBLOCK);
       const source = new Socket({ fd, readable: true, writable: false });
@@ -163,8 +159,19 @@ export function pipeHost(dir: string, opts: PipeHostOptions = {}): PipeHost {
     };
     // Held open read-write until the call's pipes go: the subshell's "done" waits in it for the shell.
     finFds.set(callDir, openSync(join(callDir, 'fin'), constants.O_RDWR | constants.O_NONBLOCK));
-    const out = open('out');
-    const err = open('err');
+    let out: Socket;
+    let err: Socket;
+    try {
+      out = open('out');
+      err = open('err');
+    } catch (e) {
+      for (const s of sources) s.destroy();
+      throw e;
+    }
+    calls.set(id, () => {
+      finish();
+      removeCall(callDir);
+    });
     // A cat killed or a pipe closed: the command's next write fails, nothing goes out unmasked.
     const opened = (sink: Socket) => {
       sink.on('error', finish);
@@ -193,6 +200,7 @@ export function pipeHost(dir: string, opts: PipeHostOptions = {}): PipeHost {
         for (const name of NAMES) makeFifo(join(callDir, name), 0o600);
         host(callDir, plan);
       } catch (err) {
+        // No pipes, too many open files: the caller runs the call under mask-exec instead.
         removeCall(callDir);
         throw err;
       }
