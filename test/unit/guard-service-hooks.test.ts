@@ -55,23 +55,20 @@ describe('http guards in settings.json', () => {
   });
 });
 
+/** A keyring that holds nothing but answers getMany with `getMany`. */
+function answering(getMany: SecretBackend['getMany']): SecretBackend {
+  return { id: 'memory', label: 'memory', get: async () => undefined, set: async () => undefined, delete: async () => false, list: async () => [], getMany };
+}
+
 describe("the guard service's keyring cache", () => {
   function fake(): { backend: SecretBackend; calls: () => number; fail: (f: boolean) => void } {
     let n = 0;
     let failing = false;
-    const backend: SecretBackend = {
-      id: 'memory',
-      label: 'memory',
-      get: async () => undefined,
-      set: async () => undefined,
-      delete: async () => false,
-      list: async () => [],
-      getMany: async (names) => {
-        n++;
-        if (failing) throw new Error('locked');
-        return new Map(names.map((x) => [x, `value-of-${x}-${n}`]));
-      },
-    };
+    const backend = answering(async (names) => {
+      n++;
+      if (failing) throw new Error('locked');
+      return new Map(names.map((x) => [x, `value-of-${x}-${n}`]));
+    });
     return { backend, calls: () => n, fail: (f) => (failing = f) };
   }
 
@@ -113,20 +110,12 @@ describe("the guard service's keyring cache, reads on their way", () => {
       writeFileSync(reg, '{"keys":{}}');
       let n = 0;
       let release: (fail: boolean) => void = () => undefined;
-      const backend: SecretBackend = {
-        id: 'memory',
-        label: 'memory',
-        get: async () => undefined,
-        set: async () => undefined,
-        delete: async () => false,
-        list: async () => [],
-        getMany: (names) => {
-          n++;
-          return new Promise((resolve, reject) => {
-            release = (fail) => (fail ? reject(new Error('locked')) : resolve(new Map(names.map((x) => [x, `value-of-${x}-${n}`]))));
-          });
-        },
-      };
+      const backend = answering((names) => {
+        n++;
+        return new Promise((resolve, reject) => {
+          release = (fail) => (fail ? reject(new Error('locked')) : resolve(new Map(names.map((x) => [x, `value-of-${x}-${n}`]))));
+        });
+      });
       const open = cachingBackend(() => backend, reg);
       const a = open().getMany(['a', 'b']);
       const b = open().getMany(['b', 'a']);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { findKeyShapes, KEY_SHAPES, maskKeyShapes } from '../../src/guards/key-shapes.js';
-import { makeMasker, makeStreamMasker, MIN_VALUE_LENGTH, valueForms } from '../../src/guards/mask.js';
+import { makeMasker, makeStreamMasker, type Masker, MIN_VALUE_LENGTH, valueForms } from '../../src/guards/mask.js';
 import { testSecret } from '../helpers/secret.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -30,6 +30,13 @@ function examples(): Record<string, string> {
   };
 }
 
+/** `text` through a stream masker: its first `cut1` characters in one chunk, then chunks of `size`. */
+function streamed(m: Masker, text: string, cut1: number, size: number): string {
+  const s = makeStreamMasker(m);
+  let out = s.push(text.slice(0, cut1));
+  for (let i = cut1; i < text.length; i += size) out += s.push(text.slice(i, i + size));
+  return out + s.end();
+}
 describe('key shapes', () => {
   it('has one documented entry per id, and an example of each is found in a sentence', () => {
     const ex = examples();
@@ -214,10 +221,7 @@ describe('stream masker', () => {
     for (const text of texts) {
       for (let cut1 = 0; cut1 < text.length; cut1 += 3) {
         for (const size of [1, 7]) {
-          const s = makeStreamMasker(m);
-          let out = s.push(text.slice(0, cut1));
-          for (let i = cut1; i < text.length; i += size) out += s.push(text.slice(i, i + size));
-          out += s.end();
+          const out = streamed(m, text, cut1, size);
           expect(out).toBe(m.maskText(text).text);
           expect(out).toContain('[keyring-inject:k]');
         }
@@ -242,10 +246,7 @@ describe('stream masker', () => {
     for (const text of texts) {
       for (let cut1 = 0; cut1 < text.length; cut1 += 5) {
         for (const size of [1, 13]) {
-          const s = makeStreamMasker(m);
-          let out = s.push(text.slice(0, cut1));
-          for (let i = cut1; i < text.length; i += size) out += s.push(text.slice(i, i + size));
-          out += s.end();
+          const out = streamed(m, text, cut1, size);
           expect(out).toBe(m.maskText(text).text);
           expect(out).toContain('[keyring-inject:k]');
           expect(out).not.toContain(lines[1]?.slice(0, 20));
