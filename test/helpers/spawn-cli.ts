@@ -1,5 +1,6 @@
 // The one way tests start node as a real process: the built bundle (dist/cli.js, built from the
-// current src/ by test/global-setup.ts before any test), as users run it, or any other script.
+// current src/ by test/global-setup.ts before any test), as users run it, or any other script;
+// and any other program (a shell running a command) the same way.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -30,9 +31,14 @@ export interface SpawnResult extends Omit<NodeResult, 'stdout'> {
 
 /** Run `node ARGS` with stdin bytes, collecting raw stdout bytes. */
 export function runNode(args: readonly string[], opts: SpawnOptions): Promise<NodeResult> {
+  return runProgram(process.execPath, args, opts);
+}
+
+/** Run `file ARGS` (a shell, any program) the same way. */
+export function runProgram(file: string, args: readonly string[], opts: SpawnOptions): Promise<NodeResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...args], { env: opts.env, cwd: opts.cwd ?? opts.env.HOME, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, [...args], { env: opts.env, cwd: opts.cwd ?? opts.env.HOME, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

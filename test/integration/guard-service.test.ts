@@ -1,6 +1,6 @@
 // The guard service as real processes: `install --guards http`, the SessionStart hook run by the
 // Claude Code stand-in (which starts the service), real HTTP requests, real SIGKILLs.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
@@ -15,7 +15,7 @@ import { startInput, StandIn } from '../helpers/fake-claude/hooks.js';
 import { guardServicesFor, killAll, killStarted, watchdogsFor } from '../helpers/processes.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
-import { runCli } from '../helpers/spawn-cli.js';
+import { runCli, runProgram } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
@@ -345,15 +345,10 @@ describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real ke
       expect(out).toContain('/pipes/');
       return out;
     };
-    const bash = (script: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('bash', ['-c', script], { cwd: t!.home, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
+    const bash = async (script: string) => {
+      const r = await runProgram('bash', ['-c', script], { env: t!.env });
+      return { status: r.code, stdout: r.stdout.toString(), stderr: r.stderr };
+    };
     // Masked while the service lives.
     const alive = await bash(await rewrite('cat k1.txt; cat k1.txt >&2; exit 5'));
     expect(alive.status).toBe(5);

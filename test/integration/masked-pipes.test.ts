@@ -2,7 +2,6 @@
 // process hosts the pipes as the service does, and bash and dash run the rewritten command as the
 // Bash tool's shell would. The output that reaches the shell's stdout and stderr is masked (also
 // for a failing command), and the command keeps its shell: cd, export, functions, `wait`, `exit`.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { makeMasker } from '../../src/guards/mask.js';
 import type { OutputPlan } from '../../src/guards/masked-exec.js';
 import { pipeHost, type PipeHost } from '../../src/guard-service/masked-pipes.js';
 import { testSecret } from '../helpers/secret.js';
+import { runProgram } from '../helpers/spawn-cli.js';
 import { waitUntil } from '../helpers/wait.js';
 
 // The Bash tool's shells: bash, or the user's zsh.
@@ -29,24 +29,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(shell: string, script: string, input = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(shell, ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'], cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(input);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const sh = async (shell: string, script: string, input = '') => {
+  const r = await runProgram(shell, ['-c', script], { env: process.env as Record<string, string>, cwd: dir, input });
+  return { ...r, stdout: r.stdout.toString() };
+};
 
 const rewrite = (command: string) => {
   const r = host.rewrite(command, plan());
