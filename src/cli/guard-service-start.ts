@@ -28,6 +28,20 @@ function spawnService(env: Env, listenFd: number | undefined): StartedService | 
 /** Claude Code re-reads changed hooks within this time (seen: under 1.5 s with 2.1.332). */
 const RELOAD_WAIT_MS = 2000;
 
+/**
+ * The guards back as command hooks of this bundle in settings.json; with `waitForReload`, then
+ * a wait until Claude Code has re-read them (before the session's first prompt). False when
+ * nothing was changed.
+ */
+async function guardsBackToCommands(paths: ClaudePaths, waitForReload: boolean): Promise<boolean> {
+  const script = process.argv[1];
+  if (!script) return false;
+  const fallback = await import('../install/guard-fallback.js');
+  if (!(await fallback.guardsBackToCommands(paths, process.execPath, script))) return false;
+  if (waitForReload) await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
+  return true;
+}
+
 /** The version of the Claude Code that runs this session, as its session file records it; undefined when unknown. */
 function sessionClientVersion(paths: ClaudePaths, sessionId: string): string | undefined {
   const claude = findClaudeProcess(paths.sessionsDir, sessionId);
@@ -49,9 +63,7 @@ async function olderClientProblem(paths: ClaudePaths, sessionId: string): Promis
   if (!readGuardServiceConfig(paths) || !process.argv[1]) return undefined;
   const version = sessionClientVersion(paths, sessionId);
   if (version === undefined || versionAtLeast(version, HTTP_GUARDS_MIN_CLIENT)) return undefined;
-  const { guardsBackToCommands } = await import('../install/guard-fallback.js');
-  if (!(await guardsBackToCommands(paths, process.execPath, process.argv[1]))) return undefined;
-  await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
+  if (!(await guardsBackToCommands(paths, true))) return undefined;
   return `keyring-inject: Claude Code ${version} may not block a tool call when the guard service fails (${HTTP_GUARDS_MIN_CLIENT} or later does), so the guards are command hooks again (slower); after updating Claude Code, 'keyring-inject install' serves them from the service again`;
 }
 
@@ -70,10 +82,8 @@ export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, at
       if (older) return older;
     }
     const check = await ensureGuardService(paths, (fd) => spawnService(env, fd));
-    if (!check.foreign || !process.argv[1]) return check.problem;
-    const { guardsBackToCommands } = await import('../install/guard-fallback.js');
-    if (!(await guardsBackToCommands(paths, process.execPath, process.argv[1]))) return check.problem;
-    if (atStart) await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS));
+    if (!check.foreign) return check.problem;
+    if (!(await guardsBackToCommands(paths, atStart))) return check.problem;
     return `keyring-inject: another program holds port ${check.port} of the guard service, so the guards are command hooks again (slower; they take effect within a few seconds); 'keyring-inject install --guards http' moves the service to a new port`;
   } catch (err) {
     return `keyring-inject: the guard service: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
