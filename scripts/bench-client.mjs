@@ -11,6 +11,8 @@
 //   node       an empty `node -e ''` command hook on PreToolUse and PostToolUse (the floor of any Node hook)
 //   true       an empty `true` command hook pair (the floor of any command hook)
 //   http       an http hook pair to a loopback server answering {} (the floor of an http hook)
+//   before     `installed` from another build's dist/ (BENCH_CLIENT_BEFORE=<dir>), to time a change
+//              against the code before it in the same interleaved rounds
 // Each round gives paired differences against base of the same round, timed by the fake API's
 // clock inside each run: per session start (spawn to the first request, in the run without tool
 // calls: SessionStart, UserPromptSubmit; it follows the run with tool calls of the same
@@ -21,7 +23,7 @@
 // printed too. Medians over the rounds, with the load average printed before and after.
 // KI_E2E_CLAUDE_BIN (default: the pinned test client, scripts/install-test-client.mjs),
 // BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-command,http),
-// BENCH_CLIENT_CALLS (default 20), BENCH_JSON=<file>. Runs inside scripts/with-secret-service.sh
+// BENCH_CLIENT_CALLS (default 20), BENCH_CLIENT_BEFORE=<dist dir> (adds `before`), BENCH_JSON=<file>. Runs inside scripts/with-secret-service.sh
 // and throwaway HOMEs; never touches your own config or keyring.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +44,8 @@ const ROUNDS = Number(process.env.BENCH_CLIENT_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_CLIENT_CALLS ?? 20);
 const CONFIGS = (process.env.BENCH_CLIENT_CONFIGS ?? 'base,installed,installed-command,http').split(',');
 if (!CONFIGS.includes('base')) CONFIGS.unshift('base');
+const BEFORE = process.env.BENCH_CLIENT_BEFORE;
+if (BEFORE && !CONFIGS.includes('before')) CONFIGS.push('before');
 const CLI = join(root, 'dist/cli.js');
 const CLAUDE = process.env.KI_E2E_CLAUDE_BIN || (await import(pathToFileURL(join(root, 'scripts/install-test-client.mjs')).href)).ensureTestClient();
 if (!process.env.BENCH_NO_BUILD) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
@@ -97,24 +101,25 @@ function makeHome(name) {
   if (name === 'node') settings({ hooks: pair({ type: 'command', command: `${process.execPath} -e ''`, timeout: 10 }) });
   if (name === 'true') settings({ hooks: pair({ type: 'command', command: 'true', timeout: 10 }) });
   if (name === 'http') settings({ hooks: pair({ type: 'http', url: emptyUrl, timeout: 10 }) });
-  if (name.startsWith('installed')) {
+  if (name.startsWith('installed') || name === 'before') {
+    const cli = name === 'before' ? join(BEFORE, 'cli.js') : CLI;
     // As a user gets it: 10 keys over 5 servers, then install.
     const servers = {};
     for (let s = 0; s < 5; s++) servers[`srv${s}`] = { type: 'stdio', command: 'true', args: [], env: { LOG_LEVEL: 'info' } };
     const cfg = JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8'));
     writeFileSync(join(home, '.claude.json'), JSON.stringify({ ...cfg, mcpServers: servers }, null, 2), { mode: 0o600 });
     for (let k = 0; k < 10; k++) {
-      execFileSync(process.execPath, [CLI, 'add', `key${k}`, '--server', `srv${k % 5}`, '--env', `KEY_${k}`, '--stdin'], {
+      execFileSync(process.execPath, [cli, 'add', `key${k}`, '--server', `srv${k % 5}`, '--env', `KEY_${k}`, '--stdin'], {
         env,
         input: `bench-client-value-${k}-${process.pid}`,
         stdio: ['pipe', 'ignore', 'inherit'],
       });
     }
     const guards = name === 'installed-http' ? ['--guards', 'http'] : name === 'installed-command' ? ['--guards', 'command'] : [];
-    const out = JSON.parse(execFileSync(process.execPath, [CLI, 'install', '--no-mcp', '--json', ...guards], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+    const out = JSON.parse(execFileSync(process.execPath, [cli, 'install', '--no-mcp', '--json', ...guards], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
     const http = out.hooks.PreToolUse.startsWith('POST ');
     console.log(`${name}: install${guards.length ? ` ${guards.join(' ')}` : ''} declared the guards as ${http ? 'http hooks (the guard service)' : 'command hooks'}`);
-    cleanup.push(() => spawnSync(process.execPath, [CLI, 'cleanup'], { env, stdio: 'ignore' }));
+    cleanup.push(() => spawnSync(process.execPath, [cli, 'cleanup'], { env, stdio: 'ignore' }));
     const svc = http ? JSON.parse(readFileSync(join(home, '.claude/keyring-inject/guard-service.json'), 'utf8')) : undefined;
     return { name, home, env, port: svc?.port, token: svc?.token };
   }

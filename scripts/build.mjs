@@ -5,6 +5,8 @@
 //   guard.js  `guard ...`: every prompt and tool call pays for it
 //   guard-service.js  `guard-service`: the guards as one long-lived loopback service
 //   main.js   every other command
+//   code-cache.js  runs hook.js, guard.js and guard-service.js with a V8 code cache beside them
+//             (src/entries/code-cache.ts); those three may not import() (checked below)
 // A hook compiles only its own code: start-up time grows with the bytes Node has to parse.
 // The native keyring binding and koffi (the config write's swap, core/rename-exchange.ts) stay
 // external: platform-specific .node files, loaded only by the code that needs them.
@@ -19,6 +21,7 @@ const BUNDLES = {
   hook: 'src/entries/hook.ts',
   guard: 'src/entries/guard.ts',
   'guard-service': 'src/entries/guard-service.ts',
+  'code-cache': 'src/entries/code-cache.ts',
   'proxy-preload': 'src/proxy/preload.ts',
   x509: 'src/proxy/x509-lib.ts',
   undici: 'src/proxy/undici-lib.ts',
@@ -37,8 +40,14 @@ const DISPATCH = `#!/usr/bin/env node
 // its own; see scripts/build.mjs.
 'use strict';
 const command = process.argv[2];
-require(command === 'hook' ? './hook.js' : command === 'guard' ? './guard.js' : command === 'guard-service' ? './guard-service.js' : './main.js');
+const hot = command === 'hook' ? 'hook.js' : command === 'guard' ? 'guard.js' : command === 'guard-service' ? 'guard-service.js' : undefined;
+if (hot) require('./code-cache.js').runBundle(require('path').join(__dirname, hot));
+else require('./main.js');
 `;
+
+// On Node 20 a script run from a V8 code cache cannot import() (the loader callback is not kept
+// with the cache): the cached bundles must not contain one (src/core/lazy-load.ts requires instead).
+const CACHED = ['hook', 'guard', 'guard-service'];
 
 // Written beside and renamed into place: a test run using dist/ never sees half a file.
 async function publish(name, write) {
@@ -73,6 +82,12 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
       logLevel: 'warning',
     }),
   );
+}
+for (const name of CACHED) {
+  if (/(^|[^\w$.])import\(/.test(readFileSync(`${dist}/${name}.js`, 'utf8'))) {
+    console.error(`build: dist/${name}.js contains import(), which fails when it runs from its code cache; use a lazy require (src/core/lazy-load.ts)`);
+    process.exit(1);
+  }
 }
 await publish('cli.js', (f) => writeFileSync(f, DISPATCH));
 rmSync(`${dist}/chunks`, { recursive: true, force: true });

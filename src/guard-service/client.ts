@@ -11,6 +11,7 @@
 // a port nobody holds.
 import type { Server } from 'node:net';
 import type { Readable } from 'node:stream';
+import { nodeNet } from '../core/lazy-load.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { PING_PATH, readGuardServiceConfig, SERVICE_NAME, TOKEN_HEADER, type GuardServiceConfig } from './config.js';
 
@@ -19,10 +20,9 @@ const READY_TIMEOUT_MS = 5000;
 
 /** Does our service (it knows the token) answer on the port? */
 export async function pingGuardService(config: GuardServiceConfig, timeoutMs: number = PING_TIMEOUT_MS): Promise<boolean> {
-  const net = await import('node:net');
   return new Promise((resolve) => {
     let answer = '';
-    const sock = net.connect({ host: '127.0.0.1', port: config.port });
+    const sock = nodeNet().connect({ host: '127.0.0.1', port: config.port });
     const finish = (ok: boolean) => {
       clearTimeout(timer);
       sock.destroy();
@@ -82,9 +82,8 @@ export type ServiceStarter = (listenFd: number | undefined) => StartedService | 
 
 /** A listening socket on the loopback port, or undefined when the port is taken. */
 async function bindPort(port: number): Promise<Server | undefined> {
-  const net = await import('node:net');
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
+    const server = nodeNet().createServer();
     server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(undefined) : reject(err)));
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
   });

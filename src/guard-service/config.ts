@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClaudePaths } from '../core/paths.js';
 import { isRecord } from '../core/is-record.js';
-import { nodeCrypto } from '../core/lazy-load.js';
+import { nodeCrypto, nodeNet } from '../core/lazy-load.js';
 
 export interface GuardServiceConfig {
   port: number;
@@ -59,9 +59,8 @@ export function newToken(): string {
 
 /** A port nobody listens on now: the kernel's pick for a listen on port 0, on loopback. */
 export async function pickFreePort(): Promise<number> {
-  const net = await import('node:net');
   return new Promise((resolve, reject) => {
-    const s = net.createServer();
+    const s = nodeNet().createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const addr = s.address();
@@ -72,9 +71,8 @@ export async function pickFreePort(): Promise<number> {
 
 /** Can we listen on this loopback port now? */
 export async function portIsFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
   return new Promise((resolve) => {
-    const s = net.createServer();
+    const s = nodeNet().createServer();
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });

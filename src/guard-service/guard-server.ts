@@ -12,6 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { oneLine } from '../core/errors.js';
+import { nodeHttp } from '../core/lazy-load.js';
 import type { ClaudePaths } from '../core/paths.js';
 import { isAlive } from '../core/process-info.js';
 import { readStateForReport } from '../engine/state.js';
@@ -134,8 +135,7 @@ export async function startGuardService(opts: ServiceOptions): Promise<ServiceSt
   // Made once we listen: it removes what a killed service left (and lets go of its shells).
   let pipes: PipeHost | undefined;
   const deps: GuardDeps = { ...opts.deps, maskedBash: (command, cwd) => pipes?.rewrite(command, maskExecPlan(opts.deps, cwd)) };
-  const http = await import('node:http');
-  const server = http.createServer(
+  const server = nodeHttp().createServer(
     { keepAlive: true },
     handler(config, deps, () => (lastUse = now())),
   );

@@ -2,9 +2,10 @@
 // reference when they add a key (metadata `addr`, `cacert`) or approve a project file (the
 // approval). The environment of the process that resolves a key does not choose it: a wrapped
 // server's `exec` runs with the `env` of the server's entry, which for a `.mcp.json` server the
-// repository writes. Pure: the registry parser imports it on the hooks' path.
-import { isIP } from 'node:net';
+// repository writes. Pure: the registry parser imports it on the hooks' path (node:net only when an
+// address is checked: loading it costs every hook ~3 ms).
 import { isAbsolute, resolve } from 'node:path';
+import { nodeNet } from '../core/lazy-load.js';
 import type { Env } from '../core/paths.js';
 
 /** The part of a source reference a pin concerns (structural: source-ref.ts imports this module). */
@@ -22,7 +23,7 @@ export interface VaultPin {
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+  return h === 'localhost' || h === '::1' || (h.startsWith('127.') && nodeNet().isIP(h) === 4);
 }
 
 /**

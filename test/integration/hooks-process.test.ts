@@ -123,16 +123,23 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     const end = run('hook', 'session-end');
     // The spy does see the binding where it is loaded, so its absence below means something.
     expect(start.has('@napi-rs/keyring')).toBe(true);
-    // What the binary (dist/cli.js) required of its neighbours: one bundle each.
-    const bundles = (loaded: Set<string>) => [...loaded].filter((m) => /^\.\/[a-z]+\.js$/.test(m));
-    expect([...bundles(start), ...bundles(end)]).toEqual(['./hook.js', './hook.js']);
+    // What the binary (dist/cli.js) required of its neighbours: a hook or guard only the code
+    // cache's loader (which runs hook.js or guard.js from their code cache, entries/code-cache.ts),
+    // never the full CLI's bundle; any other command main.js.
+    const bundles = (loaded: Set<string>) => [...loaded].filter((m) => /^\.\/[a-z-]+\.js$/.test(m));
+    expect([...bundles(start), ...bundles(end)]).toEqual(['./code-cache.js', './code-cache.js']);
+    expect(existsSync(join(dirname(CLI), '.hook.js.v8-cache'))).toBe(true);
     expect(end.has('@napi-rs/keyring')).toBe(false);
     expect(end.has('node:child_process') || end.has('child_process')).toBe(false);
+    // node:net (~3 ms) only where the guard service is talked to, never for the registry's Vault check.
+    expect(end.has('node:net') || end.has('net')).toBe(false);
     // Both write the config through the swap (core/rename-exchange.ts): koffi's binary, where it has one.
     if (process.platform === 'linux' || process.platform === 'darwin') for (const loaded of [start, end]) expect(loaded.has(`@koromix/koffi-${process.platform}-${process.arch}`)).toBe(true);
     // Our files are written by core/atomic-write.ts: no write-file-atomic (worker_threads, signal-exit) in a hook.
     for (const loaded of [start, end]) expect(loaded.has('worker_threads') || loaded.has('node:worker_threads')).toBe(false);
-    expect(bundles(run('guard', 'pre-tool-use'))).toEqual(['./guard.js']);
+    expect(bundles(run('guard', 'pre-tool-use'))).toEqual(['./code-cache.js']);
+    expect(run('guard', 'pre-tool-use').has('node:net')).toBe(false);
+    expect(existsSync(join(dirname(CLI), '.guard.js.v8-cache'))).toBe(true);
     expect(bundles(run('list'))).toEqual(['./main.js']);
   });
 

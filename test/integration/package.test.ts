@@ -28,7 +28,9 @@ describe('npm package', () => {
   it('ships only the bundle and docs, and `npx keyring-inject --help` works', () => {
     const listing = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const f of ['dist/cli.js', 'dist/hook.js', 'dist/guard.js', 'dist/main.js', 'dist/package.json']) expect(files).toContain(f);
+    for (const f of ['dist/cli.js', 'dist/code-cache.js', 'dist/hook.js', 'dist/guard.js', 'dist/main.js', 'dist/package.json']) expect(files).toContain(f);
+    // The code caches our own runs wrote into dist/ are this machine's, not the package's.
+    expect(files.filter((f) => f.endsWith('.v8-cache'))).toEqual([]);
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const help = spawnSync('npx', ['--no-install', 'keyring-inject', '--help'], { cwd: dir, encoding: 'utf8' });
     expect(help.status).toBe(0);
