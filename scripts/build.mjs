@@ -45,8 +45,8 @@ if (hot) require('./code-cache.js').runBundle(require('path').join(__dirname, ho
 else require('./main.js');
 `;
 
-// On Node 20 a script run from a V8 code cache cannot import() (the loader callback is not kept
-// with the cache): the cached bundles must not contain one (src/core/lazy-load.ts requires instead).
+// The cached bundles run as vm Scripts, which on Node 20 can import() only through an experimental
+// option that a code cache does not keep: they must not contain one (src/core/lazy-load.ts requires).
 const CACHED = ['hook', 'guard', 'guard-service'];
 
 // Written beside and renamed into place: a test run using dist/ never sees half a file.

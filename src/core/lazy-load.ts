@@ -1,8 +1,8 @@
 // Modules loaded on first use instead of at start-up, where a hook may never need them:
 // node:child_process (only to start the watchdog and, off Linux, to ask `ps`), node:crypto
 // (only to inject or strip a value), node:net and node:http (the guard service), and the native
-// keyring binding. Never import(): a hot bundle runs from a V8 code cache (entries/code-cache.ts),
-// and on Node 20 a script from a code cache cannot import() at all.
+// keyring binding. Never import(): a hot bundle runs as a vm Script (entries/code-cache.ts), which
+// on Node 20 can import() only through an experimental option that a code cache does not keep.
 /**
  * require(), also under the test runner (ESM), where we make one. A CommonJS require, not
  * import(): Node's ESM loader first scans a CommonJS module's source for its exports (~7 ms

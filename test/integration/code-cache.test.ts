@@ -1,9 +1,9 @@
 // The V8 code cache of the hot bundles (src/entries/code-cache.ts), with real node processes: a
 // cache is written once and then taken; a bundle rewritten to the same length runs its new code
-// (V8 alone would run the old); damaged caches and things planted at the cache's name cost
-// nothing but the cache; and after real hooks, command guards and the guard service handled a
-// key, the caches they wrote hold no form of it.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// (V8 alone would run the old); damaged or torn caches (V8 would crash on some) and things
+// planted at the cache's name cost nothing but the cache; and after real hooks, command guards
+// and the guard service handled a key, the caches they wrote hold no form of it.
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,7 @@ describe('the code cache of a bundle', () => {
     writeFileSync(b, bundleText('AAAA'));
     const first = await run(b);
     expect(first).toEqual({ out: `AAAA ${d.split('/').pop()}\n`, use: 'compiled', code: 0 });
-    expect(readFileSync(cacheOf(b)).subarray(0, 25).toString()).toBe('keyring-inject v8-cache 1');
+    expect(readFileSync(cacheOf(b)).subarray(0, 25).toString()).toBe('keyring-inject v8-cache 2');
     expect((await run(b)).use).toBe('used');
     // The same length, in place (same inode, maybe the same clock tick): V8 would take the old cache.
     writeFileSync(b, bundleText('BBBB'));
@@ -76,22 +76,35 @@ describe('the code cache of a bundle', () => {
     expect((await run(b)).use).toBe('used');
   });
 
-  it('a damaged cache, a link, a directory or a FIFO at its name: the bundle runs, nothing else is touched', async () => {
+  it('damaged or torn data (V8 does not checksum it, and may crash on it): compiled again and rewritten', async () => {
+    const d = bundleDir();
+    const b = join(d, 'b.js');
+    // Enough code that V8's data is tens of KB: flipped bytes land in real bytecode.
+    const fns = Array.from({ length: 300 }, (_, i) => `function f${i}(x) { return x.map((y) => y * ${i} + f${i}.name.length).filter((z) => z % 3 !== ${i % 3}); }`).join('\n');
+    writeFileSync(b, `"use strict";\n${fns}\nlet n = 0;\n${Array.from({ length: 300 }, (_, i) => `n += f${i}([1, 2, 3]).length;`).join('\n')}\nprocess.stdout.write("DDDD " + n);\n`);
+    const first = await run(b);
+    expect(first).toMatchObject({ use: 'compiled', code: 0 });
+    const good = readFileSync(cacheOf(b));
+    const dataStart = good.indexOf(readFileSync(b)) + readFileSync(b).length;
+    expect(good.length - dataStart).toBeGreaterThan(10_000);
+    const flipped = Buffer.from(good);
+    for (let i = dataStart + 200; i < good.length; i += 97) flipped[i] = (flipped[i] as number) ^ 0xff;
+    for (const damaged of [flipped, good.subarray(0, dataStart + Math.floor((good.length - dataStart) / 2))]) {
+      writeFileSync(cacheOf(b), damaged);
+      expect(await run(b)).toEqual({ ...first, use: 'compiled' });
+      expect(readFileSync(cacheOf(b)).equals(damaged)).toBe(false);
+      expect(await run(b)).toEqual({ ...first, use: 'used' });
+    }
+  });
+
+  it('a link, a directory or a FIFO at its name, temp files of killed writers: the bundle runs, nothing else is touched', async () => {
     const d = bundleDir();
     const b = join(d, 'b.js');
     writeFileSync(b, bundleText('CCCC'));
-    await run(b);
-    // Our head, then garbage: V8 rejects it; it is written anew.
-    const good = readFileSync(cacheOf(b));
-    const head = good.length - 5000;
-    writeFileSync(cacheOf(b), Buffer.concat([good.subarray(0, head), Buffer.alloc(5000, 7)]));
-    expect(await run(b)).toMatchObject({ out: expect.stringMatching(/^CCCC /), code: 0 });
-    expect((await run(b)).use).toBe('used');
 
-    // A link planted at the name: replaced, its target untouched.
+    // A link planted at the name: not read through, replaced; its target untouched.
     const victim = join(d, 'victim');
     writeFileSync(victim, 'keep me');
-    rmSync(cacheOf(b));
     symlinkSync(victim, cacheOf(b));
     expect(await run(b)).toMatchObject({ out: expect.stringMatching(/^CCCC /), use: 'compiled', code: 0 });
     expect(readFileSync(victim, 'utf8')).toBe('keep me');
@@ -108,6 +121,18 @@ describe('the code cache of a bundle', () => {
     makeFifo(cacheOf(b), 0o600);
     expect(await run(b)).toMatchObject({ out: expect.stringMatching(/^CCCC /), use: 'compiled', code: 0 });
     expect(lstatSync(cacheOf(b)).isFile()).toBe(true);
+
+    // A writer killed between its open and its rename leaves a temp file: the next writer removes
+    // it once it is old, and leaves a fresh one (another writer's, still at work) alone.
+    const old = `${cacheOf(b)}.4242.tmp`;
+    const fresh = `${cacheOf(b)}.4343.tmp`;
+    writeFileSync(old, 'x');
+    writeFileSync(fresh, 'x');
+    utimesSync(old, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    writeFileSync(b, bundleText('EEEE'));
+    expect(await run(b)).toMatchObject({ out: expect.stringMatching(/^EEEE /), use: 'compiled', code: 0 });
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 });
 
