@@ -3,25 +3,38 @@
 // where there is no descriptor to hand on, telling on descriptor 3 whether it listens.
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { childProcess } from '../core/lazy-load.js';
 import type { ClaudePaths, Env } from '../core/paths.js';
 import { ensureGuardService, type StartedService } from '../guard-service/client.js';
 import { readGuardServiceConfig } from '../guard-service/config.js';
+import type { HandOff } from '../guard-service/value-handoff.js';
 import { findClaudeProcess } from '../core/process-info.js';
 import { HTTP_GUARDS_MIN_CLIENT, versionAtLeast } from '../install/guard-choice.js';
 
-function spawnService(env: Env, listenFd: number | undefined): StartedService | undefined {
+/**
+ * The service, on the socket `listenFd` where there is one; with `handOff` (a session start), a
+ * pipe on its descriptor 4 for the values the hook reads (guard-service/value-handoff.ts).
+ */
+function spawnService(env: Env, listenFd: number | undefined, handOff?: HandOff): StartedService | undefined {
   const script = process.argv[1];
   if (!script) return undefined;
-  const child = childProcess().spawn(process.execPath, [realpathSync(script), 'guard-service', ...(listenFd === undefined ? [] : ['--listen-fd', '3'])], {
+  const values = listenFd !== undefined && handOff !== undefined;
+  const args = [...(listenFd === undefined ? [] : ['--listen-fd', '3']), ...(values ? ['--values-fd', '4'] : [])];
+  const child = childProcess().spawn(process.execPath, [realpathSync(script), 'guard-service', ...args], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', listenFd ?? 'pipe'],
+    stdio: ['ignore', 'ignore', 'ignore', listenFd ?? 'pipe', ...(values ? (['pipe'] as const) : [])],
     cwd: '/',
     env: env as NodeJS.ProcessEnv,
   });
   child.on('error', () => undefined);
   child.unref();
+  const pipe = values ? (child.stdio[4] as Writable | null) : null;
+  if (pipe) {
+    // Not a reason for the hook to stay: it exits when its work is done.
+    (pipe as Writable & { unref?: () => void }).unref?.();
+    handOff?.attach(pipe);
+  }
   return { ready: listenFd === undefined ? (child.stdio[3] as Readable | null) : undefined, release: () => child.unref() };
 }
 
@@ -69,19 +82,20 @@ async function olderClientProblem(paths: ClaudePaths, sessionId: string): Promis
 
 /**
  * Our guard service answers, or one line for the user naming the fix (undefined also when the
- * guards are command hooks). A port held by another program puts the guards back as command
+ * guards are command hooks). A service started here is handed the hook's keyring read through
+ * `handOff`, where given. A port held by another program puts the guards back as command
  * hooks, at a session start and mid-session alike (the watchdog: our service died and another
  * program took its port); at a session start (`atStart`) it then waits for Claude Code to pick
  * that up before the first prompt. With the session's id (at a session start), a client too old
  * for http guards puts them back as command hooks too.
  */
-export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, atStart = false, sessionId?: string): Promise<string | undefined> {
+export async function ensureGuardServiceProcess(paths: ClaudePaths, env: Env, atStart = false, sessionId?: string, handOff?: HandOff): Promise<string | undefined> {
   try {
     if (sessionId !== undefined) {
       const older = await olderClientProblem(paths, sessionId);
       if (older) return older;
     }
-    const check = await ensureGuardService(paths, (fd) => spawnService(env, fd));
+    const check = await ensureGuardService(paths, (fd) => spawnService(env, fd, handOff));
     if (!check.foreign) return check.problem;
     if (!(await guardsBackToCommands(paths, atStart))) return check.problem;
     return `keyring-inject: another program holds port ${check.port} of the guard service, so the guards are command hooks again (slower; they take effect within a few seconds); 'keyring-inject install --guards http' moves the service to a new port`;

@@ -7,6 +7,7 @@ import { oneLine } from '../core/errors.js';
 import { nodeCrypto } from '../core/lazy-load.js';
 import { registryFile } from '../core/paths.js';
 import { injectedByLiveSession, startSession, type InjectReport } from '../engine/engine.js';
+import type { SecretBackend } from '../keyring/backend.js';
 import { loadRegistry } from '../registry/registry-file.js';
 import { projectSecretsContext } from '../mcp/session-context.js';
 import { engineContext, type OpsContext } from './ops-context.js';
@@ -18,6 +19,8 @@ export interface SessionStartRequest {
   input: SessionHookInput;
   /** Starts our guard service beside the injection; resolves to a line for the user, if any. */
   startGuardService?: () => Promise<string | undefined>;
+  /** Wraps the keyring for this session start's read (the guard service is handed its answer). */
+  keyringRead?: (backend: SecretBackend) => SecretBackend;
 }
 
 export interface SessionStartReport {
@@ -36,7 +39,8 @@ export async function sessionStart(ctx: OpsContext, req: SessionStartRequest): P
   // pool) is on its way while we find the client.
   const service = req.startGuardService?.() ?? Promise.resolve(undefined);
   const launcher = launcherOf(ctx.env);
-  const values = launcher ? undefined : valuesForSession(ctx);
+  const read = req.keyringRead;
+  const values = launcher ? undefined : valuesForSession(read ? { ...ctxPart(ctx), backend: () => read(ctx.backend()) } : ctx);
   values?.catch(() => undefined);
   const { input } = req;
   const context = projectSecretsContext(ctx.paths, input.cwd ?? ctx.env.CLAUDE_PROJECT_DIR ?? ctx.cwd).catch(() => undefined);
@@ -46,8 +50,13 @@ export async function sessionStart(ctx: OpsContext, req: SessionStartRequest): P
   return { messages: [message, serviceProblem].filter((l) => l !== undefined), ...(additionalContext ? { additionalContext } : {}) };
 }
 
+/** What reading the values needs of the context (not its getters, such as a deleted cwd's). */
+function ctxPart(ctx: OpsContext): Pick<OpsContext, 'paths' | 'env' | 'backend'> {
+  return { paths: ctx.paths, env: ctx.env, backend: ctx.backend };
+}
+
 /** The registry and, unless another live session injected them all, the values to inject. */
-async function valuesForSession(ctx: OpsContext): Promise<EarlyValues> {
+async function valuesForSession(ctx: Pick<OpsContext, 'paths' | 'env' | 'backend'>): Promise<EarlyValues> {
   const registry = await loadRegistry(registryFile(ctx.paths));
   // Another live session injected every key before this process started, so its servers had
   // them at spawn: no keyring round trip.

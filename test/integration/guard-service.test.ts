@@ -410,6 +410,52 @@ describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real ke
     await waitFor('the pipes of the killed services to be swept', () => readdirSync(pipes).length === 0, 10_000);
   }, 60_000);
 
+  it("a cold session start hands the service the hook's keyring read: its first answers mask the value without loading the keyring binding", async () => {
+    const { t, svc } = await installHttp();
+    const value = testSecret('handed');
+    expect((await runCli(['add', 'k1', '--server', 'srv', '--env', 'K1', '--stdin'], { env: t.env, input: `${value}\n` })).code).toBe(0);
+    // A preloaded spy records what each of our processes requires (the service inherits it).
+    const spyDir = join(t.home, 'spy');
+    mkdirSync(spyDir);
+    const spy = join(spyDir, 'spy.cjs');
+    writeFileSync(
+      spy,
+      `const Module = require('node:module');
+       const load = Module._load;
+       const seen = new Set();
+       Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
+       const save = () => require('node:fs').writeFileSync(${JSON.stringify(spyDir)} + '/' + process.pid + '.json', JSON.stringify({ argv: process.argv.slice(2), loaded: [...seen] }));
+       process.on('exit', save);
+       setInterval(save, 100).unref();`,
+    );
+    await startSession({ ...t.env, NODE_OPTIONS: `--require ${spy}` }, 's1');
+    const prompt = await post(svc.port, '/keyring-inject/guard/user-prompt-submit', { session_id: 's1', hook_event_name: 'UserPromptSubmit', cwd: t.home, prompt: `my key is ${value}` }, auth(svc));
+    expect(JSON.parse(prompt.body).decision).toBe('block');
+    const masked = await post(
+      svc.port,
+      '/keyring-inject/guard/post-tool-use',
+      {
+        session_id: 's1',
+        hook_event_name: 'PostToolUse',
+        cwd: t.home,
+        tool_name: 'Bash',
+        tool_input: { command: 'env' },
+        tool_response: { stdout: `K1=${value}\n`, stderr: '', interrupted: false, isImage: false },
+      },
+      auth(svc),
+    );
+    expect(JSON.parse(masked.body).hookSpecificOutput.updatedToolOutput.stdout).toBe('K1=[keyring-inject:k1]\n');
+    await sleep(300);
+    const runs = readdirSync(spyDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(spyDir, f), 'utf8')) as { argv: string[]; loaded: string[] });
+    const service = runs.find((r) => r.argv[0] === 'guard-service');
+    expect(service?.argv).toEqual(['guard-service', '--listen-fd', '3', '--values-fd', '4']);
+    expect(runs.find((r) => r.argv[0] === 'hook')?.loaded).toContain('@napi-rs/keyring');
+    expect(service?.loaded).not.toContain('@napi-rs/keyring');
+    for (const f of readdirSync(spyDir)) expect(readFileSync(join(spyDir, f), 'utf8')).not.toContain(value);
+  }, 60_000);
+
   it('masks a stored value in a tool output, and a rotated value right after the rotate', async () => {
     const { t, svc } = await installHttp();
     const value = testSecret('svc');

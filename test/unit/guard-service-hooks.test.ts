@@ -1,10 +1,12 @@
 // The guards as http hooks in settings.json (install --guards http), and the guard service's
 // keyring cache. Pure: text in, text out; a fake backend.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, createWriteStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cachingBackend, MAX_AGE_MS } from '../../src/guard-service/cached-backend.js';
+import { makeFifo } from '../../src/core/make-fifo.js';
+import { cachingBackend, MAX_AGE_MS, registryStamp } from '../../src/guard-service/cached-backend.js';
+import { handOff, readHandedValues, tapFirstRead } from '../../src/guard-service/value-handoff.js';
 import { checkHooks } from '../../src/install/hook-check.js';
 import { hookCommands, httpGuards } from '../../src/install/install-ops.js';
 import { addHooks, ourHookCommands, removeHooks } from '../../src/install/settings-hooks.js';
@@ -56,6 +58,18 @@ describe('http guards in settings.json', () => {
 });
 
 /** A keyring that holds nothing but answers getMany with `getMany`. */
+/** A pipe's two descriptors (read, write), as the service and the hook hold theirs: a FIFO, unlinked once open. */
+let fifos = 0;
+function pipeFds(): [number, number] {
+  const dir = mkdtempSync(join(tmpdir(), 'ki-fifo-'));
+  const path = join(dir, `p${fifos++}`);
+  makeFifo(path, 0o600);
+  const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const write = openSync(path, constants.O_WRONLY);
+  rmSync(dir, { recursive: true, force: true });
+  return [read, write];
+}
+
 function answering(getMany: SecretBackend['getMany']): SecretBackend {
   return { id: 'memory', label: 'memory', get: async () => undefined, set: async () => undefined, delete: async () => false, list: async () => [], getMany };
 }
@@ -96,6 +110,79 @@ describe("the guard service's keyring cache", () => {
       await expect(open().getMany(['a'])).rejects.toThrow('locked');
       await expect(open().getMany(['a'])).rejects.toThrow('locked');
       expect(f.calls()).toBe(5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the guard service's keyring cache, handed the hook's read", () => {
+  it('the hook offers its first read over a pipe; the service takes it as its answer while the registry is unchanged, for any names it covers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
+    try {
+      const reg = join(dir, 'registry.json');
+      writeFileSync(reg, '{"keys":{}}');
+      // The hook's side: a tapped keyring, its first getMany offered to the hand-off.
+      let hookReads = 0;
+      const keyring = answering(async (names) => (hookReads++, new Map(names.filter((n) => n !== 'gone').map((n) => [n, `value-of-${n}`]))));
+      const h = handOff();
+      const tapped = tapFirstRead(keyring, reg, h.offer);
+      const [read, write] = pipeFds();
+      h.attach(createWriteStream('', { fd: write }));
+      expect((await tapped.getMany(['b', 'a', 'gone'])).get('a')).toBe('value-of-a');
+      await tapped.getMany(['a']);
+      h.close();
+      const handed = readHandedValues(read);
+      expect(await handed).toEqual({
+        names: ['a', 'b', 'gone'],
+        stamp: registryStamp(reg),
+        values: new Map([
+          ['b', 'value-of-b'],
+          ['a', 'value-of-a'],
+        ]),
+      });
+
+      // The service's side: no keyring read for names the hand-off covers; one for any other.
+      let serviceReads = 0;
+      const open = cachingBackend(() => answering(async (names) => (serviceReads++, new Map(names.map((n) => [n, `read-${n}`])))), reg, Date.now, handed);
+      expect(await open().getMany(['a', 'gone'])).toEqual(new Map([['a', 'value-of-a']]));
+      expect(await open().getMany(['a', 'b'])).toEqual(
+        new Map([
+          ['a', 'value-of-a'],
+          ['b', 'value-of-b'],
+        ]),
+      );
+      expect(serviceReads).toBe(0);
+      expect((await open().getMany(['a', 'c'])).get('c')).toBe('read-c');
+      expect(serviceReads).toBe(1);
+      expect(hookReads).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a registry written since the hook read, a pipe closed without values, garbage, or names it did not ask for: the service reads the keyring', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
+    try {
+      const reg = join(dir, 'registry.json');
+      writeFileSync(reg, '{"keys":{}}');
+      const stamp = registryStamp(reg);
+      const send = async (text: string | undefined) => {
+        const [read, write] = pipeFds();
+        const w = createWriteStream('', { fd: write });
+        w.end(text);
+        return readHandedValues(read);
+      };
+      const good = (s: string) => JSON.stringify({ names: ['a'], stamp: s, values: [['a', 'handed']] });
+      expect(await send(undefined)).toBeUndefined();
+      expect(await send('not json')).toBeUndefined();
+      expect(await send(JSON.stringify({ names: ['a'], stamp, values: [['b', 'x']] }))).toBeUndefined();
+      expect((await send(good(stamp)))?.values.get('a')).toBe('handed');
+      writeFileSync(reg, '{"keys":{"a":{}}}');
+      let reads = 0;
+      const open = cachingBackend(() => answering(async () => (reads++, new Map([['a', 'read']]))), reg, Date.now, send(good(stamp)));
+      expect((await open().getMany(['a'])).get('a')).toBe('read');
+      expect(reads).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

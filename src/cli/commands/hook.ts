@@ -2,6 +2,9 @@
 // what Claude Code shows (session-start only).
 import { readSessionHookInput } from '../../claude/hook-input.js';
 import { UsageError } from '../../core/errors.js';
+import { registryFile } from '../../core/paths.js';
+import { handOff, tapFirstRead } from '../../guard-service/value-handoff.js';
+import type { SecretBackend } from '../../keyring/backend.js';
 import { sessionEnd } from '../../ops/session-end.js';
 import { sessionStart } from '../../ops/session-start.js';
 import type { Command } from '../command.js';
@@ -32,9 +35,16 @@ secrets for the model (names and sources only); never a value.`,
     }
     // Input first: a refused run (garbage, another event, a terminal) must not ask any secret store for a value.
     const input = await readSessionHookInput(ctx, 'SessionStart');
-    // The guard service (http guards only) starts beside the injection: up before the first prompt or tool call.
-    const startGuardService = ctx.spawnWatchdog ? () => ensureGuardServiceProcess(ctx.paths, ctx.env, true, input.session_id) : undefined;
-    const report = await sessionStart(ctx, { input, ...(startGuardService ? { startGuardService } : {}) });
+    // The guard service (http guards only) starts beside the injection: up before the first prompt
+    // or tool call, and handed the values this hook reads, so that it need not read them again.
+    const handed = handOff();
+    const guardService = ctx.spawnWatchdog
+      ? {
+          startGuardService: () => ensureGuardServiceProcess(ctx.paths, ctx.env, true, input.session_id, handed),
+          keyringRead: (backend: SecretBackend) => tapFirstRead(backend, registryFile(ctx.paths), handed.offer),
+        }
+      : {};
+    const report = await sessionStart(ctx, { input, ...guardService }).finally(() => handed.close());
     const out: Record<string, unknown> = {};
     if (report.messages.length > 0) out.systemMessage = report.messages.join('\n');
     if (report.additionalContext) out.hookSpecificOutput = { hookEventName: 'SessionStart', additionalContext: report.additionalContext };
