@@ -23,7 +23,9 @@
 // printed too. Medians over the rounds, with the load average printed before and after.
 // KI_E2E_CLAUDE_BIN (default: the pinned test client, scripts/install-test-client.mjs),
 // BENCH_CLIENT_ROUNDS (default 5), BENCH_CLIENT_CONFIGS (default base,installed,installed-command,http),
-// BENCH_CLIENT_CALLS (default 20), BENCH_CLIENT_BEFORE=<dist dir> (adds `before`), BENCH_JSON=<file>. Runs inside scripts/with-secret-service.sh
+// BENCH_CLIENT_CALLS (default 20), BENCH_CLIENT_BEFORE=<dist dir> (adds `before`), BENCH_JSON=<file>,
+// BENCH_CLIENT_DEBUG=1 (the client writes its debug log: the SessionStart hook and the
+// UserPromptSubmit answer as the client times them, cold and warm; the log itself costs time). Runs inside scripts/with-secret-service.sh
 // and throwaway HOMEs; never touches your own config or keyring.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,8 @@ const CALLS = Number(process.env.BENCH_CLIENT_CALLS ?? 20);
 const CONFIGS = (process.env.BENCH_CLIENT_CONFIGS ?? 'base,installed,installed-command,http').split(',');
 if (!CONFIGS.includes('base')) CONFIGS.unshift('base');
 const BEFORE = process.env.BENCH_CLIENT_BEFORE;
+const DEBUG = process.env.BENCH_CLIENT_DEBUG === '1';
+let debugRuns = 0;
 if (BEFORE && !CONFIGS.includes('before')) CONFIGS.push('before');
 const CLI = join(root, 'dist/cli.js');
 const CLAUDE = process.env.KI_E2E_CLAUDE_BIN || (await import(pathToFileURL(join(root, 'scripts/install-test-client.mjs')).href)).ensureTestClient();
@@ -159,7 +163,12 @@ async function runOnce(h, calls) {
   const api = await startFakeApi(script.slice(0, calls));
   const env = { ...h.env, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'bench', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
   const t0 = performance.now();
-  const child = spawn(CLAUDE, ['-p', 'work through the notes', '--allowedTools', 'Bash', 'Read', 'Grep'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const debugFile = DEBUG ? join(work, `debug-${h.name}-${debugRuns++}.txt`) : undefined;
+  const child = spawn(CLAUDE, ['-p', 'work through the notes', '--allowedTools', 'Bash', 'Read', 'Grep', ...(debugFile ? ['--debug-file', debugFile] : [])], {
+    cwd: project,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -185,7 +194,17 @@ async function runOnce(h, calls) {
   if (results < calls + 1) throw new Error(`${h.name}: only ${results} requests for ${calls} tool calls`);
   const denied = api.allReceivedText().includes('"is_error":true');
   if (denied) throw new Error(`${h.name}: a tool call failed or was denied`);
-  return { ms, start, tools, warm, perTool };
+  return { ms, start, tools, warm, perTool, ...(debugFile ? { hooks: hookTimes(debugFile) } : {}) };
+}
+
+/** From the client's debug log: how long its SessionStart hook took, and its first UserPromptSubmit http hook (ms). */
+function hookTimes(file) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const at = (l) => Date.parse(l.slice(0, 24));
+  const start = lines.map((l) => /Hooks: SessionStart:\S+ \[.*\] finished with status \d+ \((\d+)ms\)/.exec(l)).find(Boolean);
+  const post = lines.findIndex((l) => /HTTP hook POST to \S+user-prompt-submit/.test(l));
+  const answer = post >= 0 ? lines.findIndex((l, i) => i > post && /HTTP hook response status/.test(l)) : -1;
+  return { sessionStart: start ? Number(start[1]) : undefined, userPrompt: answer >= 0 ? at(lines[answer]) - at(lines[post]) : undefined };
 }
 
 const median = (xs) => {
@@ -206,7 +225,7 @@ console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
 // Warm-up: one run of each (first starts of the client and of our runtime are slower).
 for (const c of CONFIGS) await runOnce(homes[c], 1);
 
-const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [], cold: [], perTool: [] }]));
+const times = Object.fromEntries(CONFIGS.map((c) => [c, { full: [], empty: [], start: [], startFirst: [], tools: [], cold: [], perTool: [], hooksCold: [], hooksWarm: [] }]));
 for (let r = 0; r < ROUNDS; r++) {
   const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
   for (const c of order) {
@@ -221,6 +240,8 @@ for (let r = 0; r < ROUNDS; r++) {
     times[c].startFirst.push(full.start);
     times[c].cold.push(homes[c].port !== undefined && !full.warm);
     times[c].perTool.push(full.perTool);
+    if (full.hooks) times[c][homes[c].port !== undefined && !full.warm ? 'hooksCold' : 'hooksWarm'].push(full.hooks);
+    if (empty.hooks) times[c].hooksWarm.push(empty.hooks);
   }
   process.stdout.write(`  round ${r + 1}/${ROUNDS} done (load ${loadavg()[0].toFixed(2)})\n`);
 }
@@ -262,6 +283,12 @@ for (const c of CONFIGS.filter((x) => x !== 'base'))
       .map(([name, v]) => `${name} ${v.toFixed(1)} ms`)
       .join(', ')}`,
   );
+if (DEBUG)
+  for (const c of CONFIGS.filter((x) => x !== 'base')) {
+    const of = (runs, k) => runs.map((r) => r[k]).filter((x) => x !== undefined);
+    const show = (runs) => `SessionStart hook ${median(of(runs, 'sessionStart')).toFixed(0)} ms, UserPromptSubmit ${median(of(runs, 'userPrompt')).toFixed(0)} ms (${runs.length} runs)`;
+    console.log(`  ${c.padEnd(14)} client's debug log, medians: cold ${show(times[c].hooksCold)}; warm ${show(times[c].hooksWarm)}`);
+  }
 console.log(`load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rounds: ROUNDS, calls: CALLS, load: [load0, load1], times, results }, null, 2));
 for (const h of Object.values(homes)) await stopService(h);

@@ -5,6 +5,7 @@ import { secretImport, secretImportWarning } from '../claude/memory-imports.js';
 import type { SessionHookInput } from '../claude/hook-input.js';
 import { oneLine } from '../core/errors.js';
 import { nodeCrypto } from '../core/lazy-load.js';
+import { prepareExchange } from '../core/rename-exchange.js';
 import { registryFile } from '../core/paths.js';
 import { injectedByLiveSession, startSession, type InjectReport } from '../engine/engine.js';
 import type { SecretBackend } from '../keyring/backend.js';
@@ -67,12 +68,14 @@ async function valuesForSession(ctx: Pick<OpsContext, 'paths' | 'env' | 'backend
 }
 
 /**
- * Loads the modules the injection needs next (a few ms of CPU) while the keyring answers over
- * D-Bus, instead of after. setImmediate: the keyring request is on its way by then.
+ * Loads the modules the injection needs next (a few ms of CPU: node:crypto, and koffi for the
+ * config write's swap) while the keyring answers over D-Bus, instead of after. setImmediate: the
+ * keyring request is on its way by then.
  */
 async function loadWhileWaiting(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   nodeCrypto();
+  prepareExchange();
 }
 
 /** The injection of a session start; returns the message for the user, if any. */
