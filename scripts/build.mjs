@@ -4,8 +4,9 @@
 //   hook.js   `hook session-start|session-end`: every session pays for it
 //   guard.js  `guard ...`: every prompt and tool call pays for it
 //   guard-service.js  `guard-service`: the guards as one long-lived loopback service
+//   watchdog.js  `watchdog`: started by every session start with keys
 //   main.js   every other command
-//   code-cache.js  runs hook.js, guard.js and guard-service.js with a V8 code cache beside them
+//   code-cache.js  runs the four bundles above with a V8 code cache beside them
 //             (src/entries/code-cache.ts); those three may not import() (checked below)
 // A hook compiles only its own code: start-up time grows with the bytes Node has to parse.
 // The native keyring binding and koffi (the config write's swap, core/rename-exchange.ts) stay
@@ -21,6 +22,7 @@ const BUNDLES = {
   hook: 'src/entries/hook.ts',
   guard: 'src/entries/guard.ts',
   'guard-service': 'src/entries/guard-service.ts',
+  watchdog: 'src/entries/watchdog.ts',
   'code-cache': 'src/entries/code-cache.ts',
   'proxy-preload': 'src/proxy/preload.ts',
   x509: 'src/proxy/x509-lib.ts',
@@ -40,14 +42,14 @@ const DISPATCH = `#!/usr/bin/env node
 // its own; see scripts/build.mjs.
 'use strict';
 const command = process.argv[2];
-const hot = command === 'hook' ? 'hook.js' : command === 'guard' ? 'guard.js' : command === 'guard-service' ? 'guard-service.js' : undefined;
+const hot = ['hook', 'guard', 'guard-service', 'watchdog'].includes(command) ? \`\${command}.js\` : undefined;
 if (hot) require('./code-cache.js').runBundle(require('path').join(__dirname, hot));
 else require('./main.js');
 `;
 
 // The cached bundles run as vm Scripts, which on Node 20 can import() only through an experimental
 // option that a code cache does not keep: they must not contain one (src/core/lazy-load.ts requires).
-const CACHED = ['hook', 'guard', 'guard-service'];
+const CACHED = ['hook', 'guard', 'guard-service', 'watchdog'];
 
 // Written beside and renamed into place: a test run using dist/ never sees half a file.
 async function publish(name, write) {

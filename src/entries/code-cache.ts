@@ -1,5 +1,6 @@
 // Entry point of dist/code-cache.js: runs one of our CommonJS bundles with a V8 code cache kept
-// beside it (`.<bundle>.v8-cache`), for the bundles that start on every session and tool call.
+// beside it (`.<bundle>.v8-cache`), for the bundles that start on every session and tool call
+// (hook.js, guard.js, guard-service.js, watchdog.js; scripts/build.mjs).
 // Node 20 compiles a bundle's functions anew in every process: ~10-15 ms of a ~110 ms
 // SessionStart hook here. The cache holds the code V8 compiled in the run that wrote it (Node
 // 22's module.enableCompileCache does the same; our floor is Node 20, so one path for all).

@@ -5,7 +5,7 @@
 //   <data>/runtime/
 //     package.json             {"type":"commonjs"}: a package.json of the user's above us cannot turn our .js into ESM
 //     cli.js                   THE stable path: a tiny launcher that requires ./<version>-<hash>/cli.js
-//     <version>-<hash>/        cli.js code-cache.js hook.js guard.js guard-service.js main.js package.json
+//     <version>-<hash>/        cli.js code-cache.js hook.js guard.js guard-service.js watchdog.js main.js package.json
 //                              (and the V8 code caches that code-cache.js writes beside them)
 //       node_modules/@napi-rs/keyring, node_modules/@napi-rs/keyring-<this platform>
 //       node_modules/@koromix/koffi-<this platform>   (the config write's swap; Linux and macOS)
@@ -27,7 +27,7 @@ import { KiError, oneLine } from '../core/errors.js';
 import { runtimeLauncher } from '../core/paths.js';
 
 /** The files of dist/ that make up a runtime (scripts/build.mjs writes them). */
-export const BUNDLE_FILES = ['cli.js', 'code-cache.js', 'hook.js', 'guard.js', 'guard-service.js', 'main.js', 'proxy-preload.js', 'undici.js', 'x509.js', 'package.json'] as const;
+export const BUNDLE_FILES = ['cli.js', 'code-cache.js', 'hook.js', 'guard.js', 'guard-service.js', 'watchdog.js', 'main.js', 'proxy-preload.js', 'undici.js', 'x509.js', 'package.json'] as const;
 
 /** The native keyring package, kept external by the build. */
 const KEYRING_PACKAGE = '@napi-rs/keyring';

@@ -143,7 +143,7 @@ async function sh(cmd: string, input: unknown, env: Record<string, string>): Pro
 }
 
 describe.runIf(HAVE_SECRET_SERVICE)('the caches the installed runtime writes', () => {
-  it('after hooks, command guards and the guard service handled a key, their caches hold no form of it', async () => {
+  it('after hooks, command guards, the watchdog and the guard service handled a key, their caches hold no form of it', async () => {
     t = makeTempHome({ KEYRING_INJECT_SERVICE: testService() });
     const env = t.env;
     writeFileSync(join(t.home, '.claude.json'), JSON.stringify({ mcpServers: { srv: { type: 'stdio', command: 'true', env: {} } } }));
@@ -194,8 +194,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('the caches the installed runtime writes', (
     expect((await sh(http.SessionEnd as string, end, env)).code).toBe(0);
     await install('command');
     await waitFor('the guard service to exit', () => guardServicesFor(t?.home as string).length === 0, 10_000);
+    await waitFor('the watchdog to exit', () => watchdogsFor(t?.home as string).length === 0, 15_000);
 
-    const caches = ['.hook.js.v8-cache', '.guard.js.v8-cache', '.guard-service.js.v8-cache'].map((n) => join(runtime(), n));
+    const caches = ['.hook.js.v8-cache', '.guard.js.v8-cache', '.guard-service.js.v8-cache', '.watchdog.js.v8-cache'].map((n) => join(runtime(), n));
     for (const c of caches) expect(existsSync(c), c).toBe(true);
     const forms = formsOf(value).map((f) => Buffer.from(f.text));
     for (const c of caches) {

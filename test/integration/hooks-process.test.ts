@@ -11,7 +11,7 @@ import { CLI, runCli, shellQuote as q } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { type HookResult, StandIn } from '../helpers/fake-claude/hooks.js';
 import { watchdogsFor } from '../helpers/processes.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 /** A code cache beside the bundle, written for its current bytes (not one left by an older build). */
 function cacheIsFor(bundle: string): boolean {
@@ -117,6 +117,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     });
     expect(JSON.parse(viaMain.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
     expect((await runCli(['list'], { env })).code).toBe(0);
+    // The watchdog the session start started exits after the strip (and its re-checks).
+    await waitFor('the watchdog to exit', () => watchdogsFor(t.home).length === 0, 15_000);
     const runs = readdirSync(spyDir)
       .filter((f) => f.endsWith('.json'))
       .map((f) => JSON.parse(readFileSync(join(spyDir, f), 'utf8')) as { argv: string[]; loaded: string[] });
@@ -147,6 +149,9 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     expect(run('guard', 'pre-tool-use').has('node:net')).toBe(false);
     expect(cacheIsFor('guard.js')).toBe(true);
     expect(bundles(run('list'))).toEqual(['./main.js']);
+    // The watchdog too runs a bundle of its own (it starts beside every session start), not the whole CLI's.
+    expect(bundles(run('watchdog'))).toEqual(['./code-cache.js']);
+    expect(cacheIsFor('watchdog.js')).toBe(true);
   });
 
   it('garbage, empty and oversized stdin: one clear line, exit 1, nothing written', async () => {
