@@ -7,7 +7,7 @@
 //   watchdog.js  `watchdog`: started by every session start with keys
 //   main.js   every other command
 //   code-cache.js  runs the four bundles above with a V8 code cache beside them
-//             (src/entries/code-cache.ts); those three may not import() (checked below)
+//             (src/entries/code-cache.ts); those four may not import() (checked below)
 // A hook compiles only its own code: start-up time grows with the bytes Node has to parse.
 // The native keyring binding and koffi (the config write's swap, core/rename-exchange.ts) stay
 // external: platform-specific .node files, loaded only by the code that needs them.
@@ -37,19 +37,20 @@ const assertShim = {
   },
 };
 
+// The bundles dist/cli.js runs through dist/code-cache.js. They run as vm Scripts, which on Node 20
+// can import() only through an experimental option that a code cache does not keep: they must not
+// contain one (src/core/lazy-load.ts requires instead; checked after the build).
+const CACHED = ['hook', 'guard', 'guard-service', 'watchdog'];
+
 const DISPATCH = `#!/usr/bin/env node
 // keyring-inject. The hooks run on every session, prompt and tool call, so each has a bundle of
 // its own; see scripts/build.mjs.
 'use strict';
 const command = process.argv[2];
-const hot = ['hook', 'guard', 'guard-service', 'watchdog'].includes(command) ? \`\${command}.js\` : undefined;
+const hot = ${JSON.stringify(CACHED)}.includes(command) ? \`\${command}.js\` : undefined;
 if (hot) require('./code-cache.js').runBundle(require('path').join(__dirname, hot));
 else require('./main.js');
 `;
-
-// The cached bundles run as vm Scripts, which on Node 20 can import() only through an experimental
-// option that a code cache does not keep: they must not contain one (src/core/lazy-load.ts requires).
-const CACHED = ['hook', 'guard', 'guard-service', 'watchdog'];
 
 // Written beside and renamed into place: a test run using dist/ never sees half a file.
 async function publish(name, write) {
@@ -87,7 +88,7 @@ for (const [name, entry] of Object.entries(BUNDLES)) {
 }
 for (const name of CACHED) {
   if (/(^|[^\w$.])import\(/.test(readFileSync(`${dist}/${name}.js`, 'utf8'))) {
-    console.error(`build: dist/${name}.js contains import(), which fails when it runs from its code cache; use a lazy require (src/core/lazy-load.ts)`);
+    console.error(`build: dist/${name}.js contains import(), which fails when it runs as a vm Script (src/entries/code-cache.ts); use a lazy require (src/core/lazy-load.ts)`);
     process.exit(1);
   }
 }
