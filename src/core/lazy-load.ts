@@ -12,27 +12,13 @@ export function requireLazily(id: string): unknown {
   return (typeof require === 'function' ? require : process.getBuiltinModule('node:module').createRequire(import.meta.url))(id);
 }
 
-let cp: typeof import('node:child_process') | undefined;
-let crypto: typeof import('node:crypto') | undefined;
-let net: typeof import('node:net') | undefined;
-let http: typeof import('node:http') | undefined;
-
-export function childProcess(): typeof import('node:child_process') {
-  cp ??= requireLazily('node:child_process') as typeof import('node:child_process');
-  return cp;
+/** A getter that loads module `id` on its first call. */
+function lazily<T>(id: string): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= requireLazily(id) as T);
 }
 
-export function nodeCrypto(): typeof import('node:crypto') {
-  crypto ??= requireLazily('node:crypto') as typeof import('node:crypto');
-  return crypto;
-}
-
-export function nodeNet(): typeof import('node:net') {
-  net ??= requireLazily('node:net') as typeof import('node:net');
-  return net;
-}
-
-export function nodeHttp(): typeof import('node:http') {
-  http ??= requireLazily('node:http') as typeof import('node:http');
-  return http;
-}
+export const childProcess = lazily<typeof import('node:child_process')>('node:child_process');
+export const nodeCrypto = lazily<typeof import('node:crypto')>('node:crypto');
+export const nodeNet = lazily<typeof import('node:net')>('node:net');
+export const nodeHttp = lazily<typeof import('node:http')>('node:http');
