@@ -27,7 +27,7 @@ import { listDir } from '../core/list-dir.js';
 import { canMakeFifo, makeFifo } from '../core/make-fifo.js';
 import { shQuote } from '../core/shell.js';
 import { makeStreamMasker } from '../guards/mask.js';
-import type { OutputPlan } from '../guards/masked-exec.js';
+import { settledPlan, type OutputPlan } from '../guards/masked-exec.js';
 
 export interface PipeHostOptions {
   /** The Bash tool's shell (guards/masked-exec.ts shellFor): the rewrite needs bash or zsh. */
@@ -216,10 +216,7 @@ export function pipeHost(dir: string, opts: PipeHostOptions = {}): PipeHost {
 
 /** Copy `source` to `sink`, masked; the stderr side carries the note when the output is withheld. */
 async function pump(source: Socket, sinkOpen: Promise<Socket | undefined>, planned: Promise<OutputPlan>, stderr: boolean, stopped: () => boolean): Promise<void> {
-  // Never a rejection: a plan that cannot be made withholds the output (fail closed).
-  const plan = await planned.catch(
-    (err: unknown): OutputPlan => ({ withhold: `[keyring-inject: output withheld: could not tell which values to hide (${err instanceof Error ? err.message : String(err)})]` }),
-  );
+  const plan = await settledPlan(planned);
   const sink = await sinkOpen;
   if (!sink || stopped()) return;
   const stream = 'withhold' in plan ? undefined : makeStreamMasker(plan.masker, plan.extra);

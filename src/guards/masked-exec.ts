@@ -61,6 +61,11 @@ export function shellFor(env: NodeJS.ProcessEnv): string {
 
 export type OutputPlan = { masker: Masker; extra?: (text: string) => string } | { withhold: string };
 
+/** `plan`, never rejected: a plan that cannot be made withholds the output (fail closed). */
+export function settledPlan(plan: Promise<OutputPlan>): Promise<OutputPlan> {
+  return plan.catch((err: unknown): OutputPlan => ({ withhold: `[keyring-inject: output withheld: could not tell which values to hide (${err instanceof Error ? err.message : String(err)})]` }));
+}
+
 /**
  * Run `command` in a child shell, its output masked; resolves with our exit code (or raises its
  * signal). The command starts at once; what it prints before `plan` (the keyring read) is ready
@@ -92,11 +97,7 @@ export function runMasked(command: string, plan: Promise<OutputPlan>, env: NodeJ
         resolvePromise(128 + (osConstants.signals[signal] ?? 15));
       } else resolvePromise(code ?? 1);
     };
-    // Never a rejection: a plan that cannot be made withholds the output (fail closed).
-    const ready = plan.then(
-      (p): OutputPlan => p,
-      (err: unknown): OutputPlan => ({ withhold: `[keyring-inject: output withheld: could not tell which values to hide (${err instanceof Error ? err.message : String(err)})]` }),
-    );
+    const ready = settledPlan(plan);
     void ready.then((p) => {
       if ('withhold' in p) withhold = p.withhold;
     });
