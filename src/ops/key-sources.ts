@@ -1,10 +1,9 @@
 // What adding a key does for its value's source, shared by a key of the user's registry and a
 // project file's reference: the conversation with the user (a value, a source's own password)
 // goes through callbacks, so the op prints and prompts nothing itself.
-import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { keyringRef, refProblem, type SourceRef } from '../registry/source-ref.js';
-import { pinFromEnv, withPin } from '../registry/vault-pin.js';
+import { cacertFromEnv, pinFromEnv, withPin } from '../registry/vault-pin.js';
 import { sourceContext, sourceFor } from '../sources/resolver.js';
 import type { OpsContext } from './ops-context.js';
 
@@ -50,7 +49,7 @@ export function pinnedRef(ctx: Pick<OpsContext, 'env' | 'cwd'>, ref: SourceRef):
     if ('problem' in env) throw new UsageError(env.problem);
     addr = env.addr;
   }
-  const cacert = ref.metadata?.cacert ?? (ctx.env.VAULT_CACERT ? resolve(ctx.cwd, ctx.env.VAULT_CACERT) : undefined);
+  const cacert = ref.metadata?.cacert ?? cacertFromEnv(ctx.env, ctx.cwd);
   return checkedRef(withPin(ref, { addr, ...(cacert ? { cacert } : {}) }));
 }
 

@@ -45,12 +45,18 @@ export function vaultAddress(raw: string, what = 'VAULT_ADDR'): { addr: string; 
   return { addr, url: new URL(addr) };
 }
 
-/** The pin the environment names (VAULT_ADDR, VAULT_CACERT made absolute against `cwd`); undefined without VAULT_ADDR. */
+/** VAULT_CACERT made absolute against `cwd`; undefined without it. */
+export function cacertFromEnv(env: Env, cwd: string): string | undefined {
+  return env.VAULT_CACERT ? resolve(cwd, env.VAULT_CACERT) : undefined;
+}
+
+/** The pin the environment names (VAULT_ADDR, and VAULT_CACERT as cacertFromEnv reads it); undefined without VAULT_ADDR. */
 export function pinFromEnv(env: Env, cwd: string): VaultPin | { problem: string } | undefined {
   if (!env.VAULT_ADDR) return undefined;
   const a = vaultAddress(env.VAULT_ADDR);
   if ('problem' in a) return a;
-  return { addr: a.addr, ...(env.VAULT_CACERT ? { cacert: resolve(cwd, env.VAULT_CACERT) } : {}) };
+  const cacert = cacertFromEnv(env, cwd);
+  return { addr: a.addr, ...(cacert ? { cacert } : {}) };
 }
 
 /** The same address and CA file. */
