@@ -12,6 +12,7 @@ import { guardServiceFile } from '../../src/guard-service/config.js';
 import { withLock } from '../../src/core/secure-file.js';
 import { stateFile } from '../../src/engine/state.js';
 import { startInput, StandIn } from '../helpers/fake-claude/hooks.js';
+import { moduleSpy } from '../helpers/module-spy.js';
 import { guardServicesFor, killAll, killStarted, watchdogsFor } from '../helpers/processes.js';
 import { HAVE_SECRET_SERVICE, testService } from '../helpers/secret-service.js';
 import { testSecret } from '../helpers/secret.js';
@@ -415,20 +416,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real ke
     const value = testSecret('handed');
     expect((await runCli(['add', 'k1', '--server', 'srv', '--env', 'K1', '--stdin'], { env: t.env, input: `${value}\n` })).code).toBe(0);
     // A preloaded spy records what each of our processes requires (the service inherits it).
-    const spyDir = join(t.home, 'spy');
-    mkdirSync(spyDir);
-    const spy = join(spyDir, 'spy.cjs');
-    writeFileSync(
-      spy,
-      `const Module = require('node:module');
-       const load = Module._load;
-       const seen = new Set();
-       Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
-       const save = () => require('node:fs').writeFileSync(${JSON.stringify(spyDir)} + '/' + process.pid + '.json', JSON.stringify({ argv: process.argv.slice(2), loaded: [...seen] }));
-       process.on('exit', save);
-       setInterval(save, 100).unref();`,
-    );
-    await startSession({ ...t.env, NODE_OPTIONS: `--require ${spy}` }, 's1');
+    const spy = moduleSpy(join(t.home, 'spy'));
+    await startSession({ ...t.env, NODE_OPTIONS: spy.nodeOptions }, 's1');
     const prompt = await post(svc.port, '/keyring-inject/guard/user-prompt-submit', { session_id: 's1', hook_event_name: 'UserPromptSubmit', cwd: t.home, prompt: `my key is ${value}` }, auth(svc));
     expect(JSON.parse(prompt.body).decision).toBe('block');
     const masked = await post(
@@ -446,14 +435,11 @@ describe.runIf(HAVE_SECRET_SERVICE)('the guard service with a key in the real ke
     );
     expect(JSON.parse(masked.body).hookSpecificOutput.updatedToolOutput.stdout).toBe('K1=[keyring-inject:k1]\n');
     await sleep(300);
-    const runs = readdirSync(spyDir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(spyDir, f), 'utf8')) as { argv: string[]; loaded: string[] });
-    const service = runs.find((r) => r.argv[0] === 'guard-service');
+    const service = spy.find('guard-service');
     expect(service?.argv).toEqual(['guard-service', '--listen-fd', '3', '--values-fd', '4']);
-    expect(runs.find((r) => r.argv[0] === 'hook')?.loaded).toContain('@napi-rs/keyring');
+    expect(spy.find('hook')?.loaded).toContain('@napi-rs/keyring');
     expect(service?.loaded).not.toContain('@napi-rs/keyring');
-    for (const f of readdirSync(spyDir)) expect(readFileSync(join(spyDir, f), 'utf8')).not.toContain(value);
+    for (const f of readdirSync(spy.dir)) expect(readFileSync(join(spy.dir, f), 'utf8')).not.toContain(value);
   }, 60_000);
 
   it('masks a stored value in a tool output, and a rotated value right after the rotate', async () => {

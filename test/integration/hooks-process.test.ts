@@ -1,7 +1,7 @@
 // The hook commands as real processes under a stand-in Claude Code process (hooks run as
 // `/bin/sh -c CMD`, children of the client): registration by process, the watchdog after a
 // SIGKILL, and bad stdin.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { filesContaining } from '../helpers/leak.js';
@@ -10,6 +10,7 @@ import { testSecret } from '../helpers/secret.js';
 import { CLI, runCli, shellQuote as q } from '../helpers/spawn-cli.js';
 import { makeTempHome, type TempHome } from '../helpers/temp-home.js';
 import { type HookResult, StandIn } from '../helpers/fake-claude/hooks.js';
+import { moduleSpy } from '../helpers/module-spy.js';
 import { watchdogsFor } from '../helpers/processes.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
@@ -89,18 +90,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
   it('each hook runs its own bundle; session-end never loads the keyring binding or child_process', async () => {
     // A preloaded spy records what each process requires from outside its bundle: our other
     // bundles, Node built-ins, the native binding.
-    const spyDir = join(t.home, 'spy');
-    mkdirSync(spyDir);
-    const spy = join(spyDir, 'spy.cjs');
-    writeFileSync(
-      spy,
-      `const Module = require('node:module');
-       const load = Module._load;
-       const seen = new Set();
-       Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
-       process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(spyDir)} + '/' + process.pid + '.json', JSON.stringify({ argv: process.argv.slice(2), loaded: [...seen] })));`,
-    );
-    const env = { ...t.env, NODE_OPTIONS: `--require ${spy}` };
+    const spy = moduleSpy(join(t.home, 'spy'));
+    const env = { ...t.env, NODE_OPTIONS: spy.nodeOptions };
     const c = new StandIn(env);
     fakes.push(c);
     expect((await hook(c, 'session-start', { session_id: 'sess-b', hook_event_name: 'SessionStart', source: 'startup' })).code).toBe(0);
@@ -119,11 +110,8 @@ describe.runIf(HAVE_SECRET_SERVICE)('hooks under a Claude Code stand-in', () => 
     expect((await runCli(['list'], { env })).code).toBe(0);
     // The watchdog the session start started exits after the strip (and its re-checks).
     await waitFor('the watchdog to exit', () => watchdogsFor(t.home).length === 0, 15_000);
-    const runs = readdirSync(spyDir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(spyDir, f), 'utf8')) as { argv: string[]; loaded: string[] });
     const run = (...argv: string[]) => {
-      const found = runs.find((r) => argv.every((a, i) => r.argv[i] === a));
+      const found = spy.find(...argv);
       expect(found, argv.join(' ')).toBeDefined();
       return new Set(found?.loaded);
     };
