@@ -58,6 +58,18 @@ describe('http guards in settings.json', () => {
 });
 
 /** A keyring that holds nothing but answers getMany with `getMany`. */
+/** A registry file with no keys in a temp dir, for `body`; removed after. */
+async function withRegistry(body: (reg: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
+  try {
+    const reg = join(dir, 'registry.json');
+    writeFileSync(reg, '{"keys":{}}');
+    await body(reg);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A pipe's two descriptors (read, write), as the service and the hook hold theirs: a FIFO, unlinked once open. */
 let fifos = 0;
 function pipeFds(): [number, number] {
@@ -87,10 +99,7 @@ describe("the guard service's keyring cache", () => {
   }
 
   it('reuses one answer while the registry is unchanged and young; asks again after a registry write, after MAX_AGE_MS, and after a failure', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
-    try {
-      const reg = join(dir, 'registry.json');
-      writeFileSync(reg, '{"keys":{}}');
+    await withRegistry(async (reg) => {
       let now = 1000;
       const f = fake();
       const open = cachingBackend(
@@ -110,18 +119,13 @@ describe("the guard service's keyring cache", () => {
       await expect(open().getMany(['a'])).rejects.toThrow('locked');
       await expect(open().getMany(['a'])).rejects.toThrow('locked');
       expect(f.calls()).toBe(5);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("the guard service's keyring cache, handed the hook's read", () => {
   it('the hook offers its first read over a pipe; the service takes it as its answer while the registry is unchanged, for any names it covers', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
-    try {
-      const reg = join(dir, 'registry.json');
-      writeFileSync(reg, '{"keys":{}}');
+    await withRegistry(async (reg) => {
       // The hook's side: a tapped keyring, its first getMany offered to the hand-off.
       let hookReads = 0;
       const keyring = answering(async (names) => (hookReads++, new Map(names.filter((n) => n !== 'gone').map((n) => [n, `value-of-${n}`]))));
@@ -156,16 +160,11 @@ describe("the guard service's keyring cache, handed the hook's read", () => {
       expect((await open().getMany(['a', 'c'])).get('c')).toBe('read-c');
       expect(serviceReads).toBe(1);
       expect(hookReads).toBe(2);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a registry written since the hook read, a pipe closed without values, garbage, or names it did not ask for: the service reads the keyring', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
-    try {
-      const reg = join(dir, 'registry.json');
-      writeFileSync(reg, '{"keys":{}}');
+    await withRegistry(async (reg) => {
       const stamp = registryStamp(reg);
       const send = async (text: string | undefined) => {
         const [read, write] = pipeFds();
@@ -183,18 +182,13 @@ describe("the guard service's keyring cache, handed the hook's read", () => {
       const open = cachingBackend(() => answering(async () => (reads++, new Map([['a', 'read']]))), reg, Date.now, send(good(stamp)));
       expect((await open().getMany(['a'])).get('a')).toBe('read');
       expect(reads).toBe(1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("the guard service's keyring cache, reads on their way", () => {
   it('calls that come while a read is on its way share it (the warm-up at start and the first prompt); a shared failure is not kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ki-cache-'));
-    try {
-      const reg = join(dir, 'registry.json');
-      writeFileSync(reg, '{"keys":{}}');
+    await withRegistry(async (reg) => {
       let n = 0;
       let release: (fail: boolean) => void = () => undefined;
       const backend = answering((names) => {
@@ -221,9 +215,7 @@ describe("the guard service's keyring cache, reads on their way", () => {
       const e = open().getMany(['a', 'b']);
       release(false);
       expect((await e).get('a')).toBe('value-of-a-3');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
