@@ -41,7 +41,7 @@ export async function sessionStart(ctx: OpsContext, req: SessionStartRequest): P
   const service = req.startGuardService?.() ?? Promise.resolve(undefined);
   const launcher = launcherOf(ctx.env);
   const read = req.keyringRead;
-  const values = launcher ? undefined : valuesForSession(read ? { ...ctxPart(ctx), backend: () => read(ctx.backend()) } : ctx);
+  const values = launcher ? undefined : valuesForSession(ctx, read ? () => read(ctx.backend()) : ctx.backend);
   values?.catch(() => undefined);
   const { input } = req;
   const context = projectSecretsContext(ctx.paths, input.cwd ?? ctx.env.CLAUDE_PROJECT_DIR ?? ctx.cwd).catch(() => undefined);
@@ -51,19 +51,14 @@ export async function sessionStart(ctx: OpsContext, req: SessionStartRequest): P
   return { messages: [message, serviceProblem].filter((l) => l !== undefined), ...(additionalContext ? { additionalContext } : {}) };
 }
 
-/** What reading the values needs of the context (not its getters, such as a deleted cwd's). */
-function ctxPart(ctx: OpsContext): Pick<OpsContext, 'paths' | 'env' | 'backend'> {
-  return { paths: ctx.paths, env: ctx.env, backend: ctx.backend };
-}
-
-/** The registry and, unless another live session injected them all, the values to inject. */
-async function valuesForSession(ctx: Pick<OpsContext, 'paths' | 'env' | 'backend'>): Promise<EarlyValues> {
+/** The registry and, unless another live session injected them all, the values to inject (read through `backend`). */
+async function valuesForSession(ctx: OpsContext, backend: OpsContext['backend'] = ctx.backend): Promise<EarlyValues> {
   const registry = await loadRegistry(registryFile(ctx.paths));
   // Another live session injected every key before this process started, so its servers had
   // them at spawn: no keyring round trip.
   if (await injectedByLiveSession(ctx.paths, registry)) return 'already';
   // A failed early load only loses the head start: the real use reports it.
-  const [values] = await Promise.all([readSessionValues(ctx, registry), loadWhileWaiting().catch(() => undefined)]);
+  const [values] = await Promise.all([readSessionValues({ paths: ctx.paths, env: ctx.env, backend }, registry), loadWhileWaiting().catch(() => undefined)]);
   return values;
 }
 
