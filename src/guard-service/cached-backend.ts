@@ -58,14 +58,12 @@ export function cachingBackend(open: () => SecretBackend, registryFile: string, 
       delete: (name) => ((cached = undefined), (pending = undefined), inner.delete(name)),
       list: () => inner.list(),
       async getMany(names) {
-        if (handed) {
-          const h = await handed;
-          handed = undefined;
-          if (h && h.stamp === registryStamp(registryFile)) cached = { names: new Set(h.names), stamp: h.stamp, at: now(), values: h.values };
-        }
+        const h = handed && (await handed);
+        handed = undefined;
         const key = JSON.stringify([...names].sort());
         const stamp = registryStamp(registryFile);
         const t = now();
+        if (h && h.stamp === stamp) cached = { names: new Set(h.names), stamp, at: t, values: h.values };
         const hit = cached && cached.stamp === stamp && t - cached.at < MAX_AGE_MS ? covered(cached, names) : undefined;
         if (hit) return hit;
         cached = undefined;
