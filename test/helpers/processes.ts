@@ -1,7 +1,7 @@
 // Processes a test starts and must not leave behind, and what /proc says about processes: our
 // CLI's processes per HOME, a process's state and start time.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CLI } from './spawn-cli.js';
 
 // Killed at the end of each test (killStarted), even when an assertion fails mid-trial.
@@ -40,6 +40,18 @@ export function allPids(): number[] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number);
+}
+
+/** Processes whose working directory is `dir` or inside it (a client still shutting down there). */
+export function processesWithCwdIn(dir: string): number[] {
+  return allPids().filter((pid) => {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      return cwd === dir || cwd.startsWith(`${dir}/`);
+    } catch {
+      return false; // gone, or not ours to look at
+    }
+  });
 }
 
 function procText(pid: number, what: 'cmdline' | 'environ'): string | undefined {

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect } from 'vitest';
+import { processesWithCwdIn } from '../processes.js';
 import { shellQuote } from '../spawn-cli.js';
+import { waitUntil } from '../wait.js';
 
 const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Absolute path of the repository root (where package.json and node_modules live). */
@@ -139,6 +141,9 @@ export function makeClaudeHome(opts: ClaudeHomeOptions | ((dirs: ClaudeHomeDirs)
     cleanup: async () => {
       if (cleaned) return;
       cleaned = true;
+      // A client still shutting down in the project (its tmux server was killed) writes its MCP
+      // logs under HOME as it exits: removed before that, the tree would come back in the temp dir.
+      await waitUntil(() => processesWithCwdIn(root).length === 0, 10_000);
       await fsp.rm(root, { recursive: true, force: true, maxRetries: 3 });
     },
   };
